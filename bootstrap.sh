@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bootstrap.sh — install what vmdeck needs on Debian 12, build it, and run it.
+#   ./bootstrap.sh demo    install, build, open vmdeck on the built-in demo lab
+#   ./bootstrap.sh test    install, build, run every test (ctest)
+#   ./bootstrap.sh build   install and build only
+#   ./bootstrap.sh deps    install the Debian packages only
+# Idempotent: packages already installed and an up-to-date build are skipped.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build=${VMDECK_BUILD_DIR:-$here/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+packages=(
+	# build
+	build-essential cmake pkg-config git
+	libncurses-dev libnl-3-dev libnl-route-3-dev libyaml-dev libvncserver-dev
+	libjson-c-dev libcmocka-dev libpng-dev clang libclang-rt-14-dev
+	# run
+	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
+	# tests and the demo
+	tmux busybox-static iputils-ping jq xvfb x11vnc chafa bmon ca-certificates
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+deps() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]} == 0)); then
+		say "packages: all ${#packages[@]} present"
+		return
+	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "bootstrap.sh: missing packages: ${missing[*]}" >&2
+		echo "bootstrap.sh: run as root, or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	say "installing ${#missing[@]} packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure_build() {
+	local dir=$1; shift
+	if [[ ! -f $dir/CMakeCache.txt ]]; then
+		say "configuring $dir"
+		cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	fi
+	say "building $dir"
+	cmake --build "$dir" -j "$jobs" -- --no-print-directory >/dev/null
+}
+
+cmd=${1:-}
+case $cmd in
+deps) deps ;;
+build)
+	deps
+	configure_build "$build"
+	;;
+test)
+	deps
+	configure_build "$build"
+	say "running tests"
+	cd "$build"
+	ctest --output-on-failure -j "$jobs" ${VMDECK_CTEST_ARGS:-}
+	;;
+demo)
+	deps
+	configure_build "$build"
+	exec bash "$here/tests/demo/demo.sh" "$build/tui/vmdeck"
+	;;
+*)
+	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac

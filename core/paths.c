@@ -1,0 +1,99 @@
+/* paths: the runtime, state and profile directories and their overrides. */
+#include "core/paths.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char *runtime_dir, *state_dir, *profiles_dir;
+
+void paths_set_runtime_dir(const char *dir)
+{
+	if (!dir)
+		return;
+	free(runtime_dir);
+	runtime_dir = xstrdup(dir);
+}
+
+void paths_set_profiles_dir(const char *dir)
+{
+	if (!dir)
+		return;
+	free(profiles_dir);
+	profiles_dir = xstrdup(dir);
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+const char *paths_runtime_dir(void)
+{
+	if (runtime_dir)
+		return runtime_dir;
+	const char *v;
+	if ((v = env("VMDECK_RUNTIME_DIR")))
+		runtime_dir = xstrdup(v);
+	else if (geteuid() == 0)
+		runtime_dir = xstrdup("/run/vmdeck");
+	else if ((v = env("XDG_RUNTIME_DIR")))
+		runtime_dir = xasprintf("%s/vmdeck", v);
+	else
+		runtime_dir = xasprintf("/tmp/vmdeck-%ld", (long)getuid());
+	return runtime_dir;
+}
+
+const char *paths_state_dir(void)
+{
+	if (state_dir)
+		return state_dir;
+	const char *v;
+	if ((v = env("VMDECK_STATE_DIR")))
+		state_dir = xstrdup(v);
+	else if ((v = env("XDG_STATE_HOME")))
+		state_dir = xasprintf("%s/vmdeck", v);
+	else if ((v = env("HOME")))
+		state_dir = xasprintf("%s/.local/state/vmdeck", v);
+	else
+		state_dir = xasprintf("/tmp/vmdeck-state-%ld", (long)getuid());
+	return state_dir;
+}
+
+const char *paths_profiles_dir(void)
+{
+	if (profiles_dir)
+		return profiles_dir;
+	const char *v;
+	if ((v = env("VMDECK_PROFILES"))) {
+		profiles_dir = xstrdup(v);
+		return profiles_dir;
+	}
+	char *cand[2];
+	if ((v = env("XDG_CONFIG_HOME")))
+		cand[0] = xasprintf("%s/vmdeck/profiles", v);
+	else if ((v = env("HOME")))
+		cand[0] = xasprintf("%s/.config/vmdeck/profiles", v);
+	else
+		cand[0] = xstrdup("/etc/vmdeck/profiles");
+	cand[1] = xstrdup("/etc/vmdeck/profiles");
+	if (path_exists(cand[0]) || !path_exists(cand[1])) {
+		profiles_dir = cand[0];
+		free(cand[1]);
+	} else {
+		profiles_dir = cand[1];
+		free(cand[0]);
+	}
+	return profiles_dir;
+}
+
+char *paths_vm_dir(const char *vm_name)
+{
+	return xasprintf("%s/%s", paths_runtime_dir(), vm_name);
+}
+
+char *paths_net_dir(const char *net_name)
+{
+	return xasprintf("%s/net/%s", paths_runtime_dir(), net_name);
+}

@@ -1,0 +1,122 @@
+/* profile: one YAML file per VM, parsed with libyaml into struct profile.
+ * Every diagnostic names file:line:column. One bad profile never keeps the
+ * others from loading (profile_set_load collects per-file problems). */
+#ifndef VMDECK_PROFILE_H
+#define VMDECK_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum vm_mode { VM_MODE_BOOT = 0, VM_MODE_INSTALL = 1 };
+const char *vm_mode_name(enum vm_mode m);
+int vm_mode_parse(const char *s, enum vm_mode *out);
+
+/* How a TAP's own MAC is chosen before it joins the bridge. */
+enum mac_policy { MAC_POLICY_DERIVED = 0, MAC_POLICY_FIXED, MAC_POLICY_KERNEL };
+const char *mac_policy_name(enum mac_policy p);
+int mac_policy_parse(const char *s, enum mac_policy *out);
+
+struct profile_disk {
+	char *id;          /* drive id, e.g. "MacHDD"; default "disk0", "disk1"… */
+	char *file;        /* absolute (resolved against the profile's directory) */
+	char *format;      /* "raw", "qcow2", … (default "raw") */
+	char *interface;   /* "ide", "virtio", "sata", "scsi" (default "virtio") */
+	char *bus;         /* optional, e.g. "ide.2" */
+	bool snapshot, readonly;
+	int line;          /* where it was declared, for messages */
+};
+
+struct profile_nic {
+	char *id;          /* netdev id, default "net0", "net1"… */
+	char *model;       /* "virtio-net-pci", "e1000-82545em", … */
+	uint8_t mac[6];
+	bool has_mac;      /* else vmdeck derives a stable 52:54:00 MAC from the name */
+	char *bridge;      /* bridge the TAP joins (NULL: TAP not enslaved) */
+	char *tap;         /* TAP name; NULL: vmdeck chooses one (<=15 chars) */
+	enum mac_policy tap_mac_policy;
+	bool has_tap_mac_policy; /* else the lab network's policy, else derived */
+	int line;
+};
+
+struct profile_install {
+	bool present;
+	char *file;        /* installer medium (ISO / image) */
+	char *format;      /* default "raw" */
+	char *interface;   /* "ide" (default), "sata", "scsi", "virtio" */
+	char *bus;         /* optional, e.g. "ide.0" */
+	bool snapshot;
+};
+
+struct profile {
+	char *name;        /* [A-Za-z0-9_-]{1,32}, unique */
+	char *description;
+	char *path;        /* the YAML file */
+	char *dir;         /* its directory; relative paths resolve against it */
+
+	char *qemu;        /* binary, default "qemu-system-x86_64" */
+	char *accel;       /* "kvm", "tcg", "kvm:tcg" (default "kvm:tcg") */
+	char *machine;     /* e.g. "q35", "pc-q35-2.4" */
+	char *cpu;         /* model with flags, e.g. "Penryn,kvm=off,vendor=GenuineIntel" */
+	unsigned smp_cpus, smp_sockets, smp_cores, smp_threads; /* 0 = unset */
+	unsigned memory_mb;
+
+	char *kernel, *initrd, *append; /* direct boot / boot loader file */
+	char *firmware_code, *firmware_vars; /* OVMF pflash */
+	char *applesmc_osk;
+	char **smbios; size_t n_smbios;         /* "type=2", … */
+	bool usb;
+	char **usb_devices; size_t n_usb_devices; /* "usb-kbd", "usb-tablet" */
+	char *audio_device, *audio_codec;        /* "ich9-intel-hda", "hda-duplex" */
+
+	struct profile_disk *disks; size_t n_disks;
+	struct profile_nic *nics; size_t n_nics;
+	struct profile_install install;
+
+	char *vga;         /* optional "-vga" value */
+	char *vnc;         /* NULL/"unix": UNIX socket in the runtime dir; else "HOST:DISPLAY" */
+	char *vnc_password_file; /* required for a non-loopback TCP VNC */
+	char *keyboard;    /* "-k" layout, optional */
+	bool serial_log;   /* serial console to a log in the runtime dir (default true) */
+
+	char **extra_args; size_t n_extra_args;
+	unsigned stop_timeout_s; /* graceful stop wait, default 60 */
+};
+
+/* One problem found while loading: "FILE:LINE:COL: message". */
+struct profile_diag {
+	char *file;
+	int line, col;     /* 1-based; 0 when not tied to a position */
+	char *msg;
+};
+
+struct profile_set {
+	struct profile **items; size_t n;   /* loaded profiles, sorted by name */
+	struct profile_diag *diags; size_t n_diags;
+	size_t n_files;                      /* files examined */
+};
+
+/* Parse one file. On failure returns NULL and appends diagnostics. */
+struct profile *profile_load(const char *path, struct profile_diag **diags, size_t *n_diags);
+/* Parse from memory (fuzzing, tests); path is used for messages and dir. */
+struct profile *profile_parse(const char *path, const char *buf, size_t len,
+			      struct profile_diag **diags, size_t *n_diags);
+void profile_free(struct profile *p);
+
+/* Load every *.yaml / *.yml file in each path (a directory or a file);
+ * detects duplicate names across files. Never fails as a whole. */
+struct profile_set *profile_set_load(const char *const *paths, size_t n_paths);
+void profile_set_free(struct profile_set *s);
+struct profile *profile_set_find(const struct profile_set *s, const char *name);
+char *profile_diag_format(const struct profile_diag *d); /* caller frees */
+
+bool profile_name_valid(const char *name);
+
+/* The MAC a NIC uses in the guest: its own, or a stable one derived from
+ * the VM name and NIC index (52:54:00:xx:xx:xx). */
+void profile_nic_guest_mac(const struct profile *p, size_t nic_index, uint8_t mac[6]);
+/* The TAP name for a NIC: its own, or "vd-<name>-<i>" shortened to 15 chars
+ * with a hash so it stays unique. Caller frees. */
+char *profile_nic_tap_name(const struct profile *p, size_t nic_index);
+
+#endif

@@ -1,0 +1,61 @@
+/* util: allocation that never returns NULL, string vectors, and the error
+ * convention every module uses: a function that can fail returns 0 / -1 and,
+ * when err is not NULL, stores a malloc'd message naming the object. */
+#ifndef VMDECK_UTIL_H
+#define VMDECK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Out of memory: run the fatal hook (the TUI restores the terminal), then abort. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+void util_set_fatal_hook(void (*hook)(void));
+void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Set *err (if err != NULL, freeing a previous message) and return -1. */
+int error_set(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefix an existing *err with more context: "prefix: old". Returns -1. */
+int error_prefix(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A NULL-terminated, growable vector of owned strings (an argv). */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+void strv_init(struct strv *s);
+void strv_push(struct strv *s, const char *str);
+void strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strv_push_owned(struct strv *s, char *str);
+void strv_clear(struct strv *s);
+/* Join with single spaces, each element shell-quoted when it needs it. */
+char *strv_shell_join(const struct strv *s);
+char *shell_quote(const char *s);
+
+/* MAC addresses. */
+int mac_parse(const char *s, uint8_t mac[6]);
+void mac_format(const uint8_t mac[6], char out[18]);
+int mac_cmp(const uint8_t a[6], const uint8_t b[6]);
+
+/* Monotonic and wall clocks. */
+uint64_t now_mono_us(void);
+uint64_t now_wall_us(void);
+
+/* Files. */
+int mkdir_p(const char *path, unsigned mode, char **err);
+char *path_join(const char *dir, const char *name);
+/* Read a whole small file; NULL on error (errno set). */
+char *file_read_all(const char *path, size_t *len_out);
+int file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, char **err);
+bool path_exists(const char *path);
+
+#endif

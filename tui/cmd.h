@@ -1,0 +1,31 @@
+/* cmd: command-line verbs as data (tmux's cmd_entry). Each cmd_*.c file
+ * exports its entries; main.c lists them, and --help is made from the table. */
+#ifndef VMDECK_CMD_H
+#define VMDECK_CMD_H
+
+#include <stdbool.h>
+
+/* Exit codes, documented in README and vmdeck(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,   /* the operation failed, or check found problems */
+	EXIT_USAGE = 2,  /* bad command line */
+	EXIT_NOTFOUND = 3, /* no such VM, profile or network */
+	EXIT_PERM = 4,   /* needs privileges vmdeck does not have (CAP_NET_ADMIN) */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;   /* arguments after the verb */
+	const char *summary; /* one line for --help */
+	/* argv[0] is the verb; global options are already consumed. */
+	int (*exec)(int argc, char **argv);
+};
+
+/* Global options parsed by main.c. */
+extern bool cmd_read_only;
+
+/* Print "vmdeck: <msg>" on stderr. */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,83 @@
+/* main: global options and verb dispatch; no verb opens the TUI. */
+#include "core/paths.h"
+#include "core/util.h"
+#include "tui/cmd.h"
+#include "tui/cmd_list.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cmd_read_only;
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("vmdeck: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [VERB [ARGS...]]\n\n"
+		     "With no verb, vmdeck opens the full-screen interface.\n\nVerbs:\n");
+	for (size_t i = 0; cmd_table[i]; i++)
+		fprintf(out, "  %-9s %-34s %s\n", cmd_table[i]->name, cmd_table[i]->usage, cmd_table[i]->summary);
+	fprintf(out, "\nOptions:\n"
+		     "  -p, --profiles DIR     profile directory (else $VMDECK_PROFILES,\n"
+		     "                         $XDG_CONFIG_HOME/vmdeck/profiles, /etc/vmdeck/profiles)\n"
+		     "  -r, --runtime-dir DIR  runtime directory (else $VMDECK_RUNTIME_DIR, /run/vmdeck as root,\n"
+		     "                         $XDG_RUNTIME_DIR/vmdeck)\n"
+		     "      --read-only        watch everything, change nothing\n"
+		     "  -h, --help             this help\n"
+		     "  -V, --version          print the version\n"
+		     "\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 not permitted.\n"
+		     "See vmdeck(1) and README.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	static const struct option opts[] = {
+		{ "profiles", required_argument, NULL, 'p' },
+		{ "runtime-dir", required_argument, NULL, 'r' },
+		{ "read-only", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+	/* '+': stop at the first non-option, which is the verb. */
+	while ((c = getopt_long(argc, argv, "+p:r:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': paths_set_profiles_dir(optarg); break;
+		case 'r': paths_set_runtime_dir(optarg); break;
+		case 'R': cmd_read_only = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("vmdeck %s\n", VMDECK_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		char *tui_argv[] = { "tui", NULL };
+		optind = 0;
+		return cmd_tui_entry.exec(1, tui_argv);
+	}
+	const char *verb = argv[optind];
+	for (size_t i = 0; cmd_table[i]; i++) {
+		if (strcmp(cmd_table[i]->name, verb) == 0) {
+			int vargc = argc - optind;
+			char **vargv = argv + optind;
+			optind = 0; /* full getopt re-initialisation for the verb's own options */
+			return cmd_table[i]->exec(vargc, vargv);
+		}
+	}
+	cmd_error("unknown verb '%s' (try 'vmdeck --help')", verb);
+	return EXIT_USAGE;
+}
