@@ -32,6 +32,7 @@ struct profile_nic {
 	char *model;       /* "virtio-net-pci", "e1000-82545em", … */
 	uint8_t mac[6];
 	bool has_mac;      /* else vmdeck derives a stable 52:54:00 MAC from the name */
+	bool user_net;     /* "network: user": QEMU user-mode networking, no TAP */
 	char *bridge;      /* bridge the TAP joins (NULL: TAP not enslaved) */
 	char *tap;         /* TAP name; NULL: vmdeck chooses one (<=15 chars) */
 	enum mac_policy tap_mac_policy;
