@@ -1,0 +1,93 @@
+/* labnet: lab networks — the seed's virbr0 as data. One YAML file per network
+ * in the "networks" subdirectory of the profile directory (NAME.yaml):
+ *
+ *   name: virbr0                 # default: the file name without .yaml
+ *   bridge: virbr0               # default: name
+ *   address: 172.16.1.1/24       # the host's address on the bridge
+ *   mac: 52:54:00:ac:10:01       # pinned MAC (default: derived from the name)
+ *   pin: true                    # false = leave the bridge unpinned (demo only)
+ *   nat: true                    # masquerade the subnet out of the namespace
+ *   dhcp:
+ *     range: 172.16.1.100-172.16.1.199
+ *     lease_time: 1h             # dnsmasq syntax, default 1h
+ *     hosts:
+ *       - { mac: 00:16:3e:eb:ca:65, ip: 172.16.1.101, name: mac101 }
+ *   tap_mac_policy: derived      # derived | fixed | kernel
+ *
+ * `labnet_up` creates the bridge (pinned), assigns the address, enables IPv4
+ * forwarding, installs NAT in nftables table "ip vmdeck-NAME", starts dnsmasq
+ * bound to the bridge only; it records what it did in
+ * paths_net_dir(NAME)/state.json so `labnet_down` undoes exactly that. Every
+ * diagnostic names FILE:LINE:COL. Needs CAP_NET_ADMIN to act. */
+#ifndef VMDECK_LABNET_H
+#define VMDECK_LABNET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/profile.h"
+
+struct labnet_host {
+	uint8_t mac[6];
+	struct in_addr ip;
+	char *name;        /* optional */
+	int line;
+};
+
+struct labnet {
+	char *name;
+	char *path;        /* the YAML file (or "<memory>") */
+	char *description;
+	char *bridge;
+	struct in_addr address;
+	unsigned prefix;   /* 1..30 */
+	uint8_t mac[6];    /* the MAC the bridge is pinned to */
+	bool pin;          /* default true */
+	bool nat;          /* default true */
+	bool dhcp;         /* a dhcp: section is present */
+	struct in_addr dhcp_start, dhcp_end;
+	char *lease_time;  /* default "1h" */
+	struct labnet_host *hosts; size_t n_hosts;
+	enum mac_policy tap_mac_policy; /* default derived */
+};
+
+/* Parse; on failure NULL and *err = "FILE:LINE:COL: message". */
+struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char **err);
+struct labnet *labnet_load(const char *path, char **err);
+void labnet_free(struct labnet *n);
+
+/* <profiles>/networks, caller frees. */
+char *labnet_dir(void);
+/* Load <profiles>/networks/NAME.yaml (or the file whose name: is NAME). */
+struct labnet *labnet_find(const char *name, char **err);
+/* The lab network whose bridge is `bridge`, or NULL (no error: most bridges
+ * are not lab networks). Used for the TAP MAC policy. */
+struct labnet *labnet_find_by_bridge(const char *bridge);
+/* Names of all lab networks (sorted, NULL-terminated, caller frees with
+ * free() of each and the array). Files that do not parse are skipped. */
+char **labnet_list(void);
+
+/* Create it (see above). Up twice is harmless (already up: 0, nothing done).
+ * On failure, everything done so far is undone. */
+int labnet_up(const struct labnet *n, char **err);
+/* Undo exactly what up recorded; not up: 0. */
+int labnet_down(const char *name, char **err);
+
+/* Live status of one network as JSON text (caller frees):
+ * {name, bridge, up, address, pinned, mac, nat, forwarding, dhcp_range,
+ *  dnsmasq_pid, dnsmasq_running, leases:[{mac, ip, hostname, expires}],
+ *  created: {bridge, address, nft_table, forwarding, dnsmasq}} */
+char *labnet_status_json(const struct labnet *n);
+/* Human status text (several lines; caller frees). */
+char *labnet_status_text(const struct labnet *n);
+/* Is it up (state file present)? */
+bool labnet_is_up(const char *name);
+
+/* Config text handed to dnsmasq (pure; tests). Caller frees. */
+char *labnet_dnsmasq_conf(const struct labnet *n, const char *dir);
+/* The nftables ruleset `nft -f -` gets for NAT (pure; tests). Caller frees. */
+char *labnet_nft_rules(const struct labnet *n);
+
+#endif
