@@ -1,0 +1,51 @@
+/* modes: install/boot per VM in paths_state_dir()/modes/NAME. */
+#include "core/modes.h"
+#include "core/paths.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *mode_path(const char *name)
+{
+	char *dir = path_join(paths_state_dir(), "modes");
+	char *p = path_join(dir, name);
+	free(dir);
+	return p;
+}
+
+int modes_get(const char *name, enum vm_mode *out)
+{
+	*out = VM_MODE_BOOT;
+	char *path = mode_path(name);
+	char *s = file_read_all(path, NULL);
+	free(path);
+	if (!s)
+		return errno == ENOENT ? 0 : -1;
+	s[strcspn(s, " \t\r\n")] = '\0';
+	int rc = 0;
+	if (strcmp(s, "install") == 0)
+		*out = VM_MODE_INSTALL;
+	else if (strcmp(s, "boot") != 0)
+		rc = -1; /* garbled: boot is the safe default (never boots an installer by surprise) */
+	free(s);
+	return rc;
+}
+
+int modes_set(const char *name, enum vm_mode m, char **err)
+{
+	char *dir = path_join(paths_state_dir(), "modes");
+	if (mkdir_p(dir, 0755, err) < 0) {
+		free(dir);
+		return error_prefix(err, "VM %s: cannot save mode", name);
+	}
+	free(dir);
+	char *path = mode_path(name);
+	const char *word = m == VM_MODE_INSTALL ? "install\n" : "boot\n";
+	int rc = file_write_atomic(path, word, strlen(word), 0644, err);
+	free(path);
+	if (rc < 0)
+		return error_prefix(err, "VM %s: cannot save mode", name);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* monitor: the model behind the TUI's monitor pane — a bounded scrollback of
+ * lines (commands echoed as "(qemu) CMD", then their output) and a bounded
+ * command history. Pure data; vm_monitor_exec (core/vm.h) fills it. */
+#ifndef VMDECK_MONITOR_H
+#define VMDECK_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct monitor;
+
+/* Keep at most max_lines of scrollback and max_history commands (0 = defaults
+ * 2000 and 200). */
+struct monitor *monitor_new(size_t max_lines, size_t max_history);
+void monitor_free(struct monitor *mon);
+
+/* Append text, split at '\n' (a trailing newline adds no empty line; "\r" is
+ * dropped). Oldest lines fall off the top. */
+void monitor_append(struct monitor *mon, const char *text);
+/* Record a command in the history (an empty line or a repeat of the newest
+ * one is not recorded). */
+void monitor_history_add(struct monitor *mon, const char *line);
+void monitor_clear(struct monitor *mon);
+
+/* Scrollback, index 0 = oldest kept line. Borrowed. */
+size_t monitor_line_count(const struct monitor *mon);
+const char *monitor_line(const struct monitor *mon, size_t i);
+/* History, index 0 = oldest. Borrowed. For up/down recall, walk from
+ * monitor_history_count()-1 downwards. */
+size_t monitor_history_count(const struct monitor *mon);
+const char *monitor_history_at(const struct monitor *mon, size_t i);
+/* Bumped by every change: compare to know whether to redraw. */
+uint64_t monitor_generation(const struct monitor *mon);
+
+#endif
