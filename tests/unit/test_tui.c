@@ -1,0 +1,361 @@
+/* test_tui: the views, drawn into an in-memory grid from a hand-made model
+ * (no terminal, no QEMU, no netlink): what the screen says, and that only
+ * what changed is drawn differently. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/monitor.h"
+#include "core/profile.h"
+#include "core/util.h"
+#include "tui/grid.h"
+#include "tui/theme.h"
+#include "tui/ui.h"
+
+struct fixture {
+	struct ui ui;
+	struct grid *g;
+	struct profile prof[2];
+	struct profile_nic nic[2];
+	struct monitor *mon;
+	char sent[256];
+};
+
+static void fake_send(struct ui *ui, struct mvm *vm, const char *cmd, void *arg)
+{
+	struct fixture *f = arg;
+	snprintf(f->sent, sizeof(f->sent), "%s", cmd);
+	monitor_history_add(vm->mon, cmd);
+	char *echo = xasprintf("(qemu) %s\nVM status: running\n", cmd);
+	monitor_append(vm->mon, echo);
+	free(echo);
+	ui->dirty |= D_MONITOR;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	theme_init(false, THEME_MONO);
+	ui_init(&f->ui);
+	struct model *m = &f->ui.m;
+	const char *names[2] = { "testguest1", "web2" };
+	static const uint8_t mac1[6] = { 0x52, 0x54, 0x00, 0x11, 0x22, 0x33 };
+	m->n_vms = 2;
+	m->vms = xcalloc(2, sizeof(*m->vms));
+	for (int i = 0; i < 2; i++) {
+		struct profile *p = &f->prof[i];
+		p->name = (char *)names[i];
+		p->memory_mb = 256;
+		p->smp_cpus = 1;
+		f->nic[i].bridge = (char *)"virbr0";
+		f->nic[i].tap = (char *)(i == 0 ? "vd-tg1-0" : "vd-web2-0");
+		memcpy(f->nic[i].mac, mac1, 6);
+		f->nic[i].mac[5] += (uint8_t)i;
+		f->nic[i].has_mac = true;
+		p->nics = &f->nic[i];
+		p->n_nics = 1;
+		m->vms[i].name = xstrdup(names[i]);
+		m->vms[i].prof = p;
+		lines_init(&m->vms[i].log, 20);
+	}
+	m->vms[0].state = MVM_RUNNING;
+	m->vms[0].started_wall_s = 1000;
+	m->vms[0].pid = 4242;
+	f->mon = monitor_new(0, 0);
+	m->vms[0].mon = f->mon;
+	m->vms[1].state = MVM_EXITED;
+	m->vms[1].cause = xstrdup("signal 9");
+	m->vms[1].failed = true;
+	lines_push(&m->vms[1].log, "qemu: terminating on signal 9");
+	m->n_bridges = 1;
+	m->bridges = xcalloc(1, sizeof(*m->bridges));
+	struct mbridge *b = &m->bridges[0];
+	snprintf(b->name, sizeof(b->name), "virbr0");
+	b->present = true;
+	b->at_risk = true;
+	b->n_changes = 2;
+	b->last_change = xstrdup("last 12:00:01 vd-tg1-0 joined");
+	uint8_t bm[6] = { 0xfe, 0x54, 0, 0x11, 0x22, 0x33 };
+	memcpy(b->mac, bm, 6);
+	b->n_ports = 1;
+	b->ports = xcalloc(1, sizeof(*b->ports));
+	snprintf(b->ports[0].name, 16, "vd-tg1-0");
+	memcpy(b->ports[0].mac, bm, 6);
+	snprintf(b->ports[0].state, 12, "up");
+	b->ports[0].rx_bps = 1500;
+	f->ui.now_wall_s = 1000 + 3661;
+	f->ui.now_us = 100000000ull;
+	f->ui.monitor_send = fake_send;
+	f->ui.monitor_arg = f;
+	f->g = grid_new(80, 24);
+	ui_layout(&f->ui, 80, 24);
+	ui_render(&f->ui, f->g, true);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	f->ui.m.vms[0].mon = NULL;
+	monitor_free(f->mon);
+	ui_free(&f->ui);
+	grid_free(f->g);
+	free(f);
+	return 0;
+}
+
+static bool has(struct fixture *f, const char *s)
+{
+	bool ok = grid_find(f->g, s) >= 0;
+	if (!ok) { /* show the screen: the failure is then obvious */
+		char *t = grid_text(f->g);
+		fprintf(stderr, "screen without '%s':\n%s", s, t);
+		free(t);
+	}
+	return ok;
+}
+
+static void render(struct fixture *f)
+{
+	ui_render(&f->ui, f->g, false);
+}
+
+static void test_list_and_details(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(has(f, "testguest1"));
+	assert_true(has(f, "web2"));
+	assert_true(has(f, "running"));
+	assert_true(has(f, "exited (signal 9)"));
+	assert_true(has(f, "01:01:01")); /* uptime */
+	assert_true(has(f, "boot"));
+	/* Details: pid, the NIC with its TAP and bridge. */
+	assert_true(has(f, "pid 4242"));
+	assert_true(has(f, "tap vd-tg1-0 > virbr0"));
+	assert_true(has(f, "256 MiB"));
+	/* The failed VM's details show its log lines. */
+	f->ui.vm_sel = 1;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	assert_true(has(f, "-- QEMU log --"));
+	assert_true(has(f, "terminating on signal 9"));
+}
+
+static void test_network_pane(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(has(f, "virbr0 fe:54:00:11:22:33 AT RISK"));
+	assert_true(has(f, "2 MAC changes, last 12:00:01"));
+	assert_true(has(f, "vd-tg1-0"));
+	assert_true(has(f, "rx 1.5K tx 0"));
+	f->ui.m.bridges[0].pinned = true;
+	f->ui.m.bridges[0].at_risk = false;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	assert_true(has(f, "pinned"));
+	assert_false(has(f, "AT RISK"));
+	/* History view. */
+	struct mmac_event e = { .wall_us = 0, .cause = (char *)"vd-tg1-0 (fe:..) joined" };
+	snprintf(e.bridge, sizeof(e.bridge), "virbr0");
+	e.old_mac[0] = 0x62;
+	e.new_mac[0] = 0xfe;
+	model_history_push(&f->ui.m, &e);
+	f->ui.history = true;
+	f->ui.dirty |= D_NET;
+	render(f);
+	assert_true(has(f, "bridge MAC history (1)"));
+	assert_true(has(f, "62:00:00:00:00:00 > fe:00:00:00:00:00"));
+}
+
+static void test_flash_is_visible_in_mono(void **state)
+{
+	struct fixture *f = *state;
+	int y = grid_find(f->g, "virbr0 fe:54");
+	assert_true(y >= 0);
+	/* Not flashing: the bridge row is plain. Changed just now: flash role. */
+	f->ui.m.bridges[0].changed_mono_us = f->ui.now_us - 1000;
+	f->ui.focus = PANE_VMS;
+	f->ui.dirty |= D_NET;
+	render(f);
+	bool flash = false;
+	for (int x = 0; x < f->g->w; x++)
+		flash |= grid_cget(f->g, x, y)->pen.role == ROLE_FLASH;
+	assert_true(flash);
+}
+
+static void test_status_follows_context(void **state)
+{
+	struct fixture *f = *state;
+	char *st = grid_row_text(f->g, 23);
+	/* Running VM: stop applies, start does not. */
+	assert_non_null(strstr(st, "x stop"));
+	assert_null(strstr(st, "s start"));
+	assert_non_null(strstr(st, "?/F1 help"));
+	free(st);
+	f->ui.vm_sel = 1; /* exited */
+	f->ui.dirty |= D_ALL;
+	render(f);
+	st = grid_row_text(f->g, 23);
+	assert_non_null(strstr(st, "s start"));
+	assert_null(strstr(st, "x stop"));
+	free(st);
+	/* Read-only: nothing that changes anything is offered. */
+	f->ui.read_only = true;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	st = grid_row_text(f->g, 23);
+	assert_null(strstr(st, "s start"));
+	assert_null(strstr(st, "install/boot"));
+	free(st);
+	assert_true(has(f, "[read-only]"));
+	/* Network focus on an unpinned bridge: pin is offered. */
+	f->ui.read_only = false;
+	f->ui.focus = PANE_NET;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	st = grid_row_text(f->g, 23);
+	assert_non_null(strstr(st, "P pin MAC"));
+	free(st);
+}
+
+static void test_help_from_table(void **state)
+{
+	struct fixture *f = *state;
+	f->ui.help = true;
+	ui_layout(&f->ui, 100, 40);
+	grid_resize(f->g, 100, 40);
+	ui_render(&f->ui, f->g, true);
+	for (size_t i = 0; i < keys_count; i++)
+		assert_true(grid_find(f->g, keys_table[i].help) >= 0);
+	/* Any key but the help keys is swallowed; ? closes it. */
+	assert_int_equal(ui_key_local(&f->ui, 'x'), KEY_HANDLED);
+	assert_true(f->ui.help);
+	ui_key_local(&f->ui, '?');
+	assert_false(f->ui.help);
+}
+
+static void test_too_small(void **state)
+{
+	struct fixture *f = *state;
+	grid_resize(f->g, 40, 10);
+	ui_layout(&f->ui, 40, 10);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "terminal too small: 40x10"));
+	assert_true(f->ui.too_small);
+	/* Back to 80x24: the full screen again. */
+	grid_resize(f->g, 80, 24);
+	ui_layout(&f->ui, 80, 24);
+	ui_render(&f->ui, f->g, true);
+	assert_false(has(f, "too small"));
+	assert_true(has(f, "testguest1"));
+}
+
+static void test_moving_selection_repaints_little(void **state)
+{
+	struct fixture *f = *state;
+	struct grid *before = grid_new(80, 24);
+	memcpy(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
+	/* An idle pass draws nothing new. */
+	render(f);
+	assert_memory_equal(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
+	/* Redrawing everything gives the same cells: the diff writes zero. */
+	ui_render(&f->ui, f->g, true);
+	assert_memory_equal(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
+	/* Down: the two list rows change; the rows of the VM list in between do not. */
+	assert_true(ui_navigate(&f->ui, ACT_DOWN));
+	assert_int_equal(f->ui.vm_sel, 1);
+	render(f);
+	struct rect r = f->ui.rects[V_VMS];
+	int changed_rows = 0;
+	for (int y = r.y; y < r.y + r.h; y++) {
+		bool diff = false;
+		for (int x = r.x; x < r.x + r.w; x++)
+			diff |= !grid_cell_eq(grid_cget(before, x, y), grid_cget(f->g, x, y));
+		changed_rows += diff;
+	}
+	assert_int_equal(changed_rows, 2);
+	grid_free(before);
+}
+
+static void test_monitor_input(void **state)
+{
+	struct fixture *f = *state;
+	f->ui.focus = PANE_MONITOR;
+	const char *cmd = "info status";
+	for (const char *c = cmd; *c; c++)
+		assert_int_equal(ui_key_local(&f->ui, *c), KEY_HANDLED);
+	assert_string_equal(f->ui.input, "info status");
+	ui_key_local(&f->ui, K_BACKSPACE);
+	ui_key_local(&f->ui, 's');
+	ui_key_local(&f->ui, K_ENTER);
+	assert_string_equal(f->sent, "info status");
+	assert_string_equal(f->ui.input, "");
+	render(f);
+	assert_true(has(f, "VM status: running"));
+	assert_true(has(f, "(qemu) info status"));
+	/* History: Up recalls the last command. */
+	ui_key_local(&f->ui, K_UP);
+	assert_string_equal(f->ui.input, "info status");
+	ui_key_local(&f->ui, K_DOWN);
+	assert_string_equal(f->ui.input, "");
+	/* Esc leaves the monitor. */
+	ui_key_local(&f->ui, K_ESC);
+	assert_int_equal(f->ui.focus, PANE_VMS);
+	/* Read-only: only "info" commands go out. */
+	f->ui.read_only = true;
+	f->ui.focus = PANE_MONITOR;
+	f->sent[0] = '\0';
+	for (const char *c = "quit"; *c; c++)
+		ui_key_local(&f->ui, *c);
+	ui_key_local(&f->ui, K_ENTER);
+	assert_string_equal(f->sent, "");
+}
+
+static void test_degraded_and_diags(void **state)
+{
+	struct fixture *f = *state;
+	lines_push(&f->ui.m.diags, "/p/bad.yaml:3:5: unknown key 'memroy'");
+	f->ui.m.net_degraded = xstrdup("network watch unavailable: permission denied");
+	f->ui.dirty |= D_ALL;
+	render(f);
+	assert_true(has(f, "bad.yaml:3:5"));
+	assert_true(has(f, "DEGRADED"));
+	assert_true(has(f, "network watch unavailable"));
+}
+
+static void test_ascii_only_in_c_locale(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < f->g->w * f->g->h; i++)
+		assert_true(f->g->cells[i].ch < 0x80);
+	theme_init(true, THEME_256);
+	ui_render(&f->ui, f->g, true);
+	bool box = false;
+	for (int i = 0; i < f->g->w * f->g->h; i++)
+		box |= f->g->cells[i].ch == 0x2500;
+	assert_true(box);
+	theme_init(false, THEME_MONO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list_and_details, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_pane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flash_is_visible_in_mono, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_follows_context, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_from_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moving_selection_repaints_little, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_monitor_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_degraded_and_diags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ascii_only_in_c_locale, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,59 @@
+/* keys: terminal-independent key codes and the one key table. The table
+ * drives dispatch, the status bar and the help screen, so they never disagree. */
+#ifndef VMDECK_TUI_KEYS_H
+#define VMDECK_TUI_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Printable keys are their Unicode code point; the rest live above Unicode. */
+enum key_code {
+	K_NONE = 0,
+	K_CTRL_L = 12,
+	K_BASE = 0x110000,
+	K_UP, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN, K_HOME, K_END,
+	K_F1, K_ENTER, K_BACKSPACE, K_DELETE, K_ESC, K_TAB, K_BTAB, K_RESIZE,
+};
+
+enum action {
+	ACT_NONE,
+	ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_TOP, ACT_BOTTOM, ACT_FOCUS_NEXT, ACT_FOCUS_PREV,
+	ACT_START, ACT_STOP, ACT_FORCE, ACT_PAUSE, ACT_RESET, ACT_MODE,
+	ACT_PIN, ACT_MONITOR, ACT_ZOOM, ACT_HISTORY, ACT_RELOAD, ACT_HELP, ACT_REDRAW, ACT_QUIT,
+	ACT__N
+};
+
+/* When a binding applies: every bit set must hold now (0 = always). */
+enum {
+	W_VM = 1 << 0,       /* a VM is selected and the VM list has focus */
+	W_VM_OFF = 1 << 1,   /* ... and it is stopped or exited */
+	W_VM_ON = 1 << 2,    /* ... and QEMU is there (starting, running, paused, stopping) */
+	W_VM_LIVE = 1 << 3,  /* ... running or paused */
+	W_BRIDGE = 1 << 4,   /* a bridge is selected in the network pane */
+	W_UNPINNED = 1 << 5, /* ... and its MAC is not pinned */
+	W_WRITE = 1 << 6,    /* not --read-only */
+	W_THUMB = 1 << 7,    /* the selected VM has a screen to show */
+};
+
+struct key_binding {
+	int key, alt;        /* alt: a second key for the same action (vi keys), or 0 */
+	const char *keyname; /* as shown: "s", "X", "?/F1" */
+	const char *label;   /* one word for the status bar */
+	const char *help;    /* one line for the help screen */
+	enum action action;
+	unsigned when;
+	bool confirm;        /* something could be lost: ask first */
+	bool status;         /* list it in the status bar when it applies */
+};
+
+extern const struct key_binding keys_table[];
+extern const size_t keys_count;
+
+/* The binding for key, or NULL. */
+const struct key_binding *keys_lookup(int key);
+/* The binding for an action (the first), or NULL. */
+const struct key_binding *keys_for_action(enum action a);
+/* A key's printable name: "a", "Up", "F1", "^L". Returns buf. */
+const char *keys_name(int key, char buf[16]);
+
+#endif

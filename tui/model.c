@@ -1,0 +1,167 @@
+/* model: the TUI's plain data and its small helpers. */
+#include "tui/model.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[MVM__N] = {
+	[MVM_STOPPED] = "stopped", [MVM_STARTING] = "starting", [MVM_RUNNING] = "running",
+	[MVM_PAUSED] = "paused", [MVM_STOPPING] = "stopping", [MVM_EXITED] = "exited",
+};
+
+const char *mvm_state_name(enum mvm_state s)
+{
+	return s < MVM__N ? state_names[s] : "?";
+}
+
+void lines_init(struct lines *l, size_t max)
+{
+	memset(l, 0, sizeof(*l));
+	l->max = max;
+}
+
+void lines_clear(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	size_t max = l->max;
+	lines_init(l, max);
+}
+
+void lines_push(struct lines *l, const char *s)
+{
+	if (l->max && l->n == l->max) {
+		free(l->v[0]);
+		memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
+		l->n--;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(s);
+}
+
+void lines_push_text(struct lines *l, const char *text)
+{
+	const char *p = text;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		char *line = xstrndup(p, len);
+		lines_push(l, line);
+		free(line);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+bool lines_equal(const struct lines *a, const struct lines *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+	lines_init(&m->diags, 200);
+}
+
+void mvm_clear(struct mvm *v)
+{
+	free(v->name);
+	free(v->cause);
+	free(v->runtime_dir);
+	free(v->note);
+	lines_clear(&v->log);
+	memset(v, 0, sizeof(*v));
+}
+
+void mbridge_clear(struct mbridge *b)
+{
+	free(b->last_change);
+	free(b->ports);
+	free(b->prediction);
+	memset(b, 0, sizeof(*b));
+}
+
+void model_bridges_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_bridges; i++)
+		mbridge_clear(&m->bridges[i]);
+	free(m->bridges);
+	m->bridges = NULL;
+	m->n_bridges = 0;
+}
+
+void model_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_vms; i++)
+		mvm_clear(&m->vms[i]);
+	free(m->vms);
+	model_bridges_clear(m);
+	for (size_t i = 0; i < m->n_history; i++)
+		free(m->history[i].cause);
+	free(m->history);
+	lines_clear(&m->diags);
+	free(m->vm_degraded);
+	free(m->net_degraded);
+	free(m->profiles_dir);
+	model_init(m);
+}
+
+struct mvm *model_vm_find(struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_vms; i++)
+		if (strcmp(m->vms[i].name, name) == 0)
+			return &m->vms[i];
+	return NULL;
+}
+
+void model_history_push(struct model *m, const struct mmac_event *e)
+{
+	m->history = xrealloc(m->history, (m->n_history + 1) * sizeof(*m->history));
+	m->history[m->n_history] = *e;
+	m->history[m->n_history].cause = e->cause ? xstrdup(e->cause) : NULL;
+	m->n_history++;
+}
+
+const char *model_uptime(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 0)
+		secs = 0;
+	long d = (long)(secs / 86400), h = (long)(secs / 3600 % 24), mi = (long)(secs / 60 % 60), s = (long)(secs % 60);
+	if (d)
+		snprintf(buf, n, "%ldd %02ld:%02ld", d, h, mi);
+	else
+		snprintf(buf, n, "%02ld:%02ld:%02ld", h, mi, s);
+	return buf;
+}
+
+const char *model_rate(double bps, char *buf, size_t n)
+{
+	static const char units[] = " KMGT";
+	int u = 0;
+	while (bps >= 999.5 && u < 4) {
+		bps /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%.0f", bps);
+	else if (bps < 9.95)
+		snprintf(buf, n, "%.1f%c", bps, units[u]);
+	else
+		snprintf(buf, n, "%.0f%c", bps, units[u]);
+	return buf;
+}

@@ -1,0 +1,103 @@
+/* model: what the TUI shows, as plain data (bmon's element model). Sources
+ * (tui/src_*.c: the VM manager, the link watcher, the thumbnail) fill it; views
+ * only read it. Unit tests fill it by hand and inspect what the views draw. */
+#ifndef VMDECK_TUI_MODEL_H
+#define VMDECK_TUI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+struct monitor;
+
+enum mvm_state { MVM_STOPPED, MVM_STARTING, MVM_RUNNING, MVM_PAUSED, MVM_STOPPING, MVM_EXITED, MVM__N };
+const char *mvm_state_name(enum mvm_state s);
+
+/* A line list with a cap: scrollback, log tails, history. Owns its strings. */
+struct lines {
+	char **v;
+	size_t n, cap, max;
+};
+void lines_init(struct lines *l, size_t max);
+void lines_clear(struct lines *l);
+void lines_push(struct lines *l, const char *s); /* drops the oldest beyond max */
+/* Split text on newlines and push each line (a trailing newline adds nothing). */
+void lines_push_text(struct lines *l, const char *text);
+bool lines_equal(const struct lines *a, const struct lines *b);
+
+struct mvm {
+	char *name;
+	const struct profile *prof; /* borrowed from the source's profile set; NULL: no profile (found running) */
+	enum mvm_state state;
+	char *cause;          /* "guest shutdown", "signal 9", "exit code 1"...; NULL: none */
+	bool failed;          /* exited with a failure: details show log lines */
+	bool install;         /* install mode */
+	int64_t started_wall_s; /* 0: not running */
+	int pid;
+	char *runtime_dir;
+	char *note;           /* the latest step of a running action ("stop: sent quit") */
+	struct lines log;     /* QEMU's log tail when failed, the serial console otherwise */
+	/* Monitor pane: scrollback and history (core/monitor.h; borrowed from
+	 * the VM manager, NULL when there is none). */
+	struct monitor *mon;
+	bool mon_busy;        /* a command is in flight */
+};
+
+struct mport {
+	char name[16];
+	int ifindex;
+	uint8_t mac[6];
+	char state[12];       /* "up", "down", "no-carrier" */
+	double rx_bps, tx_bps;
+	char vm[33];          /* the VM the TAP belongs to, "" if none */
+};
+
+struct mbridge {
+	char name[16];
+	int ifindex;
+	uint8_t mac[6];
+	bool pinned;
+	bool at_risk;         /* unpinned with VM ports */
+	bool present;         /* false: a configured bridge that vanished (degraded) */
+	unsigned n_changes;
+	char *last_change;    /* "12:03:04 aa -> bb (vd-x-0 joined)" */
+	uint64_t changed_mono_us; /* 0: never; the view highlights recent changes */
+	struct mport *ports;
+	size_t n_ports;
+	char *prediction;     /* "starting X will change the MAC to m", or NULL */
+};
+
+struct mmac_event {
+	int64_t wall_us;
+	char bridge[16];
+	uint8_t old_mac[6], new_mac[6];
+	char *cause;
+};
+
+struct model {
+	struct mvm *vms;
+	size_t n_vms;
+	struct mbridge *bridges;
+	size_t n_bridges;
+	struct mmac_event *history;
+	size_t n_history;
+	struct lines diags;   /* profile problems, "file:line:col: message" */
+	char *vm_degraded;    /* the VM manager is unavailable: why (NULL: fine) */
+	char *net_degraded;   /* the link watcher is unavailable: why */
+	char *profiles_dir;
+};
+
+void model_init(struct model *m);
+void model_clear(struct model *m);
+struct mvm *model_vm_find(struct model *m, const char *name);
+void mvm_clear(struct mvm *v);
+void mbridge_clear(struct mbridge *b);
+void model_bridges_clear(struct model *m);
+void model_history_push(struct model *m, const struct mmac_event *e); /* copies */
+/* Uptime "1d 02:03:04" / "02:03:04" into buf. */
+const char *model_uptime(int64_t secs, char *buf, size_t n);
+/* Rate "1.2M" bits per second style, 5 columns max. */
+const char *model_rate(double bps, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,219 @@
+/* term: grid -> ncursesw. Nothing else in vmdeck includes curses. */
+#include "tui/term.h"
+#include "tui/keys.h"
+#include "core/util.h"
+
+#define NCURSES_WIDECHAR 1
+#include <curses.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+struct term {
+	SCREEN *screen;
+	bool utf8;
+	enum theme_colors colors;
+	struct grid *shown; /* what the terminal shows now */
+	int w, h;
+};
+
+static volatile sig_atomic_t term_is_open;
+
+void term_emergency_restore(void)
+{
+	if (term_is_open) {
+		term_is_open = 0;
+		endwin();
+		fflush(stdout);
+	}
+}
+
+static void crash_handler(int sig)
+{
+	/* Not async-signal-safe in theory, but the alternative is a user left
+	 * with a raw, invisible terminal; htop and tmux make the same trade. */
+	term_emergency_restore();
+	static const char msg[] = "vmdeck: crashed; the terminal was restored, VMs keep running\n";
+	ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_crash_handlers(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = crash_handler;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+struct term *term_new(char **err)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		error_set(err, "the interface needs a terminal (use a verb such as 'vmdeck status' in scripts)");
+		return NULL;
+	}
+	const char *tname = getenv("TERM");
+	if (!tname || !*tname) {
+		error_set(err, "TERM is not set");
+		return NULL;
+	}
+	struct term *t = xcalloc(1, sizeof(*t));
+	const char *cs = nl_langinfo(CODESET);
+	t->utf8 = cs && strcmp(cs, "UTF-8") == 0;
+	t->screen = newterm(NULL, stdout, stdin);
+	if (!t->screen) {
+		error_set(err, "terminal type '%s' is unknown to ncurses", tname);
+		free(t);
+		return NULL;
+	}
+	term_is_open = 1;
+	util_set_fatal_hook(term_emergency_restore);
+	install_crash_handlers();
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+	t->colors = THEME_MONO;
+	const char *nc = getenv("NO_COLOR");
+	if (has_colors() && !(nc && *nc)) {
+		start_color();
+		use_default_colors();
+		t->colors = COLORS >= 256 ? THEME_256 : THEME_8;
+	}
+	getmaxyx(stdscr, t->h, t->w);
+	t->shown = grid_new(t->w, t->h);
+	return t;
+}
+
+void term_free(struct term *t)
+{
+	if (!t)
+		return;
+	term_emergency_restore();
+	delscreen(t->screen);
+	grid_free(t->shown);
+	free(t);
+}
+
+bool term_utf8(const struct term *t) { return t->utf8; }
+enum theme_colors term_colors(const struct term *t) { return t->colors; }
+int term_fd(const struct term *t) { (void)t; return STDIN_FILENO; }
+
+void term_size(const struct term *t, int *w, int *h)
+{
+	*w = t->w;
+	*h = t->h;
+}
+
+void term_resize(struct term *t)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	getmaxyx(stdscr, t->h, t->w);
+	grid_resize(t->shown, t->w, t->h);
+	/* The terminal's contents are unknown after a resize: repaint all. */
+	clearok(curscr, TRUE);
+}
+
+static attr_t attrs_of(uint8_t a)
+{
+	attr_t r = A_NORMAL;
+	if (a & GRID_BOLD) r |= A_BOLD;
+	if (a & GRID_REVERSE) r |= A_REVERSE;
+	if (a & GRID_UNDERLINE) r |= A_UNDERLINE;
+	if (a & GRID_DIM) r |= A_DIM;
+	return r;
+}
+
+static int pair_of(struct term *t, const struct grid_pen *p)
+{
+	if (t->colors == THEME_MONO || (p->fg < 0 && p->bg < 0))
+		return 0;
+	int fg = p->fg, bg = p->bg;
+	if (t->colors == THEME_8) { /* thumbnails may bring 256-colour numbers */
+		if (fg >= 8) fg = fg % 8;
+		if (bg >= 8) bg = bg % 8;
+	}
+	int pair = alloc_pair(fg, bg);
+	return pair < 0 ? 0 : pair;
+}
+
+int term_flush(struct term *t, const struct grid *g, bool full)
+{
+	int written = 0;
+	if (full) {
+		grid_resize(t->shown, t->w, t->h);
+		clearok(curscr, TRUE);
+	}
+	for (int y = 0; y < g->h && y < t->h; y++) {
+		for (int x = 0; x < g->w && x < t->w; x++) {
+			const struct grid_cell *c = grid_cget(g, x, y);
+			struct grid_cell *s = grid_at(t->shown, x, y);
+			if (!full && grid_cell_eq(c, s))
+				continue;
+			*s = *c;
+			wchar_t wc[2] = { (wchar_t)c->ch, 0 };
+			if (!t->utf8 && c->ch >= 0x80)
+				wc[0] = '?'; /* never a byte the locale cannot show */
+			attr_t a = attrs_of(c->pen.attr);
+			if (t->colors == THEME_MONO && c->pen.role == 0 && c->pen.attr == 0)
+				a = A_NORMAL;
+			cchar_t cc;
+			setcchar(&cc, wc, a, (short)pair_of(t, &c->pen), NULL);
+			mvadd_wch(y, x, &cc);
+			written++;
+		}
+	}
+	if (written || full) {
+		wnoutrefresh(stdscr);
+		doupdate();
+	}
+	return written;
+}
+
+static const struct {
+	int curses, key;
+} keymap[] = {
+	{ KEY_UP, K_UP }, { KEY_DOWN, K_DOWN }, { KEY_LEFT, K_LEFT }, { KEY_RIGHT, K_RIGHT },
+	{ KEY_PPAGE, K_PGUP }, { KEY_NPAGE, K_PGDN }, { KEY_HOME, K_HOME }, { KEY_END, K_END },
+	{ KEY_F(1), K_F1 }, { KEY_ENTER, K_ENTER }, { KEY_BACKSPACE, K_BACKSPACE }, { KEY_DC, K_DELETE },
+	{ KEY_BTAB, K_BTAB }, { KEY_RESIZE, K_RESIZE },
+};
+
+int term_read_key(struct term *t)
+{
+	(void)t;
+	wint_t wc;
+	int r = wget_wch(stdscr, &wc);
+	if (r == ERR)
+		return K_NONE;
+	if (r == KEY_CODE_YES) {
+		for (size_t i = 0; i < ARRAY_LEN(keymap); i++)
+			if (keymap[i].curses == (int)wc)
+				return keymap[i].key;
+		return K_BASE; /* an unknown function key: the app ignores it */
+	}
+	switch (wc) {
+	case '\r': case '\n': return K_ENTER;
+	case 127: case 8: return K_BACKSPACE;
+	case 27: return K_ESC;
+	case '\t': return K_TAB;
+	default: return (int)wc;
+	}
+}

@@ -1,0 +1,34 @@
+/* term: the only file that talks to the terminal (ncursesw). It copies the
+ * cells of a grid that changed since the last flush, then wnoutrefresh +
+ * doupdate: an unchanged grid writes nothing. It also restores the terminal
+ * on every way out: normal exit, SIGHUP/SIGTERM (the app), crash, fatal(). */
+#ifndef VMDECK_TUI_TERM_H
+#define VMDECK_TUI_TERM_H
+
+#include "tui/grid.h"
+#include "tui/theme.h"
+
+#include <stdbool.h>
+
+struct term;
+
+/* Open the terminal on stdin/stdout. Fails (with a message) when stdout is
+ * not a terminal or TERM is unknown. Installs crash handlers and the fatal hook. */
+struct term *term_new(char **err);
+/* Restore the terminal (endwin) and free. NULL is a no-op. */
+void term_free(struct term *t);
+bool term_utf8(const struct term *t);
+enum theme_colors term_colors(const struct term *t);
+int term_fd(const struct term *t);
+void term_size(const struct term *t, int *w, int *h);
+/* Re-read the window size (SIGWINCH arrives through the loop's signalfd). */
+void term_resize(struct term *t);
+/* Copy changed cells and update the screen; full repaints everything (^L).
+ * Returns the number of cells written. */
+int term_flush(struct term *t, const struct grid *g, bool full);
+/* Next key (keys.h code), K_NONE when no more input is waiting. */
+int term_read_key(struct term *t);
+/* Restore the terminal from anywhere (crash, fatal hook); idempotent. */
+void term_emergency_restore(void);
+
+#endif

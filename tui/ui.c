@@ -1,0 +1,265 @@
+/* ui: layout, dirty-driven rendering, selection and context for the key table. */
+#include "tui/ui.h"
+#include "tui/theme.h"
+#include "core/util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct view_ops *const views[V__N] = {
+	[V_HEADER] = &view_header_ops, [V_VMS] = &view_vms_ops, [V_DETAILS] = &view_details_ops,
+	[V_NET] = &view_net_ops, [V_MONITOR] = &view_monitor_ops, [V_THUMB] = &view_thumb_ops,
+	[V_STATUS] = &view_status_ops, [V_HELP] = &view_help_ops, [V_SMALL] = &view_small_ops,
+};
+
+void ui_init(struct ui *ui)
+{
+	memset(ui, 0, sizeof(*ui));
+	model_init(&ui->m);
+	ui->hist_pos = -1;
+	ui->dirty = D_ALL;
+}
+
+void ui_free(struct ui *ui)
+{
+	model_clear(&ui->m);
+	lines_clear(&ui->m.diags);
+	free(ui->message);
+	free(ui->confirm.question);
+	grid_free(ui->thumb.cells);
+	free(ui->thumb.message);
+	free(ui->thumb.vm);
+}
+
+void ui_layout(struct ui *ui, int w, int h)
+{
+	ui->w = w;
+	ui->h = h;
+	memset(ui->visible, 0, sizeof(ui->visible));
+	memset(ui->rects, 0, sizeof(ui->rects));
+	ui->dirty = D_ALL;
+	ui->too_small = w < UI_MIN_W || h < UI_MIN_H;
+	if (ui->too_small) {
+		ui->rects[V_SMALL] = (struct rect){ 0, 0, w, h };
+		ui->visible[V_SMALL] = true;
+		return;
+	}
+	int bh = h - 2;
+	struct rect body = { 0, 1, w, bh };
+	ui->rects[V_HEADER] = (struct rect){ 0, 0, w, 1 };
+	ui->rects[V_STATUS] = (struct rect){ 0, h - 1, w, 1 };
+	ui->visible[V_HEADER] = ui->visible[V_STATUS] = true;
+	if (ui->help) {
+		ui->rects[V_HELP] = body;
+		ui->visible[V_HELP] = true;
+		return;
+	}
+	if (ui->zoom) {
+		ui->rects[V_THUMB] = body;
+		ui->visible[V_THUMB] = true;
+		return;
+	}
+	int lw = w / 2;
+	int rw = w - lw;
+	int vms_h = bh * 2 / 5;
+	if (vms_h < 5)
+		vms_h = 5;
+	ui->rects[V_VMS] = (struct rect){ 0, 1, lw, vms_h };
+	ui->rects[V_DETAILS] = (struct rect){ 0, 1 + vms_h, lw, bh - vms_h };
+	int net_h = bh * 9 / 20, mon_h = bh * 6 / 20;
+	if (net_h < 5)
+		net_h = 5;
+	if (mon_h < 4)
+		mon_h = 4;
+	int thumb_h = bh - net_h - mon_h;
+	ui->rects[V_NET] = (struct rect){ lw, 1, rw, net_h };
+	ui->rects[V_MONITOR] = (struct rect){ lw, 1 + net_h, rw, mon_h };
+	ui->rects[V_THUMB] = (struct rect){ lw, 1 + net_h + mon_h, rw, thumb_h };
+	ui->visible[V_VMS] = ui->visible[V_DETAILS] = ui->visible[V_NET] = ui->visible[V_MONITOR] =
+		ui->visible[V_THUMB] = true;
+	for (int i = 0; i < V__N; i++)
+		if (ui->visible[i] && views[i]->resize)
+			views[i]->resize(ui, ui->rects[i]);
+	(void)body;
+}
+
+void ui_render(struct ui *ui, struct grid *g, bool force)
+{
+	if (force)
+		ui->dirty = D_ALL;
+	for (int i = 0; i < V__N; i++) {
+		if (!ui->visible[i] || !views[i]->draw)
+			continue;
+		if (ui->dirty & views[i]->dirty_bit || i == V_SMALL || i == V_HELP)
+			views[i]->draw(ui, g, ui->rects[i]);
+	}
+	ui->dirty = 0;
+}
+
+struct mvm *ui_selected_vm(struct ui *ui)
+{
+	return ui->vm_sel < ui->m.n_vms ? &ui->m.vms[ui->vm_sel] : NULL;
+}
+
+struct mbridge *ui_selected_bridge(struct ui *ui)
+{
+	return ui->net_sel < ui->m.n_bridges ? &ui->m.bridges[ui->net_sel] : NULL;
+}
+
+unsigned ui_context(struct ui *ui)
+{
+	unsigned c = 0;
+	if (!ui->read_only)
+		c |= W_WRITE;
+	struct mvm *v = ui_selected_vm(ui);
+	if (v && ui->focus != PANE_NET) {
+		c |= W_VM;
+		if (v->state == MVM_STOPPED || v->state == MVM_EXITED)
+			c |= W_VM_OFF;
+		else
+			c |= W_VM_ON;
+		if (v->state == MVM_RUNNING || v->state == MVM_PAUSED)
+			c |= W_VM_LIVE;
+		if (v->state != MVM_STOPPED && v->state != MVM_EXITED)
+			c |= W_THUMB;
+	}
+	struct mbridge *b = ui_selected_bridge(ui);
+	if (b && ui->focus == PANE_NET) {
+		c |= W_BRIDGE;
+		if (!b->pinned)
+			c |= W_UNPINNED;
+	}
+	return c;
+}
+
+bool ui_binding_applies(struct ui *ui, const struct key_binding *b)
+{
+	return (ui_context(ui) & b->when) == b->when;
+}
+
+void ui_message(struct ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(ui->message);
+	ui->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->message_error = error;
+	ui->message_until_us = ui->now_us + (error ? 8 : 4) * 1000000ull;
+	ui->dirty |= D_STATUS;
+}
+
+void ui_clamp(struct ui *ui)
+{
+	if (ui->vm_sel >= ui->m.n_vms)
+		ui->vm_sel = ui->m.n_vms ? ui->m.n_vms - 1 : 0;
+	if (ui->net_sel >= ui->m.n_bridges)
+		ui->net_sel = ui->m.n_bridges ? ui->m.n_bridges - 1 : 0;
+}
+
+static void move_sel(size_t *sel, size_t n, long delta)
+{
+	if (!n)
+		return;
+	long s = (long)*sel + delta;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)n)
+		s = (long)n - 1;
+	*sel = (size_t)s;
+}
+
+bool ui_navigate(struct ui *ui, enum action a)
+{
+	size_t *sel;
+	size_t n;
+	unsigned bit;
+	int page;
+	if (ui->history) {
+		sel = &ui->hist_top;
+		n = ui->m.n_history;
+		bit = D_NET;
+		page = ui->rects[V_NET].h - 3;
+	} else if (ui->focus == PANE_NET) {
+		sel = &ui->net_sel;
+		n = ui->m.n_bridges;
+		bit = D_NET | D_STATUS;
+		page = 3;
+	} else {
+		sel = &ui->vm_sel;
+		n = ui->m.n_vms;
+		bit = D_VMS | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_HEADER;
+		page = ui->rects[V_VMS].h - 2;
+	}
+	if (page < 1)
+		page = 1;
+	size_t before = *sel;
+	switch (a) {
+	case ACT_UP: move_sel(sel, n, -1); break;
+	case ACT_DOWN: move_sel(sel, n, 1); break;
+	case ACT_PGUP: move_sel(sel, n, -page); break;
+	case ACT_PGDN: move_sel(sel, n, page); break;
+	case ACT_TOP: move_sel(sel, n, -(long)n); break;
+	case ACT_BOTTOM: move_sel(sel, n, (long)n); break;
+	case ACT_FOCUS_NEXT:
+	case ACT_FOCUS_PREV:
+		ui->focus = ui->focus == PANE_VMS ? PANE_NET : PANE_VMS;
+		ui->dirty |= D_VMS | D_NET | D_STATUS | D_MONITOR;
+		return true;
+	default: return false;
+	}
+	if (*sel != before) {
+		ui->dirty |= bit;
+		if (bit & D_VMS)
+			ui->mon_scroll = 0;
+	}
+	return true;
+}
+
+int ui_key_local(struct ui *ui, int key)
+{
+	if (ui->confirm.action != ACT_NONE)
+		return KEY_UNHANDLED; /* the app answers confirmations */
+	if (ui->help) {
+		if (key == '?' || key == K_F1 || key == K_ESC || key == 'q') {
+			ui->help = false;
+			ui_layout(ui, ui->w, ui->h);
+		}
+		return KEY_HANDLED; /* help is modal: nothing else happens under it */
+	}
+	if (ui->focus == PANE_MONITOR && view_monitor_ops.key)
+		return view_monitor_ops.key(ui, key);
+	return KEY_UNHANDLED;
+}
+
+struct rect ui_inner(struct rect r)
+{
+	return (struct rect){ r.x + 1, r.y + 1, r.w - 2, r.h - 2 };
+}
+
+void ui_box(struct grid *g, struct rect r, const char *title, bool focus)
+{
+	struct grid_pen b = theme_pen(ROLE_BORDER), n = theme_pen(ROLE_NORMAL);
+	if (r.w < 2 || r.h < 2)
+		return;
+	grid_fill(g, ui_inner(r), ' ', n);
+	for (int x = r.x + 1; x < r.x + r.w - 1; x++) {
+		grid_set(g, x, r.y, theme_glyph(GL_HLINE), b);
+		grid_set(g, x, r.y + r.h - 1, theme_glyph(GL_HLINE), b);
+	}
+	for (int y = r.y + 1; y < r.y + r.h - 1; y++) {
+		grid_set(g, r.x, y, theme_glyph(GL_VLINE), b);
+		grid_set(g, r.x + r.w - 1, y, theme_glyph(GL_VLINE), b);
+	}
+	grid_set(g, r.x, r.y, theme_glyph(GL_TL), b);
+	grid_set(g, r.x + r.w - 1, r.y, theme_glyph(GL_TR), b);
+	grid_set(g, r.x, r.y + r.h - 1, theme_glyph(GL_BL), b);
+	grid_set(g, r.x + r.w - 1, r.y + r.h - 1, theme_glyph(GL_BR), b);
+	if (title) {
+		struct grid_pen t = theme_pen(focus ? ROLE_TITLE_FOCUS : ROLE_TITLE);
+		grid_set(g, r.x + 1, r.y, ' ', t);
+		int n2 = grid_print(g, r.x + 2, r.y, r.w - 4, t, title);
+		grid_set(g, r.x + 2 + n2, r.y, ' ', t);
+	}
+}

@@ -1,0 +1,160 @@
+/* view_misc: the header, the status bar (keys that apply now, or a message,
+ * or a y/n question), the help screen from the key table, the "too small"
+ * screen and the thumbnail pane. */
+#include "tui/theme.h"
+#include "tui/ui.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void header_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	struct grid_pen p = theme_pen(ROLE_HEADER);
+	grid_fill(g, r, ' ', p);
+	size_t running = 0, risk = 0;
+	for (size_t i = 0; i < ui->m.n_vms; i++)
+		running += ui->m.vms[i].state == MVM_RUNNING || ui->m.vms[i].state == MVM_PAUSED;
+	for (size_t i = 0; i < ui->m.n_bridges; i++)
+		risk += ui->m.bridges[i].at_risk;
+	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s%s%s", ui->m.n_vms,
+			    ui->m.n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
+			    ui->m.n_bridges == 1 ? "" : "s", risk ? ", " : "", risk ? "AT RISK: " : "",
+			    risk ? (risk == 1 ? "1" : "several") : "", ui->read_only ? "   [read-only]" : "");
+	int n = grid_print(g, r.x, r.y, r.w, p, s);
+	free(s);
+	if (ui->m.vm_degraded || ui->m.net_degraded) {
+		const char *d = "  DEGRADED";
+		grid_print(g, r.x + n, r.y, r.w - n, theme_pen(ROLE_ERROR), d);
+	}
+}
+
+static void status_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	struct grid_pen p = theme_pen(ROLE_STATUS), k = theme_pen(ROLE_KEY);
+	grid_fill(g, r, ' ', p);
+	if (ui->confirm.action != ACT_NONE) {
+		char *s = xasprintf(" %s  [y/n]", ui->confirm.question ? ui->confirm.question : "sure?");
+		grid_print(g, r.x, r.y, r.w, theme_pen(ROLE_ERROR), s);
+		free(s);
+		return;
+	}
+	if (ui->message && ui->now_us < ui->message_until_us) {
+		grid_print(g, r.x + 1, r.y, r.w - 1, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
+		return;
+	}
+	int x = r.x + 1;
+	if (ui->focus == PANE_MONITOR) {
+		static const char *const mon[][2] = {
+			{ "Enter", "send" }, { "Up/Down", "history" }, { "PgUp/PgDn", "scroll" }, { "Esc", "leave" },
+		};
+		for (size_t i = 0; i < ARRAY_LEN(mon) && x < r.x + r.w; i++) {
+			x += grid_print(g, x, r.y, r.x + r.w - x, k, mon[i][0]);
+			x += grid_print(g, x, r.y, r.x + r.w - x, p, " ");
+			x += grid_print(g, x, r.y, r.x + r.w - x, p, mon[i][1]);
+			x += 2;
+		}
+		return;
+	}
+	/* Help and quit always show, at the right end; the rest fill the left. */
+	static const enum action tail[] = { ACT_HELP, ACT_QUIT };
+	int limit = r.x + r.w;
+	for (size_t t = ARRAY_LEN(tail); t-- > 0;) {
+		const struct key_binding *b = keys_for_action(tail[t]);
+		int need = grid_strwidth(b->keyname) + 1 + grid_strwidth(b->label);
+		if (limit - need - 1 < x)
+			break;
+		limit -= need + 1;
+		int tx = limit;
+		tx += grid_print(g, tx, r.y, need, k, b->keyname);
+		tx += grid_print(g, tx, r.y, 1, p, " ");
+		grid_print(g, tx, r.y, need, p, b->label);
+		limit -= 1;
+	}
+	for (size_t i = 0; i < keys_count; i++) {
+		const struct key_binding *b = &keys_table[i];
+		if (!b->status || b->action == ACT_HELP || b->action == ACT_QUIT || !ui_binding_applies(ui, b))
+			continue;
+		const char *label = b->label;
+		if (b->action == ACT_PAUSE) { /* one key, two meanings: say which */
+			struct mvm *v = ui_selected_vm(ui);
+			label = v && v->state == MVM_PAUSED ? "resume" : "pause";
+		}
+		int need = grid_strwidth(b->keyname) + 1 + grid_strwidth(label);
+		if (x + need > limit)
+			break;
+		x += grid_print(g, x, r.y, limit - x, k, b->keyname);
+		x += grid_print(g, x, r.y, limit - x, p, " ");
+		x += grid_print(g, x, r.y, limit - x, p, label);
+		x += 2;
+	}
+}
+
+static void help_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	ui_box(g, r, "help: keys (? F1 Esc to close)", true);
+	struct rect in = ui_inner(r);
+	int y = in.y;
+	for (size_t i = 0; i < keys_count && y < in.y + in.h; i++) {
+		const struct key_binding *b = &keys_table[i];
+		bool ok = !(b->when & W_WRITE) || !ui->read_only;
+		grid_print(g, in.x + 1, y, 10, theme_pen(ROLE_KEY), b->keyname);
+		char *s = xasprintf("%s%s%s", b->help, b->confirm ? " [asks y/n]" : "", ok ? "" : " (read-only: off)");
+		grid_print(g, in.x + 12, y, in.w - 12, theme_pen(ok ? ROLE_NORMAL : ROLE_DIM), s);
+		free(s);
+		y++;
+	}
+	static const char *const extra[] = {
+		"",
+		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
+		"Quitting leaves every VM running; start vmdeck again to re-attach.",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(extra) && y < in.y + in.h; i++)
+		grid_print(g, in.x + 1, y++, in.w - 1, theme_pen(ROLE_DIM), extra[i]);
+}
+
+static void small_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	grid_fill(g, r, ' ', theme_pen(ROLE_NORMAL));
+	char s[96];
+	snprintf(s, sizeof(s), "terminal too small: %dx%d", ui->w, ui->h);
+	grid_print(g, 0, r.h / 2 - 1 > 0 ? r.h / 2 - 1 : 0, r.w, theme_pen(ROLE_BAD), s);
+	snprintf(s, sizeof(s), "need %dx%d; q quits", UI_MIN_W, UI_MIN_H);
+	grid_print(g, 0, r.h / 2 > 0 ? r.h / 2 : 0, r.w, theme_pen(ROLE_NORMAL), s);
+}
+
+static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	struct mvm *v = ui_selected_vm(ui);
+	char title[80];
+	snprintf(title, sizeof(title), "screen%s%s%s", v ? " " : "", v ? v->name : "", ui->zoom ? " (z: back)" : "");
+	ui_box(g, r, title, ui->zoom);
+	struct rect in = ui_inner(r);
+	if (in.w < 1 || in.h < 1)
+		return;
+	const struct ui_thumb *t = &ui->thumb;
+	bool mine = v && t->vm && strcmp(t->vm, v->name) == 0;
+	if (mine && t->cells && !t->message) {
+		/* Centre the picture; cells carry their own colours. */
+		int ox = in.x + (in.w > t->cells->w ? (in.w - t->cells->w) / 2 : 0);
+		int oy = in.y + (in.h > t->cells->h ? (in.h - t->cells->h) / 2 : 0);
+		for (int y = 0; y < t->cells->h && y < in.h; y++)
+			for (int x = 0; x < t->cells->w && x < in.w; x++) {
+				const struct grid_cell *c = grid_cget(t->cells, x, y);
+				grid_set(g, ox + x, oy + y, c->ch, c->pen);
+			}
+		return;
+	}
+	const char *msg = mine && t->message ? t->message
+			  : !v ? "no VM selected"
+			  : (v->state == MVM_STOPPED || v->state == MVM_EXITED) ? "not running: no screen"
+			  : t->message && !t->vm ? t->message : "no picture yet";
+	grid_print(g, in.x + 1, in.y + in.h / 2, in.w - 1, theme_pen(ROLE_DIM), msg);
+}
+
+const struct view_ops view_header_ops = { "header", D_HEADER, header_draw, NULL, NULL };
+const struct view_ops view_status_ops = { "status", D_STATUS, status_draw, NULL, NULL };
+const struct view_ops view_help_ops = { "help", D_ALL, help_draw, NULL, NULL };
+const struct view_ops view_small_ops = { "small", D_ALL, small_draw, NULL, NULL };
+const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, NULL, NULL };

@@ -1,0 +1,204 @@
+/* view_vms: the VM list (state with cause, mode, uptime) and the details of
+ * the selected VM (CPU, memory, disks, NICs with TAPs and bridges, runtime
+ * paths, and the console or, after a failure, QEMU's last log lines). */
+#include "tui/theme.h"
+#include "tui/ui.h"
+#include "core/profile.h"
+#include "core/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum role state_role(const struct mvm *v)
+{
+	switch (v->state) {
+	case MVM_RUNNING: return ROLE_OK;
+	case MVM_STARTING: case MVM_STOPPING: case MVM_PAUSED: return ROLE_WARN;
+	case MVM_EXITED: return v->failed ? ROLE_BAD : ROLE_DIM;
+	default: return ROLE_DIM;
+	}
+}
+
+static enum glyph state_glyph(const struct mvm *v)
+{
+	static const enum glyph g[MVM__N] = {
+		[MVM_STOPPED] = GL_STOPPED, [MVM_STARTING] = GL_BUSY, [MVM_RUNNING] = GL_RUNNING,
+		[MVM_PAUSED] = GL_PAUSED, [MVM_STOPPING] = GL_BUSY, [MVM_EXITED] = GL_STOPPED,
+	};
+	return v->failed ? GL_FAILED : g[v->state];
+}
+
+/* "exited (signal 9)" */
+static void state_text(const struct mvm *v, char *buf, size_t n)
+{
+	if (v->cause && *v->cause)
+		snprintf(buf, n, "%s (%s)", mvm_state_name(v->state), v->cause);
+	else
+		snprintf(buf, n, "%s", mvm_state_name(v->state));
+}
+
+static void keep_visible(size_t sel, size_t *top, int rows)
+{
+	if (rows < 1)
+		rows = 1;
+	if (sel < *top)
+		*top = sel;
+	else if (sel >= *top + (size_t)rows)
+		*top = sel - (size_t)rows + 1;
+}
+
+static void vms_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	char title[64];
+	snprintf(title, sizeof(title), "VMs %zu", ui->m.n_vms);
+	ui_box(g, r, title, ui->focus == PANE_VMS);
+	struct rect in = ui_inner(r);
+	if (in.w < 4 || in.h < 1)
+		return;
+	if (!ui->m.n_vms) {
+		grid_print(g, in.x + 1, in.y, in.w - 1, theme_pen(ROLE_DIM), "no profiles in");
+		grid_print(g, in.x + 1, in.y + 1, in.w - 1, theme_pen(ROLE_DIM),
+			   ui->m.profiles_dir ? ui->m.profiles_dir : "(no profile directory)");
+		return;
+	}
+	/* Columns: glyph, name, state (with the cause, or the uptime of a live
+	 * VM: one never has both), mode. The state gets what is left. */
+	int namew = 0;
+	for (size_t i = 0; i < ui->m.n_vms; i++) {
+		int l = grid_strwidth(ui->m.vms[i].name);
+		if (l > namew)
+			namew = l;
+	}
+	if (namew > 20)
+		namew = 20;
+	int modew = 7;
+	int statew = in.w - 2 - namew - 1 - modew - 1;
+	if (statew < 17) {
+		namew -= 17 - statew;
+		if (namew < 6)
+			namew = 6;
+		statew = in.w - 2 - namew - 1 - modew - 1;
+	}
+	keep_visible(ui->vm_sel, &ui->vm_top, in.h);
+	for (int row = 0; row < in.h; row++) {
+		size_t i = ui->vm_top + (size_t)row;
+		if (i >= ui->m.n_vms)
+			break;
+		const struct mvm *v = &ui->m.vms[i];
+		bool sel = i == ui->vm_sel;
+		enum role base = sel ? (ui->focus == PANE_VMS ? ROLE_SELECTED : ROLE_SELECTED_DIM) : ROLE_NORMAL;
+		struct grid_pen pb = theme_pen(base);
+		int y = in.y + row, x = in.x;
+		grid_fill(g, (struct rect){ in.x, y, in.w, 1 }, ' ', pb);
+		struct grid_pen ps = sel ? pb : theme_pen(state_role(v));
+		grid_set(g, x, y, theme_glyph(state_glyph(v)), ps);
+		x += 2;
+		grid_print(g, x, y, namew, pb, v->name);
+		x += namew + 1;
+		char st[128];
+		state_text(v, st, sizeof(st));
+		if (v->started_wall_s && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STOPPING)) {
+			char up[32];
+			size_t l = strlen(st);
+			snprintf(st + l, sizeof(st) - l, " %s", model_uptime(ui->now_wall_s - v->started_wall_s, up, sizeof(up)));
+		}
+		grid_print(g, x, y, statew, ps, st);
+		x += statew + 1;
+		grid_print(g, x, y, modew, sel ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
+			   v->install ? "install" : "boot");
+	}
+}
+
+/* Emit one details line; returns the next row. */
+static int line(struct grid *g, struct rect in, int y, enum role role, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int line(struct grid *g, struct rect in, int y, enum role role, const char *fmt, ...)
+{
+	if (y >= in.y + in.h)
+		return y;
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	grid_print(g, in.x + 1, y, in.w - 1, theme_pen(role), s);
+	free(s);
+	return y + 1;
+}
+
+static void details_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	struct mvm *v = ui_selected_vm(ui);
+	char title[80];
+	snprintf(title, sizeof(title), "%s", v ? v->name : "details");
+	ui_box(g, r, title, false);
+	struct rect in = ui_inner(r);
+	if (in.w < 4 || in.h < 1)
+		return;
+	int y = in.y;
+	if (ui->m.diags.n) { /* a bad profile: its file:line message, the others still load */
+		for (size_t i = 0; i < ui->m.diags.n && i < 3; i++)
+			y = line(g, in, y, ROLE_BAD, "%s", ui->m.diags.v[i]);
+		if (ui->m.diags.n > 3)
+			y = line(g, in, y, ROLE_BAD, "(%zu more profile problems: vmdeck check)", ui->m.diags.n - 3);
+	}
+	if (!v)
+		return;
+	const struct profile *p = v->prof;
+	char st[160];
+	state_text(v, st, sizeof(st));
+	if (v->pid > 0)
+		y = line(g, in, y, state_role(v), "state   %s, pid %d", st, v->pid);
+	else
+		y = line(g, in, y, state_role(v), "state   %s", st);
+	if (v->note)
+		y = line(g, in, y, ROLE_WARN, "        %s", v->note);
+	if (p) {
+		if (p->description)
+			y = line(g, in, y, ROLE_DIM, "%s", p->description);
+		y = line(g, in, y, v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL, "mode    %s%s%s",
+			 v->install ? "install" : "boot", p->install.present ? "  installer " : "",
+			 p->install.present && p->install.file ? p->install.file : "");
+		y = line(g, in, y, ROLE_NORMAL, "cpu     %u x %s, %s, %s", p->smp_cpus ? p->smp_cpus : 1,
+			 p->cpu ? p->cpu : "default", p->machine ? p->machine : "pc", p->accel ? p->accel : "kvm:tcg");
+		y = line(g, in, y, ROLE_NORMAL, "memory  %u MiB", p->memory_mb);
+		for (size_t i = 0; i < p->n_disks; i++) {
+			const struct profile_disk *d = &p->disks[i];
+			y = line(g, in, y, ROLE_NORMAL, "disk    %s %s (%s, %s%s)", d->id ? d->id : "", d->file ? d->file : "",
+				 d->format ? d->format : "raw", d->interface ? d->interface : "virtio",
+				 d->snapshot ? ", snapshot" : "");
+		}
+		for (size_t i = 0; i < p->n_nics; i++) {
+			const struct profile_nic *n = &p->nics[i];
+			uint8_t mac[6];
+			char macs[18];
+			profile_nic_guest_mac(p, i, mac);
+			mac_format(mac, macs);
+			if (n->user_net) {
+				y = line(g, in, y, ROLE_NORMAL, "nic     %s %s user-mode", macs, n->model ? n->model : "");
+			} else {
+				char *tap = profile_nic_tap_name(p, i);
+				y = line(g, in, y, ROLE_NORMAL, "nic     %s %s", macs, n->model ? n->model : "");
+				y = line(g, in, y, ROLE_NORMAL, "        tap %s %s %s%s%s", tap, theme_glyph_str(GL_ARROW),
+					 n->bridge ? n->bridge : "(no bridge)", n->has_tap_mac_policy ? ", TAP MAC " : "",
+					 n->has_tap_mac_policy ? mac_policy_name(n->tap_mac_policy) : "");
+				free(tap);
+			}
+		}
+	} else {
+		y = line(g, in, y, ROLE_BAD, "no profile: found running, or its profile went away");
+	}
+	if (v->runtime_dir)
+		y = line(g, in, y, ROLE_DIM, "run     %s", v->runtime_dir);
+	if (v->log.n && y < in.y + in.h - 1) {
+		y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_TITLE, "%s", v->failed ? "-- QEMU log --" : "-- console --");
+		int rows = in.y + in.h - y;
+		size_t first = v->log.n > (size_t)rows ? v->log.n - (size_t)rows : 0;
+		for (size_t i = first; i < v->log.n; i++)
+			y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_NORMAL, "%s", v->log.v[i]);
+	}
+}
+
+const struct view_ops view_vms_ops = { "vms", D_VMS, vms_draw, NULL, NULL };
+const struct view_ops view_details_ops = { "details", D_DETAILS, details_draw, NULL, NULL };
