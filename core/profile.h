@@ -25,6 +25,7 @@ struct profile_disk {
 	char *bus;         /* optional, e.g. "ide.2" */
 	bool snapshot, readonly;
 	int line;          /* where it was declared, for messages */
+	int col;
 };
 
 struct profile_nic {
@@ -38,6 +39,7 @@ struct profile_nic {
 	enum mac_policy tap_mac_policy;
 	bool has_tap_mac_policy; /* else the lab network's policy, else derived */
 	int line;
+	int col;
 };
 
 struct profile_install {
@@ -47,6 +49,7 @@ struct profile_install {
 	char *interface;   /* "ide" (default), "sata", "scsi", "virtio" */
 	char *bus;         /* optional, e.g. "ide.0" */
 	bool snapshot;
+	int line, col;
 };
 
 struct profile {
@@ -64,6 +67,9 @@ struct profile {
 
 	char *kernel, *initrd, *append; /* direct boot / boot loader file */
 	char *firmware_code, *firmware_vars; /* OVMF pflash */
+	/* Pristine vars image copied to firmware_vars when that does not exist
+	 * yet (profile_firmware_vars_prepare), so each VM owns writable vars. */
+	char *firmware_vars_template;
 	char *applesmc_osk;
 	char **smbios; size_t n_smbios;         /* "type=2", … */
 	bool usb;
@@ -82,6 +88,8 @@ struct profile {
 
 	char **extra_args; size_t n_extra_args;
 	unsigned stop_timeout_s; /* graceful stop wait, default 60 */
+
+	int name_line, name_col; /* where 'name' was given (duplicate-name messages) */
 };
 
 /* One problem found while loading: "FILE:LINE:COL: message". */
@@ -89,6 +97,11 @@ struct profile_diag {
 	char *file;
 	int line, col;     /* 1-based; 0 when not tied to a position */
 	char *msg;
+	/* Warnings never keep a profile from loading and do not make `check`
+	 * fail. Errors do make `check` fail; most also reject the file, except
+	 * referenced files that do not exist (the profile still loads, so that
+	 * `args` and `list` work before the media are in place). */
+	bool warning;
 };
 
 struct profile_set {
@@ -119,5 +132,16 @@ void profile_nic_guest_mac(const struct profile *p, size_t nic_index, uint8_t ma
 /* The TAP name for a NIC: its own, or "vd-<name>-<i>" shortened to 15 chars
  * with a hash so it stays unique. Caller frees. */
 char *profile_nic_tap_name(const struct profile *p, size_t nic_index);
+
+/* Profiles larger than this are refused unread ("file too large"). */
+#define PROFILE_MAX_SIZE (1024 * 1024)
+
+/* Number of error (non-warning) diagnostics in a list. */
+size_t profile_diag_errors(const struct profile_diag *d, size_t n);
+void profile_diags_free(struct profile_diag *d, size_t n);
+
+/* Before a start: when firmware_vars does not exist and a template is set,
+ * copy the template there (mode 0600). No-op otherwise. 0 / -1. */
+int profile_firmware_vars_prepare(const struct profile *p, char **err);
 
 #endif

@@ -1,0 +1,1423 @@
+/* profile: YAML VM profiles -> struct profile. The schema is a table of
+ * fields per mapping; one walker reads every mapping, so unknown keys, wrong
+ * types, duplicate keys and ranges are reported the same way everywhere,
+ * each with FILE:LINE:COL. All problems of a file are collected. */
+#include "core/profile.h"
+#include "core/util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+/* A file with more problems than this is garbage; stop listing them. */
+#define MAX_DIAGS_PER_FILE 50
+
+/* ---- small tables ---------------------------------------------------- */
+
+static const char *const mode_names[] = { [VM_MODE_BOOT] = "boot", [VM_MODE_INSTALL] = "install" };
+static const char *const policy_names[] = {
+	[MAC_POLICY_DERIVED] = "derived", [MAC_POLICY_FIXED] = "fixed", [MAC_POLICY_KERNEL] = "kernel",
+};
+
+static int name_lookup(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *vm_mode_name(enum vm_mode m) { return (unsigned)m < ARRAY_LEN(mode_names) ? mode_names[m] : "?"; }
+
+int vm_mode_parse(const char *s, enum vm_mode *out)
+{
+	int i = name_lookup(mode_names, ARRAY_LEN(mode_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum vm_mode)i;
+	return 0;
+}
+
+const char *mac_policy_name(enum mac_policy p)
+{
+	return (unsigned)p < ARRAY_LEN(policy_names) ? policy_names[p] : "?";
+}
+
+int mac_policy_parse(const char *s, enum mac_policy *out)
+{
+	int i = name_lookup(policy_names, ARRAY_LEN(policy_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum mac_policy)i;
+	return 0;
+}
+
+/* ---- parse context ---------------------------------------------------- */
+
+struct ctx {
+	const char *file;          /* for messages */
+	struct profile *p;
+	struct profile_diag **diags;
+	size_t *n_diags;
+	size_t n_mine;             /* diagnostics this file produced */
+	int fatal;                 /* errors that reject the profile */
+	yaml_document_t *doc;
+	/* Positions of keys seen, for checks across fields. */
+	struct seen { const void *field; const void *target; int line, col; } seen[512];
+	size_t n_seen;
+};
+
+static void diag_add(struct profile_diag **diags, size_t *n, const char *file, int line, int col,
+		     bool warning, char *msg)
+{
+	*diags = xrealloc(*diags, (*n + 1) * sizeof(**diags));
+	(*diags)[*n] = (struct profile_diag){ xstrdup(file), line, col, msg, warning };
+	(*n)++;
+}
+
+/* kind: 0 fatal error, 1 non-fatal error (missing file), 2 warning. */
+static void __attribute__((format(printf, 5, 6)))
+report(struct ctx *c, int kind, int line, int col, const char *fmt, ...)
+{
+	if (kind == 0)
+		c->fatal++;
+	if (c->n_mine >= MAX_DIAGS_PER_FILE)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (++c->n_mine == MAX_DIAGS_PER_FILE) {
+		free(msg);
+		msg = xstrdup("too many problems; giving up on this file");
+	}
+	diag_add(c->diags, c->n_diags, c->file, line, col, kind == 2, msg);
+}
+
+#define LINE(n) ((int)(n)->start_mark.line + 1)
+#define COL(n) ((int)(n)->start_mark.column + 1)
+#define err_at(c, n, ...) report((c), 0, LINE(n), COL(n), __VA_ARGS__)
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE: return "a mapping";
+	case YAML_SEQUENCE_NODE: return "a list";
+	default: return "a scalar";
+	}
+}
+
+static const char *scalar(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+/* An unquoted empty value, "~" or "null": the key is given but unset. */
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *s = scalar(n);
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	       strcmp(s, "NULL") == 0;
+}
+
+/* ---- value checks ----------------------------------------------------- */
+
+static bool all_chars(const char *s, const char *extra, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+bool profile_name_valid(const char *name) { return name && all_chars(name, "_-", 32); }
+/* Device models, drive formats, buses, ids: they are pasted into QEMU option
+ * strings, so no commas or '=' may slip in. */
+static bool word_valid(const char *s) { return all_chars(s, "_.-", 64); }
+static bool id_valid(const char *s) { return all_chars(s, "_.-", 32) && isalpha((unsigned char)s[0]); }
+static bool ifname_valid(const char *s) { return all_chars(s, "_.-", 15); }
+static bool keyboard_valid(const char *s) { return all_chars(s, "-", 16); }
+static bool text_valid(const char *s) { (void)s; return true; }
+static bool nonempty_valid(const char *s) { return *s != '\0'; }
+
+/* "2G", "2048M", "2048" (MiB), "1.5G" is not accepted (whole MiB only). */
+static int size_parse_mb(const char *s, unsigned long long *mb)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	while (*end == ' ')
+		end++;
+	unsigned long long kib;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': *mb = v; return 0;
+	case 'K': kib = v; break;
+	case 'M': kib = v * 1024ull; break;
+	case 'G': kib = v * 1024ull * 1024ull; break;
+	case 'T': kib = v * 1024ull * 1024ull * 1024ull; break;
+	default: return -1;
+	}
+	if (v > (1ull << 40))
+		return -1;
+	end++;
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || kib % 1024)
+		return -1;
+	*mb = kib / 1024;
+	return 0;
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+enum ftype { F_STR, F_PATH, F_BOOL, F_UINT, F_MEM, F_STRV, F_MAC, F_MAP, F_CUSTOM };
+
+struct field;
+typedef void (*custom_fn)(struct ctx *c, yaml_node_t *v, void *target, const struct field *f);
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;                /* into the target struct */
+	const char *what;          /* words for messages */
+	bool (*valid)(const char *); /* F_STR */
+	const char *valid_what;    /* "a name like e1000-82545em" */
+	unsigned min, max;         /* F_UINT, F_MEM */
+	const struct field *sub;   /* F_MAP: fields of the sub-mapping */
+	size_t sub_off;            /* F_MAP: offset of the sub-target */
+	custom_fn fn;              /* F_CUSTOM */
+	size_t flag_off;           /* F_MAC: bool set when given; F_MAP: bool "present" (0 = none) */
+};
+
+#define P(m) offsetof(struct profile, m)
+#define D(m) offsetof(struct profile_disk, m)
+#define N(m) offsetof(struct profile_nic, m)
+#define I(m) offsetof(struct profile_install, m)
+#define FIELDS_END { NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 }
+
+static void walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, void *target,
+		     const char *section);
+
+static void set_str(void *target, size_t off, char *v)
+{
+	char **slot = (char **)((char *)target + off);
+	free(*slot);
+	*slot = v;
+}
+
+static bool get_uint(struct ctx *c, yaml_node_t *v, const char *key, unsigned min, unsigned max, unsigned *out)
+{
+	if (v->type != YAML_SCALAR_NODE) {
+		err_at(c, v, "'%s' must be a whole number, not %s", key, node_kind(v));
+		return false;
+	}
+	const char *s = scalar(v);
+	char *end;
+	errno = 0;
+	unsigned long long n = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
+	if (!isdigit((unsigned char)*s) || *end || errno) {
+		err_at(c, v, "'%s' must be a whole number, got '%s'", key, s);
+		return false;
+	}
+	if (n < min || n > max) {
+		err_at(c, v, "'%s' must be between %u and %u, got %s", key, min, max, s);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
+static bool get_bool(struct ctx *c, yaml_node_t *v, const char *key, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	if (v->type == YAML_SCALAR_NODE) {
+		for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+			if (strcasecmp(scalar(v), yes[i]) == 0 || strcasecmp(scalar(v), no[i]) == 0) {
+				*out = strcasecmp(scalar(v), yes[i]) == 0;
+				return true;
+			}
+		}
+		err_at(c, v, "'%s' must be true or false, got '%s'", key, scalar(v));
+	} else
+		err_at(c, v, "'%s' must be true or false, not %s", key, node_kind(v));
+	return false;
+}
+
+/* Paths resolve against the profile's directory; whether they exist is
+ * checked at the end (check_files) so that the message says what the file
+ * is for. */
+static char *resolve(struct ctx *c, const char *s)
+{
+	if (s[0] == '/' || !c->p->dir)
+		return xstrdup(s);
+	return path_join(c->p->dir, s);
+}
+
+static void strv_from_seq(struct ctx *c, yaml_node_t *v, const char *key, char ***out, size_t *n)
+{
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err_at(c, v, "'%s' must be a list of strings, not %s", key, node_kind(v));
+		return;
+	}
+	for (size_t i = 0; i < *n; i++)
+		free((*out)[i]);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		if (!e)
+			continue;
+		if (e->type != YAML_SCALAR_NODE) {
+			err_at(c, e, "each item of '%s' must be a string, not %s", key, node_kind(e));
+			continue;
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof(char *));
+		(*out)[(*n)++] = xstrdup(scalar(e));
+	}
+}
+
+static void seen_add(struct ctx *c, const void *field, const void *target, yaml_node_t *v)
+{
+	if (c->n_seen < ARRAY_LEN(c->seen))
+		c->seen[c->n_seen++] = (struct seen){ field, target, LINE(v), COL(v) };
+}
+
+static const struct seen *seen_find(const struct ctx *c, const struct field *fields, const char *key,
+				    const void *target)
+{
+	for (const struct field *f = fields; f->key; f++)
+		if (strcmp(f->key, key) == 0)
+			for (size_t i = 0; i < c->n_seen; i++)
+				if (c->seen[i].field == f && c->seen[i].target == target)
+					return &c->seen[i];
+	return NULL;
+}
+
+static void field_apply(struct ctx *c, const struct field *f, yaml_node_t *v, void *target)
+{
+	if (f->type != F_MAP && f->type != F_CUSTOM && f->type != F_STRV && is_null(v))
+		return; /* given but empty: unset */
+	switch (f->type) {
+	case F_STR:
+	case F_PATH:
+		if (v->type != YAML_SCALAR_NODE) {
+			err_at(c, v, "'%s' must be a string, not %s", f->key, node_kind(v));
+			return;
+		}
+		if (f->type == F_STR && f->valid && !f->valid(scalar(v))) {
+			err_at(c, v, "'%s': '%s' is not %s", f->key, scalar(v), f->valid_what);
+			return;
+		}
+		if (f->type == F_PATH && !*scalar(v)) {
+			err_at(c, v, "'%s' must name a file, got an empty string", f->key);
+			return;
+		}
+		set_str(target, f->off, f->type == F_PATH ? resolve(c, scalar(v)) : xstrdup(scalar(v)));
+		break;
+	case F_BOOL:
+		get_bool(c, v, f->key, (bool *)((char *)target + f->off));
+		break;
+	case F_UINT:
+		get_uint(c, v, f->key, f->min, f->max, (unsigned *)((char *)target + f->off));
+		break;
+	case F_MEM: {
+		unsigned long long mb;
+		if (v->type != YAML_SCALAR_NODE) {
+			err_at(c, v, "'%s' must be a size such as 2G or 2048M, not %s", f->key, node_kind(v));
+			return;
+		}
+		if (size_parse_mb(scalar(v), &mb) < 0) {
+			err_at(c, v, "'%s' must be a size such as 2G or 2048M (whole MiB), got '%s'", f->key,
+			       scalar(v));
+			return;
+		}
+		if (mb < f->min || mb > f->max) {
+			err_at(c, v, "'%s' must be between %uM and %uM, got '%s' (%lluM)", f->key, f->min, f->max,
+			       scalar(v), mb);
+			return;
+		}
+		*(unsigned *)((char *)target + f->off) = (unsigned)mb;
+		break;
+	}
+	case F_STRV:
+		if (is_null(v))
+			return;
+		strv_from_seq(c, v, f->key, (char ***)((char *)target + f->off),
+			      (size_t *)((char *)target + f->flag_off));
+		break;
+	case F_MAC: {
+		uint8_t *mac = (uint8_t *)target + f->off;
+		if (v->type != YAML_SCALAR_NODE || mac_parse(scalar(v), mac) < 0) {
+			err_at(c, v, "'%s': malformed MAC address '%s' (expected six hex pairs like 52:54:00:12:34:56)",
+			       f->key, v->type == YAML_SCALAR_NODE ? scalar(v) : node_kind(v));
+			return;
+		}
+		if (mac[0] & 1) {
+			err_at(c, v, "'%s': %s is a multicast address; a NIC needs a unicast MAC (even first byte)",
+			       f->key, scalar(v));
+			return;
+		}
+		*(bool *)((char *)target + f->flag_off) = true;
+		break;
+	}
+	case F_MAP:
+		if (is_null(v))
+			return;
+		if (v->type != YAML_MAPPING_NODE) {
+			err_at(c, v, "'%s' must be a mapping of keys, not %s", f->key, node_kind(v));
+			return;
+		}
+		if (f->flag_off)
+			*(bool *)((char *)target + f->flag_off) = true;
+		walk_map(c, v, f->sub, (char *)target + f->sub_off, f->key);
+		break;
+	case F_CUSTOM:
+		f->fn(c, v, target, f);
+		break;
+	}
+}
+
+static size_t levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t best = diag + cost;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (up + 1 < best)
+				best = up + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void unknown_key(struct ctx *c, yaml_node_t *k, const struct field *fields, const char *section)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX, klen = strlen(scalar(k));
+	for (const struct field *f = fields; f->key; f++) {
+		size_t d = levenshtein(scalar(k), f->key);
+		if (d < best_d)
+			best_d = d, best = f->key;
+	}
+	size_t limit = klen / 3 > 2 ? klen / 3 : 2;
+	char *where = section ? xasprintf(" in '%s'", section) : xstrdup("");
+	if (best && best_d <= limit)
+		err_at(c, k, "unknown key '%s'%s; did you mean '%s'?", scalar(k), where, best);
+	else {
+		/* No near miss: list what is allowed here. */
+		size_t cap = 256, len = 0;
+		char *list = xmalloc(cap);
+		list[0] = '\0';
+		for (const struct field *f = fields; f->key; f++) {
+			size_t kl = strlen(f->key);
+			if (len + kl + 3 >= cap)
+				list = xrealloc(list, cap = cap * 2 + kl);
+			len += (size_t)sprintf(list + len, "%s%s", len ? ", " : "", f->key);
+		}
+		err_at(c, k, "unknown key '%s'%s (known keys: %s)", scalar(k), where, list);
+		free(list);
+	}
+	free(where);
+}
+
+static void walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, void *target,
+		     const char *section)
+{
+	yaml_node_t *firstk[64] = { 0 };
+	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+		if (!k || !v)
+			continue;
+		if (k->type != YAML_SCALAR_NODE) {
+			err_at(c, k, "keys must be plain words, not %s", node_kind(k));
+			continue;
+		}
+		const struct field *f = fields;
+		size_t idx = 0;
+		while (f->key && strcmp(f->key, scalar(k)) != 0)
+			f++, idx++;
+		if (!f->key) {
+			unknown_key(c, k, fields, section);
+			continue;
+		}
+		if (idx < ARRAY_LEN(firstk) && firstk[idx]) {
+			err_at(c, k, "duplicate key '%s' (first given at line %d, column %d)", f->key,
+			       LINE(firstk[idx]), COL(firstk[idx]));
+			continue;
+		}
+		if (idx < ARRAY_LEN(firstk))
+			firstk[idx] = k;
+		seen_add(c, f, target, v);
+		field_apply(c, f, v, target);
+	}
+}
+
+/* ---- custom fields ----------------------------------------------------- */
+
+static void enum_field(struct ctx *c, yaml_node_t *v, const char *key, const char *const *choices, size_t n,
+		       int *out)
+{
+	if (v->type != YAML_SCALAR_NODE) {
+		err_at(c, v, "'%s' must be a string, not %s", key, node_kind(v));
+		return;
+	}
+	int i = name_lookup(choices, n, scalar(v));
+	if (i >= 0) {
+		*out = i;
+		return;
+	}
+	char list[256] = "";
+	for (size_t j = 0; j < n; j++)
+		if (choices[j])
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? ", " : "",
+				 choices[j]);
+	err_at(c, v, "'%s' must be one of %s; got '%s'", key, list, scalar(v));
+}
+
+static const char *const accel_names[] = { "kvm", "tcg", "kvm:tcg" };
+static const char *const disk_if_names[] = { "virtio", "ide", "sata", "scsi" };
+static const char *const cd_if_names[] = { "ide", "sata", "scsi" };
+static const char *const network_names[] = { "tap", "user" };
+
+static void f_accel(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	if (is_null(v))
+		return;
+	int i = -1;
+	enum_field(c, v, f->key, accel_names, ARRAY_LEN(accel_names), &i);
+	if (i >= 0)
+		set_str(target, f->off, xstrdup(accel_names[i]));
+}
+
+static void f_interface(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	if (is_null(v))
+		return;
+	bool cd = f->min == 1; /* the installer's drive must take a CD */
+	int i = -1;
+	if (cd)
+		enum_field(c, v, f->key, cd_if_names, ARRAY_LEN(cd_if_names), &i);
+	else
+		enum_field(c, v, f->key, disk_if_names, ARRAY_LEN(disk_if_names), &i);
+	if (i >= 0)
+		set_str(target, f->off, xstrdup(cd ? cd_if_names[i] : disk_if_names[i]));
+}
+
+static void f_policy(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile_nic *nic = target;
+	if (is_null(v))
+		return;
+	int i = -1;
+	enum_field(c, v, f->key, policy_names, ARRAY_LEN(policy_names), &i);
+	if (i >= 0) {
+		nic->tap_mac_policy = (enum mac_policy)i;
+		nic->has_tap_mac_policy = true;
+	}
+}
+
+static void f_network(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile_nic *nic = target;
+	if (is_null(v))
+		return;
+	int i = -1;
+	enum_field(c, v, f->key, network_names, ARRAY_LEN(network_names), &i);
+	if (i >= 0)
+		nic->user_net = i == 1;
+}
+
+/* cpu: "Penryn,kvm=off" or { model: Penryn, flags: [kvm=off, …] } */
+static void f_cpu(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile *p = target;
+	if (is_null(v))
+		return;
+	if (v->type == YAML_SCALAR_NODE) {
+		if (!*scalar(v) || strchr(scalar(v), ' ')) {
+			err_at(c, v, "'cpu' must be a CPU model with optional flags, like Penryn,kvm=off; got '%s'",
+			       scalar(v));
+			return;
+		}
+		set_str(p, f->off, xstrdup(scalar(v)));
+		return;
+	}
+	if (v->type != YAML_MAPPING_NODE) {
+		err_at(c, v, "'cpu' must be a string or a mapping with 'model' and 'flags', not %s", node_kind(v));
+		return;
+	}
+	struct { char *model; char **flags; size_t n_flags; } cpu = { 0 };
+	static const struct field cpu_fields[] = {
+		{ "model", F_STR, 0, "CPU model", word_valid, "a CPU model name such as Penryn", 0, 0, NULL, 0, NULL, 0 },
+		{ "flags", F_STRV, sizeof(char *), "CPU flags", NULL, NULL, 0, 0, NULL, 0, NULL, 2 * sizeof(char *) },
+		FIELDS_END,
+	};
+	walk_map(c, v, cpu_fields, &cpu, "cpu");
+	if (!cpu.model) {
+		if (cpu.n_flags)
+			err_at(c, v, "'cpu' has flags but no 'model'");
+	} else {
+		char *s = xstrdup(cpu.model);
+		for (size_t i = 0; i < cpu.n_flags; i++) {
+			char *t = xasprintf("%s,%s", s, cpu.flags[i]);
+			free(s);
+			s = t;
+		}
+		set_str(p, f->off, s);
+	}
+	free(cpu.model);
+	for (size_t i = 0; i < cpu.n_flags; i++)
+		free(cpu.flags[i]);
+	free(cpu.flags);
+}
+
+static const struct field smp_fields[] = {
+	{ "cpus", F_UINT, P(smp_cpus), NULL, NULL, NULL, 1, 288, NULL, 0, NULL, 0 },
+	{ "sockets", F_UINT, P(smp_sockets), NULL, NULL, NULL, 1, 64, NULL, 0, NULL, 0 },
+	{ "cores", F_UINT, P(smp_cores), NULL, NULL, NULL, 1, 288, NULL, 0, NULL, 0 },
+	{ "threads", F_UINT, P(smp_threads), NULL, NULL, NULL, 1, 8, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+/* smp: 2, or { cpus: 2, sockets: 1, cores: 2, threads: 1 } */
+static void f_smp(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile *p = target;
+	if (is_null(v))
+		return;
+	if (v->type == YAML_SCALAR_NODE)
+		get_uint(c, v, "smp", 1, 288, &p->smp_cpus);
+	else if (v->type == YAML_MAPPING_NODE)
+		walk_map(c, v, smp_fields, p, "smp");
+	else
+		err_at(c, v, "'smp' must be a CPU count or a mapping (cpus, sockets, cores, threads), not %s",
+		       node_kind(v));
+}
+
+/* usb: true | false | [usb-kbd, usb-tablet] (a list implies true) */
+static void f_usb(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile *p = target;
+	if (is_null(v))
+		return;
+	if (v->type == YAML_SEQUENCE_NODE) {
+		p->usb = true;
+		strv_from_seq(c, v, "usb", &p->usb_devices, &p->n_usb_devices);
+		for (size_t i = 0; i < p->n_usb_devices; i++)
+			if (!word_valid(p->usb_devices[i]))
+				err_at(c, v, "'usb': '%s' is not a USB device model such as usb-tablet",
+				       p->usb_devices[i]);
+		return;
+	}
+	if (v->type == YAML_SCALAR_NODE) {
+		get_bool(c, v, "usb", &p->usb);
+		return;
+	}
+	err_at(c, v, "'usb' must be true, false or a list of USB devices, not %s", node_kind(v));
+}
+
+static const struct field disk_fields[] = {
+	{ "id", F_STR, D(id), NULL, id_valid, "an id (a letter, then letters, digits, '_', '-', '.'; at most 32)", 0, 0, NULL, 0, NULL, 0 },
+	{ "file", F_PATH, D(file), "disk image", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "format", F_STR, D(format), NULL, word_valid, "an image format such as raw or qcow2", 0, 0, NULL, 0, NULL, 0 },
+	{ "interface", F_CUSTOM, D(interface), NULL, NULL, NULL, 0, 0, NULL, 0, f_interface, 0 },
+	{ "bus", F_STR, D(bus), NULL, word_valid, "a bus name such as ide.2", 0, 0, NULL, 0, NULL, 0 },
+	{ "snapshot", F_BOOL, D(snapshot), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "readonly", F_BOOL, D(readonly), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field nic_fields[] = {
+	{ "id", F_STR, N(id), NULL, id_valid, "an id (a letter, then letters, digits, '_', '-', '.'; at most 32)", 0, 0, NULL, 0, NULL, 0 },
+	{ "model", F_STR, N(model), NULL, word_valid, "a NIC model such as e1000-82545em or virtio-net-pci", 0, 0, NULL, 0, NULL, 0 },
+	{ "mac", F_MAC, N(mac), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, N(has_mac) },
+	{ "network", F_CUSTOM, 0, NULL, NULL, NULL, 0, 0, NULL, 0, f_network, 0 },
+	{ "bridge", F_STR, N(bridge), NULL, ifname_valid, "an interface name (at most 15 letters, digits, '_', '-', '.')", 0, 0, NULL, 0, NULL, 0 },
+	{ "tap", F_STR, N(tap), NULL, ifname_valid, "an interface name (at most 15 letters, digits, '_', '-', '.')", 0, 0, NULL, 0, NULL, 0 },
+	{ "tap_mac_policy", F_CUSTOM, 0, NULL, NULL, NULL, 0, 0, NULL, 0, f_policy, 0 },
+	FIELDS_END,
+};
+
+/* disks: / nics: a list of mappings. */
+static void f_list(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile *p = target;
+	bool disks = f->off == P(disks);
+	if (is_null(v))
+		return;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err_at(c, v, "'%s' must be a list (items start with '- '), not %s", f->key, node_kind(v));
+		return;
+	}
+	/* Allocate all items first: positions recorded while walking are keyed
+	 * by the item's address, which must not move. */
+	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	if (disks)
+		p->disks = xrealloc(p->disks, (p->n_disks + n + 1) * sizeof(*p->disks));
+	else
+		p->nics = xrealloc(p->nics, (p->n_nics + n + 1) * sizeof(*p->nics));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		if (!e)
+			continue;
+		if (e->type != YAML_MAPPING_NODE) {
+			err_at(c, e, "each item of '%s' must be a mapping, not %s", f->key, node_kind(e));
+			continue;
+		}
+		void *item;
+		if (disks) {
+			item = &p->disks[p->n_disks++];
+			memset(item, 0, sizeof(*p->disks));
+			p->disks[p->n_disks - 1].line = LINE(e);
+			p->disks[p->n_disks - 1].col = COL(e);
+		} else {
+			item = &p->nics[p->n_nics++];
+			memset(item, 0, sizeof(*p->nics));
+			p->nics[p->n_nics - 1].line = LINE(e);
+			p->nics[p->n_nics - 1].col = COL(e);
+		}
+		walk_map(c, e, disks ? disk_fields : nic_fields, item, disks ? "disks" : "nics");
+	}
+}
+
+static const struct field boot_fields[] = {
+	{ "kernel", F_PATH, P(kernel), "kernel (boot loader) file", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "initrd", F_PATH, P(initrd), "initrd file", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "append", F_STR, P(append), NULL, text_valid, NULL, 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field firmware_fields[] = {
+	{ "code", F_PATH, P(firmware_code), "firmware code file", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "vars", F_PATH, P(firmware_vars), "firmware vars file", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "vars_template", F_PATH, P(firmware_vars_template), "firmware vars template", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field applesmc_fields[] = {
+	{ "osk", F_STR, P(applesmc_osk), NULL, nonempty_valid, "an OSK string", 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field audio_fields[] = {
+	{ "device", F_STR, P(audio_device), NULL, word_valid, "a sound device model such as ich9-intel-hda", 0, 0, NULL, 0, NULL, 0 },
+	{ "codec", F_STR, P(audio_codec), NULL, word_valid, "a codec model such as hda-duplex", 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field display_fields[] = {
+	{ "vnc", F_STR, P(vnc), NULL, nonempty_valid, "'unix' or HOST:DISPLAY", 0, 0, NULL, 0, NULL, 0 },
+	{ "password_file", F_PATH, P(vnc_password_file), "VNC password file", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "keyboard", F_STR, P(keyboard), NULL, keyboard_valid, "a keyboard layout such as en-us", 0, 0, NULL, 0, NULL, 0 },
+	{ "vga", F_STR, P(vga), NULL, word_valid, "a VGA type such as std, virtio or none", 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field install_fields[] = {
+	{ "file", F_PATH, I(file), "installer medium", NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "format", F_STR, I(format), NULL, word_valid, "an image format such as raw", 0, 0, NULL, 0, NULL, 0 },
+	{ "interface", F_CUSTOM, I(interface), NULL, NULL, NULL, 1, 0, NULL, 0, f_interface, 0 },
+	{ "bus", F_STR, I(bus), NULL, word_valid, "a bus name such as ide.0", 0, 0, NULL, 0, NULL, 0 },
+	{ "snapshot", F_BOOL, I(snapshot), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+static const struct field root_fields[] = {
+	{ "name", F_STR, P(name), NULL, profile_name_valid, "a valid VM name (1-32 letters, digits, '_' or '-')", 0, 0, NULL, 0, NULL, 0 },
+	{ "description", F_STR, P(description), NULL, text_valid, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "qemu", F_STR, P(qemu), NULL, nonempty_valid, "a QEMU binary", 0, 0, NULL, 0, NULL, 0 },
+	{ "accel", F_CUSTOM, P(accel), NULL, NULL, NULL, 0, 0, NULL, 0, f_accel, 0 },
+	{ "machine", F_STR, P(machine), NULL, word_valid, "a machine type such as q35 or pc-q35-2.4", 0, 0, NULL, 0, NULL, 0 },
+	{ "cpu", F_CUSTOM, P(cpu), NULL, NULL, NULL, 0, 0, NULL, 0, f_cpu, 0 },
+	{ "smp", F_CUSTOM, 0, NULL, NULL, NULL, 0, 0, NULL, 0, f_smp, 0 },
+	{ "memory", F_MEM, P(memory_mb), NULL, NULL, NULL, 16, 4u * 1024 * 1024, NULL, 0, NULL, 0 },
+	{ "boot", F_MAP, 0, NULL, NULL, NULL, 0, 0, boot_fields, 0, NULL, 0 },
+	{ "firmware", F_MAP, 0, NULL, NULL, NULL, 0, 0, firmware_fields, 0, NULL, 0 },
+	{ "applesmc", F_MAP, 0, NULL, NULL, NULL, 0, 0, applesmc_fields, 0, NULL, 0 },
+	{ "smbios", F_STRV, P(smbios), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, P(n_smbios) },
+	{ "usb", F_CUSTOM, 0, NULL, NULL, NULL, 0, 0, NULL, 0, f_usb, 0 },
+	{ "audio", F_MAP, 0, NULL, NULL, NULL, 0, 0, audio_fields, 0, NULL, 0 },
+	{ "disks", F_CUSTOM, P(disks), NULL, NULL, NULL, 0, 0, NULL, 0, f_list, 0 },
+	{ "nics", F_CUSTOM, P(nics), NULL, NULL, NULL, 0, 0, NULL, 0, f_list, 0 },
+	{ "install", F_MAP, 0, NULL, NULL, NULL, 0, 0, install_fields, P(install), NULL, P(install.present) },
+	{ "display", F_MAP, 0, NULL, NULL, NULL, 0, 0, display_fields, 0, NULL, 0 },
+	{ "serial_log", F_BOOL, P(serial_log), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
+	{ "extra_args", F_STRV, P(extra_args), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, P(n_extra_args) },
+	{ "stop_timeout", F_UINT, P(stop_timeout_s), NULL, NULL, NULL, 1, 3600, NULL, 0, NULL, 0 },
+	FIELDS_END,
+};
+
+/* ---- checks across fields ---------------------------------------------- */
+
+struct pos { int line, col; };
+
+static struct pos pos_of(const struct ctx *c, const struct field *fields, const char *key, const void *target,
+			 struct pos dflt)
+{
+	const struct seen *s = seen_find(c, fields, key, target);
+	return s ? (struct pos){ s->line, s->col } : dflt;
+}
+
+static void check_file(struct ctx *c, const char *path, const char *what, struct pos at)
+{
+	if (path && !path_exists(path))
+		report(c, 1, at.line, at.col, "%s %s does not exist", what, path);
+}
+
+/* "HOST:DISPLAY": loopback hosts are safe; others need a password. */
+static bool vnc_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "[::1]") == 0;
+}
+
+static void check_vnc(struct ctx *c, struct pos root)
+{
+	struct profile *p = c->p;
+	struct pos at = pos_of(c, display_fields, "vnc", p, root);
+	if (!p->vnc || strcmp(p->vnc, "unix") == 0) {
+		if (p->vnc_password_file)
+			report(c, 2, at.line, at.col, "'password_file' is ignored: VNC is on a UNIX socket");
+		return;
+	}
+	const char *colon = strrchr(p->vnc, ':');
+	char *end = NULL;
+	long disp = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || colon == p->vnc || !end || end == colon + 1 || *end || disp < 0 || disp > 99 ||
+	    strpbrk(p->vnc, ", ")) {
+		report(c, 0, at.line, at.col, "'vnc' must be 'unix' or HOST:DISPLAY (display 0-99), got '%s'",
+		       p->vnc);
+		return;
+	}
+	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
+	if (!vnc_loopback(host)) {
+		if (!p->vnc_password_file)
+			report(c, 0, at.line, at.col,
+			       "VNC on %s is reachable from the network: set display.password_file, or use 'unix' or 127.0.0.1",
+			       p->vnc);
+		else
+			report(c, 2, at.line, at.col,
+			       "VNC on %s is reachable from the network (password only, no encryption)", p->vnc);
+	}
+	free(host);
+}
+
+static void check_ids(struct ctx *c)
+{
+	struct profile *p = c->p;
+	/* Everything shares QEMU's id namespace. */
+	struct { const char *id; int line, col; } ids[2 * 64 + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_disks + p->n_nics; i++) {
+		bool disk = i < p->n_disks;
+		const char *id = disk ? p->disks[i].id : p->nics[i - p->n_disks].id;
+		int line = disk ? p->disks[i].line : p->nics[i - p->n_disks].line;
+		int col = disk ? p->disks[i].col : p->nics[i - p->n_disks].col;
+		if (strcmp(id, "install") == 0 || strncmp(id, "install-", 8) == 0 || strncmp(id, "vmdeck", 6) == 0) {
+			report(c, 0, line, col, "id '%s' is reserved for vmdeck's own devices", id);
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(ids[j].id, id) == 0)
+				report(c, 0, line, col, "id '%s' is already used at line %d, column %d", id, ids[j].line,
+				       ids[j].col);
+		if (n < ARRAY_LEN(ids))
+			ids[n++].id = id, ids[n - 1].line = line, ids[n - 1].col = col;
+	}
+}
+
+static void finish(struct ctx *c, yaml_node_t *root)
+{
+	struct profile *p = c->p;
+	struct pos r = { LINE(root), COL(root) };
+	const struct seen *s;
+
+	if (!p->name) {
+		if (!seen_find(c, root_fields, "name", p))
+			report(c, 0, r.line, r.col, "missing required key 'name'");
+	} else if ((s = seen_find(c, root_fields, "name", p))) {
+		p->name_line = s->line;
+		p->name_col = s->col;
+	}
+	if (p->n_disks > 64 || p->n_nics > 64)
+		report(c, 0, r.line, r.col, "too many disks or NICs (at most 64 each)");
+
+	/* defaults */
+	if (!p->qemu)
+		p->qemu = xstrdup("qemu-system-x86_64");
+	if (!p->accel)
+		p->accel = xstrdup("kvm:tcg");
+	if (!p->machine)
+		p->machine = xstrdup("q35");
+	if (!p->memory_mb)
+		p->memory_mb = 1024;
+	if (!p->stop_timeout_s)
+		p->stop_timeout_s = 60;
+	if (!seen_find(c, root_fields, "serial_log", p))
+		p->serial_log = true;
+
+	/* boot */
+	if ((p->initrd || p->append) && !p->kernel) {
+		struct pos at = pos_of(c, boot_fields, p->initrd ? "initrd" : "append", p, r);
+		report(c, 0, at.line, at.col, "'%s' needs 'kernel' in the boot section", p->initrd ? "initrd" : "append");
+	}
+	if ((p->firmware_vars || p->firmware_vars_template) && !p->firmware_code) {
+		struct pos at = pos_of(c, firmware_fields, p->firmware_vars ? "vars" : "vars_template", p, r);
+		report(c, 0, at.line, at.col, "firmware vars need 'code' (the OVMF code image) too");
+	}
+	if (p->firmware_vars_template && !p->firmware_vars) {
+		struct pos at = pos_of(c, firmware_fields, "vars_template", p, r);
+		report(c, 0, at.line, at.col, "'vars_template' needs 'vars' (where the VM's own copy lives)");
+	}
+	if (p->audio_codec && !p->audio_device) {
+		struct pos at = pos_of(c, audio_fields, "codec", p, r);
+		report(c, 0, at.line, at.col, "audio 'codec' needs an audio 'device' (such as ich9-intel-hda)");
+	}
+	if (p->smp_cpus == 0 && (p->smp_sockets || p->smp_cores || p->smp_threads))
+		p->smp_cpus = (p->smp_sockets ? p->smp_sockets : 1) * (p->smp_cores ? p->smp_cores : 1) *
+			      (p->smp_threads ? p->smp_threads : 1);
+	if (p->smp_sockets && p->smp_cores && p->smp_threads &&
+	    p->smp_sockets * p->smp_cores * p->smp_threads < p->smp_cpus) {
+		struct pos at = pos_of(c, root_fields, "smp", p, r);
+		report(c, 0, at.line, at.col, "smp: sockets x cores x threads (%u) is less than cpus (%u)",
+		       p->smp_sockets * p->smp_cores * p->smp_threads, p->smp_cpus);
+	}
+
+	/* disks */
+	for (size_t i = 0; i < p->n_disks; i++) {
+		struct profile_disk *d = &p->disks[i];
+		if (!d->file)
+			report(c, 0, d->line, d->col, "disk %zu has no 'file'", i + 1);
+		if (!d->id)
+			d->id = xasprintf("disk%zu", i);
+		if (!d->format)
+			d->format = xstrdup("raw");
+		if (!d->interface)
+			d->interface = xstrdup("virtio");
+		if (d->bus && strcmp(d->interface, "virtio") == 0)
+			report(c, 0, d->line, d->col, "disk '%s': 'bus' applies to ide, sata and scsi disks only", d->id);
+	}
+	/* NICs */
+	for (size_t i = 0; i < p->n_nics; i++) {
+		struct profile_nic *n = &p->nics[i];
+		if (!n->id)
+			n->id = xasprintf("net%zu", i);
+		if (!n->model)
+			n->model = xstrdup("virtio-net-pci");
+		if (n->user_net && (n->bridge || n->tap || n->has_tap_mac_policy))
+			report(c, 0, n->line, n->col,
+			       "NIC '%s' uses 'network: user': 'bridge', 'tap' and 'tap_mac_policy' do not apply", n->id);
+		for (size_t j = 0; j < i; j++)
+			if (n->has_mac && p->nics[j].has_mac && mac_cmp(n->mac, p->nics[j].mac) == 0)
+				report(c, 0, n->line, n->col, "NIC '%s' has the same MAC as NIC '%s'", n->id, p->nics[j].id);
+		if (n->tap)
+			for (size_t j = 0; j < i; j++)
+				if (p->nics[j].tap && strcmp(p->nics[j].tap, n->tap) == 0)
+					report(c, 0, n->line, n->col, "NIC '%s' uses TAP '%s' like NIC '%s'", n->id, n->tap,
+					       p->nics[j].id);
+	}
+	check_ids(c);
+	/* installer */
+	if (p->install.present) {
+		struct pos at = pos_of(c, root_fields, "install", p, r);
+		p->install.line = at.line;
+		p->install.col = at.col;
+		if (!p->install.file)
+			report(c, 0, at.line, at.col, "'install' needs 'file' (the installer ISO or image)");
+		if (!p->install.format)
+			p->install.format = xstrdup("raw");
+		if (!p->install.interface)
+			p->install.interface = xstrdup("ide");
+	}
+	check_vnc(c, r);
+
+	/* Referenced files, each in its own words. Missing ones do not reject
+	 * the profile (the media may come later) but are errors for check. */
+	check_file(c, p->kernel, "kernel (boot loader) file", pos_of(c, boot_fields, "kernel", p, r));
+	check_file(c, p->initrd, "initrd file", pos_of(c, boot_fields, "initrd", p, r));
+	check_file(c, p->firmware_code, "firmware code file", pos_of(c, firmware_fields, "code", p, r));
+	if (p->firmware_vars && !path_exists(p->firmware_vars) && p->firmware_vars_template)
+		check_file(c, p->firmware_vars_template, "firmware vars template",
+			   pos_of(c, firmware_fields, "vars_template", p, r));
+	else
+		check_file(c, p->firmware_vars, "firmware vars file", pos_of(c, firmware_fields, "vars", p, r));
+	check_file(c, p->vnc_password_file, "VNC password file", pos_of(c, display_fields, "password_file", p, r));
+	for (size_t i = 0; i < p->n_disks; i++)
+		check_file(c, p->disks[i].file, "disk image",
+			   pos_of(c, disk_fields, "file", &p->disks[i], (struct pos){ p->disks[i].line, p->disks[i].col }));
+	if (p->install.present)
+		check_file(c, p->install.file, "installer medium",
+			   pos_of(c, install_fields, "file", &p->install, (struct pos){ p->install.line, p->install.col }));
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static void offset_pos(const char *buf, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n')
+			(*line)++, *col = 1;
+		else if (((unsigned char)buf[i] & 0xC0) != 0x80)
+			(*col)++;
+	}
+}
+
+/* Problems libyaml would report confusingly: NUL bytes (binary files) and
+ * tabs in indentation. Returns false when the text must not be parsed. */
+static bool precheck(struct ctx *c, const char *buf, size_t len)
+{
+	const char *nul = memchr(buf, '\0', len);
+	if (nul) {
+		int line, col;
+		offset_pos(buf, (size_t)(nul - buf), &line, &col);
+		report(c, 0, line, col, "binary data (a NUL byte at offset %zu): not a YAML text file",
+		       (size_t)(nul - buf));
+		return false;
+	}
+	bool ok = true;
+	int line = 1;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && buf[j] == ' ')
+			j++;
+		if (j < len && buf[j] == '\t') {
+			report(c, 0, line, (int)(j - i) + 1,
+			       "tab character in indentation: YAML indents with spaces only");
+			ok = false;
+		}
+		while (j < len && buf[j] != '\n')
+			j++;
+		i = j + 1;
+		line++;
+	}
+	return ok;
+}
+
+static void yaml_error(struct ctx *c, yaml_parser_t *y, const char *buf)
+{
+	int line = (int)y->problem_mark.line + 1, col = (int)y->problem_mark.column + 1;
+	const char *problem = y->problem ? y->problem : "unknown problem";
+	switch (y->error) {
+	case YAML_READER_ERROR:
+		offset_pos(buf, y->problem_offset, &line, &col);
+		report(c, 0, line, col, "not valid UTF-8 text: %s (byte 0x%02x at offset %zu)", problem,
+		       (unsigned)y->problem_value & 0xff, y->problem_offset);
+		break;
+	case YAML_SCANNER_ERROR:
+	case YAML_PARSER_ERROR:
+	case YAML_COMPOSER_ERROR:
+		if (y->context)
+			report(c, 0, line, col, "YAML syntax error: %s (%s at line %d, column %d)", problem, y->context,
+			       (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
+		else
+			report(c, 0, line, col, "YAML syntax error: %s", problem);
+		break;
+	default:
+		report(c, 0, line, col, "YAML error: %s", problem);
+	}
+}
+
+static char *dir_of(const char *path)
+{
+	char *abs = NULL;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	/* Absolute so that argv does not depend on the working directory. */
+	if (dir[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+		if (cwd) {
+			abs = strcmp(dir, ".") == 0 ? xstrdup(cwd) : path_join(cwd, dir);
+			free(cwd);
+			free(dir);
+			dir = abs;
+		}
+	}
+	return dir;
+}
+
+struct profile *profile_parse(const char *path, const char *buf, size_t len, struct profile_diag **diags,
+			      size_t *n_diags)
+{
+	struct ctx c = { .file = path, .diags = diags, .n_diags = n_diags };
+	struct profile *p = xcalloc(1, sizeof(*p));
+	c.p = p;
+	p->path = xstrdup(path);
+	p->dir = dir_of(path);
+
+	if (len > PROFILE_MAX_SIZE) {
+		report(&c, 0, 1, 1, "file too large: %zu bytes (a profile may be at most %d bytes)", len,
+		       PROFILE_MAX_SIZE);
+		goto fail;
+	}
+	if (!precheck(&c, buf, len))
+		goto fail;
+
+	yaml_parser_t y;
+	yaml_document_t doc;
+	yaml_parser_initialize(&y);
+	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&y, &doc)) {
+		yaml_error(&c, &y, buf);
+		yaml_parser_delete(&y);
+		goto fail;
+	}
+	c.doc = &doc;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root || is_null(root)) {
+		report(&c, 0, 1, 1, "empty profile: expected a mapping with at least 'name'");
+	} else if (root->type != YAML_MAPPING_NODE) {
+		err_at(&c, root, "a profile must be a mapping of keys (name: …, memory: …), not %s", node_kind(root));
+	} else {
+		walk_map(&c, root, root_fields, p, NULL);
+		finish(&c, root);
+	}
+	/* One profile per file: a second document is a mistake. */
+	yaml_document_t doc2;
+	if (c.fatal == 0 && root) {
+		if (!yaml_parser_load(&y, &doc2))
+			yaml_error(&c, &y, buf);
+		else {
+			yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
+			if (r2)
+				err_at(&c, r2, "a second YAML document ('---'): a profile file holds one VM");
+			yaml_document_delete(&doc2);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&y);
+	if (c.fatal == 0)
+		return p;
+fail:
+	profile_free(p);
+	return NULL;
+}
+
+struct profile *profile_load(const char *path, struct profile_diag **diags, size_t *n_diags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		diag_add(diags, n_diags, path, 0, 0, false, xasprintf("cannot open: %s", strerror(errno)));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		diag_add(diags, n_diags, path, 0, 0, false, xstrdup("not a regular file"));
+		return NULL;
+	}
+	if (st.st_size > PROFILE_MAX_SIZE) {
+		close(fd);
+		diag_add(diags, n_diags, path, 1, 1, false,
+			 xasprintf("file too large: %lld bytes (a profile may be at most %d bytes)",
+				   (long long)st.st_size, PROFILE_MAX_SIZE));
+		return NULL;
+	}
+	/* Read at most one byte past the cap, in case the file grew. */
+	char *buf = xmalloc(PROFILE_MAX_SIZE + 2);
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, PROFILE_MAX_SIZE + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_add(diags, n_diags, path, 0, 0, false, xasprintf("cannot read: %s", strerror(errno)));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0 || (len += (size_t)r) > PROFILE_MAX_SIZE)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	struct profile *p = profile_parse(path, buf, len, diags, n_diags);
+	free(buf);
+	return p;
+}
+
+static void strvec_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->description);
+	free(p->path);
+	free(p->dir);
+	free(p->qemu);
+	free(p->accel);
+	free(p->machine);
+	free(p->cpu);
+	free(p->kernel);
+	free(p->initrd);
+	free(p->append);
+	free(p->firmware_code);
+	free(p->firmware_vars);
+	free(p->firmware_vars_template);
+	free(p->applesmc_osk);
+	strvec_free(p->smbios, p->n_smbios);
+	strvec_free(p->usb_devices, p->n_usb_devices);
+	free(p->audio_device);
+	free(p->audio_codec);
+	for (size_t i = 0; i < p->n_disks; i++) {
+		struct profile_disk *d = &p->disks[i];
+		free(d->id);
+		free(d->file);
+		free(d->format);
+		free(d->interface);
+		free(d->bus);
+	}
+	free(p->disks);
+	for (size_t i = 0; i < p->n_nics; i++) {
+		struct profile_nic *n = &p->nics[i];
+		free(n->id);
+		free(n->model);
+		free(n->bridge);
+		free(n->tap);
+	}
+	free(p->nics);
+	free(p->install.file);
+	free(p->install.format);
+	free(p->install.interface);
+	free(p->install.bus);
+	free(p->vga);
+	free(p->vnc);
+	free(p->vnc_password_file);
+	free(p->keyboard);
+	strvec_free(p->extra_args, p->n_extra_args);
+	free(p);
+}
+
+/* ---- sets -------------------------------------------------------------- */
+
+static bool yaml_name(const char *n)
+{
+	size_t l = strlen(n);
+	return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) || (l > 4 && strcmp(n + l - 4, ".yml") == 0));
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_profile(const void *a, const void *b)
+{
+	return strcmp((*(struct profile *const *)a)->name, (*(struct profile *const *)b)->name);
+}
+
+static void set_add_file(struct profile_set *s, const char *path)
+{
+	s->n_files++;
+	struct profile *p = profile_load(path, &s->diags, &s->n_diags);
+	if (!p)
+		return;
+	/* Files are taken in sorted order: the first one keeps the name. */
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->items[i]->name, p->name) == 0) {
+			diag_add(&s->diags, &s->n_diags, path, p->name_line, p->name_col, false,
+				 xasprintf("duplicate VM name '%s': already defined in %s:%d:%d (this file is ignored)",
+					   p->name, s->items[i]->path, s->items[i]->name_line, s->items[i]->name_col));
+			profile_free(p);
+			return;
+		}
+	}
+	s->items = xrealloc(s->items, (s->n + 1) * sizeof(*s->items));
+	s->items[s->n++] = p;
+}
+
+struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
+{
+	struct profile_set *s = xcalloc(1, sizeof(*s));
+	for (size_t i = 0; i < n_paths; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) < 0) {
+			diag_add(&s->diags, &s->n_diags, paths[i], 0, 0, false,
+				 xasprintf("cannot open: %s", strerror(errno)));
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			set_add_file(s, paths[i]);
+			continue;
+		}
+		DIR *d = opendir(paths[i]);
+		if (!d) {
+			diag_add(&s->diags, &s->n_diags, paths[i], 0, 0, false,
+				 xasprintf("cannot open directory: %s", strerror(errno)));
+			continue;
+		}
+		char **names = NULL;
+		size_t n = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!yaml_name(e->d_name))
+				continue;
+			names = xrealloc(names, (n + 1) * sizeof(char *));
+			names[n++] = path_join(paths[i], e->d_name);
+		}
+		closedir(d);
+		if (n)
+			qsort(names, n, sizeof(char *), cmp_str);
+		for (size_t j = 0; j < n; j++) {
+			set_add_file(s, names[j]);
+			free(names[j]);
+		}
+		free(names);
+	}
+	if (s->n)
+		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
+	return s;
+}
+
+void profile_diags_free(struct profile_diag *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].file);
+		free(d[i].msg);
+	}
+	free(d);
+}
+
+void profile_set_free(struct profile_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		profile_free(s->items[i]);
+	free(s->items);
+	profile_diags_free(s->diags, s->n_diags);
+	free(s);
+}
+
+struct profile *profile_set_find(const struct profile_set *s, const char *name)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(s->items[mid]->name, name);
+		if (r == 0)
+			return s->items[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+char *profile_diag_format(const struct profile_diag *d)
+{
+	const char *w = d->warning ? "warning: " : "";
+	if (d->line > 0)
+		return xasprintf("%s:%d:%d: %s%s", d->file, d->line, d->col, w, d->msg);
+	return xasprintf("%s: %s%s", d->file, w, d->msg);
+}
+
+size_t profile_diag_errors(const struct profile_diag *d, size_t n)
+{
+	size_t e = 0;
+	for (size_t i = 0; i < n; i++)
+		e += !d[i].warning;
+	return e;
+}
+
+/* ---- derived names ----------------------------------------------------- */
+
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void profile_nic_guest_mac(const struct profile *p, size_t nic_index, uint8_t mac[6])
+{
+	if (nic_index < p->n_nics && p->nics[nic_index].has_mac) {
+		memcpy(mac, p->nics[nic_index].mac, 6);
+		return;
+	}
+	char idx[24];
+	snprintf(idx, sizeof idx, "/%zu", nic_index);
+	uint32_t h = fnv1a(idx, fnv1a(p->name, 2166136261u));
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}
+
+char *profile_nic_tap_name(const struct profile *p, size_t nic_index)
+{
+	if (nic_index < p->n_nics && p->nics[nic_index].tap)
+		return xstrdup(p->nics[nic_index].tap);
+	/* "vd-NAME-I" when it fits in IFNAMSIZ-1; else a prefix of the name and
+	 * a hash of all of it, so that long names sharing a prefix differ. */
+	char *s = xasprintf("vd-%s-%zu", p->name, nic_index);
+	if (strlen(s) <= 15)
+		return s;
+	free(s);
+	char idx[24];
+	int il = snprintf(idx, sizeof idx, "-%zu", nic_index);
+	int frag = 15 - 3 - 4 - il;
+	if (frag < 1)
+		frag = 1;
+	uint32_t h = fnv1a(p->name, 2166136261u);
+	return xasprintf("vd-%.*s%04x%s", frag, p->name, (unsigned)((h ^ (h >> 16)) & 0xffff), idx);
+}
+
+int profile_firmware_vars_prepare(const struct profile *p, char **err)
+{
+	if (!p->firmware_vars || !p->firmware_vars_template || path_exists(p->firmware_vars))
+		return 0;
+	size_t len;
+	char *data = file_read_all(p->firmware_vars_template, &len);
+	if (!data)
+		return error_set(err, "%s: cannot read firmware vars template %s: %s", p->name,
+				 p->firmware_vars_template, strerror(errno));
+	int r = file_write_atomic(p->firmware_vars, data, len, 0600, err);
+	free(data);
+	if (r < 0)
+		return error_prefix(err, "%s: firmware vars", p->name);
+	return 0;
+}

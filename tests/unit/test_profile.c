@@ -1,0 +1,387 @@
+/* test_profile: the YAML profile parser, its diagnostics and derived names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/profile.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct parsed {
+	struct profile *p;
+	struct profile_diag *d;
+	size_t n;
+};
+
+static struct parsed parse(const char *text)
+{
+	struct parsed r = { 0 };
+	r.p = profile_parse("/tmp/t/test.yaml", text, strlen(text), &r.d, &r.n);
+	return r;
+}
+
+static void parsed_free(struct parsed *r)
+{
+	profile_free(r->p);
+	profile_diags_free(r->d, r->n);
+}
+
+/* Is there a diagnostic "LINE:COL: …needle…"? */
+static bool has_diag(const struct parsed *r, int line, int col, const char *needle)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->d[i].line == line && r->d[i].col == col && strstr(r->d[i].msg, needle))
+			return true;
+	for (size_t i = 0; i < r->n; i++)
+		fprintf(stderr, "  diag %d:%d: %s\n", r->d[i].line, r->d[i].col, r->d[i].msg);
+	return false;
+}
+
+static void test_minimal_defaults(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: tiny\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	assert_string_equal(r.p->name, "tiny");
+	assert_string_equal(r.p->qemu, "qemu-system-x86_64");
+	assert_string_equal(r.p->accel, "kvm:tcg");
+	assert_string_equal(r.p->machine, "q35");
+	assert_int_equal(r.p->memory_mb, 1024);
+	assert_int_equal(r.p->stop_timeout_s, 60);
+	assert_true(r.p->serial_log);
+	assert_false(r.p->install.present);
+	assert_string_equal(r.p->dir, "/tmp/t");
+	parsed_free(&r);
+}
+
+static void test_full(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: full\n"
+				"accel: tcg\n"
+				"cpu: {model: Penryn, flags: [kvm=off, vendor=GenuineIntel]}\n"
+				"smp: {cpus: 4, sockets: 1, cores: 2, threads: 2}\n"
+				"memory: 2G\n"
+				"smbios: [type=2]\n"
+				"usb: [usb-kbd, usb-tablet]\n"
+				"audio: {device: ich9-intel-hda, codec: hda-duplex}\n"
+				"disks:\n"
+				"  - file: /dev/null\n"
+				"    interface: ide\n"
+				"    bus: ide.2\n"
+				"    snapshot: yes\n"
+				"  - {file: /dev/null, format: qcow2}\n"
+				"nics:\n"
+				"  - {model: e1000-82545em, mac: '52:54:00:c9:18:27', bridge: br0, tap_mac_policy: fixed}\n"
+				"  - {network: user}\n"
+				"install: {file: /dev/null, bus: ide.0, snapshot: true}\n"
+				"display: {vnc: '127.0.0.1:5', keyboard: en-us}\n"
+				"serial_log: false\n"
+				"extra_args: [-rtc, base=localtime]\n"
+				"stop_timeout: 5\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	struct profile *p = r.p;
+	assert_string_equal(p->cpu, "Penryn,kvm=off,vendor=GenuineIntel");
+	assert_int_equal(p->smp_cpus, 4);
+	assert_int_equal(p->smp_threads, 2);
+	assert_int_equal(p->memory_mb, 2048);
+	assert_int_equal(p->n_usb_devices, 2);
+	assert_true(p->usb);
+	assert_int_equal(p->n_disks, 2);
+	assert_string_equal(p->disks[0].id, "disk0");
+	assert_string_equal(p->disks[0].interface, "ide");
+	assert_true(p->disks[0].snapshot);
+	assert_string_equal(p->disks[1].format, "qcow2");
+	assert_string_equal(p->disks[1].interface, "virtio");
+	assert_int_equal(p->disks[1].line, 14);
+	assert_int_equal(p->n_nics, 2);
+	assert_true(p->nics[0].has_mac);
+	assert_int_equal(p->nics[0].mac[5], 0x27);
+	assert_true(p->nics[0].has_tap_mac_policy);
+	assert_int_equal(p->nics[0].tap_mac_policy, MAC_POLICY_FIXED);
+	assert_true(p->nics[1].user_net);
+	assert_string_equal(p->nics[1].model, "virtio-net-pci");
+	assert_true(p->install.present);
+	assert_string_equal(p->install.interface, "ide");
+	assert_false(p->serial_log);
+	assert_int_equal(p->n_extra_args, 2);
+	assert_int_equal(p->stop_timeout_s, 5);
+	parsed_free(&r);
+}
+
+static void test_sizes(void **state)
+{
+	(void)state;
+	static const struct { const char *v; unsigned mb; } ok[] = {
+		{ "2G", 2048 }, { "2048M", 2048 }, { "512", 512 }, { "1GiB", 1024 }, { "1048576K", 1024 }, { "64 MB", 64 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
+		char *t = xasprintf("name: s\nmemory: %s\n", ok[i].v);
+		struct parsed r = parse(t);
+		assert_non_null(r.p);
+		assert_int_equal(r.p->memory_mb, ok[i].mb);
+		parsed_free(&r);
+		free(t);
+	}
+	static const char *const bad[] = { "1.5G", "2X", "-1", "8", "99T", "G" };
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *t = xasprintf("name: s\nmemory: %s\n", bad[i]);
+		struct parsed r = parse(t);
+		assert_null(r.p);
+		assert_true(has_diag(&r, 2, 9, "'memory' must be"));
+		parsed_free(&r);
+		free(t);
+	}
+}
+
+static void test_all_problems_collected(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: ok\n"
+				"memroy: 2G\n"
+				"smp: many\n"
+				"nics:\n"
+				"  - mac: 52:54:00:zz:00:01\n"
+				"    modle: e1000\n"
+				"stop_timeout: 99999\n"
+				"serial_log: maybe\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 1, "unknown key 'memroy'; did you mean 'memory'?"));
+	assert_true(has_diag(&r, 3, 6, "'smp' must be a whole number, got 'many'"));
+	assert_true(has_diag(&r, 5, 10, "malformed MAC address '52:54:00:zz:00:01'"));
+	assert_true(has_diag(&r, 6, 5, "unknown key 'modle' in 'nics'; did you mean 'model'?"));
+	assert_true(has_diag(&r, 7, 15, "'stop_timeout' must be between 1 and 3600, got 99999"));
+	assert_true(has_diag(&r, 8, 13, "'serial_log' must be true or false, got 'maybe'"));
+	assert_int_equal(r.n, 6);
+	parsed_free(&r);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(profile_name_valid("macos-sierra"));
+	assert_true(profile_name_valid("a_B-9"));
+	assert_true(profile_name_valid("abcdefghijabcdefghijabcdefghij12"));
+	assert_false(profile_name_valid("abcdefghijabcdefghijabcdefghij123"));
+	assert_false(profile_name_valid(""));
+	assert_false(profile_name_valid("../etc"));
+	assert_false(profile_name_valid("a.b"));
+	assert_false(profile_name_valid("a b"));
+	assert_false(profile_name_valid("a/b"));
+	struct parsed r = parse("name: ../evil\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 1, 7, "is not a valid VM name"));
+	parsed_free(&r);
+}
+
+static void test_garbage(void **state)
+{
+	(void)state;
+	struct parsed r = parse("");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 1, 1, "empty profile"));
+	parsed_free(&r);
+	r = parse("name: x\n\tmemory: 2G\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 1, "tab character in indentation"));
+	parsed_free(&r);
+	r = parse("- a\n- b\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 1, 1, "must be a mapping"));
+	parsed_free(&r);
+	r = parse("name: [unclosed\n");
+	assert_null(r.p);
+	assert_true(r.n == 1 && strstr(r.d[0].msg, "YAML syntax error"));
+	parsed_free(&r);
+	char bin[] = "name: x\n\x01\x00\xff";
+	r = (struct parsed){ 0 };
+	r.p = profile_parse("b.yaml", bin, sizeof bin - 1, &r.d, &r.n);
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 2, "binary data"));
+	parsed_free(&r);
+	size_t big = PROFILE_MAX_SIZE + 10;
+	char *huge = xmalloc(big);
+	memset(huge, '#', big);
+	r = (struct parsed){ 0 };
+	r.p = profile_parse("big.yaml", huge, big, &r.d, &r.n);
+	assert_null(r.p);
+	assert_true(has_diag(&r, 1, 1, "file too large"));
+	parsed_free(&r);
+	free(huge);
+}
+
+static void test_missing_file_still_loads(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: m\ndisks:\n  - file: no-such.img\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_false(r.d[0].warning);
+	assert_true(has_diag(&r, 3, 11, "disk image /tmp/t/no-such.img does not exist"));
+	assert_int_equal(profile_diag_errors(r.d, r.n), 1);
+	parsed_free(&r);
+}
+
+static void test_vnc(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0'}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 16, "reachable from the network: set display.password_file"));
+	parsed_free(&r);
+	r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: /dev/null}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_true(r.d[0].warning);
+	assert_int_equal(profile_diag_errors(r.d, r.n), 0);
+	parsed_free(&r);
+	r = parse("name: v\ndisplay: {vnc: 'localhost'}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 16, "'vnc' must be 'unix' or HOST:DISPLAY"));
+	parsed_free(&r);
+}
+
+static void test_derived_mac_and_tap(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: a-rather-long-vm-name\nnics: [{}, {}, {tap: mytap0, mac: '02:00:00:00:00:01'}]\n");
+	assert_non_null(r.p);
+	uint8_t m0[6], m0b[6], m1[6], m2[6];
+	profile_nic_guest_mac(r.p, 0, m0);
+	profile_nic_guest_mac(r.p, 0, m0b);
+	profile_nic_guest_mac(r.p, 1, m1);
+	profile_nic_guest_mac(r.p, 2, m2);
+	assert_memory_equal(m0, m0b, 6);
+	assert_int_equal(m0[0], 0x52);
+	assert_int_equal(m0[1], 0x54);
+	assert_int_equal(m0[2], 0x00);
+	assert_memory_not_equal(m0, m1, 6);
+	assert_int_equal(m2[0], 0x02);
+	char *t0 = profile_nic_tap_name(r.p, 0), *t1 = profile_nic_tap_name(r.p, 1), *t2 = profile_nic_tap_name(r.p, 2);
+	assert_true(strlen(t0) <= 15);
+	assert_true(strncmp(t0, "vd-", 3) == 0);
+	assert_string_not_equal(t0, t1);
+	assert_string_equal(t2, "mytap0");
+	/* Same long prefix, different names: different TAPs. */
+	struct parsed r2 = parse("name: a-rather-long-vm-name2\nnics: [{}]\n");
+	char *u0 = profile_nic_tap_name(r2.p, 0);
+	assert_string_not_equal(t0, u0);
+	struct parsed r3 = parse("name: web\nnics: [{}]\n");
+	char *w0 = profile_nic_tap_name(r3.p, 0);
+	assert_string_equal(w0, "vd-web-0");
+	free(t0), free(t1), free(t2), free(u0), free(w0);
+	parsed_free(&r);
+	parsed_free(&r2);
+	parsed_free(&r3);
+}
+
+static char *write_tmp(const char *dir, const char *name, const char *text)
+{
+	char *path = path_join(dir, name);
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644, NULL), 0);
+	return path;
+}
+
+static void test_set_duplicates_and_isolation(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-test-profile.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = write_tmp(dir, "a.yaml", "name: same\n");
+	char *b = write_tmp(dir, "b.yaml", "description: x\nname: same\n");
+	char *c = write_tmp(dir, "c.yml", "name: other\nmemory: lots\n");
+	char *d = write_tmp(dir, "d.yaml", "name: fine\n");
+	char *e = write_tmp(dir, "notes.txt", "ignored\n");
+	const char *paths[] = { dir };
+	struct profile_set *s = profile_set_load(paths, 1);
+	assert_int_equal(s->n_files, 4);
+	assert_int_equal(s->n, 2);
+	assert_non_null(profile_set_find(s, "same"));
+	assert_non_null(profile_set_find(s, "fine"));
+	assert_null(profile_set_find(s, "other"));
+	assert_string_equal(profile_set_find(s, "same")->path, a);
+	assert_int_equal(s->n_diags, 2);
+	bool dup = false;
+	for (size_t i = 0; i < s->n_diags; i++) {
+		char *line = profile_diag_format(&s->diags[i]);
+		char *want = xasprintf("%s:2:7: duplicate VM name 'same': already defined in %s:1:7", b, a);
+		if (strncmp(line, want, strlen(want)) == 0)
+			dup = true;
+		free(want);
+		free(line);
+	}
+	assert_true(dup);
+	profile_set_free(s);
+	unlink(a), unlink(b), unlink(c), unlink(d), unlink(e);
+	rmdir(dir);
+	free(a), free(b), free(c), free(d), free(e);
+	profile_set_free(NULL);
+	profile_free(NULL);
+}
+
+static void test_vars_prepare(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-test-vars.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *tmpl = write_tmp(dir, "tmpl.fd", "VARS");
+	char *text = xasprintf("name: fw\nfirmware: {code: %s, vars: my.fd, vars_template: tmpl.fd}\n", tmpl);
+	char *path = write_tmp(dir, "fw.yaml", text);
+	struct parsed r = { 0 };
+	r.p = profile_load(path, &r.d, &r.n);
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0); /* a missing vars file with a template is fine */
+	char *err = NULL;
+	assert_int_equal(profile_firmware_vars_prepare(r.p, &err), 0);
+	size_t len;
+	char *data = file_read_all(r.p->firmware_vars, &len);
+	assert_non_null(data);
+	assert_string_equal(data, "VARS");
+	unlink(r.p->firmware_vars);
+	free(data);
+	parsed_free(&r);
+	unlink(tmpl), unlink(path);
+	rmdir(dir);
+	free(tmpl), free(text), free(path);
+}
+
+static void test_enums(void **state)
+{
+	(void)state;
+	enum vm_mode m;
+	assert_int_equal(vm_mode_parse("install", &m), 0);
+	assert_int_equal(m, VM_MODE_INSTALL);
+	assert_int_equal(vm_mode_parse("boot", &m), 0);
+	assert_int_equal(vm_mode_parse("Boot", &m), -1);
+	assert_string_equal(vm_mode_name(VM_MODE_INSTALL), "install");
+	enum mac_policy p;
+	assert_int_equal(mac_policy_parse("kernel", &p), 0);
+	assert_int_equal(p, MAC_POLICY_KERNEL);
+	assert_string_equal(mac_policy_name(MAC_POLICY_DERIVED), "derived");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_all_problems_collected),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_missing_file_still_loads),
+		cmocka_unit_test(test_vnc),
+		cmocka_unit_test(test_derived_mac_and_tap),
+		cmocka_unit_test(test_set_duplicates_and_isolation),
+		cmocka_unit_test(test_vars_prepare),
+		cmocka_unit_test(test_enums),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
