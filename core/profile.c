@@ -350,8 +350,7 @@ static void field_apply(struct ctx *c, const struct field *f, yaml_node_t *v, vo
 			return;
 		}
 		if (mb < f->min || mb > f->max) {
-			err_at(c, v, "'%s' must be between %uM and %uM, got '%s' (%lluM)", f->key, f->min, f->max,
-			       scalar(v), mb);
+			err_at(c, v, "'%s' must be between %uM and %uM, got '%s'", f->key, f->min, f->max, scalar(v));
 			return;
 		}
 		*(unsigned *)((char *)target + f->off) = (unsigned)mb;
@@ -996,6 +995,41 @@ static void offset_pos(const char *buf, size_t off, int *line, int *col)
 	}
 }
 
+/* Offset of the first byte that does not start a valid UTF-8 sequence
+ * (overlongs and surrogates included), or len. libyaml would name the byte
+ * after it. */
+static size_t utf8_invalid_at(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0)
+			n = 2, cp = c & 0x1F, min = 0x80;
+		else if ((c & 0xF0) == 0xE0)
+			n = 3, cp = c & 0x0F, min = 0x800;
+		else if ((c & 0xF8) == 0xF0)
+			n = 4, cp = c & 0x07, min = 0x10000;
+		else
+			return i;
+		if (i + n > len)
+			return i;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 /* Problems libyaml would report confusingly: NUL bytes (binary files) and
  * tabs in indentation. Returns false when the text must not be parsed. */
 static bool precheck(struct ctx *c, const char *buf, size_t len)
@@ -1006,6 +1040,14 @@ static bool precheck(struct ctx *c, const char *buf, size_t len)
 		offset_pos(buf, (size_t)(nul - buf), &line, &col);
 		report(c, 0, line, col, "binary data (a NUL byte at offset %zu): not a YAML text file",
 		       (size_t)(nul - buf));
+		return false;
+	}
+	size_t bad = utf8_invalid_at(buf, len);
+	if (bad < len) {
+		int line, col;
+		offset_pos(buf, bad, &line, &col);
+		report(c, 0, line, col, "not valid UTF-8 text: byte 0x%02x at offset %zu (save the file as UTF-8)",
+		       (unsigned char)buf[bad], bad);
 		return false;
 	}
 	bool ok = true;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Every broken profile in tests/profiles/broken/ gives exactly the messages
+# in its .expected file (FILE:LINE:COL: message, stderr of `vmdeck check`,
+# the fixture directory written as @DIR@) and check exits 1; the good ones
+# check clean; one bad file never keeps a good one from loading. With a
+# sanitizer build (VMDECK from -DVMDECK_SANITIZE=ON) any ASan/UBSan/leak
+# report fails the run.
+#   VMDECK_REGEN=1 rewrites the .expected files (review the diff!).
+. "$VMDECK_TESTS/lib.sh"
+dir=$VMDECK_TESTS/profiles/broken
+cd "$dir" || fail "no $dir"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+sanitizer_clean() { ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$1"; }
+
+# run_check OUT ARGS...: vmdeck check, stderr to OUT with the paths masked.
+run_check() {
+	local out=$1; shift
+	"$VMDECK" check "$@" >/dev/null 2>"$T_TMP/raw"
+	local rc=$?
+	sed -e "s#$dir#@DIR@#g" -e "s#$T_TMP#@TMP@#g" "$T_TMP/raw" >"$out"
+	return $rc
+}
+
+n=0
+for f in *.yaml */; do
+	f=${f%/}
+	exp=${f%.yaml}.expected
+	run_check "$T_TMP/out" "$f"
+	rc=$?
+	n=$((n + 1))
+	if [[ -n ${VMDECK_REGEN:-} ]]; then
+		cp "$T_TMP/out" "$exp"
+		continue
+	fi
+	check "$f: check exits 1 (got $rc)" test "$rc" -eq 1
+	check "$f: no sanitizer report" sanitizer_clean "$T_TMP/out"
+	if [[ ! -f $exp ]]; then
+		check "$f: has $exp" false
+	elif ! diff -u "$exp" "$T_TMP/out" >"$T_TMP/diff"; then
+		cat "$T_TMP/diff" >&2
+		check "$f: messages as expected" false
+	else
+		check "$f: $(head -n1 "$exp" | cut -c1-110)" true
+	fi
+done
+log "$n broken fixtures"
+((n >= 20)) || fail "only $n broken fixtures (want at least 20)"
+
+# Generated ones: a 10 MB file and a file we may not read.
+head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T_TMP/huge.yaml"
+run_check "$T_TMP/out" "$T_TMP/huge.yaml"
+check "10 MB file exits 1" test $? -eq 1
+check "10 MB file: refused unread" grep -qx '@TMP@/huge.yaml:1:1: file too large: 10485760 bytes (a profile may be at most 1048576 bytes)' "$T_TMP/out"
+run_check "$T_TMP/out" "$T_TMP/no-such-file.yaml"
+check "missing path exits 1" test $? -eq 1
+check "missing path named" grep -qx '@TMP@/no-such-file.yaml: cannot open: No such file or directory' "$T_TMP/out"
+
+# Good fixtures: clean, exit 0.
+run_check "$T_TMP/out" "$VMDECK_TESTS/profiles/good"
+check "good fixtures check clean" test $? -eq 0 -a ! -s "$T_TMP/out"
+
+# Isolation: all the broken files and a good one in one directory; the
+# good one still loads and `args` works.
+mix=$T_TMP/mix
+mkdir -p "$mix"
+cp "$dir"/*.yaml "$mix/"
+cp "$VMDECK_TESTS/profiles/good/full.yaml" "$mix/zz-good.yaml"
+names=$("$VMDECK" --profiles "$mix" list --names 2>"$T_TMP/list.err")
+check "good profile loads next to broken ones" grep -qx good-full <<<"$names"
+check "list warns about the broken ones" grep -q "run 'vmdeck check'" "$T_TMP/list.err"
+check "args works next to broken ones" bash -c '"$VMDECK" --profiles "$0" args good-full --mode install >/dev/null' "$mix"
+check "args: unknown VM exits 3" bash -c '"$VMDECK" --profiles "$0" args no-such-vm 2>/dev/null; test $? -eq 3' "$mix"
+check "args: bad mode exits 2" bash -c '"$VMDECK" --profiles "$0" args good-full --mode nope 2>/dev/null; test $? -eq 2' "$mix"
+check "list --json is valid JSON" bash -c '"$VMDECK" --profiles "$0" list --json 2>/dev/null | jq -e "map(.name) | index(\"good-full\") != null" >/dev/null' "$mix"
+finish
