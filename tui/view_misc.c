@@ -24,6 +24,12 @@ static void header_draw(struct ui *ui, struct grid *g, struct rect r)
 			    risk ? (risk == 1 ? "1" : "several") : "", ui->read_only ? "   [read-only]" : "");
 	int n = grid_print(g, r.x, r.y, r.w, p, s);
 	free(s);
+	if (ui->m.diags.n) {
+		s = xasprintf("  %s %zu profile problem%s", theme_glyph_str(GL_VLINE), ui->m.diags.n,
+			      ui->m.diags.n == 1 ? "" : "s");
+		n += grid_print(g, r.x + n, r.y, r.w - n, p, s);
+		free(s);
+	}
 	if (ui->m.vm_degraded || ui->m.net_degraded) {
 		const char *d = "  DEGRADED";
 		grid_print(g, r.x + n, r.y, r.w - n, theme_pen(ROLE_ERROR), d);
@@ -38,10 +44,6 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		char *s = xasprintf(" %s  [y/n]", ui->confirm.question ? ui->confirm.question : "sure?");
 		grid_print(g, r.x, r.y, r.w, theme_pen(ROLE_ERROR), s);
 		free(s);
-		return;
-	}
-	if (ui->message && ui->now_us < ui->message_until_us) {
-		grid_print(g, r.x + 1, r.y, r.w - 1, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
 		return;
 	}
 	int x = r.x + 1;
@@ -71,6 +73,14 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		tx += grid_print(g, tx, r.y, 1, p, " ");
 		grid_print(g, tx, r.y, need, p, b->label);
 		limit -= 1;
+	}
+	if (ui->message && ui->now_us < ui->message_until_us) {
+		/* A message takes the place of the keys, not of help and quit. */
+		struct grid_pen pm = theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS);
+		int n = grid_print(g, x, r.y, limit - x - 1, pm, ui->message);
+		if (n < limit - x - 1 && ui->message_error)
+			grid_set(g, x + n, r.y, ' ', pm);
+		return;
 	}
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];

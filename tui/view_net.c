@@ -60,7 +60,7 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 		grid_fill(g, (struct rect){ in.x, y, in.w, 1 }, ' ', pb);
 		int x = in.x + 1;
 		x += grid_print(g, x, y, in.w - 1, pb, b->name) + 1;
-		x += grid_print(g, x, y, in.x + in.w - x, pb, mac) + 1;
+		x += grid_print(g, x, y, in.x + in.w - x, pb, b->present ? mac : "(missing)") + 1;
 		const char *pin = !b->present ? "GONE" : b->pinned ? "pinned" : b->at_risk ? "AT RISK" : "unpinned";
 		enum role pr = !b->present || b->at_risk ? ROLE_BAD : b->pinned ? ROLE_OK : ROLE_WARN;
 		grid_print(g, x, y, in.x + in.w - x, base != ROLE_NORMAL ? pb : theme_pen(pr), pin);

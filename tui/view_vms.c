@@ -73,14 +73,19 @@ static void vms_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 	if (namew > 20)
 		namew = 20;
-	int modew = 7;
-	int statew = in.w - 2 - namew - 1 - modew - 1;
-	if (statew < 17) {
-		namew -= 17 - statew;
-		if (namew < 6)
-			namew = 6;
-		statew = in.w - 2 - namew - 1 - modew - 1;
+	int modew = 7, need = 8;
+	for (size_t i = 0; i < ui->m.n_vms; i++) {
+		char st[128];
+		state_text(&ui->m.vms[i], st, sizeof(st));
+		int l = grid_strwidth(st) + (ui->m.vms[i].started_wall_s ? 9 : 0);
+		if (l > need)
+			need = l;
 	}
+	if (namew > in.w - 2 - 1 - modew - 1 - need)
+		namew = in.w - 2 - 1 - modew - 1 - need;
+	if (namew < 6)
+		namew = 6;
+	int statew = in.w - 2 - namew - 1 - modew - 1;
 	keep_visible(ui->vm_sel, &ui->vm_top, in.h);
 	for (int row = 0; row < in.h; row++) {
 		size_t i = ui->vm_top + (size_t)row;
@@ -137,12 +142,32 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 	if (in.w < 4 || in.h < 1)
 		return;
 	int y = in.y;
-	if (ui->m.diags.n) { /* a bad profile: its file:line message, the others still load */
-		for (size_t i = 0; i < ui->m.diags.n && i < 3; i++)
-			y = line(g, in, y, ROLE_BAD, "%s", ui->m.diags.v[i]);
-		if (ui->m.diags.n > 3)
-			y = line(g, in, y, ROLE_BAD, "(%zu more profile problems: vmdeck check)", ui->m.diags.n - 3);
+	/* Problems: this profile's own, and those of files that did not load at
+	 * all (a bad profile: its file:line message; the others still load). */
+	size_t shown = 0, other = 0;
+	for (size_t i = 0; i < ui->m.diags.n; i++) {
+		const char *d = ui->m.diags.v[i];
+		bool own = v && v->prof && v->prof->path && strncmp(d, v->prof->path, strlen(v->prof->path)) == 0 &&
+			   d[strlen(v->prof->path)] == ':';
+		bool loaded = false;
+		for (size_t j = 0; j < ui->m.n_vms && !own; j++) {
+			const struct profile *q = ui->m.vms[j].prof;
+			if (q && q->path && strncmp(d, q->path, strlen(q->path)) == 0 && d[strlen(q->path)] == ':')
+				loaded = true;
+		}
+		if ((own || !loaded) && shown < 3) {
+			/* The file's base name is enough on screen; vmdeck check has the path. */
+			const char *colon = strchr(d, ':'), *base = d;
+			for (const char *q = d; colon && q < colon; q++)
+				if (*q == '/')
+					base = q + 1;
+			y = line(g, in, y, own ? ROLE_WARN : ROLE_BAD, "%s", base);
+			shown++;
+		} else if (own || !loaded)
+			other++;
 	}
+	if (other)
+		y = line(g, in, y, ROLE_BAD, "(%zu more: vmdeck check)", other);
 	if (!v)
 		return;
 	const struct profile *p = v->prof;

@@ -1,0 +1,41 @@
+# tests/tui/common.sh — helpers shared by the TUI's tmux tests (source after lib.sh).
+
+# The bundled profiles' names, from their files.
+tui_profile_names() { sed -n 's/^name: *//p' "$@" | sort; }
+
+# tui_run_in_pane CMD... : run vmdeck (or anything) in the tmux pane's shell,
+# recording its pid in $T_TMP/pid and its exit code on screen as "EXIT=N".
+tui_run_in_pane() {
+	rm -f "$T_TMP/pid"
+	tmux_keys "bash -c 'echo \$\$ > $T_TMP/pid; exec $*'; echo EXIT=\$?" Enter
+	wait_for 10 test -s "$T_TMP/pid" || fail "vmdeck did not start"
+	TUI_PID=$(<"$T_TMP/pid")
+}
+
+# A screen dump into the log when something is not there.
+tui_dump() { log "screen:"; tmux_screen >&2; }
+
+# tui_expect SECONDS REGEX WHAT : wait for REGEX on screen, count a failure if not.
+tui_expect() {
+	if tmux_wait "$1" "$2"; then
+		log "ok: $3"
+	else
+		log "NOT OK: $3 (no /$2/ on screen)"
+		tui_dump
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}
+
+# tui_expect_not SECONDS REGEX WHAT : wait until REGEX is gone.
+tui_expect_not() {
+	if wait_for "$1" bash -c "! $T_TMUX capture-pane -p -t t | grep -Eq -- \"\$0\"" "$2"; then
+		log "ok: $3"
+	else
+		log "NOT OK: $3 (/$2/ still on screen)"
+		tui_dump
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}
+
+# The row of the VM list that names VM.
+tui_vm_row() { tmux_screen | grep -E "^.[^ ]* $1 " | head -n1; }

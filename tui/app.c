@@ -1,0 +1,346 @@
+/* app: wiring. The loop is the only place that blocks; callbacks change the
+ * model and set dirty bits; the after hook draws dirty views into the grid
+ * and term_flush writes only the cells that changed. */
+#include "tui/app.h"
+#include "tui/cmd.h"
+#include "tui/grid.h"
+#include "tui/src_net.h"
+#include "tui/src_thumb.h"
+#include "tui/src_vm.h"
+#include "tui/term.h"
+#include "tui/theme.h"
+#include "tui/ui.h"
+#include "core/loop.h"
+#include "core/util.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct app {
+	struct loop *loop;
+	struct term *term;
+	struct grid *grid;
+	struct ui ui;
+	struct src_vm *vms;
+	struct src_net *net;
+	struct src_thumb *thumb;
+	struct loop_timer *tick;
+	bool full;          /* repaint everything (^L, resize) */
+	const char *why;    /* why we left */
+	uint64_t t0_us, first_frame_us;
+	unsigned long frames, cells;
+	struct mvm *last_sel; /* the selection the sources last saw */
+	size_t last_sel_idx;
+	enum pane last_focus;
+};
+
+static void set_now(struct app *a)
+{
+	a->ui.now_us = now_mono_us();
+	a->ui.now_wall_s = (int64_t)(now_wall_us() / 1000000);
+}
+
+/* ---- actions (a table, not a switch) ---- */
+
+typedef void (*action_fn)(struct app *a, enum action act);
+
+static void act_vm(struct app *a, enum action act)
+{
+	struct mvm *v = ui_selected_vm(&a->ui);
+	char *err = NULL;
+	if (!v)
+		return;
+	if (src_vm_act(a->vms, act, v, &err) < 0) {
+		ui_message(&a->ui, true, "%s", err ? err : "failed");
+		free(err);
+	}
+}
+
+static void act_pin(struct app *a, enum action act)
+{
+	(void)act;
+	struct mbridge *b = ui_selected_bridge(&a->ui);
+	char *err = NULL;
+	if (!b)
+		return;
+	char name[16];
+	snprintf(name, sizeof(name), "%s", b->name);
+	if (src_net_pin(a->net, name, &err) < 0)
+		ui_message(&a->ui, true, "pin %s: %s", name, err ? err : "failed");
+	else
+		ui_message(&a->ui, false, "%s: MAC pinned; it no longer follows its ports", name);
+	free(err);
+	src_net_refresh(a->net);
+}
+
+static void act_monitor(struct app *a, enum action act)
+{
+	(void)act;
+	a->ui.focus = PANE_MONITOR;
+	a->ui.input[0] = '\0';
+	a->ui.input_len = 0;
+	a->ui.hist_pos = -1;
+	a->ui.dirty |= D_MONITOR | D_VMS | D_NET | D_STATUS;
+}
+
+static void relayout(struct app *a)
+{
+	int w, h;
+	term_size(a->term, &w, &h);
+	grid_resize(a->grid, w, h);
+	ui_layout(&a->ui, w, h);
+	src_thumb_resize(a->thumb);
+	a->full = true;
+}
+
+static void act_zoom(struct app *a, enum action act)
+{
+	(void)act;
+	a->ui.zoom = !a->ui.zoom;
+	relayout(a);
+}
+
+static void act_history(struct app *a, enum action act)
+{
+	(void)act;
+	a->ui.history = !a->ui.history;
+	a->ui.hist_top = 0;
+	a->ui.dirty |= D_NET;
+}
+
+static void act_reload(struct app *a, enum action act)
+{
+	(void)act;
+	src_vm_reload(a->vms);
+	src_net_refresh(a->net);
+	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", a->ui.m.n_vms);
+}
+
+static void act_help(struct app *a, enum action act)
+{
+	(void)act;
+	a->ui.help = true;
+	relayout(a);
+}
+
+static void act_redraw(struct app *a, enum action act)
+{
+	(void)act;
+	a->full = true;
+}
+
+static void act_quit(struct app *a, enum action act)
+{
+	(void)act;
+	a->why = "quit";
+	loop_quit(a->loop);
+}
+
+static const action_fn actions[ACT__N] = {
+	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
+	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_MONITOR] = act_monitor,
+	[ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history, [ACT_RELOAD] = act_reload, [ACT_HELP] = act_help,
+	[ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit,
+};
+
+static const char *const confirm_text[ACT__N] = {
+	[ACT_FORCE] = "Force stop %s now? The guest cannot sync its disks.",
+	[ACT_RESET] = "Reset %s now? Unsaved work in the guest is lost.",
+};
+
+static void answer_confirm(struct app *a, int key)
+{
+	enum action act = a->ui.confirm.action;
+	a->ui.confirm.action = ACT_NONE;
+	free(a->ui.confirm.question);
+	a->ui.confirm.question = NULL;
+	a->ui.dirty |= D_STATUS;
+	if (key == 'y' || key == 'Y')
+		actions[act](a, act);
+	else
+		ui_message(&a->ui, false, "cancelled");
+}
+
+static void on_key(struct app *a, int key)
+{
+	struct ui *ui = &a->ui;
+	if (key == K_RESIZE || key == K_BASE)
+		return; /* resizes come through SIGWINCH */
+	if (ui->confirm.action != ACT_NONE) {
+		answer_confirm(a, key);
+		return;
+	}
+	bool was_help = ui->help;
+	if (ui_key_local(ui, key) != KEY_UNHANDLED) {
+		if (was_help && !ui->help)
+			relayout(a);
+		return;
+	}
+	const struct key_binding *b = keys_lookup(key);
+	if (ui->too_small) {
+		if (b && (b->action == ACT_QUIT || b->action == ACT_REDRAW))
+			actions[b->action](a, b->action);
+		return;
+	}
+	if (!b)
+		return;
+	if (ui_navigate(ui, b->action))
+		return;
+	if (!ui_binding_applies(ui, b)) {
+		if ((b->when & W_WRITE) && ui->read_only)
+			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
+		else if (b->when & W_BRIDGE)
+			ui_message(ui, true, "%s: select an unpinned bridge in the network pane first (Tab)", b->label);
+		else
+			ui_message(ui, true, "%s: does not apply to the selected VM now", b->label);
+		return;
+	}
+	if (b->confirm && confirm_text[b->action]) {
+		struct mvm *v = ui_selected_vm(ui);
+		ui->confirm.action = b->action;
+		free(ui->confirm.question);
+		ui->confirm.question = xasprintf(confirm_text[b->action], v ? v->name : "?");
+		ui->dirty |= D_STATUS;
+		return;
+	}
+	if (actions[b->action])
+		actions[b->action](a, b->action);
+}
+
+static void on_stdin(int fd, short revents, void *arg)
+{
+	struct app *a = arg;
+	(void)fd;
+	set_now(a);
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		/* The terminal went away (ssh dropped): leave, VMs keep running. */
+		a->why = "terminal hung up";
+		loop_quit(a->loop);
+		return;
+	}
+	for (int i = 0; i < 256; i++) {
+		int k = term_read_key(a->term);
+		if (k == K_NONE)
+			break;
+		on_key(a, k);
+		if (loop_quitting(a->loop))
+			break;
+	}
+}
+
+static void on_signal(int signo, void *arg)
+{
+	struct app *a = arg;
+	switch (signo) {
+	case SIGWINCH:
+		term_resize(a->term);
+		relayout(a);
+		break;
+	case SIGHUP: a->why = "hangup (SIGHUP)"; loop_quit(a->loop); break;
+	case SIGTERM: a->why = "terminated (SIGTERM)"; loop_quit(a->loop); break;
+	case SIGINT: a->why = "interrupted"; loop_quit(a->loop); break;
+	}
+}
+
+static void on_tick(struct loop_timer *t, void *arg)
+{
+	struct app *a = arg;
+	(void)t;
+	set_now(a);
+	src_vm_refresh(a->vms);
+	src_thumb_select(a->thumb); /* the selected VM may have started or stopped */
+	/* Expire the status message and the "MAC just changed" highlight. */
+	if (a->ui.message && a->ui.now_us >= a->ui.message_until_us) {
+		free(a->ui.message);
+		a->ui.message = NULL;
+		a->ui.dirty |= D_STATUS;
+	}
+	for (size_t i = 0; i < a->ui.m.n_bridges; i++) {
+		uint64_t c = a->ui.m.bridges[i].changed_mono_us;
+		if (c && a->ui.now_us - c < UI_FLASH_US + 2000000ull)
+			a->ui.dirty |= D_NET;
+	}
+}
+
+static void after(void *arg)
+{
+	struct app *a = arg;
+	set_now(a);
+	/* The selection or focus moved: the sources refresh what depends on it. */
+	if (a->ui.vm_sel != a->last_sel_idx || a->ui.focus != a->last_focus) {
+		a->last_sel_idx = a->ui.vm_sel;
+		a->last_focus = a->ui.focus;
+		src_vm_refresh(a->vms);
+		src_net_refresh(a->net);
+		src_thumb_select(a->thumb);
+	}
+	if (!a->ui.dirty && !a->full)
+		return;
+	ui_render(&a->ui, a->grid, a->full);
+	a->cells += (unsigned long)term_flush(a->term, a->grid, a->full);
+	a->full = false;
+	if (!a->frames++)
+		a->first_frame_us = now_mono_us() - a->t0_us;
+}
+
+int app_run(const struct app_options *o)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	a.t0_us = now_mono_us();
+	char *err = NULL;
+	a.term = term_new(&err);
+	if (!a.term) {
+		cmd_error("%s", err);
+		free(err);
+		return EXIT_FAIL;
+	}
+	theme_init(term_utf8(a.term), term_colors(a.term));
+	ui_init(&a.ui);
+	a.ui.read_only = o->read_only;
+	a.loop = loop_new();
+	set_now(&a);
+	static const int sigs[] = { SIGWINCH, SIGHUP, SIGTERM, SIGINT };
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+		loop_signal_add(a.loop, sigs[i], on_signal, &a);
+	signal(SIGPIPE, SIG_IGN);
+	a.vms = src_vm_new(a.loop, &a.ui);
+	a.net = src_net_new(a.loop, &a.ui);
+	a.thumb = src_thumb_new(a.loop, &a.ui);
+	a.ui.monitor_send = src_vm_monitor_send;
+	a.ui.monitor_arg = a.vms;
+	src_net_refresh(a.net);
+	a.grid = grid_new(1, 1);
+	relayout(&a);
+	a.last_sel_idx = (size_t)-1;
+	loop_fd_add(a.loop, term_fd(a.term), POLLIN, on_stdin, &a);
+	a.tick = loop_timer_add(a.loop, 1000, true, on_tick, &a);
+	loop_set_after(a.loop, after, &a);
+	after(&a); /* the first frame, before anything happens */
+	loop_run(a.loop);
+
+	src_thumb_free(a.thumb);
+	src_net_free(a.net);
+	size_t n_alive = 0;
+	char *alive = src_vm_alive_names(a.vms, &n_alive);
+	term_free(a.term); /* the terminal is back before anything is printed */
+	src_vm_free(a.vms);
+	loop_free(a.loop);
+	grid_free(a.grid);
+	ui_free(&a.ui);
+	if (n_alive)
+		fprintf(stderr, "vmdeck: %s; %zu VM%s still running (%s) - they keep running; run vmdeck again to re-attach\n",
+			a.why ? a.why : "quit", n_alive, n_alive == 1 ? "" : "s", alive);
+	else
+		fprintf(stderr, "vmdeck: %s; no VMs running\n", a.why ? a.why : "quit");
+	const char *bench = getenv("VMDECK_TUI_STATS");
+	if (bench && *bench)
+		fprintf(stderr, "vmdeck-tui-stats first_frame_us=%llu frames=%lu cells=%lu\n",
+			(unsigned long long)a.first_frame_us, a.frames, a.cells);
+	free(alive);
+	return EXIT_OK;
+}

@@ -1,0 +1,227 @@
+/* src_net: net/linkwatch.h -> struct model; pin through net/bridge.h. */
+#include "tui/src_net.h"
+#include "core/loop.h"
+#include "core/profile.h"
+#include "core/util.h"
+#include "net/bridge.h"
+#include "net/linkwatch.h"
+#include "net/vmnet.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct src_net {
+	struct loop *loop;
+	struct ui *ui;
+	struct linkwatch *lw;
+	size_t history_seen; /* total bridge MAC changes folded into the model */
+};
+
+static void fmt_hms(uint64_t wall_us, char *buf, size_t n)
+{
+	time_t t = (time_t)(wall_us / 1000000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "%H:%M:%S", &tm);
+}
+
+/* Which VM owns a TAP, by the names the profiles give their NICs. */
+static const char *tap_owner(struct model *m, const char *ifname)
+{
+	for (size_t i = 0; i < m->n_vms; i++) {
+		const struct profile *p = m->vms[i].prof;
+		for (size_t j = 0; p && j < p->n_nics; j++) {
+			if (p->nics[j].user_net)
+				continue;
+			char *tap = profile_nic_tap_name(p, j);
+			bool hit = strcmp(tap, ifname) == 0;
+			free(tap);
+			if (hit)
+				return m->vms[i].name;
+		}
+	}
+	return NULL;
+}
+
+static bool bridge_listed(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_bridges; i++)
+		if (strcmp(m->bridges[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void add_bridge(struct model *m, struct mbridge *b)
+{
+	m->bridges = xrealloc(m->bridges, (m->n_bridges + 1) * sizeof(*m->bridges));
+	m->bridges[m->n_bridges++] = *b;
+}
+
+static void history_rebuild(struct src_net *s)
+{
+	struct model *m = &s->ui->m;
+	for (size_t i = 0; i < m->n_history; i++)
+		free(m->history[i].cause);
+	free(m->history);
+	m->history = NULL;
+	m->n_history = 0;
+	/* Merge every bridge's history, oldest first. */
+	size_t nb = linkwatch_bridge_count(s->lw);
+	for (size_t i = 0; i < nb; i++) {
+		const struct link_info *b = linkwatch_bridge(s->lw, i);
+		size_t kept = b->n_history < 256 ? b->n_history : 256;
+		for (size_t k = 0; k < kept && b->history; k++) {
+			const struct bridge_mac_change *c = &b->history[k];
+			struct mmac_event e = { .wall_us = (int64_t)c->wall_us, .cause = (char *)c->text };
+			snprintf(e.bridge, sizeof(e.bridge), "%s", b->name);
+			memcpy(e.old_mac, c->old_mac, 6);
+			memcpy(e.new_mac, c->new_mac, 6);
+			model_history_push(m, &e);
+		}
+	}
+	for (size_t i = 1; i < m->n_history; i++) /* insertion sort: short lists, mostly sorted */
+		for (size_t j = i; j > 0 && m->history[j - 1].wall_us > m->history[j].wall_us; j--) {
+			struct mmac_event t = m->history[j];
+			m->history[j] = m->history[j - 1];
+			m->history[j - 1] = t;
+		}
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+void src_net_refresh(struct src_net *s)
+{
+	struct ui *ui = s->ui;
+	struct model *m = &ui->m;
+	char sel[16] = "";
+	struct mbridge *sb = ui_selected_bridge(ui);
+	if (sb)
+		snprintf(sel, sizeof(sel), "%s", sb->name);
+	model_bridges_clear(m);
+	size_t nb = s->lw ? linkwatch_bridge_count(s->lw) : 0;
+	for (size_t i = 0; i < nb; i++) {
+		const struct link_info *l = linkwatch_bridge(s->lw, i);
+		struct mbridge b = { 0 };
+		snprintf(b.name, sizeof(b.name), "%s", l->name);
+		b.ifindex = l->ifindex;
+		memcpy(b.mac, l->mac, 6);
+		b.pinned = l->pinned;
+		b.at_risk = l->at_risk;
+		b.present = true;
+		b.n_changes = (unsigned)l->n_history;
+		b.changed_mono_us = l->mac_changed_mono_us;
+		size_t kept = l->n_history < 256 ? l->n_history : 256;
+		if (kept && l->history) {
+			char t[16];
+			const struct bridge_mac_change *c = &l->history[kept - 1];
+			fmt_hms(c->wall_us, t, sizeof(t));
+			b.last_change = xasprintf("last %s %s", t, c->text);
+		}
+		size_t np = linkwatch_port_count(s->lw, l->ifindex);
+		b.ports = xcalloc(np ? np : 1, sizeof(*b.ports));
+		for (size_t j = 0; j < np; j++) {
+			const struct link_info *pl = linkwatch_port(s->lw, l->ifindex, j);
+			struct mport *p = &b.ports[b.n_ports++];
+			snprintf(p->name, sizeof(p->name), "%s", pl->name);
+			p->ifindex = pl->ifindex;
+			memcpy(p->mac, pl->mac, 6);
+			snprintf(p->state, sizeof(p->state), "%s", pl->operstate_name ? pl->operstate_name : "?");
+			lower(p->state);
+			if (pl->has_rates) {
+				p->rx_bps = pl->rates.rx_bps;
+				p->tx_bps = pl->rates.tx_bps;
+			}
+			const char *owner = tap_owner(m, pl->name);
+			if (owner)
+				snprintf(p->vm, sizeof(p->vm), "%s", owner);
+		}
+		add_bridge(m, &b);
+	}
+	/* Bridges the profiles name that are not there: degraded, not fatal. */
+	for (size_t i = 0; i < m->n_vms; i++) {
+		const struct profile *p = m->vms[i].prof;
+		for (size_t j = 0; p && j < p->n_nics; j++) {
+			const char *br = p->nics[j].bridge;
+			if (!br || p->nics[j].user_net || bridge_listed(m, br))
+				continue;
+			struct mbridge b = { 0 };
+			snprintf(b.name, sizeof(b.name), "%s", br);
+			b.last_change = xasprintf("missing: %s needs it", m->vms[i].name);
+			add_bridge(m, &b);
+		}
+	}
+	/* What starting the selected (stopped) VM would do to its bridges. */
+	struct mvm *v = ui_selected_vm(ui);
+	if (s->lw && v && v->prof && (v->state == MVM_STOPPED || v->state == MVM_EXITED)) {
+		struct bridge_prediction pr[8];
+		size_t n = vmnet_predict(s->lw, v->prof, pr, ARRAY_LEN(pr));
+		for (size_t k = 0; k < n && k < ARRAY_LEN(pr); k++) {
+			if (!pr[k].will_change && !pr[k].mac_unknown)
+				continue;
+			for (size_t i = 0; i < m->n_bridges; i++)
+				if (strcmp(m->bridges[i].name, pr[k].bridge) == 0 && !m->bridges[i].prediction)
+					m->bridges[i].prediction = xstrdup(pr[k].text);
+		}
+	}
+	ui->net_sel = 0;
+	for (size_t i = 0; i < m->n_bridges; i++)
+		if (strcmp(m->bridges[i].name, sel) == 0)
+			ui->net_sel = i;
+	if (s->lw)
+		history_rebuild(s);
+	ui->dirty |= D_NET | D_HEADER;
+	if (ui->focus == PANE_NET)
+		ui->dirty |= D_STATUS;
+}
+
+static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
+{
+	struct src_net *s = arg;
+	(void)lw;
+	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED && ev->bridge && ev->change) {
+		char o[18], n[18];
+		mac_format(ev->change->old_mac, o);
+		mac_format(ev->change->new_mac, n);
+		ui_message(s->ui, true, "%s MAC changed %s -> %s: %s", ev->bridge->name, o, n, ev->change->text);
+	}
+	src_net_refresh(s);
+}
+
+struct src_net *src_net_new(struct loop *l, struct ui *ui)
+{
+	struct src_net *s = xcalloc(1, sizeof(*s));
+	s->loop = l;
+	s->ui = ui;
+	char *err = NULL;
+	s->lw = linkwatch_new(l, NULL, &err);
+	if (!s->lw) {
+		free(ui->m.net_degraded);
+		ui->m.net_degraded = xasprintf("network watch unavailable: %s", err ? err : "?");
+		free(err);
+	} else {
+		linkwatch_set_on_change(s->lw, on_change, s);
+	}
+	src_net_refresh(s);
+	return s;
+}
+
+void src_net_free(struct src_net *s)
+{
+	if (!s)
+		return;
+	linkwatch_free(s->lw);
+	free(s);
+}
+
+int src_net_pin(struct src_net *s, const char *bridge, char **err)
+{
+	(void)s;
+	return bridge_pin(bridge, NULL, true, err);
+}

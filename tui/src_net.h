@@ -1,0 +1,21 @@
+/* src_net: the link watcher (net/linkwatch.h) as a source of the TUI model:
+ * bridges with their ports and rates, MAC history with causes, predictions
+ * for the selected VM, and the pin action. A failing watcher shows as
+ * degraded; vmdeck keeps running. */
+#ifndef VMDECK_TUI_SRC_NET_H
+#define VMDECK_TUI_SRC_NET_H
+
+#include "tui/ui.h"
+
+struct loop;
+struct src_net;
+
+struct src_net *src_net_new(struct loop *l, struct ui *ui);
+void src_net_free(struct src_net *s);
+/* Rebuild the network half of the model (the VM list changed: TAP owners,
+ * bridges the profiles expect, the prediction for the selected VM). */
+void src_net_refresh(struct src_net *s);
+/* Pin a bridge's MAC (set it explicitly to its current value). */
+int src_net_pin(struct src_net *s, const char *bridge, char **err);
+
+#endif

@@ -1,0 +1,430 @@
+/* src_vm: core/vm.h -> struct model, profile reloads via inotify, actions. */
+#include "tui/src_vm.h"
+#include "core/loop.h"
+#include "core/monitor.h"
+#include "core/paths.h"
+#include "core/profile.h"
+#include "core/util.h"
+#include "core/vm.h"
+#include "net/vmnet.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONSOLE_LINES 40
+
+struct src_vm {
+	struct loop *loop;
+	struct ui *ui;
+	struct vmm *vmm;
+	int ino_fd;
+	struct loop_timer *reload_timer;
+	/* The serial console tail of the selected VM, re-read when the file changes. */
+	char *console_vm;
+	off_t console_size;
+	struct timespec console_mtime;
+	struct lines console;
+	/* The latest progress line per VM (stop escalation steps). */
+	struct lines notes; /* "name\tline" */
+};
+
+static const char *note_for(struct src_vm *s, const char *name)
+{
+	size_t l = strlen(name);
+	for (size_t i = s->notes.n; i-- > 0;)
+		if (strncmp(s->notes.v[i], name, l) == 0 && s->notes.v[i][l] == '\t')
+			return s->notes.v[i] + l + 1;
+	return NULL;
+}
+
+static enum mvm_state map_state(enum vm_state st)
+{
+	static const enum mvm_state map[VM_STATE_COUNT] = {
+		[VM_STOPPED] = MVM_STOPPED, [VM_STARTING] = MVM_STARTING, [VM_RUNNING] = MVM_RUNNING,
+		[VM_PAUSED] = MVM_PAUSED, [VM_STOPPING] = MVM_STOPPING, [VM_EXITED] = MVM_EXITED,
+	};
+	return (unsigned)st < VM_STATE_COUNT ? map[st] : MVM_EXITED;
+}
+
+static bool cause_is_failure(const struct vm *vm)
+{
+	switch (vm_cause(vm)) {
+	case VM_CAUSE_SIGNAL: case VM_CAUSE_GUEST_PANIC: case VM_CAUSE_START_FAILED: case VM_CAUSE_UNKNOWN:
+		return true;
+	case VM_CAUSE_EXIT_CODE:
+		return vm_exit_code(vm) != 0;
+	default:
+		return false;
+	}
+}
+
+/* Strip terminal escape sequences a guest console may print (colour, cursor). */
+static void strip_escapes(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r;) {
+		if (*r == 0x1b) {
+			r++;
+			if (*r == '[') {
+				r++;
+				while (*r && !(*r >= 0x40 && *r <= 0x7e))
+					r++;
+				if (*r)
+					r++;
+			} else if (*r) {
+				r++;
+			}
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/* Read the last few KiB of the selected VM's serial log when it changed. */
+static bool console_refresh(struct src_vm *s, struct vm *vm)
+{
+	const char *dir = vm_dir(vm);
+	if (!dir)
+		return false;
+	char *path = path_join(dir, "serial.log");
+	struct stat st;
+	bool changed = false;
+	if (stat(path, &st) == 0) {
+		if (st.st_size != s->console_size || st.st_mtim.tv_sec != s->console_mtime.tv_sec ||
+		    st.st_mtim.tv_nsec != s->console_mtime.tv_nsec || !s->console_vm ||
+		    strcmp(s->console_vm, vm_name(vm)) != 0) {
+			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd >= 0) {
+				enum { TAIL = 8192 };
+				char *buf = xmalloc(TAIL + 1);
+				off_t from = st.st_size > TAIL ? st.st_size - TAIL : 0;
+				ssize_t n = pread(fd, buf, TAIL, from);
+				close(fd);
+				if (n < 0)
+					n = 0;
+				buf[n] = '\0';
+				for (ssize_t i = 0; i < n; i++)
+					if (buf[i] == '\0')
+						buf[i] = ' ';
+				strip_escapes(buf);
+				char *start = buf;
+				if (from > 0) { /* drop the partial first line */
+					char *nl = strchr(buf, '\n');
+					start = nl ? nl + 1 : buf;
+				}
+				lines_clear(&s->console);
+				lines_push_text(&s->console, start);
+				free(buf);
+				changed = true;
+			}
+			s->console_size = st.st_size;
+			s->console_mtime = st.st_mtim;
+		}
+	} else if (s->console.n) {
+		lines_clear(&s->console);
+		s->console_size = 0;
+		changed = true;
+	}
+	free(path);
+	if (!s->console_vm || strcmp(s->console_vm, vm_name(vm)) != 0) {
+		free(s->console_vm);
+		s->console_vm = xstrdup(vm_name(vm));
+		changed = true;
+	}
+	return changed;
+}
+
+static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selected)
+{
+	v->name = xstrdup(vm_name(vm));
+	v->prof = vm_profile(vm);
+	v->state = map_state(vm_state(vm));
+	const char *cause = vm_cause_text(vm);
+	if (cause && *cause && (v->state == MVM_EXITED || v->state == MVM_STOPPING))
+		v->cause = xstrdup(cause);
+	v->failed = v->state == MVM_EXITED && cause_is_failure(vm);
+	v->install = vm_mode(vm) == VM_MODE_INSTALL;
+	uint64_t up = vm_uptime_s(vm);
+	v->started_wall_s = up || vm_pid(vm) > 0 ? (int64_t)(now_wall_us() / 1000000) - (int64_t)up : 0;
+	v->pid = (int)vm_pid(vm);
+	v->runtime_dir = vm_dir(vm) ? xstrdup(vm_dir(vm)) : NULL;
+	const char *note = note_for(s, v->name);
+	const char *e = vm_error(vm);
+	if (e && *e)
+		v->note = xstrdup(e);
+	else if (note && v->state != MVM_STOPPED)
+		v->note = xstrdup(note);
+	v->mon = vm_monitor(vm);
+	lines_init(&v->log, 64);
+	if (v->failed) {
+		struct strv out;
+		strv_init(&out);
+		vm_log_tail(vm, 12, &out);
+		for (size_t i = 0; i < out.n; i++)
+			lines_push(&v->log, out.v[i]);
+		strv_clear(&out);
+	} else if (selected && v->state != MVM_STOPPED && s->console_vm && strcmp(s->console_vm, v->name) == 0) {
+		for (size_t i = 0; i < s->console.n; i++)
+			lines_push(&v->log, s->console.v[i]);
+	}
+}
+
+/* Rebuild the VM half of the model; keeps the selection on the same name. */
+static void sync_model(struct src_vm *s)
+{
+	struct ui *ui = s->ui;
+	struct model *m = &ui->m;
+	struct mvm *old_sel = ui_selected_vm(ui);
+	char *sel_name = old_sel ? xstrdup(old_sel->name) : NULL;
+	for (size_t i = 0; i < m->n_vms; i++)
+		mvm_clear(&m->vms[i]);
+	free(m->vms);
+	m->n_vms = vmm_count(s->vmm);
+	m->vms = xcalloc(m->n_vms ? m->n_vms : 1, sizeof(*m->vms));
+	size_t sel = ui->vm_sel;
+	for (size_t i = 0; i < m->n_vms; i++)
+		if (sel_name && strcmp(vm_name(vmm_at(s->vmm, i)), sel_name) == 0)
+			sel = i;
+	ui->vm_sel = sel;
+	ui_clamp(ui);
+	for (size_t i = 0; i < m->n_vms; i++)
+		fill_vm(s, &m->vms[i], vmm_at(s->vmm, i), i == ui->vm_sel);
+	free(sel_name);
+	ui->dirty |= D_VMS | D_DETAILS | D_HEADER | D_STATUS | D_MONITOR | D_THUMB;
+}
+
+static void on_change(struct vm *vm, void *arg)
+{
+	(void)vm;
+	sync_model(arg);
+}
+
+static void on_log(struct vm *vm, const char *line, void *arg)
+{
+	struct src_vm *s = arg;
+	char *n = xasprintf("%s\t%s", vm ? vm_name(vm) : "", line);
+	lines_push(&s->notes, n);
+	free(n);
+	ui_message(s->ui, false, "%s", line);
+	if (vm)
+		sync_model(s);
+}
+
+void src_vm_reload(struct src_vm *s)
+{
+	const char *dir = paths_profiles_dir();
+	const char *paths[] = { dir };
+	struct profile_set *set = profile_set_load(paths, 1);
+	struct model *m = &s->ui->m;
+	lines_clear(&m->diags);
+	for (size_t i = 0; i < set->n_diags; i++) {
+		char *d = profile_diag_format(&set->diags[i]);
+		lines_push(&m->diags, d);
+		free(d);
+	}
+	free(m->profiles_dir);
+	m->profiles_dir = xstrdup(dir);
+	vmm_sync_profiles(s->vmm, set);
+	sync_model(s);
+}
+
+static void reload_fire(struct loop_timer *t, void *arg)
+{
+	struct src_vm *s = arg;
+	(void)t;
+	s->reload_timer = NULL;
+	src_vm_reload(s);
+	ui_message(s->ui, false, "profiles reloaded: %zu VMs%s", s->ui->m.n_vms,
+		   s->ui->m.diags.n ? ", with problems (see details)" : "");
+}
+
+static void ino_watch(struct src_vm *s)
+{
+	const char *dir = paths_profiles_dir();
+	uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB;
+	inotify_add_watch(s->ino_fd, dir, mask);
+	char *net = path_join(dir, "networks");
+	inotify_add_watch(s->ino_fd, net, mask);
+	free(net);
+}
+
+static void on_inotify(int fd, short revents, void *arg)
+{
+	struct src_vm *s = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	(void)revents;
+	bool any = false;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		any = true;
+	/* Editors write in bursts (temp file, rename): settle, then reload once. */
+	if (any) {
+		if (s->reload_timer)
+			loop_timer_reset(s->loop, s->reload_timer, 250);
+		else
+			s->reload_timer = loop_timer_add(s->loop, 250, false, reload_fire, s);
+		ino_watch(s); /* the networks dir may have appeared */
+	}
+}
+
+struct src_vm *src_vm_new(struct loop *l, struct ui *ui)
+{
+	struct src_vm *s = xcalloc(1, sizeof(*s));
+	s->loop = l;
+	s->ui = ui;
+	lines_init(&s->console, CONSOLE_LINES);
+	lines_init(&s->notes, 64);
+	s->vmm = vmm_new(l, &vmnet_hooks);
+	vmm_set_on_change(s->vmm, on_change, s);
+	vmm_set_on_log(s->vmm, on_log, s);
+	s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->ino_fd >= 0) {
+		ino_watch(s);
+		loop_fd_add(l, s->ino_fd, POLLIN, on_inotify, s);
+	}
+	src_vm_reload(s);
+	return s;
+}
+
+void src_vm_free(struct src_vm *s)
+{
+	if (!s)
+		return;
+	loop_timer_del(s->loop, s->reload_timer);
+	if (s->ino_fd >= 0) {
+		loop_fd_del(s->loop, s->ino_fd);
+		close(s->ino_fd);
+	}
+	/* The model borrows profiles and monitors from vmm: drop them first. */
+	struct model *m = &s->ui->m;
+	for (size_t i = 0; i < m->n_vms; i++)
+		mvm_clear(&m->vms[i]);
+	free(m->vms);
+	m->vms = NULL;
+	m->n_vms = 0;
+	vmm_free(s->vmm);
+	lines_clear(&s->console);
+	lines_clear(&s->notes);
+	free(s->console_vm);
+	free(s);
+}
+
+void src_vm_refresh(struct src_vm *s)
+{
+	struct mvm *v = ui_selected_vm(s->ui);
+	struct vm *vm = v ? vmm_find(s->vmm, v->name) : NULL;
+	if (vm && console_refresh(s, vm))
+		sync_model(s);
+	/* Uptime moves once a second: only the list shows it. */
+	for (size_t i = 0; i < s->ui->m.n_vms; i++)
+		if (s->ui->m.vms[i].started_wall_s)
+			s->ui->dirty |= D_VMS;
+}
+
+struct done_ctx {
+	struct src_vm *s;
+	const char *what;
+};
+
+static void on_done(struct vm *vm, int status, const char *err, void *arg)
+{
+	struct done_ctx *c = arg;
+	if (status == 0)
+		ui_message(c->s->ui, false, "%s: %s done", vm_name(vm), c->what);
+	else
+		ui_message(c->s->ui, true, "%s", err ? err : "failed");
+	sync_model(c->s);
+	free(c);
+}
+
+typedef int (*vm_act_fn)(struct vm *vm, vm_done_cb done, void *arg, char **err);
+
+static const struct {
+	enum action a;
+	vm_act_fn fn;
+	const char *what;
+} acts[] = {
+	{ ACT_START, vm_start, "start" },   { ACT_STOP, vm_stop, "stop" },
+	{ ACT_FORCE, vm_force_stop, "force stop" }, { ACT_RESET, vm_reset, "reset" },
+};
+
+int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err)
+{
+	struct vm *vm = v ? vmm_find(s->vmm, v->name) : NULL;
+	if (!vm)
+		return error_set(err, "no such VM");
+	struct done_ctx *c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	int r = -1;
+	if (a == ACT_PAUSE) {
+		bool paused = vm_state(vm) == VM_PAUSED;
+		c->what = paused ? "resume" : "pause";
+		r = (paused ? vm_resume : vm_pause)(vm, on_done, c, err);
+	} else if (a == ACT_MODE) {
+		enum vm_mode to = vm_mode(vm) == VM_MODE_INSTALL ? VM_MODE_BOOT : VM_MODE_INSTALL;
+		c->what = to == VM_MODE_INSTALL ? "install mode" : "boot mode";
+		r = vm_set_mode(vm, to, on_done, c, err);
+	} else {
+		for (size_t i = 0; i < ARRAY_LEN(acts); i++)
+			if (acts[i].a == a) {
+				c->what = acts[i].what;
+				if (a == ACT_START && vm_state(vm) == VM_EXITED)
+					vm_clear_exited(vm);
+				r = acts[i].fn(vm, on_done, c, err);
+			}
+	}
+	if (r < 0)
+		free(c);
+	sync_model(s);
+	return r;
+}
+
+static void on_monitor(struct vm *vm, const char *output, const char *err, void *arg)
+{
+	struct src_vm *s = arg;
+	struct mvm *v = model_vm_find(&s->ui->m, vm_name(vm));
+	if (v)
+		v->mon_busy = false;
+	if (err)
+		ui_message(s->ui, true, "monitor: %s", err);
+	(void)output; /* vm_monitor_exec put it in the scrollback */
+	s->ui->dirty |= D_MONITOR;
+}
+
+void src_vm_monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg)
+{
+	struct src_vm *s = arg;
+	struct vm *vm = vmm_find(s->vmm, v->name);
+	char *err = NULL;
+	if (!vm || vm_monitor_exec(vm, cmd, on_monitor, s, &err) < 0) {
+		ui_message(ui, true, "monitor: %s", err ? err : "no such VM");
+		free(err);
+		return;
+	}
+	v->mon_busy = true;
+	ui->dirty |= D_MONITOR;
+}
+
+char *src_vm_alive_names(struct src_vm *s, size_t *n)
+{
+	char *out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < vmm_count(s->vmm); i++) {
+		struct vm *vm = vmm_at(s->vmm, i);
+		if (vm_pid(vm) <= 0)
+			continue;
+		char *o = out ? xasprintf("%s, %s", out, vm_name(vm)) : xstrdup(vm_name(vm));
+		free(out);
+		out = o;
+		(*n)++;
+	}
+	return out;
+}

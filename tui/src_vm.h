@@ -1,0 +1,29 @@
+/* src_vm: the VM manager (core/vm.h) as a source of the TUI model. It loads
+ * the profiles (again when their files change: inotify in the loop), folds
+ * vmm's state into struct model, tails the selected VM's serial console, and
+ * turns key actions into asynchronous vm_* calls. Nothing here blocks. */
+#ifndef VMDECK_TUI_SRC_VM_H
+#define VMDECK_TUI_SRC_VM_H
+
+#include "tui/keys.h"
+#include "tui/ui.h"
+
+struct loop;
+struct src_vm;
+
+struct src_vm *src_vm_new(struct loop *l, struct ui *ui);
+/* Closes connections; never stops VMs. NULL is a no-op. */
+void src_vm_free(struct src_vm *s);
+/* Load the profiles again now. */
+void src_vm_reload(struct src_vm *s);
+/* The selection moved, or a second passed: refresh what depends on it. */
+void src_vm_refresh(struct src_vm *s);
+/* Start, stop, force, pause/resume, reset, mode toggle on v. Returns -1 with
+ * err when the action cannot begin; its outcome arrives as a ui message. */
+int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err);
+/* The monitor pane's relay (a ui_monitor_send_fn; arg is the src_vm). */
+void src_vm_monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg);
+/* "a, b" of VMs that are alive (caller frees; NULL when none). */
+char *src_vm_alive_names(struct src_vm *s, size_t *n);
+
+#endif
