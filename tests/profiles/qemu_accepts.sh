@@ -44,7 +44,7 @@ placeholder() {
 	log "placeholder $kind: ${path#$T_TMP/}"
 }
 
-json=$(vm list --json) || fail "vmdeck list --json failed"
+json=$(vm list --json 2>/dev/null) || fail "vmdeck list --json failed"
 names=$(jq -r '.[].name' <<<"$json")
 [[ -n $names ]] || fail "no bundled profiles loaded"
 nfiles=$(ls "$P"/*.yaml | wc -l)
@@ -83,7 +83,7 @@ run_qemu() {
 		kill -9 "$pid"; wait "$pid"
 		log "$name/$mode: neither QMP nor an exit within 60 s"; return 1
 	fi
-	if [[ -S $rundir/qmp.sock ]] && status=$("$probe" "$rundir/qmp.sock" quit); then
+	if [[ -S $rundir/qmp.sock ]] && status=$("$probe" --pid "$pid" "$rundir/qmp.sock" quit 2>/dev/null); then
 		wait "$pid"; rc=$?
 		log "$name/$mode: status '$status', QEMU exit $rc"
 		[[ $expect == ok && $status == prelaunch && $rc -eq 0 ]] && return 0

@@ -1,10 +1,11 @@
-/* qmp_probe SOCKET [quit]: connect to a QMP socket (bounded wait for it to
+/* qmp_probe [--pid PID] SOCKET [quit]: connect to a QMP socket (bounded wait for it to
  * appear), negotiate capabilities, print query-status's "status", then send
- * "quit" when asked. Exit 0 on success. A test helper: the lifecycle's real
+ * "quit" when asked. With --pid, give up as soon as that process is gone. Exit 0 on success. A test helper: the lifecycle's real
  * QMP client lives in core/. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,14 @@ static int send_cmd(int fd, const char *cmd)
 
 int main(int argc, char **argv)
 {
+	pid_t pid = 0;
+	if (argc > 2 && strcmp(argv[1], "--pid") == 0) {
+		pid = (pid_t)atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: qmp_probe SOCKET [quit]\n");
+		fprintf(stderr, "usage: qmp_probe [--pid PID] SOCKET [quit]\n");
 		return 2;
 	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -64,6 +71,10 @@ int main(int argc, char **argv)
 			break;
 		close(fd);
 		fd = -1;
+		if (pid > 0 && kill(pid, 0) < 0) {
+			fprintf(stderr, "qmp_probe: process %ld is gone\n", (long)pid);
+			return 1;
+		}
 		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
 	}
 	if (fd < 0) {
