@@ -73,5 +73,11 @@ check "list warns about the broken ones" grep -q "run 'vmdeck check'" "$T_TMP/li
 check "args works next to broken ones" bash -c '"$VMDECK" --profiles "$0" args good-full --mode install >/dev/null' "$mix"
 check "args: unknown VM exits 3" bash -c '"$VMDECK" --profiles "$0" args no-such-vm 2>/dev/null; test $? -eq 3' "$mix"
 check "args: bad mode exits 2" bash -c '"$VMDECK" --profiles "$0" args good-full --mode nope 2>/dev/null; test $? -eq 2' "$mix"
+# The default mode is the VM's saved mode (lifecycle's state file).
+mkdir -p "$VMDECK_STATE_DIR/modes"
+echo install >"$VMDECK_STATE_DIR/modes/good-full"
+check "args defaults to the saved mode" bash -c '"$VMDECK" --profiles "$0" args good-full --lines | grep -qx "ide-cd,bus=ide.0,drive=install,id=install-cd,bootindex=1"' "$mix"
+check "list shows the saved mode" bash -c '"$VMDECK" --profiles "$0" list 2>/dev/null | grep -Eq "^good-full +install "' "$mix"
+check "--mode boot overrides it" bash -c '"$VMDECK" --profiles "$0" args good-full --mode boot --lines | grep -qx "ide-cd,bus=ide.0,drive=install,id=install-cd"' "$mix"
 check "list --json is valid JSON" bash -c '"$VMDECK" --profiles "$0" list --json 2>/dev/null | jq -e "map(.name) | index(\"good-full\") != null" >/dev/null' "$mix"
 finish
