@@ -1,0 +1,1804 @@
+/* vm: QEMU VM lifecycle on core/loop (see vm.h for the runtime directory
+ * layout and docs/lifecycle.md for the rules two vmdecks follow).
+ *
+ * Process tree: vmdeck forks a helper that calls setsid() and forks the
+ * supervisor, then exits at once (vmdeck reaps it right away). The
+ * supervisor holds DIR/vm.lock, forks QEMU, waits for it and writes
+ * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
+ * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
+ * Exit is seen through a pidfd on QEMU (polled in the loop). */
+#include "core/vm.h"
+#include "core/modes.h"
+#include "core/monitor.h"
+#include "core/paths.h"
+#include "core/qemu_args.h"
+#include "core/qmp.h"
+#include "core/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+#define CONNECT_RETRY_MS 20
+#define START_TIMEOUT_MS 60000   /* QMP must answer within this after spawn */
+#define ESCALATE_MS 5000         /* quit -> SIGTERM -> SIGKILL spacing */
+#define EXIT_STATUS_WAIT_MS 2000 /* supervisor writes exit-status right after */
+#define ONESHOT_TIMEOUT_MS 15000
+#define TICK_MS 1000
+#define LOG_TAIL_BYTES 16384
+
+struct waiter {
+	vm_done_cb cb;
+	void *arg;
+};
+
+struct waiters {
+	struct waiter *v;
+	size_t n, cap;
+};
+
+enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
+
+struct call;
+
+struct vm {
+	struct vmm *m;
+	char *name, *dir;
+	const struct profile *p;
+	bool in_set;         /* its profile is in the current set */
+
+	enum vm_state st;
+	enum vm_cause cause;
+	int code;
+	char *cause_text, *status_text, *error;
+	char *failed_log;    /* QEMU's log of a failed start (the dir is gone) */
+
+	pid_t pid;
+	int pidfd;
+	double start_boot_s; /* process start, seconds since boot */
+	enum vm_mode live_mode;
+	struct monitor *mon;
+
+	int qmp_lock_fd;     /* >= 0: we own qmp.sock */
+	struct qmp *q;
+	bool q_ready;
+	struct loop_timer *connect_timer;
+	uint64_t connect_deadline;
+
+	bool starting_here;  /* this vmdeck is starting it */
+	bool net_up;
+	struct waiters start_w, exit_w;
+
+	enum stop_step step;
+	struct loop_timer *step_timer;
+	char *shutdown_reason;
+
+	struct loop_timer *exit_timer;
+	uint64_t exit_deadline;
+	bool gone;           /* pid exited, finishing */
+
+	struct call *calls;  /* outstanding commands (for cancel on free) */
+	bool polling;        /* a status poll is in flight (non-owner) */
+};
+
+struct vmm {
+	struct loop *l;
+	const struct vm_net_hooks *hooks;
+	struct profile_set *set;
+	struct profile_set **old; size_t n_old; /* retired sets still referenced */
+	struct vm **vms; size_t n;
+	vmm_change_cb on_change; void *on_change_arg;
+	vmm_log_cb on_log; void *on_log_arg;
+	struct loop_timer *tick;
+};
+
+/* A QMP command on behalf of a VM: on the persistent connection when we own
+ * it, else a one-shot connection on ctl.sock. */
+typedef void (*call_cb)(struct vm *vm, struct json_object *ret, const char *err, void *arg);
+struct call {
+	struct call *next;
+	struct vm *vm;
+	call_cb cb;
+	void *arg;
+	struct qmp *oneshot;
+	struct loop_timer *timeout;
+	char *cmd;
+	struct json_object *args;
+	bool done;
+};
+
+static const char *const state_names[VM_STATE_COUNT] = {
+	[VM_STOPPED] = "stopped", [VM_STARTING] = "starting", [VM_RUNNING] = "running",
+	[VM_PAUSED] = "paused", [VM_STOPPING] = "stopping", [VM_EXITED] = "exited",
+};
+
+const char *vm_state_name(enum vm_state s)
+{
+	return (unsigned)s < VM_STATE_COUNT ? state_names[s] : "?";
+}
+
+/* SHUTDOWN event reasons (QAPI ShutdownCause) -> cause. */
+static const struct {
+	const char *reason;
+	enum vm_cause cause;
+} reasons[] = {
+	{ "guest-shutdown", VM_CAUSE_GUEST_SHUTDOWN },
+	{ "host-qmp-quit", VM_CAUSE_HOST_QUIT },
+	{ "host-signal", VM_CAUSE_HOST_SIGNAL },
+	{ "host-ui", VM_CAUSE_HOST_SIGNAL },
+	{ "guest-panic", VM_CAUSE_GUEST_PANIC },
+};
+
+static const char *const cause_words[] = {
+	[VM_CAUSE_NONE] = "", [VM_CAUSE_GUEST_SHUTDOWN] = "guest shutdown", [VM_CAUSE_HOST_QUIT] = "quit",
+	[VM_CAUSE_HOST_SIGNAL] = "host signal", [VM_CAUSE_GUEST_PANIC] = "guest panic",
+	[VM_CAUSE_SIGNAL] = "signal", [VM_CAUSE_EXIT_CODE] = "exit code",
+	[VM_CAUSE_START_FAILED] = "start failed", [VM_CAUSE_UNKNOWN] = "unknown",
+};
+
+static const char *const step_words[] = {
+	[STEP_NONE] = "", [STEP_POWERDOWN] = "powerdown sent", [STEP_QUIT] = "quit sent",
+	[STEP_TERM] = "SIGTERM sent", [STEP_KILL] = "SIGKILL sent",
+};
+
+/* ---------- small helpers ---------- */
+
+static char *vm_file(const struct vm *vm, const char *name) { return path_join(vm->dir, name); }
+
+static void vlog(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vlog(struct vm *vm, const char *fmt, ...)
+{
+	if (!vm->m->on_log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *line = xasprintf("%s: %s", vm->name, s);
+	vm->m->on_log(vm, line, vm->m->on_log_arg);
+	free(line);
+	free(s);
+}
+
+static void changed(struct vm *vm)
+{
+	free(vm->status_text);
+	vm->status_text = NULL;
+	free(vm->cause_text);
+	vm->cause_text = NULL;
+	if (vm->m->on_change)
+		vm->m->on_change(vm, vm->m->on_change_arg);
+}
+
+static void set_state(struct vm *vm, enum vm_state st)
+{
+	if (vm->st == st)
+		return;
+	vm->st = st;
+	changed(vm);
+}
+
+static void set_error(struct vm *vm, const char *msg)
+{
+	free(vm->error);
+	vm->error = msg ? xstrdup(msg) : NULL;
+}
+
+static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
+{
+	if (!cb)
+		return;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 4;
+		w->v = xrealloc(w->v, w->cap * sizeof(*w->v));
+	}
+	w->v[w->n++] = (struct waiter){ cb, arg };
+}
+
+/* Call and clear: callbacks may add new waiters meanwhile. */
+static void waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err)
+{
+	struct waiters cur = *w;
+	*w = (struct waiters){ 0 };
+	for (size_t i = 0; i < cur.n; i++)
+		cur.v[i].cb(vm, status, err, cur.v[i].arg);
+	free(cur.v);
+}
+
+static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+static int send_signal(struct vm *vm, int sig)
+{
+	if (vm->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0);
+	return vm->pid > 0 ? kill(vm->pid, sig) : -1;
+}
+
+static double boot_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Process start time in seconds since boot, from /proc/PID/stat field 22. */
+static double proc_start_s(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	char *s = file_read_all(path, NULL);
+	if (!s)
+		return 0;
+	double r = 0;
+	char *p = strrchr(s, ')');
+	if (p) {
+		p++;
+		int field = 2;
+		char *save = NULL;
+		for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (++field == 22) {
+				r = (double)strtoull(t, NULL, 10) / (double)sysconf(_SC_CLK_TCK);
+				break;
+			}
+		}
+	}
+	free(s);
+	return r;
+}
+
+/* Is pid a QEMU of this runtime dir? Guards against a recycled pid. */
+static bool pid_is_ours(pid_t pid, const char *dir)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	size_t len = 0;
+	char *s = file_read_all(path, &len);
+	if (!s)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	char *needle = xasprintf("%s/qmp.sock", dir);
+	bool ok = strstr(s, needle) != NULL;
+	free(needle);
+	free(s);
+	return ok;
+}
+
+static pid_t read_pidfile(const struct vm *vm)
+{
+	char *f = vm_file(vm, "qemu.pid");
+	char *s = file_read_all(f, NULL);
+	free(f);
+	if (!s)
+		return 0;
+	long v = strtol(s, NULL, 10);
+	free(s);
+	return v > 0 ? (pid_t)v : 0;
+}
+
+/* ---------- locks (open file description locks: inherited by fork like
+ * flock, released when the last fd goes, and testable with F_OFD_GETLK) ---- */
+
+static int lock_try(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* Lock path exclusively, or -1 (errno EAGAIN when someone else holds it).
+ * The inode check closes the race with a concurrent unlink of the file. */
+static int lock_acquire(const char *path)
+{
+	for (int tries = 0; tries < 5; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return -1;
+		if (lock_try(fd) < 0) {
+			int e = errno;
+			close(fd);
+			errno = (e == EACCES) ? EAGAIN : e;
+			return -1;
+		}
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
+		close(fd); /* locked a file that was just unlinked: retry on the new one */
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static bool lock_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return held;
+}
+
+static bool vm_lock_held(const struct vm *vm)
+{
+	char *f = vm_file(vm, "vm.lock");
+	bool r = lock_held(f);
+	free(f);
+	return r;
+}
+
+/* ---------- runtime dir ---------- */
+
+/* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
+ * means a leftover. Logs and exit records are kept. */
+static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qmp.lock" };
+static const char *const record_files[] = { "exit-status", "shutdown-reason" };
+
+static bool has_stale(const struct vm *vm)
+{
+	for (size_t i = 0; i < ARRAY_LEN(stale_files); i++) {
+		char *f = vm_file(vm, stale_files[i]);
+		bool e = path_exists(f);
+		free(f);
+		if (e)
+			return true;
+	}
+	return false;
+}
+
+static void unlink_list(const struct vm *vm, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *f = vm_file(vm, names[i]);
+		unlink(f);
+		free(f);
+	}
+}
+
+/* Remove everything in the dir (a failed start leaves nothing behind). */
+static void remove_dir(const struct vm *vm)
+{
+	DIR *d = opendir(vm->dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char *f = vm_file(vm, e->d_name);
+			unlink(f);
+			free(f);
+		}
+		closedir(d);
+	}
+	rmdir(vm->dir);
+}
+
+static char *read_log_tail(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0;
+	lseek(fd, from, SEEK_SET);
+	char *buf = xmalloc((size_t)(size - from) + 1);
+	ssize_t r = read(fd, buf, (size_t)(size - from));
+	close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	return buf;
+}
+
+/* QEMU's own complaint from a log: its lines, joined, without our noise. */
+static char *log_error_text(const char *log)
+{
+	if (!log)
+		return NULL;
+	struct strv lines;
+	strv_init(&lines);
+	const char *p = log;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len)
+			strv_push_owned(&lines, xstrndup(p, len));
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	char *out = NULL;
+	/* The last few lines hold the error; earlier ones are warnings. */
+	size_t from = lines.n > 3 ? lines.n - 3 : 0;
+	for (size_t i = from; i < lines.n; i++) {
+		char *n = out ? xasprintf("%s; %s", out, lines.v[i]) : xstrdup(lines.v[i]);
+		free(out);
+		out = n;
+	}
+	strv_clear(&lines);
+	return out;
+}
+
+/* ---------- calls ---------- */
+
+static void call_finish(struct call *c, struct json_object *ret, const char *err);
+
+static void call_unlink(struct call *c)
+{
+	for (struct call **pp = &c->vm->calls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+static void call_finish(struct call *c, struct json_object *ret, const char *err)
+{
+	if (c->done)
+		return;
+	c->done = true;
+	call_unlink(c);
+	struct vm *vm = c->vm;
+	if (c->cb)
+		c->cb(vm, ret, err, c->arg);
+	/* One-shot connections are freed from the loop, not inside their own
+	 * callback stack (qmp_free defers anyway, this keeps it obvious). */
+	c->vm = vm;
+	loop_timer_del(vm->m->l, c->timeout);
+	c->timeout = NULL;
+	qmp_free(c->oneshot);
+	c->oneshot = NULL;
+	json_object_put(c->args);
+	c->args = NULL;
+	free(c->cmd);
+	free(c);
+}
+
+static void call_on_reply(struct qmp *q, struct json_object *ret, const char *err, void *arg)
+{
+	(void)q;
+	call_finish(arg, ret, err);
+}
+
+static void oneshot_ready(struct qmp *q, void *arg)
+{
+	struct call *c = arg;
+	struct json_object *args = c->args;
+	c->args = NULL;
+	qmp_send(q, c->cmd, args, call_on_reply, c);
+}
+
+static void oneshot_closed(struct qmp *q, const char *why, void *arg)
+{
+	(void)q;
+	struct call *c = arg;
+	char *e = xasprintf("VM %s: monitor connection (ctl.sock) failed: %s", c->vm->name, why);
+	call_finish(c, NULL, e);
+	free(e);
+}
+
+static void oneshot_timeout(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct call *c = arg;
+	c->timeout = NULL;
+	char *e = xasprintf("VM %s: the monitor did not answer '%s' within %d s", c->vm->name, c->cmd,
+			    ONESHOT_TIMEOUT_MS / 1000);
+	call_finish(c, NULL, e);
+	free(e);
+}
+
+/* Run a QMP command for vm. args consumed. cb gets err on failure. */
+static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+	c->vm = vm;
+	c->cb = cb;
+	c->arg = arg;
+	c->cmd = xstrdup(cmd);
+	c->next = vm->calls;
+	vm->calls = c;
+	if (vm->q && vm->q_ready) {
+		if (qmp_send(vm->q, cmd, args, call_on_reply, c) < 0)
+			call_finish(c, NULL, "QMP connection closed");
+		return;
+	}
+	c->args = args;
+	struct qmp_callbacks cbs = { .ready = oneshot_ready, .closed = oneshot_closed, .arg = c };
+	c->oneshot = qmp_new(vm->m->l, &cbs);
+	char *sock = vm_file(vm, "ctl.sock");
+	char *err = NULL;
+	if (qmp_connect(c->oneshot, sock, &err) < 0) {
+		char *e = xasprintf("VM %s: cannot reach the monitor: %s", vm->name, err);
+		free(err);
+		free(sock);
+		call_finish(c, NULL, e);
+		free(e);
+		return;
+	}
+	free(sock);
+	c->timeout = loop_timer_add(vm->m->l, ONESHOT_TIMEOUT_MS, false, oneshot_timeout, c);
+}
+
+static void cancel_calls(struct vm *vm, const char *why)
+{
+	while (vm->calls)
+		call_finish(vm->calls, NULL, why);
+}
+
+/* ---------- QMP connection (owner) ---------- */
+
+static void on_exit_detected(struct vm *vm);
+static void start_failed(struct vm *vm, const char *msg);
+static void start_succeeded(struct vm *vm);
+
+static void drop_qmp(struct vm *vm)
+{
+	loop_timer_del(vm->m->l, vm->connect_timer);
+	vm->connect_timer = NULL;
+	if (vm->q) {
+		struct qmp *q = vm->q;
+		vm->q = NULL;
+		vm->q_ready = false;
+		qmp_free(q);
+	}
+}
+
+static void release_ownership(struct vm *vm)
+{
+	drop_qmp(vm);
+	if (vm->qmp_lock_fd >= 0) {
+		close(vm->qmp_lock_fd);
+		vm->qmp_lock_fd = -1;
+	}
+}
+
+static void write_record(struct vm *vm, const char *name, const char *text)
+{
+	char *f = vm_file(vm, name);
+	file_write_atomic(f, text, strlen(text), 0600, NULL);
+	free(f);
+}
+
+static void on_event(struct qmp *q, const char *name, struct json_object *data, void *arg)
+{
+	(void)q;
+	struct vm *vm = arg;
+	if (strcmp(name, "STOP") == 0) {
+		if (vm->st == VM_RUNNING)
+			set_state(vm, VM_PAUSED);
+	} else if (strcmp(name, "RESUME") == 0) {
+		if (vm->st == VM_PAUSED)
+			set_state(vm, VM_RUNNING);
+	} else if (strcmp(name, "SHUTDOWN") == 0) {
+		struct json_object *r;
+		const char *reason = data && json_object_object_get_ex(data, "reason", &r) ? json_object_get_string(r)
+											  : "unknown";
+		free(vm->shutdown_reason);
+		vm->shutdown_reason = xstrdup(reason);
+		/* Recorded for vmdecks without events, and for after the fact. */
+		write_record(vm, "shutdown-reason", reason);
+		vlog(vm, "SHUTDOWN (%s)", reason);
+		if (vm->st != VM_STARTING)
+			set_state(vm, VM_STOPPING);
+	} else if (strcmp(name, "POWERDOWN") == 0) {
+		vlog(vm, "POWERDOWN: the guest got the ACPI power button");
+	} else if (strcmp(name, "RESET") == 0) {
+		vlog(vm, "RESET");
+	} else if (strcmp(name, "GUEST_PANICKED") == 0) {
+		vlog(vm, "GUEST_PANICKED");
+	}
+}
+
+static void status_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)arg;
+	vm->polling = false;
+	if (err || vm->gone)
+		return;
+	struct json_object *running;
+	bool run = json_object_object_get_ex(ret, "running", &running) && json_object_get_boolean(running);
+	if (vm->st == VM_STOPPING)
+		return;
+	enum vm_state ns = run ? VM_RUNNING : VM_PAUSED;
+	if (vm->st == VM_STARTING && vm->starting_here) {
+		vm->st = ns;
+		start_succeeded(vm);
+		return;
+	}
+	set_state(vm, ns);
+}
+
+static void on_qmp_ready(struct qmp *q, void *arg)
+{
+	struct vm *vm = arg;
+	vm->q_ready = true;
+	vm->polling = true;
+	vm_call(vm, "query-status", NULL, status_reply, NULL);
+	(void)q;
+}
+
+static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
+{
+	(void)q;
+	struct vm *vm = arg;
+	/* QEMU hung up: usually it is exiting (the pidfd says so shortly). Keep
+	 * the lock; reconnect if QEMU is still alive on the next tick. */
+	vm->q_ready = false;
+	vm->q = NULL;
+	qmp_free(q);
+	if (vm->pid > 0 && vm->pidfd >= 0) {
+		struct pollfd pfd = { .fd = vm->pidfd, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1)
+			on_exit_detected(vm);
+	}
+	(void)why;
+}
+
+static void connect_attempt(struct loop_timer *t, void *arg);
+
+static void qmp_start_connect(struct vm *vm)
+{
+	if (vm->q || vm->connect_timer)
+		return;
+	vm->connect_deadline = now_mono_us() + (uint64_t)START_TIMEOUT_MS * 1000;
+	connect_attempt(NULL, vm);
+}
+
+static void connect_attempt(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	vm->connect_timer = NULL;
+	if (vm->gone)
+		return;
+	struct qmp_callbacks cbs = { .ready = on_qmp_ready, .event = on_event, .closed = on_qmp_closed, .arg = vm };
+	struct qmp *q = qmp_new(vm->m->l, &cbs);
+	char *sock = vm_file(vm, "qmp.sock");
+	int rc = qmp_connect(q, sock, NULL);
+	free(sock);
+	if (rc == 0) {
+		vm->q = q;
+		return;
+	}
+	qmp_free(q);
+	if (now_mono_us() > vm->connect_deadline) {
+		if (vm->st == VM_STARTING && vm->starting_here) {
+			char *e = xasprintf("VM %s: QEMU did not open its monitor socket within %d s", vm->name,
+					    START_TIMEOUT_MS / 1000);
+			start_failed(vm, e);
+			free(e);
+		}
+		return;
+	}
+	vm->connect_timer = loop_timer_add(vm->m->l, CONNECT_RETRY_MS, false, connect_attempt, vm);
+}
+
+/* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
+static void try_own(struct vm *vm)
+{
+	if (vm->qmp_lock_fd >= 0 || vm->gone)
+		return;
+	char *f = vm_file(vm, "qmp.lock");
+	int fd = lock_acquire(f);
+	free(f);
+	if (fd < 0)
+		return;
+	vm->qmp_lock_fd = fd;
+	changed(vm);
+	qmp_start_connect(vm);
+}
+
+/* ---------- exit ---------- */
+
+static void parse_exit_status(struct vm *vm, bool *have)
+{
+	char *f = vm_file(vm, "exit-status");
+	char *s = file_read_all(f, NULL);
+	free(f);
+	*have = s != NULL;
+	if (!s)
+		return;
+	int n = 0;
+	if (sscanf(s, "signal %d", &n) == 1) {
+		vm->cause = VM_CAUSE_SIGNAL;
+		vm->code = n;
+	} else if (sscanf(s, "exit %d", &n) == 1) {
+		vm->cause = VM_CAUSE_EXIT_CODE;
+		vm->code = n;
+	}
+	free(s);
+}
+
+static void determine_cause(struct vm *vm)
+{
+	bool have;
+	vm->cause = VM_CAUSE_UNKNOWN;
+	vm->code = 0;
+	parse_exit_status(vm, &have);
+	if (vm->cause == VM_CAUSE_SIGNAL)
+		return; /* a signal QEMU did not catch says it all */
+	char *reason = vm->shutdown_reason ? xstrdup(vm->shutdown_reason) : NULL;
+	if (!reason) {
+		char *f = vm_file(vm, "shutdown-reason");
+		reason = file_read_all(f, NULL);
+		free(f);
+	}
+	if (reason) {
+		for (size_t i = 0; i < ARRAY_LEN(reasons); i++)
+			if (strcmp(reasons[i].reason, reason) == 0 && !(vm->cause == VM_CAUSE_EXIT_CODE && vm->code))
+				vm->cause = reasons[i].cause;
+		free(reason);
+	}
+}
+
+static void finish_exit(struct vm *vm)
+{
+	loop_timer_del(vm->m->l, vm->exit_timer);
+	vm->exit_timer = NULL;
+	loop_timer_del(vm->m->l, vm->step_timer);
+	vm->step_timer = NULL;
+	vm->step = STEP_NONE;
+	if (vm->pidfd >= 0) {
+		loop_fd_del(vm->m->l, vm->pidfd);
+		close(vm->pidfd);
+		vm->pidfd = -1;
+	}
+	release_ownership(vm);
+	cancel_calls(vm, "QEMU exited");
+	if (vm->net_up || (vm->p && vm->m->hooks)) {
+		/* Idempotent: whichever vmdeck sees the exit removes the TAPs. */
+		if (vm->m->hooks && vm->p)
+			vm->m->hooks->teardown(vm->p);
+		vm->net_up = false;
+	}
+	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
+	determine_cause(vm);
+	vm->pid = 0;
+	vm->gone = false;
+	free(vm->shutdown_reason);
+	vm->shutdown_reason = NULL;
+	if (failed_start) {
+		char *log_path = vm_file(vm, "qemu.log");
+		char *log = read_log_tail(log_path);
+		free(log_path);
+		char *txt = log_error_text(log);
+		char *how = vm->cause == VM_CAUSE_SIGNAL ? xasprintf("killed by signal %d", vm->code)
+			    : vm->cause == VM_CAUSE_EXIT_CODE ? xasprintf("exit code %d", vm->code)
+							      : xstrdup("exited");
+		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
+				    txt ? txt : "no output in qemu.log");
+		free(vm->failed_log);
+		vm->failed_log = log;
+		free(how);
+		free(txt);
+		start_failed(vm, e);
+		free(e);
+		return;
+	}
+	/* Tidy the dir for the next start; keep the logs and the exit record.
+	 * Under vm.lock so a start that just began is not disturbed. */
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = lock_acquire(lf);
+	free(lf);
+	if (fd >= 0) {
+		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+		close(fd);
+	}
+	vm->st = VM_EXITED;
+	vlog(vm, "exited, %s", vm_cause_text(vm));
+	changed(vm);
+	waiters_fire(vm, &vm->exit_w, 0, NULL);
+}
+
+static void exit_wait_tick(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	vm->exit_timer = NULL;
+	char *f = vm_file(vm, "exit-status");
+	bool have = path_exists(f);
+	free(f);
+	/* The supervisor writes exit-status, then exits (releasing vm.lock). */
+	if ((have && !vm_lock_held(vm)) || now_mono_us() > vm->exit_deadline) {
+		finish_exit(vm);
+		return;
+	}
+	vm->exit_timer = loop_timer_add(vm->m->l, 10, false, exit_wait_tick, vm);
+}
+
+static void on_exit_detected(struct vm *vm)
+{
+	if (vm->gone)
+		return;
+	vm->gone = true;
+	if (vm->pidfd >= 0)
+		loop_fd_del(vm->m->l, vm->pidfd);
+	drop_qmp(vm);
+	vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
+	exit_wait_tick(NULL, vm);
+}
+
+static void on_pidfd(int fd, short rev, void *arg)
+{
+	(void)fd;
+	(void)rev;
+	on_exit_detected(arg);
+}
+
+static int watch_pid(struct vm *vm, pid_t pid)
+{
+	int pfd = pidfd_open_(pid);
+	if (pfd < 0)
+		return -1;
+	fcntl(pfd, F_SETFD, FD_CLOEXEC);
+	vm->pid = pid;
+	vm->pidfd = pfd;
+	vm->start_boot_s = proc_start_s(pid);
+	loop_fd_add(vm->m->l, pfd, POLLIN, on_pidfd, vm);
+	return 0;
+}
+
+/* ---------- start ---------- */
+
+static void start_failed(struct vm *vm, const char *msg)
+{
+	vm->starting_here = false;
+	if (vm->pidfd >= 0) {
+		/* QEMU is alive but useless (no monitor): do not leave it behind. */
+		send_signal(vm, SIGKILL);
+		loop_fd_del(vm->m->l, vm->pidfd);
+		close(vm->pidfd);
+		vm->pidfd = -1;
+	}
+	release_ownership(vm);
+	cancel_calls(vm, "start failed");
+	if (vm->net_up && vm->m->hooks && vm->p)
+		vm->m->hooks->teardown(vm->p);
+	vm->net_up = false;
+	/* Nothing left behind: take vm.lock (the supervisor is gone or going)
+	 * and remove the whole dir. */
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = -1;
+	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
+		usleep(5000); /* the supervisor exits right after QEMU: bounded, ~ms */
+	free(lf);
+	if (fd >= 0) {
+		remove_dir(vm);
+		close(fd);
+	}
+	vm->pid = 0;
+	vm->gone = false;
+	vm->st = VM_EXITED;
+	vm->cause = VM_CAUSE_START_FAILED;
+	set_error(vm, msg);
+	vlog(vm, "%s", msg);
+	changed(vm);
+	waiters_fire(vm, &vm->start_w, -1, msg);
+	waiters_fire(vm, &vm->exit_w, 0, NULL);
+}
+
+static void start_succeeded(struct vm *vm)
+{
+	vm->starting_here = false;
+	set_error(vm, NULL);
+	vlog(vm, "%s (pid %ld)", vm_state_name(vm->st), (long)vm->pid);
+	changed(vm);
+	waiters_fire(vm, &vm->start_w, 0, NULL);
+}
+
+static void close_fds_from(int lowest)
+{
+	if (syscall(SYS_close_range, lowest, ~0U, 0) == 0)
+		return;
+	for (int fd = lowest; fd < 65536; fd++)
+		close(fd);
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocks signals for its signalfd */
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+/* The supervisor: in its own session, holding vm.lock (fd 3), reporting on
+ * fd 4. Never returns. */
+static void supervisor(const char *dir, char *const *argv)
+{
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		_exit(120);
+	char *log = xasprintf("%s/qemu.log", dir);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = fork();
+	if (pid == 0) {
+		reset_signals();
+		int nul = open("/dev/null", O_RDONLY);
+		dup2(nul, 0);
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		/* Everything else closes on exec — the error pipe too, which is
+		 * how the supervisor learns the exec worked. */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		execvp(argv[0], argv);
+		int e = errno;
+		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
+		write_all(ep[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(ep[1]);
+	if (logfd >= 0)
+		close(logfd);
+	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
+	if (pid > 0) {
+		int e = 0;
+		ssize_t r;
+		while ((r = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+			;
+		rep[1] = r == (ssize_t)sizeof(e) ? e : 0;
+	} else {
+		rep[1] = errno;
+	}
+	close(ep[0]);
+	write_all(4, rep, sizeof(rep));
+	close(4);
+	if (pid <= 0)
+		_exit(1);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	char text[32];
+	if (WIFSIGNALED(st))
+		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
+	else
+		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(st));
+	char *f = xasprintf("%s/exit-status", dir);
+	file_write_atomic(f, text, strlen(text), 0600, NULL);
+	_exit(0);
+}
+
+/* Spawn QEMU detached; returns its pid, or -1 with err. lock_fd stays held
+ * by the supervisor. */
+static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
+{
+	int rp[2];
+	if (pipe2(rp, O_CLOEXEC) < 0)
+		return error_set(err, "VM %s: pipe: %s", vm->name, strerror(errno));
+	pid_t helper = fork();
+	if (helper < 0) {
+		close(rp[0]);
+		close(rp[1]);
+		return error_set(err, "VM %s: fork: %s", vm->name, strerror(errno));
+	}
+	if (helper == 0) {
+		setsid();
+		pid_t sup = fork();
+		if (sup != 0)
+			_exit(sup < 0 ? 1 : 0);
+		/* Move the two fds we keep to 3 and 4, close the rest (other VMs'
+		 * locks, the loop, the terminal's fds). */
+		int a = fcntl(lock_fd, F_DUPFD, 100), b = fcntl(rp[1], F_DUPFD, 100);
+		dup2(a, 3);
+		dup2(b, 4);
+		close_fds_from(5);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+		supervisor(vm->dir, argv);
+	}
+	close(rp[1]);
+	int st;
+	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
+		;
+	int rep[2] = { -1, 0 };
+	ssize_t r;
+	/* Bounded: the supervisor answers right after fork + exec. */
+	while ((r = read(rp[0], rep, sizeof(rep))) < 0 && errno == EINTR)
+		;
+	close(rp[0]);
+	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
+		return error_set(err, "VM %s: could not start the QEMU supervisor", vm->name);
+	if (rep[1]) {
+		return error_set(err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, argv[0], strerror(rep[1]));
+	}
+	return rep[0];
+}
+
+int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	if (vm->st == VM_STARTING || vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING)
+		return error_set(err, "VM %s is already %s", vm->name, vm_state_name(vm->st));
+	if (!vm->p)
+		return error_set(err, "VM %s has no profile", vm->name);
+	const char *root = paths_runtime_dir();
+	if (mkdir_p(root, 0700, err) < 0 || mkdir_p(vm->dir, 0700, err) < 0)
+		return error_prefix(err, "VM %s", vm->name);
+	chmod(vm->dir, 0700);
+	char *lf = vm_file(vm, "vm.lock");
+	int lock_fd = lock_acquire(lf);
+	free(lf);
+	if (lock_fd < 0) {
+		if (errno != EAGAIN)
+			return error_set(err, "VM %s: cannot lock %s/vm.lock: %s", vm->name, vm->dir, strerror(errno));
+		pid_t pid = read_pidfile(vm);
+		if (pid > 0)
+			return error_set(err, "VM %s is already running (pid %ld)", vm->name, (long)pid);
+		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
+	}
+	/* The supervisor may have been killed while QEMU lives on: never a
+	 * second QEMU on the same disks. */
+	pid_t old = read_pidfile(vm);
+	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(old, vm->dir)) {
+		close(lock_fd);
+		return error_set(err, "VM %s is already running (pid %ld, its supervisor is gone)", vm->name, (long)old);
+	}
+	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+	unlink_list(vm, record_files, ARRAY_LEN(record_files));
+
+	enum vm_mode mode;
+	modes_get(vm->name, &mode);
+	struct strv argv;
+	strv_init(&argv);
+	struct qemu_runtime rt = { .dir = vm->dir };
+	if (qemu_args_build(vm->p, mode, &rt, &argv, err) < 0) {
+		strv_clear(&argv);
+		remove_dir(vm);
+		close(lock_fd);
+		return -1;
+	}
+	if (vm->m->hooks && vm->m->hooks->setup) {
+		if (vm->m->hooks->setup(vm->p, err) < 0) {
+			strv_clear(&argv);
+			remove_dir(vm);
+			close(lock_fd);
+			return error_prefix(err, "VM %s", vm->name);
+		}
+		vm->net_up = true;
+	}
+	/* Own the persistent connection before QEMU can be reached by anyone. */
+	char *qf = vm_file(vm, "qmp.lock");
+	vm->qmp_lock_fd = lock_acquire(qf);
+	free(qf);
+
+	pid_t pid = spawn(vm, lock_fd, argv.v, err);
+	strv_clear(&argv);
+	if (pid < 0) {
+		release_ownership(vm);
+		if (vm->net_up && vm->m->hooks)
+			vm->m->hooks->teardown(vm->p);
+		vm->net_up = false;
+		remove_dir(vm); /* the supervisor exits without writing anything */
+		close(lock_fd);
+		return -1;
+	}
+	close(lock_fd); /* the supervisor holds it now */
+	free(vm->failed_log);
+	vm->failed_log = NULL;
+	set_error(vm, NULL);
+	vm->cause = VM_CAUSE_NONE;
+	vm->code = 0;
+	vm->live_mode = mode;
+	vm->starting_here = true;
+	vm->st = VM_STARTING;
+	if (watch_pid(vm, pid) < 0) {
+		vm->pid = pid;
+		start_failed(vm, "cannot watch the QEMU process (pidfd_open)");
+		return error_set(err, "VM %s: pidfd_open: %s", vm->name, strerror(errno));
+	}
+	waiters_add(&vm->start_w, done, arg);
+	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
+	changed(vm);
+	qmp_start_connect(vm);
+	return 0;
+}
+
+/* ---------- stop ---------- */
+
+static void step_run(struct vm *vm, enum stop_step step);
+
+static void step_timeout(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	vm->step_timer = NULL;
+	unsigned timeout = vm->p && vm->p->stop_timeout_s ? vm->p->stop_timeout_s : 60;
+	switch (vm->step) {
+	case STEP_POWERDOWN:
+		vlog(vm, "the guest did not shut down within %u s, sending quit", timeout);
+		step_run(vm, STEP_QUIT);
+		break;
+	case STEP_QUIT:
+		vlog(vm, "QEMU still there %d s after quit, sending SIGTERM", ESCALATE_MS / 1000);
+		step_run(vm, STEP_TERM);
+		break;
+	case STEP_TERM:
+		vlog(vm, "QEMU still there %d s after SIGTERM, sending SIGKILL", ESCALATE_MS / 1000);
+		step_run(vm, STEP_KILL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void quit_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	(void)arg;
+	/* A quit that never reached QEMU: escalate now instead of waiting. */
+	if (err && vm->step == STEP_QUIT && !vm->gone && vm->pid > 0 && !strstr(err, "closed") &&
+	    !strstr(err, "exited")) {
+		vlog(vm, "quit failed (%s), sending SIGTERM", err);
+		step_run(vm, STEP_TERM);
+	}
+}
+
+static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	(void)arg;
+	if (err && vm->step == STEP_POWERDOWN && !vm->gone) {
+		vlog(vm, "system_powerdown failed (%s), sending quit", err);
+		step_run(vm, STEP_QUIT);
+	}
+}
+
+static void step_run(struct vm *vm, enum stop_step step)
+{
+	loop_timer_del(vm->m->l, vm->step_timer);
+	vm->step_timer = NULL;
+	vm->step = step;
+	unsigned timeout = vm->p && vm->p->stop_timeout_s ? vm->p->stop_timeout_s : 60;
+	uint64_t wait_ms = ESCALATE_MS;
+	switch (step) {
+	case STEP_POWERDOWN:
+		vlog(vm, "system_powerdown sent, waiting up to %u s for the guest", timeout);
+		wait_ms = (uint64_t)timeout * 1000;
+		vm_call(vm, "system_powerdown", NULL, powerdown_reply, NULL);
+		break;
+	case STEP_QUIT:
+		vlog(vm, "quit sent");
+		vm_call(vm, "quit", NULL, quit_reply, NULL);
+		break;
+	case STEP_TERM:
+		vlog(vm, "SIGTERM sent to pid %ld", (long)vm->pid);
+		send_signal(vm, SIGTERM);
+		break;
+	case STEP_KILL:
+		vlog(vm, "SIGKILL sent to pid %ld", (long)vm->pid);
+		send_signal(vm, SIGKILL);
+		wait_ms = 0;
+		break;
+	default:
+		return;
+	}
+	if (vm->st != VM_STOPPING)
+		set_state(vm, VM_STOPPING);
+	else
+		changed(vm);
+	if (wait_ms && !vm->gone)
+		vm->step_timer = loop_timer_add(vm->m->l, wait_ms, false, step_timeout, vm);
+}
+
+static bool alive(const struct vm *vm)
+{
+	return (vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING) &&
+	       vm->pid > 0;
+}
+
+static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void *arg, char **err)
+{
+	if (!alive(vm))
+		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
+	waiters_add(&vm->exit_w, done, arg);
+	if (vm->step >= step)
+		return 0; /* already that far */
+	step_run(vm, step);
+	return 0;
+}
+
+int vm_stop(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return begin_stop(vm, STEP_POWERDOWN, done, arg, err);
+}
+
+int vm_force_stop(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return begin_stop(vm, STEP_QUIT, done, arg, err);
+}
+
+int vm_kill(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return begin_stop(vm, STEP_KILL, done, arg, err);
+}
+
+/* ---------- simple commands ---------- */
+
+struct simple {
+	vm_done_cb done;
+	void *arg;
+	enum vm_state ok_state; /* state to set on success (VM_STATE_COUNT: none) */
+	char *what;
+};
+
+static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	struct simple *s = arg;
+	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
+		set_state(vm, s->ok_state);
+	if (s->done) {
+		if (err) {
+			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, err);
+			s->done(vm, -1, e, s->arg);
+			free(e);
+		} else {
+			s->done(vm, 0, NULL, s->arg);
+		}
+	}
+	free(s->what);
+	free(s);
+}
+
+static int simple_cmd(struct vm *vm, const char *cmd, struct json_object *args, enum vm_state ok, vm_done_cb done,
+		      void *arg, char **err)
+{
+	if (vm->st != VM_RUNNING && vm->st != VM_PAUSED) {
+		json_object_put(args);
+		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
+	}
+	struct simple *s = xcalloc(1, sizeof(*s));
+	s->done = done;
+	s->arg = arg;
+	s->ok_state = ok;
+	s->what = xstrdup(cmd);
+	vm_call(vm, cmd, args, simple_reply, s);
+	return 0;
+}
+
+int vm_pause(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return simple_cmd(vm, "stop", NULL, VM_PAUSED, done, arg, err);
+}
+
+int vm_resume(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return simple_cmd(vm, "cont", NULL, VM_RUNNING, done, arg, err);
+}
+
+int vm_reset(struct vm *vm, vm_done_cb done, void *arg, char **err)
+{
+	return simple_cmd(vm, "system_reset", NULL, VM_STATE_COUNT, done, arg, err);
+}
+
+/* ---------- mode ---------- */
+
+struct mode_op {
+	vm_done_cb done;
+	void *arg;
+	enum vm_mode mode;
+	int stage;
+};
+
+static void mode_step(struct vm *vm, struct json_object *ret, const char *err, void *arg);
+
+static void mode_finish(struct vm *vm, struct mode_op *op, const char *err)
+{
+	if (!err) {
+		vm->live_mode = op->mode;
+		vlog(vm, "%s", op->mode == VM_MODE_INSTALL ? "installer inserted; it boots first on the next reset"
+							   : "installer ejected");
+		changed(vm);
+	}
+	if (op->done) {
+		char *e = err ? xasprintf("VM %s: switching to %s mode: %s", vm->name, vm_mode_name(op->mode), err) : NULL;
+		op->done(vm, err ? -1 : 0, e, op->arg);
+		free(e);
+	}
+	free(op);
+}
+
+static void mode_step(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	struct mode_op *op = arg;
+	if (err) {
+		mode_finish(vm, op, err);
+		return;
+	}
+	if (op->stage++ == 0) {
+		/* Boot order for the next reset: the installer first, or not at all. */
+		struct json_object *a = json_object_new_object();
+		json_object_object_add(a, "path", json_object_new_string("/machine/peripheral/" QEMU_INSTALL_CD_ID));
+		json_object_object_add(a, "property", json_object_new_string("bootindex"));
+		json_object_object_add(a, "value", json_object_new_int(op->mode == VM_MODE_INSTALL ? 0 : -1));
+		vm_call(vm, "qom-set", a, mode_step, op);
+		return;
+	}
+	mode_finish(vm, op, NULL);
+}
+
+int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, char **err)
+{
+	if (mode == VM_MODE_INSTALL && vm->p && !vm->p->install.present)
+		return error_set(err, "VM %s: install mode needs an 'install:' section in %s", vm->name,
+				 vm->p->path ? vm->p->path : "its profile");
+	if (modes_set(vm->name, mode, err) < 0)
+		return -1;
+	changed(vm);
+	bool live = (vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->p && vm->p->install.present;
+	if (!live || vm->live_mode == mode) {
+		if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED))
+			vm->live_mode = mode;
+		if (done)
+			done(vm, 0, NULL, arg);
+		return 0;
+	}
+	struct mode_op *op = xcalloc(1, sizeof(*op));
+	op->done = done;
+	op->arg = arg;
+	op->mode = mode;
+	struct json_object *a = json_object_new_object();
+	json_object_object_add(a, "id", json_object_new_string(QEMU_INSTALL_CD_ID));
+	if (mode == VM_MODE_INSTALL) {
+		json_object_object_add(a, "filename", json_object_new_string(vm->p->install.file));
+		json_object_object_add(a, "format",
+				       json_object_new_string(vm->p->install.format ? vm->p->install.format : "raw"));
+		json_object_object_add(a, "read-only-mode", json_object_new_string("read-only"));
+		vm_call(vm, "blockdev-change-medium", a, mode_step, op);
+	} else {
+		json_object_object_add(a, "force", json_object_new_boolean(true));
+		vm_call(vm, "eject", a, mode_step, op);
+	}
+	return 0;
+}
+
+/* ---------- monitor ---------- */
+
+struct mon_op {
+	vm_monitor_cb cb;
+	void *arg;
+};
+
+static void monitor_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	struct mon_op *op = arg;
+	const char *out = err ? NULL : json_object_get_string(ret);
+	if (err) {
+		char *e = xasprintf("error: %s", err);
+		monitor_append(vm->mon, e);
+		free(e);
+	} else if (out && *out) {
+		monitor_append(vm->mon, out);
+	}
+	if (op->cb)
+		op->cb(vm, out ? out : "", err, op->arg);
+	changed(vm);
+	free(op);
+}
+
+int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg, char **err)
+{
+	if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING))
+		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
+	monitor_history_add(vm->mon, line);
+	char *echo = xasprintf("(qemu) %s", line);
+	monitor_append(vm->mon, echo);
+	free(echo);
+	struct mon_op *op = xcalloc(1, sizeof(*op));
+	op->cb = cb;
+	op->arg = arg;
+	struct json_object *a = json_object_new_object();
+	json_object_object_add(a, "command-line", json_object_new_string(line));
+	vm_call(vm, "human-monitor-command", a, monitor_reply, op);
+	return 0;
+}
+
+/* ---------- re-attach ---------- */
+
+static void poll_status(struct vm *vm)
+{
+	if (vm->polling || vm->gone || (vm->q && !vm->q_ready))
+		return;
+	vm->polling = true;
+	vm_call(vm, "query-status", NULL, status_reply, NULL);
+}
+
+/* Look at vm's runtime dir and catch up with what happened meanwhile. */
+static void scan_vm(struct vm *vm)
+{
+	if (vm->starting_here || vm->gone)
+		return;
+	if (vm->pid > 0) {
+		/* Known alive: non-owners poll, and take over a dropped ownership. */
+		try_own(vm);
+		if (vm->qmp_lock_fd < 0 || vm->q_ready)
+			poll_status(vm);
+		if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
+			qmp_start_connect(vm);
+		return;
+	}
+	if (!path_exists(vm->dir))
+		return;
+	if (vm_lock_held(vm)) {
+		pid_t pid = read_pidfile(vm);
+		if (pid <= 0 || !pid_is_ours(pid, vm->dir)) {
+			if (vm->st != VM_STARTING)
+				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
+			return;
+		}
+		if (watch_pid(vm, pid) < 0)
+			return;
+		vm->cause = VM_CAUSE_NONE;
+		set_error(vm, NULL);
+		vm->st = VM_RUNNING; /* until query-status says otherwise */
+		enum vm_mode mode;
+		modes_get(vm->name, &mode);
+		vm->live_mode = mode;
+		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
+		changed(vm);
+		try_own(vm);
+		if (vm->qmp_lock_fd < 0)
+			poll_status(vm);
+		return;
+	}
+	if (vm->st == VM_STARTING) {
+		/* The other vmdeck's start failed and it cleaned up. */
+		set_state(vm, VM_STOPPED);
+		return;
+	}
+	if (!has_stale(vm))
+		return;
+	/* A leftover: QEMU died with nobody watching. Record why, clean up,
+	 * keep the logs. */
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = lock_acquire(lf);
+	free(lf);
+	if (fd < 0)
+		return;
+	determine_cause(vm);
+	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+	close(fd);
+	if (vm->p && vm->m->hooks)
+		vm->m->hooks->teardown(vm->p);
+	vm->st = VM_EXITED;
+	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
+	changed(vm);
+}
+
+/* ---------- vmm ---------- */
+
+static struct vm *vm_new(struct vmm *m, const char *name)
+{
+	struct vm *vm = xcalloc(1, sizeof(*vm));
+	vm->m = m;
+	vm->name = xstrdup(name);
+	vm->dir = paths_vm_dir(name);
+	vm->pidfd = -1;
+	vm->qmp_lock_fd = -1;
+	vm->mon = monitor_new(0, 0);
+	modes_get(name, &vm->live_mode);
+	return vm;
+}
+
+static void vm_free(struct vm *vm)
+{
+	struct loop *l = vm->m->l;
+	loop_timer_del(l, vm->step_timer);
+	loop_timer_del(l, vm->exit_timer);
+	release_ownership(vm);
+	cancel_calls(vm, "cancelled");
+	if (vm->pidfd >= 0) {
+		loop_fd_del(l, vm->pidfd);
+		close(vm->pidfd);
+	}
+	waiters_fire(vm, &vm->start_w, -1, "cancelled");
+	waiters_fire(vm, &vm->exit_w, -1, "cancelled");
+	monitor_free(vm->mon);
+	free(vm->name);
+	free(vm->dir);
+	free(vm->cause_text);
+	free(vm->status_text);
+	free(vm->error);
+	free(vm->failed_log);
+	free(vm->shutdown_reason);
+	free(vm);
+}
+
+static void on_tick(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	vmm_rescan(arg);
+}
+
+struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
+{
+	struct vmm *m = xcalloc(1, sizeof(*m));
+	m->l = l;
+	m->hooks = hooks;
+	m->tick = loop_timer_add(l, TICK_MS, true, on_tick, m);
+	return m;
+}
+
+void vmm_free(struct vmm *m)
+{
+	if (!m)
+		return;
+	loop_timer_del(m->l, m->tick);
+	m->on_change = NULL;
+	m->on_log = NULL;
+	for (size_t i = 0; i < m->n; i++)
+		vm_free(m->vms[i]);
+	free(m->vms);
+	profile_set_free(m->set);
+	for (size_t i = 0; i < m->n_old; i++)
+		profile_set_free(m->old[i]);
+	free(m->old);
+	free(m);
+}
+
+void vmm_set_on_change(struct vmm *m, vmm_change_cb cb, void *arg)
+{
+	m->on_change = cb;
+	m->on_change_arg = arg;
+}
+
+void vmm_set_on_log(struct vmm *m, vmm_log_cb cb, void *arg)
+{
+	m->on_log = cb;
+	m->on_log_arg = arg;
+}
+
+static int vm_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct vm *const *)a)->name, (*(struct vm *const *)b)->name);
+}
+
+static void vmm_add(struct vmm *m, struct vm *vm)
+{
+	m->vms = xrealloc(m->vms, (m->n + 1) * sizeof(*m->vms));
+	m->vms[m->n++] = vm;
+	qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
+}
+
+static bool set_holds(const struct profile_set *s, const struct profile *p)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->items[i] == p)
+			return true;
+	return false;
+}
+
+/* Free retired sets no VM points into; drop stopped VMs without a profile. */
+static void vmm_gc(struct vmm *m)
+{
+	bool list_changed = false;
+	for (size_t i = 0; i < m->n;) {
+		struct vm *vm = m->vms[i];
+		if (!vm->in_set && (vm->st == VM_STOPPED || vm->st == VM_EXITED) && !vm->starting_here &&
+		    !vm->exit_w.n && !vm->calls) {
+			vm_free(vm);
+			memmove(&m->vms[i], &m->vms[i + 1], (m->n - i - 1) * sizeof(*m->vms));
+			m->n--;
+			list_changed = true;
+			continue;
+		}
+		i++;
+	}
+	for (size_t k = 0; k < m->n_old;) {
+		bool used = false;
+		for (size_t i = 0; i < m->n && !used; i++)
+			used = set_holds(m->old[k], m->vms[i]->p);
+		if (used) {
+			k++;
+			continue;
+		}
+		profile_set_free(m->old[k]);
+		m->old[k] = m->old[--m->n_old];
+	}
+	if (list_changed && m->on_change)
+		m->on_change(NULL, m->on_change_arg);
+}
+
+void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
+{
+	if (m->set) {
+		m->old = xrealloc(m->old, (m->n_old + 1) * sizeof(*m->old));
+		m->old[m->n_old++] = m->set;
+	}
+	m->set = set;
+	for (size_t i = 0; i < m->n; i++)
+		m->vms[i]->in_set = false;
+	for (size_t k = 0; set && k < set->n; k++) {
+		struct profile *p = set->items[k];
+		struct vm *vm = vmm_find(m, p->name);
+		if (!vm) {
+			vm = vm_new(m, p->name);
+			vmm_add(m, vm);
+		}
+		vm->p = p;
+		vm->in_set = true;
+	}
+	vmm_rescan(m);
+	vmm_gc(m);
+	if (m->on_change)
+		m->on_change(NULL, m->on_change_arg);
+}
+
+const struct profile_set *vmm_profiles(const struct vmm *m) { return m->set; }
+
+void vmm_rescan(struct vmm *m)
+{
+	/* VMs running without a profile (another profile dir, a deleted
+	 * file): list them so they can still be watched and stopped. */
+	DIR *d = opendir(paths_runtime_dir());
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.' || !profile_name_valid(e->d_name) || vmm_find(m, e->d_name))
+				continue;
+			char *dir = paths_vm_dir(e->d_name);
+			char *lf = path_join(dir, "vm.lock");
+			bool held = lock_held(lf);
+			free(lf);
+			free(dir);
+			if (!held)
+				continue;
+			vmm_add(m, vm_new(m, e->d_name));
+			if (m->on_change)
+				m->on_change(NULL, m->on_change_arg);
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; i < m->n; i++)
+		scan_vm(m->vms[i]);
+	/* Profile-less VMs that are gone leave the list. */
+	vmm_gc(m);
+}
+
+size_t vmm_count(const struct vmm *m) { return m->n; }
+struct vm *vmm_at(const struct vmm *m, size_t i) { return i < m->n ? m->vms[i] : NULL; }
+
+struct vm *vmm_find(const struct vmm *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->vms[i]->name, name) == 0)
+			return m->vms[i];
+	return NULL;
+}
+
+/* ---------- accessors ---------- */
+
+const char *vm_name(const struct vm *vm) { return vm->name; }
+const struct profile *vm_profile(const struct vm *vm) { return vm->p; }
+enum vm_state vm_state(const struct vm *vm) { return vm->st; }
+enum vm_cause vm_cause(const struct vm *vm) { return vm->cause; }
+int vm_exit_code(const struct vm *vm) { return vm->code; }
+pid_t vm_pid(const struct vm *vm) { return vm->pid; }
+bool vm_is_owner(const struct vm *vm) { return vm->qmp_lock_fd >= 0; }
+const char *vm_dir(const struct vm *vm) { return vm->dir; }
+const char *vm_error(const struct vm *vm) { return vm->error; }
+struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
+enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
+
+enum vm_mode vm_mode(const struct vm *vm)
+{
+	enum vm_mode m;
+	modes_get(vm->name, &m);
+	return m;
+}
+
+const char *vm_cause_text(const struct vm *vm)
+{
+	struct vm *w = (struct vm *)vm; /* a cache, not a visible change */
+	if (!w->cause_text) {
+		const char *word = (unsigned)vm->cause < ARRAY_LEN(cause_words) ? cause_words[vm->cause] : "";
+		if (vm->cause == VM_CAUSE_SIGNAL || vm->cause == VM_CAUSE_EXIT_CODE)
+			w->cause_text = xasprintf("%s %d", word, vm->code);
+		else
+			w->cause_text = xstrdup(word);
+	}
+	return w->cause_text;
+}
+
+const char *vm_status_text(const struct vm *vm)
+{
+	struct vm *w = (struct vm *)vm;
+	if (!w->status_text) {
+		if (vm->st == VM_EXITED && vm->cause != VM_CAUSE_NONE)
+			w->status_text = xasprintf("exited, %s", vm_cause_text(vm));
+		else if (vm->st == VM_STOPPING && vm->step != STEP_NONE)
+			w->status_text = xasprintf("stopping (%s)", step_words[vm->step]);
+		else
+			w->status_text = xstrdup(vm_state_name(vm->st));
+	}
+	return w->status_text;
+}
+
+uint64_t vm_uptime_s(const struct vm *vm)
+{
+	if (vm->pid <= 0 || vm->start_boot_s <= 0)
+		return 0;
+	double d = boot_now_s() - vm->start_boot_s;
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out)
+{
+	char *log = NULL;
+	if (vm->failed_log) {
+		log = xstrdup(vm->failed_log);
+	} else {
+		char *f = vm_file(vm, "qemu.log");
+		log = read_log_tail(f);
+		free(f);
+	}
+	if (!log)
+		return 0;
+	struct strv lines;
+	strv_init(&lines);
+	char *save = NULL;
+	for (char *t = strtok_r(log, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+		strv_push(&lines, t);
+	size_t from = lines.n > n ? lines.n - n : 0;
+	for (size_t i = from; i < lines.n; i++)
+		strv_push(out, lines.v[i]);
+	size_t added = lines.n - from;
+	strv_clear(&lines);
+	free(log);
+	return added;
+}
+
+void vm_clear_exited(struct vm *vm)
+{
+	if (vm->st != VM_EXITED)
+		return;
+	vm->st = VM_STOPPED;
+	vm->cause = VM_CAUSE_NONE;
+	vm->code = 0;
+	set_error(vm, NULL);
+	changed(vm);
+}
