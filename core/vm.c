@@ -1090,6 +1090,12 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		close(lock_fd);
 		return -1;
 	}
+	if (profile_firmware_vars_prepare(vm->p, err) < 0) {
+		strv_clear(&argv);
+		remove_dir(vm);
+		close(lock_fd);
+		return error_prefix(err, "VM %s", vm->name);
+	}
 	if (vm->m->hooks && vm->m->hooks->setup) {
 		if (vm->m->hooks->setup(vm->p, err) < 0) {
 			strv_clear(&argv);

@@ -1,0 +1,84 @@
+/* Unit tests for core/monitor (scrollback and history rings) and
+ * core/modes (install/boot saved in the state dir). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/modes.h"
+#include "core/monitor.h"
+#include "core/paths.h"
+#include "core/util.h"
+
+static void test_scrollback(void **state)
+{
+	(void)state;
+	struct monitor *m = monitor_new(3, 2);
+	uint64_t g = monitor_generation(m);
+	monitor_append(m, "(qemu) info status");
+	monitor_append(m, "VM status: running\r\n");
+	assert_true(monitor_generation(m) > g);
+	assert_int_equal(monitor_line_count(m), 2);
+	assert_string_equal(monitor_line(m, 1), "VM status: running");
+	monitor_append(m, "a\nb\nc\n");
+	assert_int_equal(monitor_line_count(m), 3);
+	assert_string_equal(monitor_line(m, 0), "a");
+	assert_string_equal(monitor_line(m, 2), "c");
+	assert_null(monitor_line(m, 3));
+	monitor_history_add(m, "info status");
+	monitor_history_add(m, "info status"); /* repeat: not recorded */
+	monitor_history_add(m, "");
+	monitor_history_add(m, "info block");
+	monitor_history_add(m, "info cpus");
+	assert_int_equal(monitor_history_count(m), 2);
+	assert_string_equal(monitor_history_at(m, 0), "info block");
+	assert_string_equal(monitor_history_at(m, 1), "info cpus");
+	monitor_clear(m);
+	assert_int_equal(monitor_line_count(m), 0);
+	assert_int_equal(monitor_history_count(m), 2);
+	monitor_free(m);
+	monitor_free(NULL);
+}
+
+static void test_modes(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/vmdeck-modes.XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	setenv("VMDECK_STATE_DIR", tmpl, 1);
+	enum vm_mode m = VM_MODE_INSTALL;
+	assert_int_equal(modes_get("vm1", &m), 0);
+	assert_int_equal(m, VM_MODE_BOOT); /* default */
+	char *err = NULL;
+	assert_int_equal(modes_set("vm1", VM_MODE_INSTALL, &err), 0);
+	assert_int_equal(modes_get("vm1", &m), 0);
+	assert_int_equal(m, VM_MODE_INSTALL);
+	assert_int_equal(modes_set("vm1", VM_MODE_BOOT, &err), 0);
+	assert_int_equal(modes_get("vm1", &m), 0);
+	assert_int_equal(m, VM_MODE_BOOT);
+	char *f = xasprintf("%s/modes/vm2", tmpl);
+	FILE *fp = fopen(f, "w");
+	fputs("garbage\n", fp);
+	fclose(fp);
+	assert_int_equal(modes_get("vm2", &m), -1);
+	assert_int_equal(m, VM_MODE_BOOT);
+	unlink(f);
+	free(f);
+	f = xasprintf("rm -rf %s", tmpl);
+	assert_int_equal(system(f), 0);
+	free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scrollback),
+		cmocka_unit_test(test_modes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
