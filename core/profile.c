@@ -864,8 +864,14 @@ static void finish(struct ctx *c, yaml_node_t *root)
 	const struct seen *s;
 
 	if (!p->name) {
-		if (!seen_find(c, root_fields, "name", p))
+		/* Also when given empty ("name:"): other errors may have left it unset too. */
+		s = seen_find(c, root_fields, "name", p);
+		if (!s)
 			report(c, 0, r.line, r.col, "missing required key 'name'");
+		else if (c->fatal == 0)
+			report(c, 0, s->line, s->col, "'name' is empty: every profile needs a VM name");
+		else
+			c->fatal++; /* never load a nameless profile */
 	} else if ((s = seen_find(c, root_fields, "name", p))) {
 		p->name_line = s->line;
 		p->name_col = s->col;
