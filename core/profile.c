@@ -263,11 +263,47 @@ static bool get_bool(struct ctx *c, yaml_node_t *v, const char *key, bool *out)
 /* Paths resolve against the profile's directory; whether they exist is
  * checked at the end (check_files) so that the message says what the file
  * is for. */
+/* Lexically drop "." and "dir/.." from an absolute path, so command lines
+ * read /src/tests/x instead of /src/profiles/../tests/x. Symlinks are left
+ * alone (no realpath): the profile's spelling is what the user chose. */
+static char *normalize(char *path)
+{
+	if (path[0] != '/')
+		return path;
+	char *out = xmalloc(strlen(path) + 2);
+	size_t len = 0;
+	for (char *seg = path; *seg;) {
+		while (*seg == '/')
+			seg++;
+		size_t n = strcspn(seg, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && seg[0] == '.') {
+			/* skip */
+		} else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else {
+			out[len++] = '/';
+			memcpy(out + len, seg, n);
+			len += n;
+		}
+		seg += n;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	free(path);
+	return out;
+}
+
 static char *resolve(struct ctx *c, const char *s)
 {
 	if (s[0] == '/' || !c->p->dir)
-		return xstrdup(s);
-	return path_join(c->p->dir, s);
+		return normalize(xstrdup(s));
+	return normalize(path_join(c->p->dir, s));
 }
 
 static void strv_from_seq(struct ctx *c, yaml_node_t *v, const char *key, char ***out, size_t *n)

@@ -2,8 +2,8 @@
 # tests/golden/regen.sh — the golden QEMU argv of every bundled profile.
 #   regen.sh [VMDECK]          rewrite tests/golden/<name>.<mode>.argv
 #   regen.sh --check [VMDECK]  compare instead (the profile_golden test)
-# One argv element per line; the runtime dir is /RUN/<name> and the
-# profiles directory is written as @PROFILES@. A profile without an
+# One argv element per line; the runtime dir is /RUN/<name>, the profiles
+# directory is written as @PROFILES@ and the rest of the checkout as @SRC@. A profile without an
 # install section has no .install.argv: `args --mode install` must fail.
 # VMDECK defaults to $VMDECK, else build*/tui/vmdeck.
 set -uo pipefail
@@ -35,6 +35,7 @@ for name in $names; do
 		gold=$here/$name.$mode.argv
 		if out=$(run "$name" "$mode" 2>"$tmp/err"); then
 			out=${out//$profiles/@PROFILES@}
+			out=${out//$src\//@SRC@/}
 			n=$((n + 1))
 			if $check; then
 				if [[ ! -f $gold ]]; then

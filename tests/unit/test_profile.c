@@ -58,6 +58,12 @@ static void test_minimal_defaults(void **state)
 	assert_false(r.p->install.present);
 	assert_string_equal(r.p->dir, "/tmp/t");
 	parsed_free(&r);
+	r = parse("name: paths\nboot: {kernel: ../k/./vmlinuz, initrd: /a/../../b//c/}\ndisks: [{file: d.img}]\n");
+	assert_non_null(r.p);
+	assert_string_equal(r.p->kernel, "/tmp/k/vmlinuz");
+	assert_string_equal(r.p->initrd, "/b/c");
+	assert_string_equal(r.p->disks[0].file, "/tmp/t/d.img");
+	parsed_free(&r);
 }
 
 static void test_full(void **state)
