@@ -1,6 +1,270 @@
-/* cmd_screenshot.c: placeholder until this area lands. */
+/* cmd_screenshot: `vmdeck screenshot` — save a running VM's screen as PNG
+ * from its VNC server, or render it as terminal cells (headless thumbnail,
+ * for tests, benches and a quick look over ssh); --watch keeps the client
+ * running and reports every state change (reconnection included). */
+#include "core/loop.h"
+#include "core/paths.h"
+#include "core/profile.h"
+#include "core/thumb.h"
+#include "core/util.h"
+#include "core/vnc.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 
-static int not_yet(int argc, char **argv) { (void)argc; cmd_error("%s: not implemented yet", argv[0]); return EXIT_FAIL; }
-const struct cmd_entry cmd_screenshot_entry = { "screenshot", "", "(not implemented yet)", not_yet };
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct shot {
+	struct loop *l;
+	struct thumb *thumb;
+	bool watch, first_frame, gone_once, quiet;
+	uint64_t first_us;
+	char *gone_reason;
+	int cells_out; /* frames printed in --watch --cells */
+};
+
+static void on_state(struct vnc *v, void *arg)
+{
+	struct shot *s = arg;
+	enum vnc_state st = vnc_state(v);
+	if (s->watch || !s->quiet)
+		fprintf(stderr, "vnc: %s%s%s\n", vnc_state_name(st), *vnc_reason(v) ? " " : "", vnc_reason(v));
+	if (st == VNC_GONE && !s->watch) {
+		free(s->gone_reason);
+		s->gone_reason = xstrdup(vnc_reason(v));
+		loop_quit(s->l);
+	}
+}
+
+static void on_frame(struct vnc *v, const struct vnc_rect *r, size_t n, void *arg)
+{
+	struct shot *s = arg;
+	(void)r;
+	if (!s->first_frame) {
+		s->first_frame = true;
+		s->first_us = now_mono_us();
+	}
+	if (!s->watch)
+		return;
+	size_t dirty = s->thumb ? thumb_dirty_count(s->thumb) : 0;
+	struct thumb_frame f = { 0 };
+	vnc_frame(v, &f);
+	fprintf(stderr, "vnc: frame %llu %dx%d rects %zu dirty-cells %zu\n", (unsigned long long)vnc_frames(v), f.w,
+		f.h, n, dirty);
+	if (s->thumb && dirty) {
+		size_t len;
+		char *out = thumb_ansi(s->thumb, false, 1, 1, &len);
+		if (s->cells_out++ == 0)
+			fputs("\x1b[H\x1b[2J", stdout);
+		fwrite(out, 1, len, stdout);
+		fflush(stdout);
+		free(out);
+		thumb_clear_dirty(s->thumb);
+	}
+}
+
+static void on_signal(int signo, void *arg)
+{
+	(void)signo;
+	loop_quit(((struct shot *)arg)->l);
+}
+
+static int parse_cells(const char *s, int *cols, int *rows)
+{
+	char x;
+	return sscanf(s, "%d%c%d", cols, &x, rows) == 3 && (x == 'x' || x == 'X') && *cols > 0 && *rows > 0 &&
+			       *cols <= 4096 && *rows <= 4096
+		       ? 0
+		       : -1;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: vmdeck screenshot [options] NAME FILE.png\n"
+		"       vmdeck screenshot [options] NAME --cells COLSxROWS\n"
+		"       vmdeck screenshot --vnc SOCKET|HOST:DISPLAY|HOST::PORT [FILE.png] ...\n"
+		"  --vnc TARGET       connect here instead of the VM's own VNC socket\n"
+		"  --cells COLSxROWS  print the screen as a thumbnail on stdout (ANSI)\n"
+		"  --colors MODE      24bit, 256 (default), 8 or mono\n"
+		"  --glyphs G         half (default), quad or ascii\n"
+		"  --stretch          fill COLSxROWS instead of keeping the proportions\n"
+		"  --settle MS        wait this long after the first frame (default 500:\n"
+		"                     a server's first update may be stale)\n"
+		"  --timeout SEC      give up after SEC seconds (default 10)\n"
+		"  --watch            keep running: report every state change and frame on\n"
+		"                     stderr (reconnecting when the server goes away); with\n"
+		"                     --cells, draw the thumbnail live on stdout\n"
+		"  --fps N            frame cap for --watch (default %d)\n"
+		"  -v, --verbose      show libvncclient's own messages on stderr\n",
+		VNC_DEFAULT_FPS);
+}
+
+static int screenshot_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vnc", required_argument, NULL, 'V' },     { "cells", required_argument, NULL, 'c' },
+		{ "colors", required_argument, NULL, 'C' },  { "colours", required_argument, NULL, 'C' },
+		{ "glyphs", required_argument, NULL, 'g' },  { "stretch", no_argument, NULL, 's' },
+		{ "settle", required_argument, NULL, 'S' },  { "timeout", required_argument, NULL, 't' },
+		{ "watch", no_argument, NULL, 'w' },         { "fps", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },       { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *vnc_override = NULL, *cells = NULL;
+	struct thumb_opts topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true };
+	int settle_ms = 500, timeout_s = 10, fps = 0, c;
+	bool watch = false, verbose = false;
+	optind = 0; /* 0: glibc re-reads the optstring (main.c used "+") */
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'V': vnc_override = optarg; break;
+		case 'c': cells = optarg; break;
+		case 'C':
+			if (thumb_color_parse(optarg, &topts.color) < 0) {
+				cmd_error("--colors %s: expected 24bit, 256, 8 or mono", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'g':
+			if (thumb_glyph_parse(optarg, &topts.glyph) < 0) {
+				cmd_error("--glyphs %s: expected half, quad or ascii", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's': topts.keep_aspect = false; break;
+		case 'S': settle_ms = atoi(optarg); break;
+		case 't': timeout_s = atoi(optarg); break;
+		case 'w': watch = true; break;
+		case 'f': fps = atoi(optarg); break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	int npos = argc - optind;
+	const char *name = NULL, *file = NULL;
+	if (vnc_override) {
+		if (npos > 1) { /* a NAME is allowed, and ignored, with --vnc */
+			name = argv[optind];
+			file = argv[optind + 1];
+		} else if (npos == 1)
+			file = argv[optind];
+	} else if (npos >= 1) {
+		name = argv[optind];
+		file = npos >= 2 ? argv[optind + 1] : NULL;
+	}
+	if ((!vnc_override && !name) || npos > 2 || (!file && !cells && !watch)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	int cols = 0, rows = 0;
+	if (cells && parse_cells(cells, &cols, &rows) < 0) {
+		cmd_error("--cells %s: expected COLSxROWS, e.g. 100x50", cells);
+		return EXIT_USAGE;
+	}
+
+	char *target = NULL, *password = NULL, *err = NULL;
+	if (vnc_override) {
+		target = xstrdup(vnc_override);
+	} else {
+		const char *dir = paths_profiles_dir();
+		struct profile_set *set = profile_set_load(&dir, 1);
+		const struct profile *p = profile_set_find(set, name);
+		target = vnc_profile_target(p, name);
+		if (p && vnc_profile_password(p, &password, &err) < 0) {
+			cmd_error("%s: %s", name, err);
+			free(err);
+			free(target);
+			profile_set_free(set);
+			return EXIT_FAIL;
+		}
+		if (!p && !path_exists(target)) {
+			cmd_error("no VM named '%s' in %s, and no VNC socket at %s", name, paths_profiles_dir(), target);
+			free(target);
+			profile_set_free(set);
+			return EXIT_NOTFOUND;
+		}
+		profile_set_free(set);
+	}
+
+	if (verbose)
+		vnc_set_log(stderr);
+	struct shot s = { .watch = watch, .quiet = !verbose };
+	s.l = loop_new();
+	loop_signal_add(s.l, SIGINT, on_signal, &s);
+	loop_signal_add(s.l, SIGTERM, on_signal, &s);
+	if (cols)
+		s.thumb = thumb_new(cols, rows, &topts);
+	struct vnc_config cfg = {
+		.target = target,
+		.password = password,
+		/* One-shot: no frame cap to wait on; --watch: the cap a TUI uses. */
+		.fps = watch ? (unsigned)fps : 50,
+		.once = !watch,
+	};
+	struct vnc_callbacks cb = { on_state, on_frame };
+	struct vnc *v = vnc_new(s.l, &cfg, &cb, &s, &err);
+	int rc = EXIT_OK;
+	if (!v) {
+		cmd_error("%s", err);
+		free(err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (s.thumb)
+		vnc_set_thumb(v, s.thumb);
+
+	uint64_t deadline = now_mono_us() + (uint64_t)timeout_s * 1000000u;
+	while (!loop_quitting(s.l)) {
+		uint64_t now = now_mono_us();
+		if (!watch && s.first_frame && now - s.first_us >= (uint64_t)settle_ms * 1000u)
+			break;
+		if (!watch && now >= deadline)
+			break;
+		loop_run_once(s.l, 50);
+	}
+	if (watch)
+		goto out;
+
+	struct thumb_frame f;
+	if (vnc_frame(v, &f) < 0 || !s.first_frame) {
+		cmd_error("%s: no screen from %s%s%s", name ? name : "vnc", target, s.gone_reason ? ": " : " within the timeout",
+			  s.gone_reason ? s.gone_reason : "");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (file) {
+		if (vnc_write_png(&f, file, &err) < 0) {
+			cmd_error("%s", err);
+			free(err);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		fprintf(stderr, "%s: %dx%d screen saved to %s\n", name ? name : target, f.w, f.h, file);
+	}
+	if (s.thumb) {
+		thumb_update_full(s.thumb, &f);
+		size_t len;
+		char *out = thumb_ansi(s.thumb, true, 1, 1, &len);
+		fwrite(out, 1, len, stdout);
+		free(out);
+	}
+out:
+	vnc_free(v);
+	thumb_free(s.thumb);
+	loop_free(s.l);
+	free(s.gone_reason);
+	free(target);
+	free(password);
+	return rc;
+}
+
+const struct cmd_entry cmd_screenshot_entry = {
+	"screenshot", "NAME FILE.png | NAME --cells COLSxROWS | --vnc TARGET ...",
+	"save a running VM's screen as PNG, or print it as terminal cells", screenshot_exec,
+};

@@ -1,0 +1,119 @@
+/* vnc: a libvncclient connection living inside the one poll loop.
+ *
+ * Target syntax (the profile's "vnc:" value or a command-line override):
+ *   /path/to/vnc.sock   a UNIX socket (QEMU's -vnc unix:PATH; x11vnc -unixsock)
+ *   HOST:DISPLAY        TCP port 5900 + DISPLAY (QEMU's -vnc HOST:DISPLAY)
+ *   HOST::PORT          TCP port PORT
+ * HOST may be a name, an IPv4 address or [IPv6]. Name lookup is the only
+ * step that may block; use addresses for anything but localhost.
+ *
+ * Nothing blocks the loop: the socket is connected non-blocking, the RFB
+ * handshake starts only once the server has spoken (a hung QEMU that still
+ * accepts connections never freezes the caller), and reads have a 3 s
+ * timeout inside a message. Incremental updates are requested continuously;
+ * the frames handed on are capped at cfg.fps a second, and between frames
+ * the socket is not read at all, which paces the server too (RFB sends an
+ * update only when asked). Server resizes are followed. When the server goes
+ * away (QEMU killed, restarted) the state becomes VNC_GONE with a reason and
+ * the client reconnects with exponential backoff.
+ *
+ * libvncclient's rfbClientLog/rfbClientErr are redirected on the first
+ * vnc_new(): nothing ever reaches the terminal unless vnc_set_log() says so. */
+#ifndef VMDECK_VNC_H
+#define VMDECK_VNC_H
+
+#include "core/loop.h"
+#include "core/thumb.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum vnc_state {
+	VNC_CONNECTING, /* socket connect or RFB handshake under way */
+	VNC_CONNECTED,  /* frames flow */
+	VNC_GONE,       /* no server (reason says why); a retry is scheduled unless cfg.once */
+};
+const char *vnc_state_name(enum vnc_state s); /* "connecting", "connected", "gone" */
+
+struct vnc_config {
+	const char *target;        /* see above; copied */
+	const char *password;      /* for servers that ask (VNC auth); NULL: none; copied */
+	unsigned fps;              /* frame cap; 0 = VNC_DEFAULT_FPS */
+	unsigned backoff_min_ms;   /* first retry delay; 0 = 250 */
+	unsigned backoff_max_ms;   /* retry delay cap; 0 = 2000 */
+	unsigned connect_timeout_ms; /* connect + server greeting; 0 = 5000 */
+	bool once;                 /* no reconnection: stay VNC_GONE */
+};
+#define VNC_DEFAULT_FPS 4
+
+struct vnc_rect {
+	int x, y, w, h;
+};
+
+struct vnc;
+
+struct vnc_callbacks {
+	/* The state or its reason changed. */
+	void (*state)(struct vnc *v, void *arg);
+	/* At most cfg.fps times a second: the framebuffer changed in these
+	 * rectangles (resized: one rectangle, the whole frame). An attached
+	 * thumbnail is already updated when this runs. */
+	void (*frame)(struct vnc *v, const struct vnc_rect *rects, size_t n, void *arg);
+};
+
+/* Starts connecting at once. NULL on a target that cannot be parsed (err
+ * says why); a server that is not there is not an error: VNC_GONE, retrying. */
+struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct vnc_callbacks *cb, void *arg,
+		    char **err);
+/* Closes the connection; safe from inside the vnc's own callbacks is NOT
+ * promised: free it from the loop's after-hook or elsewhere. */
+void vnc_free(struct vnc *v);
+
+enum vnc_state vnc_state(const struct vnc *v);
+/* Why VNC_GONE / what is going on; "" when there is nothing to say. Borrowed. */
+const char *vnc_reason(const struct vnc *v);
+const char *vnc_target(const struct vnc *v);
+/* The server's desktop name, "" before connecting. Borrowed. */
+const char *vnc_desktop_name(const struct vnc *v);
+/* Framebuffer updates received since vnc_new (every one, not just the
+ * capped frames), frames handed on, and connections made. */
+uint64_t vnc_updates(const struct vnc *v);
+uint64_t vnc_frames(const struct vnc *v);
+unsigned vnc_connections(const struct vnc *v);
+
+/* The current framebuffer (R,G,B,x), borrowed until the next loop pass.
+ * 0, or -1 when not connected. */
+int vnc_frame(const struct vnc *v, struct thumb_frame *out);
+
+/* Keep t up to date (borrowed; NULL detaches): recomputed in full now if a
+ * frame is there, then incrementally with every capped frame. Call again
+ * after thumb_resize()/thumb_set_opts() to redraw at once. When the server
+ * goes away the thumbnail keeps the last picture. */
+void vnc_set_thumb(struct vnc *v, struct thumb *t);
+
+/* Change the frame cap (0 = default). */
+void vnc_set_fps(struct vnc *v, unsigned fps);
+/* Retry now (e.g. the lifecycle just started the VM), resetting the backoff. */
+void vnc_reconnect(struct vnc *v);
+
+/* Where libvncclient's own log lines go (all VNC clients); NULL = nowhere. */
+void vnc_set_log(FILE *fp);
+
+/* Parse a target: a UNIX path (*unix_path set) or TCP (*host, *port). */
+int vnc_target_parse(const char *target, char **unix_path, char **host, int *port, char **err);
+
+/* The target for a VM: its profile's "vnc:" address (QEMU options after
+ * ',' dropped, a wildcard listen address turned into loopback), else the
+ * UNIX socket <runtime>/<name>/vnc.sock. p may be NULL (name only). Caller
+ * frees. */
+struct profile;
+char *vnc_profile_target(const struct profile *p, const char *name);
+/* The password from p's vnc_password_file (first line), NULL when none.
+ * -1 when the file cannot be read. */
+int vnc_profile_password(const struct profile *p, char **password, char **err);
+
+/* Save a frame as an 8-bit RGB PNG (libpng). */
+int vnc_write_png(const struct thumb_frame *f, const char *path, char **err);
+
+#endif

@@ -1,0 +1,350 @@
+/* test_thumb: the pure pixel module — area averaging, palettes, incremental
+ * updates equal to full recomputes, dirty tracking, and golden renderings of
+ * synthetic frames (tests/golden/thumb; VMDECK_UPDATE_GOLDEN=1 rewrites). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/thumb.h"
+#include "core/util.h"
+#include "test_thumb_frames.h"
+
+static const uint8_t black[3] = { 0, 0, 0 }, white[3] = { 255, 255, 255 };
+static const uint8_t grey[3] = { 170, 170, 170 }, blue[3] = { 0, 0, 170 };
+
+static struct thumb_frame tf(const struct tframe *f)
+{
+	return (struct thumb_frame){ f->px, f->w, f->h, f->stride };
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	enum thumb_color c;
+	enum thumb_glyph g;
+	assert_int_equal(thumb_color_parse("256", &c), 0);
+	assert_int_equal(c, THUMB_COLOR_256);
+	assert_int_equal(thumb_color_parse("24bit", &c), 0);
+	assert_int_equal(c, THUMB_COLOR_24BIT);
+	assert_int_equal(thumb_color_parse("mono", &c), 0);
+	assert_int_equal(thumb_color_parse("16", &c), -1);
+	assert_string_equal(thumb_color_name(THUMB_COLOR_8), "8");
+	assert_int_equal(thumb_glyph_parse("quad", &g), 0);
+	assert_int_equal(g, THUMB_GLYPH_QUAD);
+	assert_string_equal(thumb_glyph_name(THUMB_GLYPH_ASCII), "ascii");
+}
+
+/* 1-pixel black/white stripes halved: area averaging gives mid grey
+ * everywhere; nearest pixel would give solid black or white. */
+static void test_area_average_stripes(void **state)
+{
+	(void)state;
+	struct tframe f = tframe_new(200, 100);
+	tframe_vstripes(&f, 1, black, white);
+	struct thumb_opts o = { .color = THUMB_COLOR_24BIT };
+	struct thumb *t = thumb_new(100, 50, &o);
+	struct thumb_frame fr = tf(&f);
+	thumb_update_full(t, &fr);
+	for (int r = 0; r < 50; r++)
+		for (int c = 0; c < 100; c++) {
+			const struct thumb_cell *cell = thumb_cell(t, c, r);
+			assert_in_range(cell->bg[0], 127, 128);
+			assert_in_range(cell->bg[1], 127, 128);
+			assert_int_equal(cell->ch, ' '); /* fg == bg: drawn as a space */
+		}
+	tframe_hstripes(&f, 1, black, white); /* rows 0,2,4 black: 200x100 -> 100 pixel rows, 1:1 */
+	thumb_update_full(t, &fr);
+	const struct thumb_cell *cell = thumb_cell(t, 3, 7);
+	assert_int_equal(cell->ch, 0x2580);
+	assert_int_equal(cell->fg[0], 0);
+	assert_int_equal(cell->bg[0], 255);
+	thumb_free(t);
+	free(f.px);
+}
+
+/* 3 source pixels into 2 targets: target 0 = (2*p0 + p1) / 3. */
+static void test_fractional_weights(void **state)
+{
+	(void)state;
+	struct tframe f = tframe_new(3, 2);
+	tframe_fill(&f, 1, 0, 1, 2, 255, 255, 255);
+	struct thumb_opts o = { .color = THUMB_COLOR_24BIT };
+	struct thumb *t = thumb_new(2, 1, &o);
+	struct thumb_frame fr = tf(&f);
+	thumb_update_full(t, &fr);
+	assert_int_equal(thumb_cell(t, 0, 0)->bg[0], 85);
+	assert_int_equal(thumb_cell(t, 1, 0)->bg[0], 85);
+	/* Upscaling (source smaller than the grid) repeats pixels. */
+	thumb_resize(t, 6, 2);
+	thumb_update_full(t, &fr);
+	assert_int_equal(thumb_cell(t, 0, 0)->fg[0], 0);
+	assert_int_equal(thumb_cell(t, 2, 0)->fg[0], 255);
+	assert_int_equal(thumb_cell(t, 3, 1)->bg[0], 255);
+	assert_int_equal(thumb_cell(t, 5, 1)->bg[0], 0);
+	thumb_free(t);
+	free(f.px);
+}
+
+static void test_palettes(void **state)
+{
+	(void)state;
+	for (int i = 16; i < 256; i++) {
+		uint8_t rgb[3];
+		thumb_256_to_rgb((uint8_t)i, rgb);
+		uint8_t back = thumb_rgb_to_256(rgb);
+		uint8_t rgb2[3];
+		thumb_256_to_rgb(back, rgb2);
+		/* Exact colours map to themselves (grey 16/231 and the grey ramp
+		 * both hold pure black/white; either is exact). */
+		assert_memory_equal(rgb, rgb2, 3);
+	}
+	const uint8_t red[3] = { 250, 10, 10 }, mid[3] = { 128, 128, 128 };
+	assert_int_equal(thumb_rgb_to_256(red), 196);
+	assert_int_equal(thumb_rgb_to_256(mid), 244);
+	assert_int_equal(thumb_rgb_to_8(red), 1);
+	assert_int_equal(thumb_rgb_to_8(white), 7);
+	assert_int_equal(thumb_rgb_to_8(black), 0);
+	assert_int_equal(thumb_rgb_to_8(blue), 4);
+}
+
+static bool cells_equal(const struct thumb *a, const struct thumb *b)
+{
+	for (int r = 0; r < thumb_rows(a); r++)
+		for (int c = 0; c < thumb_cols(a); c++)
+			if (memcmp(thumb_cell(a, c, r), thumb_cell(b, c, r), sizeof(struct thumb_cell)))
+				return false;
+	return true;
+}
+
+/* Incremental updates after random changes must equal a full recompute, in
+ * every mode, and mark at least every cell that changed. */
+static void test_incremental_equals_full(void **state)
+{
+	(void)state;
+	uint32_t seed = 12345;
+	for (int color = 0; color <= THUMB_COLOR_MONO; color++)
+		for (int glyph = 0; glyph <= THUMB_GLYPH_ASCII; glyph++)
+			for (int aspect = 0; aspect < 2; aspect++) {
+				struct thumb_opts o = { (enum thumb_color)color, (enum thumb_glyph)glyph, aspect };
+				struct tframe f = tframe_new(333, 177);
+				tframe_gradient(&f);
+				struct thumb_frame fr = tf(&f);
+				struct thumb *inc = thumb_new(41, 13, &o);
+				thumb_update_full(inc, &fr);
+				for (int k = 0; k < 30; k++) {
+					int x = (int)(tframe_rand(&seed) % 340) - 3, y = (int)(tframe_rand(&seed) % 180) - 3;
+					int w = (int)(tframe_rand(&seed) % 70) + 1, h = (int)(tframe_rand(&seed) % 40) + 1;
+					uint8_t c = (uint8_t)tframe_rand(&seed);
+					/* Negative origins: the fill is clipped, the update
+					 * rectangle is clipped by thumb_update itself. */
+					tframe_fill(&f, x < 0 ? 0 : x, y < 0 ? 0 : y, x < 0 ? w + x : w, y < 0 ? h + y : h, c,
+						    (uint8_t)(c * 3), (uint8_t)~c);
+					thumb_clear_dirty(inc);
+					thumb_update(inc, &fr, x, y, w, h);
+					struct thumb *full = thumb_new(41, 13, &o);
+					thumb_update_full(full, &fr);
+					assert_true(cells_equal(inc, full));
+					thumb_free(full);
+				}
+				thumb_free(inc);
+				free(f.px);
+			}
+}
+
+static void test_dirty_tracking(void **state)
+{
+	(void)state;
+	struct thumb_opts o = { .color = THUMB_COLOR_256 };
+	struct tframe f = tframe_new(640, 400);
+	tframe_fill(&f, 0, 0, 640, 400, 0, 0, 170);
+	struct thumb_frame fr = tf(&f);
+	struct thumb *t = thumb_new(80, 25, &o);
+	assert_int_equal(thumb_dirty_count(t), 80 * 25); /* new: all dirty */
+	thumb_update_full(t, &fr);
+	thumb_clear_dirty(t);
+	/* Same pixels again: nothing to draw. */
+	thumb_update(t, &fr, 0, 0, 640, 400);
+	assert_int_equal(thumb_dirty_count(t), 0);
+	/* Target pixels are 8x8 source pixels: (80, 80) is cell (10, 5), top. */
+	tframe_fill(&f, 80, 80, 8, 8, 255, 255, 255);
+	thumb_update(t, &fr, 80, 80, 8, 8);
+	assert_int_equal(thumb_dirty_count(t), 1);
+	assert_true(thumb_dirty(t, 10, 5));
+	assert_true(thumb_row_dirty(t, 5));
+	assert_false(thumb_row_dirty(t, 4));
+	assert_int_equal(thumb_cell(t, 10, 5)->ch, 0x2580);
+	assert_int_equal(thumb_cell(t, 10, 5)->fg_idx, 231);
+	assert_int_equal(thumb_cell(t, 10, 5)->bg_idx, 19);
+	size_t len;
+	char *s = thumb_ansi(t, false, 1, 1, &len);
+	assert_string_equal(s, "\x1b[6;11H\x1b[38;5;231;48;5;19m\xe2\x96\x80\x1b[0m");
+	free(s);
+	/* A tiny change that stays within one palette entry is not dirty. */
+	thumb_clear_dirty(t);
+	tframe_fill(&f, 0, 0, 1, 1, 0, 0, 160);
+	thumb_update(t, &fr, 0, 0, 1, 1);
+	assert_int_equal(thumb_dirty_count(t), 0);
+	/* A frame of another size: full recompute, everything dirty that moved. */
+	struct tframe g = tframe_new(320, 200);
+	struct thumb_frame gr = tf(&g);
+	thumb_update(t, &gr, 0, 0, 1, 1);
+	assert_true(thumb_dirty_count(t) >= 80 * 25 - 1);
+	assert_int_equal(thumb_cell(t, 10, 5)->bg_idx, 16);
+	thumb_clear(t);
+	assert_true(thumb_cell(t, 0, 0)->flags & THUMB_CELL_BLANK);
+	thumb_free(t);
+	thumb_free(NULL);
+	free(f.px);
+	free(g.px);
+}
+
+static void test_keep_aspect(void **state)
+{
+	(void)state;
+	struct thumb_opts o = { .color = THUMB_COLOR_8, .keep_aspect = true };
+	struct tframe f = tframe_new(720, 400);
+	struct thumb_frame fr = tf(&f);
+	struct thumb *t = thumb_new(160, 50, &o);
+	thumb_update_full(t, &fr);
+	int c, r, w, h;
+	thumb_picture(t, &c, &r, &w, &h);
+	assert_int_equal(w, 160);
+	assert_int_equal(h, 44); /* 160 * 400 / 720 / 2 = 44.4 */
+	assert_int_equal(r, 3);
+	assert_true(thumb_cell(t, 0, 0)->flags & THUMB_CELL_BLANK);
+	assert_false(thumb_cell(t, 0, 3)->flags & THUMB_CELL_BLANK);
+	/* A portrait frame in a wide pane: centred columns. */
+	struct tframe g = tframe_new(100, 400);
+	struct thumb_frame gr = tf(&g);
+	thumb_update_full(t, &gr);
+	thumb_picture(t, &c, &r, &w, &h);
+	assert_int_equal(h, 50);
+	assert_int_equal(w, 25);
+	assert_int_equal(c, (160 - 25) / 2);
+	thumb_free(t);
+	free(f.px);
+	free(g.px);
+}
+
+static void test_quad_glyphs(void **state)
+{
+	(void)state;
+	/* 4x4 pixels into 2x2 quad cells: each cell 2x2 pixels exactly. */
+	struct tframe f = tframe_new(4, 4);
+	tframe_set(&f, 0, 0, 255, 255, 255);       /* cell (0,0): top-left only */
+	tframe_fill(&f, 2, 0, 1, 2, 255, 255, 255); /* cell (1,0): left column */
+	tframe_fill(&f, 0, 3, 2, 1, 200, 0, 0);     /* cell (0,1): bottom row red */
+	struct thumb_opts o = { .color = THUMB_COLOR_24BIT, .glyph = THUMB_GLYPH_QUAD };
+	struct thumb *t = thumb_new(2, 2, &o);
+	struct thumb_frame fr = tf(&f);
+	thumb_update_full(t, &fr);
+	assert_int_equal(thumb_cell(t, 0, 0)->ch, 0x2598);
+	assert_int_equal(thumb_cell(t, 1, 0)->ch, 0x258C);
+	assert_int_equal(thumb_cell(t, 0, 1)->ch, 0x2584);
+	assert_int_equal(thumb_cell(t, 0, 1)->fg[0], 200);
+	assert_int_equal(thumb_cell(t, 1, 1)->ch, ' ');
+	thumb_free(t);
+	free(f.px);
+}
+
+/* --- golden renderings -------------------------------------------------- */
+
+static void golden(const char *name, const char *got, size_t len)
+{
+	const char *dir = getenv("VMDECK_TESTS");
+	char *path = xasprintf("%s/golden/thumb/%s", dir ? dir : "tests", name);
+	if (getenv("VMDECK_UPDATE_GOLDEN")) {
+		char *err = NULL;
+		assert_int_equal(file_write_atomic(path, got, len, 0644, &err), 0);
+		free(path);
+		return;
+	}
+	size_t want_len;
+	char *want = file_read_all(path, &want_len);
+	if (!want)
+		fail_msg("%s: missing golden file (run with VMDECK_UPDATE_GOLDEN=1 and review it)", path);
+	if (want_len != len || memcmp(want, got, len)) {
+		char *out = xasprintf("%s.got", name);
+		FILE *fp = fopen(out, "w");
+		if (fp) {
+			fwrite(got, 1, len, fp);
+			fclose(fp);
+		}
+		fail_msg("%s differs from the golden file (output written to %s)", path, out);
+	}
+	free(want);
+	free(path);
+}
+
+static void render_golden(const char *name, const struct tframe *f, int cols, int rows, enum thumb_color c,
+			  enum thumb_glyph g)
+{
+	struct thumb_opts o = { c, g, true };
+	struct thumb *t = thumb_new(cols, rows, &o);
+	struct thumb_frame fr = tf(f);
+	thumb_update_full(t, &fr);
+	size_t len;
+	char *s = thumb_ansi(t, true, 1, 1, &len);
+	golden(name, s, len);
+	free(s);
+	thumb_free(t);
+}
+
+static void test_golden(void **state)
+{
+	(void)state;
+	static const struct {
+		enum thumb_color c;
+		enum thumb_glyph g;
+		const char *suffix;
+	} modes[] = {
+		{ THUMB_COLOR_24BIT, THUMB_GLYPH_HALF, "24bit" },
+		{ THUMB_COLOR_256, THUMB_GLYPH_HALF, "256" },
+		{ THUMB_COLOR_8, THUMB_GLYPH_HALF, "8" },
+		{ THUMB_COLOR_MONO, THUMB_GLYPH_ASCII, "mono" },
+		{ THUMB_COLOR_256, THUMB_GLYPH_QUAD, "256-quad" },
+		{ THUMB_COLOR_8, THUMB_GLYPH_ASCII, "8-ascii" },
+	};
+	struct tframe stripes = tframe_new(320, 200), gradient = tframe_new(320, 200), text = tframe_new(360, 64);
+	const uint8_t red[3] = { 220, 30, 30 }, green[3] = { 30, 200, 60 };
+	tframe_vstripes(&stripes, 20, red, green);
+	tframe_fill(&stripes, 0, 150, 320, 50, 255, 255, 255);
+	tframe_hstripes(&gradient, 1, black, black);
+	tframe_gradient(&gradient);
+	tframe_fill(&text, 0, 0, 360, 64, 0, 0, 0);
+	tframe_text(&text, 0, 0, "VMDECK OK", grey, black);
+	tframe_text(&text, 0, 2, "BIOS", white, blue);
+	for (size_t i = 0; i < ARRAY_LEN(modes); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "stripes-%s.ans", modes[i].suffix);
+		render_golden(name, &stripes, 32, 10, modes[i].c, modes[i].g);
+		snprintf(name, sizeof(name), "gradient-%s.ans", modes[i].suffix);
+		render_golden(name, &gradient, 32, 10, modes[i].c, modes[i].g);
+		snprintf(name, sizeof(name), "text-%s.ans", modes[i].suffix);
+		render_golden(name, &text, 80, 8, modes[i].c, modes[i].g);
+	}
+	free(stripes.px);
+	free(gradient.px);
+	free(text.px);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_area_average_stripes),
+		cmocka_unit_test(test_fractional_weights),
+		cmocka_unit_test(test_palettes),
+		cmocka_unit_test(test_incremental_equals_full),
+		cmocka_unit_test(test_dirty_tracking),
+		cmocka_unit_test(test_keep_aspect),
+		cmocka_unit_test(test_quad_glyphs),
+		cmocka_unit_test(test_golden),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
