@@ -967,6 +967,11 @@ static void finish(struct ctx *c, yaml_node_t *root)
 			d->format = xstrdup("raw");
 		if (!d->interface)
 			d->interface = xstrdup("virtio");
+		/* QEMU refuses it at start-up ("Block node is read-only"). */
+		if (d->readonly && (strcmp(d->interface, "ide") == 0 || strcmp(d->interface, "sata") == 0))
+			report(c, 0, d->line, d->col,
+			       "disk '%s': IDE/SATA disks cannot be read-only in QEMU; use interface virtio or scsi, or snapshot: true",
+			       d->id);
 		if (d->bus && strcmp(d->interface, "virtio") == 0)
 			report(c, 0, d->line, d->col, "disk '%s': 'bus' applies to ide, sata and scsi disks only", d->id);
 	}

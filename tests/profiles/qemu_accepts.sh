@@ -107,6 +107,40 @@ for name in $names; do
 done
 log "$n command lines started"
 
+# Features no bundled profile uses: i440fx, virtio/scsi/ide disks, a SCSI
+# installer, user + TAP NICs, TCP VNC with a password (inside the namespace),
+# USB, AC97, no serial log, extra args, a path with a comma.
+qemu-img create -q -f qcow2 "$P/extra,a.qcow2" 16M
+qemu-img create -q -f raw "$P/extra-b.img" 16M
+qemu-img create -q -f raw "$P/extra-c.img" 16M
+qemu-img create -q -f raw "$P/extra-d.img" 16M
+qemu-img create -q -f raw "$P/extra.iso" 1M
+printf 'secret' >"$P/vnc.pw"
+cat >"$P/zz-extras.yaml" <<'YAML'
+name: zz-extras
+accel: tcg
+machine: pc
+cpu: {model: qemu64, flags: [+ssse3]}
+smp: {cpus: 2, sockets: 1, cores: 2, threads: 1}
+memory: 256M
+usb: [usb-tablet]
+audio: {device: AC97}
+disks:
+  - {file: "extra,a.qcow2", format: qcow2}
+  - {file: extra-b.img, interface: scsi, snapshot: true}
+  - {file: extra-c.img, interface: ide}
+  - {file: extra-d.img, readonly: true}
+nics:
+  - {network: user, model: e1000}
+  - {tap: vdx0, tap_mac_policy: fixed}
+install: {file: extra.iso, interface: scsi}
+display: {vnc: "127.0.0.1:7", password_file: vnc.pw, keyboard: de}
+serial_log: false
+extra_args: [-rtc, base=utc]
+YAML
+check "QEMU accepts the extras profile (boot)" run_qemu zz-extras boot
+check "QEMU accepts the extras profile (install)" run_qemu zz-extras install
+
 # The test must be able to fail: a misspelt option and a misspelt device.
 cat >"$P/zz-typo-option.yaml" <<'YAML'
 name: zz-typo-option
