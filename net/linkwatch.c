@@ -1,0 +1,1209 @@
+/* linkwatch: the live link model. Events come from libnl's cache manager on
+ * RTNLGRP_LINK (its fd in the loop); the model is ours (stable pointers,
+ * ports grouped under bridges, bridge MAC history with causes), and events
+ * are derived by diffing each new object against the model, so duplicate or
+ * stale notifications are harmless and a resync after an overflow is the
+ * same diff against a fresh dump. */
+#include "net/linkwatch.h"
+#include "net/bridge.h"
+#include "core/loop.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <json-c/json.h>
+#include <linux/if.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define HISTORY_MAX 256
+#define DEPARTED_MAX 64
+#define PENDING_MAX 64
+/* A bridge MAC change is attributed to a port event this close to it: the
+ * kernel sends both from one syscall, so they are read microseconds apart;
+ * only after PENDING_TIMEOUT_MS (a slow reader) do we accept up to a second. */
+#define CAUSE_NEAR_US 50000
+#define CAUSE_WINDOW_US 1000000
+/* Give up waiting for the cause's event after this long. */
+#define PENDING_TIMEOUT_MS 200
+#define DEFAULT_RCVBUF (8u << 20)
+
+struct lw_link {
+	struct link_info info;
+	struct bridge_mac_change *hist;
+	size_t hist_len;
+	/* Port bookkeeping for causes. */
+	uint64_t joined_mono_us;
+	uint8_t prev_mac[6];
+	uint64_t mac_set_mono_us;
+	/* Stats sample the rates were computed from. */
+	uint64_t stats_mono_us;
+	bool seen;
+};
+
+struct departed {
+	int bridge, ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint64_t mono_us;
+};
+
+struct pending {
+	int bridge;
+	uint8_t old_mac[6], new_mac[6];
+	uint64_t mono_us, wall_us;
+};
+
+struct linkwatch {
+	struct loop *loop;
+	struct nl_sock *ev_sk, *sync_sk;
+	struct nl_cache_mngr *mngr;
+	struct nl_cache *cache;
+	int fd;
+
+	struct lw_link **links; /* sorted by ifindex */
+	size_t n, cap;
+
+	/* Sorted views, rebuilt lazily when views_dirty. */
+	bool views_dirty;
+	const struct link_info **bridges, **others, **ports; /* ports grouped by bridge, by name */
+	size_t n_bridges, n_others, n_ports;
+
+	struct departed departed[DEPARTED_MAX];
+	size_t departed_next;
+	struct pending pending[PENDING_MAX];
+	size_t n_pending;
+	struct loop_timer *pending_timer, *stats_timer;
+
+	linkwatch_change_cb cb;
+	void *cb_arg;
+	unsigned stats_interval_ms;
+	unsigned resyncs;
+	bool building; /* initial fill: no events */
+	/* Links removed during a dispatch are freed after it (events hold pointers). */
+	struct lw_link **graveyard;
+	size_t n_grave, cap_grave;
+};
+
+/* ---- names --------------------------------------------------------------- */
+
+static const char *const type_names[] = {
+	[LINK_TYPE_OTHER] = "other", [LINK_TYPE_LOOPBACK] = "loopback", [LINK_TYPE_ETHER] = "ether",
+	[LINK_TYPE_BRIDGE] = "bridge", [LINK_TYPE_TAP] = "tap", [LINK_TYPE_TUN] = "tun",
+	[LINK_TYPE_VETH] = "veth", [LINK_TYPE_VLAN] = "vlan", [LINK_TYPE_BOND] = "bond",
+	[LINK_TYPE_DUMMY] = "dummy",
+};
+
+const char *link_type_name(enum link_type t)
+{
+	return (unsigned)t < ARRAY_LEN(type_names) ? type_names[t] : "other";
+}
+
+static const char *const cause_names[] = {
+	[BRIDGE_MAC_CAUSE_UNKNOWN] = "unknown", [BRIDGE_MAC_CAUSE_PORT_JOINED] = "port-joined",
+	[BRIDGE_MAC_CAUSE_PORT_LEFT] = "port-left", [BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED] = "port-mac-changed",
+	[BRIDGE_MAC_CAUSE_SET] = "set",
+};
+
+const char *bridge_mac_cause_name(enum bridge_mac_cause c)
+{
+	return (unsigned)c < ARRAY_LEN(cause_names) ? cause_names[c] : "unknown";
+}
+
+static const char *const event_names[] = {
+	[LINKWATCH_EV_ADDED] = "added", [LINKWATCH_EV_REMOVED] = "removed", [LINKWATCH_EV_UP] = "up",
+	[LINKWATCH_EV_DOWN] = "down", [LINKWATCH_EV_PORT_JOINED] = "port-joined",
+	[LINKWATCH_EV_PORT_LEFT] = "port-left", [LINKWATCH_EV_MAC_CHANGED] = "mac-changed",
+	[LINKWATCH_EV_BRIDGE_MAC_CHANGED] = "bridge-mac-changed", [LINKWATCH_EV_RENAMED] = "renamed",
+	[LINKWATCH_EV_MTU_CHANGED] = "mtu-changed", [LINKWATCH_EV_RESYNC] = "resync",
+	[LINKWATCH_EV_STATS] = "stats",
+};
+
+const char *linkwatch_event_name(enum linkwatch_event_type t)
+{
+	return (unsigned)t < ARRAY_LEN(event_names) ? event_names[t] : "unknown";
+}
+
+/* ip(8)'s names for IF_OPER_*. */
+static const char *const oper_names[] = {
+	[IF_OPER_UNKNOWN] = "UNKNOWN", [IF_OPER_NOTPRESENT] = "NOTPRESENT", [IF_OPER_DOWN] = "DOWN",
+	[IF_OPER_LOWERLAYERDOWN] = "LOWERLAYERDOWN", [IF_OPER_TESTING] = "TESTING",
+	[IF_OPER_DORMANT] = "DORMANT", [IF_OPER_UP] = "UP",
+};
+
+static const char *oper_name(uint8_t s)
+{
+	return s < ARRAY_LEN(oper_names) && oper_names[s] ? oper_names[s] : "UNKNOWN";
+}
+
+/* IFLA_INFO_KIND -> type; TUN/TAP tell apart by ARP type. */
+static const struct {
+	const char *kind;
+	enum link_type type;
+} kind_types[] = {
+	{ "bridge", LINK_TYPE_BRIDGE }, { "veth", LINK_TYPE_VETH }, { "vlan", LINK_TYPE_VLAN },
+	{ "bond", LINK_TYPE_BOND }, { "dummy", LINK_TYPE_DUMMY },
+};
+
+static enum link_type classify(const char *kind, unsigned arptype)
+{
+	if (strcmp(kind, "tun") == 0)
+		return arptype == ARPHRD_ETHER ? LINK_TYPE_TAP : LINK_TYPE_TUN;
+	for (size_t i = 0; i < ARRAY_LEN(kind_types); i++)
+		if (strcmp(kind, kind_types[i].kind) == 0)
+			return kind_types[i].type;
+	if (arptype == ARPHRD_LOOPBACK)
+		return LINK_TYPE_LOOPBACK;
+	if (arptype == ARPHRD_ETHER && !kind[0])
+		return LINK_TYPE_ETHER;
+	return LINK_TYPE_OTHER;
+}
+
+/* ---- pure helpers -------------------------------------------------------- */
+
+uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now)
+{
+	if (now >= old)
+		return now - old;
+	/* A 32-bit counter zero-extended into 64 bits wrapped at 2^32. */
+	if (old <= UINT32_MAX)
+		return ((uint64_t)UINT32_MAX - old) + now + 1;
+	return (UINT64_MAX - old) + now + 1; /* a real 64-bit wrap */
+}
+
+void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats *n, uint64_t interval_us,
+			     struct link_rates *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (interval_us == 0)
+		return;
+	double s = (double)interval_us / 1e6;
+	out->rx_bps = (double)linkwatch_counter_delta(o->rx_bytes, n->rx_bytes) * 8.0 / s;
+	out->tx_bps = (double)linkwatch_counter_delta(o->tx_bytes, n->tx_bytes) * 8.0 / s;
+	out->rx_pps = (double)linkwatch_counter_delta(o->rx_packets, n->rx_packets) / s;
+	out->tx_pps = (double)linkwatch_counter_delta(o->tx_packets, n->tx_packets) / s;
+	out->rx_errps = (double)linkwatch_counter_delta(o->rx_errors, n->rx_errors) / s;
+	out->tx_errps = (double)linkwatch_counter_delta(o->tx_errors, n->tx_errors) / s;
+	out->rx_dropps = (double)linkwatch_counter_delta(o->rx_dropped, n->rx_dropped) / s;
+	out->tx_dropps = (double)linkwatch_counter_delta(o->tx_dropped, n->tx_dropped) / s;
+}
+
+bool linkwatch_mac_just_changed(const struct link_info *br, uint64_t now_mono_us, uint64_t window_us)
+{
+	return br && br->mac_changed_mono_us && now_mono_us >= br->mac_changed_mono_us &&
+	       now_mono_us - br->mac_changed_mono_us <= window_us;
+}
+
+/* ---- the model ----------------------------------------------------------- */
+
+static size_t link_pos(const struct linkwatch *lw, int ifindex, bool *found)
+{
+	size_t lo = 0, hi = lw->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (lw->links[mid]->info.ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < lw->n && lw->links[lo]->info.ifindex == ifindex;
+	return lo;
+}
+
+static struct lw_link *link_get(const struct linkwatch *lw, int ifindex)
+{
+	bool found;
+	size_t i = link_pos(lw, ifindex, &found);
+	return found ? lw->links[i] : NULL;
+}
+
+static void link_free(struct lw_link *l)
+{
+	if (!l)
+		return;
+	free(l->hist);
+	free(l);
+}
+
+static void emit(struct linkwatch *lw, struct linkwatch_event *ev)
+{
+	if (lw->building || !lw->cb)
+		return;
+	if (!ev->wall_us)
+		ev->wall_us = now_wall_us();
+	if (!ev->mono_us)
+		ev->mono_us = now_mono_us();
+	lw->cb(lw, ev, lw->cb_arg);
+}
+
+static void emit_simple(struct linkwatch *lw, enum linkwatch_event_type type, struct lw_link *l, struct lw_link *br)
+{
+	struct linkwatch_event ev = { .type = type, .link = l ? &l->info : NULL, .bridge = br ? &br->info : NULL };
+	emit(lw, &ev);
+}
+
+static bool is_up(const struct link_info *i)
+{
+	return i->admin_up && i->carrier;
+}
+
+static void bridge_refresh_flags(struct lw_link *br)
+{
+	struct link_info *b = &br->info;
+	b->at_risk = b->pinned_known && !b->pinned && b->n_vm_ports > 0;
+}
+
+static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int delta)
+{
+	struct lw_link *br = master ? link_get(lw, master) : NULL;
+	if (!br)
+		return;
+	br->info.n_ports += delta;
+	if (p->info.type == LINK_TYPE_TAP)
+		br->info.n_vm_ports += delta;
+	bridge_refresh_flags(br);
+}
+
+static void departed_add(struct linkwatch *lw, int bridge, const struct lw_link *p)
+{
+	struct departed *d = &lw->departed[lw->departed_next++ % DEPARTED_MAX];
+	d->bridge = bridge;
+	d->ifindex = p->info.ifindex;
+	snprintf(d->name, sizeof(d->name), "%s", p->info.name);
+	memcpy(d->mac, p->info.mac, 6);
+	d->mono_us = now_mono_us();
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void history_push(struct lw_link *br, const struct bridge_mac_change *c)
+{
+	if (br->hist_len == HISTORY_MAX) {
+		memmove(br->hist, br->hist + 1, (HISTORY_MAX - 1) * sizeof(*br->hist));
+		br->hist_len--;
+	}
+	if (!br->hist)
+		br->hist = xcalloc(HISTORY_MAX, sizeof(*br->hist));
+	br->hist[br->hist_len++] = *c;
+	br->info.history = br->hist;
+	br->info.n_history++;
+	br->info.mac_changed_mono_us = c->mono_us;
+}
+
+/* Find the port event that explains a bridge MAC change: the candidate whose
+ * event time is closest to the change. The kernel sends the port's and the
+ * bridge's messages in either order (a deleted TAP's DELLINK comes after the
+ * bridge's NEWLINK), so candidates after the change count too. */
+static bool pending_resolve(struct linkwatch *lw, const struct pending *pd, bool force, struct bridge_mac_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->wall_us = pd->wall_us;
+	c->mono_us = pd->mono_us;
+	memcpy(c->old_mac, pd->old_mac, 6);
+	memcpy(c->new_mac, pd->new_mac, 6);
+	uint64_t window = force ? CAUSE_WINDOW_US : CAUSE_NEAR_US;
+	uint64_t best = UINT64_MAX;
+	static const uint8_t zero[6];
+
+	for (size_t i = 0; i < lw->n; i++) {
+		struct lw_link *p = lw->links[i];
+		if (p->info.master != pd->bridge || !p->info.has_mac)
+			continue;
+		if (p->joined_mono_us && mac_cmp(p->info.mac, pd->new_mac) == 0 &&
+		    absdiff(p->joined_mono_us, pd->mono_us) < window &&
+		    absdiff(p->joined_mono_us, pd->mono_us) < best) {
+			best = absdiff(p->joined_mono_us, pd->mono_us);
+			c->cause = BRIDGE_MAC_CAUSE_PORT_JOINED;
+			snprintf(c->port, sizeof(c->port), "%s", p->info.name);
+			c->port_ifindex = p->info.ifindex;
+			memcpy(c->port_mac, p->info.mac, 6);
+		}
+		if (p->mac_set_mono_us &&
+		    (mac_cmp(p->info.mac, pd->new_mac) == 0 || mac_cmp(p->prev_mac, pd->old_mac) == 0) &&
+		    absdiff(p->mac_set_mono_us, pd->mono_us) < window &&
+		    absdiff(p->mac_set_mono_us, pd->mono_us) < best) {
+			best = absdiff(p->mac_set_mono_us, pd->mono_us);
+			c->cause = BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED;
+			snprintf(c->port, sizeof(c->port), "%s", p->info.name);
+			c->port_ifindex = p->info.ifindex;
+			memcpy(c->port_mac, p->info.mac, 6);
+		}
+	}
+	for (size_t i = 0; i < DEPARTED_MAX; i++) {
+		const struct departed *d = &lw->departed[i];
+		if (!d->mono_us || d->bridge != pd->bridge || mac_cmp(d->mac, pd->old_mac) != 0)
+			continue;
+		uint64_t dt = absdiff(d->mono_us, pd->mono_us);
+		if (dt < window && dt < best) {
+			best = dt;
+			c->cause = BRIDGE_MAC_CAUSE_PORT_LEFT;
+			snprintf(c->port, sizeof(c->port), "%s", d->name);
+			c->port_ifindex = d->ifindex;
+			memcpy(c->port_mac, d->mac, 6);
+		}
+	}
+	if (c->cause != BRIDGE_MAC_CAUSE_UNKNOWN)
+		return true;
+	struct lw_link *br = link_get(lw, pd->bridge);
+	if (br && br->info.pinned) {
+		c->cause = BRIDGE_MAC_CAUSE_SET;
+		return true;
+	}
+	/* A new MAC that is not the lowest port MAC can only have been set. */
+	if (br && mac_cmp(pd->new_mac, zero) != 0) {
+		bool is_port_mac = false;
+		for (size_t i = 0; i < lw->n; i++)
+			if (lw->links[i]->info.master == pd->bridge && mac_cmp(lw->links[i]->info.mac, pd->new_mac) == 0)
+				is_port_mac = true;
+		if (!is_port_mac && force) {
+			c->cause = BRIDGE_MAC_CAUSE_SET;
+			return true;
+		}
+	}
+	return force;
+}
+
+static void change_text(struct bridge_mac_change *c)
+{
+	char o[18], n[18], pm[18];
+	mac_format(c->old_mac, o);
+	mac_format(c->new_mac, n);
+	mac_format(c->port_mac, pm);
+	switch (c->cause) {
+	case BRIDGE_MAC_CAUSE_PORT_JOINED:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) joined", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_PORT_LEFT:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) left", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s changed its MAC to %s", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_SET:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: set explicitly", o, n);
+		break;
+	default:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: cause unknown", o, n);
+		break;
+	}
+}
+
+static void pending_timer_cb(struct loop_timer *t, void *arg);
+
+/* Emit every pending bridge MAC change whose cause is known (or all, when
+ * forced or too old). Order is kept: a later change waits for an earlier. */
+static void pending_flush(struct linkwatch *lw, bool force)
+{
+	uint64_t now = now_mono_us();
+	size_t done = 0;
+	while (done < lw->n_pending) {
+		struct pending *pd = &lw->pending[done];
+		bool old = now - pd->mono_us >= PENDING_TIMEOUT_MS * 1000ull;
+		struct bridge_mac_change c;
+		if (!pending_resolve(lw, pd, force || old, &c))
+			break;
+		change_text(&c);
+		done++;
+		struct lw_link *br = link_get(lw, pd->bridge);
+		if (!br)
+			continue;
+		history_push(br, &c);
+		struct linkwatch_event ev = {
+			.type = LINKWATCH_EV_BRIDGE_MAC_CHANGED, .wall_us = c.wall_us, .mono_us = c.mono_us,
+			.link = &br->info, .bridge = &br->info, .change = &br->hist[br->hist_len - 1],
+		};
+		memcpy(ev.old_mac, c.old_mac, 6);
+		emit(lw, &ev);
+	}
+	if (done) {
+		memmove(lw->pending, lw->pending + done, (lw->n_pending - done) * sizeof(*lw->pending));
+		lw->n_pending -= done;
+	}
+	if (lw->loop) {
+		loop_timer_del(lw->loop, lw->pending_timer);
+		lw->pending_timer = lw->n_pending
+			? loop_timer_add(lw->loop, PENDING_TIMEOUT_MS, false, pending_timer_cb, lw) : NULL;
+	}
+}
+
+static void pending_timer_cb(struct loop_timer *t, void *arg)
+{
+	struct linkwatch *lw = arg;
+	if (lw->pending_timer == t)
+		lw->pending_timer = NULL; /* one-shot: the loop frees it */
+	pending_flush(lw, true);
+}
+
+static void pending_add(struct linkwatch *lw, int bridge, const uint8_t old[6], const uint8_t new[6])
+{
+	if (lw->n_pending == PENDING_MAX)
+		pending_flush(lw, true);
+	struct pending *pd = &lw->pending[lw->n_pending++];
+	pd->bridge = bridge;
+	memcpy(pd->old_mac, old, 6);
+	memcpy(pd->new_mac, new, 6);
+	pd->mono_us = now_mono_us();
+	pd->wall_us = now_wall_us();
+}
+
+/* Fill a link_info from a libnl object (AF_UNSPEC family only). */
+static void info_from_obj(struct link_info *i, struct rtnl_link *o)
+{
+	i->ifindex = rtnl_link_get_ifindex(o);
+	const char *name = rtnl_link_get_name(o);
+	snprintf(i->name, sizeof(i->name), "%s", name ? name : "");
+	struct nl_addr *a = rtnl_link_get_addr(o);
+	i->has_mac = a && nl_addr_get_len(a) == 6;
+	if (i->has_mac)
+		memcpy(i->mac, nl_addr_get_binary_addr(a), 6);
+	else
+		memset(i->mac, 0, 6);
+	const char *kind = rtnl_link_get_type(o);
+	snprintf(i->kind, sizeof(i->kind), "%s", kind ? kind : "");
+	i->type = classify(i->kind, rtnl_link_get_arptype(o));
+	i->operstate = rtnl_link_get_operstate(o);
+	i->operstate_name = oper_name(i->operstate);
+	unsigned flags = rtnl_link_get_flags(o);
+	i->admin_up = flags & IFF_UP;
+	i->carrier = flags & IFF_LOWER_UP;
+	i->master = rtnl_link_get_master(o);
+	i->mtu = rtnl_link_get_mtu(o);
+}
+
+static void bridge_read_pin(struct lw_link *l)
+{
+	int r = bridge_read_pinned(l->info.name, l->info.ifindex);
+	l->info.pinned_known = r >= 0;
+	l->info.pinned = r == 1;
+	bridge_refresh_flags(l);
+}
+
+/* Apply the current state of one link, emitting events for what changed. */
+static void link_update(struct linkwatch *lw, struct rtnl_link *o)
+{
+	struct link_info ni = { 0 };
+	info_from_obj(&ni, o);
+	if (ni.ifindex <= 0)
+		return;
+	bool found;
+	size_t pos = link_pos(lw, ni.ifindex, &found);
+	struct lw_link *l;
+	uint64_t now = now_mono_us();
+
+	if (!found) {
+		l = xcalloc(1, sizeof(*l));
+		l->info = ni;
+		l->info.seen_mono_us = now;
+		if (lw->n == lw->cap) {
+			lw->cap = lw->cap ? lw->cap * 2 : 64;
+			lw->links = xrealloc(lw->links, lw->cap * sizeof(*lw->links));
+		}
+		memmove(lw->links + pos + 1, lw->links + pos, (lw->n - pos) * sizeof(*lw->links));
+		lw->links[pos] = l;
+		lw->n++;
+		l->seen = true;
+		lw->views_dirty = true;
+		/* Ports that arrived before their bridge (dump order) count now. */
+		if (l->info.type == LINK_TYPE_BRIDGE) {
+			for (size_t k = 0; k < lw->n; k++) {
+				struct link_info *p = &lw->links[k]->info;
+				if (p->master == l->info.ifindex) {
+					l->info.n_ports++;
+					if (p->type == LINK_TYPE_TAP)
+						l->info.n_vm_ports++;
+				}
+			}
+			bridge_read_pin(l);
+		}
+		port_attach(lw, l, l->info.master, +1);
+		if (l->info.master)
+			l->joined_mono_us = now;
+		emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
+		if (l->info.master)
+			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
+		return;
+	}
+
+	l = lw->links[pos];
+	l->seen = true;
+	struct link_info old = l->info;
+	/* Keep what the netlink object does not carry. */
+	ni.seen_mono_us = old.seen_mono_us;
+	ni.stats = old.stats;
+	ni.rates = old.rates;
+	ni.has_stats = old.has_stats;
+	ni.has_rates = old.has_rates;
+	ni.pinned = old.pinned;
+	ni.pinned_known = old.pinned_known;
+	ni.n_ports = old.n_ports;
+	ni.n_vm_ports = old.n_vm_ports;
+	ni.history = old.history;
+	ni.n_history = old.n_history;
+	ni.mac_changed_mono_us = old.mac_changed_mono_us;
+	ni.at_risk = old.at_risk;
+	l->info = ni;
+
+	if (strcmp(old.name, ni.name) != 0) {
+		lw->views_dirty = true;
+		struct linkwatch_event ev = { .type = LINKWATCH_EV_RENAMED, .link = &l->info };
+		snprintf(ev.old_name, sizeof(ev.old_name), "%s", old.name);
+		emit(lw, &ev);
+	}
+	if (ni.type == LINK_TYPE_BRIDGE)
+		bridge_read_pin(l);
+	if (old.master != ni.master) {
+		lw->views_dirty = true;
+		if (old.master) {
+			port_attach(lw, l, old.master, -1);
+			departed_add(lw, old.master, l);
+			l->joined_mono_us = 0;
+			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, old.master));
+		}
+		if (ni.master) {
+			port_attach(lw, l, ni.master, +1);
+			l->joined_mono_us = now;
+			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, ni.master));
+		}
+	}
+	if (old.has_mac && ni.has_mac && mac_cmp(old.mac, ni.mac) != 0) {
+		if (ni.type == LINK_TYPE_BRIDGE) {
+			pending_add(lw, ni.ifindex, old.mac, ni.mac);
+		} else {
+			memcpy(l->prev_mac, old.mac, 6);
+			l->mac_set_mono_us = now;
+			struct linkwatch_event ev = { .type = LINKWATCH_EV_MAC_CHANGED, .link = &l->info };
+			memcpy(ev.old_mac, old.mac, 6);
+			emit(lw, &ev);
+		}
+	}
+	if (old.mtu != ni.mtu) {
+		struct linkwatch_event ev = { .type = LINKWATCH_EV_MTU_CHANGED, .link = &l->info, .old_mtu = old.mtu };
+		emit(lw, &ev);
+	}
+	if (is_up(&old) != is_up(&ni))
+		emit_simple(lw, is_up(&ni) ? LINKWATCH_EV_UP : LINKWATCH_EV_DOWN, l, NULL);
+}
+
+static void link_remove(struct linkwatch *lw, int ifindex)
+{
+	bool found;
+	size_t pos = link_pos(lw, ifindex, &found);
+	if (!found)
+		return;
+	struct lw_link *l = lw->links[pos];
+	if (l->info.master) {
+		port_attach(lw, l, l->info.master, -1);
+		departed_add(lw, l->info.master, l);
+		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, l->info.master));
+	}
+	/* Ports of a removed bridge are released by the kernel with their own
+	 * messages; drop the dangling master meanwhile. */
+	if (l->info.type == LINK_TYPE_BRIDGE)
+		for (size_t k = 0; k < lw->n; k++)
+			if (lw->links[k]->info.master == ifindex)
+				lw->links[k]->info.master = 0;
+	for (size_t k = 0; k < lw->n_pending;)
+		if (lw->pending[k].bridge == ifindex) {
+			memmove(lw->pending + k, lw->pending + k + 1, (lw->n_pending - k - 1) * sizeof(*lw->pending));
+			lw->n_pending--;
+		} else {
+			k++;
+		}
+	memmove(lw->links + pos, lw->links + pos + 1, (lw->n - pos - 1) * sizeof(*lw->links));
+	lw->n--;
+	lw->views_dirty = true;
+	emit_simple(lw, LINKWATCH_EV_REMOVED, l, NULL);
+	if (lw->n_grave == lw->cap_grave) {
+		lw->cap_grave = lw->cap_grave ? lw->cap_grave * 2 : 16;
+		lw->graveyard = xrealloc(lw->graveyard, lw->cap_grave * sizeof(*lw->graveyard));
+	}
+	lw->graveyard[lw->n_grave++] = l;
+}
+
+static void graveyard_empty(struct linkwatch *lw)
+{
+	for (size_t i = 0; i < lw->n_grave; i++)
+		link_free(lw->graveyard[i]);
+	lw->n_grave = 0;
+}
+
+/* Which cache objects are links. One ifindex appears as several objects
+ * keyed by family: libnl files a bridge's own link under AF_BRIDGE (its kind
+ * maps to that family), a bridge port's AF_BRIDGE messages become a second
+ * object without a kind, and IPv6 link info a third (AF_INET6). Only the
+ * AF_UNSPEC object, or the AF_BRIDGE one of kind "bridge", is the link. */
+static bool obj_is_link(struct rtnl_link *o)
+{
+	int fam = rtnl_link_get_family(o);
+	if (fam == AF_UNSPEC)
+		return true;
+	const char *type = rtnl_link_get_type(o);
+	return fam == AF_BRIDGE && type && strcmp(type, "bridge") == 0;
+}
+
+static void mngr_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct linkwatch *lw = arg;
+	struct rtnl_link *o = (struct rtnl_link *)obj;
+	if (!obj_is_link(o))
+		return;
+	if (action == NL_ACT_DEL)
+		link_remove(lw, rtnl_link_get_ifindex(o));
+	else
+		link_update(lw, o);
+}
+
+static void sweep_from_cache(struct nl_object *obj, void *arg)
+{
+	struct rtnl_link *o = (struct rtnl_link *)obj;
+	if (obj_is_link(o))
+		link_update(arg, o);
+}
+
+/* Mark-and-sweep the model against the manager's cache. */
+static void model_sync(struct linkwatch *lw)
+{
+	for (size_t i = 0; i < lw->n; i++)
+		lw->links[i]->seen = false;
+	nl_cache_foreach(lw->cache, sweep_from_cache, lw);
+	for (size_t i = lw->n; i-- > 0;)
+		if (!lw->links[i]->seen)
+			link_remove(lw, lw->links[i]->info.ifindex);
+	/* Port counts from scratch: increments may have missed orderings. */
+	for (size_t i = 0; i < lw->n; i++)
+		if (lw->links[i]->info.type == LINK_TYPE_BRIDGE)
+			lw->links[i]->info.n_ports = lw->links[i]->info.n_vm_ports = 0;
+	for (size_t i = 0; i < lw->n; i++) {
+		struct link_info *p = &lw->links[i]->info;
+		struct lw_link *br = p->master ? link_get(lw, p->master) : NULL;
+		if (br) {
+			br->info.n_ports++;
+			if (p->type == LINK_TYPE_TAP)
+				br->info.n_vm_ports++;
+		}
+	}
+	for (size_t i = 0; i < lw->n; i++)
+		if (lw->links[i]->info.type == LINK_TYPE_BRIDGE)
+			bridge_refresh_flags(lw->links[i]);
+}
+
+int linkwatch_resync(struct linkwatch *lw, char **err)
+{
+	int r = nl_cache_refill(lw->sync_sk, lw->cache);
+	if (r < 0)
+		return error_set(err, "link dump: %s", nl_geterror(r));
+	lw->resyncs++;
+	if (!lw->building) {
+		struct linkwatch_event ev = { .type = LINKWATCH_EV_RESYNC };
+		emit(lw, &ev);
+	}
+	model_sync(lw);
+	pending_flush(lw, false);
+	graveyard_empty(lw);
+	return 0;
+}
+
+unsigned linkwatch_resync_count(const struct linkwatch *lw)
+{
+	return lw->resyncs;
+}
+
+int linkwatch_dispatch(struct linkwatch *lw, char **err)
+{
+	int r = nl_cache_mngr_data_ready(lw->mngr);
+	if (r == -NLE_NOMEM) {
+		/* ENOBUFS: the kernel dropped events. Rebuild from a dump (the
+		 * socket keeps working; later events are consistent again). */
+		if (linkwatch_resync(lw, err) < 0)
+			return -1;
+		r = 0;
+	}
+	pending_flush(lw, false);
+	graveyard_empty(lw);
+	if (r < 0)
+		return error_set(err, "netlink link events: %s", nl_geterror(r));
+	return 0;
+}
+
+int linkwatch_fd(const struct linkwatch *lw)
+{
+	return lw->fd;
+}
+
+static void fd_cb(int fd, short revents, void *arg)
+{
+	struct linkwatch *lw = arg;
+	char *err = NULL;
+	if (linkwatch_dispatch(lw, &err) < 0) {
+		/* Keep going: a transient socket error must not kill the view. */
+		free(err);
+	}
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+struct stats_ctx {
+	struct linkwatch *lw;
+	uint64_t now;
+};
+
+static int stats_msg(struct nl_msg *msg, void *arg)
+{
+	struct stats_ctx *ctx = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	if (nlh->nlmsg_type != RTM_NEWSTATS)
+		return NL_SKIP;
+	struct if_stats_msg *ifsm = nlmsg_data(nlh);
+	struct nlattr *tb[IFLA_STATS_MAX + 1];
+	if (nlmsg_parse(nlh, sizeof(*ifsm), tb, IFLA_STATS_MAX, NULL) < 0 || !tb[IFLA_STATS_LINK_64])
+		return NL_SKIP;
+	if (nla_len(tb[IFLA_STATS_LINK_64]) < (int)sizeof(struct rtnl_link_stats64))
+		return NL_SKIP;
+	struct lw_link *l = link_get(ctx->lw, (int)ifsm->ifindex);
+	if (!l)
+		return NL_OK;
+	struct rtnl_link_stats64 s64;
+	memcpy(&s64, nla_data(tb[IFLA_STATS_LINK_64]), sizeof(s64));
+	struct link_stats s = {
+		.rx_bytes = s64.rx_bytes, .tx_bytes = s64.tx_bytes,
+		.rx_packets = s64.rx_packets, .tx_packets = s64.tx_packets,
+		.rx_errors = s64.rx_errors, .tx_errors = s64.tx_errors,
+		.rx_dropped = s64.rx_dropped, .tx_dropped = s64.tx_dropped,
+	};
+	if (l->info.has_stats && ctx->now > l->stats_mono_us) {
+		linkwatch_rates_compute(&l->info.stats, &s, ctx->now - l->stats_mono_us, &l->info.rates);
+		l->info.has_rates = true;
+	}
+	l->info.stats = s;
+	l->info.has_stats = true;
+	l->stats_mono_us = ctx->now;
+	return NL_OK;
+}
+
+int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
+{
+	struct if_stats_msg ifsm = { .family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP);
+	if (!msg)
+		fatal("out of memory");
+	if (nlmsg_append(msg, &ifsm, sizeof(ifsm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return error_set(err, "stats request: message too small");
+	}
+	int r = nl_send_auto(lw->sync_sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return error_set(err, "stats request: %s", nl_geterror(r));
+	struct stats_ctx ctx = { lw, now_mono_us() };
+	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_CUSTOM, stats_msg, &ctx);
+	r = nl_recvmsgs_default(lw->sync_sk);
+	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
+	if (r < 0)
+		return error_set(err, "stats dump: %s", nl_geterror(r));
+	struct linkwatch_event ev = { .type = LINKWATCH_EV_STATS };
+	emit(lw, &ev);
+	return 0;
+}
+
+static void stats_timer_cb(struct loop_timer *t, void *arg)
+{
+	char *err = NULL;
+	linkwatch_stats_refresh(arg, &err);
+	free(err);
+}
+
+void linkwatch_set_stats_interval(struct linkwatch *lw, unsigned ms)
+{
+	lw->stats_interval_ms = ms;
+	if (!lw->loop)
+		return;
+	loop_timer_del(lw->loop, lw->stats_timer);
+	lw->stats_timer = ms ? loop_timer_add(lw->loop, ms, true, stats_timer_cb, lw) : NULL;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static void set_rcvbuf(int fd, size_t bytes)
+{
+	int v = bytes > INT32_MAX ? INT32_MAX : (int)bytes;
+	/* FORCE passes rmem_max with CAP_NET_ADMIN; unprivileged we get what
+	 * rmem_max allows, and overflow resync covers the rest. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+}
+
+struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_options *opts, char **err)
+{
+	struct linkwatch *lw = xcalloc(1, sizeof(*lw));
+	lw->loop = loop;
+	lw->fd = -1;
+	lw->building = true;
+	lw->stats_interval_ms = opts && opts->stats_interval_ms ? opts->stats_interval_ms : 1000;
+	if (lw->stats_interval_ms == UINT32_MAX)
+		lw->stats_interval_ms = 0;
+	size_t rcvbuf = opts && opts->rcvbuf_bytes ? opts->rcvbuf_bytes : DEFAULT_RCVBUF;
+	int r;
+
+	lw->ev_sk = nl_socket_alloc();
+	lw->sync_sk = nl_socket_alloc();
+	if (!lw->ev_sk || !lw->sync_sk)
+		fatal("out of memory");
+	if ((r = nl_connect(lw->sync_sk, NETLINK_ROUTE)) < 0) {
+		error_set(err, "netlink: %s", nl_geterror(r));
+		goto fail;
+	}
+	if ((r = nl_cache_mngr_alloc(lw->ev_sk, NETLINK_ROUTE, 0, &lw->mngr)) < 0) {
+		error_set(err, "netlink cache manager: %s", nl_geterror(r));
+		goto fail;
+	}
+	lw->fd = nl_cache_mngr_get_fd(lw->mngr);
+	set_rcvbuf(lw->fd, rcvbuf);
+	if ((r = nl_cache_mngr_add(lw->mngr, "route/link", mngr_change, lw, &lw->cache)) < 0) {
+		error_set(err, "netlink link cache: %s", nl_geterror(r));
+		goto fail;
+	}
+	model_sync(lw);
+	lw->building = false;
+	if (loop) {
+		loop_fd_add(loop, lw->fd, POLLIN, fd_cb, lw);
+		if (lw->stats_interval_ms)
+			lw->stats_timer = loop_timer_add(loop, lw->stats_interval_ms, true, stats_timer_cb, lw);
+	}
+	return lw;
+fail:
+	linkwatch_free(lw);
+	return NULL;
+}
+
+void linkwatch_free(struct linkwatch *lw)
+{
+	if (!lw)
+		return;
+	if (lw->loop) {
+		if (lw->fd >= 0)
+			loop_fd_del(lw->loop, lw->fd);
+		loop_timer_del(lw->loop, lw->stats_timer);
+		loop_timer_del(lw->loop, lw->pending_timer);
+	}
+	if (lw->mngr)
+		nl_cache_mngr_free(lw->mngr); /* frees its caches and the event socket's connection */
+	nl_socket_free(lw->ev_sk);
+	nl_socket_free(lw->sync_sk);
+	for (size_t i = 0; i < lw->n; i++)
+		link_free(lw->links[i]);
+	graveyard_empty(lw);
+	free(lw->graveyard);
+	free(lw->links);
+	free(lw->bridges);
+	free(lw->others);
+	free(lw->ports);
+	free(lw);
+}
+
+void linkwatch_set_on_change(struct linkwatch *lw, linkwatch_change_cb cb, void *arg)
+{
+	lw->cb = cb;
+	lw->cb_arg = arg;
+}
+
+/* ---- iteration ----------------------------------------------------------- */
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct link_info *x = *(const struct link_info *const *)a, *y = *(const struct link_info *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+/* Ports: by bridge ifindex, then by name. */
+static int cmp_port(const void *a, const void *b)
+{
+	const struct link_info *x = *(const struct link_info *const *)a, *y = *(const struct link_info *const *)b;
+	if (x->master != y->master)
+		return x->master < y->master ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void views_update(const struct linkwatch *clw)
+{
+	struct linkwatch *lw = (struct linkwatch *)clw; /* lazily cached views */
+	if (!lw->views_dirty && lw->bridges)
+		return;
+	free(lw->bridges);
+	free(lw->others);
+	free(lw->ports);
+	lw->bridges = xcalloc(lw->n + 1, sizeof(*lw->bridges));
+	lw->others = xcalloc(lw->n + 1, sizeof(*lw->others));
+	lw->ports = xcalloc(lw->n + 1, sizeof(*lw->ports));
+	lw->n_bridges = lw->n_others = lw->n_ports = 0;
+	for (size_t i = 0; i < lw->n; i++) {
+		const struct link_info *l = &lw->links[i]->info;
+		struct lw_link *m = l->master ? link_get(lw, l->master) : NULL;
+		if (l->type == LINK_TYPE_BRIDGE)
+			lw->bridges[lw->n_bridges++] = l;
+		else if (m && m->info.type == LINK_TYPE_BRIDGE)
+			lw->ports[lw->n_ports++] = l;
+		else
+			lw->others[lw->n_others++] = l;
+	}
+	qsort(lw->bridges, lw->n_bridges, sizeof(*lw->bridges), cmp_name);
+	qsort(lw->others, lw->n_others, sizeof(*lw->others), cmp_name);
+	qsort(lw->ports, lw->n_ports, sizeof(*lw->ports), cmp_port);
+	lw->views_dirty = false;
+}
+
+size_t linkwatch_count(const struct linkwatch *lw) { return lw->n; }
+
+const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i)
+{
+	return i < lw->n ? &lw->links[i]->info : NULL;
+}
+
+const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
+{
+	struct lw_link *l = link_get(lw, ifindex);
+	return l ? &l->info : NULL;
+}
+
+const struct link_info *linkwatch_find_name(const struct linkwatch *lw, const char *name)
+{
+	for (size_t i = 0; i < lw->n; i++)
+		if (strcmp(lw->links[i]->info.name, name) == 0)
+			return &lw->links[i]->info;
+	return NULL;
+}
+
+size_t linkwatch_bridge_count(const struct linkwatch *lw)
+{
+	views_update(lw);
+	return lw->n_bridges;
+}
+
+const struct link_info *linkwatch_bridge(const struct linkwatch *lw, size_t i)
+{
+	views_update(lw);
+	return i < lw->n_bridges ? lw->bridges[i] : NULL;
+}
+
+/* First index of bridge's ports in the grouped view. */
+static size_t ports_first(const struct linkwatch *lw, int bridge, size_t *count)
+{
+	size_t lo = 0, hi = lw->n_ports;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (lw->ports[mid]->master < bridge)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < lw->n_ports && lw->ports[end]->master == bridge)
+		end++;
+	*count = end - lo;
+	return lo;
+}
+
+size_t linkwatch_port_count(const struct linkwatch *lw, int bridge_ifindex)
+{
+	views_update(lw);
+	size_t n;
+	ports_first(lw, bridge_ifindex, &n);
+	return n;
+}
+
+const struct link_info *linkwatch_port(const struct linkwatch *lw, int bridge_ifindex, size_t i)
+{
+	views_update(lw);
+	size_t n, first = ports_first(lw, bridge_ifindex, &n);
+	return i < n ? lw->ports[first + i] : NULL;
+}
+
+size_t linkwatch_other_count(const struct linkwatch *lw)
+{
+	views_update(lw);
+	return lw->n_others;
+}
+
+const struct link_info *linkwatch_other(const struct linkwatch *lw, size_t i)
+{
+	views_update(lw);
+	return i < lw->n_others ? lw->others[i] : NULL;
+}
+
+/* ---- JSON and text ------------------------------------------------------- */
+
+static json_object *json_mac(const uint8_t mac[6])
+{
+	char s[18];
+	mac_format(mac, s);
+	return json_object_new_string(s);
+}
+
+static void time_iso(uint64_t wall_us, char out[40])
+{
+	time_t t = (time_t)(wall_us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
+}
+
+static json_object *link_json(const struct link_info *l, const struct linkwatch *lw)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ifindex", json_object_new_int(l->ifindex));
+	json_object_object_add(o, "ifname", json_object_new_string(l->name));
+	if (l->has_mac)
+		json_object_object_add(o, "address", json_mac(l->mac));
+	json_object_object_add(o, "type", json_object_new_string(link_type_name(l->type)));
+	if (l->kind[0])
+		json_object_object_add(o, "kind", json_object_new_string(l->kind));
+	json_object_object_add(o, "operstate", json_object_new_string(l->operstate_name));
+	json_object_object_add(o, "up", json_object_new_boolean(l->admin_up));
+	json_object_object_add(o, "lower_up", json_object_new_boolean(l->carrier));
+	json_object_object_add(o, "mtu", json_object_new_int((int)l->mtu));
+	if (l->master) {
+		const struct link_info *m = lw ? linkwatch_find(lw, l->master) : NULL;
+		json_object_object_add(o, "master_ifindex", json_object_new_int(l->master));
+		if (m)
+			json_object_object_add(o, "master", json_object_new_string(m->name));
+	}
+	if (l->type == LINK_TYPE_BRIDGE) {
+		if (l->pinned_known)
+			json_object_object_add(o, "pinned", json_object_new_boolean(l->pinned));
+		json_object_object_add(o, "at_risk", json_object_new_boolean(l->at_risk));
+		json_object_object_add(o, "ports", json_object_new_int((int)l->n_ports));
+		json_object_object_add(o, "vm_ports", json_object_new_int((int)l->n_vm_ports));
+		json_object_object_add(o, "mac_changes", json_object_new_int((int)l->n_history));
+	}
+	if (l->has_stats) {
+		json_object *s = json_object_new_object();
+		json_object_object_add(s, "rx_bytes", json_object_new_uint64(l->stats.rx_bytes));
+		json_object_object_add(s, "tx_bytes", json_object_new_uint64(l->stats.tx_bytes));
+		json_object_object_add(s, "rx_packets", json_object_new_uint64(l->stats.rx_packets));
+		json_object_object_add(s, "tx_packets", json_object_new_uint64(l->stats.tx_packets));
+		json_object_object_add(s, "rx_errors", json_object_new_uint64(l->stats.rx_errors));
+		json_object_object_add(s, "tx_errors", json_object_new_uint64(l->stats.tx_errors));
+		json_object_object_add(s, "rx_dropped", json_object_new_uint64(l->stats.rx_dropped));
+		json_object_object_add(s, "tx_dropped", json_object_new_uint64(l->stats.tx_dropped));
+		json_object_object_add(o, "stats", s);
+	}
+	if (l->has_rates) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "rx_bps", json_object_new_double(l->rates.rx_bps));
+		json_object_object_add(r, "tx_bps", json_object_new_double(l->rates.tx_bps));
+		json_object_object_add(r, "rx_pps", json_object_new_double(l->rates.rx_pps));
+		json_object_object_add(r, "tx_pps", json_object_new_double(l->rates.tx_pps));
+		json_object_object_add(o, "rates", r);
+	}
+	return o;
+}
+
+char *linkwatch_dump_json(const struct linkwatch *lw)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < lw->n; i++)
+		json_object_array_add(a, link_json(&lw->links[i]->info, lw));
+	char *s = xstrdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+	json_object_put(a);
+	return s;
+}
+
+char *linkwatch_event_json(const struct linkwatch_event *ev)
+{
+	json_object *o = json_object_new_object();
+	char ts[40];
+	time_iso(ev->wall_us, ts);
+	json_object_object_add(o, "time", json_object_new_string(ts));
+	json_object_object_add(o, "ts_us", json_object_new_uint64(ev->wall_us));
+	json_object_object_add(o, "event", json_object_new_string(linkwatch_event_name(ev->type)));
+	const struct link_info *l = ev->link;
+	if (l) {
+		json_object_object_add(o, "ifname", json_object_new_string(l->name));
+		json_object_object_add(o, "ifindex", json_object_new_int(l->ifindex));
+		json_object_object_add(o, "type", json_object_new_string(link_type_name(l->type)));
+		if (l->has_mac)
+			json_object_object_add(o, "mac", json_mac(l->mac));
+		json_object_object_add(o, "operstate", json_object_new_string(l->operstate_name));
+	}
+	if (ev->bridge && ev->type != LINKWATCH_EV_BRIDGE_MAC_CHANGED)
+		json_object_object_add(o, "bridge", json_object_new_string(ev->bridge->name));
+	switch (ev->type) {
+	case LINKWATCH_EV_MAC_CHANGED:
+		json_object_object_add(o, "old_mac", json_mac(ev->old_mac));
+		break;
+	case LINKWATCH_EV_RENAMED:
+		json_object_object_add(o, "old_ifname", json_object_new_string(ev->old_name));
+		break;
+	case LINKWATCH_EV_MTU_CHANGED:
+		json_object_object_add(o, "old_mtu", json_object_new_int((int)ev->old_mtu));
+		json_object_object_add(o, "mtu", json_object_new_int((int)l->mtu));
+		break;
+	case LINKWATCH_EV_BRIDGE_MAC_CHANGED: {
+		const struct bridge_mac_change *c = ev->change;
+		json_object_object_add(o, "bridge", json_object_new_string(l->name));
+		json_object_object_add(o, "old_mac", json_mac(c->old_mac));
+		json_object_object_add(o, "new_mac", json_mac(c->new_mac));
+		json_object_object_add(o, "cause", json_object_new_string(bridge_mac_cause_name(c->cause)));
+		if (c->port[0]) {
+			json_object_object_add(o, "port", json_object_new_string(c->port));
+			json_object_object_add(o, "port_ifindex", json_object_new_int(c->port_ifindex));
+			json_object_object_add(o, "port_mac", json_mac(c->port_mac));
+		}
+		if (l->pinned_known)
+			json_object_object_add(o, "pinned", json_object_new_boolean(l->pinned));
+		json_object_object_add(o, "changes", json_object_new_int((int)l->n_history));
+		break;
+	}
+	default:
+		break;
+	}
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+char *linkwatch_event_text(const struct linkwatch_event *ev)
+{
+	char ts[40], mac[18] = "", old[18];
+	time_iso(ev->wall_us, ts);
+	const struct link_info *l = ev->link;
+	const char *name = l ? l->name : "-";
+	if (l && l->has_mac)
+		mac_format(l->mac, mac);
+	const char *what = linkwatch_event_name(ev->type);
+	switch (ev->type) {
+	case LINKWATCH_EV_ADDED:
+		return xasprintf("%s %s %s %s %s %s", ts, what, name, link_type_name(l->type), mac, l->operstate_name);
+	case LINKWATCH_EV_PORT_JOINED:
+	case LINKWATCH_EV_PORT_LEFT:
+		return xasprintf("%s %s %s %s bridge %s", ts, what, name, mac, ev->bridge ? ev->bridge->name : "?");
+	case LINKWATCH_EV_MAC_CHANGED:
+		mac_format(ev->old_mac, old);
+		return xasprintf("%s %s %s %s -> %s", ts, what, name, old, mac);
+	case LINKWATCH_EV_BRIDGE_MAC_CHANGED:
+		return xasprintf("%s %s %s %s", ts, what, name, ev->change->text);
+	case LINKWATCH_EV_RENAMED:
+		return xasprintf("%s %s %s -> %s", ts, what, ev->old_name, name);
+	case LINKWATCH_EV_MTU_CHANGED:
+		return xasprintf("%s %s %s %u -> %u", ts, what, name, ev->old_mtu, l->mtu);
+	case LINKWATCH_EV_UP:
+	case LINKWATCH_EV_DOWN:
+		return xasprintf("%s %s %s %s", ts, what, name, l->operstate_name);
+	default:
+		return xasprintf("%s %s %s", ts, what, name);
+	}
+}

@@ -1,0 +1,105 @@
+/* vmnet: TAP hooks for the VM lifecycle and per-VM bridge predictions. */
+#include "net/vmnet.h"
+#include "net/labnet.h"
+#include "net/linkwatch.h"
+#include "net/tap.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int vmnet_nic_plan(const struct profile *p, size_t i, struct vmnet_nic_plan *plan, char **err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (i >= p->n_nics)
+		return error_set(err, "VM %s: no NIC %zu", p->name, i);
+	const struct profile_nic *nic = &p->nics[i];
+	if (nic->user_net)
+		return error_set(err, "VM %s, NIC %s: user-mode networking has no TAP", p->name, nic->id);
+	plan->tap = profile_nic_tap_name(p, i);
+	plan->bridge = nic->bridge;
+	profile_nic_guest_mac(p, i, plan->guest_mac);
+	plan->policy = MAC_POLICY_DERIVED;
+	plan->policy_source = "default";
+	struct labnet *n = NULL;
+	if (nic->has_tap_mac_policy) {
+		plan->policy = nic->tap_mac_policy;
+		plan->policy_source = "nic";
+	} else if (nic->bridge && (n = labnet_find_by_bridge(nic->bridge))) {
+		plan->policy = n->tap_mac_policy;
+		snprintf(plan->source_buf, sizeof(plan->source_buf), "network %s", n->name);
+		plan->policy_source = plan->source_buf;
+		labnet_free(n);
+	}
+	plan->has_tap_mac = tap_mac_for_policy(plan->policy, plan->guest_mac, plan->tap_mac);
+	return 0;
+}
+
+void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->tap);
+	plan->tap = NULL;
+}
+
+static void teardown(const struct profile *p)
+{
+	for (size_t i = 0; i < p->n_nics; i++) {
+		if (p->nics[i].user_net)
+			continue;
+		char *tap = profile_nic_tap_name(p, i);
+		tap_delete(tap, NULL);
+		free(tap);
+	}
+}
+
+static int setup(const struct profile *p, char **err)
+{
+	for (size_t i = 0; i < p->n_nics; i++) {
+		if (p->nics[i].user_net)
+			continue;
+		struct vmnet_nic_plan plan;
+		if (vmnet_nic_plan(p, i, &plan, err) < 0)
+			goto fail;
+		struct tap_spec spec = {
+			.name = plan.tap,
+			.mac = plan.has_tap_mac ? plan.tap_mac : NULL,
+			.owner = geteuid(), /* QEMU runs as the user vmdeck runs as */
+			.group = (gid_t)-1,
+			.bridge = plan.bridge,
+		};
+		int r = tap_create(&spec, err);
+		vmnet_nic_plan_clear(&plan);
+		if (r < 0) {
+			error_prefix(err, "VM %s, NIC %s", p->name, p->nics[i].id);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	teardown(p);
+	return -1;
+}
+
+const struct vm_net_hooks vmnet_hooks = { setup, teardown };
+
+size_t vmnet_predict(const struct linkwatch *lw, const struct profile *p, struct bridge_prediction *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_nics; i++) {
+		if (p->nics[i].user_net || !p->nics[i].bridge)
+			continue;
+		if (n < max) {
+			struct vmnet_nic_plan plan;
+			if (vmnet_nic_plan(p, i, &plan, NULL) < 0)
+				continue;
+			bridge_predict_join(lw, plan.bridge, plan.has_tap_mac ? plan.tap_mac : NULL, p->name, &out[n]);
+			vmnet_nic_plan_clear(&plan);
+		}
+		n++;
+	}
+	return n;
+}
