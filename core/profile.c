@@ -975,6 +975,13 @@ static void finish(struct ctx *c, yaml_node_t *root)
 		if (d->bus && strcmp(d->interface, "virtio") == 0)
 			report(c, 0, d->line, d->col, "disk '%s': 'bus' applies to ide, sata and scsi disks only", d->id);
 	}
+	/* One image, two drives: QEMU's image locking refuses the second. */
+	for (size_t i = 0; i < p->n_disks; i++)
+		for (size_t j = 0; j < i; j++)
+			if (p->disks[i].file && p->disks[j].file && strcmp(p->disks[i].file, p->disks[j].file) == 0 &&
+			    !(p->disks[i].readonly && p->disks[j].readonly))
+				report(c, 0, p->disks[i].line, p->disks[i].col, "disk '%s' uses the same image as disk '%s' (%s)",
+				       p->disks[i].id, p->disks[j].id, p->disks[i].file);
 	/* NICs */
 	for (size_t i = 0; i < p->n_nics; i++) {
 		struct profile_nic *n = &p->nics[i];
@@ -1353,6 +1360,56 @@ static void set_add_file(struct profile_set *s, const char *path)
 	s->items[s->n++] = p;
 }
 
+struct mac_use {
+	uint8_t mac[6];
+	size_t item, nic; /* item: load order, so the earlier file is named */
+};
+
+static int cmp_mac_use(const void *a, const void *b)
+{
+	const struct mac_use *x = a, *y = b;
+	int r = mac_cmp(x->mac, y->mac);
+	if (r)
+		return r;
+	return x->item != y->item ? (x->item < y->item ? -1 : 1) : (x->nic < y->nic ? -1 : x->nic > y->nic);
+}
+
+/* Two VMs with one MAC break each other on a shared bridge: warn, naming
+ * both. Sorting keeps 1,000 profiles cheap. Within one profile it is an
+ * error already (finish). */
+static void set_check_macs(struct profile_set *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->items[i]->n_nics;
+	if (n < 2)
+		return;
+	struct mac_use *u = xmalloc(n * sizeof(*u));
+	n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->items[i]->n_nics; j++) {
+			profile_nic_guest_mac(s->items[i], j, u[n].mac);
+			u[n].item = i;
+			u[n++].nic = j;
+		}
+	qsort(u, n, sizeof(*u), cmp_mac_use);
+	for (size_t k = 1, first = 0; k < n; k++) {
+		if (mac_cmp(u[k].mac, u[first].mac) != 0) {
+			first = k;
+			continue;
+		}
+		if (u[k].item == u[first].item)
+			continue;
+		const struct profile *a = s->items[u[first].item], *b = s->items[u[k].item];
+		char ms[18];
+		mac_format(u[k].mac, ms);
+		diag_add(&s->diags, &s->n_diags, b->path, b->nics[u[k].nic].line, b->nics[u[k].nic].col, true,
+			 xasprintf("NIC '%s' has MAC %s, like NIC '%s' of VM '%s' (%s)", b->nics[u[k].nic].id, ms,
+				   a->nics[u[first].nic].id, a->name, a->path));
+	}
+	free(u);
+}
+
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 {
 	struct profile_set *s = xcalloc(1, sizeof(*s));
@@ -1391,6 +1448,7 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 		}
 		free(names);
 	}
+	set_check_macs(s);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
 	return s;
@@ -1468,6 +1526,13 @@ void profile_nic_guest_mac(const struct profile *p, size_t nic_index, uint8_t ma
 	char idx[24];
 	snprintf(idx, sizeof idx, "/%zu", nic_index);
 	uint32_t h = fnv1a(idx, fnv1a(p->name, 2166136261u));
+	/* FNV's low bits barely differ for names like web1/web2: mix (murmur3's
+	 * finaliser) so that similar names get unrelated MACs. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	mac[0] = 0x52;
 	mac[1] = 0x54;
 	mac[2] = 0x00;

@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 				       "smbios: [type=2]\nusb: [usb-kbd, usb-tablet]\n"
 				       "audio: {device: ich9-intel-hda, codec: hda-duplex}\n"
 				       "disks:\n  - {id: hd, file: /dev/null, format: raw, interface: ide, bus: ide.2}\n"
-				       "  - {file: /dev/null, format: qcow2}\n"
-				       "nics:\n  - {model: e1000-82545em, mac: '52:54:00:%02x:%02x:01', bridge: br0}\n"
+				       "  - {file: /dev/zero, format: qcow2}\n"
+				       "nics:\n  - {model: e1000-82545em, mac: '02:00:00:%02x:%02x:01', bridge: br0}\n"
 				       "  - {network: user}\n"
 				       "install: {file: /dev/null, bus: ide.0, snapshot: true}\n"
 				       "display: {keyboard: en-us}\nstop_timeout: 30\n",
@@ -61,6 +61,11 @@ int main(int argc, char **argv)
 		uint64_t t1 = now_mono_us();
 		loaded = s->n;
 		diags = s->n_diags;
+		for (size_t i = 0; r == 0 && i < s->n_diags && i < 5; i++) {
+			char *line = profile_diag_format(&s->diags[i]);
+			fprintf(stderr, "bench_profiles: unexpected: %s\n", line);
+			free(line);
+		}
 		argc_total = 0;
 		for (size_t i = 0; i < s->n; i++) {
 			struct strv a = { 0 };

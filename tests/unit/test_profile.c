@@ -82,7 +82,7 @@ static void test_full(void **state)
 				"    interface: ide\n"
 				"    bus: ide.2\n"
 				"    snapshot: yes\n"
-				"  - {file: /dev/null, format: qcow2}\n"
+				"  - {file: /dev/zero, format: qcow2}\n"
 				"nics:\n"
 				"  - {model: e1000-82545em, mac: '52:54:00:c9:18:27', bridge: br0, tap_mac_policy: fixed}\n"
 				"  - {network: user}\n"
