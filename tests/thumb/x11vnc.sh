@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The VNC client against a server that is not QEMU: x11vnc on an Xvfb
+# display, over a UNIX socket (x11vnc -unixsock) and over loopback TCP
+# (HOST::PORT and HOST:DISPLAY). Everything runs in a private network
+# namespace: no listener on the host's network, X's abstract socket too.
+. "$VMDECK_TESTS/lib.sh"
+. "$VMDECK_TESTS/thumb/common.sh"
+need_root
+need Xvfb x11vnc xmessage od
+
+netns_new ns
+# Not a function for background jobs: `ip netns exec` execs, so $! is the
+# server's own PID (a function would put a subshell in between).
+nsx() { ip netns exec "$ns" "$@"; }
+
+# Xvfb picks a free display and says which on fd 3 when it is ready.
+ip netns exec "$ns" Xvfb -displayfd 3 -screen 0 800x600x24 -br -nolisten tcp 3>"$T_TMP/display" 2>"$T_TMP/xvfb.log" &
+xpid=$!
+on_exit "kill_pid $xpid"
+wait_for 20 test -s "$T_TMP/display" || fail "Xvfb did not start (see $T_TMP/xvfb.log)"
+export DISPLAY=:$(head -1 "$T_TMP/display")
+log "Xvfb on $DISPLAY"
+
+# x11vnc: UNIX socket only (no TCP at all: -rfbport 0 -rfbportv6 -1). Note
+# x11vnc's -localhost rejects UNIX-socket clients, so it is not used here.
+sock=$T_TMP/x.sock
+start_x11vnc() {
+	ip netns exec "$ns" x11vnc -display "$DISPLAY" -rfbport 0 -rfbportv6 -1 -noipv6 -unixsock "$sock" \
+		-forever -shared -nopw -quiet >>"$T_TMP/x11vnc.log" 2>&1 &
+	vpid=$!
+	on_exit "kill_pid $vpid"
+}
+start_x11vnc
+wait_for 20 test -S "$sock" || fail "x11vnc made no socket (see $T_TMP/x11vnc.log)"
+
+"$VMDECK" screenshot --vnc "$sock" "$T_TMP/x.png" || fail "screenshot over x11vnc's UNIX socket failed"
+check "PNG has the X screen's size (800x600)" test "$(png_size "$T_TMP/x.png")" = 800x600
+
+before=$(cells "$sock")
+check "black root: blank thumbnail" bash -c "! nonblank <<<'$before'"
+ip netns exec "$ns" xmessage -geometry 500x300+150+150 "vmdeck thumbnail test" &
+mpid=$!
+on_exit "kill_pid $mpid"
+changed() { cells "$sock" | nonblank; }
+check "a window appears in the thumbnail" wait_for 20 changed
+"$VMDECK" screenshot --vnc "$sock" "$T_TMP/x2.png" >/dev/null 2>&1
+check "and in the PNG" bash -c "! cmp -s $T_TMP/x.png $T_TMP/x2.png"
+
+# Loopback TCP inside the namespace: display 1 = port 5901.
+ip netns exec "$ns" x11vnc -display "$DISPLAY" -localhost -rfbport 5901 -rfbportv6 -1 -noipv6 \
+	-forever -shared -nopw -quiet >"$T_TMP/x11vnc-tcp.log" 2>&1 &
+tpid=$!
+on_exit "kill_pid $tpid"
+tcp_up() { nsx "$VMDECK" screenshot --vnc 127.0.0.1::5901 "$T_TMP/t.png"; }
+check "TCP HOST::PORT works" wait_for 20 tcp_up
+check "TCP PNG has 800x600" test "$(png_size "$T_TMP/t.png")" = 800x600
+check "TCP HOST:DISPLAY works" nsx "$VMDECK" screenshot --vnc 127.0.0.1:1 "$T_TMP/t2.png"
+check "an unreachable port is a clear error" bash -c \
+	"ip netns exec $ns $VMDECK screenshot --vnc 127.0.0.1::5999 $T_TMP/t3.png 2>&1 | grep -q 'Connection refused'"
+
+# Reconnection does not depend on QEMU either.
+"$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/watch.err" &
+wpid=$!
+on_exit "kill_pid $wpid"
+check "watch connects to x11vnc" wait_for 10 grep -q '^vnc: connected 800x600' "$T_TMP/watch.err"
+kill_pid "$vpid"
+check "x11vnc stopped: gone" wait_for 10 grep -q '^vnc: gone' "$T_TMP/watch.err"
+rm -f "$sock"
+start_x11vnc
+reconnected() { (($(grep -c '^vnc: connected' "$T_TMP/watch.err") >= 2)); }
+check "x11vnc back: reconnected" wait_for 30 reconnected
+check "the client survived" kill -0 "$wpid"
+finish
