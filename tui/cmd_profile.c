@@ -275,6 +275,6 @@ static int cmd_list(int argc, char **argv)
 
 const struct cmd_entry cmd_check_entry = { "check", "[PATH...]", "validate profiles, print every problem",
 					   cmd_check };
-const struct cmd_entry cmd_args_entry = { "args", "NAME [--mode install|boot] [--lines]",
+const struct cmd_entry cmd_args_entry = { "args", "NAME [--mode install|boot]",
 					  "print the exact QEMU command line", cmd_args };
 const struct cmd_entry cmd_list_entry = { "list", "[--json] [--names]", "list the VM profiles", cmd_list };
