@@ -8,6 +8,7 @@
 # report fails the run.
 #   VMDECK_REGEN=1 rewrites the .expected files (review the diff!).
 . "$VMDECK_TESTS/lib.sh"
+need jq
 dir=$VMDECK_TESTS/profiles/broken
 cd "$dir" || fail "no $dir"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
