@@ -252,6 +252,7 @@ static void k_hosts(struct pctx *c, yaml_node_t *v, const char *key)
 		cur_host = &n->hosts[n->n_hosts++];
 		memset(cur_host, 0, sizeof(*cur_host));
 		cur_host->line = LINE(e);
+		cur_host->col = COL(e);
 		if (e->type != YAML_MAPPING_NODE)
 			return perr(c, LINE(e), COL(e), "hosts: each entry is a mapping {mac, ip, name}");
 		walk(c, e, "hosts", keys, fns, ARRAY_LEN(keys));
@@ -340,10 +341,10 @@ static void check(struct pctx *c)
 				    b, inet_ntoa(n->address));
 		for (size_t i = 0; i < n->n_hosts; i++)
 			if (!in_subnet(n->hosts[i].ip, n->address, n->prefix, true))
-				return perr(c, n->hosts[i].line, 1, "hosts: %s is outside the subnet %s/%u",
+				return perr(c, n->hosts[i].line, n->hosts[i].col, "hosts: %s is outside the subnet %s/%u",
 					    inet_ntoa(n->hosts[i].ip), s, n->prefix);
 	} else if (n->n_hosts) {
-		perr(c, n->hosts[0].line, 1, "hosts need a dhcp range");
+		perr(c, n->hosts[0].line, n->hosts[0].col, "hosts need a dhcp range");
 	}
 }
 

@@ -33,7 +33,7 @@ struct labnet_host {
 	uint8_t mac[6];
 	struct in_addr ip;
 	char *name;        /* optional */
-	int line;
+	int line, col;
 };
 
 struct labnet {
