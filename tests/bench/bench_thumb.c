@@ -5,11 +5,12 @@
  *     scrolling text console and a screen that changes everywhere, by
  *     colour mode (the dirty-cell output, as a curses refresh would write it)
  * --write-ppm FILE also writes the 1920x1080 test frame for the chafa
- * comparison (tests/bench/thumb_vs_chafa.sh). */
+ * comparison (tests/bench/bench_thumb_chafa.sh); --ppm-only stops there. */
 #include "core/thumb.h"
 #include "core/util.h"
 #include "../unit/test_thumb_frames.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,15 +163,18 @@ int main(int argc, char **argv)
 {
 	int runs = 51, fps = 4;
 	const char *ppm = NULL;
+	bool ppm_only = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--write-ppm") && i + 1 < argc)
 			ppm = argv[++i];
+		else if (!strcmp(argv[i], "--ppm-only"))
+			ppm_only = true;
 		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
 			runs = atoi(argv[++i]) | 1;
 		else if (!strcmp(argv[i], "--fps") && i + 1 < argc)
 			fps = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_thumb [--runs N] [--fps N] [--write-ppm FILE]\n");
+			fprintf(stderr, "usage: bench_thumb [--runs N] [--fps N] [--write-ppm FILE [--ppm-only]]\n");
 			return 2;
 		}
 	}
@@ -178,6 +182,10 @@ int main(int argc, char **argv)
 	if (ppm && write_ppm(ppm, &f) < 0) {
 		perror(ppm);
 		return 1;
+	}
+	if (ppm_only) {
+		free(f.px);
+		return 0;
 	}
 	printf("== thumbnail cost (one core, median of %d) ==\n", runs);
 	bench_full(&f, THUMB_COLOR_24BIT, THUMB_GLYPH_HALF, runs);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# thumb_vs_chafa.sh BUILD_DIR : the thumbnail bench, then chafa rendering the
-# same 1920x1080 frame at the same size (100x50 cells), for comparison.
+# bench_thumb_chafa.sh [BUILD_DIR] : chafa rendering the 1920x1080 frame
+# bench_thumb uses at the same size (100x50 cells), to set next to
+# bench_thumb's own figures (tests/bench/run runs both).
 # chafa's time includes starting the process and decoding the PPM, so the
 # script also times `chafa --help` (start-up alone) and reports the
 # difference. Prints figures; asserts nothing.
@@ -12,7 +13,7 @@ bench=$build/tests/bench_thumb
 tmp=$(mktemp -d /tmp/vmdeck-bench-thumb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bench" --write-ppm "$tmp/frame.ppm"
+"$bench" --write-ppm "$tmp/frame.ppm" --ppm-only
 command -v chafa >/dev/null || { echo "chafa not installed: no comparison" >&2; exit 0; }
 
 # median_ms CMD... : median wall time of 11 runs, in milliseconds
