@@ -11,14 +11,26 @@
 #include <time.h>
 
 /* Rows a bridge takes: its line, the last-change line, the prediction, its ports. */
-static int bridge_rows(const struct mbridge *b, bool wide)
+static int port_namew(const struct mbridge *b)
 {
-	return 2 + (b->prediction ? 1 : 0) + (int)b->n_ports * (wide ? 1 : 2);
+	int namew = 4;
+	for (size_t j = 0; j < b->n_ports; j++)
+		if ((int)strlen(b->ports[j].name) > namew)
+			namew = (int)strlen(b->ports[j].name);
+	return namew;
 }
 
-/* Ports fit on one line (name, MAC, state, rates) from this width on; below
- * it the rates go on a second line. */
-#define NET_WIDE 60
+/* Does a port fit on one line (branch, name, MAC, state, "rx 999K tx 999K")?
+ * Else its rates go on a second line. */
+static bool ports_wide(const struct mbridge *b, int w)
+{
+	return 3 + port_namew(b) + 1 + 18 + 9 + 16 <= w;
+}
+
+static int bridge_rows(const struct mbridge *b, int w)
+{
+	return 2 + (b->prediction ? 1 : 0) + (int)b->n_ports * (ports_wide(b, w) ? 1 : 2);
+}
 
 static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 {
@@ -32,15 +44,14 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 			grid_print(g, in.x + 1, in.y, in.w - 1, theme_pen(ROLE_DIM), "no bridges in this network namespace");
 		return;
 	}
-	bool wide = in.w >= NET_WIDE;
 	/* Scroll so the selected bridge's block starts on screen. */
 	if (ui->net_top > ui->net_sel)
 		ui->net_top = ui->net_sel;
 	for (;;) {
 		int rows = 0;
 		for (size_t i = ui->net_top; i <= ui->net_sel && i < ui->m.n_bridges; i++)
-			rows += bridge_rows(&ui->m.bridges[i], wide);
-		int sel_rows = bridge_rows(&ui->m.bridges[ui->net_sel], wide);
+			rows += bridge_rows(&ui->m.bridges[i], in.w);
+		int sel_rows = bridge_rows(&ui->m.bridges[ui->net_sel], in.w);
 		if (rows - sel_rows + 1 <= in.h || ui->net_top == ui->net_sel)
 			break;
 		ui->net_top++;
@@ -73,10 +84,8 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 		}
 		if (b->prediction && y < end)
 			grid_print(g, in.x + 3, y++, in.w - 3, theme_pen(ROLE_WARN), b->prediction);
-		int namew = 4;
-		for (size_t j = 0; j < b->n_ports; j++)
-			if ((int)strlen(b->ports[j].name) > namew)
-				namew = (int)strlen(b->ports[j].name);
+		int namew = port_namew(b);
+		bool wide = ports_wide(b, in.w);
 		for (size_t j = 0; j < b->n_ports && y < end; j++) {
 			const struct mport *p = &b->ports[j];
 			struct grid_pen pn = theme_pen(ROLE_NORMAL);
@@ -87,9 +96,8 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 			x += namew + 1;
 			mac_format(p->mac, mac);
 			x += grid_print(g, x, y, in.x + in.w - x, pn, mac) + 1;
-			grid_print(g, x, y, in.x + in.w - x, theme_pen(strcmp(p->state, "up") == 0 ? ROLE_OK : ROLE_WARN),
-				   p->state);
-			x += 11;
+			grid_print(g, x, y, 8, theme_pen(strcmp(p->state, "up") == 0 ? ROLE_OK : ROLE_WARN), p->state);
+			x += 9;
 			char rx[16], tx[16], rates[80];
 			snprintf(rates, sizeof(rates), "rx %s tx %s%s%s", model_rate(p->rx_bps, rx, sizeof(rx)),
 				 model_rate(p->tx_bps, tx, sizeof(tx)), p->vm[0] ? "  VM " : "", p->vm);

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The real vmdeck in tmux on the demo lab (tests/demo/lab) in a namespace of
+# our own, with real QEMU test guests: start -> running; the TAP under the
+# bridge with its MAC; `info status` in the monitor pane; `i` changes the
+# mode mark; a MAC flip caused from outside shows within a second and in the
+# history; after pinning, no further flip; stop -> stopped; quit leaves the VM
+# running and a new vmdeck re-attaches.
+. "$VMDECK_TESTS/lib.sh"
+. "$VMDECK_TESTS/tui/common.sh"
+need tmux qemu-system-x86_64 dnsmasq ip jq
+need_root
+bash "$VMDECK_SRC/tests/guest/build.sh" || fail "cannot build the test guest"
+lab=$VMDECK_SRC/tests/demo/lab
+
+netns_new ns
+in_ns() { ip netns exec "$ns" "$@"; }
+in_ns "$VMDECK" --profiles "$lab" net up virbr0 >"$T_TMP/net-up.log" 2>&1 || {
+	cat "$T_TMP/net-up.log" >&2
+	fail "vmdeck net up virbr0"
+}
+on_exit "ip netns exec $ns $VMDECK --profiles $lab net down virbr0"
+# QEMUs this test started (by pid, from our private runtime dir) go first.
+on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [[ -f $f ]] && kill -9 "$(<"$f")"; done'
+
+mac_of() { in_ns ip -j link show "$1" | jq -r '.[0].address'; }
+
+tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
+tmux_keys "PS1='$ '" Enter
+tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"
+for n in testguest1 testguest2 testguest3; do
+	tui_expect 10 " $n " "the list shows $n"
+done
+tui_expect 5 "virbr0 .*AT RISK|virbr0 .*unpinned" "the lab bridge is there, unpinned"
+
+# Start: the first VM is selected.
+tmux_keys s
+tui_expect 60 " testguest1 +running" "s brings testguest1 to running"
+tap=vd-testguest1-0
+wait_for 10 in_ns ip link show "$tap" || fail "no TAP $tap"
+tmac=$(mac_of "$tap")
+tui_expect 5 "$tap $tmac" "the network pane shows $tap with its MAC $tmac"
+tui_expect 60 "testguest1: ping 172.16.1.1 seq=[0-9]+ ok" "the guest's pings show in the details pane"
+
+# The monitor pane.
+tmux_keys m
+tmux_keys -l "info status"
+tmux_keys Enter
+tui_expect 10 "VM status: running" "info status in the monitor pane"
+tmux_keys Up
+tui_expect 5 "\(qemu\) info status *$(printf '\u2502')" "Up recalls the last command"
+tmux_keys Escape
+
+# The mode mark, on the stopped second VM.
+tmux_keys j
+tmux_keys i
+tui_expect 5 " testguest2 .* install" "i: install mode mark"
+tmux_keys i
+tui_expect 5 " testguest2 .* boot" "i: boot mode mark again"
+tmux_keys k
+
+# A MAC flip caused from outside: a port with a lower MAC joins.
+before=$(mac_of virbr0)
+in_ns ip link add vt-low type veth peer name vt-low-p
+in_ns ip link set vt-low address 02:00:00:00:00:01
+t0=$(date +%s%N)
+in_ns ip link set vt-low master virbr0
+[[ $(mac_of virbr0) == 02:00:00:00:00:01 ]] || fail "the kernel did not flip virbr0 ($before -> $(mac_of virbr0))"
+if tmux_wait 1 "virbr0 02:00:00:00:00:01"; then
+	log "ok: the flip shows within a second ($((($(date +%s%N) - t0) / 1000000)) ms)"
+else
+	log "NOT OK: the flip did not show within a second"
+	tui_dump
+	T_FAILS=$((T_FAILS + 1))
+fi
+tmux_keys H
+tui_expect 5 "bridge MAC history" "H opens the history"
+tui_expect 2 "virbr0 .*02:00:00:00:00:01" "the history lists the flip"
+tmux_keys H
+
+# Pin: focus the network pane (virbr0 is its first bridge), P.
+tmux_keys Tab
+tmux_keys P
+tui_expect 5 "virbr0 02:00:00:00:00:01 pinned" "P pins virbr0"
+pinned_mac=$(mac_of virbr0)
+in_ns ip link add vt-lower type veth peer name vt-lower-p
+in_ns ip link set vt-lower address 02:00:00:00:00:00
+in_ns ip link set vt-lower master virbr0
+check "after pinning, no further flip (kernel)" test "$(mac_of virbr0)" == "$pinned_mac"
+check "after pinning, no further flip (screen)" tmux_wait 2 "virbr0 $pinned_mac pinned"
+tmux_keys Tab
+
+# Stop.
+tmux_keys x
+tui_expect 60 " testguest1 +(stopped|exited)" "x brings testguest1 to stopped"
+
+# Quit with a VM running: it keeps running; a new vmdeck re-attaches.
+tmux_keys s
+tui_expect 60 " testguest1 +running" "started again"
+tmux_keys q
+tui_expect 10 "1 VM still running \(testguest1\)" "the exit message says the VM keeps running"
+qpid=$(<"$VMDECK_RUNTIME_DIR/testguest1/qemu.pid")
+check "QEMU still runs after quit" kill -0 "$qpid"
+tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"
+tui_expect 20 " testguest1 +running [0-9]" "a new vmdeck re-attaches (running, with uptime)"
+tmux_keys x
+tui_expect 60 " testguest1 +(stopped|exited)" "and stops it"
+tmux_keys q
+tui_expect 10 "no VMs running" "quit"
+finish
