@@ -1,8 +1,13 @@
-/* src_thumb: placeholder source until the VNC client (core/vnc.h) lands: the
- * pane says why there is no picture. The view already draws cells with their
- * own colours, so the client only has to fill ui->thumb.cells. */
+/* src_thumb: the selected VM's screen. A core/vnc.h client in the loop keeps
+ * a core/thumb.h cell grid sized to the thumbnail pane; each capped frame
+ * copies the cells that changed into ui->thumb.cells for the view. Only the
+ * selected, live VM is connected. */
 #include "tui/src_thumb.h"
+#include "tui/theme.h"
+#include "core/profile.h"
+#include "core/thumb.h"
 #include "core/util.h"
+#include "core/vnc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,29 +15,194 @@
 struct src_thumb {
 	struct loop *loop;
 	struct ui *ui;
+	struct vnc *vnc;
+	struct thumb *thumb;
+	char *vm;      /* whose screen vnc shows */
+	char *target;
 };
+
+static void set_message(struct src_thumb *s, const char *msg)
+{
+	free(s->ui->thumb.message);
+	s->ui->thumb.message = msg ? xstrdup(msg) : NULL;
+	s->ui->dirty |= D_THUMB;
+}
+
+static struct thumb_opts opts_now(void)
+{
+	struct thumb_opts o = { THUMB_COLOR_MONO, THUMB_GLYPH_ASCII, true };
+	switch (theme_colors()) {
+	case THEME_256: o.color = THUMB_COLOR_256; break;
+	case THEME_8: o.color = THUMB_COLOR_8; break;
+	case THEME_MONO: o.color = THUMB_COLOR_MONO; break;
+	}
+	/* Half blocks need Unicode and colours; monochrome gets the ramp. */
+	o.glyph = theme_utf8() && o.color != THUMB_COLOR_MONO ? THUMB_GLYPH_HALF : THUMB_GLYPH_ASCII;
+	return o;
+}
+
+static void pane_size(struct src_thumb *s, int *w, int *h)
+{
+	struct rect r = s->ui->rects[V_THUMB];
+	*w = r.w - 2 > 1 ? r.w - 2 : 1;
+	*h = r.h - 2 > 1 ? r.h - 2 : 1;
+}
+
+/* Copy the cells thumb marked dirty (all with all) into the view's grid. */
+static void copy_cells(struct src_thumb *s, bool all)
+{
+	struct ui_thumb *ut = &s->ui->thumb;
+	int cols = thumb_cols(s->thumb), rows = thumb_rows(s->thumb);
+	if (!ut->cells || ut->cells->w != cols || ut->cells->h != rows) {
+		grid_free(ut->cells);
+		ut->cells = grid_new(cols, rows);
+		all = true;
+	}
+	const struct thumb_opts *o = thumb_get_opts(s->thumb);
+	for (int y = 0; y < rows; y++) {
+		if (!all && !thumb_row_dirty(s->thumb, y))
+			continue;
+		for (int x = 0; x < cols; x++) {
+			if (!all && !thumb_dirty(s->thumb, x, y))
+				continue;
+			const struct thumb_cell *c = thumb_cell(s->thumb, x, y);
+			struct grid_pen p = { -1, -1, 0, ROLE_THUMB };
+			uint32_t ch = c->ch;
+			if (c->flags & THUMB_CELL_BLANK)
+				ch = ' ';
+			else if (o->color == THUMB_COLOR_256 || o->color == THUMB_COLOR_8) {
+				p.fg = c->fg_idx;
+				p.bg = c->bg_idx;
+			}
+			grid_set(ut->cells, x, y, ch ? ch : ' ', p);
+		}
+	}
+	thumb_clear_dirty(s->thumb);
+	s->ui->dirty |= D_THUMB;
+}
+
+static void on_state(struct vnc *v, void *arg)
+{
+	struct src_thumb *s = arg;
+	if (vnc_state(v) == VNC_CONNECTED)
+		set_message(s, NULL);
+	else {
+		const char *r = vnc_reason(v);
+		char *m = xasprintf("%s%s%s", vnc_state(v) == VNC_GONE ? "VM screen is gone" : "connecting",
+				    r && *r ? ": " : "", r ? r : "");
+		set_message(s, m);
+		free(m);
+	}
+}
+
+static void on_frame(struct vnc *v, const struct vnc_rect *rects, size_t n, void *arg)
+{
+	(void)v;
+	(void)rects;
+	(void)n;
+	copy_cells(arg, false);
+}
+
+static void disconnect(struct src_thumb *s)
+{
+	vnc_free(s->vnc);
+	s->vnc = NULL;
+	free(s->vm);
+	s->vm = NULL;
+	free(s->target);
+	s->target = NULL;
+	free(s->ui->thumb.vm);
+	s->ui->thumb.vm = NULL;
+	grid_free(s->ui->thumb.cells);
+	s->ui->thumb.cells = NULL;
+	s->ui->dirty |= D_THUMB;
+}
 
 struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui)
 {
 	struct src_thumb *s = xcalloc(1, sizeof(*s));
 	s->loop = l;
 	s->ui = ui;
-	free(ui->thumb.message);
-	ui->thumb.message = xstrdup("screen thumbnail: VNC client not built in yet");
+	vnc_set_log(NULL);
 	return s;
 }
 
 void src_thumb_free(struct src_thumb *s)
 {
+	if (!s)
+		return;
+	disconnect(s);
+	thumb_free(s->thumb);
 	free(s);
+}
+
+/* Where the selected VM's screen is, or NULL. Caller frees. */
+static char *target_of(const struct mvm *v)
+{
+	if (!v || !v->runtime_dir)
+		return NULL;
+	const char *pv = v->prof ? v->prof->vnc : NULL;
+	if (pv && *pv && strcmp(pv, "unix") != 0 && strcmp(pv, "none") != 0)
+		return xstrdup(pv);
+	if (pv && strcmp(pv, "none") == 0)
+		return NULL;
+	return path_join(v->runtime_dir, "vnc.sock");
 }
 
 void src_thumb_select(struct src_thumb *s)
 {
-	s->ui->dirty |= D_THUMB;
+	struct mvm *v = ui_selected_vm(s->ui);
+	bool alive = v && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STARTING ||
+			   v->state == MVM_STOPPING);
+	char *target = alive ? target_of(v) : NULL;
+	if (s->vnc && target && s->vm && strcmp(s->vm, v->name) == 0 && strcmp(s->target, target) == 0) {
+		free(target);
+		return; /* already showing it */
+	}
+	disconnect(s);
+	if (!target) {
+		set_message(s, v && alive ? "this VM has no VNC screen" : NULL);
+		return;
+	}
+	int w, h;
+	pane_size(s, &w, &h);
+	struct thumb_opts o = opts_now();
+	if (!s->thumb)
+		s->thumb = thumb_new(w, h, &o);
+	else {
+		thumb_set_opts(s->thumb, &o);
+		thumb_resize(s->thumb, w, h);
+	}
+	thumb_clear(s->thumb);
+	struct vnc_config cfg = { .target = target };
+	struct vnc_callbacks cb = { on_state, on_frame };
+	char *err = NULL;
+	s->vnc = vnc_new(s->loop, &cfg, &cb, s, &err);
+	if (!s->vnc) {
+		set_message(s, err ? err : "VNC: cannot connect");
+		free(err);
+		free(target);
+		return;
+	}
+	s->vm = xstrdup(v->name);
+	s->target = target;
+	free(s->ui->thumb.vm);
+	s->ui->thumb.vm = xstrdup(v->name);
+	set_message(s, "connecting");
+	vnc_set_thumb(s->vnc, s->thumb);
+	copy_cells(s, true);
 }
 
 void src_thumb_resize(struct src_thumb *s)
 {
 	s->ui->dirty |= D_THUMB;
+	if (!s->thumb || !s->vnc)
+		return;
+	int w, h;
+	pane_size(s, &w, &h);
+	if (w == thumb_cols(s->thumb) && h == thumb_rows(s->thumb))
+		return;
+	thumb_resize(s->thumb, w, h);
+	vnc_set_thumb(s->vnc, s->thumb); /* recomputes from the last frame at once */
+	copy_cells(s, true);
 }
