@@ -1050,6 +1050,10 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->st == VM_STARTING && !vm->starting_here)
+		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
+	if ((vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->pid > 0)
+		return error_set(err, "VM %s is already running (pid %ld)", vm->name, (long)vm->pid);
 	if (vm->st == VM_STARTING || vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING)
 		return error_set(err, "VM %s is already %s", vm->name, vm_state_name(vm->st));
 	if (!vm->p)
@@ -1174,12 +1178,10 @@ static void quit_reply(struct vm *vm, struct json_object *ret, const char *err, 
 {
 	(void)ret;
 	(void)arg;
-	/* A quit that never reached QEMU: escalate now instead of waiting. */
-	if (err && vm->step == STEP_QUIT && !vm->gone && vm->pid > 0 && !strstr(err, "closed") &&
-	    !strstr(err, "exited")) {
-		vlog(vm, "quit failed (%s), sending SIGTERM", err);
-		step_run(vm, STEP_TERM);
-	}
+	/* QEMU often drops the connection while answering quit: an error here
+	 * proves nothing. The step timer escalates if QEMU stays. */
+	if (err && !vm->gone)
+		vlog(vm, "no answer to quit (%s); SIGTERM follows in %d s if QEMU stays", err, ESCALATE_MS / 1000);
 }
 
 static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)

@@ -1,3 +1,9 @@
 # Lifecycle: QMP, VM state machine, start/stop/re-attach with real QEMU.
 vmdeck_unit_test(test_qmp unit/test_qmp.c)
 vmdeck_unit_test(test_monitor unit/test_monitor.c)
+vmdeck_script_test(vm_guest_lifecycle vm/guest_lifecycle.sh integration)
+vmdeck_script_test(vm_noos_escalate vm/noos_escalate.sh integration)
+vmdeck_script_test(vm_reattach vm/reattach.sh integration)
+vmdeck_script_test(vm_race vm/race.sh integration)
+vmdeck_script_test(vm_start_errors vm/start_errors.sh integration)
+vmdeck_script_test(vm_install_toggle vm/install_toggle.sh integration)

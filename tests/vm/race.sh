@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Two vmdecks start the same VM at the same instant, 20 times: always
+# exactly one QEMU; the loser says why.
+. "$VMDECK_TESTS/lib.sh"
+. "$VMDECK_TESTS/vm/common.sh"
+profile_bare r1
+bad=0
+for i in $(seq 1 20); do
+	# Both spin on the same flag file, so they are released together.
+	rm -f "$T_TMP/go"
+	(until [[ -e $T_TMP/go ]]; do :; done; "$VMDECK" start r1 >"$T_TMP/a.out" 2>&1; echo $? >"$T_TMP/a.rc") &
+	a=$!
+	(until [[ -e $T_TMP/go ]]; do :; done; "$VMDECK" start r1 >"$T_TMP/b.out" 2>&1; echo $? >"$T_TMP/b.rc") &
+	b=$!
+	touch "$T_TMP/go"
+	wait $a $b
+	n=$(qemu_count r1)
+	ok=$(cat "$T_TMP/a.rc" "$T_TMP/b.rc" | grep -c '^0$')
+	if [[ $n -ne 1 || $ok -ne 1 ]]; then
+		log "round $i: $n QEMU(s), $ok successful start(s)"
+		cat "$T_TMP/a.out" "$T_TMP/b.out" >&2
+		bad=$((bad + 1))
+	fi
+	loser=$(cat "$T_TMP/a.out" "$T_TMP/b.out" | grep -E "already running|being started" || true)
+	[[ -n $loser ]] || { log "round $i: no clear message from the loser"; bad=$((bad + 1)); }
+	((i == 1)) && log "loser said: $loser"
+	"$VMDECK" kill r1 >/dev/null 2>&1 || { log "round $i: kill failed"; bad=$((bad + 1)); }
+	wait_for 10 test "$(qemu_count r1)" -eq 0 || { log "round $i: QEMU left"; bad=$((bad + 1)); }
+done
+check "20 races, exactly one QEMU and one clear loser each" test $bad -eq 0
+finish
