@@ -90,6 +90,8 @@ struct linkwatch {
 	void *cb_arg;
 	unsigned stats_interval_ms;
 	unsigned resyncs;
+	bool need_resync;
+	struct loop_timer *resync_timer;
 	bool building; /* initial fill: no events */
 	/* Links removed during a dispatch are freed after it (events hold pointers). */
 	struct lw_link **graveyard;
@@ -701,11 +703,26 @@ static void model_sync(struct linkwatch *lw)
 			bridge_refresh_flags(lw->links[i]);
 }
 
+static void resync_timer_cb(struct loop_timer *t, void *arg);
+
 int linkwatch_resync(struct linkwatch *lw, char **err)
 {
-	int r = nl_cache_refill(lw->sync_sk, lw->cache);
-	if (r < 0)
+	/* A dump racing with changes is interrupted (NLM_F_DUMP_INTR) and
+	 * leaves the cache partial: retry, and if it keeps failing, retry
+	 * from a timer — a stale model must never be left in place quietly. */
+	int r = -NLE_FAILURE;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		r = nl_cache_refill(lw->sync_sk, lw->cache);
+		if (r >= 0)
+			break;
+	}
+	if (r < 0) {
+		lw->need_resync = true;
+		if (lw->loop && !lw->resync_timer)
+			lw->resync_timer = loop_timer_add(lw->loop, 100, false, resync_timer_cb, lw);
 		return error_set(err, "link dump: %s", nl_geterror(r));
+	}
+	lw->need_resync = false;
 	lw->resyncs++;
 	if (!lw->building) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RESYNC };
@@ -717,6 +734,14 @@ int linkwatch_resync(struct linkwatch *lw, char **err)
 	return 0;
 }
 
+static void resync_timer_cb(struct loop_timer *t, void *arg)
+{
+	struct linkwatch *lw = arg;
+	lw->resync_timer = NULL; /* one-shot */
+	if (lw->need_resync)
+		linkwatch_resync(lw, NULL);
+}
+
 unsigned linkwatch_resync_count(const struct linkwatch *lw)
 {
 	return lw->resyncs;
@@ -725,7 +750,7 @@ unsigned linkwatch_resync_count(const struct linkwatch *lw)
 int linkwatch_dispatch(struct linkwatch *lw, char **err)
 {
 	int r = nl_cache_mngr_data_ready(lw->mngr);
-	if (r == -NLE_NOMEM) {
+	if (r == -NLE_NOMEM || lw->need_resync) {
 		/* ENOBUFS: the kernel dropped events. Rebuild from a dump (the
 		 * socket keeps working; later events are consistent again). */
 		if (linkwatch_resync(lw, err) < 0)
@@ -898,6 +923,7 @@ void linkwatch_free(struct linkwatch *lw)
 			loop_fd_del(lw->loop, lw->fd);
 		loop_timer_del(lw->loop, lw->stats_timer);
 		loop_timer_del(lw->loop, lw->pending_timer);
+		loop_timer_del(lw->loop, lw->resync_timer);
 	}
 	if (lw->mngr)
 		nl_cache_mngr_free(lw->mngr); /* frees its caches and the event socket's connection */
