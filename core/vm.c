@@ -690,7 +690,10 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 		}
 		return;
 	}
-	vm->connect_timer = loop_timer_add(vm->m->l, CONNECT_RETRY_MS, false, connect_attempt, vm);
+	/* QEMU opens its sockets within tens of ms: poll fast at first. */
+	uint64_t started = vm->connect_deadline - (uint64_t)START_TIMEOUT_MS * 1000;
+	uint64_t retry = now_mono_us() - started < 1000000 ? 5 : CONNECT_RETRY_MS;
+	vm->connect_timer = loop_timer_add(vm->m->l, retry, false, connect_attempt, vm);
 }
 
 /* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
