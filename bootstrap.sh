@@ -52,6 +52,10 @@ configure_build() {
 	fi
 	say "building $dir"
 	cmake --build "$dir" -j "$jobs" -- --no-print-directory >/dev/null
+	# The tiny Linux test guest (kernel + initramfs) the tests and the demo
+	# boot; cached in tests/guest/out, quick when already built.
+	say "test guest"
+	bash "$here/tests/guest/build.sh"
 }
 
 cmd=${1:-}
