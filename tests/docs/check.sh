@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# tests/docs/check.sh — README.md and docs/vmdeck.1 stay true to the code.
+# Facts are taken from the real binary (--help, each verb's --help/usage,
+# --version) and from the sources that define them (tui/keys.c: the key
+# table; tui/cmd.h: the exit codes; getenv calls in core/ net/ tui/), then
+# looked up in both documents:
+#   - README's quick start is exactly `./bootstrap.sh demo` and `./bootstrap.sh test`
+#   - every verb is documented, and no documented verb is missing from the binary
+#   - every option of every verb (and the global ones) is documented
+#   - the key tables of README and the man page list exactly keys.c's keys,
+#     and say "asks y/n" exactly where keys.c confirms
+#   - exit codes, environment variables, the version in .TH
+#   - every docs/*.md is linked from README, and every linked file exists
+#   - the man page uses only known man macros, and cmake --install puts it
+#     in share/man/man1
+# Label unit: no root, no QEMU, no network.
+. "$VMDECK_TESTS/lib.sh"
+
+readme=$VMDECK_SRC/README.md
+man=$VMDECK_SRC/docs/vmdeck.1
+[[ -f $readme ]] || fail "no README.md"
+[[ -f $man ]] || fail "no docs/vmdeck.1"
+
+# The man page as plain text: fonts and escapes removed, so "\fB\-\-json\fR"
+# reads "--json". Comment lines dropped.
+man_text() {
+	grep -v '^\.\\"' "$man" | sed -E 's/\\f[BIRP]//g; s/\\-/-/g; s/\\\(aq/'"'"'/g; s/\\&//g; s/\\ / /g'
+}
+# Lines of one man section (.SH NAME up to the next .SH), as plain text.
+man_section() {
+	man_text | awk -v s="$1" '/^\.SH /{ on = ($0 == ".SH " s || $0 == ".SH \"" s "\"") ; next } on'
+}
+# Lines of one README section: the heading line that starts with $1 up to the
+# next heading of the same or a higher level.
+readme_section() {
+	awk -v h="$1" '
+		/^#+ / { lvl = index($0, " ") - 1
+			if (on && lvl <= onlvl) on = 0
+			if (index($0, h) == 1) { on = 1; onlvl = lvl; next } }
+		on' "$readme"
+}
+man_txt=$T_TMP/vmdeck.1.txt
+man_text >"$man_txt"
+in_readme() { grep -qF -- "$1" "$readme"; }
+in_man() { grep -qF -- "$1" "$man_txt"; }
+
+# ---- quick start ------------------------------------------------------------
+qs=$(readme_section "## Quick start")
+check "README has a Quick start section" test -n "$qs"
+# The commands: indented code lines or lines inside ``` fences.
+qs_cmds=$(printf '%s\n' "$qs" | awk '/^```/{ f = !f; next } f || /^    [^ -]/' | sed -E 's/^ +//; /^$/d')
+check "quick start is exactly './bootstrap.sh demo' then './bootstrap.sh test' (got: $(echo $qs_cmds))" \
+	test "$qs_cmds" = $'./bootstrap.sh demo\n./bootstrap.sh test'
+check "bootstrap.sh has the demo verb" grep -qE '^demo\)' "$VMDECK_SRC/bootstrap.sh"
+check "bootstrap.sh has the test verb" grep -qE '^test\)' "$VMDECK_SRC/bootstrap.sh"
+
+# ---- verbs --------------------------------------------------------------------
+help=$("$VMDECK" --help) || fail "vmdeck --help failed"
+verbs=$(printf '%s\n' "$help" | awk '/^Verbs:/{ on = 1; next } on && /^$/{ exit } on { print $1 }')
+nverbs=$(printf '%s\n' "$verbs" | grep -c .)
+check "vmdeck --help lists verbs (found $nverbs)" test "$nverbs" -ge 10
+# The COMMANDS section's tagged paragraphs (.TP, then the tag line).
+man_cmd_tags=$(man_section COMMANDS | awk 'prev ~ /^\.TP/ { print } { prev = $0 }' |
+	sed -E 's/^\.[A-Z]+ +//; s/^"//' | awk '{ print $1 }' | tr -d '"' | sort -u)
+for v in $verbs; do
+	check "README documents verb '$v'" grep -qE "\`vmdeck $v( |\`)" "$readme"
+	check "vmdeck.1 COMMANDS documents verb '$v'" grep -qxF "$v" <<<"$man_cmd_tags"
+done
+# The other way round: no documented verb the binary lacks.
+for v in $(grep -oE '^\| `vmdeck [a-z]+' "$readme" | awk '{ print $3 }' | sort -u); do
+	check "README verb '$v' exists in the binary" grep -qxF "$v" <<<"$verbs"
+done
+for v in $man_cmd_tags; do
+	check "vmdeck.1 verb '$v' exists in the binary" grep -qxF "$v" <<<"$verbs"
+done
+
+# ---- options ------------------------------------------------------------------
+opts_of() { grep -oE -- '(^|[^a-z-])--[a-z][a-z0-9-]*' | sed -E 's/^[^-]//' | grep -vx -- '--help' | sort -u; }
+for o in $(printf '%s\n' "$help" | opts_of); do
+	check "README documents global option $o" in_readme "$o"
+	check "vmdeck.1 documents global option $o" in_man "$o"
+done
+for v in $verbs; do
+	# Some verbs print their usage on stderr with exit 2 for --help; both count.
+	vh=$(timeout 10 "$VMDECK" "$v" --help 2>&1 </dev/null)
+	check "'vmdeck $v --help' prints a usage" grep -q "usage: vmdeck $v" <<<"$vh"
+	for o in $(printf '%s\n' "$vh" | opts_of); do
+		check "README documents '$v $o'" in_readme "$o"
+		check "vmdeck.1 documents '$v $o'" in_man "$o"
+	done
+done
+
+# ---- keys ---------------------------------------------------------------------
+keys_c=$VMDECK_SRC/tui/keys.c
+# The table rows: { KEY, ALT, "keyname", "label", "help", ACT_X, WHEN, confirm, status },
+rows=$(awk '/keys_table\[\] *= *\{/{ on = 1; next } on && /^\};/{ exit } on && /^[ \t]*\{/' "$keys_c")
+code_keys=$(printf '%s\n' "$rows" | sed -E 's/^[^"]*"([^"]*)".*/\1/' | sort)
+confirm_keys=$(printf '%s\n' "$rows" |
+	sed -nE 's/^[^"]*"([^"]*)".*ACT_[A-Z_]+, *[^,]*, *true, *(true|false) *\},?.*$/\1/p' | sort)
+nkeys=$(printf '%s\n' "$code_keys" | grep -c .)
+check "keys.c has a key table (found $nkeys keys)" test "$nkeys" -ge 10
+# README: the first column of the key table in the Keys section.
+rk=$(readme_section "### Keys")
+readme_keys=$(printf '%s\n' "$rk" | grep -E '^\| `' | sed -E 's/^\| `([^`]*)`.*/\1/' | sort)
+check "README's key table lists exactly keys.c's keys" \
+	diff <(printf '%s\n' "$code_keys") <(printf '%s\n' "$readme_keys")
+readme_confirm=$(printf '%s\n' "$rk" | grep -E '^\| `' | grep -F 'asks y/n' | sed -E 's/^\| `([^`]*)`.*/\1/' | sort)
+check "README says 'asks y/n' exactly for keys.c's confirmed keys ($(echo $confirm_keys))" \
+	diff <(printf '%s\n' "$confirm_keys") <(printf '%s\n' "$readme_confirm")
+man_keys=$(man_section KEYS | awk 'prev ~ /^\.TP/ { print } { prev = $0 }' | sed -E 's/^\.B +//; s/^"(.*)"$/\1/' | sort)
+check "vmdeck.1 KEYS lists exactly keys.c's keys" \
+	diff <(printf '%s\n' "$code_keys") <(printf '%s\n' "$man_keys")
+
+# ---- exit codes ---------------------------------------------------------------
+codes=$(grep -oE 'EXIT_[A-Z]+ *= *[0-9]+' "$VMDECK_SRC/tui/cmd.h" | grep -oE '[0-9]+$' | sort -n)
+check "tui/cmd.h defines exit codes" test -n "$codes"
+readme_codes=$(readme_section "## Exit status" | grep -oE '^\| [0-9]+ \|' | grep -oE '[0-9]+' | sort -n)
+check "README's exit status table lists exactly tui/cmd.h's codes" \
+	diff <(printf '%s\n' "$codes") <(printf '%s\n' "$readme_codes")
+man_codes=$(man_section "EXIT STATUS" | awk 'prev ~ /^\.TP/ { print } { prev = $0 }' | sed -E 's/^\.B +//' | sort -n)
+check "vmdeck.1 EXIT STATUS lists exactly tui/cmd.h's codes" \
+	diff <(printf '%s\n' "$codes") <(printf '%s\n' "$man_codes")
+
+# ---- environment --------------------------------------------------------------
+envs=$(cat "$VMDECK_SRC"/core/*.c "$VMDECK_SRC"/net/*.c "$VMDECK_SRC"/tui/*.c |
+	grep -oE '(getenv|env)\("[A-Z_]+"\)|find_prog\("[^"]*", *"[A-Z_]+"\)' |
+	grep -oE '"[A-Z_]+"\)$' | tr -d '")' | sort -u)
+for e in $envs; do
+	check "README documents environment variable $e" in_readme "$e"
+	check "vmdeck.1 documents environment variable $e" in_man "$e"
+done
+
+# ---- version, links -----------------------------------------------------------
+ver=$("$VMDECK" --version | awk '{ print $2 }')
+check "vmdeck.1 .TH carries the version ($ver)" grep -qE "^\.TH VMDECK 1 .*\"vmdeck $ver\"" "$man"
+for f in "$VMDECK_SRC"/docs/*.md; do
+	[[ -e $f ]] || continue
+	check "README links docs/$(basename "$f")" grep -qF "](docs/$(basename "$f"))" "$readme"
+done
+for l in $(grep -oE '\]\((docs/[^)#]+)' "$readme" | sed 's/^](//' | sort -u); do
+	check "README link $l exists" test -e "$VMDECK_SRC/$l"
+done
+
+# ---- man page form --------------------------------------------------------------
+bad=$(grep -nE '^[.'"'"']' "$man" | grep -vE '^[0-9]+:\.(\\"|TH|SH|SS|TP|TQ|PP|P|LP|IP|RS|RE|EX|EE|B|I|BR|RB|BI|IB|IR|RI|br|sp|nf|fi|UR|UE)( |$)')
+check "vmdeck.1 uses only man(7) macros${bad:+: $bad}" test -z "$bad"
+for s in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS KEYS FILES ENVIRONMENT "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+	check "vmdeck.1 has section $s" grep -qE "^\.SH \"?$s\"?$" "$man"
+done
+if [[ -n ${VMDECK_BUILD:-} && -f $VMDECK_BUILD/cmake_install.cmake ]]; then
+	need cmake
+	DESTDIR=$T_TMP/inst cmake --install "$VMDECK_BUILD" --prefix /usr/local >"$T_TMP/install.log" 2>&1 ||
+		{ cat "$T_TMP/install.log" >&2; fail "cmake --install failed"; }
+	check "cmake --install puts vmdeck.1 in share/man/man1" \
+		cmp -s "$man" "$T_TMP/inst/usr/local/share/man/man1/vmdeck.1"
+	check "cmake --install puts vmdeck in bin" test -x "$T_TMP/inst/usr/local/bin/vmdeck"
+else
+	fail "VMDECK_BUILD (the build dir) is not set: cannot check cmake --install"
+fi
+
+finish
