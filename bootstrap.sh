@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install what vmdeck needs on Debian 12, build it, and run it.
 #   ./bootstrap.sh demo    install, build, open vmdeck on the built-in demo lab
-#   ./bootstrap.sh test    install, build, run every test (ctest)
+#   ./bootstrap.sh test    install, build, run every test (ctest), then again under
+#                          ASan+UBSan in build-asan (VMDECK_SKIP_ASAN=1 skips that)
 #   ./bootstrap.sh build   install and build only
 #   ./bootstrap.sh deps    install the Debian packages only
 # Idempotent: packages already installed and an up-to-date build are skipped.
@@ -58,6 +59,41 @@ configure_build() {
 	bash "$here/tests/guest/build.sh"
 }
 
+# The unit and integration tests a second time in the ASan+UBSan build
+# (build-asan; fuzz targets are ASan+UBSan builds already and run once).
+# Script tests get this build's vmdeck through $VMDECK. Reports go to files,
+# not stderr, so one from a process nobody waits for (a tmux pane, the
+# detached QEMU supervisor) is not lost: any file there fails the pass.
+# QEMU, dnsmasq and the other child programs are not instrumented.
+asan_tests() {
+	local dir=${VMDECK_ASAN_BUILD_DIR:-$here/build-asan}
+	local reports=$dir/sanitizer-reports leaks=1 rc=0
+	configure_build "$dir" -DVMDECK_SANITIZE=ON
+	rm -rf "$reports"
+	mkdir -p "$reports"
+	# LeakSanitizer needs ptrace on its own threads; some containers forbid it.
+	if ASAN_OPTIONS=detect_leaks=1 "$dir/tests/test_util" 2>&1 | grep -q 'LeakSanitizer has encountered a fatal error'; then
+		if [[ ${CI:-} == true && ${VMDECK_ASAN_LEAKS:-} != 0 ]]; then
+			echo "bootstrap.sh: LeakSanitizer cannot run here (no ptrace); set VMDECK_ASAN_LEAKS=0 to run without it" >&2
+			return 1
+		fi
+		say "LeakSanitizer cannot run here (no ptrace): leak detection OFF"
+		leaks=0
+	fi
+	[[ ${VMDECK_ASAN_LEAKS:-} == 0 ]] && leaks=0
+	say "running tests under ASan+UBSan (-LE fuzz; leaks=$leaks)"
+	(cd "$dir" &&
+		ASAN_OPTIONS=detect_leaks=$leaks:halt_on_error=1:abort_on_error=1:log_path=$reports/asan \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan \
+		ctest --output-on-failure -j "$jobs" -LE fuzz ${VMDECK_CTEST_ARGS:-}) || rc=1
+	if compgen -G "$reports/*" >/dev/null; then
+		cat "$reports"/* >&2
+		echo "bootstrap.sh: sanitizer reports in $reports (above)" >&2
+		rc=1
+	fi
+	return $rc
+}
+
 cmd=${1:-}
 case $cmd in
 deps) deps ;;
@@ -69,8 +105,14 @@ test)
 	deps
 	configure_build "$build"
 	say "running tests"
-	cd "$build"
-	ctest --output-on-failure -j "$jobs" ${VMDECK_CTEST_ARGS:-}
+	rc=0
+	(cd "$build" && ctest --output-on-failure -j "$jobs" ${VMDECK_CTEST_ARGS:-}) || rc=1
+	if [[ ${VMDECK_SKIP_ASAN:-} == 1 ]]; then
+		say "ASan+UBSan pass skipped (VMDECK_SKIP_ASAN=1)"
+	else
+		asan_tests || rc=1
+	fi
+	exit $rc
 	;;
 demo)
 	deps
@@ -78,7 +120,7 @@ demo)
 	exec bash "$here/tests/demo/demo.sh" "$build/tui/vmdeck"
 	;;
 *)
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
