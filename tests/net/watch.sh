@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `vmdeck watch --json` reports bridge MAC changes with the right fields and
+# cause (port joined, left, changed MAC, set), `vmdeck net pin` stops them,
+# and watching needs no privilege while acting does — in a test namespace.
+. "$VMDECK_TESTS/lib.sh"
+need_root
+need ip jq setpriv
+
+netns_new NS
+N="ip -n $NS"
+EV="$T_TMP/events"
+
+ip netns exec "$NS" "$VMDECK" watch --json >"$EV" 2>"$T_TMP/watch.err" &
+wpid=$!
+on_exit "kill_pid $wpid"
+wait_for 20 grep -q watching "$T_TMP/watch.err" || fail "watch did not start"
+
+# bridge-mac-changed events matching a jq filter
+bmc() { jq -c "select(.event == \"bridge-mac-changed\") | $1" "$EV" 2>/dev/null | grep -v '^false$' | grep -c .; }
+wait_event() { wait_for 10 bash -c "[ \$(jq -c 'select($1)' '$EV' | wc -l) -ge ${2:-1} ]"; }
+
+$N link add br0 type bridge
+$N link set br0 up
+$N link add up0 type veth peer name up0p
+$N link set up0 address 02:00:00:00:00:20
+$N link set up0 master br0
+check "join of the first port: port-joined up0" wait_event '.event == "bridge-mac-changed" and .cause == "port-joined" and .port == "up0" and .new_mac == "02:00:00:00:00:20"'
+
+$N tuntap add tapx mode tap
+$N link set tapx address 02:00:00:00:00:10
+$N link set tapx master br0
+check "lower-MAC TAP joins: port-joined tapx, old -> new" \
+	wait_event '.event == "bridge-mac-changed" and .cause == "port-joined" and .port == "tapx" and .old_mac == "02:00:00:00:00:20" and .new_mac == "02:00:00:00:00:10" and .port_mac == "02:00:00:00:00:10" and .bridge == "br0" and .pinned == false'
+line=$(jq -c 'select(.event == "bridge-mac-changed" and .port == "tapx")' "$EV" | head -1)
+log "event: $line"
+check "time has microseconds (RFC 3339, UTC)" \
+	bash -c "jq -e '.time | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{6}Z$\")' <<<'$line' >/dev/null"
+check "ts_us is microseconds since the epoch" \
+	bash -c "jq -e '(.ts_us / 1000000 | floor) - now | fabs < 120' <<<'$line' >/dev/null"
+check "the bridge's MAC history counts it" bash -c "jq -e '.changes == 2 and .ifname == \"br0\" and .ifindex > 0' <<<'$line' >/dev/null"
+check "at risk while unpinned with a TAP port" \
+	bash -c "ip netns exec $NS '$VMDECK' watch --dump | jq -e '.[] | select(.ifname == \"br0\") | .at_risk == true and .vm_ports == 1' >/dev/null"
+
+$N link del tapx
+check "TAP deleted: port-left tapx, back to up0's MAC" \
+	wait_event '.event == "bridge-mac-changed" and .cause == "port-left" and .port == "tapx" and .new_mac == "02:00:00:00:00:20"'
+
+$N link set up0 address 02:00:00:00:00:05
+check "port changes its MAC: port-mac-changed up0" \
+	wait_event '.event == "bridge-mac-changed" and .cause == "port-mac-changed" and .port == "up0" and .new_mac == "02:00:00:00:00:05"'
+
+check "other event types present" bash -c "jq -r .event '$EV' | sort -u | tr '\n' ' ' | grep -q 'added.*mac-changed.*port-joined.*port-left.*removed'"
+
+# --- pin ----------------------------------------------------------------
+out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$VMDECK" net pin br0 2>&1)
+rc=$?
+log "unprivileged pin: rc=$rc $out"
+check "pin without CAP_NET_ADMIN: exit 4 and says why" bash -c "[ $rc -eq 4 ] && grep -q CAP_NET_ADMIN <<<'$out'"
+check "watching needs no privilege" \
+	bash -c "ip netns exec $NS setpriv --reuid=65534 --regid=65534 --clear-groups '$VMDECK' watch --dump | jq -e 'length >= 4' >/dev/null"
+
+out=$(ip netns exec "$NS" "$VMDECK" net pin nosuchbr 2>&1)
+rc=$?
+check "pin of a missing bridge: exit 3, names it" bash -c "[ $rc -eq 3 ] && grep -q nosuchbr <<<'$out'"
+out=$(ip netns exec "$NS" "$VMDECK" net pin up0 2>&1)
+check "pin of a non-bridge refused" grep -q "not a bridge" <<<"$out"
+
+ip netns exec "$NS" "$VMDECK" net pin br0 --arp-notify || fail "pin failed"
+check "pinned: addr_assign_type 3" test "$(ip netns exec "$NS" cat /sys/class/net/br0/addr_assign_type)" = 3
+check "arp_notify on" test "$(ip netns exec "$NS" cat /proc/sys/net/ipv4/conf/br0/arp_notify)" = 1
+check "MAC kept" test "$(ip netns exec "$NS" cat /sys/class/net/br0/address)" = 02:00:00:00:00:05
+n_before=$(jq -c 'select(.event == "bridge-mac-changed")' "$EV" | wc -l)
+$N tuntap add tapy mode tap
+$N link set tapy address 02:00:00:00:00:01
+$N link set tapy master br0
+wait_event '.event == "port-joined" and .ifname == "tapy"' || fail "no port-joined for tapy"
+$N link del tapy
+wait_event '.event == "removed" and .ifname == "tapy"' || fail "no removed for tapy"
+n_after=$(jq -c 'select(.event == "bridge-mac-changed")' "$EV" | wc -l)
+check "pinned bridge: lower-MAC TAP joining and leaving changes nothing" test "$n_before" -eq "$n_after"
+check "pinned, so not at risk" \
+	bash -c "ip netns exec $NS '$VMDECK' watch --dump | jq -e '.[] | select(.ifname == \"br0\") | .pinned == true and .at_risk == false' >/dev/null"
+
+ip netns exec "$NS" "$VMDECK" net pin br0 02:00:00:00:00:99 || fail "pin to a given MAC failed"
+check "pin to a given MAC: cause set" \
+	wait_event '.event == "bridge-mac-changed" and .cause == "set" and .new_mac == "02:00:00:00:00:99" and .pinned == true'
+
+finish
