@@ -9,7 +9,7 @@
 #   - every option of every verb (and the global ones) is documented
 #   - the key tables of README and the man page list exactly keys.c's keys,
 #     and say "asks y/n" exactly where keys.c confirms
-#   - exit codes, environment variables, the version in .TH
+#   - exit codes, environment variables, the minimum terminal size, the version in .TH
 #   - every docs/*.md is linked from README, and every linked file exists
 #   - the man page uses only known man macros, and cmake --install puts it
 #     in share/man/man1
@@ -110,6 +110,12 @@ check "README says 'asks y/n' exactly for keys.c's confirmed keys ($(echo $confi
 man_keys=$(man_section KEYS | awk 'prev ~ /^\.TP/ { print } { prev = $0 }' | sed -E 's/^\.B +//; s/^"(.*)"$/\1/' | sort)
 check "vmdeck.1 KEYS lists exactly keys.c's keys" \
 	diff <(printf '%s\n' "$code_keys") <(printf '%s\n' "$man_keys")
+
+# The minimum terminal size the documents quote (tui/ui.h).
+minw=$(awk '/#define UI_MIN_W/{ print $3 }' "$VMDECK_SRC/tui/ui.h")
+minh=$(awk '/#define UI_MIN_H/{ print $3 }' "$VMDECK_SRC/tui/ui.h")
+check "README quotes the minimum terminal size ${minw}x${minh}" in_readme "${minw}x${minh}"
+check "vmdeck.1 quotes the minimum terminal size ${minw}x${minh}" in_man "${minw}x${minh}"
 
 # ---- exit codes ---------------------------------------------------------------
 codes=$(grep -oE 'EXIT_[A-Z]+ *= *[0-9]+' "$VMDECK_SRC/tui/cmd.h" | grep -oE '[0-9]+$' | sort -n)
