@@ -218,6 +218,10 @@ static void on_message(struct qmp *q, struct json_object *msg)
 		return;
 	}
 	if (json_object_object_get_ex(msg, "event", &v)) {
+		/* Callers compare the name with strcmp: a null or non-string
+		 * name (found by tests/fuzz/fuzz_qmp.c) is dropped here. */
+		if (!json_object_is_type(v, json_type_string))
+			return;
 		struct json_object *data = NULL;
 		json_object_object_get_ex(msg, "data", &data);
 		if (q->cbs.event)

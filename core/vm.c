@@ -591,8 +591,11 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 			set_state(vm, VM_RUNNING);
 	} else if (strcmp(name, "SHUTDOWN") == 0) {
 		struct json_object *r;
-		const char *reason = data && json_object_object_get_ex(data, "reason", &r) ? json_object_get_string(r)
-											  : "unknown";
+		/* A null or non-string reason would be a NULL string here. */
+		const char *reason = data && json_object_object_get_ex(data, "reason", &r) &&
+						     json_object_is_type(r, json_type_string)
+					     ? json_object_get_string(r)
+					     : "unknown";
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason);
 		/* Recorded for vmdecks without events, and for after the fact. */
