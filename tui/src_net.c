@@ -222,6 +222,11 @@ void src_net_free(struct src_net *s)
 
 int src_net_pin(struct src_net *s, const char *bridge, char **err)
 {
-	(void)s;
-	return bridge_pin(bridge, NULL, true, err);
+	if (bridge_pin(bridge, NULL, true, err) < 0)
+		return -1;
+	/* Setting the same MAC sends no link event, so the watcher would not
+	 * re-read addr_assign_type: ask it to look again (one dump). */
+	if (s->lw)
+		linkwatch_resync(s->lw, NULL);
+	return 0;
 }

@@ -33,17 +33,35 @@ static void monitor_draw(struct ui *ui, struct grid *g, struct rect r)
 									       : "the VM is not running (%s when it is)",
 			    b ? b->keyname : "m");
 	}
-	int maxscroll = (int)nlines > out_rows ? (int)nlines - out_rows : 0;
+	/* Long lines (block device paths) wrap; scrolling counts whole lines. */
+	int cw = in.w - 1;
+	int maxscroll = nlines > 0 ? (int)nlines - 1 : 0;
 	if (ui->mon_scroll > maxscroll)
 		ui->mon_scroll = maxscroll;
 	if (ui->mon_scroll < 0)
 		ui->mon_scroll = 0;
-	size_t end = nlines - (size_t)ui->mon_scroll;
-	size_t first = end > (size_t)out_rows ? end - (size_t)out_rows : 0;
+	size_t end = nlines - (size_t)ui->mon_scroll, first = end;
+	int rows = 0;
+	while (first > 0) {
+		int w = grid_strwidth(monitor_line(v->mon, first - 1));
+		int need = w > cw ? (w + cw - 1) / cw : 1;
+		if (rows + need > out_rows)
+			break;
+		rows += need;
+		first--;
+	}
 	int y = in.y;
 	for (size_t i = first; i < end; i++) {
 		const char *l = monitor_line(v->mon, i);
-		grid_print(g, in.x + 1, y++, in.w - 1, theme_pen(strncmp(l, "(qemu)", 6) == 0 ? ROLE_TITLE : ROLE_NORMAL), l);
+		struct grid_pen pen = theme_pen(strncmp(l, "(qemu)", 6) == 0 ? ROLE_TITLE : ROLE_NORMAL);
+		do {
+			int n = grid_print(g, in.x + 1, y++, cw, pen, l);
+			for (int k = 0; k < n && *l; k++) { /* skip what was shown */
+				uint32_t cp;
+				if (*l == '\t') { l++; continue; }
+				l += grid_utf8_decode(l, &cp);
+			}
+		} while (*l && y < in.y + out_rows);
 	}
 	/* The input line. */
 	int iy = in.y + in.h - 1;

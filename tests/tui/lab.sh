@@ -51,12 +51,22 @@ tmux_keys Up
 tui_expect 5 "\(qemu\) info status *$(printf '\u2502')" "Up recalls the last command"
 tmux_keys Escape
 
-# The mode mark, on the stopped second VM.
+# The mode mark, live on the running VM: the installer goes into its CD drive.
+tmux_keys i
+tui_expect 10 " testguest1 .* install" "i: install mode mark (running VM)"
+tmux_keys m
+tmux_keys -l "info block"
+tmux_keys Enter
+tui_expect 10 "install \(#block[0-9]+\): /.*initrd" "info block shows the installer inserted"
+tmux_keys Escape
+tmux_keys i
+tui_expect 10 " testguest1 .* boot" "i: boot mode mark again"
+# And on a stopped VM (saved for its next start).
 tmux_keys j
 tmux_keys i
-tui_expect 5 " testguest2 .* install" "i: install mode mark"
+tui_expect 5 " testguest2 .* install" "i: install mode mark (stopped VM)"
 tmux_keys i
-tui_expect 5 " testguest2 .* boot" "i: boot mode mark again"
+tui_expect 5 " testguest2 .* boot" "i: boot again"
 tmux_keys k
 
 # A MAC flip caused from outside: a port with a lower MAC joins.
