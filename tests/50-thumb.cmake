@@ -11,3 +11,4 @@ set_tests_properties(fuzz_thumb PROPERTIES TIMEOUT 240 ENVIRONMENT "FUZZ_PKGS=li
 # Benchmark: built, not a test (tests/bench/run runs it and bench_thumb_chafa.sh).
 add_executable(bench_thumb bench/bench_thumb.c)
 target_link_libraries(bench_thumb PRIVATE vmdeck_core)
+vmdeck_script_test(thumb_tui thumb/tui.sh integration)

@@ -265,6 +265,6 @@ out:
 }
 
 const struct cmd_entry cmd_screenshot_entry = {
-	"screenshot", "NAME FILE.png | NAME --cells COLSxROWS | --vnc TARGET ...",
-	"save a running VM's screen as PNG, or print it as terminal cells", screenshot_exec,
+	"screenshot", "NAME [FILE.png] [--cells CxR]", "save a VM's screen as PNG, or print it as cells",
+	screenshot_exec,
 };
