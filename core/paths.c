@@ -2,7 +2,11 @@
 #include "core/paths.h"
 #include "core/util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *runtime_dir, *state_dir, *profiles_dir;
@@ -96,4 +100,54 @@ char *paths_vm_dir(const char *vm_name)
 char *paths_net_dir(const char *net_name)
 {
 	return xasprintf("%s/net/%s", paths_runtime_dir(), net_name);
+}
+
+/* Why `st` (from lstat of dir) is not safe to use, or NULL. */
+static const char *private_dir_problem(const struct stat *st, char *buf, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		return "is a symlink; vmdeck does not follow symlinks in its runtime directories";
+	if (!S_ISDIR(st->st_mode))
+		return "is not a directory";
+	if (st->st_uid != geteuid()) {
+		snprintf(buf, len, "is owned by uid %ld, not by you (uid %ld); refusing to use it", (long)st->st_uid,
+			 (long)geteuid());
+		return buf;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, len, "is writable by %s (mode %04o); refusing to use it (chmod 700 it if it is yours)",
+			 st->st_mode & S_IWOTH ? "other users" : "its group", (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
+}
+
+int paths_private_dir(const char *dir, char **err)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT)
+			return error_set(err, "runtime directory %s: %s", dir, strerror(errno));
+		/* Parents as usual; the directory itself private. */
+		if (mkdir_p(dir, 0700, err) < 0)
+			return -1;
+		if (lstat(dir, &st) < 0)
+			return error_set(err, "runtime directory %s: %s", dir, strerror(errno));
+	}
+	char buf[160];
+	const char *why = private_dir_problem(&st, buf, sizeof(buf));
+	if (why)
+		return error_set(err, "runtime directory %s %s", dir, why);
+	/* Readable by others but ours and nobody else could write into it:
+	 * nothing was planted, so tightening is safe. */
+	if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
+		return error_set(err, "runtime directory %s: chmod 700: %s", dir, strerror(errno));
+	return 0;
+}
+
+bool paths_private_dir_ok(const char *dir)
+{
+	struct stat st;
+	char buf[160];
+	return lstat(dir, &st) == 0 && !private_dir_problem(&st, buf, sizeof(buf));
 }

@@ -8,6 +8,8 @@
 #ifndef VMDECK_PATHS_H
 #define VMDECK_PATHS_H
 
+#include <stdbool.h>
+
 /* Overrides from the command line; NULL leaves the default. Copies. */
 void paths_set_runtime_dir(const char *dir);
 void paths_set_profiles_dir(const char *dir);
@@ -18,6 +20,16 @@ const char *paths_state_dir(void);
 /* The profile directory to use: the first candidate that exists, else the
  * first candidate. */
 const char *paths_profiles_dir(void);
+
+/* Make sure `dir` is a private directory vmdeck may use: created 0700 if
+ * absent (parents too, 0755), else it must be a real directory (never a
+ * symlink: it is not followed), owned by the effective user and not
+ * writable by group or others — otherwise -1 with err naming the directory
+ * and the problem. A mode that only lets others read is tightened to 0700.
+ * Used for the runtime root and each VM's and network's directory. */
+int paths_private_dir(const char *dir, char **err);
+/* The same check without creating or changing anything (rescans). */
+bool paths_private_dir_ok(const char *dir);
 
 /* Per-VM runtime directory: <runtime>/<name>. Caller frees. */
 char *paths_vm_dir(const char *vm_name);

@@ -354,6 +354,9 @@ static bool vm_lock_held(const struct vm *vm)
  * means a leftover. Logs and exit records are kept. */
 static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qmp.lock" };
 static const char *const record_files[] = { "exit-status", "shutdown-reason" };
+/* Kept across starts, but QEMU and the supervisor open them for writing:
+ * anything but a plain file there (a planted symlink) is removed first. */
+static const char *const log_files[] = { "qemu.log", "serial.log" };
 
 static bool has_stale(const struct vm *vm)
 {
@@ -372,6 +375,17 @@ static void unlink_list(const struct vm *vm, const char *const *names, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char *f = vm_file(vm, names[i]);
 		unlink(f);
+		free(f);
+	}
+}
+
+static void unlink_unless_regular(const struct vm *vm, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *f = vm_file(vm, names[i]);
+		struct stat st;
+		if (lstat(f, &st) == 0 && !S_ISREG(st.st_mode))
+			unlink(f);
 		free(f);
 	}
 }
@@ -396,7 +410,7 @@ static void remove_dir(const struct vm *vm)
 
 static char *read_log_tail(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return NULL;
 	off_t size = lseek(fd, 0, SEEK_END);
@@ -954,7 +968,7 @@ static void supervisor(const char *dir, char *const *argv)
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		_exit(120);
 	char *log = xasprintf("%s/qemu.log", dir);
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	pid_t pid = fork();
 	if (pid == 0) {
 		reset_signals();
@@ -1064,10 +1078,11 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		return error_set(err, "VM %s is already %s", vm->name, vm_state_name(vm->st));
 	if (!vm->p)
 		return error_set(err, "VM %s has no profile", vm->name);
+	/* Never a symlink, never another user's or a group-writable dir:
+	 * files here are opened, unlinked and handed to QEMU (as root, too). */
 	const char *root = paths_runtime_dir();
-	if (mkdir_p(root, 0700, err) < 0 || mkdir_p(vm->dir, 0700, err) < 0)
+	if (paths_private_dir(root, err) < 0 || paths_private_dir(vm->dir, err) < 0)
 		return error_prefix(err, "VM %s", vm->name);
-	chmod(vm->dir, 0700);
 	char *lf = vm_file(vm, "vm.lock");
 	int lock_fd = lock_acquire(lf);
 	free(lf);
@@ -1088,6 +1103,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	}
 	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 	unlink_list(vm, record_files, ARRAY_LEN(record_files));
+	unlink_unless_regular(vm, log_files, ARRAY_LEN(log_files));
 
 	enum vm_mode mode;
 	modes_get(vm->name, &mode);
@@ -1475,8 +1491,8 @@ static void scan_vm(struct vm *vm)
 			qmp_start_connect(vm);
 		return;
 	}
-	if (!path_exists(vm->dir))
-		return;
+	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
+		return; /* absent, or planted (symlink, not ours): never followed */
 	if (vm_lock_held(vm)) {
 		pid_t pid = read_pidfile(vm);
 		if (pid <= 0 || !pid_is_ours(pid, vm->dir)) {
@@ -1696,7 +1712,7 @@ void vmm_rescan(struct vmm *m)
 				continue;
 			char *dir = paths_vm_dir(e->d_name);
 			char *lf = path_join(dir, "vm.lock");
-			bool held = lock_held(lf);
+			bool held = paths_private_dir_ok(dir) && lock_held(lf);
 			free(lf);
 			free(dir);
 			if (!held)

@@ -9,3 +9,5 @@ vmdeck_script_test(fuzz_labnet fuzz/run.sh fuzz labnet 15
   core/profile.c core/qemu_args.c tests/fuzz/fuzz_labnet.c)
 set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_PKGS=libnl-3.0 libnl-route-3.0;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
+# Untrusted runtime directories: wrong owner/mode, symlinks (never followed).
+vmdeck_script_test(hardening_rundir hardening/rundir.sh integration)
