@@ -47,6 +47,7 @@ in_ns() { ip netns exec "$ns" "$@"; }
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM HUP
+	set +e # every step runs, whatever the one before said
 	say "cleaning up the demo lab"
 	# The VMs this demo started: their pids are in our private runtime dir.
 	local pids=() f p
@@ -75,6 +76,7 @@ cleanup() {
 		ip netns del "$ns"
 	fi
 	rm -rf "$work"
+	say "demo lab removed"
 	exit $rc
 }
 trap cleanup EXIT

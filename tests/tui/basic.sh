@@ -22,7 +22,7 @@ if [[ $(id -u) -eq 0 ]]; then
 	run=(ip netns exec "$ns")
 fi
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '; stty -g > $T_TMP/stty.before" Enter
 tui_run_in_pane "${run[*]}" "$VMDECK" --profiles "$prof"
@@ -87,6 +87,23 @@ kill -HUP "$TUI_PID"
 tui_expect 10 "hangup" "SIGHUP: vmdeck leaves"
 tmux_keys "stty -g > $T_TMP/stty.after; cmp -s $T_TMP/stty.before $T_TMP/stty.after && echo STTY-\$((40+2))" Enter
 tui_expect 10 "^STTY-42" "the shell is usable and the tty modes are restored"
+
+# A crash (SIGSEGV) restores the terminal too.
+tui_run_in_pane "${run[*]}" "$VMDECK" --profiles "$prof"
+tui_expect 10 " $first " "vmdeck again"
+kill -SEGV "$TUI_PID"
+tui_expect 10 "crashed; the terminal was restored" "SIGSEGV: the crash handler restores the terminal"
+tmux_keys "stty -g > $T_TMP/stty.after3; cmp -s $T_TMP/stty.before $T_TMP/stty.after3 && echo STTY-\$((60+6))" Enter
+tui_expect 10 "^STTY-66" "tty restored after a crash"
+
+# --read-only: everything is shown, nothing changes.
+tui_run_in_pane "${run[*]}" "$VMDECK" --read-only --profiles "$prof"
+tui_expect 10 "\[read-only\]" "--read-only says so"
+tmux_keys i
+tui_expect 5 "read-only: install/boot is off" "--read-only refuses the mode toggle"
+check "--read-only: the mode did not change" bash -c "$T_TMUX capture-pane -p -t t | grep -E ' $first .* boot' -q"
+tmux_keys q
+tui_expect 10 "EXIT=0" "read-only quit"
 
 # SIGTERM likewise.
 tui_run_in_pane "${run[*]}" "$VMDECK" --profiles "$prof"

@@ -24,7 +24,7 @@ on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [[ -f $f ]] && kill -9 "$
 
 mac_of() { in_ns ip -j link show "$1" | jq -r '.[0].address'; }
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"
@@ -50,6 +50,14 @@ tui_expect 10 "VM status: running" "info status in the monitor pane"
 tmux_keys Up
 tui_expect 5 "\(qemu\) info status *$(printf '\u2502')" "Up recalls the last command"
 tmux_keys Escape
+
+# The thumbnail: the guest's screen in half-block cells; z zooms it.
+tui_expect 20 "$(printf '\u2580')" "the screen pane shows the guest (half blocks)"
+tmux_keys z
+tui_expect 5 "screen testguest1 \(z: back\)" "z zooms the thumbnail"
+check "zoomed: the list is hidden" bash -c "! $T_TMUX capture-pane -p -t t | grep -q ' testguest2 '"
+tmux_keys z
+tui_expect 5 " testguest2 " "z again: back to the panes"
 
 # The mode mark, live on the running VM: the installer goes into its CD drive.
 tmux_keys i
