@@ -349,6 +349,12 @@ static void on_fd(int fd, short rev, void *arg)
 	}
 }
 
+void qmp_drain(struct qmp *q)
+{
+	if (q && q->fd >= 0 && !q->closed && !q->connecting)
+		on_fd(q->fd, POLLIN, q);
+}
+
 void qmp_attach_fd(struct qmp *q, int fd)
 {
 	q->fd = fd;

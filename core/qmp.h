@@ -46,6 +46,10 @@ int qmp_send(struct qmp *q, const char *cmd, struct json_object *args, qmp_reply
 bool qmp_is_ready(const struct qmp *q);
 bool qmp_is_closed(const struct qmp *q);
 
+/* Read and dispatch whatever is already buffered on the socket (a peer
+ * that just exited leaves its last events there). Never blocks. */
+void qmp_drain(struct qmp *q);
+
 /* Feed bytes as if read from the socket (unit tests). */
 void qmp_feed(struct qmp *q, const char *buf, size_t len);
 

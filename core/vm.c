@@ -853,6 +853,10 @@ static void on_exit_detected(struct vm *vm)
 	vm->gone = true;
 	if (vm->pidfd >= 0)
 		loop_fd_del(vm->m->l, vm->pidfd);
+	/* QEMU's last words (SHUTDOWN and its reason) may still sit unread in
+	 * the socket when the pidfd fires first. */
+	if (vm->q)
+		qmp_drain(vm->q);
 	drop_qmp(vm);
 	vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
 	exit_wait_tick(NULL, vm);
@@ -1156,12 +1160,17 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->live_mode = mode;
 	vm->starting_here = true;
 	vm->st = VM_STARTING;
-	if (watch_pid(vm, pid) < 0) {
-		vm->pid = pid;
-		start_failed(vm, "cannot watch the QEMU process (pidfd_open)");
-		return error_set(err, "VM %s: pidfd_open: %s", vm->name, strerror(errno));
-	}
 	waiters_add(&vm->start_w, done, arg);
+	if (watch_pid(vm, pid) < 0) {
+		/* ESRCH: QEMU died at once (a bad option) and is already reaped;
+		 * collect its exit from the loop like any other. */
+		vm->pid = pid;
+		vm->gone = true;
+		vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
+		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, exit_wait_tick, vm);
+		changed(vm);
+		return 0;
+	}
 	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
 	changed(vm);
 	qmp_start_connect(vm);

@@ -1,6 +1,8 @@
 # Lifecycle: QMP, VM state machine, start/stop/re-attach with real QEMU.
 vmdeck_unit_test(test_qmp unit/test_qmp.c)
 vmdeck_unit_test(test_monitor unit/test_monitor.c)
+# The state machine against a fake QEMU with canned QMP (no real QEMU).
+vmdeck_unit_test(test_vm unit/test_vm.c)
 vmdeck_script_test(vm_guest_lifecycle vm/guest_lifecycle.sh integration)
 vmdeck_script_test(vm_noos_escalate vm/noos_escalate.sh integration)
 vmdeck_script_test(vm_reattach vm/reattach.sh integration)
