@@ -949,8 +949,18 @@ int labnet_up(const struct labnet *n, char **err)
 			  n->name, n->bridge, kind[0] ? kind : "no kind");
 		goto out;
 	}
-	if (mkdir_p(dir, 0700, err) < 0)
+	/* dnsmasq's config, pid and leases live here and root acts on them:
+	 * never a symlink, another user's or a group-writable directory. */
+	char *base = path_join(paths_runtime_dir(), "net");
+	int dr = paths_private_dir(paths_runtime_dir(), err) < 0 || paths_private_dir(base, err) < 0 ||
+			 paths_private_dir(dir, err) < 0
+		 ? -1
+		 : 0;
+	free(base);
+	if (dr < 0) {
+		error_prefix(err, "net up %s", n->name);
 		goto out;
+	}
 	json_object *st = json_object_new_object();
 	json_object_object_add(st, "name", json_object_new_string(n->name));
 	json_object_object_add(st, "bridge", json_object_new_string(n->bridge));
