@@ -18,10 +18,12 @@ static void header_draw(struct ui *ui, struct grid *g, struct rect r)
 		running += ui->m.vms[i].state == MVM_RUNNING || ui->m.vms[i].state == MVM_PAUSED;
 	for (size_t i = 0; i < ui->m.n_bridges; i++)
 		risk += ui->m.bridges[i].at_risk;
-	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s%s%s", ui->m.n_vms,
+	char rs[32] = "";
+	if (risk)
+		snprintf(rs, sizeof(rs), ", %zu AT RISK", risk);
+	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s", ui->m.n_vms,
 			    ui->m.n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
-			    ui->m.n_bridges == 1 ? "" : "s", risk ? ", " : "", risk ? "AT RISK: " : "",
-			    risk ? (risk == 1 ? "1" : "several") : "", ui->read_only ? "   [read-only]" : "");
+			    ui->m.n_bridges == 1 ? "" : "s", rs, ui->read_only ? "   [read-only]" : "");
 	int n = grid_print(g, r.x, r.y, r.w, p, s);
 	free(s);
 	if (ui->m.diags.n) {
