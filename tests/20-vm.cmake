@@ -12,3 +12,4 @@ vmdeck_script_test(vm_install_toggle vm/install_toggle.sh integration)
 # 50 start/stop cycles in one process: fds and RSS must not grow.
 vmdeck_unit_test(test_vm_cycles unit/test_vm_cycles.c)
 set_tests_properties(test_vm_cycles PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
+vmdeck_script_test(vm_tap_guest vm/tap_guest.sh integration)
