@@ -11,3 +11,5 @@ set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_PKGS=libnl-3.0 libnl-route-3.0;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 # Untrusted runtime directories: wrong owner/mode, symlinks (never followed).
 vmdeck_script_test(hardening_rundir hardening/rundir.sh integration)
+# 1,000 profiles, 100 broken: check names exactly those, list the 900.
+vmdeck_script_test(hardening_profiles1000 hardening/profiles1000.sh unit)
