@@ -412,6 +412,31 @@ static void on_read(int fd, short revents, void *arg)
 
 /* --- connecting --------------------------------------------------------- */
 
+/* libvncclient 0.9.14 always advertises ExtendedDesktopSize, and then
+ * ignores QEMU's resize because QEMU numbers its only screen 0 ("invalid
+ * screen"): the next update has rectangles of the new size and the library
+ * drops the connection ("Rect too large"). So, after the handshake, say
+ * again which encodings we take, without ExtendedDesktopSize: QEMU then
+ * uses plain DesktopResize, which the library follows. The list holds only
+ * encodings libvncclient decodes; zlib-based ones first for TCP links. */
+static const uint32_t encodings[] = {
+	rfbEncodingZRLE, rfbEncodingZlib, rfbEncodingHextile, rfbEncodingCopyRect, rfbEncodingRaw,
+	rfbEncodingCompressLevel0 + 6, rfbEncodingNewFBSize, rfbEncodingLastRect,
+};
+
+static bool send_encodings(rfbClient *client)
+{
+	/* (the byte-order macros want a variable named client) */
+	char msg[sz_rfbSetEncodingsMsg + sizeof(encodings)];
+	rfbSetEncodingsMsg se = { .type = rfbSetEncodings, .nEncodings = rfbClientSwap16IfLE(ARRAY_LEN(encodings)) };
+	memcpy(msg, &se, sz_rfbSetEncodingsMsg);
+	for (size_t i = 0; i < ARRAY_LEN(encodings); i++) {
+		uint32_t e = rfbClientSwap32IfLE(encodings[i]);
+		memcpy(msg + sz_rfbSetEncodingsMsg + i * 4, &e, 4);
+	}
+	return WriteToRFBServer(client, msg, sizeof(msg));
+}
+
 /* The server spoke: the handshake will not wait on a silent server, so let
  * libvncclient do it on our socket (listenSpecified: "already connected"). */
 static void handshake(struct vnc *v)
@@ -442,6 +467,12 @@ static void handshake(struct vnc *v)
 		/* rfbInitClient freed the client and closed the socket. */
 		v->fd = -1;
 		gone(v, "%s: VNC handshake failed%s%s", v->cfg.target, last_log[0] ? ": " : "", last_log);
+		return;
+	}
+	if (!send_encodings(c)) {
+		rfbClientCleanup(c);
+		v->fd = -1;
+		gone(v, "%s: %s", v->cfg.target, last_log[0] ? last_log : "write failed");
 		return;
 	}
 	v->client = c;

@@ -19,7 +19,8 @@ nonblank() { grep -q '[^[:space:]]'; }
 
 # start_qemu VAR SOCK MONITOR : QEMU with no OS (SeaBIOS on the VGA console,
 # its boot menu waiting), VNC on the UNIX socket SOCK, HMP on the pipes
-# MONITOR.in / MONITOR.out. Sets VAR to its PID (registered for cleanup).
+# MONITOR.in / MONITOR.out; $QEMU_EXTRA is added (e.g. -S). Sets VAR to its
+# PID (registered for cleanup).
 start_qemu() {
 	local __var=$1 sock=$2 mon=$3 accel=()
 	[[ -e $mon.in ]] || mkfifo "$mon.in" "$mon.out"
@@ -28,7 +29,7 @@ start_qemu() {
 	accel+=(-accel tcg)
 	qemu-system-x86_64 "${accel[@]}" -m 64 -display none -nodefaults -vga std \
 		-vnc "unix:$sock" -monitor "pipe:$mon" -boot menu=on,splash-time=60000 \
-		-net none >"$T_TMP/qemu.log" 2>&1 &
+		-net none ${QEMU_EXTRA:-} >"$T_TMP/qemu.log" 2>&1 &
 	local pid=$!
 	on_exit "kill_pid $pid"
 	# Drain the monitor's output so QEMU never blocks on the pipe.

@@ -7,8 +7,19 @@
 need qemu-system-x86_64 od mkfifo
 
 sock=$T_TMP/vnc.sock mon=$T_TMP/mon
-start_qemu qpid "$sock" "$mon"
+# Paused at power-on (-S) the VGA shows 640x480; SeaBIOS then switches to
+# 80x25 text (720x400): a server-side resize the live client must follow
+# without dropping the connection.
+QEMU_EXTRA=-S start_qemu qpid "$sock" "$mon"
 wait_for 20 test -S "$sock" || fail "QEMU made no VNC socket (see $T_TMP/qemu.log)"
+"$VMDECK" screenshot --vnc "$sock" --watch --fps 10 >/dev/null 2>"$T_TMP/resize.err" &
+rpid=$!
+on_exit "kill_pid $rpid"
+check "connected at power-on size 640x480" wait_for 10 grep -q '^vnc: connected 640x480' "$T_TMP/resize.err"
+hmp "$mon" "cont"
+check "the client follows the resize to 720x400" wait_for 20 grep -q '^vnc: frame [0-9]* 720x400' "$T_TMP/resize.err"
+check "on the same connection (never gone)" bash -c "! grep -q '^vnc: gone' $T_TMP/resize.err"
+kill_pid "$rpid"
 
 # A full-resolution PNG with something on it (SeaBIOS prints its banner).
 has_text() { cells "$sock" | nonblank; }
