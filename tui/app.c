@@ -243,6 +243,11 @@ static void on_signal(int signo, void *arg)
 	case SIGHUP: a->why = "hangup (SIGHUP)"; loop_quit(a->loop); break;
 	case SIGTERM: a->why = "terminated (SIGTERM)"; loop_quit(a->loop); break;
 	case SIGINT: a->why = "interrupted"; loop_quit(a->loop); break;
+	case SIGCHLD:
+		/* The lifecycle reaps its own children by pid and sees QEMU exit
+		 * through a pidfd; this only refreshes what the screen shows. */
+		src_vm_refresh(a->vms);
+		break;
 	}
 }
 
@@ -304,7 +309,7 @@ int app_run(const struct app_options *o)
 	a.ui.read_only = o->read_only;
 	a.loop = loop_new();
 	set_now(&a);
-	static const int sigs[] = { SIGWINCH, SIGHUP, SIGTERM, SIGINT };
+	static const int sigs[] = { SIGWINCH, SIGHUP, SIGTERM, SIGINT, SIGCHLD };
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		loop_signal_add(a.loop, sigs[i], on_signal, &a);
 	signal(SIGPIPE, SIG_IGN);
