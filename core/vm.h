@@ -94,7 +94,9 @@ const struct profile_set *vmm_profiles(const struct vmm *m);
  * Runs at sync and then once a second from a timer; cheap. */
 void vmm_rescan(struct vmm *m);
 
-/* VMs sorted by name. Borrowed pointers, valid until the next sync. */
+/* VMs sorted by name. Borrowed pointers, valid until the next sync or the
+ * next change callback with vm == NULL (a profile-less VM that is gone
+ * leaves the list then). */
 size_t vmm_count(const struct vmm *m);
 struct vm *vmm_at(const struct vmm *m, size_t i);
 struct vm *vmm_find(const struct vmm *m, const char *name);
