@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench_net_cpu: CPU seconds spent watching 1,000 bridge ports for 30 s with
+# stats every second — vmdeck watch (events + one RTM_GETSTATS dump per
+# second) next to bmon (netlink input, 1 s reads, null output) on the same
+# namespace, run side by side. Usage: bench_net_cpu.sh [SECONDS] (30)
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export VMDECK_TESTS=${VMDECK_TESTS:-$here/..} VMDECK_SRC=${VMDECK_SRC:-$here/../..}
+export VMDECK=${VMDECK:-$VMDECK_SRC/build/tui/vmdeck}
+secs=${1:-30}
+. "$VMDECK_TESTS/lib.sh"
+need_root
+need ip bmon
+
+netns_new NS
+{
+	for b in $(seq 0 9); do echo "link add br$b type bridge"; echo "link set br$b up"; done
+	for i in $(seq 1 1000); do
+		echo "link add p$i type veth peer name q$i"
+		echo "link set p$i master br$((i % 10))"
+		echo "link set p$i up"
+		echo "link set q$i up"
+	done
+} >"$T_TMP/batch"
+ip -n "$NS" -batch "$T_TMP/batch" || fail "setup failed"
+log "namespace: $(ip -n "$NS" -o link | wc -l) links, $(ip -n "$NS" -o link show type veth | grep -c master) bridge ports"
+
+cpu() { # utime+stime of PID in seconds
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+ip netns exec "$NS" "$VMDECK" watch --interval 1000 >/dev/null 2>"$T_TMP/vd.err" &
+vd=$!
+on_exit "kill_pid $vd"
+ip netns exec "$NS" bmon -i netlink -o null -r 1 >/dev/null 2>&1 &
+bm=$!
+on_exit "kill_pid $bm"
+wait_for 30 grep -q watching "$T_TMP/vd.err" || fail "watch did not start"
+v0=$(cpu "$vd"); b0=$(cpu "$bm")
+log "watching for $secs s"
+sleep "$secs"
+v1=$(cpu "$vd"); b1=$(cpu "$bm")
+printf 'CPU seconds watching 1,000 ports for %s s, 1 s stats (start-up excluded):\n' "$secs"
+printf '  vmdeck watch   %6.2f s  (start-up dump %s s)\n' "$(awk "BEGIN { print $v1 - $v0 }")" "$v0"
+printf '  bmon           %6.2f s  (start-up %s s)\n' "$(awk "BEGIN { print $b1 - $b0 }")" "$b0"

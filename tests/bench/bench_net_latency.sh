@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# bench_net_latency: how long after the causing `ip link set` a bridge MAC
+# change is reported — vmdeck watch (netlink events through the loop) next to
+# `ip monitor link` (the kernel floor: a bare netlink listener) and a 1 s
+# poller (bmon's default refresh: it polls the link cache every second).
+# In a namespace of its own. Usage: bench_net_latency.sh [ITERATIONS] (20)
+# Prints median and p99 in milliseconds for each.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export VMDECK_TESTS=${VMDECK_TESTS:-$here/..} VMDECK_SRC=${VMDECK_SRC:-$here/../..}
+export VMDECK=${VMDECK:-${1:-$VMDECK_SRC/build/tui/vmdeck}}
+[[ $VMDECK == [0-9]* ]] && VMDECK=$VMDECK_SRC/build/tui/vmdeck
+. "$VMDECK_TESTS/lib.sh"
+need_root
+need ip python3
+iters=${ITERATIONS:-20}
+
+netns_new NS
+N="ip -n $NS"
+$N link add br0 type bridge
+$N link set br0 up
+$N link add phi type veth peer name phi-p
+$N link set phi address 02:00:00:00:00:50
+$N link set phi master br0
+$N link add plo type veth peer name plo-p
+$N link set plo address 02:00:00:00:00:10
+
+ip netns exec "$NS" "$VMDECK" watch --json >"$T_TMP/vd" 2>"$T_TMP/vd.err" &
+on_exit "kill $!"
+ip netns exec "$NS" ip -ts monitor link >"$T_TMP/mon" 2>&1 &
+on_exit "kill $!"
+ip netns exec "$NS" bash -c 'last=; while :; do m=$(cat /sys/class/net/br0/address); \
+	[[ $m != "$last" ]] && echo "$(date +%s%N) $m"; last=$m; sleep 1; done' >"$T_TMP/poll" &
+on_exit "kill $!"
+wait_for 20 grep -q watching "$T_TMP/vd.err" || fail "watch did not start"
+sleep 1.5
+
+: >"$T_TMP/causes"
+for ((i = 0; i < iters; i++)); do
+	if ((i % 2 == 0)); then op=(master br0); want=02:00:00:00:00:10; else op=(nomaster); want=02:00:00:00:00:50; fi
+	t0=$(date +%s%N)
+	$N link set plo "${op[@]}"
+	echo "$t0 $want" >>"$T_TMP/causes"
+	sleep "1.$((RANDOM % 10))" # random phase against the poller
+done
+sleep 1.5
+
+python3 - "$T_TMP" <<'PY'
+import json, sys, datetime, statistics
+d = sys.argv[1]
+causes = [(int(a) // 1000, b) for a, b in (l.split() for l in open(f"{d}/causes"))]
+vd = [(e["ts_us"], e["new_mac"]) for e in map(json.loads, open(f"{d}/vd"))
+      if e.get("event") == "bridge-mac-changed"]
+mon, cur = [], None
+for line in open(f"{d}/mon"):
+    if line.startswith("[") and " br0:" in line:
+        ts = datetime.datetime.fromisoformat(line[1:line.index("]")])
+        cur = int(ts.timestamp() * 1e6)
+    elif cur and "link/ether" in line:
+        mon.append((cur, line.split()[1])); cur = None
+poll = [(int(a) // 1000, b) for a, b in (l.split() for l in open(f"{d}/poll"))]
+def lat(obs):
+    out = []
+    for t0, mac in causes:
+        hits = [t for t, m in obs if m == mac and t >= t0]
+        if hits: out.append((min(hits) - t0) / 1000.0)
+    return out
+def p99(v):
+    v = sorted(v); return v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))]
+print(f"bridge MAC change detection latency after `ip link set` ({len(causes)} changes), ms:")
+for name, obs in (("ip monitor link (kernel floor)", mon), ("vmdeck watch --json", vd), ("1 s poller (bmon default)", poll)):
+    v = lat(obs)
+    if v: print(f"  {name:32s} median {statistics.median(v):8.2f}   p99 {p99(v):8.2f}   (n={len(v)})")
+    else: print(f"  {name:32s} no observations")
+PY
