@@ -51,4 +51,20 @@ check "watcher holds no fd into the dead VM's dir" bash -c "! ls -l /proc/$f2/fd
 kill_pid "$f2"
 # A later vmdeck still knows why.
 check "exit record kept" grep -q "signal 9" "$VMDECK_RUNTIME_DIR/g2/exit-status"
+
+# A QEMU that dies while no vmdeck watches leaves leftovers; the next vmdeck
+# recognises them, says why, cleans up and keeps the logs.
+profile_bare lo
+"$VMDECK" start lo >/dev/null 2>&1 || fail "start lo"
+pid=$(qemu_pid lo)
+kill -9 "$pid"
+wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+check "leftover socket present before" test -e "$VMDECK_RUNTIME_DIR/lo/qmp.sock"
+json=$("$VMDECK" status --json lo)
+log "$(jq -c '.[0] | {status, cause, signal}' <<<"$json")"
+check "leftover recognised: exited, signal 9" test "$(jq -r '.[0].status' <<<"$json")" = "exited, signal 9"
+check "leftovers cleaned" test ! -e "$VMDECK_RUNTIME_DIR/lo/qmp.sock" -a ! -e "$VMDECK_RUNTIME_DIR/lo/qemu.pid"
+check "last log kept" test -f "$VMDECK_RUNTIME_DIR/lo/qemu.log"
+check "starts again afterwards" "$VMDECK" start lo
+"$VMDECK" kill lo >/dev/null 2>&1
 finish
