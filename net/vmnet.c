@@ -74,7 +74,7 @@ static int setup(const struct profile *p, char **err)
 		int r = tap_create(&spec, err);
 		vmnet_nic_plan_clear(&plan);
 		if (r < 0) {
-			error_prefix(err, "VM %s, NIC %s", p->name, p->nics[i].id);
+			error_prefix(err, "NIC %s", p->nics[i].id); /* the lifecycle adds "VM NAME: " */
 			goto fail;
 		}
 	}
