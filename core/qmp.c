@@ -376,10 +376,14 @@ int qmp_connect(struct qmp *q, const char *path, char **err)
 	if (fd < 0)
 		return error_set(err, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINPROGRESS && errno != EAGAIN) {
+		/* AF_UNIX has no connect in progress: EAGAIN means the listen
+		 * backlog is full (QEMU busy with another client) — retry later. */
+		if (errno != EINPROGRESS) {
 			int e = errno;
 			close(fd);
-			return error_set(err, "%s: %s", path, strerror(e));
+			error_set(err, "%s: %s", path, strerror(e));
+			errno = e;
+			return -1;
 		}
 		q->connecting = true;
 	}

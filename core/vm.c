@@ -121,7 +121,8 @@ struct call {
 	call_cb cb;
 	void *arg;
 	struct qmp *oneshot;
-	struct loop_timer *timeout;
+	struct loop_timer *timeout, *retry;
+	uint64_t deadline;
 	char *cmd;
 	struct json_object *args;
 	bool done;
@@ -479,6 +480,8 @@ static void call_finish(struct call *c, struct json_object *ret, const char *err
 	c->vm = vm;
 	loop_timer_del(vm->m->l, c->timeout);
 	c->timeout = NULL;
+	loop_timer_del(vm->m->l, c->retry);
+	c->retry = NULL;
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
 	json_object_put(c->args);
@@ -521,6 +524,36 @@ static void oneshot_timeout(struct loop_timer *t, void *arg)
 	free(e);
 }
 
+/* Connect a one-shot call to ctl.sock; a full backlog (QEMU still busy with
+ * the previous client) is retried every 10 ms until the call's deadline. */
+static void oneshot_connect(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct call *c = arg;
+	struct vm *vm = c->vm;
+	c->retry = NULL;
+	struct qmp_callbacks cbs = { .ready = oneshot_ready, .closed = oneshot_closed, .arg = c };
+	c->oneshot = qmp_new(vm->m->l, &cbs);
+	char *sock = vm_file(vm, "ctl.sock");
+	char *err = NULL;
+	int rc = qmp_connect(c->oneshot, sock, &err);
+	int e = errno;
+	free(sock);
+	if (rc == 0)
+		return;
+	qmp_free(c->oneshot);
+	c->oneshot = NULL;
+	if (e == EAGAIN && now_mono_us() < c->deadline) {
+		free(err);
+		c->retry = loop_timer_add(vm->m->l, 10, false, oneshot_connect, c);
+		return;
+	}
+	char *msg = xasprintf("VM %s: cannot reach the monitor: %s", vm->name, err);
+	free(err);
+	call_finish(c, NULL, msg);
+	free(msg);
+}
+
 /* Run a QMP command for vm. args consumed. cb gets err on failure. */
 static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg)
 {
@@ -537,20 +570,9 @@ static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, ca
 		return;
 	}
 	c->args = args;
-	struct qmp_callbacks cbs = { .ready = oneshot_ready, .closed = oneshot_closed, .arg = c };
-	c->oneshot = qmp_new(vm->m->l, &cbs);
-	char *sock = vm_file(vm, "ctl.sock");
-	char *err = NULL;
-	if (qmp_connect(c->oneshot, sock, &err) < 0) {
-		char *e = xasprintf("VM %s: cannot reach the monitor: %s", vm->name, err);
-		free(err);
-		free(sock);
-		call_finish(c, NULL, e);
-		free(e);
-		return;
-	}
-	free(sock);
+	c->deadline = now_mono_us() + (uint64_t)ONESHOT_TIMEOUT_MS * 1000;
 	c->timeout = loop_timer_add(vm->m->l, ONESHOT_TIMEOUT_MS, false, oneshot_timeout, c);
+	oneshot_connect(NULL, c);
 }
 
 static void cancel_calls(struct vm *vm, const char *why)

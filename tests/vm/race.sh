@@ -28,4 +28,19 @@ for i in $(seq 1 20); do
 	wait_for 10 test "$(qemu_count r1)" -eq 0 || { log "round $i: QEMU left"; bad=$((bad + 1)); }
 done
 check "20 races, exactly one QEMU and one clear loser each" test $bad -eq 0
+
+# Ten vmdecks talk to one VM at once: one may own qmp.sock, the rest queue
+# on ctl.sock (QEMU serves one client per socket) — all get their answer.
+"$VMDECK" start r1 >/dev/null 2>&1 || fail "start r1"
+pids=()
+for i in $(seq 10); do
+	"$VMDECK" monitor r1 info status >"$T_TMP/m$i.out" 2>&1 &
+	pids+=($!)
+done
+okm=0
+for i in $(seq 10); do
+	wait "${pids[i - 1]}" && grep -q "VM status: running" "$T_TMP/m$i.out" && okm=$((okm + 1))
+done
+check "10 concurrent monitor commands all answered ($okm)" test $okm -eq 10
+"$VMDECK" kill r1 >/dev/null 2>&1
 finish
