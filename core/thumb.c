@@ -195,7 +195,13 @@ static void make_geometry(struct thumb *t, int w, int h)
 	t->pc = t->pr = 0;
 	t->pcols = t->cols;
 	t->prows = t->rows;
-	if (t->o.keep_aspect) {
+	/* Within 15 % of the pane's shape, fill it: the bars would cost more than
+	 * the distortion, and VGA text (720x400 shown at 4:3 on real screens) at
+	 * 160x50 gets exactly two cell rows and columns per character, which is
+	 * what makes it readable. */
+	double img = (double)w / h, pane = (double)t->cols / (2.0 * t->rows);
+	bool near = img / pane <= 1.15 && pane / img <= 1.15;
+	if (t->o.keep_aspect && !near) {
 		/* A cell is about twice as tall as wide: the picture is pcols wide
 		 * and 2 * prows tall in cell-width units. */
 		if ((int64_t)w * 2 * t->rows >= (int64_t)h * t->cols) {
@@ -279,6 +285,7 @@ static const uint32_t quad_glyphs[16] = {
 };
 
 static const char ramp[] = " .:-=+*#%@";
+#define MONO_THRESHOLD 96 /* luma: above is "ink" in monochrome block mode */
 
 static int luma(const uint8_t p[3])
 {
@@ -300,6 +307,22 @@ static void make_cell(const struct thumb *t, const uint8_t *const *px, struct th
 {
 	memset(c, 0, sizeof(*c));
 	int n = t->gx * t->gy;
+	if (t->o.color == THUMB_COLOR_MONO && t->o.glyph != THUMB_GLYPH_ASCII) {
+		/* No colours but Unicode: block glyphs drawn in the terminal's
+		 * foreground where the picture is bright (1 bit a pixel). */
+		unsigned mask = 0;
+		for (int i = 0; i < n; i++)
+			if (luma(px[i]) >= MONO_THRESHOLD)
+				mask |= 1u << (t->gx == 1 ? 2 * i : i); /* half: top = TL+TR bits */
+		if (t->gx == 1 && (mask & 4))
+			mask |= 8;
+		if (t->gx == 1 && (mask & 1))
+			mask |= 2;
+		c->ch = quad_glyphs[mask];
+		avg_into(c->fg, px, n);
+		memcpy(c->bg, c->fg, 3);
+		return;
+	}
 	if (t->o.color == THUMB_COLOR_MONO) {
 		uint8_t a[3];
 		avg_into(a, px, n);
@@ -369,6 +392,46 @@ static void make_cell(const struct thumb *t, const uint8_t *const *px, struct th
 
 /* --- the downscale ------------------------------------------------------ */
 
+/* Averaging happens in linear light, not on sRGB values: a thin bright
+ * stroke on black (text) then keeps its perceived brightness instead of
+ * fading to near-black. 12-bit linear values; the sums stay within 32 bits
+ * because a target pixel's weights add up to the source width. */
+#define LIN_MAX 4095
+/* sRGB -> 12-bit linear (the sRGB transfer function, rounded). */
+static const uint16_t to_lin[256] = {
+	0, 1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 18, 20,
+	21, 23, 25, 27, 29, 31, 33, 35, 37, 40, 42, 45, 48, 50, 53, 56,
+	59, 62, 66, 69, 72, 76, 79, 83, 87, 91, 95, 99, 103, 107, 112, 116,
+	121, 126, 131, 136, 141, 146, 151, 156, 162, 168, 173, 179, 185, 191, 197, 204,
+	210, 216, 223, 230, 237, 244, 251, 258, 265, 273, 280, 288, 296, 304, 312, 320,
+	329, 337, 346, 354, 363, 372, 381, 390, 400, 409, 419, 428, 438, 448, 458, 469,
+	479, 490, 500, 511, 522, 533, 544, 555, 567, 578, 590, 602, 614, 626, 639, 651,
+	664, 676, 689, 702, 715, 728, 742, 755, 769, 783, 797, 811, 825, 840, 854, 869,
+	884, 899, 914, 929, 945, 960, 976, 992, 1008, 1024, 1041, 1057, 1074, 1091, 1108, 1125,
+	1142, 1159, 1177, 1195, 1213, 1231, 1249, 1267, 1286, 1304, 1323, 1342, 1361, 1381, 1400, 1420,
+	1440, 1459, 1480, 1500, 1520, 1541, 1562, 1582, 1603, 1625, 1646, 1668, 1689, 1711, 1733, 1755,
+	1778, 1800, 1823, 1846, 1869, 1892, 1916, 1939, 1963, 1987, 2011, 2035, 2059, 2084, 2109, 2133,
+	2159, 2184, 2209, 2235, 2260, 2286, 2312, 2339, 2365, 2392, 2419, 2446, 2473, 2500, 2527, 2555,
+	2583, 2611, 2639, 2668, 2696, 2725, 2754, 2783, 2812, 2841, 2871, 2901, 2931, 2961, 2991, 3022,
+	3052, 3083, 3114, 3146, 3177, 3209, 3240, 3272, 3304, 3337, 3369, 3402, 3435, 3468, 3501, 3535,
+	3568, 3602, 3636, 3670, 3705, 3739, 3774, 3809, 3844, 3879, 3915, 3950, 3986, 4022, 4059, 4095,
+};
+/* 12-bit linear -> the nearest sRGB value: the inverse of to_lin, so exact
+ * colours come back unchanged. Filled once. */
+static uint8_t to_srgb[LIN_MAX + 1];
+
+static void init_luts(void)
+{
+	if (to_srgb[LIN_MAX])
+		return;
+	int v = 0;
+	for (int i = 0; i <= LIN_MAX; i++) {
+		while (v < 255 && to_lin[v + 1] - i < i - to_lin[v])
+			v++;
+		to_srgb[i] = (uint8_t)v;
+	}
+}
+
 /* Horizontal box sums of one source row for target columns j0..j1, added to
  * acc with vertical weight wy. */
 static void add_row(struct thumb *t, const uint8_t *row, int j0, int j1, uint32_t wy)
@@ -379,20 +442,20 @@ static void add_row(struct thumb *t, const uint8_t *row, int j0, int j1, uint32_
 		const uint8_t *p = row + (size_t)s->a * 4;
 		uint32_t r, g, b;
 		if (s->a == s->b) {
-			r = p[0] * s->wa;
-			g = p[1] * s->wa;
-			b = p[2] * s->wa;
+			r = to_lin[p[0]] * s->wa;
+			g = to_lin[p[1]] * s->wa;
+			b = to_lin[p[2]] * s->wa;
 		} else {
 			uint32_t ir = 0, ig = 0, ib = 0;
 			const uint8_t *q = p + 4, *end = row + (size_t)s->b * 4;
 			for (; q < end; q += 4) {
-				ir += q[0];
-				ig += q[1];
-				ib += q[2];
+				ir += to_lin[q[0]];
+				ig += to_lin[q[1]];
+				ib += to_lin[q[2]];
 			}
-			r = p[0] * s->wa + ir * nx + end[0] * s->wb;
-			g = p[1] * s->wa + ig * nx + end[1] * s->wb;
-			b = p[2] * s->wa + ib * nx + end[2] * s->wb;
+			r = to_lin[p[0]] * s->wa + ir * nx + to_lin[end[0]] * s->wb;
+			g = to_lin[p[1]] * s->wa + ig * nx + to_lin[end[1]] * s->wb;
+			b = to_lin[p[2]] * s->wa + ib * nx + to_lin[end[2]] * s->wb;
 		}
 		uint64_t *a = &t->acc[(size_t)j * 3];
 		a[0] += (uint64_t)r * wy;
@@ -414,7 +477,7 @@ static void target_row(struct thumb *t, const struct thumb_frame *f, int ty, int
 	uint64_t total = (uint64_t)f->w * (uint64_t)f->h, half = total / 2;
 	for (int j = j0; j <= j1; j++)
 		for (int k = 0; k < 3; k++)
-			out[(size_t)j * 3 + (size_t)k] = (uint8_t)((t->acc[(size_t)j * 3 + (size_t)k] + half) / total);
+			out[(size_t)j * 3 + (size_t)k] = to_srgb[(t->acc[(size_t)j * 3 + (size_t)k] + half) / total];
 }
 
 /* Recompute picture cells cx0..cx1 x cy0..cy1 (picture-relative). */
@@ -525,6 +588,7 @@ static void alloc_grid(struct thumb *t, int cols, int rows)
 
 struct thumb *thumb_new(int cols, int rows, const struct thumb_opts *opts)
 {
+	init_luts();
 	struct thumb *t = xcalloc(1, sizeof(*t));
 	if (opts)
 		t->o = *opts;

@@ -12,6 +12,9 @@
  *   THUMB_GLYPH_ASCII  no Unicode (LANG=C): in a colour mode a space whose
  *                      bg is the cell's average; in THUMB_COLOR_MONO a
  *                      brightness ramp " .:-=+*#%@".
+ * THUMB_COLOR_MONO with HALF or QUAD (no colours, but UTF-8): the block
+ * glyph covers the bright pixels (1 bit a pixel, drawn in the terminal's
+ * own foreground) — sharper than the ramp for text consoles.
  *
  * How engineer D draws a cell with ncurses, by colour mode:
  *   THUMB_COLOR_24BIT  fg/bg rgb (direct-colour terminals: colour number
@@ -19,7 +22,8 @@
  *   THUMB_COLOR_256    fg_idx/bg_idx: xterm palette 16..255 (the 6x6x6 cube
  *                      and the grey ramp; 0..15 are user-themable, so never).
  *   THUMB_COLOR_8      fg_idx/bg_idx: 0..7 = COLOR_BLACK..COLOR_WHITE.
- *   THUMB_COLOR_MONO   no colour at all: just ch.
+ *   THUMB_COLOR_MONO   no colour at all: just ch (fg/bg hold the average,
+ *                      for information).
  * A colour pair per (fg_idx, bg_idx) is at most 256*256; ncurses'
  * alloc_pair() caches them. Cells with THUMB_CELL_BLANK lie outside the
  * picture (aspect-ratio letterbox): draw a space in the default colours.
@@ -66,7 +70,9 @@ struct thumb_opts {
 	enum thumb_color color;
 	enum thumb_glyph glyph;
 	/* Keep the picture's proportions (assuming a cell twice as tall as wide)
-	 * and centre it; the margin is THUMB_CELL_BLANK. Else stretch. */
+	 * and centre it; the margin is THUMB_CELL_BLANK. A picture within 15 %
+	 * of the grid's shape fills it anyway (720x400 text in 160x50: two
+	 * cells per character each way). false: always stretch. */
 	bool keep_aspect;
 };
 

@@ -39,8 +39,9 @@ static void test_names(void **state)
 	assert_string_equal(thumb_glyph_name(THUMB_GLYPH_ASCII), "ascii");
 }
 
-/* 1-pixel black/white stripes halved: area averaging gives mid grey
- * everywhere; nearest pixel would give solid black or white. */
+/* 1-pixel black/white stripes halved: area averaging gives the grey of half
+ * the light everywhere (sRGB 188: averaging is done in linear light);
+ * nearest pixel would give solid black or white. */
 static void test_area_average_stripes(void **state)
 {
 	(void)state;
@@ -53,8 +54,8 @@ static void test_area_average_stripes(void **state)
 	for (int r = 0; r < 50; r++)
 		for (int c = 0; c < 100; c++) {
 			const struct thumb_cell *cell = thumb_cell(t, c, r);
-			assert_in_range(cell->bg[0], 127, 128);
-			assert_in_range(cell->bg[1], 127, 128);
+			assert_in_range(cell->bg[0], 187, 188); /* 50% light: sRGB 188 */
+			assert_in_range(cell->bg[1], 187, 188);
 			assert_int_equal(cell->ch, ' '); /* fg == bg: drawn as a space */
 		}
 	tframe_hstripes(&f, 1, black, white); /* rows 0,2,4 black: 200x100 -> 100 pixel rows, 1:1 */
@@ -67,7 +68,8 @@ static void test_area_average_stripes(void **state)
 	free(f.px);
 }
 
-/* 3 source pixels into 2 targets: target 0 = (2*p0 + p1) / 3. */
+/* 3 source pixels into 2 targets: target 0 = (2*p0 + p1) / 3 in linear
+ * light: a third of white is sRGB 156. */
 static void test_fractional_weights(void **state)
 {
 	(void)state;
@@ -77,8 +79,8 @@ static void test_fractional_weights(void **state)
 	struct thumb *t = thumb_new(2, 1, &o);
 	struct thumb_frame fr = tf(&f);
 	thumb_update_full(t, &fr);
-	assert_int_equal(thumb_cell(t, 0, 0)->bg[0], 85);
-	assert_int_equal(thumb_cell(t, 1, 0)->bg[0], 85);
+	assert_int_equal(thumb_cell(t, 0, 0)->bg[0], 156);
+	assert_int_equal(thumb_cell(t, 1, 0)->bg[0], 156);
 	/* Upscaling (source smaller than the grid) repeats pixels. */
 	thumb_resize(t, 6, 2);
 	thumb_update_full(t, &fr);
@@ -213,11 +215,30 @@ static void test_keep_aspect(void **state)
 	thumb_update_full(t, &fr);
 	int c, r, w, h;
 	thumb_picture(t, &c, &r, &w, &h);
+	/* 1.8 vs the pane's 1.6: within 15 %, fill it (two cells a character). */
 	assert_int_equal(w, 160);
-	assert_int_equal(h, 44); /* 160 * 400 / 720 / 2 = 44.4 */
-	assert_int_equal(r, 3);
+	assert_int_equal(h, 50);
+	assert_int_equal(r, 0);
+	/* 4:3 in 160x50 is not near: bars left and right. */
+	struct tframe q = tframe_new(640, 480);
+	struct thumb_frame qr = tf(&q);
+	thumb_update_full(t, &qr);
+	thumb_picture(t, &c, &r, &w, &h);
+	assert_int_equal(h, 50);
+	assert_int_equal(w, 133); /* 2 * 50 * 640 / 480 */
+	assert_int_equal(c, 13);
 	assert_true(thumb_cell(t, 0, 0)->flags & THUMB_CELL_BLANK);
-	assert_false(thumb_cell(t, 0, 3)->flags & THUMB_CELL_BLANK);
+	assert_false(thumb_cell(t, 13, 0)->flags & THUMB_CELL_BLANK);
+	free(q.px);
+	/* A wide frame in a tall pane: bars above and below. */
+	struct tframe wide = tframe_new(1600, 200);
+	struct thumb_frame wr = tf(&wide);
+	thumb_update_full(t, &wr);
+	thumb_picture(t, &c, &r, &w, &h);
+	assert_int_equal(w, 160);
+	assert_int_equal(h, 10); /* 160 * 200 / 1600 / 2 */
+	assert_int_equal(r, 20);
+	free(wide.px);
 	/* A portrait frame in a wide pane: centred columns. */
 	struct tframe g = tframe_new(100, 400);
 	struct thumb_frame gr = tf(&g);
@@ -319,6 +340,17 @@ static void test_golden(void **state)
 	tframe_fill(&text, 0, 0, 360, 64, 0, 0, 0);
 	tframe_text(&text, 0, 0, "VMDECK OK", grey, black);
 	tframe_text(&text, 0, 2, "BIOS", white, blue);
+	/* A VGA text console at the zoom scale (720 pixels into 160 columns,
+	 * 16-pixel lines into 2 rows): the goldens show whether it reads. */
+	struct tframe console = tframe_new(720, 96);
+	tframe_text(&console, 0, 0, "VMDECK BOOTS OK", grey, black);
+	tframe_text(&console, 0, 2, "MEDIC DISK OK", grey, black);
+	tframe_text(&console, 4, 4, " VM BIOS ", white, blue);
+	render_golden("console-mono-quad.ans", &console, 160, 12, THUMB_COLOR_MONO, THUMB_GLYPH_QUAD);
+	render_golden("console-mono-half.ans", &console, 160, 12, THUMB_COLOR_MONO, THUMB_GLYPH_HALF);
+	render_golden("console-256-quad.ans", &console, 160, 12, THUMB_COLOR_256, THUMB_GLYPH_QUAD);
+	render_golden("console-256-half.ans", &console, 160, 12, THUMB_COLOR_256, THUMB_GLYPH_HALF);
+	free(console.px);
 	for (size_t i = 0; i < ARRAY_LEN(modes); i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "stripes-%s.ans", modes[i].suffix);
