@@ -161,8 +161,8 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	const char *e = vm_error(vm);
 	if (e && *e)
 		v->note = xstrdup(e);
-	else if (note && v->state != MVM_STOPPED)
-		v->note = xstrdup(note);
+	else if (note && v->state != MVM_STOPPED && v->state != MVM_RUNNING)
+		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);
 	lines_init(&v->log, 64);
 	if (v->failed) {

@@ -114,7 +114,9 @@ cat <<'TXT'
   ---------------
   s  start the selected guest (start two or three: j/k to move)
      watch the network pane: virbr0's MAC follows the lowest port MAC (AT RISK)
-     and the guests' consoles (details pane) show pings LOST after a flip
+     and the guests' consoles (details pane) show pings LOST after a flip.
+     TAP MACs are random: if a start did not flip it, stop (x) and start (s)
+     that guest again
   H  history of every bridge MAC change, with its cause
   Tab, then P   pin virbr0's MAC: no more flips
   m  QEMU monitor (try: info status), Esc to leave
