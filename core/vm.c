@@ -26,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -827,6 +829,11 @@ static void finish_exit(struct vm *vm)
 		char *how = vm->cause == VM_CAUSE_SIGNAL ? xasprintf("killed by signal %d", vm->code)
 			    : vm->cause == VM_CAUSE_EXIT_CODE ? xasprintf("exit code %d", vm->code)
 							      : xstrdup("exited");
+		/* A full runtime dir silences QEMU (no log, no pid file): say so. */
+		struct statvfs sv;
+		if (!txt && statvfs(vm->dir, &sv) == 0 && (sv.f_bavail == 0 || sv.f_favail == 0))
+			txt = xasprintf("no output in qemu.log: the runtime directory %s is full (no space left on device)",
+					vm->dir);
 		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
 				    txt ? txt : "no output in qemu.log");
 		free(vm->failed_log);
@@ -987,6 +994,7 @@ static void write_all(int fd, const void *buf, size_t len)
  * fd 4. Never returns. */
 static void supervisor(const char *dir, char *const *argv)
 {
+	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
@@ -1524,9 +1532,13 @@ static void scan_vm(struct vm *vm)
 	}
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
 		return; /* absent, or planted (symlink, not ours): never followed */
-	if (vm_lock_held(vm)) {
-		pid_t pid = read_pidfile(vm);
-		if (pid <= 0 || !pid_is_ours(pid, vm->dir)) {
+	bool held = vm_lock_held(vm);
+	pid_t pid = read_pidfile(vm);
+	/* A live QEMU of this dir counts even when its supervisor is gone (then
+	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
+	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(pid, vm->dir);
+	if (held || live) {
+		if (!live) {
 			if (vm->st != VM_STARTING)
 				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
 			return;
