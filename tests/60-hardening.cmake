@@ -13,3 +13,7 @@ set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
 vmdeck_script_test(hardening_rundir hardening/rundir.sh integration)
 # 1,000 profiles, 100 broken: check names exactly those, list the 900.
 vmdeck_script_test(hardening_profiles1000 hardening/profiles1000.sh unit)
+# QEMU killed at start-up, a hanging monitor command, QMP closed mid-command,
+# the runtime dir full (tmpfs in a private mount namespace).
+vmdeck_script_test(hardening_faults hardening/faults.sh integration)
+set_tests_properties(hardening_faults PROPERTIES TIMEOUT 300)
