@@ -294,9 +294,18 @@ static void push(struct vnc *v)
 		v->cb.frame(v, copy, n, v->arg);
 }
 
+/* The cap when the caller leaves it 0: $VMDECK_THUMB_FPS (1..60), else
+ * VNC_DEFAULT_FPS — so the TUI's rate can be tuned for a slow link. */
+static unsigned default_fps(void)
+{
+	const char *e = getenv("VMDECK_THUMB_FPS");
+	long n = e ? strtol(e, NULL, 10) : 0;
+	return n >= 1 && n <= 60 ? (unsigned)n : VNC_DEFAULT_FPS;
+}
+
 static uint64_t interval_us(const struct vnc *v)
 {
-	return 1000000u / (v->cfg.fps ? v->cfg.fps : VNC_DEFAULT_FPS);
+	return 1000000u / (v->cfg.fps ? v->cfg.fps : default_fps());
 }
 
 static rfbBool malloc_fb(rfbClient *c)

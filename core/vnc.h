@@ -39,7 +39,7 @@ const char *vnc_state_name(enum vnc_state s); /* "connecting", "connected", "gon
 struct vnc_config {
 	const char *target;        /* see above; copied */
 	const char *password;      /* for servers that ask (VNC auth); NULL: none; copied */
-	unsigned fps;              /* frame cap; 0 = VNC_DEFAULT_FPS */
+	unsigned fps;              /* frame cap; 0 = $VMDECK_THUMB_FPS (1..60), else VNC_DEFAULT_FPS */
 	unsigned backoff_min_ms;   /* first retry delay; 0 = 250 */
 	unsigned backoff_max_ms;   /* retry delay cap; 0 = 2000 */
 	unsigned connect_timeout_ms; /* connect + server greeting; 0 = 5000 */
@@ -92,7 +92,7 @@ int vnc_frame(const struct vnc *v, struct thumb_frame *out);
  * goes away the thumbnail keeps the last picture. */
 void vnc_set_thumb(struct vnc *v, struct thumb *t);
 
-/* Change the frame cap (0 = default). */
+/* Change the frame cap (0 = the default above). */
 void vnc_set_fps(struct vnc *v, unsigned fps);
 /* Retry now (e.g. the lifecycle just started the VM), resetting the backoff. */
 void vnc_reconnect(struct vnc *v);

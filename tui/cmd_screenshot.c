@@ -99,7 +99,7 @@ static void usage(FILE *fp)
 		"  --watch            keep running: report every state change and frame on\n"
 		"                     stderr (reconnecting when the server goes away); with\n"
 		"                     --cells, draw the thumbnail live on stdout\n"
-		"  --fps N            frame cap for --watch (default %d)\n"
+		"  --fps N            frame cap for --watch (default $VMDECK_THUMB_FPS or %d)\n"
 		"  -v, --verbose      show libvncclient's own messages on stderr\n",
 		VNC_DEFAULT_FPS);
 }
