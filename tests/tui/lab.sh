@@ -123,6 +123,16 @@ tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"
 tui_expect 20 " testguest1 +running [0-9]" "a new vmdeck re-attaches (running, with uptime)"
 tmux_keys x
 tui_expect 60 " testguest1 +(stopped|exited)" "and stops it"
+
+# A dead QEMU shows as such; vmdeck carries on.
+tmux_keys s
+tui_expect 60 " testguest1 +running" "started once more"
+qpid=$(<"$VMDECK_RUNTIME_DIR/testguest1/qemu.pid")
+kill -9 "$qpid"
+tui_expect 10 " testguest1 +exited \(signal 9\)" "kill -9 QEMU: exited (signal 9) in the list"
+check "vmdeck is still running" kill -0 "$TUI_PID"
+tmux_keys j k
+tui_expect 5 "state   exited \(signal 9\)" "the details say so too"
 tmux_keys q
 tui_expect 10 "no VMs running" "quit"
 finish
