@@ -224,7 +224,16 @@ int ui_key_local(struct ui *ui, int key)
 	if (ui->help) {
 		if (key == '?' || key == K_F1 || key == K_ESC || key == 'q') {
 			ui->help = false;
+			ui->help_top = 0;
 			ui_layout(ui, ui->w, ui->h);
+		} else if (key == K_DOWN || key == 'j' || key == K_PGDN || key == ' ') {
+			ui->help_top += key == K_PGDN || key == ' ' ? 10 : 1;
+			ui->dirty |= D_ALL;
+		} else if (key == K_UP || key == 'k' || key == K_PGUP) {
+			ui->help_top -= key == K_PGUP ? 10 : 1;
+			if (ui->help_top < 0)
+				ui->help_top = 0;
+			ui->dirty |= D_ALL;
 		}
 		return KEY_HANDLED; /* help is modal: nothing else happens under it */
 	}

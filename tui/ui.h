@@ -65,6 +65,7 @@ struct ui {
 	size_t hist_top;
 	int mon_scroll;            /* lines scrolled back from the end */
 	bool help, history, zoom;
+	int help_top;              /* help screen scroll */
 	char input[512];
 	size_t input_len;
 	int hist_pos;              /* -1: editing a new line */

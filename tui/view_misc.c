@@ -105,25 +105,32 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 
 static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 {
-	ui_box(g, r, "help: keys (? F1 Esc to close)", true);
+	static const char *const extra[] = {
+		"",
+		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
+		"Quitting leaves every VM running; start vmdeck again to re-attach.",
+	};
+	int total = (int)keys_count + (int)ARRAY_LEN(extra);
 	struct rect in = ui_inner(r);
+	int maxtop = total > in.h ? total - in.h : 0;
+	if (ui->help_top > maxtop)
+		ui->help_top = maxtop;
+	ui_box(g, r, maxtop ? "help: keys (Up/Down scroll; ? F1 Esc close)" : "help: keys (? F1 Esc to close)", true);
 	int y = in.y;
-	for (size_t i = 0; i < keys_count && y < in.y + in.h; i++) {
+	for (int i = ui->help_top; i < total && y < in.y + in.h; i++, y++) {
+		if (i >= (int)keys_count) {
+			grid_print(g, in.x + 1, y, in.w - 1, theme_pen(ROLE_DIM), extra[i - (int)keys_count]);
+			continue;
+		}
 		const struct key_binding *b = &keys_table[i];
 		bool ok = !(b->when & W_WRITE) || !ui->read_only;
 		grid_print(g, in.x + 1, y, 10, theme_pen(ROLE_KEY), b->keyname);
 		char *s = xasprintf("%s%s%s", b->help, b->confirm ? " [asks y/n]" : "", ok ? "" : " (read-only: off)");
 		grid_print(g, in.x + 12, y, in.w - 12, theme_pen(ok ? ROLE_NORMAL : ROLE_DIM), s);
 		free(s);
-		y++;
 	}
-	static const char *const extra[] = {
-		"",
-		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
-		"Quitting leaves every VM running; start vmdeck again to re-attach.",
-	};
-	for (size_t i = 0; i < ARRAY_LEN(extra) && y < in.y + in.h; i++)
-		grid_print(g, in.x + 1, y++, in.w - 1, theme_pen(ROLE_DIM), extra[i]);
+	if (maxtop && ui->help_top < maxtop)
+		grid_print(g, in.x + in.w - 8, in.y + in.h, 7, theme_pen(ROLE_WARN), "more");
 }
 
 static void small_draw(struct ui *ui, struct grid *g, struct rect r)

@@ -238,6 +238,17 @@ static void test_help_from_table(void **state)
 	ui_render(&f->ui, f->g, true);
 	for (size_t i = 0; i < keys_count; i++)
 		assert_true(grid_find(f->g, keys_table[i].help) >= 0);
+	/* At 80x24 the help scrolls: every line can be reached. */
+	ui_layout(&f->ui, 80, 24);
+	grid_resize(f->g, 80, 24);
+	ui_render(&f->ui, f->g, true);
+	bool seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
+	for (int i = 0; i < 40 && !seen_quit; i++) {
+		ui_key_local(&f->ui, K_DOWN);
+		ui_render(&f->ui, f->g, false);
+		seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
+	}
+	assert_true(seen_quit);
 	/* Any key but the help keys is swallowed; ? closes it. */
 	assert_int_equal(ui_key_local(&f->ui, 'x'), KEY_HANDLED);
 	assert_true(f->ui.help);
