@@ -854,8 +854,14 @@ static void finish_exit(struct vm *vm)
 		close(fd);
 	}
 	vm->st = VM_EXITED;
+	vm->starting_here = false;
 	vlog(vm, "exited, %s", vm_cause_text(vm));
 	changed(vm);
+	if (vm->start_w.n) { /* stopped before it ever came up */
+		char *e = xasprintf("VM %s exited before it was up (%s)", vm->name, vm_cause_text(vm));
+		waiters_fire(vm, &vm->start_w, -1, e);
+		free(e);
+	}
 	waiters_fire(vm, &vm->exit_w, 0, NULL);
 }
 

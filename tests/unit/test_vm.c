@@ -424,6 +424,26 @@ static void test_start_failure(void **state)
 	assert_int_equal(vm_state(vm), VM_STOPPED);
 }
 
+static void test_stop_while_starting(void **state)
+{
+	struct fx *f = *state;
+	write_profile("ff", NULL);
+	vmm_sync_profiles(f->m, load());
+	struct vm *vm = vmm_find(f->m, "ff");
+	char *err = NULL;
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	assert_int_equal(vm_state(vm), VM_STARTING);
+	/* Both callbacks fire: the start fails, the stop succeeds. */
+	assert_int_equal(vm_force_stop(vm, on_done, f, &err), 0);
+	wait_dones(f, 2);
+	assert_int_equal(vm_state(vm), VM_EXITED);
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0); /* and it starts again */
+	wait_dones(f, 3);
+	assert_int_equal(vm_state(vm), VM_RUNNING);
+	assert_int_equal(vm_kill(vm, on_done, f, &err), 0);
+	wait_dones(f, 4);
+}
+
 static void test_reload_keeps_running(void **state)
 {
 	struct fx *f = *state;
@@ -505,6 +525,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escalation_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_while_starting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
 	};
