@@ -92,11 +92,14 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 			x = in.x + 1;
 			grid_set(g, x, y, theme_glyph(j + 1 == b->n_ports ? GL_LAST : GL_BRANCH), theme_pen(ROLE_BORDER));
 			x += 2;
-			grid_print(g, x, y, namew, pn, p->name);
+			grid_print(g, x, y, namew < in.x + in.w - x ? namew : in.x + in.w - x, pn, p->name);
 			x += namew + 1;
 			mac_format(p->mac, mac);
-			x += grid_print(g, x, y, in.x + in.w - x, pn, mac) + 1;
-			grid_print(g, x, y, 8, theme_pen(strcmp(p->state, "up") == 0 ? ROLE_OK : ROLE_WARN), p->state);
+			if (x < in.x + in.w)
+				x += grid_print(g, x, y, in.x + in.w - x, pn, mac) + 1;
+			int room = in.x + in.w - x;
+			grid_print(g, x, y, room < 8 ? room : 8, theme_pen(strcmp(p->state, "up") == 0 ? ROLE_OK : ROLE_WARN),
+				   p->state);
 			x += 9;
 			char rx[16], tx[16], rates[80];
 			snprintf(rates, sizeof(rates), "rx %s tx %s%s%s", model_rate(p->rx_bps, rx, sizeof(rx)),

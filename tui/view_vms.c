@@ -220,8 +220,22 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 		y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_TITLE, "%s", v->failed ? "-- QEMU log --" : "-- console --");
 		int rows = in.y + in.h - y;
 		size_t first = v->log.n > (size_t)rows ? v->log.n - (size_t)rows : 0;
-		for (size_t i = first; i < v->log.n; i++)
-			y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_NORMAL, "%s", v->log.v[i]);
+		for (size_t i = first; i < v->log.n; i++) {
+			/* Console lines end in what matters (ping ... ok / LOST):
+			 * when one is too long, keep its end. */
+			const char *l = v->log.v[i];
+			int w = grid_strwidth(l), room = in.w - 1;
+			if (w > room && room > 4) {
+				for (int skip = w - room + 1; skip > 0 && *l; skip--) {
+					uint32_t cp;
+					l += grid_utf8_decode(l, &cp);
+				}
+				grid_set(g, in.x + 1, y, theme_glyph(GL_ELLIPSIS), theme_pen(ROLE_DIM));
+				grid_print(g, in.x + 2, y++, room - 1, theme_pen(v->failed ? ROLE_BAD : ROLE_NORMAL), l);
+			} else {
+				y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_NORMAL, "%s", l);
+			}
+		}
 	}
 }
 
