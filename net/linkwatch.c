@@ -747,12 +747,31 @@ unsigned linkwatch_resync_count(const struct linkwatch *lw)
 	return lw->resyncs;
 }
 
+/* Read and drop everything queued on the event socket. */
+static void drain(int fd)
+{
+	char buf[65536];
+	for (int i = 0; i < 100000; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS)
+			continue; /* overflowed again meanwhile: keep draining */
+		if (n <= 0)
+			break;
+	}
+}
+
 int linkwatch_dispatch(struct linkwatch *lw, char **err)
 {
 	int r = nl_cache_mngr_data_ready(lw->mngr);
 	if (r == -NLE_NOMEM || lw->need_resync) {
-		/* ENOBUFS: the kernel dropped events. Rebuild from a dump (the
-		 * socket keeps working; later events are consistent again). */
+		/* ENOBUFS: the kernel dropped events. The error is reported
+		 * before messages still queued, which are older than the dropped
+		 * ones: applied after a dump they would leave stale state that
+		 * nothing corrects. So discard the queue, then dump; whatever
+		 * arrives from here on is newer than the queue was. */
+		drain(lw->fd);
 		if (linkwatch_resync(lw, err) < 0)
 			return -1;
 		r = 0;
