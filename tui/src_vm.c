@@ -34,6 +34,7 @@ struct src_vm {
 	struct lines console;
 	/* The latest progress line per VM (stop escalation steps). */
 	struct lines notes; /* "name\tline" */
+	bool closing;       /* vmm_free is cancelling pending actions: touch nothing */
 };
 
 static const char *note_for(struct src_vm *s, const char *name)
@@ -204,13 +205,17 @@ static void sync_model(struct src_vm *s)
 
 static void on_change(struct vm *vm, void *arg)
 {
+	struct src_vm *s = arg;
 	(void)vm;
-	sync_model(arg);
+	if (!s->closing)
+		sync_model(s);
 }
 
 static void on_log(struct vm *vm, const char *line, void *arg)
 {
 	struct src_vm *s = arg;
+	if (s->closing)
+		return;
 	char *n = xasprintf("%s\t%s", vm ? vm_name(vm) : "", line);
 	lines_push(&s->notes, n);
 	free(n);
@@ -310,6 +315,7 @@ void src_vm_free(struct src_vm *s)
 	free(m->vms);
 	m->vms = NULL;
 	m->n_vms = 0;
+	s->closing = true;
 	vmm_free(s->vmm);
 	lines_clear(&s->console);
 	lines_clear(&s->notes);
@@ -337,6 +343,10 @@ struct done_ctx {
 static void on_done(struct vm *vm, int status, const char *err, void *arg)
 {
 	struct done_ctx *c = arg;
+	if (c->s->closing) {
+		free(c);
+		return;
+	}
 	if (status == 0)
 		ui_message(c->s->ui, false, "%s: %s done", vm_name(vm), c->what);
 	else
@@ -390,6 +400,8 @@ int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err)
 static void on_monitor(struct vm *vm, const char *output, const char *err, void *arg)
 {
 	struct src_vm *s = arg;
+	if (s->closing)
+		return;
 	struct mvm *v = model_vm_find(&s->ui->m, vm_name(vm));
 	if (v)
 		v->mon_busy = false;
