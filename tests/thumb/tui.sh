@@ -127,4 +127,14 @@ check "z again: back to the normal layout" wait_for 5 narrow
 
 tmux_keys q
 tui_expect 10 "EXIT=0" "vmdeck quits cleanly"
+
+# A monochrome ASCII terminal: the thumbnail is a brightness ramp.
+tmux_keys clear Enter
+tui_run_in_pane env TERM=vt100 LANG=C "$VMDECK" --profiles "$prof"
+tui_expect 10 " bios +running" "TERM=vt100 LANG=C: bios listed"
+tmux_keys j
+tui_expect 10 "[.:=*#%@]{4}" "TERM=vt100 LANG=C: the thumbnail is an ASCII brightness ramp"
+check "TERM=vt100 LANG=C: no half blocks" bash -c "! $T_TMUX capture-pane -p -t t | grep -q '$HB'"
+tmux_keys q
+tui_expect 10 "EXIT=0" "vmdeck quits cleanly"
 finish
