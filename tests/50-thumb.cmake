@@ -1,6 +1,7 @@
 # Thumbnail: the pure pixel module (unit, golden files), the VNC client against
 # QEMU and x11vnc (integration), and the TUI pane end to end (integration).
 vmdeck_unit_test(test_thumb unit/test_thumb.c)
+vmdeck_unit_test(test_thumb_vnc unit/test_thumb_vnc.c)
 vmdeck_script_test(thumb_qemu thumb/qemu.sh integration)
 vmdeck_script_test(thumb_x11vnc thumb/x11vnc.sh integration)
 # libFuzzer: arbitrary frame/grid sizes, options and update rectangles;
