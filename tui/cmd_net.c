@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,11 +199,18 @@ static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, 
 			const struct link_info *l = linkwatch_link(lw, i);
 			if (!l->has_rates)
 				continue;
-			if (w->json)
-				printf("{\"ts_us\":%llu,\"event\":\"rates\",\"ifname\":\"%s\",\"rx_bps\":%.0f,\"tx_bps\":%.0f,"
-				       "\"rx_pps\":%.1f,\"tx_pps\":%.1f}\n",
-				       (unsigned long long)ev->wall_us, l->name, l->rates.rx_bps, l->rates.tx_bps,
-				       l->rates.rx_pps, l->rates.tx_pps);
+			if (w->json) {
+				json_object *o = json_object_new_object();
+				json_object_object_add(o, "ts_us", json_object_new_uint64(ev->wall_us));
+				json_object_object_add(o, "event", json_object_new_string("rates"));
+				json_object_object_add(o, "ifname", json_object_new_string(l->name));
+				json_object_object_add(o, "rx_bps", json_object_new_double(l->rates.rx_bps));
+				json_object_object_add(o, "tx_bps", json_object_new_double(l->rates.tx_bps));
+				json_object_object_add(o, "rx_pps", json_object_new_double(l->rates.rx_pps));
+				json_object_object_add(o, "tx_pps", json_object_new_double(l->rates.tx_pps));
+				puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+				json_object_put(o);
+			}
 			else
 				printf("rates %s rx %.0f bit/s %.1f pkt/s tx %.0f bit/s %.1f pkt/s\n", l->name, l->rates.rx_bps,
 				       l->rates.rx_pps, l->rates.tx_bps, l->rates.tx_pps);

@@ -85,4 +85,12 @@ ip netns exec "$NS" "$VMDECK" net pin br0 02:00:00:00:00:99 || fail "pin to a gi
 check "pin to a given MAC: cause set" \
 	wait_event '.event == "bridge-mac-changed" and .cause == "set" and .new_mac == "02:00:00:00:00:99" and .pinned == true'
 
+# --- rates: one stats dump per interval, per-link bits/s and packets/s ------
+ip netns exec "$NS" ping -q -i 0.01 -c 300 127.0.0.1 >/dev/null 2>&1 &
+ppid=$!
+ip netns exec "$NS" timeout 2.5 "$VMDECK" watch --json --stats --interval 500 >"$T_TMP/rates" 2>/dev/null
+wait "$ppid"
+check "rates lines for lo show the ping traffic (> 50 packets/s)" \
+	bash -c "jq -c 'select(.event == \"rates\" and .ifname == \"lo\" and .rx_pps > 50 and .rx_bps > 0)' '$T_TMP/rates' | grep -q ."
+
 finish
