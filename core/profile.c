@@ -5,6 +5,7 @@
 #include "core/profile.h"
 #include "core/util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -146,7 +147,9 @@ bool profile_name_valid(const char *name) { return name && all_chars(name, "_-",
  * strings, so no commas or '=' may slip in. */
 static bool word_valid(const char *s) { return all_chars(s, "_.-", 64); }
 static bool id_valid(const char *s) { return all_chars(s, "_.-", 32) && isalpha((unsigned char)s[0]); }
-static bool ifname_valid(const char *s) { return all_chars(s, "_.-", 15); }
+/* "." and ".." pass the character test but are no interface names (the
+ * kernel refuses them) and would be path components under /sys and /proc. */
+static bool ifname_valid(const char *s) { return all_chars(s, "_.-", 15) && strcmp(s, ".") && strcmp(s, ".."); }
 static bool keyboard_valid(const char *s) { return all_chars(s, "-", 16); }
 static bool text_valid(const char *s) { (void)s; return true; }
 static bool nonempty_valid(const char *s) { return *s != '\0'; }
@@ -834,8 +837,25 @@ static void check_file(struct ctx *c, const char *path, const char *what, struct
 /* "HOST:DISPLAY": loopback hosts are safe; others need a password. */
 static bool vnc_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "[::1]") == 0;
+	/* An address, not a prefix: "127.0.0.1.example.net" is a host name
+	 * that may resolve anywhere. */
+	struct in_addr a;
+	if (inet_pton(AF_INET, host, &a) == 1)
+		return (ntohl(a.s_addr) >> 24) == 127;
+	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+bool profile_vnc_public(const struct profile *p)
+{
+	if (!p || !p->vnc || strcmp(p->vnc, "unix") == 0)
+		return false;
+	const char *colon = strrchr(p->vnc, ':');
+	if (!colon)
+		return true; /* not loadable; err on the loud side */
+	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
+	bool pub = !vnc_loopback(host);
+	free(host);
+	return pub;
 }
 
 static void check_vnc(struct ctx *c, struct pos root)

@@ -125,6 +125,9 @@ struct profile *profile_set_find(const struct profile_set *s, const char *name);
 char *profile_diag_format(const struct profile_diag *d); /* caller frees */
 
 bool profile_name_valid(const char *name);
+/* VNC on TCP at a non-loopback address (a loaded profile has a password
+ * file then, or it would not have loaded): vmdeck warns at every start. */
+bool profile_vnc_public(const struct profile *p);
 
 /* The MAC a NIC uses in the guest: its own, or a stable one derived from
  * the VM name and NIC index (52:54:00:xx:xx:xx). */

@@ -961,6 +961,11 @@ static void start_succeeded(struct vm *vm)
 	vm->starting_here = false;
 	set_error(vm, NULL);
 	vlog(vm, "%s (pid %ld)", vm_state_name(vm->st), (long)vm->pid);
+	/* Asked for explicitly and password-protected (else the profile would
+	 * not load), but said at every start, where the user looks. */
+	if (vm->p && profile_vnc_public(vm->p))
+		vlog(vm, "warning: VNC listens on %s, reachable from the network (password only, no encryption)",
+		     vm->p->vnc);
 	changed(vm);
 	waiters_fire(vm, &vm->start_w, 0, NULL);
 }

@@ -95,7 +95,9 @@ static bool name_ok(const char *s, size_t max, const char *extra)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      strchr(extra, *p)))
 			return false;
-	return true;
+	/* "." and ".." are no interface names (the kernel refuses them) and
+	 * would leave /proc/sys/net/ipv4/conf/ as path components. */
+	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
 typedef void (*key_fn)(struct pctx *c, yaml_node_t *v, const char *key);
@@ -506,6 +508,11 @@ static struct labnet **load_all(size_t *count)
 
 struct labnet *labnet_find(const char *name, char **err)
 {
+	/* The name becomes a file name: never one outside the networks dir. */
+	if (!name_ok(name, 32, "_-")) {
+		error_set(err, "\"%s\" is not a lab network name (1-32 of A-Z a-z 0-9 _ -)", name);
+		return NULL;
+	}
 	char *dir = labnet_dir();
 	char *p = xasprintf("%s/%s.yaml", dir, name);
 	struct labnet *n = NULL;
@@ -808,6 +815,8 @@ static bool st_bool(json_object *st, const char *k)
 
 bool labnet_is_up(const char *name)
 {
+	if (!name_ok(name, 32, "_-"))
+		return false; /* never a path outside the runtime dir */
 	char *p = state_path(name);
 	bool r = path_exists(p);
 	free(p);
@@ -893,6 +902,9 @@ static int undo(const char *name, json_object *st, char **err)
 
 int labnet_down(const char *name, char **err)
 {
+	/* The name becomes a directory whose recorded files are removed. */
+	if (!name_ok(name, 32, "_-"))
+		return error_set(err, "net down: \"%s\" is not a lab network name (1-32 of A-Z a-z 0-9 _ -)", name);
 	json_object *st = state_load(name);
 	if (!st) {
 		/* Nothing recorded: nothing of ours to undo. */

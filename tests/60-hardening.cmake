@@ -17,3 +17,5 @@ vmdeck_script_test(hardening_profiles1000 hardening/profiles1000.sh unit)
 # the runtime dir full (tmpfs in a private mount namespace).
 vmdeck_script_test(hardening_faults hardening/faults.sh integration)
 set_tests_properties(hardening_faults PROPERTIES TIMEOUT 300)
+# Names stay in their directories, no shell, VNC exposure rules, 0700 dirs.
+vmdeck_script_test(hardening_security hardening/security.sh integration)

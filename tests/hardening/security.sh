@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Security properties with the real binary:
+#  - names never leave their directory: VM names, lab-network names from the
+#    command line, interface names "." / ".." in profiles;
+#  - no shell: a profile value full of shell syntax reaches QEMU as one
+#    argv element (args shows it quoted; nothing runs);
+#  - VNC: a non-loopback address needs a password (else the profile does not
+#    load; "127.0.0.1.example" is a host name, not loopback); with one, every
+#    start warns visibly (run in a private netns: nothing listens on the host);
+#  - the runtime dir and the VM's dir are 0700, sockets unreachable by
+#    another user.
+. "$VMDECK_TESTS/lib.sh"
+. "$VMDECK_TESTS/vm/common.sh"
+need_root # netns for the public-VNC start, runuser
+need runuser
+
+# ---- names -------------------------------------------------------------
+printf 'name: ../evil\naccel: tcg\n' >"$PROF/evil.yaml"
+printf 'name: brdot\naccel: tcg\nnics:\n  - network: tap\n    bridge: ..\n' >"$PROF/brdot.yaml"
+printf 'name: tapdot\naccel: tcg\nnics:\n  - network: tap\n    tap: .\n' >"$PROF/tapdot.yaml"
+out=$("$VMDECK" check 2>&1)
+check "VM name ../evil refused" grep -q "evil.yaml:1:7: 'name': '../evil' is not a valid VM name" <<<"$out"
+check "bridge .. refused" grep -q "brdot.yaml:5:13: 'bridge': '..' is not an interface name" <<<"$out"
+check "tap . refused" grep -q "tapdot.yaml:5:10: 'tap': '.' is not an interface name" <<<"$out"
+out=$("$VMDECK" start ../evil 2>&1); rc=$?
+check "start ../evil: no such VM, nothing created" bash -c "(( $rc != 0 )) && [[ ! -e '$T_TMP/evil' && ! -e '$VMDECK_RUNTIME_DIR/../evil' ]]"
+mkdir -p "$T_TMP/outside"
+echo '{"name":"x"}' >"$T_TMP/outside/state.json" # records nothing to undo, whatever happens
+for verb in "net down" "net up" "net status"; do
+	out=$($VMDECK $verb "../../outside" 2>&1); rc=$?
+	check "$verb ../../outside refused by name" bash -c "(( $rc != 0 )) && grep -q 'is not a lab network name' <<<'$out'"
+done
+check "the file outside is untouched" test -f "$T_TMP/outside/state.json"
+
+# ---- no shell ------------------------------------------------------------
+printf 'name: shell\naccel: tcg\nmemory: 64M\ndescription: "$(touch %s/pwned)"\nboot:\n  kernel: "%s/k;touch %s/pwned"\n' \
+	"$T_TMP" "$T_TMP" "$T_TMP" >"$PROF/shell.yaml"
+: >"$T_TMP/k;touch $T_TMP/pwned"
+out=$("$VMDECK" args shell --lines 2>&1)
+check "args: the kernel path is one argv element, verbatim" grep -qx -- "$T_TMP/k;touch $T_TMP/pwned" <<<"$out"
+"$VMDECK" list >/dev/null 2>&1
+"$VMDECK" status shell >/dev/null 2>&1
+check "nothing ran" test ! -e "$T_TMP/pwned"
+
+# ---- VNC -------------------------------------------------------------------
+printf 'name: vncopen\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 0.0.0.0:57\n' >"$PROF/vncopen.yaml"
+printf 'name: vnctrick\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1.example.net:58\n' >"$PROF/vnctrick.yaml"
+echo secret >"$T_TMP/vncpw"
+chmod 600 "$T_TMP/vncpw"
+profile_bare vncpub 'display:' '  vnc: 0.0.0.0:57' "  password_file: $T_TMP/vncpw"
+out=$("$VMDECK" check 2>&1)
+check "public VNC without password: error" grep -q "vncopen.yaml:5:8: VNC on 0.0.0.0:57 is reachable from the network: set display.password_file" <<<"$out"
+check "127.0.0.1.example.net is not loopback" grep -q "vnctrick.yaml:5:8: VNC on 127.0.0.1.example.net:58 is reachable" <<<"$out"
+check "public VNC with password: warning" grep -q "vncpub.yaml:.*warning: VNC on 0.0.0.0:57 is reachable from the network (password only" <<<"$out"
+check "start vncopen refused" bash -c '! "$VMDECK" start vncopen >/dev/null 2>&1'
+netns_new NS
+out=$(ip netns exec "$NS" "$VMDECK" start vncpub 2>&1); rc=$?
+log "start vncpub: $(tr '\n' ' ' <<<"$out")"
+check "public VNC with password: starts" test $rc -eq 0
+check "public VNC with password: start warns" grep -q "vncpub: warning: VNC listens on 0.0.0.0:57, reachable from the network" <<<"$out"
+check "QEMU listens only inside the namespace" bash -c "ip netns exec $NS ss -ltn | grep -q ':5957 ' && ! ss -ltn | grep -q ':5957 '"
+
+# ---- runtime dirs and sockets ---------------------------------------------
+check "runtime dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR")" = 700
+check "VM dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR/vncpub")" = 700
+check "another user cannot reach qmp.sock" bash -c "! runuser -u nobody -- test -e '$VMDECK_RUNTIME_DIR/vncpub/qmp.sock'"
+check "another user cannot list the VM dir" bash -c "! runuser -u nobody -- ls '$VMDECK_RUNTIME_DIR/vncpub' >/dev/null 2>&1"
+ip netns exec "$NS" "$VMDECK" kill vncpub >/dev/null 2>&1
+check "killed" wait_for 20 vm_state_is vncpub stopped
+finish
