@@ -233,8 +233,10 @@ static int screenshot_exec(int argc, char **argv)
 
 	struct thumb_frame f;
 	if (vnc_frame(v, &f) < 0 || !s.first_frame) {
-		cmd_error("%s: no screen from %s%s%s", name ? name : "vnc", target, s.gone_reason ? ": " : " within the timeout",
-			  s.gone_reason ? s.gone_reason : "");
+		if (s.gone_reason) /* the reason names the target */
+			cmd_error("%s%sno screen: %s", name ? name : "", name ? ": " : "", s.gone_reason);
+		else
+			cmd_error("%s%sno screen from %s within %d s", name ? name : "", name ? ": " : "", target, timeout_s);
 		rc = EXIT_FAIL;
 		goto out;
 	}

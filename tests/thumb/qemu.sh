@@ -68,4 +68,26 @@ check "the client is still running" kill -0 "$wpid"
 kill -TERM "$wpid"
 wait "$wpid"
 check "the client exits cleanly on SIGTERM" test $? -eq 0
+
+# A hung QEMU (SIGSTOP) still accepts connections but never speaks: nothing
+# blocks — a one-shot screenshot gives up after the 5 s connect timeout
+# with a reason, and a live client stays responsive.
+kill -STOP "$qpid2"
+on_exit "kill -CONT $qpid2"
+t0=$(date +%s%N)
+out=$("$VMDECK" screenshot --vnc "$sock" "$T_TMP/hung.png" 2>&1)
+rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+log "hung QEMU: exit $rc after $ms ms: $out"
+check "hung QEMU: screenshot fails with a reason" bash -c "[[ $rc == 1 && '$out' == *'no answer within'* ]]"
+check "hung QEMU: within the connect timeout (< 8 s)" test "$ms" -lt 8000
+"$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/hung.err" &
+hpid=$!
+on_exit "kill_pid $hpid"
+wait_for 5 grep -q '^vnc: connecting' "$T_TMP/hung.err"
+t0=$(date +%s%N)
+kill -TERM "$hpid"
+wait "$hpid"
+rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+check "hung QEMU: a live client still ends at once on SIGTERM (${ms} ms)" test "$rc" -eq 0 -a "$ms" -lt 1000
+kill -CONT "$qpid2"
 finish
