@@ -255,9 +255,13 @@ static void emit_simple(struct linkwatch *lw, enum linkwatch_event_type type, st
 	emit(lw, &ev);
 }
 
+/* "Up" as a user means it: operationally up; links whose driver reports
+ * no operstate (lo, some tunnels) count by admin state and carrier. */
 static bool is_up(const struct link_info *i)
 {
-	return i->admin_up && i->carrier;
+	if (i->operstate == IF_OPER_UP)
+		return true;
+	return i->operstate == IF_OPER_UNKNOWN && i->admin_up && i->carrier;
 }
 
 static void bridge_refresh_flags(struct lw_link *br)
