@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define HISTORY_MAX 256
+#define HISTORY_MAX LINKWATCH_HISTORY_MAX
 #define DEPARTED_MAX 64
 #define PENDING_MAX 64
 /* A bridge MAC change is attributed to a port event this close to it: the

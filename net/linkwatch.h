@@ -15,6 +15,9 @@
 struct loop;
 struct linkwatch;
 
+/* Per-bridge MAC history keeps the last this many changes. */
+#define LINKWATCH_HISTORY_MAX 256
+
 /* What kind of link, from IFLA_INFO_KIND and the ARP type. */
 enum link_type {
 	LINK_TYPE_OTHER = 0,
@@ -92,8 +95,8 @@ struct link_info {
 	bool pinned_known;      /* false when sysfs is not this namespace's */
 	bool at_risk;           /* unpinned and has at least one TAP (VM) port */
 	size_t n_ports, n_vm_ports;
-	const struct bridge_mac_change *history; /* oldest first */
-	size_t n_history;       /* total changes seen (history keeps the last 256) */
+	const struct bridge_mac_change *history; /* oldest first; min(n_history, LINKWATCH_HISTORY_MAX) entries */
+	size_t n_history;       /* total changes seen while watched */
 	uint64_t mac_changed_mono_us; /* 0 = never changed while watched */
 };
 
