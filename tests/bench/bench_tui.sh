@@ -8,7 +8,7 @@
 # program writes). Needs root for the namespace of part 2 (else skipped).
 set -uo pipefail
 : "${VMDECK:?}"
-cols=120 rows=40
+sizes=${BENCH_TUI_SIZES:-"120x40 80x24"}
 secs=${BENCH_TUI_SECS:-10}
 tmp=$(mktemp -d /tmp/vmdeck-bench-tui.XXXXXX)
 ns=""
@@ -52,6 +52,8 @@ profiles=$tmp/profiles
 mkdir -p "$profiles"
 for i in 1 2 3; do printf 'name: idle%d\nmemory: 64M\n' "$i" >"$profiles/idle$i.yaml"; done
 
+for size in $sizes; do
+cols=${size%x*} rows=${size#*x}
 echo "terminal ${cols}x${rows}, ${secs} s windows"
 # 1. Static screen: nothing changes; a repaint would show up as bytes.
 ptyrun static "$VMDECK" --profiles "$profiles"
@@ -62,6 +64,7 @@ echo "static screen:                 vmdeck $static bytes/s (first frame $first 
 
 # 2. 20 bridge ports with traffic, 1 Hz rates.
 if [[ $(id -u) -eq 0 ]] && command -v bmon >/dev/null; then
+	if [[ -z $ns ]]; then
 	ns=vmdeck-bench-$$
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
@@ -77,6 +80,7 @@ if [[ $(id -u) -eq 0 ]] && command -v bmon >/dev/null; then
 	# all 20, by varying amounts so the rates change every second.
 	ip netns exec "$ns" bash -c 'while :; do ping -b -c 1 -W 0.01 -s $((RANDOM % 1400)) 10.9.255.255 >/dev/null 2>&1; sleep 0.$((RANDOM % 5)); done' &
 	pids+=($!)
+	fi
 	ptyrun links ip netns exec "$ns" "$VMDECK" --profiles "$profiles"
 	vm_links=$(measure links)
 	ptystop
@@ -88,6 +92,9 @@ else
 	echo "20 links updating at 1 Hz:     skipped (needs root for a namespace, and bmon)"
 fi
 
+done
+
+cols=120 rows=40
 # 3. Time to the first frame with 200 profiles (measured inside vmdeck:
 # from entering the interface to the first flushed frame, profile loading
 # included), and the process's wall time to its first output byte.

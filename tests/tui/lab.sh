@@ -135,4 +135,5 @@ tmux_keys j k
 tui_expect 5 "state   exited \(signal 9\)" "the details say so too"
 tmux_keys q
 tui_expect 10 "no VMs running" "quit"
+tui_expect 10 "EXIT=0" "exit code 0 (no sanitizer report under ASan builds)"
 finish
