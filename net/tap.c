@@ -44,6 +44,9 @@ static int tun_open(const char *name, int *fd_out, char **err)
 	if (strlen(name) >= IFNAMSIZ)
 		return error_set(err, "TAP name %s is longer than %d characters", name, IFNAMSIZ - 1);
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return error_set(err, "TAP %s: cannot open /dev/net/tun: %s (making TAPs needs root or CAP_NET_ADMIN)",
+				 name, strerror(errno));
 	if (fd < 0)
 		return error_set(err, "TAP %s: /dev/net/tun: %s", name, strerror(errno));
 	struct ifreq ifr;

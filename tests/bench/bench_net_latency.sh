@@ -41,7 +41,7 @@ for ((i = 0; i < iters; i++)); do
 	t0=$(date +%s%N)
 	$N link set plo "${op[@]}"
 	echo "$t0 $want" >>"$T_TMP/causes"
-	sleep "1.$((RANDOM % 10))" # random phase against the poller
+	sleep "$(printf "1.%02d" $((RANDOM % 100)))" # random phase against the poller
 done
 sleep 1.5
 
