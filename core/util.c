@@ -307,7 +307,11 @@ char *file_read_all(const char *path, size_t *len_out)
 int file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, char **err)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* The name is predictable: in a shared dir (/tmp) another user may have
+	 * planted a symlink or a hard link there. Remove our own leftover, then
+	 * only ever create a new file. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
 		error_set(err, "cannot write %s: %s", tmp, strerror(errno));
 		free(tmp);

@@ -716,7 +716,13 @@ int vnc_write_png(const struct thumb_frame *f, const char *path, char **err)
 	if (!f || !f->px || f->w <= 0 || f->h <= 0)
 		return error_set(err, "%s: no frame to save", path);
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *fp = fopen(tmp, "wb");
+	/* Predictable name, maybe in /tmp: never follow or reuse what another
+	 * user planted there (root writes screenshots too). */
+	unlink(tmp);
+	int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *fp = tfd >= 0 ? fdopen(tfd, "wb") : NULL;
+	if (!fp && tfd >= 0)
+		close(tfd);
 	if (!fp) {
 		error_set(err, "%s: %s", tmp, strerror(errno));
 		free(tmp);
