@@ -70,8 +70,10 @@ static void bench_full(const struct tframe *f, enum thumb_color c, enum thumb_gl
 		thumb_update_full(t, &fr); /* with geometry rebuild, as after a resize */
 		v[i] = now_mono_us() - t0;
 	}
-	printf("full 1920x1080 -> 100x50 %-5s %-5s  median %7.0f us   (after a resize: %.0f us)\n",
-	       thumb_color_name(c), thumb_glyph_name(g), full, median_us(v, runs));
+	size_t bytes;
+	free(thumb_ansi(t, true, 1, 1, &bytes));
+	printf("full 1920x1080 -> 100x50 %-5s %-5s  median %7.0f us   (after a resize: %.0f us)  %6zu bytes of output\n",
+	       thumb_color_name(c), thumb_glyph_name(g), full, median_us(v, runs), bytes);
 	free(v);
 	thumb_free(t);
 }
