@@ -627,8 +627,9 @@ char *labnet_dnsmasq_conf(const struct labnet *n, const char *dir)
 	}
 	strv_pushf(&lines, "dhcp-leasefile=%s/leases", dir);
 	strv_pushf(&lines, "pid-file=%s/dnsmasq.pid", dir);
-	/* Stay root: the lease and pid files live in a 0700 directory. */
-	strv_push(&lines, "user=root");
+	/* dnsmasq drops root after opening its lease and pid files (which
+	 * live in vmdeck's 0700 directory); run it as nobody. */
+	strv_push(&lines, "user=nobody");
 	struct strv out;
 	strv_init(&out);
 	size_t total = 0;
