@@ -172,8 +172,6 @@ int term_flush(struct term *t, const struct grid *g, bool full)
 			if (!t->utf8 && c->ch >= 0x80)
 				wc[0] = '?'; /* never a byte the locale cannot show */
 			attr_t a = attrs_of(c->pen.attr);
-			if (t->colors == THEME_MONO && c->pen.role == 0 && c->pen.attr == 0)
-				a = A_NORMAL;
 			cchar_t cc;
 			setcchar(&cc, wc, a, (short)pair_of(t, &c->pen), NULL);
 			mvadd_wch(y, x, &cc);
