@@ -264,10 +264,26 @@ static bool is_up(const struct link_info *i)
 	return i->operstate == IF_OPER_UNKNOWN && i->admin_up && i->carrier;
 }
 
-static void bridge_refresh_flags(struct lw_link *br)
+static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 {
 	struct link_info *b = &br->info;
-	b->at_risk = b->pinned_known && !b->pinned && b->n_vm_ports > 0;
+	bool pinned = b->pinned;
+	if (!b->pinned_known && b->n_vm_ports > 0) {
+		/* /sys is another namespace's: infer. A MAC that is not the
+		 * lowest port MAC can only have been set; the lowest one may
+		 * or may not have been, so count it as at risk. */
+		uint8_t low[6] = { 0 };
+		bool any = false;
+		for (size_t i = 0; i < lw->n; i++) {
+			const struct link_info *p = &lw->links[i]->info;
+			if (p->master == b->ifindex && p->has_mac && (!any || mac_cmp(p->mac, low) < 0)) {
+				memcpy(low, p->mac, 6);
+				any = true;
+			}
+		}
+		pinned = any && mac_cmp(low, b->mac) != 0;
+	}
+	b->at_risk = !pinned && b->n_vm_ports > 0;
 }
 
 static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int delta)
@@ -278,7 +294,7 @@ static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int
 	br->info.n_ports += delta;
 	if (p->info.type == LINK_TYPE_TAP)
 		br->info.n_vm_ports += delta;
-	bridge_refresh_flags(br);
+	bridge_refresh_flags(lw, br);
 }
 
 static void departed_add(struct linkwatch *lw, int bridge, const struct lw_link *p)
@@ -490,12 +506,12 @@ static void info_from_obj(struct link_info *i, struct rtnl_link *o)
 	i->mtu = rtnl_link_get_mtu(o);
 }
 
-static void bridge_read_pin(struct lw_link *l)
+static void bridge_read_pin(struct linkwatch *lw, struct lw_link *l)
 {
 	int r = bridge_read_pinned(l->info.name, l->info.ifindex);
 	l->info.pinned_known = r >= 0;
 	l->info.pinned = r == 1;
-	bridge_refresh_flags(l);
+	bridge_refresh_flags(lw, l);
 }
 
 /* Apply the current state of one link, emitting events for what changed. */
@@ -533,7 +549,7 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 						l->info.n_vm_ports++;
 				}
 			}
-			bridge_read_pin(l);
+			bridge_read_pin(lw, l);
 		}
 		port_attach(lw, l, l->info.master, +1);
 		if (l->info.master)
@@ -570,7 +586,7 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		emit(lw, &ev);
 	}
 	if (ni.type == LINK_TYPE_BRIDGE)
-		bridge_read_pin(l);
+		bridge_read_pin(lw, l);
 	if (old.master != ni.master) {
 		lw->views_dirty = true;
 		if (old.master) {
@@ -704,7 +720,7 @@ static void model_sync(struct linkwatch *lw)
 	}
 	for (size_t i = 0; i < lw->n; i++)
 		if (lw->links[i]->info.type == LINK_TYPE_BRIDGE)
-			bridge_refresh_flags(lw->links[i]);
+			bridge_refresh_flags(lw, lw->links[i]);
 }
 
 static void resync_timer_cb(struct loop_timer *t, void *arg);

@@ -93,7 +93,8 @@ struct link_info {
 	/* Bridges only. */
 	bool pinned;            /* MAC set explicitly: sysfs addr_assign_type == 3 */
 	bool pinned_known;      /* false when sysfs is not this namespace's */
-	bool at_risk;           /* unpinned and has at least one TAP (VM) port */
+	bool at_risk;           /* unpinned and has at least one TAP (VM) port (without sysfs:
+	                         * pinned is inferred when its MAC is not the lowest port MAC) */
 	size_t n_ports, n_vm_ports;
 	const struct bridge_mac_change *history; /* oldest first; min(n_history, LINKWATCH_HISTORY_MAX) entries */
 	size_t n_history;       /* total changes seen while watched */
