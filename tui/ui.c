@@ -176,7 +176,7 @@ bool ui_navigate(struct ui *ui, enum action a)
 	size_t n;
 	unsigned bit;
 	int page;
-	if (ui->history) {
+	if (ui->history && ui->focus == PANE_NET) {
 		sel = &ui->hist_top;
 		n = ui->m.n_history;
 		bit = D_NET;
