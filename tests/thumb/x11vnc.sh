@@ -6,7 +6,7 @@
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/thumb/common.sh"
 need_root
-need Xvfb x11vnc xmessage od
+need Xvfb x11vnc wish od
 
 netns_new ns
 # Not a function for background jobs: `ip netns exec` execs, so $! is the
@@ -38,7 +38,13 @@ check "PNG has the X screen's size (800x600)" test "$(png_size "$T_TMP/x.png")" 
 
 before=$(cells "$sock")
 check "black root: blank thumbnail" bash -c "! nonblank <<<'$before'"
-ip netns exec "$ns" xmessage -geometry 500x300+150+150 "vmdeck thumbnail test" &
+# A window, drawn with Tk's wish (tk is a dependency of x11vnc).
+cat >"$T_TMP/window.tcl" <<'TCL'
+wm geometry . 500x300+150+150
+label .l -text "vmdeck thumbnail test" -bg white -fg black -font {Helvetica 24}
+pack .l -fill both -expand 1
+TCL
+ip netns exec "$ns" wish "$T_TMP/window.tcl" &
 mpid=$!
 on_exit "kill_pid $mpid"
 changed() { cells "$sock" | nonblank; }
