@@ -96,6 +96,7 @@ static void usage(FILE *fp)
 		"  --settle MS        wait this long after the first frame (default 500:\n"
 		"                     a server's first update may be stale)\n"
 		"  --timeout SEC      give up after SEC seconds (default 10)\n"
+		"  --password-file F  VNC password (first line of F); default: the profile's\n"
 		"  --watch            keep running: report every state change and frame on\n"
 		"                     stderr (reconnecting when the server goes away); with\n"
 		"                     --cells, draw the thumbnail live on stdout\n"
@@ -113,9 +114,10 @@ static int screenshot_exec(int argc, char **argv)
 		{ "settle", required_argument, NULL, 'S' },  { "timeout", required_argument, NULL, 't' },
 		{ "watch", no_argument, NULL, 'w' },         { "fps", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },       { "help", no_argument, NULL, 'h' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vnc_override = NULL, *cells = NULL;
+	const char *vnc_override = NULL, *cells = NULL, *password_file = NULL;
 	struct thumb_opts topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true };
 	int settle_ms = 500, timeout_s = 10, fps = 0, c;
 	bool watch = false, verbose = false;
@@ -142,6 +144,7 @@ static int screenshot_exec(int argc, char **argv)
 		case 'w': watch = true; break;
 		case 'f': fps = atoi(optarg); break;
 		case 'v': verbose = true; break;
+		case 'P': password_file = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -169,6 +172,14 @@ static int screenshot_exec(int argc, char **argv)
 	}
 
 	char *target = NULL, *password = NULL, *err = NULL;
+	if (password_file) {
+		struct profile pw = { .vnc_password_file = (char *)password_file };
+		if (vnc_profile_password(&pw, &password, &err) < 0) {
+			cmd_error("%s", err);
+			free(err);
+			return EXIT_FAIL;
+		}
+	}
 	if (vnc_override) {
 		target = xstrdup(vnc_override);
 	} else {
@@ -176,7 +187,7 @@ static int screenshot_exec(int argc, char **argv)
 		struct profile_set *set = profile_set_load(&dir, 1);
 		const struct profile *p = profile_set_find(set, name);
 		target = vnc_profile_target(p, name);
-		if (p && vnc_profile_password(p, &password, &err) < 0) {
+		if (p && !password && vnc_profile_password(p, &password, &err) < 0) {
 			cmd_error("%s: %s", name, err);
 			free(err);
 			free(target);

@@ -64,6 +64,20 @@ check "TCP HOST:DISPLAY works" nsx "$VMDECK" screenshot --vnc 127.0.0.1:1 "$T_TM
 check "an unreachable port is a clear error" bash -c \
 	"ip netns exec $ns $VMDECK screenshot --vnc 127.0.0.1::5999 $T_TMP/t3.png 2>&1 | grep -q 'Connection refused'"
 
+# VNC authentication (x11vnc -passwd): the password from a file.
+ip netns exec "$ns" x11vnc -display "$DISPLAY" -localhost -rfbport 5902 -rfbportv6 -1 -noipv6 \
+	-passwd s3cret -forever -shared -quiet >"$T_TMP/x11vnc-pw.log" 2>&1 &
+ppid_=$!
+on_exit "kill_pid $ppid_"
+printf 's3cret\n' >"$T_TMP/pw"
+printf 'wrong\n' >"$T_TMP/badpw"
+pw_up() { nsx "$VMDECK" screenshot --vnc 127.0.0.1::5902 --password-file "$T_TMP/pw" "$T_TMP/pw.png"; }
+check "password from --password-file: screenshot works" wait_for 20 pw_up
+check "password PNG has 800x600" test "$(png_size "$T_TMP/pw.png")" = 800x600
+out=$(nsx "$VMDECK" screenshot --vnc 127.0.0.1::5902 --password-file "$T_TMP/badpw" "$T_TMP/bad.png" 2>&1)
+log "wrong password: $out"
+check "a wrong password fails with a reason that says so" bash -c "[[ '$out' == *password* || '$out' == *uthenticat* ]]"
+
 # Reconnection does not depend on QEMU either.
 "$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/watch.err" &
 wpid=$!
