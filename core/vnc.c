@@ -704,6 +704,18 @@ int vnc_profile_password(const struct profile *p, char **password, char **err)
 	char *s = file_read_all(p->vnc_password_file, &len);
 	if (!s)
 		return error_set(err, "%s: vnc_password_file: %s", p->vnc_password_file, strerror(errno));
+	/* Verbatim, newline included: QEMU's "-object secret,file=" takes the
+	 * file as it is, and both sides must agree. */
+	*password = s;
+	return 0;
+}
+
+int vnc_password_file_read(const char *path, char **password, char **err)
+{
+	size_t len;
+	char *s = file_read_all(path, &len);
+	if (!s)
+		return error_set(err, "%s: %s", path, strerror(errno));
 	s[strcspn(s, "\r\n")] = 0;
 	*password = s;
 	return 0;

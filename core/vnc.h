@@ -109,9 +109,13 @@ int vnc_target_parse(const char *target, char **unix_path, char **host, int *por
  * frees. */
 struct profile;
 char *vnc_profile_target(const struct profile *p, const char *name);
-/* The password from p's vnc_password_file (first line), NULL when none.
- * -1 when the file cannot be read. */
+/* The password from p's vnc_password_file, NULL when none; the whole file
+ * verbatim (a trailing newline too), exactly as QEMU's secret object reads
+ * it. -1 when the file cannot be read. */
 int vnc_profile_password(const struct profile *p, char **password, char **err);
+/* The first line of a password file (for servers other than vmdeck's QEMU,
+ * e.g. x11vnc -passwd). */
+int vnc_password_file_read(const char *path, char **password, char **err);
 
 /* Save a frame as an 8-bit RGB PNG (libpng). */
 int vnc_write_png(const struct thumb_frame *f, const char *path, char **err);

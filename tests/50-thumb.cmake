@@ -13,3 +13,4 @@ set_tests_properties(fuzz_thumb PROPERTIES TIMEOUT 240 ENVIRONMENT "FUZZ_PKGS=li
 add_executable(bench_thumb bench/bench_thumb.c)
 target_link_libraries(bench_thumb PRIVATE vmdeck_core)
 vmdeck_script_test(thumb_tui thumb/tui.sh integration)
+vmdeck_script_test(thumb_profile_tcp thumb/profile_tcp.sh integration)

@@ -173,8 +173,7 @@ static int screenshot_exec(int argc, char **argv)
 
 	char *target = NULL, *password = NULL, *err = NULL;
 	if (password_file) {
-		struct profile pw = { .vnc_password_file = (char *)password_file };
-		if (vnc_profile_password(&pw, &password, &err) < 0) {
+		if (vnc_password_file_read(password_file, &password, &err) < 0) {
 			cmd_error("%s", err);
 			free(err);
 			return EXIT_FAIL;

@@ -99,7 +99,10 @@ static void test_profile_target(void **state)
 	p.vnc_password_file = pw;
 	char *got = NULL, *err = NULL;
 	assert_int_equal(vnc_profile_password(&p, &got, &err), 0);
-	assert_string_equal(got, "s3cret");
+	assert_string_equal(got, "s3cret\nrest\n"); /* verbatim, like QEMU */
+	free(got);
+	assert_int_equal(vnc_password_file_read(pw, &got, &err), 0);
+	assert_string_equal(got, "s3cret"); /* first line */
 	free(got);
 	p.vnc_password_file = "/nonexistent/pw";
 	assert_int_equal(vnc_profile_password(&p, &got, &err), -1);
