@@ -78,6 +78,33 @@ out=$(nsx "$VMDECK" screenshot --vnc 127.0.0.1::5902 --password-file "$T_TMP/bad
 log "wrong password: $out"
 check "a wrong password fails with a reason that says so" bash -c "[[ '$out' == *password* || '$out' == *uthenticat* ]]"
 
+# The frame cap: a window redrawn 50 times a second reaches the client at
+# most --fps times a second (an upper bound: a slow machine only lowers it).
+cat >"$T_TMP/busy.tcl" <<'TCL'
+wm geometry . 300x100+0+0
+label .l -text 0 -font {Helvetica 30}
+pack .l
+proc tick {n} { .l configure -text $n; after 20 [list tick [expr {$n + 1}]] }
+tick 0
+TCL
+ip netns exec "$ns" wish "$T_TMP/busy.tcl" &
+bpid=$!
+on_exit "kill_pid $bpid"
+"$VMDECK" screenshot --vnc "$sock" --watch --fps 2 >/dev/null 2>"$T_TMP/cap.err" &
+cpid=$!
+on_exit "kill_pid $cpid"
+frames() { grep -c '^vnc: frame' "$T_TMP/cap.err"; }
+wait_for 10 bash -c "(( \$(grep -c '^vnc: frame' $T_TMP/cap.err) >= 2 ))"
+f0=$(frames) t0=$(date +%s%N)
+sleep 4 # a measuring window, not a synchronisation
+f1=$(frames) t1=$(date +%s%N)
+rate=$(awk -v f=$((f1 - f0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", f / (t / 1e9) }')
+log "frame cap 2 fps: $((f1 - f0)) frames in $(((t1 - t0) / 1000000)) ms = $rate/s"
+check "frames arrive" test $((f1 - f0)) -ge 1
+check "at most 2 frames a second (+1 for the window's edges)" test $((f1 - f0)) -le $(((t1 - t0) / 500000000 + 1))
+kill_pid "$cpid"
+kill_pid "$bpid"
+
 # Reconnection does not depend on QEMU either.
 "$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/watch.err" &
 wpid=$!
