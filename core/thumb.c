@@ -138,6 +138,14 @@ uint8_t thumb_rgb_to_256(const uint8_t rgb[3])
 
 uint8_t thumb_rgb_to_8(const uint8_t rgb[3])
 {
+	/* Greys: black or white by brightness. Plain nearest-colour would turn
+	 * a dim grey (text strokes averaged with a black background) into cyan
+	 * or lose it in black; a thumbnail should show it as text-coloured. */
+	int hi = rgb[0] > rgb[1] ? rgb[0] : rgb[1], lo = rgb[0] < rgb[1] ? rgb[0] : rgb[1];
+	hi = rgb[2] > hi ? rgb[2] : hi;
+	lo = rgb[2] < lo ? rgb[2] : lo;
+	if (hi - lo < 40)
+		return (2 * rgb[0] + 5 * rgb[1] + rgb[2]) / 8 >= 80 ? 7 : 0;
 	uint8_t best = 0;
 	uint32_t bd = UINT32_MAX;
 	for (uint8_t i = 0; i < 8; i++) {

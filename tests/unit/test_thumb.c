@@ -112,6 +112,10 @@ static void test_palettes(void **state)
 	assert_int_equal(thumb_rgb_to_8(white), 7);
 	assert_int_equal(thumb_rgb_to_8(black), 0);
 	assert_int_equal(thumb_rgb_to_8(blue), 4);
+	/* Greys go to black or white, never a tint. */
+	const uint8_t dim[3] = { 100, 100, 100 }, dark[3] = { 50, 50, 50 };
+	assert_int_equal(thumb_rgb_to_8(dim), 7);
+	assert_int_equal(thumb_rgb_to_8(dark), 0);
 }
 
 static bool cells_equal(const struct thumb *a, const struct thumb *b)
