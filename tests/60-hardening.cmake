@@ -19,3 +19,5 @@ vmdeck_script_test(hardening_faults hardening/faults.sh integration)
 set_tests_properties(hardening_faults PROPERTIES TIMEOUT 300)
 # Names stay in their directories, no shell, VNC exposure rules, 0700 dirs.
 vmdeck_script_test(hardening_security hardening/security.sh integration)
+# TAP deleted under a running VM, dnsmasq killed, bridge deleted while up.
+vmdeck_script_test(hardening_netfaults hardening/netfaults.sh integration)
