@@ -21,3 +21,5 @@ set_tests_properties(hardening_faults PROPERTIES TIMEOUT 300)
 vmdeck_script_test(hardening_security hardening/security.sh integration)
 # TAP deleted under a running VM, dnsmasq killed, bridge deleted while up.
 vmdeck_script_test(hardening_netfaults hardening/netfaults.sh integration)
+# The terminal resized 100 times a second under the running TUI.
+vmdeck_script_test(hardening_resize hardening/resize.sh integration)
