@@ -16,8 +16,14 @@ ours() { pgrep -f -- "$run/$1/qmp.sock"; }
 no_qemu() { [[ -z $(ours "$1") ]]; }
 # vmdeck's answer: exit code < 128 (no crash), within the time limit.
 alive_rc() { (($1 > 0 && $1 < 124)); }
-fds_of_vmdecks() { # no vmdeck of ours left running
-	! pgrep -f -- "^$VMDECK " >/dev/null
+# No vmdeck (or supervisor) of this test left: other tests' vmdecks may run
+# in parallel, so only those with our runtime dir in their environment count.
+no_vmdeck_left() {
+	local p
+	for p in $(pgrep -f -- "^$VMDECK "); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "VMDECK_RUNTIME_DIR=$run" && return 1
+	done
+	return 0
 }
 
 # ---- 1. killed during start-up --------------------------------------------
@@ -105,5 +111,5 @@ check "no blocks: message says the runtime dir is full" grep -q "VM full: .*runt
 check "no blocks: no QEMU left" no_qemu full
 check "no blocks: nothing left but logs" bash -c "grep '^left:' <<<'$out' | grep -Evq 'sock|pid|lock'"
 check "host runtime dir untouched by the tmpfs" test ! -e "$run/fill"
-check "no vmdeck left running" fds_of_vmdecks
+check "no vmdeck of this test left running" no_vmdeck_left
 finish
