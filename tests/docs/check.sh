@@ -5,6 +5,7 @@
 # table; tui/cmd.h: the exit codes; getenv calls in core/ net/ tui/), then
 # looked up in both documents:
 #   - README's quick start is exactly `./bootstrap.sh demo` and `./bootstrap.sh test`
+#     and every bootstrap.sh verb and VMDECK_* variable is in README
 #   - every verb is documented, and no documented verb is missing from the binary
 #   - every option of every verb (and the global ones) is documented
 #   - the key tables of README and the man page list exactly keys.c's keys,
@@ -53,6 +54,13 @@ check "quick start is exactly './bootstrap.sh demo' then './bootstrap.sh test' (
 	test "$qs_cmds" = $'./bootstrap.sh demo\n./bootstrap.sh test'
 check "bootstrap.sh has the demo verb" grep -qE '^demo\)' "$VMDECK_SRC/bootstrap.sh"
 check "bootstrap.sh has the test verb" grep -qE '^test\)' "$VMDECK_SRC/bootstrap.sh"
+# Every bootstrap.sh verb and every VMDECK_* variable it reads is in README.
+for b in $(grep -oE '^[a-z]+\)' "$VMDECK_SRC/bootstrap.sh" | tr -d ')'); do
+	check "README documents './bootstrap.sh $b'" in_readme "./bootstrap.sh $b"
+done
+for e in $(grep -oE '\$\{?VMDECK_[A-Z_]+' "$VMDECK_SRC/bootstrap.sh" | tr -d '${' | sort -u); do
+	check "README documents bootstrap.sh's $e" in_readme "$e"
+done
 
 # ---- verbs --------------------------------------------------------------------
 help=$("$VMDECK" --help) || fail "vmdeck --help failed"
