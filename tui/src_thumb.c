@@ -137,16 +137,18 @@ void src_thumb_free(struct src_thumb *s)
 }
 
 /* Where the selected VM's screen is, or NULL. Caller frees. */
+/* The same target and password `vmdeck screenshot` uses: a profile's TCP
+ * address with QEMU's options after ',' dropped, else <runtime>/vnc.sock. */
 static char *target_of(const struct mvm *v)
 {
 	if (!v || !v->runtime_dir)
 		return NULL;
 	const char *pv = v->prof ? v->prof->vnc : NULL;
-	if (pv && *pv && strcmp(pv, "unix") != 0 && strcmp(pv, "none") != 0)
-		return xstrdup(pv);
 	if (pv && strcmp(pv, "none") == 0)
 		return NULL;
-	return path_join(v->runtime_dir, "vnc.sock");
+	if (!v->prof)
+		return path_join(v->runtime_dir, "vnc.sock");
+	return vnc_profile_target(v->prof, v->name);
 }
 
 void src_thumb_select(struct src_thumb *s)
@@ -174,10 +176,17 @@ void src_thumb_select(struct src_thumb *s)
 		thumb_resize(s->thumb, w, h);
 	}
 	thumb_clear(s->thumb);
-	struct vnc_config cfg = { .target = target };
+	char *err = NULL, *password = NULL;
+	if (v->prof && vnc_profile_password(v->prof, &password, &err) < 0) {
+		set_message(s, err ? err : "VNC: cannot read the password file");
+		free(err);
+		free(target);
+		return;
+	}
+	struct vnc_config cfg = { .target = target, .password = password };
 	struct vnc_callbacks cb = { on_state, on_frame };
-	char *err = NULL;
 	s->vnc = vnc_new(s->loop, &cfg, &cb, s, &err);
+	free(password);
 	if (!s->vnc) {
 		set_message(s, err ? err : "VNC: cannot connect");
 		free(err);
