@@ -112,6 +112,7 @@ struct vmm {
 	vmm_change_cb on_change; void *on_change_arg;
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
+	bool read_only; /* observe only: never own QMP, never tidy or tear down */
 };
 
 /* A QMP command on behalf of a VM: on the persistent connection when we own
@@ -740,7 +741,7 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 /* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
 static void try_own(struct vm *vm)
 {
-	if (vm->qmp_lock_fd >= 0 || vm->gone)
+	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
 	int fd = lock_acquire(f);
@@ -809,7 +810,7 @@ static void finish_exit(struct vm *vm)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "QEMU exited");
-	if (vm->net_up || (vm->p && vm->m->hooks)) {
+	if (!vm->m->read_only && (vm->net_up || (vm->p && vm->m->hooks))) {
 		/* Idempotent: whichever vmdeck sees the exit removes the TAPs. */
 		if (vm->m->hooks && vm->p)
 			vm->m->hooks->teardown(vm->p);
@@ -847,7 +848,7 @@ static void finish_exit(struct vm *vm)
 	/* Tidy the dir for the next start; keep the logs and the exit record.
 	 * Under vm.lock so a start that just began is not disturbed. */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = lock_acquire(lf);
+	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
 		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
@@ -1576,6 +1577,16 @@ static void scan_vm(struct vm *vm)
 	}
 	if (!has_stale(vm))
 		return;
+	if (vm->m->read_only) {
+		/* Report it; the next vmdeck that may change things cleans up. */
+		if (vm->st != VM_EXITED) {
+			determine_cause(vm);
+			vm->st = VM_EXITED;
+			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
+			changed(vm);
+		}
+		return;
+	}
 	/* A leftover: QEMU died with nobody watching. Record why, clean up,
 	 * keep the logs. */
 	char *lf = vm_file(vm, "vm.lock");
@@ -1646,6 +1657,8 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
 	m->tick = loop_timer_add(l, TICK_MS, true, on_tick, m);
 	return m;
 }
+
+void vmm_set_read_only(struct vmm *m, bool read_only) { m->read_only = read_only; }
 
 void vmm_free(struct vmm *m)
 {

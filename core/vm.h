@@ -76,6 +76,10 @@ typedef void (*vm_monitor_cb)(struct vm *vm, const char *output, const char *err
 struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks);
 /* Closes connections and stops watching; never stops VMs — they keep
  * running and the next vmdeck re-attaches. NULL is a no-op. */
+/* Observe only (--read-only): never take the persistent QMP connection
+ * (state comes from one-shot queries on ctl.sock), never clean leftovers or
+ * remove TAPs. Call before the first rescan. */
+void vmm_set_read_only(struct vmm *m, bool read_only);
 void vmm_free(struct vmm *m);
 
 void vmm_set_on_change(struct vmm *m, vmm_change_cb cb, void *arg);

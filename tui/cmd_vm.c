@@ -57,6 +57,7 @@ static int run_open(struct run *r)
 	memset(r, 0, sizeof(*r));
 	r->l = loop_new();
 	r->m = vmm_new(r->l, &vmnet_hooks);
+	vmm_set_read_only(r->m, cmd_read_only);
 	vmm_set_on_log(r->m, on_log, r);
 	const char *dir = paths_profiles_dir();
 	r->quiet = true; /* "found running" lines are noise for a one-shot verb */

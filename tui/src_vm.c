@@ -288,6 +288,7 @@ struct src_vm *src_vm_new(struct loop *l, struct ui *ui)
 	lines_init(&s->console, CONSOLE_LINES);
 	lines_init(&s->notes, 64);
 	s->vmm = vmm_new(l, &vmnet_hooks);
+	vmm_set_read_only(s->vmm, ui->read_only);
 	vmm_set_on_change(s->vmm, on_change, s);
 	vmm_set_on_log(s->vmm, on_log, s);
 	s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
