@@ -122,6 +122,12 @@ export VMDECK_RUNTIME_DIR="$T_TMP/run"
 export VMDECK_STATE_DIR="$T_TMP/state"
 mkdir -p "$VMDECK_RUNTIME_DIR" "$VMDECK_STATE_DIR"
 
+# Sanitizer settings for panes started with `env -i` (the ASan pass's
+# reports must reach its report directory from inside tmux too).
+T_SAN_ENV=()
+[[ -n ${ASAN_OPTIONS:-} ]] && T_SAN_ENV+=("ASAN_OPTIONS=$ASAN_OPTIONS")
+[[ -n ${UBSAN_OPTIONS:-} ]] && T_SAN_ENV+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+
 # tmux: a private server per test.
 tmux_start() { # tmux_start COLS ROWS CMD... ; session "t"
 	local cols=$1 rows=$2; shift 2

@@ -31,7 +31,7 @@ on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [[ -f $f ]] && kill -9 "$
 vd start bios >"$T_TMP/start.log" 2>&1 || { cat "$T_TMP/start.log" >&2; fail "vmdeck start bios"; }
 wait_for 20 test -S "$VMDECK_RUNTIME_DIR/bios/vnc.sock" || fail "no VNC socket for bios"
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane "$VMDECK" --profiles "$prof"

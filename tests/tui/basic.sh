@@ -22,7 +22,7 @@ if [[ $(id -u) -eq 0 ]]; then
 	run=(ip netns exec "$ns")
 fi
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
+tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '; stty -g > $T_TMP/stty.before" Enter
 tui_run_in_pane "${run[*]}" "$VMDECK" --profiles "$prof"

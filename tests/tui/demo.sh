@@ -8,7 +8,7 @@
 need tmux qemu-system-x86_64 dnsmasq ip
 need_root
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile
+tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane bash "$VMDECK_SRC/tests/demo/demo.sh" "$VMDECK"
 ns=vmdeck-demo-$TUI_PID

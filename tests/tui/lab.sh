@@ -24,7 +24,7 @@ on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [[ -f $f ]] && kill -9 "$
 
 mac_of() { in_ns ip -j link show "$1" | jq -r '.[0].address'; }
 
-tmux_start 120 40 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
+tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"

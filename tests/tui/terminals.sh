@@ -24,7 +24,7 @@ sgr_colour=$'\e\\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7])[;m]'
 one() {
 	local name=$1 term=$2 lang=$3 nocolor=$4
 	log "--- $name: TERM=$term LANG=$lang NO_COLOR=$nocolor"
-	tmux_start 100 30 env -i PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM="$term" LANG="$lang" ${nocolor:+NO_COLOR=$nocolor} \
+	tmux_start 100 30 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM="$term" LANG="$lang" ${nocolor:+NO_COLOR=$nocolor} \
 		VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" \
 		"${run[@]}" "$VMDECK" --profiles "$prof"
 	tui_expect 10 " $first " "$name: the list is drawn"
