@@ -20,7 +20,8 @@ packages=(
 	# run
 	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
 	# tests and the demo
-	tmux busybox-static iputils-ping jq xvfb x11vnc chafa bmon ca-certificates
+	tmux busybox-static iputils-ping jq xvfb x11vnc tk chafa bmon ca-certificates
+	python3 valgrind util-linux
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
