@@ -4,12 +4,12 @@
  * each with FILE:LINE:COL. All problems of a file are collected. */
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -104,30 +104,12 @@ report(struct ctx *c, int kind, int line, int col, const char *fmt, ...)
 	diag_add(c->diags, c->n_diags, c->file, line, col, kind == 2, msg);
 }
 
-#define LINE(n) ((int)(n)->start_mark.line + 1)
-#define COL(n) ((int)(n)->start_mark.column + 1)
+#define LINE(n) YAMLDOC_LINE(n)
+#define COL(n) YAMLDOC_COL(n)
 #define err_at(c, n, ...) report((c), 0, LINE(n), COL(n), __VA_ARGS__)
-
-static const char *node_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE: return "a mapping";
-	case YAML_SEQUENCE_NODE: return "a list";
-	default: return "a scalar";
-	}
-}
-
-static const char *scalar(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
-
-/* An unquoted empty value, "~" or "null": the key is given but unset. */
-static bool is_null(const yaml_node_t *n)
-{
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	const char *s = scalar(n);
-	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	       strcmp(s, "NULL") == 0;
-}
+#define scalar(n) yamldoc_scalar(n)
+#define is_null(n) yamldoc_is_null(n)
+#define node_kind(n) yamldoc_kind(n)
 
 /* ---- value checks ----------------------------------------------------- */
 
@@ -433,60 +415,26 @@ static void field_apply(struct ctx *c, const struct field *f, yaml_node_t *v, vo
 	}
 }
 
-static size_t levenshtein(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-			size_t best = diag + cost;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static void unknown_key(struct ctx *c, yaml_node_t *k, const struct field *fields, const char *section)
 {
-	const char *best = NULL;
-	size_t best_d = SIZE_MAX, klen = strlen(scalar(k));
-	for (const struct field *f = fields; f->key; f++) {
-		size_t d = levenshtein(scalar(k), f->key);
-		if (d < best_d)
-			best_d = d, best = f->key;
-	}
-	size_t limit = klen / 3 > 2 ? klen / 3 : 2;
+	size_t n = 0;
+	while (fields[n].key)
+		n++;
+	const char **keys = xcalloc(n + 1, sizeof(*keys));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = fields[i].key;
+	const char *best = yamldoc_nearest(scalar(k), keys);
 	char *where = section ? xasprintf(" in '%s'", section) : xstrdup("");
-	if (best && best_d <= limit)
+	if (best)
 		err_at(c, k, "unknown key '%s'%s; did you mean '%s'?", scalar(k), where, best);
 	else {
 		/* No near miss: list what is allowed here. */
-		size_t cap = 256, len = 0;
-		char *list = xmalloc(cap);
-		list[0] = '\0';
-		for (const struct field *f = fields; f->key; f++) {
-			size_t kl = strlen(f->key);
-			if (len + kl + 3 >= cap)
-				list = xrealloc(list, cap = cap * 2 + kl);
-			len += (size_t)sprintf(list + len, "%s%s", len ? ", " : "", f->key);
-		}
+		char *list = yamldoc_key_list(keys);
 		err_at(c, k, "unknown key '%s'%s (known keys: %s)", scalar(k), where, list);
 		free(list);
 	}
 	free(where);
+	free(keys);
 }
 
 static void walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, void *target,
@@ -1057,114 +1005,10 @@ static void finish(struct ctx *c, yaml_node_t *root)
 
 /* ---- loading ----------------------------------------------------------- */
 
-static void offset_pos(const char *buf, size_t off, int *line, int *col)
+/* yamldoc's problems are all fatal. */
+static void yamldoc_report(void *ud, int line, int col, const char *msg)
 {
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (buf[i] == '\n')
-			(*line)++, *col = 1;
-		else if (((unsigned char)buf[i] & 0xC0) != 0x80)
-			(*col)++;
-	}
-}
-
-/* Offset of the first byte that does not start a valid UTF-8 sequence
- * (overlongs and surrogates included), or len. libyaml would name the byte
- * after it. */
-static size_t utf8_invalid_at(const char *buf, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)buf;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0)
-			n = 2, cp = c & 0x1F, min = 0x80;
-		else if ((c & 0xF0) == 0xE0)
-			n = 3, cp = c & 0x0F, min = 0x800;
-		else if ((c & 0xF8) == 0xF0)
-			n = 4, cp = c & 0x07, min = 0x10000;
-		else
-			return i;
-		if (i + n > len)
-			return i;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += n;
-	}
-	return len;
-}
-
-/* Problems libyaml would report confusingly: NUL bytes (binary files) and
- * tabs in indentation. Returns false when the text must not be parsed. */
-static bool precheck(struct ctx *c, const char *buf, size_t len)
-{
-	const char *nul = memchr(buf, '\0', len);
-	if (nul) {
-		int line, col;
-		offset_pos(buf, (size_t)(nul - buf), &line, &col);
-		report(c, 0, line, col, "binary data (a NUL byte at offset %zu): not a YAML text file",
-		       (size_t)(nul - buf));
-		return false;
-	}
-	size_t bad = utf8_invalid_at(buf, len);
-	if (bad < len) {
-		int line, col;
-		offset_pos(buf, bad, &line, &col);
-		report(c, 0, line, col, "not valid UTF-8 text: byte 0x%02x at offset %zu (save the file as UTF-8)",
-		       (unsigned char)buf[bad], bad);
-		return false;
-	}
-	bool ok = true;
-	int line = 1;
-	for (size_t i = 0; i < len;) {
-		size_t j = i;
-		while (j < len && buf[j] == ' ')
-			j++;
-		if (j < len && buf[j] == '\t') {
-			report(c, 0, line, (int)(j - i) + 1,
-			       "tab character in indentation: YAML indents with spaces only");
-			ok = false;
-		}
-		while (j < len && buf[j] != '\n')
-			j++;
-		i = j + 1;
-		line++;
-	}
-	return ok;
-}
-
-static void yaml_error(struct ctx *c, yaml_parser_t *y, const char *buf)
-{
-	int line = (int)y->problem_mark.line + 1, col = (int)y->problem_mark.column + 1;
-	const char *problem = y->problem ? y->problem : "unknown problem";
-	switch (y->error) {
-	case YAML_READER_ERROR:
-		offset_pos(buf, y->problem_offset, &line, &col);
-		report(c, 0, line, col, "not valid UTF-8 text: %s (byte 0x%02x at offset %zu)", problem,
-		       (unsigned)y->problem_value & 0xff, y->problem_offset);
-		break;
-	case YAML_SCANNER_ERROR:
-	case YAML_PARSER_ERROR:
-	case YAML_COMPOSER_ERROR:
-		if (y->context)
-			report(c, 0, line, col, "YAML syntax error: %s (%s at line %d, column %d)", problem, y->context,
-			       (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
-		else
-			report(c, 0, line, col, "YAML syntax error: %s", problem);
-		break;
-	default:
-		report(c, 0, line, col, "YAML error: %s", problem);
-	}
+	report(ud, 0, line, col, "%s", msg);
 }
 
 static char *dir_of(const char *path)
@@ -1194,25 +1038,11 @@ struct profile *profile_parse(const char *path, const char *buf, size_t len, str
 	p->path = xstrdup(path);
 	p->dir = dir_of(path);
 
-	if (len > PROFILE_MAX_SIZE) {
-		report(&c, 0, 1, 1, "file too large: %zu bytes (a profile may be at most %d bytes)", len,
-		       PROFILE_MAX_SIZE);
+	struct yamldoc *d = yamldoc_new(buf, len, PROFILE_MAX_SIZE, "a profile", yamldoc_report, &c);
+	if (!d)
 		goto fail;
-	}
-	if (!precheck(&c, buf, len))
-		goto fail;
-
-	yaml_parser_t y;
-	yaml_document_t doc;
-	yaml_parser_initialize(&y);
-	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&y, &doc)) {
-		yaml_error(&c, &y, buf);
-		yaml_parser_delete(&y);
-		goto fail;
-	}
-	c.doc = &doc;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	c.doc = yamldoc_document(d);
+	yaml_node_t *root = yamldoc_root(d);
 	if (!root || is_null(root)) {
 		report(&c, 0, 1, 1, "empty profile: expected a mapping with at least 'name'");
 	} else if (root->type != YAML_MAPPING_NODE) {
@@ -1222,19 +1052,9 @@ struct profile *profile_parse(const char *path, const char *buf, size_t len, str
 		finish(&c, root);
 	}
 	/* One profile per file: a second document is a mistake. */
-	yaml_document_t doc2;
-	if (c.fatal == 0 && root) {
-		if (!yaml_parser_load(&y, &doc2))
-			yaml_error(&c, &y, buf);
-		else {
-			yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
-			if (r2)
-				err_at(&c, r2, "a second YAML document ('---'): a profile file holds one VM");
-			yaml_document_delete(&doc2);
-		}
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&y);
+	if (c.fatal == 0 && root)
+		yamldoc_single(d, "a second YAML document ('---'): a profile file holds one VM");
+	yamldoc_free(d);
 	if (c.fatal == 0)
 		return p;
 fail:
@@ -1244,44 +1064,11 @@ fail:
 
 struct profile *profile_load(const char *path, struct profile_diag **diags, size_t *n_diags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		diag_add(diags, n_diags, path, 0, 0, false, xasprintf("cannot open: %s", strerror(errno)));
-		if (fd >= 0)
-			close(fd);
+	struct ctx c = { .file = path, .diags = diags, .n_diags = n_diags };
+	size_t len;
+	char *buf = yamldoc_read(path, PROFILE_MAX_SIZE, "a profile", &len, yamldoc_report, &c);
+	if (!buf)
 		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		diag_add(diags, n_diags, path, 0, 0, false, xstrdup("not a regular file"));
-		return NULL;
-	}
-	if (st.st_size > PROFILE_MAX_SIZE) {
-		close(fd);
-		diag_add(diags, n_diags, path, 1, 1, false,
-			 xasprintf("file too large: %lld bytes (a profile may be at most %d bytes)",
-				   (long long)st.st_size, PROFILE_MAX_SIZE));
-		return NULL;
-	}
-	/* Read at most one byte past the cap, in case the file grew. */
-	char *buf = xmalloc(PROFILE_MAX_SIZE + 2);
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + len, PROFILE_MAX_SIZE + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			diag_add(diags, n_diags, path, 0, 0, false, xasprintf("cannot read: %s", strerror(errno)));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (r == 0 || (len += (size_t)r) > PROFILE_MAX_SIZE)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
 	struct profile *p = profile_parse(path, buf, len, diags, n_diags);
 	free(buf);
 	return p;

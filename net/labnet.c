@@ -6,6 +6,7 @@
 #include "net/nlact.h"
 #include "core/paths.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -27,15 +28,15 @@
 
 struct pctx {
 	const char *file;
-	yaml_document_t *doc;
+	struct yamldoc *doc;
 	struct labnet *n;
 	char *err;        /* the first problem */
 	/* Positions for cross-field checks. */
 	int addr_line, addr_col, range_line, range_col;
 };
 
-#define LINE(x) ((int)(x)->start_mark.line + 1)
-#define COL(x) ((int)(x)->start_mark.column + 1)
+#define LINE(x) YAMLDOC_LINE(x)
+#define COL(x) YAMLDOC_COL(x)
 
 static void __attribute__((format(printf, 4, 5))) perr(struct pctx *c, int line, int col, const char *fmt, ...)
 {
@@ -45,17 +46,23 @@ static void __attribute__((format(printf, 4, 5))) perr(struct pctx *c, int line,
 	va_start(ap, fmt);
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->err = xasprintf("%s:%d:%d: %s", c->file, line, col, m);
+	/* Line 0: about the file as a whole (cannot open it, ...). */
+	c->err = line > 0 ? xasprintf("%s:%d:%d: %s", c->file, line, col, m) : xasprintf("%s: %s", c->file, m);
 	free(m);
+}
+
+/* yamldoc's problems: the first one is the error. */
+static void yamldoc_report(void *ud, int line, int col, const char *msg)
+{
+	perr(ud, line, col, "%s", msg);
 }
 
 static const char *scalar_of(struct pctx *c, yaml_node_t *v, const char *key)
 {
-	if (v->type != YAML_SCALAR_NODE) {
+	const char *s = yamldoc_scalar(v);
+	if (!s)
 		perr(c, LINE(v), COL(v), "%s: expected a single value", key);
-		return NULL;
-	}
-	return (const char *)v->data.scalar.value;
+	return s;
 }
 
 static bool parse_bool(struct pctx *c, yaml_node_t *v, const char *key, bool *out)
@@ -211,8 +218,8 @@ static void k_lease_time(struct pctx *c, yaml_node_t *v, const char *key)
 	c->n->lease_time = xstrdup(s);
 }
 
-static void walk(struct pctx *c, yaml_node_t *map, const char *section, const char *const *keys, const key_fn *fns,
-		 size_t nkeys);
+/* keys is NULL-terminated, fns parallel to it. */
+static void walk(struct pctx *c, yaml_node_t *map, const char *section, const char *const *keys, const key_fn *fns);
 
 static struct labnet_host *cur_host;
 
@@ -243,12 +250,12 @@ static void h_name(struct pctx *c, yaml_node_t *v, const char *key)
 
 static void k_hosts(struct pctx *c, yaml_node_t *v, const char *key)
 {
-	static const char *const keys[] = { "mac", "ip", "name" };
+	static const char *const keys[] = { "mac", "ip", "name", NULL };
 	static const key_fn fns[] = { h_mac, h_ip, h_name };
 	if (v->type != YAML_SEQUENCE_NODE)
 		return perr(c, LINE(v), COL(v), "hosts: expected a list of {mac, ip, name}");
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		yaml_node_t *e = yamldoc_node(c->doc, *it);
 		struct labnet *n = c->n;
 		n->hosts = xrealloc(n->hosts, (n->n_hosts + 1) * sizeof(*n->hosts));
 		cur_host = &n->hosts[n->n_hosts++];
@@ -257,12 +264,12 @@ static void k_hosts(struct pctx *c, yaml_node_t *v, const char *key)
 		cur_host->col = COL(e);
 		if (e->type != YAML_MAPPING_NODE)
 			return perr(c, LINE(e), COL(e), "hosts: each entry is a mapping {mac, ip, name}");
-		walk(c, e, "hosts", keys, fns, ARRAY_LEN(keys));
+		walk(c, e, "hosts", keys, fns);
 		bool has_mac = false, has_ip = false;
 		for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
-			const char *k = (const char *)yaml_document_get_node(c->doc, p->key)->data.scalar.value;
-			has_mac |= strcmp(k, "mac") == 0;
-			has_ip |= strcmp(k, "ip") == 0;
+			const char *k = yamldoc_scalar(yamldoc_node(c->doc, p->key));
+			has_mac |= k && strcmp(k, "mac") == 0;
+			has_ip |= k && strcmp(k, "ip") == 0;
 		}
 		if (!has_mac || !has_ip)
 			perr(c, LINE(e), COL(e), "hosts: an entry needs both mac and ip");
@@ -271,32 +278,40 @@ static void k_hosts(struct pctx *c, yaml_node_t *v, const char *key)
 
 static void k_dhcp(struct pctx *c, yaml_node_t *v, const char *key)
 {
-	static const char *const keys[] = { "range", "lease_time", "hosts" };
+	static const char *const keys[] = { "range", "lease_time", "hosts", NULL };
 	static const key_fn fns[] = { k_range, k_lease_time, k_hosts };
 	if (v->type != YAML_MAPPING_NODE)
 		return perr(c, LINE(v), COL(v), "dhcp: expected a mapping with range, lease_time, hosts");
-	walk(c, v, "dhcp", keys, fns, ARRAY_LEN(keys));
+	walk(c, v, "dhcp", keys, fns);
 	if (!c->n->dhcp)
 		perr(c, LINE(v), COL(v), "dhcp: needs a range (FIRST-LAST)");
 }
 
-static void walk(struct pctx *c, yaml_node_t *map, const char *section, const char *const *keys, const key_fn *fns,
-		 size_t nkeys)
+static void walk(struct pctx *c, yaml_node_t *map, const char *section, const char *const *keys, const key_fn *fns)
 {
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-		if (k->type != YAML_SCALAR_NODE) {
+		yaml_node_t *k = yamldoc_node(c->doc, p->key);
+		yaml_node_t *v = yamldoc_node(c->doc, p->value);
+		if (!k || !v)
+			continue;
+		const char *ks = yamldoc_scalar(k);
+		if (!ks) {
 			perr(c, LINE(k), COL(k), "%s: keys must be plain words", section);
 			continue;
 		}
-		const char *ks = (const char *)k->data.scalar.value;
 		size_t i;
-		for (i = 0; i < nkeys; i++)
+		for (i = 0; keys[i]; i++)
 			if (strcmp(ks, keys[i]) == 0)
 				break;
-		if (i == nkeys) {
-			perr(c, LINE(k), COL(k), "%s: unknown key \"%s\"", section, ks);
+		if (!keys[i]) {
+			const char *near = yamldoc_nearest(ks, keys);
+			if (near) {
+				perr(c, LINE(k), COL(k), "%s: unknown key \"%s\"; did you mean \"%s\"?", section, ks, near);
+			} else {
+				char *list = yamldoc_key_list(keys);
+				perr(c, LINE(k), COL(k), "%s: unknown key \"%s\" (known keys: %s)", section, ks, list);
+				free(list);
+			}
 			continue;
 		}
 		fns[i](c, v, ks);
@@ -372,7 +387,7 @@ static char *stem(const char *path)
 struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char **err)
 {
 	static const char *const keys[] = { "name", "description", "bridge", "address", "mac", "pin", "nat", "dhcp",
-					    "tap_mac_policy" };
+					    "tap_mac_policy", NULL };
 	static const key_fn fns[] = { k_name, k_description, k_bridge, k_address, k_mac, k_pin, k_nat, k_dhcp,
 				      k_policy };
 	struct pctx c = { .file = path };
@@ -383,28 +398,22 @@ struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char 
 	n->tap_mac_policy = MAC_POLICY_DERIVED;
 	c.n = n;
 
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		perr(&c, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1, "%s",
-		     parser.problem ? parser.problem : "YAML syntax error");
-		yaml_parser_delete(&parser);
+	c.doc = yamldoc_new(buf, len, LABNET_MAX_SIZE, "a lab network", yamldoc_report, &c);
+	if (!c.doc)
 		goto out;
-	}
-	c.doc = &doc;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (!root)
+	yaml_node_t *root = yamldoc_root(c.doc);
+	if (!root || yamldoc_is_null(root))
 		perr(&c, 1, 1, "empty file: a lab network needs at least address:");
 	else if (root->type != YAML_MAPPING_NODE)
 		perr(&c, LINE(root), COL(root), "expected a mapping of keys (name, bridge, address, …)");
 	else
-		walk(&c, root, "network", keys, fns, ARRAY_LEN(keys));
+		walk(&c, root, "network", keys, fns);
 	if (!c.err)
 		check(&c);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	/* One network per file: a second document is a mistake. */
+	if (!c.err)
+		yamldoc_single(c.doc, "a second YAML document ('---'): a lab network file holds one network");
+	yamldoc_free(c.doc);
 out:
 	if (c.err) {
 		if (err) {
@@ -442,10 +451,16 @@ out:
 
 struct labnet *labnet_load(const char *path, char **err)
 {
+	struct pctx c = { .file = path };
 	size_t len;
-	char *buf = file_read_all(path, &len);
+	char *buf = yamldoc_read(path, LABNET_MAX_SIZE, "a lab network", &len, yamldoc_report, &c);
 	if (!buf) {
-		error_set(err, "%s: %s", path, strerror(errno));
+		if (err) {
+			free(*err);
+			*err = c.err;
+		} else {
+			free(c.err);
+		}
 		return NULL;
 	}
 	struct labnet *n = labnet_parse(path, buf, len, err);

@@ -53,6 +53,9 @@ struct labnet {
 	enum mac_policy tap_mac_policy; /* default derived */
 };
 
+/* A lab network file is a few lines; anything larger is a mistake. */
+#define LABNET_MAX_SIZE (64 * 1024)
+
 /* Parse; on failure NULL and *err = "FILE:LINE:COL: message". */
 struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char **err);
 struct labnet *labnet_load(const char *path, char **err);

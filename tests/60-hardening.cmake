@@ -6,7 +6,7 @@ vmdeck_script_test(fuzz_qmp fuzz/run.sh fuzz qmp 15
 set_tests_properties(fuzz_qmp PROPERTIES TIMEOUT 240)
 vmdeck_script_test(fuzz_labnet fuzz/run.sh fuzz labnet 15
   net/labnet.c net/bridge.c net/nlact.c net/linkwatch.c core/loop.c core/paths.c core/util.c
-  core/profile.c core/qemu_args.c tests/fuzz/fuzz_labnet.c)
+  core/profile.c core/qemu_args.c core/yamldoc.c tests/fuzz/fuzz_labnet.c)
 set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_PKGS=libnl-3.0 libnl-route-3.0;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 # Untrusted runtime directories: wrong owner/mode, symlinks (never followed).
