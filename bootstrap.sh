@@ -61,7 +61,8 @@ configure_build() {
 }
 
 # The unit and integration tests a second time in the ASan+UBSan build
-# (build-asan; fuzz targets are ASan+UBSan builds already and run once).
+# (build-asan; fuzz targets are ASan+UBSan builds already and run once; the
+# soak tests run once too, their long-lived process checked by valgrind).
 # Script tests get this build's vmdeck through $VMDECK. Reports go to files,
 # not stderr, so one from a process nobody waits for (a tmux pane, the
 # detached QEMU supervisor) is not lost: any file there fails the pass.
@@ -82,11 +83,11 @@ asan_tests() {
 		leaks=0
 	fi
 	[[ ${VMDECK_ASAN_LEAKS:-} == 0 ]] && leaks=0
-	say "running tests under ASan+UBSan (-LE fuzz; leaks=$leaks)"
+	say "running tests under ASan+UBSan (-LE 'fuzz|soak'; leaks=$leaks)"
 	(cd "$dir" &&
 		ASAN_OPTIONS=detect_leaks=$leaks:halt_on_error=1:abort_on_error=1:log_path=$reports/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan \
-		ctest --output-on-failure -j "$jobs" -LE fuzz ${VMDECK_CTEST_ARGS:-}) || rc=1
+		ctest --output-on-failure -j "$jobs" -LE 'fuzz|soak' ${VMDECK_CTEST_ARGS:-}) || rc=1
 	if compgen -G "$reports/*" >/dev/null; then
 		cat "$reports"/* >&2
 		echo "bootstrap.sh: sanitizer reports in $reports (above)" >&2

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Soak: SOAK_CYCLES (default 200) start/stop cycles of the Linux test guest
+# while ONE long-lived `vmdeck status --follow` (the QMP owner) watches, in a
+# private namespace with bridge virbr0, so every start makes a real TAP and
+# every stop must remove it. Each cycle: `vmdeck start` (returns on QMP
+# running) -> `vmdeck stop --force` (QMP quit); every SOAK_FULL_EVERY-th
+# cycle (default 2: half of them) instead waits for the guest to boot and
+# ping the bridge, then stops it gracefully (ACPI power button -> guest
+# shutdown). A full cycle takes ~2 s of TCG, a quick one ~1 s (the watcher's
+# 1 s rescan): ~5 min for 200 on 2 cores (docs/BENCHMARKS.md, Soak).
+# Before each stop the watcher has seen the VM running and owns its QMP;
+# after every cycle: the watcher saw the exit, no QEMU and no TAP is left.
+# The watcher's fds and RSS (and the TAP count) are sampled at cycle 10 and
+# at the end and must stay flat. SOAK_VALGRIND=1: the watcher runs under
+# valgrind (tests/soak/common.sh).
+. "$VMDECK_TESTS/lib.sh"
+need_root
+need ip qemu-system-x86_64 jq
+. "$VMDECK_TESTS/vm/common.sh"
+. "$VMDECK_TESTS/soak/common.sh"
+guest_build
+CYCLES=${SOAK_CYCLES:-200}
+FULL_EVERY=${SOAK_FULL_EVERY:-2}
+
+netns_new ns
+ip -n "$ns" link add virbr0 type bridge || fail "bridge"
+ip -n "$ns" addr add 172.16.1.1/24 dev virbr0
+ip -n "$ns" link set virbr0 up
+{
+	printf 'name: g\naccel: tcg\nmachine: q35\nmemory: 256M\n'
+	printf 'boot:\n  kernel: %s/vmlinuz\n  initrd: %s/initrd.img\n' "$GUEST_OUT" "$GUEST_OUT"
+	printf '  append: "console=ttyS0 quiet vmdeck.name=g vmdeck.ip=172.16.1.11/24 vmdeck.gw=172.16.1.1"\n'
+	printf 'nics:\n  - model: virtio-net-pci\n    bridge: virbr0\nstop_timeout: 30\n'
+} >"$PROF/g.yaml"
+vd() { ip netns exec "$ns" "$VMDECK" "$@"; }
+taps() { ip -n "$ns" -o link show type tun | wc -l; }
+
+soak_spawn W "$ns" "$VMDECK" status --follow >"$T_TMP/follow.log" 2>"$T_TMP/follow.err"
+wait_for 120 grep -q ' g stopped' "$T_TMP/follow.log" || fail "watcher did not start: $(cat "$T_TMP/follow.err")"
+exits() { grep -c ' g exited' "$T_TMP/follow.log"; }
+at_least() { (($($1) >= $2)); } # at_least FUNC N (re-evaluated by wait_for)
+runs() { grep -c ' g running .*owner' "$T_TMP/follow.log"; }
+
+t0=$(date +%s%N) full=0 full_ns=0 quick_ns=0
+for ((i = 1; i <= CYCLES; i++)); do
+	c0=$(date +%s%N)
+	out=$(vd start g 2>&1) || fail "cycle $i: start: $out"
+	[[ $(taps) -eq 1 ]] || fail "cycle $i: running VM has $(taps) TAPs, expected 1"
+	# The watcher rescans once a second: it must see (and own) this run.
+	wait_for 60 at_least runs "$i" || fail "cycle $i: watcher saw only $(runs) runs"
+	if ((i % FULL_EVERY == 0)); then
+		wait_for 120 grep -q "ping 172.16.1.1 seq=.* ok" "$VMDECK_RUNTIME_DIR/g/serial.log" ||
+			fail "cycle $i: guest did not ping the bridge"
+		out=$(vd stop g 2>&1) || fail "cycle $i: graceful stop: $out"
+		grep -q "exited, guest shutdown" <<<"$out" || fail "cycle $i: not a guest shutdown: $out"
+		full=$((full + 1)) full_ns=$((full_ns + $(date +%s%N) - c0))
+	else
+		out=$(vd stop --force g 2>&1) || fail "cycle $i: force stop: $out"
+		quick_ns=$((quick_ns + $(date +%s%N) - c0))
+	fi
+	# The long-lived watcher saw this exit; nothing is left behind.
+	wait_for 60 at_least exits "$i" || fail "cycle $i: watcher saw only $(exits) exits"
+	[[ $(taps) -eq 0 ]] || fail "cycle $i: $(taps) TAP(s) left after stop"
+	[[ $(qemu_count g) -eq 0 ]] || fail "cycle $i: QEMU left after stop"
+	kill -0 "$W" 2>/dev/null || fail "cycle $i: the watcher died"
+	if ((i == 10)); then
+		soak_sample "$W" c10
+		S_TAP_c10=$(taps)
+	fi
+done
+el=$(($(date +%s%N) - t0))
+soak_sample "$W" end
+check "TAP count flat (${S_TAP_c10:-?} at cycle 10, $(taps) at the end)" test "$(taps)" -eq "${S_TAP_c10:-0}"
+soak_flat c10 end
+check "watcher saw every exit ($(exits) of $CYCLES)" test "$(exits)" -eq "$CYCLES"
+check "watcher reported no error" bash -c "! grep -q ' error\$' '$T_TMP/follow.log'"
+quick=$((CYCLES - full))
+log "$CYCLES cycles in $((el / 1000000)) ms: $quick quick (start+force stop, mean $((quick ? quick_ns / quick / 1000000 : 0)) ms)," \
+	"$full full (boot to ping + graceful stop, mean $((full ? full_ns / full / 1000000 : 0)) ms)"
+soak_stop "$W"
+finish
