@@ -8,6 +8,7 @@
 #     and every bootstrap.sh verb and VMDECK_* variable is in README
 #   - every verb is documented, and no documented verb is missing from the binary
 #   - every option of every verb (and the global ones) is documented
+#   - every ctest label the areas use appears as `ctest ... -L LABEL`
 #   - the key tables of README and the man page list exactly keys.c's keys,
 #     and say "asks y/n" exactly where keys.c confirms
 #   - exit codes, environment variables, the minimum terminal size, the version in .TH
@@ -80,6 +81,14 @@ for v in $(grep -oE '^\| `vmdeck [a-z]+' "$readme" | awk '{ print $3 }' | sort -
 done
 for v in $man_cmd_tags; do
 	check "vmdeck.1 verb '$v' exists in the binary" grep -qxF "$v" <<<"$verbs"
+done
+
+# Every ctest label the areas use is in README's test commands (ctest -L LABEL).
+labels=$( (echo unit
+	sed -nE 's/^[[:space:]]*vmdeck_script_test\([^ ]+ [^ ]+ ([a-z]+).*/\1/p' "$VMDECK_TESTS"/*.cmake
+	grep -ohE 'LABELS +"?[a-z;]+' "$VMDECK_TESTS"/*.cmake | sed -E 's/LABELS +"?//' | tr ';' '\n') | grep -vx 'LABELS' | sort -u)
+for l in $labels; do
+	check "README shows 'ctest ... -L $l'" grep -qE -- "-L $l( |\$)" "$readme"
 done
 
 # ---- options ------------------------------------------------------------------
