@@ -42,3 +42,5 @@ v1=$(cpu "$vd"); b1=$(cpu "$bm")
 printf 'CPU seconds watching 1,000 ports for %s s, 1 s stats (start-up excluded):\n' "$secs"
 printf '  vmdeck watch   %6.2f s  (start-up dump %s s)\n' "$(awk "BEGIN { print $v1 - $v0 }")" "$v0"
 printf '  bmon           %6.2f s  (start-up %s s)\n' "$(awk "BEGIN { print $b1 - $b0 }")" "$b0"
+printf 'BENCH CPU watching 1,000 ports for %s s, 1 s stats (peer bmon)|%.2f|%.2f|s\n' "$secs" \
+	"$(awk "BEGIN { print $v1 - $v0 }")" "$(awk "BEGIN { print $b1 - $b0 }")"

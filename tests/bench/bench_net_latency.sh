@@ -72,4 +72,8 @@ for name, obs in (("ip monitor link (kernel floor)", mon), ("vmdeck watch --json
     v = lat(obs)
     if v: print(f"  {name:32s} median {statistics.median(v):8.2f}   p99 {p99(v):8.2f}   (n={len(v)})")
     else: print(f"  {name:32s} no observations")
+# tests/bench/run's table: vmdeck against each peer
+med = {n: (statistics.median(lat(o)) if lat(o) else float("nan")) for n, o in (("mon", mon), ("vd", vd), ("poll", poll))}
+print(f"BENCH bridge MAC change latency, median (peer ip monitor link)|{med['vd']:.2f}|{med['mon']:.2f}|ms")
+print(f"BENCH bridge MAC change latency, median (peer 1 s poller)|{med['vd']:.2f}|{med['poll']:.2f}|ms")
 PY

@@ -86,6 +86,8 @@ int main(int argc, char **argv)
 	       load[RUNS / 2] / 1000.0, load[0] / 1000.0, load[RUNS - 1] / 1000.0, (double)load[RUNS / 2] / n);
 	printf("bench_profiles: qemu_args_build   median %.2f ms for all (%.1f us/profile, %zu args)\n",
 	       args[RUNS / 2] / 1000.0, (double)args[RUNS / 2] / n, argc_total);
+	/* Machine-readable line for tests/bench/run's table: figure|vmdeck|peer|unit */
+	printf("BENCH load %d profiles (median)|%.2f|-|ms\n", n, load[RUNS / 2] / 1000.0);
 	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/vm%04d.yaml", dir, i);
 		unlink(path);

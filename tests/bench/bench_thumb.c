@@ -74,6 +74,10 @@ static void bench_full(const struct tframe *f, enum thumb_color c, enum thumb_gl
 	free(thumb_ansi(t, true, 1, 1, &bytes));
 	printf("full 1920x1080 -> 100x50 %-5s %-5s  median %7.0f us   (after a resize: %.0f us)  %6zu bytes of output\n",
 	       thumb_color_name(c), thumb_glyph_name(g), full, median_us(v, runs), bytes);
+	/* tests/bench/run's table; bench_thumb_chafa.sh adds chafa's side of these rows */
+	if (g == THUMB_GLYPH_HALF && (c == THUMB_COLOR_24BIT || c == THUMB_COLOR_256))
+		printf("BENCH thumbnail 1920x1080 -> 100x50, %s colours, half blocks|%.2f|-|ms\n", thumb_color_name(c),
+		       full / 1000.0);
 	free(v);
 	thumb_free(t);
 }

@@ -60,6 +60,7 @@ rate() {
 	sleep 3
 	local a b; a=$(size); sleep "$secs"; b=$(size)
 	printf '%-46s %8d bytes/s\n' "$1" $(((b - a) / secs))
+	echo "BENCH TUI with thumbnail, ${cols}x${rows}: $1|$(((b - a) / secs))|-|bytes/s"
 }
 echo "== vmdeck TUI at ${cols}x${rows}, thumbnail pane, default 4 fps cap, ${secs} s windows =="
 sleep 8 # the Linux guest boots meanwhile

@@ -61,6 +61,7 @@ static=$(measure static)
 first=$(size "$tmp/static.out")
 ptystop
 echo "static screen:                 vmdeck $static bytes/s (first frame $first bytes)"
+echo "BENCH terminal bytes/s, static screen, ${cols}x${rows}|$static|-|bytes/s"
 
 # 2. 20 bridge ports with traffic, 1 Hz rates.
 if [[ $(id -u) -eq 0 ]] && command -v bmon >/dev/null; then
@@ -88,6 +89,7 @@ if [[ $(id -u) -eq 0 ]] && command -v bmon >/dev/null; then
 	bm_links=$(measure bmon)
 	ptystop
 	echo "20 links updating at 1 Hz:     vmdeck $vm_links bytes/s   bmon $bm_links bytes/s"
+	echo "BENCH terminal bytes/s, 20 links at 1 Hz, ${cols}x${rows} (peer bmon)|$vm_links|$bm_links|bytes/s"
 else
 	echo "20 links updating at 1 Hz:     skipped (needs root for a namespace, and bmon)"
 fi
@@ -109,3 +111,4 @@ sleep 0.5
 ptystop
 ff=$(grep -ao 'first_frame_us=[0-9]*' "$tmp/many.out" | head -n1 | cut -d= -f2)
 echo "first frame, 200 profiles:     ${ff:-?} us inside vmdeck; $(((t1 - t0) / 1000000)) ms from exec to the screen (via script)"
+echo "BENCH first frame, 200 profiles, exec to screen|$(((t1 - t0) / 1000000))|-|ms"
