@@ -28,7 +28,7 @@ static void set_message(struct src_thumb *s, const char *msg)
 	s->ui->dirty |= D_THUMB;
 }
 
-static struct thumb_opts opts_now(void)
+static struct thumb_opts opts_now(const struct src_thumb *s)
 {
 	struct thumb_opts o = { THUMB_COLOR_MONO, THUMB_GLYPH_ASCII, true };
 	switch (theme_colors()) {
@@ -36,8 +36,13 @@ static struct thumb_opts opts_now(void)
 	case THEME_8: o.color = THUMB_COLOR_8; break;
 	case THEME_MONO: o.color = THUMB_COLOR_MONO; break;
 	}
-	/* Half blocks need Unicode and colours; monochrome gets the ramp. */
-	o.glyph = theme_utf8() && o.color != THUMB_COLOR_MONO ? THUMB_GLYPH_HALF : THUMB_GLYPH_ASCII;
+	/* Half blocks need Unicode and colours; monochrome gets the ramp.
+	 * Zoomed, quadrant blocks: twice the horizontal resolution, which is
+	 * what makes a text console's characters legible. */
+	if (theme_utf8() && o.color != THUMB_COLOR_MONO)
+		o.glyph = s->ui->zoom ? THUMB_GLYPH_QUAD : THUMB_GLYPH_HALF;
+	else
+		o.glyph = THUMB_GLYPH_ASCII;
 	return o;
 }
 
@@ -168,7 +173,7 @@ void src_thumb_select(struct src_thumb *s)
 	}
 	int w, h;
 	pane_size(s, &w, &h);
-	struct thumb_opts o = opts_now();
+	struct thumb_opts o = opts_now(s);
 	if (!s->thumb)
 		s->thumb = thumb_new(w, h, &o);
 	else {
@@ -209,8 +214,12 @@ void src_thumb_resize(struct src_thumb *s)
 		return;
 	int w, h;
 	pane_size(s, &w, &h);
-	if (w == thumb_cols(s->thumb) && h == thumb_rows(s->thumb))
+	struct thumb_opts o = opts_now(s), cur = *thumb_get_opts(s->thumb);
+	bool same_opts = o.glyph == cur.glyph && o.color == cur.color;
+	if (w == thumb_cols(s->thumb) && h == thumb_rows(s->thumb) && same_opts)
 		return;
+	if (!same_opts)
+		thumb_set_opts(s->thumb, &o);
 	thumb_resize(s->thumb, w, h);
 	vnc_set_thumb(s->vnc, s->thumb); /* recomputes from the last frame at once */
 	copy_cells(s, true);

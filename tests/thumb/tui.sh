@@ -120,6 +120,8 @@ check_screen "z: the zoomed thumbnail is at least 40 rows tall at 160x50" wait_f
 widest=$(thumb_lines | awk '{ print $1 }' | sort -n | tail -1)
 log "zoomed thumbnail: $(thumb_lines | wc -l) rows, widest line $widest characters"
 check "z: and about 150 columns wide" test "${widest:-0}" -ge 150
+quads() { $T_TMUX capture-pane -p -t t | grep -q '[▖▗▘▙▚▛▜▝▞▟▌▐▄]'; }
+check "z: zoomed, the picture uses quadrant blocks (text legibility)" wait_for 5 quads
 $T_TMUX capture-pane -e -p -t t >"$T_TMP/zoom.ans"
 tmux_keys z
 narrow() { ! wide; }
