@@ -145,7 +145,7 @@ static int cmd_net(int argc, char **argv)
 	const char *sub = argv[1];
 	bool acts = strcmp(sub, "up") == 0 || strcmp(sub, "down") == 0 || strcmp(sub, "pin") == 0;
 	if (acts && cmd_read_only)
-		return cmd_error("net %s: refused in --read-only mode", sub), EXIT_FAIL;
+		return cmd_error("net %s: refused in --read-only mode", sub), EXIT_PERM;
 	if ((strcmp(sub, "up") == 0 || strcmp(sub, "down") == 0) && argc != 3)
 		return cmd_error("%s", usage), EXIT_USAGE;
 	if (strcmp(sub, "up") == 0)

@@ -22,6 +22,10 @@ check "a normal vmdeck still becomes the owner" wait_for 10 grep -q "running pid
 kill_pid "$o"
 check "read-only refuses stop" bash -c "! '$VMDECK' --read-only stop ro >/dev/null 2>&1"
 check "VM still running after the refused stop" kill -0 "$pid"
+for verb in "start ro" "stop ro" "net up virbr0" "net pin br0" "net down virbr0"; do
+	"$VMDECK" --read-only $verb >/dev/null 2>&1
+	check "read-only refuses '$verb' with exit 4" test $? -eq 4
+done
 
 kill -9 "$pid"
 check "read-only watcher reports the exit" wait_for 5 grep -q "exited, signal 9" "$T_TMP/ro.out"
