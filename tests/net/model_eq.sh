@@ -11,13 +11,7 @@ need ip jq
 netns_new NS
 N="ip -n $NS"
 
-# Both sides reduced to the same fields, sorted by ifindex.
-norm_ip='[.[] | {ifindex, ifname,
-	address: (if (.link_type == "ether" or .link_type == "loopback") then .address else null end),
-	mtu, operstate, master: (.master // null), kind: (.linkinfo.info_kind // null),
-	up: (.flags | any(. == "UP")), lower_up: (.flags | any(. == "LOWER_UP"))}] | sort_by(.ifindex)'
-norm_vd='[.[] | {ifindex, ifname, address: (.address // null), mtu, operstate,
-	master: (.master // null), kind: (.kind // null), up, lower_up}] | sort_by(.ifindex)'
+. "$VMDECK_TESTS/net/model.sh"
 
 start_watcher() { # start_watcher NAME [ARGS...]
 	local name=$1; shift
@@ -30,15 +24,7 @@ start_watcher() { # start_watcher NAME [ARGS...]
 }
 
 # One comparison: ask for a dump (SIGUSR1), compare with ip's view.
-model_eq_once() { # model_eq_once NAME PID
-	local name=$1 pid=$2 f="$T_TMP/$1.model"
-	rm -f "$f"
-	kill -USR1 "$pid" || return 1
-	wait_for 10 test -s "$f" || return 1
-	jq -S "$norm_vd" "$f" >"$T_TMP/$name.vd.json" || return 1
-	ip -n "$NS" -j -d link show | jq -S "$norm_ip" >"$T_TMP/$name.ip.json" || return 1
-	cmp -s "$T_TMP/$name.vd.json" "$T_TMP/$name.ip.json"
-}
+model_eq_once() { model_compare "$NS" "$T_TMP/$1.model" "$2" "$T_TMP/$1" 10; } # NAME PID
 
 model_eq() { # model_eq NAME PID WHAT : poll until equal (events may still be in flight)
 	if wait_for 60 model_eq_once "$1" "$2"; then

@@ -17,28 +17,13 @@ BATCH=1000
 netns_new NS
 N="ip -n $NS"
 
-# Both sides reduced to the same fields, sorted by ifindex (as model_eq.sh).
-norm_ip='[.[] | {ifindex, ifname,
-	address: (if (.link_type == "ether" or .link_type == "loopback") then .address else null end),
-	mtu, operstate, master: (.master // null), kind: (.linkinfo.info_kind // null),
-	up: (.flags | any(. == "UP")), lower_up: (.flags | any(. == "LOWER_UP"))}] | sort_by(.ifindex)'
-norm_vd='[.[] | {ifindex, ifname, address: (.address // null), mtu, operstate,
-	master: (.master // null), kind: (.kind // null), up, lower_up}] | sort_by(.ifindex)'
-
-model_eq_once() {
-	local f=$T_TMP/model.json
-	rm -f "$f"
-	kill -USR1 "$W" || return 1
-	wait_for 30 test -s "$f" || return 1
-	jq -S "$norm_vd" "$f" >"$T_TMP/vd.json" || return 1
-	$N -j -d link show | jq -S "$norm_ip" >"$T_TMP/ip.json" || return 1
-	cmp -s "$T_TMP/vd.json" "$T_TMP/ip.json"
-}
+. "$VMDECK_TESTS/net/model.sh"
+model_eq_once() { model_compare "$NS" "$T_TMP/model.json" "$W" "$T_TMP/model" 30; }
 model_eq() { # model_eq WHAT : poll until equal (events may still be in flight)
 	if wait_for 120 model_eq_once; then
-		log "ok: model equals ip -j -d link $1 ($(jq length "$T_TMP/ip.json") links)"
+		log "ok: model equals ip -j -d link $1 ($(jq length "$T_TMP/model.ip.json") links)"
 	else
-		diff "$T_TMP/vd.json" "$T_TMP/ip.json" | head -30 >&2
+		diff "$T_TMP/model.vd.json" "$T_TMP/model.ip.json" | head -30 >&2
 		log "NOT OK: model differs from ip -j -d link $1"
 		T_FAILS=$((T_FAILS + 1))
 	fi
