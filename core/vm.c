@@ -64,6 +64,7 @@ enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
 struct call;
 
 struct vm {
+	bool quit_sent;      /* this vmdeck asked QEMU to quit (the cause, if its SHUTDOWN event is lost) */
 	struct vmm *m;
 	char *name, *dir;
 	const struct profile *p;
@@ -794,6 +795,11 @@ static void determine_cause(struct vm *vm)
 				vm->cause = reasons[i].cause;
 		free(reason);
 	}
+	/* QEMU may exit before its SHUTDOWN event (or the reply) is read; a
+	 * clean exit after our quit is still a quit. */
+	if (vm->quit_sent && (vm->cause == VM_CAUSE_UNKNOWN || (vm->cause == VM_CAUSE_EXIT_CODE && vm->code == 0)))
+		vm->cause = VM_CAUSE_HOST_QUIT;
+	vm->quit_sent = false;
 }
 
 static void finish_exit(struct vm *vm)
@@ -1282,6 +1288,7 @@ static void step_run(struct vm *vm, enum stop_step step)
 		break;
 	case STEP_QUIT:
 		vlog(vm, "quit sent");
+		vm->quit_sent = true;
 		vm_call(vm, "quit", NULL, quit_reply, NULL);
 		break;
 	case STEP_TERM:
