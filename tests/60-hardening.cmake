@@ -17,6 +17,8 @@ vmdeck_script_test(hardening_profiles1000 hardening/profiles1000.sh unit)
 # the runtime dir full (tmpfs in a private mount namespace).
 vmdeck_script_test(hardening_faults hardening/faults.sh integration)
 set_tests_properties(hardening_faults PROPERTIES TIMEOUT 300)
+# QEMU killed -9 while running, paused and stopping, under one watcher.
+vmdeck_script_test(hardening_kill_stages hardening/kill_stages.sh integration)
 # Names stay in their directories, no shell, VNC exposure rules, 0700 dirs.
 vmdeck_script_test(hardening_security hardening/security.sh integration)
 # TAP deleted under a running VM, dnsmasq killed, bridge deleted while up.
