@@ -1055,9 +1055,15 @@ static void supervisor(const char *dir, char *const *argv)
 	close(ep[0]);
 	write_all(4, rep, sizeof(rep));
 	close(4);
-	if (pid <= 0)
-		_exit(1);
 	int st;
+	if (pid <= 0 || rep[1]) {
+		/* No QEMU ran: vmdeck removes the whole dir now, so write nothing
+		 * into it (an exit-status here raced with that removal). */
+		if (pid > 0)
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+		_exit(1);
+	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	char text[32];
