@@ -19,6 +19,7 @@ packages=(
 	libjson-c-dev libcmocka-dev libpng-dev clang libclang-rt-14-dev
 	# run
 	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
+	ncurses-term # xterm-direct, tmux-direct...: 24-bit colour in the TUI
 	# tests and the demo
 	tmux busybox-static iputils-ping jq xvfb x11vnc tk chafa bmon ca-certificates
 	python3 valgrind util-linux

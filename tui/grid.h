@@ -10,11 +10,17 @@
 
 enum { GRID_BOLD = 1, GRID_REVERSE = 2, GRID_UNDERLINE = 4, GRID_DIM = 8 };
 
-/* Colours are palette numbers (0-255), -1 = the terminal's default. */
+/* Colours are palette numbers (0-255), -1 = the terminal's default, or
+ * (THEME_24BIT only) GRID_RGB | 0xRRGGBB: the flag keeps an RGB colour
+ * apart from a palette number (#000001 is not colour 1). */
+#define GRID_RGB 0x1000000
+#define GRID_RGB_OF(r, g, b) ((int32_t)(GRID_RGB | ((uint32_t)(r) << 16) | ((uint32_t)(g) << 8) | (uint32_t)(b)))
 struct grid_pen {
-	int16_t fg, bg;
-	uint8_t attr;
-	uint8_t role; /* the theme role it came from, for tests and the monochrome map */
+	int32_t fg, bg;
+	/* 16 bits each only so that a pen has no padding bytes (grids compare
+	 * with memcmp, and a pen literal's padding would be garbage). */
+	uint16_t attr;
+	uint16_t role; /* the theme role it came from, for tests and the monochrome map */
 };
 
 struct grid_cell {

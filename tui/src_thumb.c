@@ -32,6 +32,7 @@ static struct thumb_opts opts_now(const struct src_thumb *s)
 {
 	struct thumb_opts o = { THUMB_COLOR_MONO, THUMB_GLYPH_ASCII, true };
 	switch (theme_colors()) {
+	case THEME_24BIT: o.color = THUMB_COLOR_24BIT; break;
 	case THEME_256: o.color = THUMB_COLOR_256; break;
 	case THEME_8: o.color = THUMB_COLOR_8; break;
 	case THEME_MONO: o.color = THUMB_COLOR_MONO; break;
@@ -78,6 +79,9 @@ static void copy_cells(struct src_thumb *s, bool all)
 			else if (o->color == THUMB_COLOR_256 || o->color == THUMB_COLOR_8) {
 				p.fg = c->fg_idx;
 				p.bg = c->bg_idx;
+			} else if (o->color == THUMB_COLOR_24BIT) {
+				p.fg = GRID_RGB_OF(c->fg[0], c->fg[1], c->fg[2]);
+				p.bg = GRID_RGB_OF(c->bg[0], c->bg[1], c->bg[2]);
 			}
 			grid_set(ut->cells, x, y, ch ? ch : ' ', p);
 		}

@@ -1,10 +1,12 @@
 /* term: grid -> ncursesw. Nothing else in vmdeck includes curses. */
 #include "tui/term.h"
 #include "tui/keys.h"
+#include "tui/termcolor.h"
 #include "core/util.h"
 
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +19,10 @@ struct term {
 	SCREEN *screen;
 	bool utf8;
 	enum theme_colors colors;
+	bool direct;       /* the terminfo entry takes 0xRRGGBB colour numbers */
+	char *terminfo;    /* the entry curses was opened with (TERM or a -direct sibling) */
+	char *notice;      /* VMDECK_COLORS could not be honoured: said on stderr at exit */
+	int npairs;        /* colour pairs allocated since the last reset */
 	struct grid *shown; /* what the terminal shows now */
 	int w, h;
 };
@@ -56,26 +62,52 @@ static void install_crash_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* termcolor's probe: what NAME's terminfo entry says. A throwaway screen on
+ * /dev/null, so the real terminal sees nothing (<term.h>'s setupterm would
+ * do, but that header defines struct term and a macro per capability). */
+static int probe(const char *name, struct termcolor_caps *caps, void *arg)
+{
+	FILE *null = arg;
+	SCREEN *s = newterm(name, null, null);
+	if (!s)
+		return -1;
+	int n = tigetnum("colors");
+	caps->colors = n > 0 ? n : 0;
+	caps->direct = tigetflag("RGB") > 0 || n >= 0x1000000;
+	delscreen(s);
+	return 0;
+}
+
 struct term *term_new(char **err)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		error_set(err, "the interface needs a terminal (use a verb such as 'vmdeck status' in scripts)");
 		return NULL;
 	}
-	const char *tname = getenv("TERM");
-	if (!tname || !*tname) {
-		error_set(err, "TERM is not set");
+	struct termcolor_env env = { getenv("TERM"), getenv("VMDECK_COLORS"), getenv("NO_COLOR"),
+				     getenv("COLORTERM") };
+	struct termcolor_choice choice;
+	FILE *null = fopen("/dev/null", "r+");
+	if (!null) {
+		error_set(err, "/dev/null: %s", strerror(errno));
 		return NULL;
 	}
+	int r = termcolor_choose(&env, probe, null, &choice, err);
+	fclose(null);
+	if (r < 0)
+		return NULL;
 	struct term *t = xcalloc(1, sizeof(*t));
 	const char *cs = nl_langinfo(CODESET);
 	t->utf8 = cs && strcmp(cs, "UTF-8") == 0;
-	t->screen = newterm(NULL, stdout, stdin);
+	t->screen = newterm(choice.terminfo, stdout, stdin);
 	if (!t->screen) {
-		error_set(err, "terminal type '%s' is unknown to ncurses", tname);
+		error_set(err, "terminal type '%s' is unknown to ncurses", choice.terminfo);
+		termcolor_clear(&choice);
 		free(t);
 		return NULL;
 	}
+	t->terminfo = choice.terminfo;
+	t->notice = choice.notice;
 	term_is_open = 1;
 	util_set_fatal_hook(term_emergency_restore);
 	install_crash_handlers();
@@ -89,11 +121,11 @@ struct term *term_new(char **err)
 	curs_set(0);
 	leaveok(stdscr, TRUE);
 	t->colors = THEME_MONO;
-	const char *nc = getenv("NO_COLOR");
-	if (has_colors() && !(nc && *nc)) {
+	if (choice.colors != THEME_MONO && has_colors()) {
 		start_color();
 		use_default_colors();
-		t->colors = COLORS >= 256 ? THEME_256 : THEME_8;
+		t->colors = choice.colors;
+		t->direct = choice.direct;
 	}
 	getmaxyx(stdscr, t->h, t->w);
 	t->shown = grid_new(t->w, t->h);
@@ -106,12 +138,18 @@ void term_free(struct term *t)
 		return;
 	term_emergency_restore();
 	delscreen(t->screen);
+	if (t->notice)
+		fprintf(stderr, "vmdeck: %s\n", t->notice);
 	grid_free(t->shown);
+	free(t->terminfo);
+	free(t->notice);
 	free(t);
 }
 
 bool term_utf8(const struct term *t) { return t->utf8; }
 enum theme_colors term_colors(const struct term *t) { return t->colors; }
+const char *term_terminfo(const struct term *t) { return t->terminfo; }
+const char *term_notice(const struct term *t) { return t->notice; }
 int term_fd(const struct term *t) { (void)t; return STDIN_FILENO; }
 
 void term_size(const struct term *t, int *w, int *h)
@@ -131,7 +169,7 @@ void term_resize(struct term *t)
 	clearok(curscr, TRUE);
 }
 
-static attr_t attrs_of(uint8_t a)
+static attr_t attrs_of(unsigned a)
 {
 	attr_t r = A_NORMAL;
 	if (a & GRID_BOLD) r |= A_BOLD;
@@ -145,18 +183,38 @@ static int pair_of(struct term *t, const struct grid_pen *p)
 {
 	if (t->colors == THEME_MONO || (p->fg < 0 && p->bg < 0))
 		return 0;
-	int fg = p->fg, bg = p->bg;
-	if (t->colors == THEME_8) { /* thumbnails may bring 256-colour numbers */
-		if (fg >= 8) fg = fg % 8;
-		if (bg >= 8) bg = bg % 8;
+	int fg = termcolor_number(p->fg, t->colors, t->direct);
+	int bg = termcolor_number(p->bg, t->colors, t->direct);
+	int pair = find_pair(fg, bg);
+	if (pair < 0) {
+		pair = alloc_pair(fg, bg);
+		t->npairs++;
 	}
-	int pair = alloc_pair(fg, bg);
 	return pair < 0 ? 0 : pair;
+}
+
+/* A 24-bit thumbnail can need more distinct pairs over time than the table
+ * holds (COLOR_PAIRS is 65536 with tmux-direct; a 160x50 picture alone may
+ * use 8000). Once it is full, alloc_pair() fails (measured with ncurses 6.4:
+ * -1 for every new pair) and cells would lose their colours. So before a
+ * frame that could run out, start over: free every pair and repaint
+ * everything (about once per 57000 new colour pairs). Returns the new `full`. */
+static bool maybe_reset_pairs(struct term *t, bool full)
+{
+	int frame = t->w * t->h;
+	if (t->colors == THEME_MONO || COLOR_PAIRS < 2 * frame + 16)
+		return full; /* a small table: alloc_pair's recycling it is */
+	if (t->npairs + frame < COLOR_PAIRS - 1)
+		return full;
+	reset_color_pairs();
+	t->npairs = 0;
+	return true;
 }
 
 int term_flush(struct term *t, const struct grid *g, bool full)
 {
 	int written = 0;
+	full = maybe_reset_pairs(t, full);
 	if (full) {
 		grid_resize(t->shown, t->w, t->h);
 		clearok(curscr, TRUE);
@@ -173,7 +231,8 @@ int term_flush(struct term *t, const struct grid *g, bool full)
 				wc[0] = '?'; /* never a byte the locale cannot show */
 			attr_t a = attrs_of(c->pen.attr);
 			cchar_t cc;
-			setcchar(&cc, wc, a, (short)pair_of(t, &c->pen), NULL);
+			int pair = pair_of(t, &c->pen); /* via opts: pairs above 32767 */
+			setcchar(&cc, wc, a, 0, &pair);
 			mvadd_wch(y, x, &cc);
 			written++;
 		}

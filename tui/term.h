@@ -18,7 +18,12 @@ struct term *term_new(char **err);
 /* Restore the terminal (endwin) and free. NULL is a no-op. */
 void term_free(struct term *t);
 bool term_utf8(const struct term *t);
+/* The colour mode tui/termcolor.h chose (VMDECK_COLORS, NO_COLOR, terminfo, COLORTERM). */
 enum theme_colors term_colors(const struct term *t);
+/* The terminfo entry in use: TERM, or its direct-colour sibling. */
+const char *term_terminfo(const struct term *t);
+/* Why VMDECK_COLORS could not be honoured (also printed at exit), or NULL. */
+const char *term_notice(const struct term *t);
 int term_fd(const struct term *t);
 void term_size(const struct term *t, int *w, int *h);
 /* Re-read the window size (SIGWINCH arrives through the loop's signalfd). */

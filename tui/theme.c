@@ -1,5 +1,6 @@
 /* theme: colour roles for 256, 8 and no colours, and glyphs for UTF-8 and ASCII. */
 #include "tui/theme.h"
+#include "core/thumb.h"
 #include "core/util.h"
 
 struct role_def {
@@ -77,6 +78,17 @@ void theme_init(bool is_utf8, enum theme_colors colors)
 bool theme_utf8(void) { return utf8; }
 enum theme_colors theme_colors(void) { return ncolors; }
 
+int32_t theme_rgb_of(int idx)
+{
+	/* -1 and 0..7 stay palette numbers: the terminal's own default and ANSI
+	 * colours (a user's theme may redefine them, and should keep doing so). */
+	if (idx < 8 || idx > 255)
+		return idx;
+	uint8_t rgb[3];
+	thumb_256_to_rgb((uint8_t)idx, rgb);
+	return GRID_RGB_OF(rgb[0], rgb[1], rgb[2]);
+}
+
 struct grid_pen theme_pen(enum role r)
 {
 	const struct role_def *d = &roles[r < ROLE__N ? r : ROLE_NORMAL];
@@ -84,6 +96,7 @@ struct grid_pen theme_pen(enum role r)
 	switch (ncolors) {
 	case THEME_256: p.fg = d->fg256; p.bg = d->bg256; p.attr = d->attr; break;
 	case THEME_8: p.fg = d->fg8; p.bg = d->bg8; p.attr = d->attr; break;
+	case THEME_24BIT: p.fg = theme_rgb_of(d->fg256); p.bg = theme_rgb_of(d->bg256); p.attr = d->attr; break;
 	case THEME_MONO: p.attr = d->mono_attr; break;
 	}
 	return p;

@@ -39,13 +39,18 @@ enum glyph {
 	GL__N
 };
 
-enum theme_colors { THEME_MONO, THEME_8, THEME_256 };
+/* THEME_24BIT: the roles keep the 256-colour look (as RGB, see grid.h
+ * GRID_RGB) and thumbnails carry their own 24-bit colours. */
+enum theme_colors { THEME_MONO, THEME_8, THEME_256, THEME_24BIT };
 
 /* Pick the tables: utf8 = the locale's codeset is UTF-8. */
 void theme_init(bool utf8, enum theme_colors colors);
 bool theme_utf8(void);
 enum theme_colors theme_colors(void);
 struct grid_pen theme_pen(enum role r);
+/* A 256-colour palette number as the THEME_24BIT pen colour: 8..255 become
+ * GRID_RGB values with the xterm palette's RGB; -1 and 0..7 stay. */
+int32_t theme_rgb_of(int idx);
 uint32_t theme_glyph(enum glyph g);
 /* The glyph as a UTF-8 string (for text built with printf). */
 const char *theme_glyph_str(enum glyph g);
