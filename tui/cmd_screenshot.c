@@ -5,6 +5,7 @@
 #include "core/loop.h"
 #include "core/paths.h"
 #include "core/profile.h"
+#include "core/textscr.h"
 #include "core/thumb.h"
 #include "core/util.h"
 #include "core/vnc.h"
@@ -82,14 +83,47 @@ static int parse_cells(const char *s, int *cols, int *rows)
 		       : -1;
 }
 
+/* --text: the screen read back as characters (core/textscr.h). */
+static int print_text(const char *who, const struct thumb_frame *f)
+{
+	char *err = NULL;
+	struct textscr_font *font = textscr_font_find(&err);
+	if (!font) {
+		cmd_error("%s: cannot read the screen as text: %s", who, err);
+		free(err);
+		return -1;
+	}
+	struct textscr *t = textscr_new();
+	int rc = 0;
+	if (textscr_recognise(t, font, f)) {
+		char *s = textscr_text(t);
+		fputs(s, stdout);
+		free(s);
+	} else {
+		int nonblank, matched;
+		textscr_stats(t, &nonblank, &matched);
+		cmd_error("%s: the %dx%d screen is not a text screen (%d of %d non-blank cells matched a console font "
+			  "glyph; needs 95 %%)",
+			  who, f->w, f->h, matched, nonblank);
+		rc = -1;
+	}
+	textscr_free(t);
+	textscr_font_free(font);
+	return rc;
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: vmdeck screenshot [options] NAME FILE.png\n"
 		"       vmdeck screenshot [options] NAME --cells COLSxROWS\n"
+		"       vmdeck screenshot [options] NAME --text\n"
 		"       vmdeck screenshot --vnc SOCKET|HOST:DISPLAY|HOST::PORT [FILE.png] ...\n"
 		"  --vnc TARGET       connect here instead of the VM's own VNC socket\n"
 		"  --cells COLSxROWS  print the screen as a thumbnail on stdout (ANSI)\n"
+		"  --text             print a text-mode screen (BIOS, Linux console) as plain\n"
+		"                     UTF-8 lines, read with a console font ($VMDECK_CONSOLE_FONT\n"
+		"                     or console-data's); fails if the screen is not text\n"
 		"  --colors MODE      24bit, 256 (default), 8 or mono\n"
 		"  --glyphs G         half (default), quad or ascii\n"
 		"  --stretch          fill COLSxROWS instead of keeping the proportions\n"
@@ -114,13 +148,13 @@ static int screenshot_exec(int argc, char **argv)
 		{ "settle", required_argument, NULL, 'S' },  { "timeout", required_argument, NULL, 't' },
 		{ "watch", no_argument, NULL, 'w' },         { "fps", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },       { "help", no_argument, NULL, 'h' },
-		{ "password-file", required_argument, NULL, 'P' },
+		{ "password-file", required_argument, NULL, 'P' }, { "text", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *vnc_override = NULL, *cells = NULL, *password_file = NULL;
 	struct thumb_opts topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true };
 	int settle_ms = 500, timeout_s = 10, fps = 0, c;
-	bool watch = false, verbose = false;
+	bool watch = false, verbose = false, text = false;
 	optind = 0; /* 0: glibc re-reads the optstring (main.c used "+") */
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -145,6 +179,7 @@ static int screenshot_exec(int argc, char **argv)
 		case 'f': fps = atoi(optarg); break;
 		case 'v': verbose = true; break;
 		case 'P': password_file = optarg; break;
+		case 'T': text = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -161,7 +196,7 @@ static int screenshot_exec(int argc, char **argv)
 		name = argv[optind];
 		file = npos >= 2 ? argv[optind + 1] : NULL;
 	}
-	if ((!vnc_override && !name) || npos > 2 || (!file && !cells && !watch)) {
+	if ((!vnc_override && !name) || npos > 2 || (!file && !cells && !watch && !text)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -258,6 +293,10 @@ static int screenshot_exec(int argc, char **argv)
 			goto out;
 		}
 		fprintf(stderr, "%s: %dx%d screen saved to %s\n", name ? name : target, f.w, f.h, file);
+	}
+	if (text && print_text(name ? name : target, &f) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
 	}
 	if (s.thumb) {
 		thumb_update_full(s.thumb, &f);
