@@ -166,6 +166,68 @@ struct yamldoc *yamldoc_new(const char *buf, size_t len, size_t max, const char 
 	return d;
 }
 
+/* Running as root, a file that another user can change is a file that
+ * lets that user choose what root runs: a profile names the QEMU binary,
+ * kernels and disks; a lab network, addresses and dnsmasq's settings. Like
+ * sshd's StrictModes, refuse it unless the file and its directory belong
+ * to root or to the user who ran sudo, and no one else may write to them
+ * (group root, or the sudo user's group, may; a world-writable directory
+ * only with the sticky bit, as /tmp). */
+static uid_t sudo_id(const char *var)
+{
+	const char *s = getenv(var);
+	char *end;
+	if (!s || !*s)
+		return (uid_t)0;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	return errno || *end || v > 0x7fffffffUL ? (uid_t)0 : (uid_t)v;
+}
+
+static const char *untrusted_why(const struct stat *st, bool is_dir, char *buf, size_t len)
+{
+	uid_t su = sudo_id("SUDO_UID");
+	gid_t sg = (gid_t)sudo_id("SUDO_GID");
+	const char *what = is_dir ? "its directory" : "the file";
+	if (st->st_uid != 0 && st->st_uid != su) {
+		snprintf(buf, len, "%s is owned by uid %u, not root%s", what, (unsigned)st->st_uid,
+			 su ? " or the sudo user" : "");
+		return buf;
+	}
+	if ((st->st_mode & S_IWOTH) && !(is_dir && (st->st_mode & S_ISVTX))) {
+		snprintf(buf, len, "%s is writable by everyone (mode %04o)", what, (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !(sg && st->st_gid == sg)) {
+		snprintf(buf, len, "%s is writable by group %u (mode %04o)", what, (unsigned)st->st_gid,
+			 (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
+}
+
+static const char *root_refusal(const char *path, const struct stat *st, char *buf, size_t len)
+{
+	if (geteuid() != 0)
+		return NULL;
+	const char *why = untrusted_why(st, false, buf, len);
+	if (why)
+		return why;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat dst;
+	if (stat(dir, &dst) == 0)
+		why = untrusted_why(&dst, true, buf, len);
+	free(dir);
+	return why;
+}
+
 char *yamldoc_read(const char *path, size_t max, const char *what, size_t *len, yamldoc_report_fn report, void *ud)
 {
 	struct yamldoc tmp = { .report = report, .ud = ud };
@@ -182,6 +244,14 @@ char *yamldoc_read(const char *path, size_t max, const char *what, size_t *len, 
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		say(&tmp, 0, 0, "not a regular file");
+		return NULL;
+	}
+	char why_buf[160];
+	const char *why = root_refusal(path, &st, why_buf, sizeof(why_buf));
+	if (why) {
+		close(fd);
+		say(&tmp, 0, 0, "not read as root: %s (anyone who can change it chooses what root runs; "
+				"chown root and chmod go-w, or run vmdeck as that user)", why);
 		return NULL;
 	}
 	if ((unsigned long long)st.st_size > max) {

@@ -42,6 +42,32 @@ check "args: the kernel path is one argv element, verbatim" grep -qx -- "$T_TMP/
 "$VMDECK" status shell >/dev/null 2>&1
 check "nothing ran" test ! -e "$T_TMP/pwned"
 
+# ---- profiles another user can change, read as root ----------------------
+# Like sshd's StrictModes: a profile names what QEMU runs and opens, so root
+# reads it only when root (or the sudo user) owns it and its directory and
+# no one else can write to them. Other profiles keep loading.
+U="$T_TMP/untrusted"; mkdir -p "$U"; chmod 755 "$U"
+for n in mine theirs open; do printf 'name: %s\naccel: tcg\nmemory: 64M\n' "$n" >"$U/$n.yaml"; done
+chmod 644 "$U"/*.yaml
+chown nobody "$U/theirs.yaml"
+chmod 666 "$U/open.yaml"
+out=$(env -u SUDO_UID -u SUDO_GID "$VMDECK" --profiles "$U" check 2>&1)
+check "root: a profile owned by another user is refused, named" grep -q "theirs.yaml: not read as root: the file is owned by uid $(id -u nobody), not root" <<<"$out"
+check "root: a world-writable profile is refused" grep -q "open.yaml: not read as root: the file is writable by everyone (mode 0666)" <<<"$out"
+check "root: the others still load" grep -q "3 files checked: 1 profile loaded, 2 errors" <<<"$out"
+out=$(SUDO_UID=$(id -u nobody) "$VMDECK" --profiles "$U" check 2>&1)
+check "run by sudo from that user: their profile loads" bash -c "! grep -q theirs.yaml <<<'$out'"
+chmod 644 "$U/open.yaml"; chown nobody "$U"
+out=$(env -u SUDO_UID -u SUDO_GID "$VMDECK" --profiles "$U" check 2>&1)
+check "root: a directory owned by another user is refused" grep -q "mine.yaml: not read as root: its directory is owned by uid" <<<"$out"
+chown root "$U"; chmod 1777 "$U"
+out=$(env -u SUDO_UID -u SUDO_GID "$VMDECK" --profiles "$U" check 2>&1)
+check "root: a sticky world-writable directory (as /tmp) is accepted for root's files" bash -c "! grep -q mine.yaml <<<'$out'"
+chmod 755 "$U"; chmod 711 "$T_TMP"
+out=$(runuser -u nobody -- "$VMDECK" --profiles "$U" check 2>&1)
+chmod 700 "$T_TMP"
+check "not root: no such rule (the user trusts their own files)" grep -q "3 files checked: 3 profiles loaded" <<<"$out"
+
 # ---- VNC -------------------------------------------------------------------
 printf 'name: vncopen\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 0.0.0.0:57\n' >"$PROF/vncopen.yaml"
 printf 'name: vnctrick\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1.example.net:58\n' >"$PROF/vnctrick.yaml"
