@@ -12,6 +12,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${VMDECK_BUILD_DIR:-$here/build}
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# As root, vmdeck reads only profiles that root or the sudo user owns (see
+# docs/security.md). Whoever runs this script as root already trusts this
+# checkout, so a checkout owned by a user (cloned as that user, then `su`)
+# counts as that user's, for the demo and the tests alike.
+if [[ $(id -u) -eq 0 && -z ${SUDO_UID:-} && $(stat -c %u "$here") -ne 0 ]]; then
+	export SUDO_UID SUDO_GID
+	SUDO_UID=$(stat -c %u "$here") SUDO_GID=$(stat -c %g "$here")
+fi
+
 packages=(
 	# build
 	build-essential cmake pkg-config git
