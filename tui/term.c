@@ -6,7 +6,6 @@
 
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
-#include <errno.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,19 +61,27 @@ static void install_crash_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* termcolor's probe: what NAME's terminfo entry says. A throwaway screen on
- * /dev/null, so the real terminal sees nothing (<term.h>'s setupterm would
- * do, but that header defines struct term and a macro per capability). */
+/* The low-level terminfo calls from <term.h>, which this file cannot
+ * include: it defines its own struct term and a macro per capability name
+ * (colors, lines...). Declared as ncurses 6 does, with TERMINAL opaque. */
+struct ncurses_terminal;
+extern int setupterm(const char *name, int fd, int *errret);
+extern struct ncurses_terminal *set_curterm(struct ncurses_terminal *t);
+extern int del_curterm(struct ncurses_terminal *t);
+
+/* termcolor's probe: what NAME's terminfo entry says. setupterm only reads
+ * the database (nothing is written to the terminal), and unlike a newterm()
+ * that fails it leaks nothing for a name terminfo does not have. */
 static int probe(const char *name, struct termcolor_caps *caps, void *arg)
 {
-	FILE *null = arg;
-	SCREEN *s = newterm(name, null, null);
-	if (!s)
+	(void)arg;
+	int e = 0;
+	if (setupterm(name, STDOUT_FILENO, &e) != OK)
 		return -1;
 	int n = tigetnum("colors");
 	caps->colors = n > 0 ? n : 0;
 	caps->direct = tigetflag("RGB") > 0 || n >= 0x1000000;
-	delscreen(s);
+	del_curterm(set_curterm(NULL));
 	return 0;
 }
 
@@ -87,14 +94,7 @@ struct term *term_new(char **err)
 	struct termcolor_env env = { getenv("TERM"), getenv("VMDECK_COLORS"), getenv("NO_COLOR"),
 				     getenv("COLORTERM") };
 	struct termcolor_choice choice;
-	FILE *null = fopen("/dev/null", "r+");
-	if (!null) {
-		error_set(err, "/dev/null: %s", strerror(errno));
-		return NULL;
-	}
-	int r = termcolor_choose(&env, probe, null, &choice, err);
-	fclose(null);
-	if (r < 0)
+	if (termcolor_choose(&env, probe, NULL, &choice, err) < 0)
 		return NULL;
 	struct term *t = xcalloc(1, sizeof(*t));
 	const char *cs = nl_langinfo(CODESET);
