@@ -31,6 +31,7 @@ packages=(
 	ncurses-term # xterm-direct, tmux-direct...: 24-bit colour in the TUI
 	# tests and the demo
 	tmux busybox-static iputils-ping jq xvfb x11vnc tk chafa bmon ca-certificates
+	console-data # console fonts: the zoomed text view and screenshot --text (default8x16 = the VGA ROM font)
 	python3 valgrind util-linux
 )
 

@@ -3,4 +3,7 @@
 # test guest under QEMU through `screenshot --text` and the zoomed TUI
 # (integration).
 vmdeck_unit_test(test_textscr unit/test_textscr.c)
-#vmdeck_script_test(thumb_text thumb/text.sh integration)
+vmdeck_script_test(thumb_text thumb/text.sh integration)
+# Benchmark: built, not a test (tests/bench/run runs it).
+add_executable(bench_textscr bench/bench_textscr.c)
+target_link_libraries(bench_textscr PRIVATE vmdeck_core)

@@ -102,9 +102,10 @@ static int print_text(const char *who, const struct thumb_frame *f)
 	} else {
 		int nonblank, matched;
 		textscr_stats(t, &nonblank, &matched);
-		cmd_error("%s: the %dx%d screen is not a text screen (%d of %d non-blank cells matched a console font "
-			  "glyph; needs 95 %%)",
-			  who, f->w, f->h, matched, nonblank);
+		/* The count stops where recognition gave up. */
+		cmd_error("%s: the %dx%d screen is not a text screen (of %d non-blank cells read, %d matched a console "
+			  "font glyph; needs 95 %%)",
+			  who, f->w, f->h, nonblank, matched);
 		rc = -1;
 	}
 	textscr_free(t);

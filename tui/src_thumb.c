@@ -5,6 +5,7 @@
 #include "tui/src_thumb.h"
 #include "tui/theme.h"
 #include "core/profile.h"
+#include "core/textscr.h"
 #include "core/thumb.h"
 #include "core/util.h"
 #include "core/vnc.h"
@@ -19,6 +20,11 @@ struct src_thumb {
 	struct thumb *thumb;
 	char *vm;      /* whose screen vnc shows */
 	char *target;
+	/* The zoomed text view (text_view()). */
+	struct textscr *text;
+	struct textscr_font *font; /* loaded at the first zoom */
+	char *font_err;            /* why there is none */
+	bool texting;              /* ui->thumb.cells hold text, not pixels */
 };
 
 static void set_message(struct src_thumb *s, const char *msg)
@@ -90,6 +96,105 @@ static void copy_cells(struct src_thumb *s, bool all)
 	s->ui->dirty |= D_THUMB;
 }
 
+static void set_mode(struct src_thumb *s, char *mode)
+{
+	free(s->ui->thumb.mode);
+	s->ui->thumb.mode = mode;
+}
+
+/* A recognised character cell as the view draws it, in the thumbnail's
+ * colour mode (the same palettes as the pixel cells). */
+static void text_cell(const struct thumb_opts *o, const struct thumb_cell *c, uint32_t *ch, struct grid_pen *p)
+{
+	*p = (struct grid_pen){ -1, -1, 0, ROLE_THUMB };
+	*ch = c->ch >= 0x80 && !theme_utf8() ? '?' : c->ch;
+	switch (o->color) {
+	case THUMB_COLOR_24BIT:
+		p->fg = GRID_RGB_OF(c->fg[0], c->fg[1], c->fg[2]);
+		p->bg = GRID_RGB_OF(c->bg[0], c->bg[1], c->bg[2]);
+		break;
+	case THUMB_COLOR_256:
+		p->fg = thumb_rgb_to_256(c->fg);
+		p->bg = thumb_rgb_to_256(c->bg);
+		break;
+	case THUMB_COLOR_8:
+		p->fg = thumb_rgb_to_8(c->fg);
+		p->bg = thumb_rgb_to_8(c->bg);
+		break;
+	case THUMB_COLOR_MONO: {
+		/* No colours: a light background (a highlighted menu item,
+		 * reverse video) becomes reverse video. */
+		int lf = c->fg[0] * 3 + c->fg[1] * 6 + c->fg[2], lb = c->bg[0] * 3 + c->bg[1] * 6 + c->bg[2];
+		if (lb > lf && c->ch != ' ')
+			p->attr = GRID_REVERSE;
+		break;
+	}
+	}
+}
+
+/* Zoomed over a text-mode screen (BIOS, Linux console) whose characters fit
+ * the pane: draw the characters themselves, centred, instead of pixel
+ * blocks — readable where 4x4 quadrant pixels per character are not. The
+ * pixel thumbnail keeps following the frame underneath, so falling back
+ * (graphics mode, a text grid larger than the pane) is one full copy.
+ * Returns true when it drew the pane (text, or that fallback copy). */
+static bool text_view(struct src_thumb *s)
+{
+	struct thumb_frame f;
+	bool have = s->ui->zoom && s->vnc && s->thumb && vnc_state(s->vnc) == VNC_CONNECTED && vnc_frame(s->vnc, &f) == 0;
+	if (!have) {
+		set_mode(s, NULL);
+		if (!s->texting)
+			return false;
+		s->texting = false;
+		copy_cells(s, true);
+		return true;
+	}
+	if (!s->font && !s->font_err) {
+		s->font = textscr_font_find(&s->font_err);
+		if (!s->font && !s->font_err)
+			s->font_err = xstrdup("no console font");
+	}
+	if (!s->text)
+		s->text = textscr_new();
+	int cols = thumb_cols(s->thumb), rows = thumb_rows(s->thumb);
+	bool text = s->font && textscr_recognise(s->text, s->font, &f);
+	int tc = textscr_cols(s->text), tr = textscr_rows(s->text);
+	if (!text || tc > cols || tr > rows) {
+		set_mode(s, !s->font ? xasprintf("pixels %dx%d; text view needs a console font: install console-data "
+						 "or set VMDECK_CONSOLE_FONT",
+						 f.w, f.h)
+			    : text ? xasprintf("pixels %dx%d; text %dx%d needs a larger window", f.w, f.h, tc, tr)
+				   : xasprintf("pixels %dx%d", f.w, f.h));
+		if (!s->texting)
+			return false;
+		s->texting = false;
+		copy_cells(s, true);
+		return true;
+	}
+	set_mode(s, xasprintf("text %dx%d", tc, tr));
+	struct ui_thumb *ut = &s->ui->thumb;
+	if (!ut->cells || ut->cells->w != cols || ut->cells->h != rows) {
+		grid_free(ut->cells);
+		ut->cells = grid_new(cols, rows);
+	}
+	const struct thumb_opts *o = thumb_get_opts(s->thumb);
+	int ox = (cols - tc) / 2, oy = (rows - tr) / 2;
+	for (int y = 0; y < rows; y++)
+		for (int x = 0; x < cols; x++) {
+			const struct thumb_cell *c = textscr_cell(s->text, x - ox, y - oy);
+			struct grid_pen p = { -1, -1, 0, ROLE_THUMB };
+			uint32_t ch = ' ';
+			if (c)
+				text_cell(o, c, &ch, &p);
+			grid_set(ut->cells, x, y, ch, p);
+		}
+	thumb_clear_dirty(s->thumb);
+	s->texting = true;
+	s->ui->dirty |= D_THUMB;
+	return true;
+}
+
 static void on_state(struct vnc *v, void *arg)
 {
 	struct src_thumb *s = arg;
@@ -109,7 +214,8 @@ static void on_frame(struct vnc *v, const struct vnc_rect *rects, size_t n, void
 	(void)v;
 	(void)rects;
 	(void)n;
-	copy_cells(arg, false);
+	if (!text_view(arg))
+		copy_cells(arg, false);
 }
 
 static void disconnect(struct src_thumb *s)
@@ -124,6 +230,8 @@ static void disconnect(struct src_thumb *s)
 	s->ui->thumb.vm = NULL;
 	grid_free(s->ui->thumb.cells);
 	s->ui->thumb.cells = NULL;
+	s->texting = false;
+	set_mode(s, NULL);
 	s->ui->dirty |= D_THUMB;
 }
 
@@ -142,6 +250,9 @@ void src_thumb_free(struct src_thumb *s)
 		return;
 	disconnect(s);
 	thumb_free(s->thumb);
+	textscr_free(s->text);
+	textscr_font_free(s->font);
+	free(s->font_err);
 	free(s);
 }
 
@@ -227,4 +338,5 @@ void src_thumb_resize(struct src_thumb *s)
 	thumb_resize(s->thumb, w, h);
 	vnc_set_thumb(s->vnc, s->thumb); /* recomputes from the last frame at once */
 	copy_cells(s, true);
+	text_view(s);
 }

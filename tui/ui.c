@@ -30,6 +30,7 @@ void ui_free(struct ui *ui)
 	grid_free(ui->thumb.cells);
 	free(ui->thumb.message);
 	free(ui->thumb.vm);
+	free(ui->thumb.mode);
 }
 
 void ui_layout(struct ui *ui, int w, int h)

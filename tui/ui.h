@@ -45,6 +45,7 @@ struct ui_thumb {
 	struct grid *cells;   /* NULL: no picture */
 	char *message;        /* "no screen", "VM is gone", "connecting..." */
 	char *vm;             /* whose screen */
+	char *mode;           /* zoomed: "text 80x25", "pixels 1024x768 ..." (src_thumb) */
 };
 
 /* A pending action waiting for y/n. */
