@@ -21,7 +21,8 @@ static const struct {
 	{ "xterm-256color", false, 256 }, { "xterm", false, 8 },          { "xterm-direct", true, 0x1000000 },
 	{ "tmux-256color", false, 256 },  { "tmux-direct", true, 0x1000000 }, { "screen", false, 8 },
 	{ "screen-256color", false, 256 }, { "vt100", false, 0 },          { "linux", false, 8 },
-	{ "xterm-kitty", true, 256 }, /* kitty's own entry has the RGB flag */
+	{ "xterm-kitty", false, 256 }, /* as ncurses 6.4 has it: no RGB flag */
+	{ "alacritty-direct", true, 0x1000000 }, { "alacritty", false, 256 },
 };
 
 static int probe(const char *name, struct termcolor_caps *caps, void *arg)
@@ -77,7 +78,9 @@ static void test_choose(void **state)
 		{ "xterm", NULL, NULL, NULL, NULL, 0, THEME_8, "xterm", false, false },
 		{ "vt100", NULL, NULL, NULL, NULL, 0, THEME_MONO, "vt100", false, false },
 		{ "xterm-direct", NULL, NULL, NULL, NULL, 0, THEME_24BIT, "xterm-direct", true, false },
-		{ "xterm-kitty", NULL, NULL, NULL, NULL, 0, THEME_24BIT, "xterm-kitty", true, false },
+		{ "xterm-kitty", NULL, NULL, NULL, NULL, 0, THEME_256, "xterm-kitty", false, false },
+		{ "xterm-kitty", NULL, NULL, "truecolor", NULL, 0, THEME_24BIT, "xterm-direct", true, false },
+		{ "alacritty", NULL, NULL, "truecolor", NULL, 0, THEME_24BIT, "alacritty-direct", true, false },
 		{ "tmux-direct", NULL, "1", NULL, NULL, 0, THEME_MONO, "tmux-direct", true, false },
 		{ "xterm-256color", NULL, "", NULL, NULL, 0, THEME_256, "xterm-256color", false, false },
 		/* COLORTERM: the direct sibling */
