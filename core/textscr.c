@@ -268,6 +268,10 @@ static int psf_parse(const uint8_t *d, size_t len, struct psf *p, char **err, co
 		error_set(err, "%s: not a PSF console font (no PSF1/PSF2 magic)", path);
 		return -1;
 	}
+	if (p->height < 1) {
+		error_set(err, "%s: a font with glyphs 0 pixels high", path);
+		return -1;
+	}
 	if (p->width > 8 || p->height > MAX_H) {
 		error_set(err, "%s: %dx%d glyphs: only fonts up to 8 pixels wide and %d high are used", path,
 			  p->width, p->height, MAX_H);
@@ -692,14 +696,13 @@ char *textscr_text(const struct textscr *t)
 		return NULL;
 	char *out = xmalloc((size_t)t->rows * ((size_t)t->cols * 4 + 1) + 1), *o = out;
 	for (int r = 0; r < t->rows; r++) {
-		char *line = o, *end = o;
+		char *end = o;
 		for (int c = 0; c < t->cols; c++) {
 			uint32_t cp = t->cells[(size_t)r * (size_t)t->cols + (size_t)c].ch;
 			o += utf8_put(o, cp ? cp : ' ');
 			if (cp && cp != ' ' && cp != 0xA0)
 				end = o;
 		}
-		(void)line;
 		o = end;
 		*o++ = '\n';
 	}

@@ -149,8 +149,8 @@ static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
 	char title[256];
 	/* Zoomed, the title says how the screen is drawn (text or pixels). */
 	const char *mode = ui->zoom && v && ui->thumb.vm && strcmp(ui->thumb.vm, v->name) == 0 ? ui->thumb.mode : NULL;
-	snprintf(title, sizeof(title), "screen%s%s%s%s%s", v ? " " : "", v ? v->name : "", mode ? " - " : "",
-		 mode ? mode : "", ui->zoom ? " (z: back)" : "");
+	snprintf(title, sizeof(title), "screen%s%s%s%s%s", v ? " " : "", v ? v->name : "", ui->zoom ? " (z: back)" : "",
+		 mode ? " - " : "", mode ? mode : "");
 	ui_box(g, r, title, ui->zoom);
 	struct rect in = ui_inner(r);
 	if (in.w < 1 || in.h < 1)

@@ -86,7 +86,7 @@ tmux_keys "PS1='$ '" Enter
 tui_run_in_pane "$VMDECK" --profiles "$prof"
 tui_expect 10 " linux +running" "the list shows linux running (selected first)"
 tmux_keys z
-tui_expect 10 "screen linux - text 80x25" "z: the title says the screen is drawn as text 80x25"
+tui_expect 10 "screen linux \\(z: back\\) - text 80x25" "z: the title says the screen is drawn as text 80x25"
 tui_expect 10 "textguest: acpid started" "z: the guest's line, readable as characters (capture-pane -p)"
 tui_expect 5 "SeaBIOS \\(version [0-9.]" "z: SeaBIOS's banner too"
 # (SGR codes sit between the words: grep the word alone.)
@@ -102,14 +102,14 @@ tui_expect_not 5 "text 80x25" "z again: back to the normal layout"
 tmux_keys j
 tui_expect 5 "> *splash|splash +running" "splash selected"
 tmux_keys z
-tui_expect 10 "screen splash - pixels 640x480" "z on the splash: pixels 640x480"
+tui_expect 10 "screen splash \\(z: back\\) - pixels 640x480" "z on the splash: pixels 640x480"
 quads() { (($($T_TMUX capture-pane -p -t t | grep -c '[▖▗▘▙▚▛▜▝▞▟▌▐▄▀]') >= 40)); }
 check "z on the splash: block-glyph pixels, at least 40 rows of them at 160x50" wait_for 5 quads
 vd monitor splash "sendkey esc" >/dev/null 2>&1 || log "monitor sendkey failed"
-tui_expect 15 "screen splash - text 80x25" "ESC: the boot menu is text, the zoomed pane follows"
+tui_expect 15 "screen splash \\(z: back\\) - text 80x25" "ESC: the boot menu is text, the zoomed pane follows"
 tui_expect 5 "Select boot device:" "the boot menu's text is readable"
 vd monitor splash "system_reset" >/dev/null 2>&1 || log "monitor system_reset failed"
-tui_expect 20 "screen splash - pixels 640x480" "reset: the splash again, back to pixels"
+tui_expect 20 "screen splash \\(z: back\\) - pixels 640x480" "reset: the splash again, back to pixels"
 tui_expect_not 5 "Select boot device:" "... and the old text is gone"
 
 tmux_keys q

@@ -116,7 +116,7 @@ check "the restarted guest reaches its text console (screenshot by NAME: 720x400
 $T_TMUX resize-window -t t -x 160 -y 50
 wait_for 5 has_thumb
 tmux_keys z
-tui_expect 10 "screen bios - text 80x25" "z: the text console is drawn as characters (title: text 80x25)"
+tui_expect 10 "screen bios \\(z: back\\) - text 80x25" "z: the text console is drawn as characters (title: text 80x25)"
 tui_expect 5 "SeaBIOS \\(version [0-9.]" "z: SeaBIOS's banner is readable (capture-pane -p)"
 $T_TMUX capture-pane -e -p -t t >"$T_TMP/zoom.ans"
 tmux_keys z
