@@ -30,7 +30,8 @@ struct pctx {
 	const char *file;
 	struct yamldoc *doc;
 	struct labnet *n;
-	char *err;        /* the first problem */
+	char *err;        /* every problem, one per line (at most PERR_MAX) */
+	int n_err;
 	/* Positions for cross-field checks. */
 	int addr_line, addr_col, range_line, range_col;
 };
@@ -38,23 +39,39 @@ struct pctx {
 #define LINE(x) YAMLDOC_LINE(x)
 #define COL(x) YAMLDOC_COL(x)
 
+/* Every problem is reported, like a profile's, so one run of 'vmdeck check'
+ * shows them all; a file with any problem does not load. */
+#define PERR_MAX 20
+
 static void __attribute__((format(printf, 4, 5))) perr(struct pctx *c, int line, int col, const char *fmt, ...)
 {
-	if (c->err)
+	if (++c->n_err > PERR_MAX + 1)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* Line 0: about the file as a whole (cannot open it, ...). */
-	c->err = line > 0 ? xasprintf("%s:%d:%d: %s", c->file, line, col, m) : xasprintf("%s: %s", c->file, m);
+	char *one = c->n_err > PERR_MAX ? xasprintf("%s: more problems not shown", c->file)
+		    : line > 0		    ? xasprintf("%s:%d:%d: %s", c->file, line, col, m)
+					    : xasprintf("%s: %s", c->file, m);
 	free(m);
+	if (!c->err) {
+		c->err = one;
+		return;
+	}
+	char *both = xasprintf("%s\n%s", c->err, one);
+	free(c->err);
+	free(one);
+	c->err = both;
 }
 
-/* yamldoc's problems: the first one is the error. */
+/* yamldoc's problems (a file that is not YAML at all: the first is enough). */
 static void yamldoc_report(void *ud, int line, int col, const char *msg)
 {
-	perr(ud, line, col, "%s", msg);
+	struct pctx *c = ud;
+	if (!c->err)
+		perr(c, line, col, "%s", msg);
 }
 
 static const char *scalar_of(struct pctx *c, yaml_node_t *v, const char *key)
@@ -264,7 +281,10 @@ static void k_hosts(struct pctx *c, yaml_node_t *v, const char *key)
 		cur_host->col = COL(e);
 		if (e->type != YAML_MAPPING_NODE)
 			return perr(c, LINE(e), COL(e), "hosts: each entry is a mapping {mac, ip, name}");
+		int before = c->n_err;
 		walk(c, e, "hosts", keys, fns);
+		if (c->n_err != before)
+			continue; /* a misspelt key was reported already */
 		bool has_mac = false, has_ip = false;
 		for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
 			const char *k = yamldoc_scalar(yamldoc_node(c->doc, p->key));
@@ -282,8 +302,9 @@ static void k_dhcp(struct pctx *c, yaml_node_t *v, const char *key)
 	static const key_fn fns[] = { k_range, k_lease_time, k_hosts };
 	if (v->type != YAML_MAPPING_NODE)
 		return perr(c, LINE(v), COL(v), "dhcp: expected a mapping with range, lease_time, hosts");
+	int before = c->n_err;
 	walk(c, v, "dhcp", keys, fns);
-	if (!c->n->dhcp)
+	if (!c->n->dhcp && c->n_err == before) /* a misspelt range was reported already */
 		perr(c, LINE(v), COL(v), "dhcp: needs a range (FIRST-LAST)");
 }
 
@@ -338,31 +359,32 @@ static void check(struct pctx *c)
 	if (!n->prefix)
 		return perr(c, 1, 1, "address: missing (e.g. address: 172.16.1.1/24)");
 	if (!in_subnet(n->address, n->address, n->prefix, true))
-		return perr(c, c->addr_line, c->addr_col, "address: %s is the network or broadcast address of /%u",
-			    inet_ntoa(n->address), n->prefix);
+		perr(c, c->addr_line, c->addr_col, "address: %s is the network or broadcast address of /%u",
+		     inet_ntoa(n->address), n->prefix);
+	char s[20];
+	struct in_addr net = { htonl(ntohl(n->address.s_addr) & mask_of(n->prefix)) };
+	inet_ntop(AF_INET, &net, s, sizeof(s));
 	if (n->dhcp) {
-		char a[16], b[16], s[20];
+		char a[16], b[16];
 		inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
 		inet_ntop(AF_INET, &n->dhcp_end, b, sizeof(b));
-		struct in_addr net = { htonl(ntohl(n->address.s_addr) & mask_of(n->prefix)) };
-		inet_ntop(AF_INET, &net, s, sizeof(s));
 		if (!in_subnet(n->dhcp_start, n->address, n->prefix, true) ||
 		    !in_subnet(n->dhcp_end, n->address, n->prefix, true))
-			return perr(c, c->range_line, c->range_col, "dhcp range %s-%s is outside the subnet %s/%u", a, b,
-				    s, n->prefix);
-		if (ntohl(n->dhcp_start.s_addr) > ntohl(n->dhcp_end.s_addr))
-			return perr(c, c->range_line, c->range_col, "dhcp range %s-%s: first is after last", a, b);
+			perr(c, c->range_line, c->range_col, "dhcp range %s-%s is outside the subnet %s/%u", a, b, s,
+			     n->prefix);
+		else if (ntohl(n->dhcp_start.s_addr) > ntohl(n->dhcp_end.s_addr))
+			perr(c, c->range_line, c->range_col, "dhcp range %s-%s: first is after last", a, b);
 		uint32_t ad = ntohl(n->address.s_addr);
 		if (ad >= ntohl(n->dhcp_start.s_addr) && ad <= ntohl(n->dhcp_end.s_addr))
-			return perr(c, c->range_line, c->range_col, "dhcp range %s-%s contains the bridge address %s", a,
-				    b, inet_ntoa(n->address));
-		for (size_t i = 0; i < n->n_hosts; i++)
-			if (!in_subnet(n->hosts[i].ip, n->address, n->prefix, true))
-				return perr(c, n->hosts[i].line, n->hosts[i].col, "hosts: %s is outside the subnet %s/%u",
-					    inet_ntoa(n->hosts[i].ip), s, n->prefix);
+			perr(c, c->range_line, c->range_col, "dhcp range %s-%s contains the bridge address %s", a, b,
+			     inet_ntoa(n->address));
 	} else if (n->n_hosts) {
 		perr(c, n->hosts[0].line, n->hosts[0].col, "hosts need a dhcp range");
 	}
+	for (size_t i = 0; n->dhcp && i < n->n_hosts; i++)
+		if (!in_subnet(n->hosts[i].ip, n->address, n->prefix, true))
+			perr(c, n->hosts[i].line, n->hosts[i].col, "hosts: %s is outside the subnet %s/%u",
+			     inet_ntoa(n->hosts[i].ip), s, n->prefix);
 }
 
 /* A stable, locally administered MAC from the name (libvirt uses 52:54:00
@@ -563,6 +585,41 @@ struct labnet *labnet_find_by_bridge(const char *bridge)
 	}
 	free(all);
 	return n;
+}
+
+char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok)
+{
+	char *own = dir ? NULL : labnet_dir();
+	const char *d = dir ? dir : own;
+	struct strv files, errs;
+	strv_init(&files);
+	strv_init(&errs);
+	DIR *dh = opendir(d);
+	struct dirent *e;
+	while (dh && (e = readdir(dh))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] != '.' && ((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
+					    (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
+			strv_push_owned(&files, path_join(d, e->d_name));
+	}
+	if (dh)
+		closedir(dh);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	*n_files = files.n;
+	*n_ok = 0;
+	for (size_t i = 0; i < files.n; i++) {
+		char *err = NULL;
+		struct labnet *n = labnet_load(files.v[i], &err);
+		if (n)
+			(*n_ok)++;
+		else
+			strv_push_owned(&errs, err ? err : xasprintf("%s: does not load", files.v[i]));
+		labnet_free(n);
+	}
+	strv_clear(&files);
+	free(own);
+	return errs.v; /* strv_init made it NULL-terminated even when empty */
 }
 
 char **labnet_list(void)

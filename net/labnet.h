@@ -71,6 +71,11 @@ struct labnet *labnet_find_by_bridge(const char *bridge);
 /* Names of all lab networks (sorted, NULL-terminated, caller frees with
  * free() of each and the array). Files that do not parse are skipped. */
 char **labnet_list(void);
+/* Check every *.yaml / *.yml in `dir` (NULL: labnet_dir()). Returns the
+ * problems of the files that do not load (each "FILE:LINE:COL: message";
+ * a file may add several lines), NULL-terminated, sorted by file; counts
+ * the files in *n_files and those that load in *n_ok. Caller frees. */
+char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
 
 /* Create it (see above). Up twice is harmless (already up: 0, nothing done).
  * On failure, everything done so far is undone. */

@@ -71,6 +71,26 @@ static int net_down(const char *name)
 	return report(rc, err);
 }
 
+/* The whole-directory verbs (net status, net list) show every network that
+ * loads, then name each file that does not, with its problems: a broken
+ * file is never silently left out. */
+static int report_broken(int code)
+{
+	size_t n_files, n_ok;
+	char **probs = labnet_problems(NULL, &n_files, &n_ok);
+	for (size_t i = 0; probs[i]; i++) {
+		cmd_error("%s", probs[i]);
+		free(probs[i]);
+	}
+	if (n_ok < n_files) {
+		cmd_error("%zu of %zu lab network files do not load (run 'vmdeck check')", n_files - n_ok, n_files);
+		if (code == EXIT_OK)
+			code = EXIT_FAIL;
+	}
+	free(probs);
+	return code;
+}
+
 static int net_status(const char *name, bool json)
 {
 	char **names = NULL;
@@ -172,9 +192,10 @@ static int cmd_net(int argc, char **argv)
 				free(names[i]);
 			}
 			free(names);
-			return EXIT_OK;
+			return report_broken(EXIT_OK);
 		}
-		return net_status(name, json);
+		int code = net_status(name, json);
+		return name ? code : report_broken(code);
 	}
 	return cmd_error("net: unknown subcommand \"%s\"; %s", sub, usage), EXIT_USAGE;
 }

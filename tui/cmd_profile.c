@@ -4,6 +4,7 @@
 #include "core/profile.h"
 #include "core/qemu_args.h"
 #include "core/util.h"
+#include "net/labnet.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static struct profile_set *load_default(void)
 {
@@ -46,7 +48,8 @@ static int cmd_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vmdeck check [PATH...]\n"
-			       "Validate profiles (files or directories; default: the profile directory).\n"
+			       "Validate profiles (files or directories; default: the profile directory),\n"
+			       "and the lab networks in each directory's networks/.\n"
 			       "Prints every problem as FILE:LINE:COL: message on stderr.\n"
 			       "Exit: 0 no errors (warnings allowed), 1 errors found, 2 usage.\n");
 			return EXIT_OK;
@@ -63,6 +66,31 @@ static int cmd_check(int argc, char **argv)
 	       s->n_files == 1 ? "" : "s", s->n, s->n == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
 	       s->n_diags - errors, s->n_diags - errors == 1 ? "" : "s");
 	int rc = errors || (s->n_files == 0 && s->n_diags == 0) ? EXIT_FAIL : EXIT_OK;
+	/* Lab networks live in DIR/networks/: checked with their profiles, so
+	 * one command names every broken file. */
+	size_t net_files = 0, net_ok = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		char *nd = path_join(paths[i], "networks");
+		size_t nf, nok;
+		char **probs = labnet_problems(nd, &nf, &nok);
+		for (size_t j = 0; probs[j]; j++) {
+			fprintf(stderr, "%s\n", probs[j]);
+			free(probs[j]);
+		}
+		free(probs);
+		free(nd);
+		net_files += nf;
+		net_ok += nok;
+	}
+	if (net_files) {
+		printf("%zu lab network file%s checked: %zu loaded, %zu with errors\n", net_files,
+		       net_files == 1 ? "" : "s", net_ok, net_files - net_ok);
+		if (net_ok < net_files)
+			rc = EXIT_FAIL;
+	}
 	if (s->n_files == 0 && s->n_diags == 0)
 		cmd_error("no profiles (*.yaml, *.yml) found in %s", n == 1 ? paths[0] : "the given paths");
 	profile_set_free(s);

@@ -145,6 +145,21 @@ log "$out"
 check "range outside subnet: clear message" grep -q "badrange.yaml:4:.*outside the subnet 172.16.9.0/24" <<<"$out"
 check "range outside subnet: nothing left" nothing_left vdbad1 badrange
 
+# The whole directory: 'check' names every broken network file (all its
+# problems), 'net status' and 'net list' show the good ones and name the rest.
+out=$(vdb check 2>&1); rc=$?
+log "$out"
+check "check: broken network files fail the check" test $rc -eq 1
+check "check: each broken network file named" bash -c "grep -q 'badprefix.yaml:2:10: address: bad prefix' <<<'$out' && grep -q 'badrange.yaml:4:.*outside the subnet' <<<'$out'"
+check "check: a summary line for the networks" grep -q "lab network files checked: 1 loaded, 2 with errors" <<<"$out"
+out=$(vdb net status 2>&1); rc=$?
+log "$out"
+check "net status: the good network shown" grep -q "^good: down" <<<"$out"
+check "net status: broken files named, not skipped" grep -q "2 of 3 lab network files do not load" <<<"$out"
+check "net status: exit 1 with broken files" test $rc -eq 1
+out=$(vdb net list 2>/dev/null)
+check "net list: the good one listed" test "$out" = good
+
 ip -n "$HOST" link add vdgood type bridge
 out=$(vdb net up good 2>&1)
 check "foreign bridge refused" test $? -ne 0

@@ -57,6 +57,15 @@ static void test_gains(void **state)
 		  "net.yaml:2:5: binary data (a NUL byte at offset 27): not a YAML text file" },
 		{ "address: 172.16.1.1/24\n---\naddress: 172.16.2.1/24\n", 0,
 		  "net.yaml:3:1: a second YAML document ('---'): a lab network file holds one network" },
+		/* Every problem at once, in file order within each pass. */
+		{ "address: 172.16.1.1/24\nbrige: x\nnat: perhaps\n", 0,
+		  "net.yaml:2:1: network: unknown key \"brige\"; did you mean \"bridge\"?\n"
+		  "net.yaml:3:6: nat: expected true or false, not \"perhaps\"" },
+		{ "address: 172.16.1.0/24\ndhcp:\n  range: 172.16.1.1-172.16.2.9\n  hosts:\n"
+		  "    - { mac: 00:16:3e:00:00:01, ip: 10.0.0.1 }\n", 0,
+		  "net.yaml:1:10: address: 172.16.1.0 is the network or broadcast address of /24\n"
+		  "net.yaml:3:10: dhcp range 172.16.1.1-172.16.2.9 is outside the subnet 172.16.1.0/24\n"
+		  "net.yaml:5:7: hosts: 10.0.0.1 is outside the subnet 172.16.1.0/24" },
 		{ "address: [1, 2\n", 0,
 		  "net.yaml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line "
 		  "1, column 10)" },
