@@ -121,6 +121,9 @@ kill_pid() {
 export VMDECK_RUNTIME_DIR="$T_TMP/run"
 export VMDECK_STATE_DIR="$T_TMP/state"
 mkdir -p "$VMDECK_RUNTIME_DIR" "$VMDECK_STATE_DIR"
+# The user's colour choice must not leak into a test's vmdeck (tests that
+# want one set it: tests/thumb/color.sh).
+unset VMDECK_COLORS COLORTERM
 
 # Sanitizer settings for panes started with `env -i` (the ASan pass's
 # reports must reach its report directory from inside tmux too).
