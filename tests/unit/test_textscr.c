@@ -275,6 +275,7 @@ static void test_font_load(void **state)
 	assert_int_equal(textscr_font_add(f, junk, &err), -1);
 	assert_non_null(strstr(err, "not a PSF"));
 	free(err);
+	err = NULL;
 	unlink(junk);
 	textscr_font_free(f);
 	textscr_font_free(NULL);
