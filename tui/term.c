@@ -148,8 +148,6 @@ void term_free(struct term *t)
 
 bool term_utf8(const struct term *t) { return t->utf8; }
 enum theme_colors term_colors(const struct term *t) { return t->colors; }
-const char *term_terminfo(const struct term *t) { return t->terminfo; }
-const char *term_notice(const struct term *t) { return t->notice; }
 int term_fd(const struct term *t) { (void)t; return STDIN_FILENO; }
 
 void term_size(const struct term *t, int *w, int *h)

@@ -12,18 +12,16 @@
 
 struct term;
 
-/* Open the terminal on stdin/stdout. Fails (with a message) when stdout is
- * not a terminal or TERM is unknown. Installs crash handlers and the fatal hook. */
+/* Open the terminal on stdin/stdout, in the colour mode tui/termcolor.h
+ * picks (maybe with TERM's -direct sibling). Fails (with a message) when
+ * stdout is not a terminal, TERM is unknown or VMDECK_COLORS is invalid.
+ * Installs crash handlers and the fatal hook. */
 struct term *term_new(char **err);
 /* Restore the terminal (endwin) and free. NULL is a no-op. */
 void term_free(struct term *t);
 bool term_utf8(const struct term *t);
 /* The colour mode tui/termcolor.h chose (VMDECK_COLORS, NO_COLOR, terminfo, COLORTERM). */
 enum theme_colors term_colors(const struct term *t);
-/* The terminfo entry in use: TERM, or its direct-colour sibling. */
-const char *term_terminfo(const struct term *t);
-/* Why VMDECK_COLORS could not be honoured (also printed at exit), or NULL. */
-const char *term_notice(const struct term *t);
 int term_fd(const struct term *t);
 void term_size(const struct term *t, int *w, int *h);
 /* Re-read the window size (SIGWINCH arrives through the loop's signalfd). */
