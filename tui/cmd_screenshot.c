@@ -84,7 +84,7 @@ static int parse_cells(const char *s, int *cols, int *rows)
 }
 
 /* --text: the screen read back as characters (core/textscr.h). */
-static int print_text(const char *who, const struct thumb_frame *f)
+static int print_text(const char *who, const struct thumb_frame *f, bool verbose)
 {
 	char *err = NULL;
 	struct textscr_font *font = textscr_font_find(&err);
@@ -95,13 +95,24 @@ static int print_text(const char *who, const struct thumb_frame *f)
 	}
 	struct textscr *t = textscr_new();
 	int rc = 0;
-	if (textscr_recognise(t, font, f)) {
+	int nonblank, matched;
+	bool text = textscr_recognise(t, font, f);
+	textscr_stats(t, &nonblank, &matched);
+	if (verbose) {
+		int cw, ch;
+		textscr_cell_size(t, &cw, &ch);
+		fprintf(stderr, "%s: %dx%d screen: %s %dx%d (%dx%d cells), %d of %d non-blank cells matched; fonts:", who,
+			f->w, f->h, text ? "text" : "not text", textscr_cols(t), textscr_rows(t), cw, ch, matched,
+			nonblank);
+		for (size_t i = 0; i < textscr_font_files(font); i++)
+			fprintf(stderr, " %s", textscr_font_file(font, i));
+		fputc('\n', stderr);
+	}
+	if (text) {
 		char *s = textscr_text(t);
 		fputs(s, stdout);
 		free(s);
 	} else {
-		int nonblank, matched;
-		textscr_stats(t, &nonblank, &matched);
 		/* The count stops where recognition gave up. */
 		cmd_error("%s: the %dx%d screen is not a text screen (of %d non-blank cells read, %d matched a console "
 			  "font glyph; needs 95 %%)",
@@ -124,7 +135,8 @@ static void usage(FILE *fp)
 		"  --cells COLSxROWS  print the screen as a thumbnail on stdout (ANSI)\n"
 		"  --text             print a text-mode screen (BIOS, Linux console) as plain\n"
 		"                     UTF-8 lines, read with a console font ($VMDECK_CONSOLE_FONT\n"
-		"                     or console-data's); fails if the screen is not text\n"
+		"                     or console-data's); fails if the screen is not text;\n"
+		"                     with -v, how many cells matched which fonts\n"
 		"  --colors MODE      24bit, 256 (default), 8 or mono\n"
 		"  --glyphs G         half (default), quad or ascii\n"
 		"  --stretch          fill COLSxROWS instead of keeping the proportions\n"
@@ -295,7 +307,7 @@ static int screenshot_exec(int argc, char **argv)
 		}
 		fprintf(stderr, "%s: %dx%d screen saved to %s\n", name ? name : target, f.w, f.h, file);
 	}
-	if (text && print_text(name ? name : target, &f) < 0) {
+	if (text && print_text(name ? name : target, &f, verbose) < 0) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
