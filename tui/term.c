@@ -192,11 +192,13 @@ static int pair_of(struct term *t, const struct grid_pen *p)
 }
 
 /* A 24-bit thumbnail can need more distinct pairs over time than the table
- * holds (COLOR_PAIRS is 65536 with tmux-direct; a 160x50 picture alone may
- * use 8000). Once it is full, alloc_pair() fails (measured with ncurses 6.4:
- * -1 for every new pair) and cells would lose their colours. So before a
- * frame that could run out, start over: free every pair and repaint
- * everything (about once per 57000 new colour pairs). Returns the new `full`. */
+ * holds (COLOR_PAIRS is 65536 with tmux-direct; the zoomed 160x50 gradient
+ * of tests/thumb/color.sh uses about 6000 at once, at most one per cell).
+ * Once it is full, alloc_pair() fails (measured with ncurses 6.4: -1 for
+ * every new pair) and cells would lose their colours. So before a frame
+ * that could run out, start over: free every pair and repaint everything
+ * (once per ~57000 new pairs: a fully changing zoomed picture every ~10
+ * frames, when its cells are rewritten anyway). Returns the new `full`. */
 static bool maybe_reset_pairs(struct term *t, bool full)
 {
 	int frame = t->w * t->h;

@@ -14,7 +14,7 @@
 # No network: the VM has no NIC.
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
-need tmux qemu-system-x86_64 infocmp perl
+need tmux qemu-system-x86_64 infocmp perl python3
 infocmp tmux-direct >/dev/null 2>&1 || skip "no tmux-direct terminfo entry (Debian package ncurses-term)"
 
 prof=$T_TMP/profiles
@@ -26,6 +26,26 @@ accel: kvm:tcg
 machine: pc
 memory: 64M
 extra_args: ["-boot", "menu=on,splash-time=60000"]
+YAML
+# A 640x480 gradient boot splash (as in tests/thumb/text.sh): SeaBIOS shows
+# it in a graphics mode for a minute; zoomed at 160x50 it needs thousands
+# of distinct colour pairs at once.
+python3 - "$T_TMP/splash.bmp" <<'PY'
+import struct, sys
+w, h = 640, 480
+data = bytearray()
+for y in range(h - 1, -1, -1):  # bottom-up rows: SeaBIOS reads no other kind
+    data += bytes(b for x in range(w) for b in ((x * 255) // w, (y * 255) // h, (x ^ y) & 255))
+hdr = b'BM' + struct.pack('<IHHI', 54 + len(data), 0, 0, 54) + struct.pack('<IiiHHIIiiII', 40, w, h, 1, 24, 0, len(data), 2835, 2835, 0, 0)
+open(sys.argv[1], 'wb').write(hdr + data)
+PY
+cat >"$prof/splash.yaml" <<YAML
+name: splash
+description: no OS - SeaBIOS shows a gradient boot splash
+accel: kvm:tcg
+machine: pc
+memory: 64M
+extra_args: ["-boot", "menu=on,splash=$T_TMP/splash.bmp,splash-time=60000"]
 YAML
 vd() { "$VMDECK" --profiles "$prof" "$@"; }
 on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [[ -f $f ]] && kill -9 "$(<"$f")"; done'
@@ -47,6 +67,7 @@ tmux_keys "PS1='$ '" Enter
 # The colours on screen, from capture-pane -e: counts of
 #   blocks_rgb blocks_256 blocks_8  (half/quadrant block cells by fg kind)
 #   rgb pal256 pal8                 (SGR colour settings of each kind)
+#   blocks_default                  (block cells in the default colour)
 # followed by the distinct colours seen, one "fg:SPEC" / "bg:SPEC" a line.
 colour_stats() {
 	$T_TMUX capture-pane -e -p -t t | perl -CS -e '
@@ -76,13 +97,12 @@ colour_stats() {
 					}
 					next;
 				}
-				next if $fg eq "";
 				my $b = () = $tok =~ /[\x{2580}-\x{259f}]/g;
-				$n{"blocks_$fg"} += $b;
+				$n{"blocks_" . ($fg eq "" ? "default" : $fg)} += $b;
 			}
 		}
-		printf "%d %d %d %d %d %d\n", map { $n{$_} // 0 }
-			qw(blocks_rgb blocks_256 blocks_8 rgb pal256 pal8);
+		printf "%d %d %d %d %d %d %d\n", map { $n{$_} // 0 }
+			qw(blocks_rgb blocks_256 blocks_8 rgb pal256 pal8 blocks_default);
 		print "$_\n" for sort keys %seen;'
 }
 stats() { colour_stats | head -n1; }
@@ -137,6 +157,23 @@ expect_24bit() {
 run_tui "TERM=tmux-direct" TERM=tmux-direct
 expect_24bit "TERM=tmux-direct"
 $T_TMUX capture-pane -e -p -t t >"$T_TMP/direct.ans"
+
+# Zoomed over the gradient splash (a graphics mode: pixels, quadrant
+# blocks): thousands of colour pairs at once, every block cell coloured.
+vd start splash >"$T_TMP/start-splash.log" 2>&1 || { cat "$T_TMP/start-splash.log" >&2; fail "vmdeck start splash"; }
+tmux_keys j
+tui_expect 20 " splash +running" "splash runs"
+tmux_keys z
+tui_expect 10 "screen splash.*pixels" "zoomed: the splash is drawn as pixels"
+pairs() { colour_stats | tail -n +2 | wc -l; }
+many() { (($(colour_stats | head -n1 | cut -d' ' -f1) >= 2000)); }
+check "zoomed splash: at least 2000 block cells in 24-bit colour" wait_for 15 many
+read -ra s <<<"$(stats)"
+log "zoomed splash: $(stats); $(pairs) distinct colours"
+check "zoomed splash: no block cell fell back to the default colours" test "${s[6]}" -eq 0
+check "zoomed splash: over 1000 distinct colours" test "$(pairs)" -ge 1000
+tmux_keys z
+vd stop --force splash >/dev/null 2>&1 || vd stop splash >/dev/null 2>&1
 quit_tui "TERM=tmux-direct"
 
 # 2. A 256-colour TERM, COLORTERM=truecolor: the tmux-direct sibling.
