@@ -146,7 +146,7 @@ int termcolor_choose(const struct termcolor_env *env, termcolor_probe_fn probe, 
 		char *tried = NULL;
 		if (!find_direct(env->term, probe, arg, out, &tried))
 			out->notice = xasprintf("VMDECK_COLORS=24bit: terminal type '%s' has no direct-colour terminfo "
-						"entry (tried %s; Debian: apt install ncurses-term); used %s colours",
+						"entry (tried %s; Debian: apt install ncurses-term); used '%s' instead",
 						env->term, tried, termcolor_name(out->colors));
 		free(tried);
 		break;
