@@ -161,7 +161,10 @@ static bool text_view(struct src_thumb *s)
 	bool text = s->font && textscr_recognise(s->text, s->font, &f);
 	int tc = textscr_cols(s->text), tr = textscr_rows(s->text);
 	if (!text || tc > cols || tr > rows) {
-		set_mode(s, !s->font ? xasprintf("pixels %dx%d; text view needs a console font: install console-data "
+		/* No font: the hint, or what is wrong with the user's font. */
+		const char *env = getenv("VMDECK_CONSOLE_FONT");
+		set_mode(s, !s->font && env && *env ? xasprintf("pixels %dx%d; no text view: %s", f.w, f.h, s->font_err)
+			    : !s->font ? xasprintf("pixels %dx%d; text view needs a console font: install console-data "
 						 "or set VMDECK_CONSOLE_FONT",
 						 f.w, f.h)
 			    : text ? xasprintf("pixels %dx%d; text %dx%d needs a larger window", f.w, f.h, tc, tr)

@@ -114,4 +114,18 @@ tui_expect_not 5 "Select boot device:" "... and the old text is gone"
 
 tmux_keys q
 tui_expect 10 "EXIT=0" "vmdeck quits cleanly"
+
+# A console font that is not there: pixels, and the title says why.
+tmux_keys clear Enter
+tui_run_in_pane env VMDECK_CONSOLE_FONT=/nonexistent/font.psf "$VMDECK" --profiles "$prof"
+tui_expect 10 " linux +running" "bad VMDECK_CONSOLE_FONT: linux listed"
+tmux_keys z
+tui_expect 10 "pixels 720x400; no text view: VMDECK_CONSOLE_FONT: /nonexistent/font.psf" \
+	"bad VMDECK_CONSOLE_FONT: zoomed pixels, the title names the font"
+tmux_keys q
+tui_expect 10 "EXIT=0" "vmdeck quits cleanly"
+VMDECK_CONSOLE_FONT=/nonexistent/font.psf vd screenshot linux --text >/dev/null 2>"$T_TMP/nofont.err"
+check "bad VMDECK_CONSOLE_FONT: screenshot --text fails (exit 1)" test $? -eq 1
+check "... naming the VM and the font" grep -q "linux: cannot read the screen as text: VMDECK_CONSOLE_FONT: /nonexistent/font.psf" "$T_TMP/nofont.err"
+cat "$T_TMP/nofont.err" >&2
 finish
