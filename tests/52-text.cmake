@@ -7,3 +7,7 @@ vmdeck_script_test(thumb_text thumb/text.sh integration)
 # Benchmark: built, not a test (tests/bench/run runs it).
 add_executable(bench_textscr bench/bench_textscr.c)
 target_link_libraries(bench_textscr PRIVATE vmdeck_core)
+# libFuzzer: the PSF parser (plain and gzip) and recognition with whatever
+# font the bytes make (tests/fuzz/run.sh is generic).
+vmdeck_script_test(fuzz_textscr fuzz/run.sh fuzz textscr 20 core/textscr.c core/util.c tests/fuzz/fuzz_textscr.c)
+set_tests_properties(fuzz_textscr PROPERTIES TIMEOUT 240 ENVIRONMENT "FUZZ_PKGS=zlib;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
