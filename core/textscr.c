@@ -19,7 +19,13 @@ const char *const textscr_font_search[] = {
 	"/usr/lib/kbd/consolefonts/default8x16.psfu.gz",
 	"/usr/share/consolefonts/Uni2-VGA16.psf.gz",
 	"/usr/share/consolefonts/Lat15-VGA16.psf.gz",
-	"/usr/share/consolefonts/default8x9.psf.gz",
+	/* 80x50 (9x8 cells) and EGA (x14) modes: console-data's iso01a
+	 * shapes match the ROM's 8x8 font in 2058 of 2076 cells of a real
+	 * Linux vga=ext console, the rest within the Hamming rule. */
+	"/usr/share/consolefonts/iso01a-8x8.psf.gz",
+	"/usr/share/consolefonts/iso01a-8x14.psf.gz",
+	"/usr/share/consolefonts/Uni2-VGA8.psf.gz",
+	"/usr/share/consolefonts/Uni2-VGA14.psf.gz",
 	NULL,
 };
 
@@ -613,7 +619,7 @@ static bool try_size(struct textscr *t, const struct gset *s, const struct thumb
  * 8-dot clocks, fbcon), EGA/CGA heights. */
 static const struct {
 	int w, h;
-} sizes[] = { { 9, 16 }, { 8, 16 }, { 9, 14 }, { 8, 14 }, { 8, 8 } };
+} sizes[] = { { 9, 16 }, { 8, 16 }, { 9, 14 }, { 8, 14 }, { 9, 8 }, { 8, 8 } };
 
 bool textscr_recognise(struct textscr *t, const struct textscr_font *f, const struct thumb_frame *fr)
 {

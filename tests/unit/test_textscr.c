@@ -396,6 +396,51 @@ static void test_fbcon(void **state)
 	textscr_font_free(f);
 }
 
+/* VGA 80x50 (Linux vga=ext): 9x8 cells in the same 720x400, with an 8-high
+ * font; a 9x16 font alone does not read it. */
+static void test_vga_80x50(void **state)
+{
+	(void)state;
+	static uint8_t eight[256][GH];
+	for (int c = 0; c < 256; c++)
+		memcpy(eight[c], glyphs[c] + 2, 8); /* rows 2-9: still distinct */
+	char path[300];
+	snprintf(path, sizeof(path), "%s/eight.psf", dir);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	uint8_t h1[4] = { 0x36, 0x04, 0, 8 };
+	fwrite(h1, 1, 4, fp);
+	for (int c = 0; c < 256; c++)
+		fwrite(eight[c], 1, 8, fp);
+	fclose(fp);
+	struct screen *s = screen_new(80, 50, 9, 8);
+	screen_puts(s, 0, 0, "[    1.280974] Run /init as init process", grey, black);
+	screen_puts(s, 0, 49, "[6.90] 14:39:52 testguest: no network interface; idling", grey, black);
+	screen_render(s, eight);
+	struct textscr *t = textscr_new();
+	struct textscr_font *f16 = load(psf2);
+	assert_false(textscr_recognise(t, f16, &s->f));
+	struct textscr_font *f = load(psf2);
+	char *err = NULL;
+	assert_int_equal(textscr_font_add(f, path, &err), 0);
+	assert_true(textscr_recognise(t, f, &s->f));
+	assert_int_equal(textscr_cols(t), 80);
+	assert_int_equal(textscr_rows(t), 50);
+	int cw, ch;
+	textscr_cell_size(t, &cw, &ch);
+	assert_int_equal(cw, 9);
+	assert_int_equal(ch, 8);
+	char *text = textscr_text(t);
+	assert_line(text, 0, "[    1.280974] Run /init as init process");
+	assert_line(text, 49, "[6.90] 14:39:52 testguest: no network interface; idling");
+	free(text);
+	textscr_free(t);
+	textscr_font_free(f);
+	textscr_font_free(f16);
+	screen_free(s);
+	unlink(path);
+}
+
 /* Pictures are not text: a gradient, colour noise, two-colour noise, and a
  * text screen whose glyphs are not in the font. */
 static void test_not_text(void **state)
@@ -512,7 +557,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_font_load), cmocka_unit_test(test_vga_text), cmocka_unit_test(test_fbcon),
-		cmocka_unit_test(test_not_text), cmocka_unit_test(test_real_font),
+		cmocka_unit_test(test_vga_80x50), cmocka_unit_test(test_not_text), cmocka_unit_test(test_real_font),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
