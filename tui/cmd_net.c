@@ -1,9 +1,10 @@
-/* cmd_net: `vmdeck net up|down|status|pin|list` and `vmdeck watch`. */
+/* cmd_net: `vmdeck net up|down|status|pin|list|history` and `vmdeck watch`. */
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "net/bridge.h"
 #include "net/labnet.h"
 #include "net/linkwatch.h"
+#include "net/machist.h"
 #include "core/loop.h"
 #include "core/util.h"
 
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int fail_code(const char *err)
 {
@@ -156,10 +158,87 @@ static int net_pin(int argc, char **argv)
 	return report(rc, err);
 }
 
+/* "90", "90s", "15m", "2h", "7d" -> microseconds; -1 when malformed. */
+static int64_t duration_us(const char *s)
+{
+	static const struct { char unit; int64_t us; } units[] = {
+		{ 's', 1000000LL }, { 'm', 60000000LL }, { 'h', 3600000000LL }, { 'd', 86400000000LL },
+	};
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0 || v > 100LL * 365 * 86400)
+		return -1;
+	if (!*end)
+		return v * 1000000LL;
+	for (size_t i = 0; i < ARRAY_LEN(units); i++)
+		if (end[0] == units[i].unit && !end[1])
+			return v * units[i].us;
+	return -1;
+}
+
+/* `net history [BRIDGE] [--json] [--since DURATION]`: what machist recorded
+ * for this namespace, oldest first. */
+static int net_history(int argc, char **argv, const char *usage)
+{
+	bool json = false;
+	const char *bridge = NULL;
+	uint64_t since = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--since") == 0) {
+			int64_t d = i + 1 < argc ? duration_us(argv[++i]) : -1;
+			if (d < 0)
+				return cmd_error("net history: --since wants a duration like 90s, 15m, 2h, 7d"), EXIT_USAGE;
+			uint64_t now = now_wall_us();
+			since = (uint64_t)d < now ? now - (uint64_t)d : 1;
+		} else if (!bridge && argv[i][0] != '-') {
+			bridge = argv[i];
+		} else {
+			return cmd_error("%s", usage), EXIT_USAGE;
+		}
+	}
+	char *err = NULL;
+	struct machist *h = machist_new(NULL, &err);
+	if (!h)
+		return report(-1, err);
+	struct machist_record *r = NULL;
+	size_t n = 0;
+	if (machist_load(h, bridge, since, &r, &n, &err) < 0) {
+		machist_free(h);
+		return report(-1, err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *line = NULL;
+		if (json) {
+			line = machist_record_json(&r[i]);
+		} else {
+			char o[18], nw[18], ts[32];
+			time_t t = (time_t)(r[i].wall_us / 1000000);
+			struct tm tm;
+			localtime_r(&t, &tm);
+			size_t k = strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+			snprintf(ts + k, sizeof(ts) - k, ".%06u", (unsigned)(r[i].wall_us % 1000000));
+			/* The text already says old -> new and who; the cause kind
+			 * goes first for grep. */
+			mac_format(r[i].old_mac, o);
+			mac_format(r[i].new_mac, nw);
+			line = r[i].text[0] ? xasprintf("%s %s %s: %s", ts, r[i].bridge, r[i].cause, r[i].text)
+					    : xasprintf("%s %s %s: %s -> %s", ts, r[i].bridge, r[i].cause, o, nw);
+		}
+		puts(line);
+		free(line);
+	}
+	free(r);
+	machist_free(h);
+	return EXIT_OK;
+}
+
 static int cmd_net(int argc, char **argv)
 {
 	static const char usage[] = "usage: vmdeck net up NAME | down NAME | status [NAME] [--json] | "
-				    "pin BRIDGE [MAC] [--arp-notify] | list";
+				    "pin BRIDGE [MAC] [--arp-notify] | list | history [BRIDGE] [--json] [--since DURATION]";
 	if (argc < 2)
 		return cmd_error("%s", usage), EXIT_USAGE;
 	const char *sub = argv[1];
@@ -174,6 +253,8 @@ static int cmd_net(int argc, char **argv)
 		return net_down(argv[2]);
 	if (strcmp(sub, "pin") == 0)
 		return net_pin(argc - 2, argv + 2);
+	if (strcmp(sub, "history") == 0)
+		return net_history(argc - 2, argv + 2, usage);
 	if (strcmp(sub, "status") == 0 || strcmp(sub, "list") == 0) {
 		bool json = false;
 		const char *name = NULL;
@@ -207,7 +288,25 @@ struct watch {
 	struct linkwatch *lw;
 	bool json, stats;
 	const char *dump_path;
+	struct machist *mh; /* NULL: the namespace could not be identified */
+	bool mh_failed;     /* said so once */
 };
+
+/* Append a bridge MAC change to the namespace's history file (machist.h);
+ * a failure is reported once and watching goes on. */
+static void watch_record(struct watch *w, const struct linkwatch_event *ev)
+{
+	if (!w->mh || !ev->link || !ev->change)
+		return;
+	struct machist_record r;
+	machist_record_from_change(w->mh, ev->link, ev->change, &r);
+	char *err = NULL;
+	if (machist_append(w->mh, &r, NULL, &err) < 0 && !w->mh_failed) {
+		cmd_error("watch: not recording MAC history: %s", err);
+		w->mh_failed = true;
+	}
+	free(err);
+}
 
 static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
 {
@@ -239,6 +338,8 @@ static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, 
 		fflush(stdout);
 		return;
 	}
+	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED)
+		watch_record(w, ev);
 	char *s = w->json ? linkwatch_event_json(ev) : linkwatch_event_text(ev);
 	puts(s);
 	fflush(stdout);
@@ -323,6 +424,12 @@ static int cmd_watch(int argc, char **argv)
 		loop_free(w.loop);
 		return report(-1, err);
 	}
+	w.mh = machist_new(NULL, &err);
+	if (!w.mh) {
+		cmd_error("watch: not recording MAC history: %s", err);
+		free(err);
+		err = NULL;
+	}
 	linkwatch_set_on_change(w.lw, watch_event, &w);
 	loop_signal_add(w.loop, SIGINT, watch_signal, &w);
 	loop_signal_add(w.loop, SIGTERM, watch_signal, &w);
@@ -332,12 +439,13 @@ static int cmd_watch(int argc, char **argv)
 	fprintf(stderr, "vmdeck watch: watching %zu links\n", linkwatch_count(w.lw));
 	loop_run(w.loop);
 	linkwatch_free(w.lw);
+	machist_free(w.mh);
 	loop_free(w.loop);
 	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_net_entry = {
-	"net", "up|down|status|pin|list ...", "lab networks: bring up/down, status; pin a bridge's MAC", cmd_net,
+	"net", "up|down|status|pin|list|history ...", "lab networks: bring up/down, status; pin a bridge's MAC; MAC history", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
 	"watch", "[--json] [--stats]", "print link, port and bridge MAC events as they happen", cmd_watch,
