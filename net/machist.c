@@ -27,11 +27,21 @@
 /* No record is shorter than this, so a smaller file needs no line count. */
 #define MIN_RECORD_BYTES 100
 
+/* Changes this process saw lately, for counting occurrences (dedupe). */
+#define SEEN_MAX 64
+struct seen {
+	char bridge[IF_NAMESIZE];
+	uint8_t old_mac[6], new_mac[6];
+	uint64_t wall_us;
+};
+
 struct machist {
 	char *dir, *path;
 	struct machist_netns ns;
 	size_t max_records;
 	uint64_t dedupe_us;
+	struct seen seen[SEEN_MAX];
+	size_t n_seen, seen_next;
 };
 
 int machist_netns_self(struct machist_netns *out, char **err)
@@ -287,21 +297,52 @@ static char *read_from(int fd, off_t from, size_t *len)
 	return buf;
 }
 
-static bool is_duplicate(const struct machist *h, const char *tail, const struct machist_record *r)
+static bool near(const struct machist *h, uint64_t a, uint64_t b)
+{
+	return (a > b ? a - b : b - a) <= h->dedupe_us;
+}
+
+static bool same_change(const char *bridge, const uint8_t *old_mac, const uint8_t *new_mac,
+			const struct machist_record *r)
+{
+	return strcmp(bridge, r->bridge) == 0 && mac_cmp(old_mac, r->old_mac) == 0 && mac_cmp(new_mac, r->new_mac) == 0;
+}
+
+/* Remember r among this process's recent changes; how many of them, r
+ * included, are the same change within the window. A bridge flapping
+ * A->B->A->B inside the window is two A->B changes, not one. */
+static size_t seen_count(struct machist *h, const struct machist_record *r)
+{
+	struct seen *e = &h->seen[h->seen_next];
+	snprintf(e->bridge, sizeof(e->bridge), "%s", r->bridge);
+	memcpy(e->old_mac, r->old_mac, 6);
+	memcpy(e->new_mac, r->new_mac, 6);
+	e->wall_us = r->wall_us;
+	h->seen_next = (h->seen_next + 1) % SEEN_MAX;
+	if (h->n_seen < SEEN_MAX)
+		h->n_seen++;
+	size_t n = 0;
+	for (size_t i = 0; i < h->n_seen; i++)
+		n += near(h, h->seen[i].wall_us, r->wall_us) &&
+		     same_change(h->seen[i].bridge, h->seen[i].old_mac, h->seen[i].new_mac, r);
+	return n;
+}
+
+/* A duplicate when the file already holds as many records of this change
+ * within the window as this process has seen: another watcher wrote it. */
+static bool is_duplicate(const struct machist *h, const char *tail, const struct machist_record *r, size_t seen)
 {
 	char *copy = xstrdup(tail);
-	bool dup = false;
+	size_t n = 0;
 	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && !dup; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct machist_record o;
 		if (machist_record_parse(line, &o) < 0 || !machist_netns_same(&h->ns, &o.netns))
 			continue;
-		uint64_t d = o.wall_us > r->wall_us ? o.wall_us - r->wall_us : r->wall_us - o.wall_us;
-		dup = d <= h->dedupe_us && strcmp(o.bridge, r->bridge) == 0 && mac_cmp(o.old_mac, r->old_mac) == 0 &&
-		      mac_cmp(o.new_mac, r->new_mac) == 0;
+		n += near(h, o.wall_us, r->wall_us) && same_change(o.bridge, o.old_mac, o.new_mac, r);
 	}
 	free(copy);
-	return dup;
+	return n >= seen;
 }
 
 /* Past max_records lines, keep the newest max_records/2: rewritten in place
@@ -334,6 +375,7 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 {
 	if (written)
 		*written = false;
+	size_t seen = seen_count(h, r);
 	if (paths_private_dir(h->dir, err) < 0)
 		return -1;
 	int fd = file_open(h->path, O_WRONLY | O_APPEND | O_CREAT, err);
@@ -356,12 +398,14 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 	size_t len = 0;
 	char *tail = read_from(rfd, st.st_size > TAIL_BYTES ? st.st_size - TAIL_BYTES : 0, &len);
 	char *nl = st.st_size > TAIL_BYTES && tail ? strchr(tail, '\n') : NULL; /* drop the partial first line */
-	bool dup = tail && is_duplicate(h, nl ? nl + 1 : tail, r);
+	bool dup = tail && is_duplicate(h, nl ? nl + 1 : tail, r, seen);
+	/* After a torn last line (a writer died mid-line), start a fresh one. */
+	bool torn = tail && len && tail[len - 1] != '\n';
 	free(tail);
 	int rc = 0;
 	if (!dup) {
 		char *line = machist_record_json(r);
-		char *s = xasprintf("%s\n", line);
+		char *s = xasprintf("%s%s\n", torn ? "\n" : "", line);
 		size_t n = strlen(s);
 		if (write(fd, s, n) != (ssize_t)n)
 			rc = error_set(err, "MAC history %s: write: %s", h->path, strerror(errno));

@@ -8,8 +8,10 @@
  * because inodes are reused once a namespace is deleted: a record belongs to
  * this namespace only when all four match (the initial namespace, whose inode
  * the kernel fixes, matches across reboots). Appends hold an OFD write lock
- * and skip a record equal in (bridge, old, new) to one written within the
- * dedupe window, so two watchers record a change once. The file is trimmed in
+ * and skip a change (bridge, old, new) when the file already holds, within
+ * the dedupe window, as many records of it as this process has seen there:
+ * two watchers record a change once, a flapping bridge's repeats stay. The
+ * file is trimmed in
  * place to the newest max_records/2 records when it grows past max_records.
  * Never includes curses. */
 #ifndef VMDECK_MACHIST_H
@@ -25,7 +27,7 @@ struct bridge_mac_change;
 struct machist;
 
 #define MACHIST_MAX_RECORDS 10000     /* trim past this many lines … */
-#define MACHIST_DEDUPE_US 2000000     /* same (bridge, old, new) within 2 s: once */
+#define MACHIST_DEDUPE_US 2000000     /* dedupe window: 2 s either side */
 
 /* Which network namespace, and which incarnation of it. */
 struct machist_netns {

@@ -1,10 +1,12 @@
-/* src_net: net/linkwatch.h -> struct model; pin through net/bridge.h. */
+/* src_net: net/linkwatch.h -> struct model; pin through net/bridge.h; bridge
+ * MAC changes recorded to, and the earlier ones loaded from, net/machist.h. */
 #include "tui/src_net.h"
 #include "core/loop.h"
 #include "core/profile.h"
 #include "core/util.h"
 #include "net/bridge.h"
 #include "net/linkwatch.h"
+#include "net/machist.h"
 #include "net/vmnet.h"
 
 #include <ctype.h>
@@ -18,7 +20,66 @@ struct src_net {
 	struct ui *ui;
 	struct linkwatch *lw;
 	size_t history_seen; /* total bridge MAC changes folded into the model */
+	struct machist *mh;  /* NULL: not recording (said so once) */
+	struct machist_record *past; /* recorded before this vmdeck started, oldest first */
+	size_t n_past;
+	bool mh_failed;
 };
+
+/* The TUI shows at most this many changes from before it started (the file
+ * keeps more: `vmdeck net history`); the model is rebuilt on every refresh. */
+#define SRC_NET_PAST_MAX 1000
+
+/* "(before this session)", with the date when it was not today; it goes
+ * before the text, which a narrow pane cuts. */
+static void past_mark(uint64_t wall_us, char *buf, size_t n)
+{
+	time_t t = (time_t)(wall_us / 1000000), now = time(NULL);
+	struct tm tm, tn;
+	localtime_r(&t, &tm);
+	localtime_r(&now, &tn);
+	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday) {
+		snprintf(buf, n, "(before this session)");
+		return;
+	}
+	char d[16];
+	strftime(d, sizeof(d), "%b %d", &tm);
+	snprintf(buf, n, "(before this session, %s)", d);
+}
+
+static void past_load(struct src_net *s)
+{
+	char *err = NULL;
+	s->mh = machist_new(NULL, &err);
+	struct machist_record *r = NULL;
+	size_t n = 0;
+	if (!s->mh || machist_load(s->mh, NULL, 0, &r, &n, &err) < 0) {
+		ui_message(s->ui, true, "MAC history: %s", err ? err : "?");
+		free(err);
+		return;
+	}
+	size_t skip = n > SRC_NET_PAST_MAX ? n - SRC_NET_PAST_MAX : 0;
+	if (skip)
+		memmove(r, r + skip, (n - skip) * sizeof(*r));
+	s->past = r;
+	s->n_past = n - skip;
+}
+
+/* Append a change this vmdeck saw; machist drops it if another vmdeck
+ * watching this namespace already did. */
+static void past_record(struct src_net *s, const struct linkwatch_event *ev)
+{
+	if (!s->mh || !ev->link || !ev->change)
+		return;
+	struct machist_record r;
+	machist_record_from_change(s->mh, ev->link, ev->change, &r);
+	char *err = NULL;
+	if (machist_append(s->mh, &r, NULL, &err) < 0 && !s->mh_failed) {
+		ui_message(s->ui, true, "not recording MAC history: %s", err);
+		s->mh_failed = true;
+	}
+	free(err);
+}
 
 static void fmt_hms(uint64_t wall_us, char *buf, size_t n)
 {
@@ -68,6 +129,18 @@ static void history_rebuild(struct src_net *s)
 	free(m->history);
 	m->history = NULL;
 	m->n_history = 0;
+	for (size_t i = 0; i < s->n_past; i++) {
+		const struct machist_record *r = &s->past[i];
+		char mark[48];
+		past_mark(r->wall_us, mark, sizeof(mark));
+		char *cause = xasprintf("%s %s", mark, r->text);
+		struct mmac_event e = { .wall_us = (int64_t)r->wall_us, .cause = cause };
+		snprintf(e.bridge, sizeof(e.bridge), "%s", r->bridge);
+		memcpy(e.old_mac, r->old_mac, 6);
+		memcpy(e.new_mac, r->new_mac, 6);
+		model_history_push(m, &e);
+		free(cause);
+	}
 	/* Merge every bridge's history, oldest first. */
 	size_t nb = linkwatch_bridge_count(s->lw);
 	for (size_t i = 0; i < nb; i++) {
@@ -117,12 +190,23 @@ void src_net_refresh(struct src_net *s)
 		b.present = true;
 		b.n_changes = (unsigned)l->n_history;
 		b.changed_mono_us = l->mac_changed_mono_us;
+		const struct machist_record *last_past = NULL;
+		for (size_t k = 0; k < s->n_past; k++)
+			if (strcmp(s->past[k].bridge, l->name) == 0) {
+				b.n_changes++;
+				last_past = &s->past[k];
+			}
 		size_t kept = l->n_history < 256 ? l->n_history : 256;
 		if (kept && l->history) {
 			char t[16];
 			const struct bridge_mac_change *c = &l->history[kept - 1];
 			fmt_hms(c->wall_us, t, sizeof(t));
 			b.last_change = xasprintf("last %s %s", t, c->text);
+		} else if (last_past) {
+			char t[16], mark[48];
+			fmt_hms(last_past->wall_us, t, sizeof(t));
+			past_mark(last_past->wall_us, mark, sizeof(mark));
+			b.last_change = xasprintf("last %s %s %s", t, mark, last_past->text);
 		}
 		size_t np = linkwatch_port_count(s->lw, l->ifindex);
 		b.ports = xcalloc(np ? np : 1, sizeof(*b.ports));
@@ -190,6 +274,7 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 		mac_format(ev->change->old_mac, o);
 		mac_format(ev->change->new_mac, n);
 		ui_message(s->ui, true, "%s MAC changed %s -> %s: %s", ev->bridge->name, o, n, ev->change->text);
+		past_record(s, ev);
 	}
 	src_net_refresh(s);
 }
@@ -200,6 +285,8 @@ struct src_net *src_net_new(struct loop *l, struct ui *ui)
 	s->loop = l;
 	s->ui = ui;
 	char *err = NULL;
+	/* Before the watcher starts: what it sees from now on is this session's. */
+	past_load(s);
 	s->lw = linkwatch_new(l, NULL, &err);
 	if (!s->lw) {
 		free(ui->m.net_degraded);
@@ -217,6 +304,8 @@ void src_net_free(struct src_net *s)
 	if (!s)
 		return;
 	linkwatch_free(s->lw);
+	machist_free(s->mh);
+	free(s->past);
 	free(s);
 }
 

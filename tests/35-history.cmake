@@ -1,0 +1,5 @@
+# Bridge MAC history on disk (area: history): the file format, dedupe,
+# trimming and namespace keying (unit); two `vmdeck watch`, `net history` and
+# the TUI against a namespace of the test's own (integration).
+vmdeck_unit_test(test_machist unit/test_machist.c)
+vmdeck_script_test(history_net history/history.sh integration)
