@@ -4,6 +4,7 @@
 #include "tui/app.h"
 #include "tui/cmd.h"
 #include "tui/grid.h"
+#include "tui/mouse.h"
 #include "tui/src_net.h"
 #include "tui/src_thumb.h"
 #include "tui/src_vm.h"
@@ -170,6 +171,14 @@ static void on_key(struct app *a, int key)
 	struct ui *ui = &a->ui;
 	if (key == K_RESIZE || key == K_BASE)
 		return; /* resizes come through SIGWINCH */
+	if (key == K_MOUSE) {
+		/* Selection, focus and scrolling happen in mouse_apply; what a
+		 * key would do (z, m) goes through the table like a key. */
+		int k = mouse_apply(ui, term_last_mouse(a->term));
+		if (k != K_NONE)
+			on_key(a, k);
+		return;
+	}
 	if (ui->confirm.action != ACT_NONE) {
 		answer_confirm(a, key);
 		return;
@@ -298,12 +307,19 @@ int app_run(const struct app_options *o)
 	memset(&a, 0, sizeof(a));
 	a.t0_us = now_mono_us();
 	char *err = NULL;
+	bool mouse = false;
+	if (mouse_env(getenv("VMDECK_MOUSE"), &mouse, &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
 	a.term = term_new(&err);
 	if (!a.term) {
 		cmd_error("%s", err);
 		free(err);
 		return EXIT_FAIL;
 	}
+	term_mouse(a.term, mouse && !o->no_mouse);
 	theme_init(term_utf8(a.term), term_colors(a.term));
 	ui_init(&a.ui);
 	a.ui.read_only = o->read_only;

@@ -8,6 +8,7 @@
 
 struct app_options {
 	bool read_only;
+	bool no_mouse; /* --no-mouse: the terminal keeps its mouse (else VMDECK_MOUSE, default on) */
 };
 
 /* Runs until quit, SIGHUP, SIGTERM or SIGINT; VMs keep running. Returns an

@@ -24,6 +24,7 @@ struct cmd_entry {
 
 /* Global options parsed by main.c. */
 extern bool cmd_read_only;
+extern bool cmd_no_mouse; /* --no-mouse: leave the mouse to the terminal */
 
 /* Print "vmdeck: <msg>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

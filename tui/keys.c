@@ -54,7 +54,7 @@ static const struct {
 	{ K_UP, "Up" }, { K_DOWN, "Down" }, { K_LEFT, "Left" }, { K_RIGHT, "Right" }, { K_PGUP, "PgUp" },
 	{ K_PGDN, "PgDn" }, { K_HOME, "Home" }, { K_END, "End" }, { K_F1, "F1" }, { K_ENTER, "Enter" },
 	{ K_BACKSPACE, "BS" }, { K_DELETE, "Del" }, { K_ESC, "Esc" }, { K_TAB, "Tab" }, { K_BTAB, "S-Tab" },
-	{ K_RESIZE, "resize" },
+	{ K_RESIZE, "resize" }, { K_MOUSE, "mouse" },
 };
 
 const char *keys_name(int key, char buf[16])

@@ -13,6 +13,7 @@ enum key_code {
 	K_BASE = 0x110000,
 	K_UP, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN, K_HOME, K_END,
 	K_F1, K_ENTER, K_BACKSPACE, K_DELETE, K_ESC, K_TAB, K_BTAB, K_RESIZE,
+	K_MOUSE, /* a click or wheel notch: term_last_mouse() says which */
 };
 
 enum action {

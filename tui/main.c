@@ -12,6 +12,7 @@
 #include <string.h>
 
 bool cmd_read_only;
+bool cmd_no_mouse;
 
 void cmd_error(const char *fmt, ...)
 {
@@ -25,7 +26,7 @@ void cmd_error(const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [VERB [ARGS...]]\n\n"
+	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse] [VERB [ARGS...]]\n\n"
 		     "With no verb, vmdeck opens the full-screen interface.\n\nVerbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		fprintf(out, "  %-9s %-34s %s\n", cmd_table[i]->name, cmd_table[i]->usage, cmd_table[i]->summary);
@@ -35,6 +36,8 @@ static void usage(FILE *out)
 		     "  -r, --runtime-dir DIR  runtime directory (else $VMDECK_RUNTIME_DIR, /run/vmdeck as root,\n"
 		     "                         $XDG_RUNTIME_DIR/vmdeck)\n"
 		     "      --read-only        watch everything, change nothing\n"
+		     "      --no-mouse         leave the mouse to the terminal (its own selection);\n"
+		     "                         also VMDECK_MOUSE=0\n"
 		     "  -h, --help             this help\n"
 		     "  -V, --version          print the version\n"
 		     "\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 not permitted.\n"
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 		{ "profiles", required_argument, NULL, 'p' },
 		{ "runtime-dir", required_argument, NULL, 'r' },
 		{ "read-only", no_argument, NULL, 'R' },
+		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -59,6 +63,7 @@ int main(int argc, char **argv)
 		case 'p': paths_set_profiles_dir(optarg); break;
 		case 'r': paths_set_runtime_dir(optarg); break;
 		case 'R': cmd_read_only = true; break;
+		case 'M': cmd_no_mouse = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("vmdeck %s\n", VMDECK_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

@@ -23,6 +23,7 @@ struct term {
 	char *notice;      /* VMDECK_COLORS could not be honoured: said on stderr at exit */
 	int npairs;        /* colour pairs allocated since the last reset */
 	struct grid *shown; /* what the terminal shows now */
+	struct mouse_event mouse; /* behind the last K_MOUSE */
 	int w, h;
 };
 
@@ -253,13 +254,62 @@ static const struct {
 	{ KEY_BTAB, K_BTAB }, { KEY_RESIZE, K_RESIZE },
 };
 
+/* Clicks and the wheel; no motion (REPORT_MOUSE_POSITION would switch the
+ * terminal to mode 1002/1003 and report every move). */
+static const mmask_t mouse_mask = BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON2_PRESSED |
+				  BUTTON3_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED | BUTTON_SHIFT | BUTTON_CTRL | BUTTON_ALT;
+
+bool term_mouse(struct term *t, bool on)
+{
+	mmask_t old = 0;
+	bool ok = mousemask(on ? mouse_mask : 0, &old) != 0;
+	/* No click resolution: ncurses would hold a press back for 166 ms
+	 * waiting for its release; vmdeck acts on the press. A press and its
+	 * release read together still come as one BUTTON1_CLICKED (measured,
+	 * ncurses 6.4), so the mask has it too. */
+	mouseinterval(0);
+	(void)t;
+	return on && ok;
+}
+
+const struct mouse_event *term_last_mouse(const struct term *t) { return &t->mouse; }
+
+static const struct {
+	mmask_t bit;
+	enum mouse_kind kind;
+	int button;
+} mouse_map[] = {
+	{ BUTTON4_PRESSED, MOUSE_WHEEL_UP, 0 }, { BUTTON5_PRESSED, MOUSE_WHEEL_DOWN, 0 },
+	{ BUTTON1_PRESSED, MOUSE_PRESS, 1 }, { BUTTON1_CLICKED, MOUSE_PRESS, 1 }, { BUTTON1_RELEASED, MOUSE_RELEASE, 1 },
+	{ BUTTON2_PRESSED, MOUSE_PRESS, 2 }, { BUTTON3_PRESSED, MOUSE_PRESS, 3 },
+};
+
+/* MEVENT -> mouse_event; false for what vmdeck does not use. */
+static bool mouse_read(struct term *t)
+{
+	MEVENT me;
+	if (getmouse(&me) != OK)
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(mouse_map); i++) {
+		if (!(me.bstate & mouse_map[i].bit))
+			continue;
+		t->mouse = (struct mouse_event){ me.x, me.y, mouse_map[i].kind, mouse_map[i].button, 0 };
+		if (me.bstate & BUTTON_SHIFT) t->mouse.mods |= MOUSE_SHIFT;
+		if (me.bstate & BUTTON_CTRL) t->mouse.mods |= MOUSE_CTRL;
+		if (me.bstate & BUTTON_ALT) t->mouse.mods |= MOUSE_ALT;
+		return true;
+	}
+	return false;
+}
+
 int term_read_key(struct term *t)
 {
-	(void)t;
 	wint_t wc;
 	int r = wget_wch(stdscr, &wc);
 	if (r == ERR)
 		return K_NONE;
+	if (r == KEY_CODE_YES && wc == KEY_MOUSE)
+		return mouse_read(t) ? K_MOUSE : K_BASE;
 	if (r == KEY_CODE_YES) {
 		for (size_t i = 0; i < ARRAY_LEN(keymap); i++)
 			if (keymap[i].curses == (int)wc)

@@ -6,6 +6,7 @@
 #define VMDECK_TUI_TERM_H
 
 #include "tui/grid.h"
+#include "tui/mouse.h"
 #include "tui/theme.h"
 
 #include <stdbool.h>
@@ -31,6 +32,13 @@ void term_resize(struct term *t);
 int term_flush(struct term *t, const struct grid *g, bool full);
 /* Next key (keys.h code), K_NONE when no more input is waiting. */
 int term_read_key(struct term *t);
+/* Ask the terminal for clicks and the wheel (on), or leave the mouse to it
+ * (off: its own selection, copy and paste). ncurses picks the protocol from
+ * terminfo (xterm*: SGR 1006 + 1000; tmux*, screen*: 1000) and switches it
+ * off again in endwin (exit, signals, crash). Returns whether it is on. */
+bool term_mouse(struct term *t, bool on);
+/* The event behind the last K_MOUSE (tui/mouse.h). */
+const struct mouse_event *term_last_mouse(const struct term *t);
 /* Restore the terminal from anywhere (crash, fatal hook); idempotent. */
 void term_emergency_restore(void);
 

@@ -48,6 +48,11 @@ struct ui_thumb {
 	char *mode;           /* zoomed: "text 80x25", "pixels 1024x768 ..." (src_thumb) */
 };
 
+/* Where the status bar drew a key hint (columns x0..x1-1), for clicks. */
+struct ui_hint {
+	int x0, x1, key;
+};
+
 /* A pending action waiting for y/n. */
 struct ui_confirm {
 	enum action action;
@@ -81,6 +86,8 @@ struct ui {
 	struct rect rects[V__N];
 	bool visible[V__N];
 	struct ui_thumb thumb;
+	struct ui_hint hints[24];  /* as the status bar last drew them (tui/mouse.c) */
+	int n_hints;
 	ui_monitor_send_fn monitor_send;
 	void *monitor_arg;
 	int w, h;
@@ -106,6 +113,10 @@ void ui_clamp(struct ui *ui);
 int ui_key_local(struct ui *ui, int key);
 /* Navigation actions that only change UI state; false: not a navigation action. */
 bool ui_navigate(struct ui *ui, enum action a);
+
+/* The bridge whose block holds screen row y of the network pane as last
+ * drawn (tui/view_net.c), or -1 (no bridge there, the history is shown). */
+long view_net_bridge_at(const struct ui *ui, int y);
 
 /* Shared drawing helpers. */
 void ui_box(struct grid *g, struct rect r, const char *title, bool focus);

@@ -38,10 +38,18 @@ static void header_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 }
 
+/* Remember where a hint went: a click on it is that key (tui/mouse.c). */
+static void hint_add(struct ui *ui, int x, int w, int key)
+{
+	if (ui->n_hints < (int)ARRAY_LEN(ui->hints))
+		ui->hints[ui->n_hints++] = (struct ui_hint){ x, x + w, key };
+}
+
 static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 {
 	struct grid_pen p = theme_pen(ROLE_STATUS), k = theme_pen(ROLE_KEY);
 	grid_fill(g, r, ' ', p);
+	ui->n_hints = 0;
 	if (ui->confirm.action != ACT_NONE) {
 		char *s = xasprintf(" %s  [y/n]", ui->confirm.question ? ui->confirm.question : "sure?");
 		grid_print(g, r.x, r.y, r.w, theme_pen(ROLE_ERROR), s);
@@ -71,6 +79,7 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 			break;
 		limit -= need + 1;
 		int tx = limit;
+		hint_add(ui, tx, need, b->key);
 		tx += grid_print(g, tx, r.y, need, k, b->keyname);
 		tx += grid_print(g, tx, r.y, 1, p, " ");
 		grid_print(g, tx, r.y, need, p, b->label);
@@ -96,6 +105,7 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		int need = grid_strwidth(b->keyname) + 1 + grid_strwidth(label);
 		if (x + need > limit)
 			break;
+		hint_add(ui, x, need, b->key);
 		x += grid_print(g, x, r.y, limit - x, k, b->keyname);
 		x += grid_print(g, x, r.y, limit - x, p, " ");
 		x += grid_print(g, x, r.y, limit - x, p, label);
@@ -108,6 +118,8 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 	static const char *const extra[] = {
 		"",
 		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
+		"Mouse: a click selects a VM/bridge or a pane, the wheel scrolls, a click on the screen zooms;",
+		"  it never starts or stops a VM. Shift+drag selects text (--no-mouse, VMDECK_MOUSE=0: off).",
 		"Quitting leaves every VM running; start vmdeck again to re-attach.",
 	};
 	int total = (int)keys_count + (int)ARRAY_LEN(extra);

@@ -176,4 +176,21 @@ static void net_draw(struct ui *ui, struct grid *g, struct rect r)
 		net_draw_bridges(ui, g, in);
 }
 
+/* The same walk as net_draw_bridges, from the top it last scrolled to, so a
+ * click lands on the bridge whose block the user sees there. */
+long view_net_bridge_at(const struct ui *ui, int y)
+{
+	struct rect in = ui_inner(ui->rects[V_NET]);
+	if (ui->history || !ui->visible[V_NET] || in.w < 4 || y < in.y || y >= in.y + in.h)
+		return -1;
+	int top = in.y + (ui->m.net_degraded ? 1 : 0);
+	for (size_t i = ui->net_top; i < ui->m.n_bridges && top <= y; i++) {
+		int rows = bridge_rows(&ui->m.bridges[i], in.w);
+		if (y < top + rows)
+			return (long)i;
+		top += rows;
+	}
+	return -1;
+}
+
 const struct view_ops view_net_ops = { "net", D_NET, net_draw, NULL, NULL };
