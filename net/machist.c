@@ -430,6 +430,10 @@ int machist_load(const struct machist *h, const char *bridge, uint64_t since_us,
 {
 	*out = NULL;
 	*n = 0;
+	/* The same trust as for writing: a planted directory's "history" is not ours. */
+	if (path_exists(h->dir) && !paths_private_dir_ok(h->dir))
+		return error_set(err, "MAC history directory %s is not a private directory of yours "
+				      "(a symlink, another user's, or writable by others)", h->dir);
 	int fd = open(h->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;

@@ -183,6 +183,12 @@ static void test_files_private(void **state)
 	assert_non_null(strstr(err, link));
 	free(err);
 	err = NULL;
+	struct machist_record *out;
+	size_t n;
+	assert_int_equal(machist_load(h, NULL, 0, &out, &n, &err), -1); /* nor read through it */
+	assert_non_null(strstr(err, link));
+	free(err);
+	err = NULL;
 	machist_free(h);
 
 	/* A symlink where the file should be. */
@@ -197,8 +203,6 @@ static void test_files_private(void **state)
 	assert_false(path_exists(target));
 	free(err);
 	err = NULL;
-	struct machist_record *out;
-	size_t n;
 	assert_int_equal(machist_load(h, NULL, 0, &out, &n, &err), -1);
 	free(err);
 	machist_free(h);
