@@ -118,8 +118,9 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 	static const char *const extra[] = {
 		"",
 		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
-		"Mouse: a click selects a VM/bridge or a pane, the wheel scrolls, a click on the screen zooms;",
-		"  it never starts or stops a VM. Shift+drag selects text (--no-mouse, VMDECK_MOUSE=0: off).",
+		"Mouse: a click selects a VM, a bridge or a pane; the wheel scrolls;",
+		"  a click on the screen zooms. It never starts or stops a VM.",
+		"  Shift+drag selects text; --no-mouse or VMDECK_MOUSE=0 turn it off.",
 		"Quitting leaves every VM running; start vmdeck again to re-attach.",
 	};
 	int total = (int)keys_count + (int)ARRAY_LEN(extra);
