@@ -17,10 +17,14 @@ for i in $(seq 1 200); do
 	printf 'name: m%03d\nmemory: 64M\n' "$i" >"$prof/m$(printf %03d "$i").yaml"
 done
 
+# In a namespace of our own (as root) two bridges of ours: a click selects
+# one, and P then pins that one (the effect shows which was selected).
 run=()
 if [[ $(id -u) -eq 0 ]]; then
 	netns_new ns
 	run=(ip netns exec "$ns")
+	ip -n "$ns" link add br-a type bridge || fail "bridge br-a in $ns"
+	ip -n "$ns" link add br-b type bridge || fail "bridge br-b in $ns"
 fi
 
 hex() { printf '%s' "$1" | od -An -tx1 | tr -s ' \n' ' '; }
@@ -91,7 +95,7 @@ sgr_click 60 20
 tui_expect_not 5 "\(z: back\)" "a click on the zoomed screen goes back"
 
 # The network pane takes the focus: the VM keys leave the status bar.
-sgr_click 91 5
+sgr_click 91 15 # below the bridges: br-a stays selected
 tui_expect_not 5 "i install/boot" "a click on the network pane focuses it"
 row=$(vm_line m200)
 sgr_click 6 "$row"
@@ -105,6 +109,20 @@ sgr_click "$(($(status_col "?/F1 help") + 1))" 40
 tui_expect 5 "help: keys" "a click on '?/F1 help' opens help"
 sgr_click "$(($(status_col "?/F1 help") + 1))" 40
 tui_expect_not 5 "help: keys" "and a click on it again closes it"
+
+if ((${#run[@]})); then
+	brow=$(tmux_screen | grep -n " br-b " | head -n1 | cut -d: -f1)
+	sgr_click 91 $((brow + 1)) # its second row: the whole block is the bridge
+	tui_expect 5 "P pin MAC" "a click on br-b focuses the network pane"
+	tmux_keys P
+	tui_expect 10 " br-b [0-9a-f:]+ pinned" "P pins the clicked bridge br-b"
+	check "br-a is not pinned" bash -c "$T_TMUX capture-pane -p -t t | grep -Eq ' br-a [0-9a-f:]+ (unpinned|AT RISK)'"
+	sgr_wheel up 91 "$brow" 1
+	tmux_keys P
+	tui_expect 10 " br-a [0-9a-f:]+ pinned" "a notch up selects br-a (P pins it)"
+else
+	log "not root: no namespace of our own, the bridge clicks are not run"
+fi
 
 tmux_keys q
 tui_expect 10 "EXIT=0" "quit"
