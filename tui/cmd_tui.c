@@ -8,12 +8,7 @@
 
 static int tui_exec(int argc, char **argv)
 {
-	bool no_mouse = cmd_no_mouse;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--no-mouse") == 0) {
-			no_mouse = true;
-			continue;
-		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse]\n"
 			       "Opens the full-screen interface; press ? inside for the keys. See docs/tui.md.\n");
@@ -22,7 +17,7 @@ static int tui_exec(int argc, char **argv)
 		cmd_error("tui: unexpected argument '%s'", argv[i]);
 		return EXIT_USAGE;
 	}
-	struct app_options o = { .read_only = cmd_read_only, .no_mouse = no_mouse };
+	struct app_options o = { .read_only = cmd_read_only, .no_mouse = cmd_no_mouse };
 	return app_run(&o);
 }
 
