@@ -75,7 +75,10 @@ static void wheel(struct ui *ui, enum view_id v, int lines)
 {
 	switch (v) {
 	case V_VMS:
-		wheel_vms(ui, lines);
+		/* While typing into a VM's monitor, a stray notch must not
+		 * move the selection to another VM (a click leaves the monitor). */
+		if (ui->focus != PANE_MONITOR)
+			wheel_vms(ui, lines);
 		break;
 	case V_NET:
 		if (ui->history) {

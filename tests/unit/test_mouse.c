@@ -191,6 +191,11 @@ static void test_wheel(void **state)
 	assert_int_equal(ui->vm_top, NVMS - rows);
 	assert_int_equal(ui->vm_sel, NVMS - rows);
 	assert_true(grid_find(f->g, " vm29 ") > 0);
+	/* Typing into the monitor: the list does not move under the wheel. */
+	ui->focus = PANE_MONITOR;
+	notch(f, 5, v.y + 2, true);
+	assert_int_equal(ui->vm_sel, NVMS - rows);
+	ui->focus = PANE_VMS;
 	/* The monitor: up goes back, down never below the end. */
 	struct monitor *mon = monitor_new(0, 0);
 	for (int i = 0; i < 40; i++)
