@@ -24,8 +24,6 @@
 #define NETNS_INIT_INO 0xEFFFFFF9u
 /* Dedupe looks this far back from the end of the file. */
 #define TAIL_BYTES (64 * 1024)
-/* No record is shorter than this, so a smaller file needs no line count. */
-#define MIN_RECORD_BYTES 100
 
 /* Changes this process saw lately, for counting occurrences (dedupe). */
 #define SEEN_MAX 64
@@ -335,9 +333,11 @@ static bool is_duplicate(const struct machist *h, const char *tail, const struct
 	char *copy = xstrdup(tail);
 	size_t n = 0;
 	char *save = NULL;
+	char new_mac[18];
+	mac_format(r->new_mac, new_mac); /* vmdeck writes MACs this way: a cheap filter before parsing */
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct machist_record o;
-		if (machist_record_parse(line, &o) < 0 || !machist_netns_same(&h->ns, &o.netns))
+		if (!strstr(line, new_mac) || machist_record_parse(line, &o) < 0 || !machist_netns_same(&h->ns, &o.netns))
 			continue;
 		n += near(h, o.wall_us, r->wall_us) && same_change(o.bridge, o.old_mac, o.new_mac, r);
 	}
@@ -349,9 +349,6 @@ static bool is_duplicate(const struct machist *h, const char *tail, const struct
  * (same inode, so the lock others wait on stays the file's). */
 static int trim(struct machist *h, int fd, char **err)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size <= (uint64_t)h->max_records * MIN_RECORD_BYTES)
-		return 0;
 	size_t len;
 	char *all = read_from(fd, 0, &len);
 	if (!all)
@@ -401,6 +398,13 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 	bool dup = tail && is_duplicate(h, nl ? nl + 1 : tail, r, seen);
 	/* After a torn last line (a writer died mid-line), start a fresh one. */
 	bool torn = tail && len && tail[len - 1] != '\n';
+	/* Lines in the file, estimated from the tail's mean line length:
+	 * counting a file of a few MB on every append would cost a millisecond
+	 * each. Only when the estimate reaches the limit does trim() count. */
+	size_t tail_lines = 0;
+	for (size_t i = 0; tail && i < len; i++)
+		tail_lines += tail[i] == '\n';
+	bool full = tail_lines && (uint64_t)st.st_size / (len / tail_lines) + 1 > h->max_records;
 	free(tail);
 	int rc = 0;
 	if (!dup) {
@@ -413,7 +417,7 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 			*written = true;
 		free(line);
 		free(s);
-		if (rc == 0) {
+		if (rc == 0 && full) {
 			close(rfd);
 			rfd = file_open(h->path, O_RDWR, err);
 			rc = rfd < 0 ? -1 : trim(h, rfd, err);

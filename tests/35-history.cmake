@@ -3,3 +3,6 @@
 # the TUI against a namespace of the test's own (integration).
 vmdeck_unit_test(test_machist unit/test_machist.c)
 vmdeck_script_test(history_net history/history.sh integration)
+# Benchmark: built, not a test (tests/bench/run runs it).
+add_executable(bench_machist bench/bench_machist.c)
+target_link_libraries(bench_machist PRIVATE vmdeck_net vmdeck_core)
