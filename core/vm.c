@@ -1448,7 +1448,7 @@ static void mode_step(struct vm *vm, struct json_object *ret, const char *err, v
 		struct json_object *a = json_object_new_object();
 		json_object_object_add(a, "path", json_object_new_string("/machine/peripheral/" QEMU_INSTALL_CD_ID));
 		json_object_object_add(a, "property", json_object_new_string("bootindex"));
-		json_object_object_add(a, "value", json_object_new_int(op->mode == VM_MODE_INSTALL ? 0 : -1));
+		json_object_object_add(a, "value", json_object_new_int(op->mode == VM_MODE_INSTALL ? QEMU_INSTALL_BOOTINDEX : -1));
 		vm_call(vm, "qom-set", a, mode_step, op);
 		return;
 	}

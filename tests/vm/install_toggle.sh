@@ -21,4 +21,22 @@ check "mode saved as boot" test "$("$VMDECK" mode inst)" = boot
 "$VMDECK" start inst >/dev/null 2>&1 || fail "start in install mode"
 check "started in install mode: ISO present" bash -c "'$VMDECK' monitor inst info block | grep '^install' | grep -q installer.iso"
 "$VMDECK" kill inst >/dev/null 2>&1
+
+# A VM that boots a kernel (macos-sierra's Enoch, the test guest): QEMU gives
+# the kernel's option ROM boot index 0, so the live toggle must use the same
+# index as an install-mode start (1), or QEMU refuses it.
+guest_build
+profile_guest kern 'install:' "  file: $T_TMP/installer.iso"
+"$VMDECK" start kern >/dev/null 2>&1 || fail "start kern"
+out=$("$VMDECK" mode kern install 2>&1)
+check "kernel VM: live switch to install succeeds ($out)" test $? -eq 0
+check "kernel VM: ISO inserted" bash -c "'$VMDECK' monitor kern info block | grep '^install' | grep -q installer.iso"
+bi=$("$VMDECK" monitor kern 'qom-get /machine/peripheral/install-cd bootindex' 2>&1 | tr -d '\r')
+log "qom-get bootindex: $bi"
+check "kernel VM: the CD boots first after the kernel (bootindex 1)" test "$bi" = 1
+check "kernel VM: live mode is install" test "$(vm_json kern live_mode)" = install
+out=$("$VMDECK" mode kern boot 2>&1) || fail "kern: mode boot: $out"
+bi=$("$VMDECK" monitor kern 'qom-get /machine/peripheral/install-cd bootindex' 2>&1 | tr -d '\r')
+check "kernel VM: bootindex removed ($bi)" test "$bi" = -1
+"$VMDECK" kill kern >/dev/null 2>&1
 finish
