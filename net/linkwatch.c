@@ -552,7 +552,9 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 			bridge_read_pin(lw, l);
 		}
 		port_attach(lw, l, l->info.master, +1);
-		if (l->info.master)
+		/* A port found by the initial fill joined before we watched: it
+		 * cannot explain a change that happens now. */
+		if (l->info.master && !lw->building)
 			l->joined_mono_us = now;
 		emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
 		if (l->info.master)
