@@ -40,7 +40,6 @@ ns=vmdeck-demo-$$
 work=$(mktemp -d /tmp/vmdeck-demo.XXXXXX)
 export VMDECK_RUNTIME_DIR=$work/run VMDECK_STATE_DIR=$work/state
 mkdir -p "$VMDECK_RUNTIME_DIR" "$VMDECK_STATE_DIR"
-manual_net=false
 
 in_ns() { ip netns exec "$ns" "$@"; }
 
@@ -65,11 +64,7 @@ cleanup() {
 		kill -KILL "${pids[@]}" 2>/dev/null || true
 	fi
 	if ip netns list | grep -qw "$ns"; then
-		if $manual_net; then
-			[[ -f $work/dnsmasq.pid ]] && kill "$(<"$work/dnsmasq.pid")" 2>/dev/null
-		else
-			in_ns "$vmdeck" --profiles "$lab" net down virbr0 >/dev/null 2>&1 || true
-		fi
+		in_ns "$vmdeck" --profiles "$lab" net down virbr0 >/dev/null 2>&1 || true
 		# Anything still inside the namespace is ours: it is unique to this run.
 		p=$(ip netns pids "$ns" 2>/dev/null || true)
 		[[ -n $p ]] && kill -KILL $p 2>/dev/null
@@ -88,17 +83,9 @@ ip -n "$ns" link set lo up
 
 say "lab network virbr0 (unpinned, TAP MACs random: the seed's problem)"
 if ! in_ns "$vmdeck" --profiles "$lab" net up virbr0 >"$work/net-up.log" 2>&1; then
-	# Fallback while `vmdeck net up` is unavailable: the same lab by hand.
-	say "'vmdeck net up' failed ($(tail -n1 "$work/net-up.log")); building virbr0 with ip + dnsmasq"
-	manual_net=true
-	in_ns ip link add virbr0 type bridge
-	in_ns ip addr add 172.16.1.1/24 dev virbr0
-	in_ns ip link set virbr0 up
-	in_ns dnsmasq --conf-file=/dev/null --port=0 --interface=virbr0 --bind-interfaces --except-interface=lo \
-		--dhcp-range=172.16.1.100,172.16.1.199,1h \
-		--dhcp-host=52:54:00:16:01:01,172.16.1.101 --dhcp-host=52:54:00:16:01:02,172.16.1.102 \
-		--dhcp-host=52:54:00:16:01:03,172.16.1.103 \
-		--pid-file="$work/dnsmasq.pid" --dhcp-leasefile="$work/leases"
+	cat "$work/net-up.log" >&2
+	say "'vmdeck net up virbr0' failed (above): the demo lab needs it"
+	exit 1
 fi
 
 export DEMO_NS=$ns DEMO_LAB=$lab
