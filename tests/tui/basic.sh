@@ -32,6 +32,21 @@ for n in $names; do
 done
 tui_expect 5 "VMs $(wc -w <<<"$names")" "the VM count"
 
+# An idle screen writes nothing: what the program sends to its pane is
+# recorded for 3 s (tmux pipe-pane -o) after the screen has settled.
+sleep 1
+$T_TMUX pipe-pane -t t -o "cat >> $T_TMP/idle.out"
+sleep 3
+$T_TMUX pipe-pane -t t
+check "an idle screen writes nothing ($(stat -c %s "$T_TMP/idle.out" 2>/dev/null || echo none) bytes in 3 s)" \
+	test "$(stat -c %s "$T_TMP/idle.out" 2>/dev/null)" = 0
+# ...and the recording works: moving the selection down and back writes.
+$T_TMUX pipe-pane -t t -o "cat >> $T_TMP/moved.out"
+tmux_keys j
+tmux_keys k
+check "a key that changes the screen writes (the recording works)" wait_for 5 test -s "$T_TMP/moved.out"
+$T_TMUX pipe-pane -t t
+
 # The mode mark: boot -> install -> boot, saved in the state dir.
 check "$first starts in boot mode" bash -c "$T_TMUX capture-pane -p -t t | grep -E ' $first .* boot ' -q"
 tmux_keys i
