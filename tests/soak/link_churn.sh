@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak: SOAK_EVENTS (default 10,000) link churn operations — veths added and
+# Soak: SOAK_EVENTS (default 10,000) link churn events (at least as many operations) — veths added and
 # deleted, moved between bridges, MACs changed, up/down — in a private
 # namespace, in batches of 1,000 (`ip -batch`, for speed), while ONE
 # long-lived `vmdeck watch --json` runs there. Its fds and RSS are sampled
@@ -64,8 +64,12 @@ churn_batch() {
 	done
 }
 
+# At least EVENTS operations, and on until the watcher has reported EVENTS
+# link events (some operations hit deleted links and change nothing); at
+# most 4 x EVENTS operations.
+events() { wc -l <"$T_TMP/events.json"; }
 t0=$(date +%s%N)
-for ((done_ = 0; done_ < EVENTS; done_ += BATCH)); do
+for ((done_ = 0; done_ < EVENTS || ($(events) < EVENTS && done_ < 4 * EVENTS); done_ += BATCH)); do
 	churn_batch >"$T_TMP/churn.batch"
 	$N -force -batch "$T_TMP/churn.batch" >/dev/null 2>&1 # some ops hit deleted links: fine
 	kill -0 "$W" 2>/dev/null || fail "the watcher died after $done_ operations: $(cat "$T_TMP/watch.err")"
@@ -75,10 +79,11 @@ for ((done_ = 0; done_ < EVENTS; done_ += BATCH)); do
 	fi
 done
 el=$(($(date +%s%N) - t0))
-model_eq "after $EVENTS operations"
+model_eq "after $done_ operations"
 soak_sample "$W" end
 soak_flat first end
-log "$EVENTS operations in $((el / 1000000)) ms; the watcher printed $(wc -l <"$T_TMP/events.json") events" \
+log "$done_ operations in $((el / 1000000)) ms; the watcher printed $(events) events" \
 	"($(grep -c '"event":"resync"' "$T_TMP/events.json") resyncs)"
+check "at least $EVENTS link events went through the watcher" test "$(events)" -ge "$EVENTS"
 soak_stop "$W"
 finish
