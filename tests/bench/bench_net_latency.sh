@@ -8,12 +8,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export VMDECK_TESTS=${VMDECK_TESTS:-$here/..} VMDECK_SRC=${VMDECK_SRC:-$here/../..}
-export VMDECK=${VMDECK:-${1:-$VMDECK_SRC/build/tui/vmdeck}}
-[[ $VMDECK == [0-9]* ]] && VMDECK=$VMDECK_SRC/build/tui/vmdeck
+export VMDECK=${VMDECK:-$VMDECK_SRC/build/tui/vmdeck}
 . "$VMDECK_TESTS/lib.sh"
 need_root
 need ip python3
-iters=${ITERATIONS:-20}
+iters=${1:-${ITERATIONS:-20}}
 
 netns_new NS
 N="ip -n $NS"
@@ -25,7 +24,11 @@ $N link set phi master br0
 $N link add plo type veth peer name plo-p
 $N link set plo address 02:00:00:00:00:10
 
-ip netns exec "$NS" "$VMDECK" watch --json >"$T_TMP/vd" 2>"$T_TMP/vd.err" &
+# Each line is stamped when a reader gets it: the latency counts everything up
+# to the line's arrival (the cause's attribution window included), not just
+# the event's own ts_us.
+ip netns exec "$NS" "$VMDECK" watch --json 2>"$T_TMP/vd.err" > >(python3 -u -c 'import sys, time
+for l in sys.stdin: print(time.time_ns() // 1000, l, end="", flush=True)' >"$T_TMP/vd") &
 on_exit "kill $!"
 ip netns exec "$NS" ip -ts monitor link >"$T_TMP/mon" 2>&1 &
 on_exit "kill $!"
@@ -49,8 +52,13 @@ python3 - "$T_TMP" <<'PY'
 import json, sys, datetime, statistics
 d = sys.argv[1]
 causes = [(int(a) // 1000, b) for a, b in (l.split() for l in open(f"{d}/causes"))]
-vd = [(e["ts_us"], e["new_mac"]) for e in map(json.loads, open(f"{d}/vd"))
-      if e.get("event") == "bridge-mac-changed"]
+vd, vd_ts = [], []
+for line in open(f"{d}/vd"):
+    arrived, js = line.split(" ", 1)
+    e = json.loads(js)
+    if e.get("event") == "bridge-mac-changed":
+        vd.append((int(arrived), e["new_mac"]))
+        vd_ts.append((e["ts_us"], e["new_mac"]))
 mon, cur = [], None
 for line in open(f"{d}/mon"):
     if line.startswith("[") and " br0:" in line:
@@ -68,7 +76,8 @@ def lat(obs):
 def p99(v):
     v = sorted(v); return v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))]
 print(f"bridge MAC change detection latency after `ip link set` ({len(causes)} changes), ms:")
-for name, obs in (("ip monitor link (kernel floor)", mon), ("vmdeck watch --json", vd), ("1 s poller (bmon default)", poll)):
+for name, obs in (("ip monitor link (kernel floor)", mon), ("vmdeck watch --json, line read", vd),
+                  ("vmdeck, the event's ts_us", vd_ts), ("1 s poller (bmon default)", poll)):
     v = lat(obs)
     if v: print(f"  {name:32s} median {statistics.median(v):8.2f}   p99 {p99(v):8.2f}   (n={len(v)})")
     else: print(f"  {name:32s} no observations")
