@@ -11,7 +11,8 @@
 # Before each stop the watcher has seen the VM running and owns its QMP;
 # after every cycle: the watcher saw the exit, no QEMU and no TAP is left.
 # The watcher's fds and RSS (and the TAP count) are sampled at cycle 10 and
-# at the end and must stay flat. SOAK_VALGRIND=1: the watcher runs under
+# at the end and must stay flat, and so are the fds and RSS of a TUI running
+# beside it in tmux (its thumbnail reconnects every run). SOAK_VALGRIND=1: the watcher runs under
 # valgrind (tests/soak/common.sh).
 . "$VMDECK_TESTS/lib.sh"
 need_root
@@ -37,6 +38,15 @@ taps() { ip -n "$ns" -o link show type tun | wc -l; }
 
 soak_spawn W "$ns" "$VMDECK" status --follow >"$T_TMP/follow.log" 2>"$T_TMP/follow.err"
 wait_for 120 grep -q ' g stopped' "$T_TMP/follow.log" || fail "watcher did not start: $(cat "$T_TMP/follow.err")"
+# The TUI too (tmux, 120x40, its thumbnail pane on g; --read-only, so the
+# watcher stays the QMP owner): every run it re-connects its VNC client. Its fds and RSS must stay
+# flat as well; its thumbnail must have shown the guest in the full cycles.
+tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" \
+	ip netns exec "$ns" "$VMDECK" --read-only --profiles "$PROF"
+TUI=$($T_TMUX display -p -t t '#{pane_pid}')
+tmux_wait 30 ' g .*stopped' || fail "the TUI did not start: $(tmux_screen)"
+thumbs=0
 exits() { grep -c ' g exited' "$T_TMP/follow.log"; }
 at_least() { (($($1) >= $2)); } # at_least FUNC N (re-evaluated by wait_for)
 runs() { grep -c ' g running .*owner' "$T_TMP/follow.log"; }
@@ -51,6 +61,7 @@ for ((i = 1; i <= CYCLES; i++)); do
 	if ((i % FULL_EVERY == 0)); then
 		wait_for 120 grep -q "ping 172.16.1.1 seq=.* ok" "$VMDECK_RUNTIME_DIR/g/serial.log" ||
 			fail "cycle $i: guest did not ping the bridge"
+		tmux_wait 10 $'\u2580|\u2584' && thumbs=$((thumbs + 1))
 		out=$(vd stop g 2>&1) || fail "cycle $i: graceful stop: $out"
 		grep -q "exited, guest shutdown" <<<"$out" || fail "cycle $i: not a guest shutdown: $out"
 		full=$((full + 1)) full_ns=$((full_ns + $(date +%s%N) - c0))
@@ -63,15 +74,22 @@ for ((i = 1; i <= CYCLES; i++)); do
 	[[ $(taps) -eq 0 ]] || fail "cycle $i: $(taps) TAP(s) left after stop"
 	[[ $(qemu_count g) -eq 0 ]] || fail "cycle $i: QEMU left after stop"
 	kill -0 "$W" 2>/dev/null || fail "cycle $i: the watcher died"
+	kill -0 "$TUI" 2>/dev/null || fail "cycle $i: the TUI died"
 	if ((i == 10)); then
 		soak_sample "$W" c10
+		soak_sample "$TUI" tui_c10
 		S_TAP_c10=$(taps)
 	fi
 done
 el=$(($(date +%s%N) - t0))
 soak_sample "$W" end
+soak_sample "$TUI" tui_end
 check "TAP count flat (${S_TAP_c10:-?} at cycle 10, $(taps) at the end)" test "$(taps)" -eq "${S_TAP_c10:-0}"
 soak_flat c10 end
+# The TUI's RSS is not compared under ASan: its quarantine keeps each run's
+# freed framebuffers (~1 MiB) for a while; fds are.
+SOAK_NO_RSS=${ASAN_OPTIONS:+1} soak_flat tui_c10 tui_end
+check "the TUI's thumbnail showed the guest ($thumbs of $full full cycles)" test "$thumbs" -ge 1
 check "watcher saw every exit ($(exits) of $CYCLES)" test "$(exits)" -eq "$CYCLES"
 check "watcher reported no error" bash -c "! grep -q ' error\$' '$T_TMP/follow.log'"
 quick=$((CYCLES - full))
