@@ -7,18 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *mode_path(const char *name)
-{
-	char *dir = path_join(paths_state_dir(), "modes");
-	char *p = path_join(dir, name);
-	free(dir);
-	return p;
-}
-
 int modes_get(const char *name, enum vm_mode *out)
 {
 	*out = VM_MODE_BOOT;
-	char *path = mode_path(name);
+	char *path = paths_mode_file(name);
+	if (!path)
+		return -1; /* not a VM name: no file to read */
 	char *s = file_read_all(path, NULL);
 	free(path);
 	if (!s)
@@ -35,13 +29,16 @@ int modes_get(const char *name, enum vm_mode *out)
 
 int modes_set(const char *name, enum vm_mode m, char **err)
 {
+	const char *why = profile_name_problem(name);
+	if (why)
+		return error_set(err, "cannot save the mode: '%s' %s", name, why);
 	char *dir = path_join(paths_state_dir(), "modes");
 	if (mkdir_p(dir, 0755, err) < 0) {
 		free(dir);
 		return error_prefix(err, "VM %s: cannot save mode", name);
 	}
 	free(dir);
-	char *path = mode_path(name);
+	char *path = paths_mode_file(name);
 	const char *word = m == VM_MODE_INSTALL ? "install\n" : "boot\n";
 	int rc = file_write_atomic(path, word, strlen(word), 0644, err);
 	free(path);

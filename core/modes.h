@@ -6,7 +6,9 @@
 #include "core/profile.h"
 
 /* The saved mode; VM_MODE_BOOT when none is saved. Returns -1 only when a
- * saved file exists but is unreadable or garbled (then *out is boot). */
+ * saved file exists but is unreadable or garbled, or when name breaks the
+ * VM name rule (then no path is built; *out is boot either way). modes_set
+ * refuses such a name with err saying why. */
 int modes_get(const char *name, enum vm_mode *out);
 int modes_set(const char *name, enum vm_mode m, char **err);
 

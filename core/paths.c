@@ -1,5 +1,6 @@
 /* paths: the runtime, state and profile directories and their overrides. */
 #include "core/paths.h"
+#include "core/profile.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -92,9 +93,24 @@ const char *paths_profiles_dir(void)
 	return profiles_dir;
 }
 
+/* Every VM path is built here, so a name from the command line can never
+ * become "../x": the name rule (profile_name_problem) is checked first. */
 char *paths_vm_dir(const char *vm_name)
 {
+	if (!profile_name_valid(vm_name)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return xasprintf("%s/%s", paths_runtime_dir(), vm_name);
+}
+
+char *paths_mode_file(const char *vm_name)
+{
+	if (!profile_name_valid(vm_name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return xasprintf("%s/modes/%s", paths_state_dir(), vm_name);
 }
 
 char *paths_net_dir(const char *net_name)

@@ -31,8 +31,12 @@ int paths_private_dir(const char *dir, char **err);
 /* The same check without creating or changing anything (rescans). */
 bool paths_private_dir_ok(const char *dir);
 
-/* Per-VM runtime directory: <runtime>/<name>. Caller frees. */
+/* Per-VM runtime directory: <runtime>/<name>. Caller frees. NULL (errno
+ * EINVAL) when vm_name breaks the VM name rule (profile_name_problem):
+ * no path is ever built from "../x", "-x" or "net". */
 char *paths_vm_dir(const char *vm_name);
+/* The VM's saved mode: <state>/modes/<name>; NULL like paths_vm_dir. */
+char *paths_mode_file(const char *vm_name);
 /* Per-network runtime directory: <runtime>/net/<name>. Caller frees. */
 char *paths_net_dir(const char *net_name);
 

@@ -124,7 +124,22 @@ static bool all_chars(const char *s, const char *extra, size_t max)
 	return true;
 }
 
-bool profile_name_valid(const char *name) { return name && all_chars(name, "_-", 32); }
+/* The one rule for VM names: a name becomes a path component (the runtime
+ * directory <runtime>/NAME, the state file <state>/modes/NAME), a QEMU
+ * -name and a command-line argument. core/paths.c refuses what fails here. */
+const char *profile_name_problem(const char *name)
+{
+	if (!name || !all_chars(name, "_-", 32))
+		return "is not a valid VM name (1-32 letters, digits, '_' or '-')";
+	if (name[0] == '-')
+		return "is not a valid VM name: it may not start with '-' (it would be read as an option)";
+	/* <runtime>/net/ holds the lab networks (paths_net_dir). */
+	if (strcmp(name, "net") == 0)
+		return "is reserved: the runtime directory's net/ holds the lab networks; choose another VM name";
+	return NULL;
+}
+
+bool profile_name_valid(const char *name) { return !profile_name_problem(name); }
 /* Device models, drive formats, buses, ids: they are pasted into QEMU option
  * strings, so no commas or '=' may slip in. */
 static bool word_valid(const char *s) { return all_chars(s, "_.-", 64); }
@@ -507,6 +522,64 @@ static void f_accel(struct ctx *c, yaml_node_t *v, void *target, const struct fi
 		set_str(target, f->off, xstrdup(accel_names[i]));
 }
 
+/* name: the VM name rule (profile_name_problem), each reason in its words. */
+static void f_name(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	if (is_null(v))
+		return; /* given but empty: finish() says so */
+	if (v->type != YAML_SCALAR_NODE) {
+		err_at(c, v, "'%s' must be a string, not %s", f->key, node_kind(v));
+		return;
+	}
+	const char *why = profile_name_problem(scalar(v));
+	if (why) {
+		err_at(c, v, "'%s': '%s' %s", f->key, scalar(v), why);
+		return;
+	}
+	set_str(target, f->off, xstrdup(scalar(v)));
+}
+
+/* QEMU options that open a display server; "--opt" is QEMU's "-opt" too.
+ * In extra_args they would escape the VNC rule (loopback or a UNIX socket,
+ * else display.vnc with a password and a warning: check_vnc). */
+static const char *display_server_opt(const char *arg, const char *next)
+{
+	if (arg[0] != '-')
+		return NULL;
+	const char *o = arg[1] == '-' ? arg + 1 : arg;
+	if (strcmp(o, "-vnc") == 0 || strcmp(o, "-spice") == 0)
+		return o;
+	if (strcmp(o, "-display") == 0 && next && strncmp(next, "vnc", 3) == 0 && strchr("=,", next[3]))
+		return o; /* "vnc", "vnc=HOST:D", "vnc,..." (strchr finds the '\0' too) */
+	return NULL;
+}
+
+/* extra_args: strings appended verbatim, but no display server. */
+static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
+{
+	struct profile *p = target;
+	if (is_null(v))
+		return;
+	strv_from_seq(c, v, f->key, &p->extra_args, &p->n_extra_args);
+	if (v->type != YAML_SEQUENCE_NODE)
+		return;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		yaml_node_t *nx = it + 1 < v->data.sequence.items.top ? yaml_document_get_node(c->doc, it[1]) : NULL;
+		if (!e || e->type != YAML_SCALAR_NODE)
+			continue;
+		const char *next = nx && nx->type == YAML_SCALAR_NODE ? scalar(nx) : NULL;
+		const char *o = display_server_opt(scalar(e), next);
+		if (!o)
+			continue;
+		bool display = strcmp(o, "-display") == 0;
+		err_at(c, e,
+		       "'%s': '%s%s%s' would open a display server past vmdeck's VNC rule (off loopback only with a "
+		       "password, and a warning); use the 'display:' section instead (display.vnc, display.password_file)",
+		       f->key, scalar(e), display ? " " : "", display ? next : "");
+	}
+}
+
 static void f_interface(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
 {
 	if (is_null(v))
@@ -741,7 +814,7 @@ static const struct field install_fields[] = {
 };
 
 static const struct field root_fields[] = {
-	{ "name", F_STR, P(name), NULL, profile_name_valid, "a valid VM name (1-32 letters, digits, '_' or '-')", 0, 0, NULL, 0, NULL, 0 },
+	{ "name", F_CUSTOM, P(name), NULL, NULL, NULL, 0, 0, NULL, 0, f_name, 0 },
 	{ "description", F_STR, P(description), NULL, text_valid, NULL, 0, 0, NULL, 0, NULL, 0 },
 	{ "qemu", F_STR, P(qemu), NULL, nonempty_valid, "a QEMU binary", 0, 0, NULL, 0, NULL, 0 },
 	{ "accel", F_CUSTOM, P(accel), NULL, NULL, NULL, 0, 0, NULL, 0, f_accel, 0 },
@@ -760,7 +833,7 @@ static const struct field root_fields[] = {
 	{ "install", F_MAP, 0, NULL, NULL, NULL, 0, 0, install_fields, P(install), NULL, P(install.present) },
 	{ "display", F_MAP, 0, NULL, NULL, NULL, 0, 0, display_fields, 0, NULL, 0 },
 	{ "serial_log", F_BOOL, P(serial_log), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 },
-	{ "extra_args", F_STRV, P(extra_args), NULL, NULL, NULL, 0, 0, NULL, 0, NULL, P(n_extra_args) },
+	{ "extra_args", F_CUSTOM, P(extra_args), NULL, NULL, NULL, 0, 0, NULL, 0, f_extra_args, 0 },
 	{ "stop_timeout", F_UINT, P(stop_timeout_s), NULL, NULL, NULL, 1, 3600, NULL, 0, NULL, 0 },
 	FIELDS_END,
 };

@@ -124,6 +124,11 @@ void profile_set_free(struct profile_set *s);
 struct profile *profile_set_find(const struct profile_set *s, const char *name);
 char *profile_diag_format(const struct profile_diag *d); /* caller frees */
 
+/* The VM name rule: 1-32 of A-Z a-z 0-9 _ -, not starting with '-', not
+ * "net" (reserved: <runtime>/net/ holds the lab networks). NULL when name
+ * is valid, else why not ("is not a valid VM name (...)"), to follow the
+ * quoted name in a message. */
+const char *profile_name_problem(const char *name);
 bool profile_name_valid(const char *name);
 /* VNC on TCP at a non-loopback address (a loaded profile has a password
  * file then, or it would not have loaded): vmdeck warns at every start. */

@@ -346,3 +346,16 @@ bool path_exists(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0;
 }
+
+int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -1; /* also refuses "", "-1", "+1", " 1" (strtoull would take them) */
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

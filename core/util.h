@@ -46,6 +46,12 @@ int mac_parse(const char *s, uint8_t mac[6]);
 void mac_format(const uint8_t mac[6], char out[18]);
 int mac_cmp(const uint8_t a[6], const uint8_t b[6]);
 
+/* A whole decimal number in [min, max]: digits only (no sign, space or
+ * suffix), no overflow. 0 and *out set, else -1 and *out untouched. For
+ * numeric command-line options ("--fps -1" or "--interval x" is an error,
+ * never atoi's 0 or -1). */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
+
 /* Monotonic and wall clocks. */
 uint64_t now_mono_us(void);
 uint64_t now_wall_us(void);

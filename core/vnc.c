@@ -311,8 +311,12 @@ static uint64_t interval_us(const struct vnc *v)
 static rfbBool malloc_fb(rfbClient *c)
 {
 	struct vnc *v = rfbClientGetClientData(c, &client_tag);
-	if (c->width <= 0 || c->height <= 0 || c->width > 32768 || c->height > 32768)
+	if (c->width <= 0 || c->height <= 0 || c->width > VNC_MAX_FB_SIDE || c->height > VNC_MAX_FB_SIDE) {
+		/* libvncclient drops the connection; this is the reason shown. */
+		snprintf(last_log, sizeof(last_log), "the server's screen is %dx%d, more than vmdeck takes (%dx%d at most)",
+			 c->width, c->height, VNC_MAX_FB_SIDE, VNC_MAX_FB_SIDE);
 		return FALSE;
+	}
 	free(v->fb);
 	v->fb = xcalloc((size_t)c->width * (size_t)c->height, 4);
 	v->fbw = c->width;
@@ -672,6 +676,8 @@ char *vnc_profile_target(const struct profile *p, const char *name)
 {
 	if (!p || !p->vnc || !strcmp(p->vnc, "unix") || !*p->vnc) {
 		char *dir = paths_vm_dir(p ? p->name : name);
+		if (!dir)
+			return NULL;
 		char *t = path_join(dir, "vnc.sock");
 		free(dir);
 		return t;

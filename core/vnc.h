@@ -46,6 +46,10 @@ struct vnc_config {
 	bool once;                 /* no reconnection: stay VNC_GONE */
 };
 #define VNC_DEFAULT_FPS 4
+/* The largest screen taken, each side (QEMU's own VNC server stops well
+ * below): a server announcing more is dropped with a reason, so it cannot
+ * make us allocate gigabytes (32768x32768x4 would be 4 GiB). */
+#define VNC_MAX_FB_SIDE 8192
 
 struct vnc_rect {
 	int x, y, w, h;
@@ -106,7 +110,8 @@ int vnc_target_parse(const char *target, char **unix_path, char **host, int *por
 /* The target for a VM: its profile's "vnc:" address (QEMU options after
  * ',' dropped, a wildcard listen address turned into loopback), else the
  * UNIX socket <runtime>/<name>/vnc.sock. p may be NULL (name only). Caller
- * frees. */
+ * frees. NULL when the socket is wanted and name is not a valid VM name
+ * (paths_vm_dir): never a path outside the runtime directory. */
 struct profile;
 char *vnc_profile_target(const struct profile *p, const char *name);
 /* The password from p's vnc_password_file, NULL when none; the whole file

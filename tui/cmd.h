@@ -29,4 +29,16 @@ extern bool cmd_no_mouse; /* --no-mouse: leave the mouse to the terminal */
 /* Print "vmdeck: <msg>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A VM name from the command line: true when it follows the VM name rule
+ * (profile_name_problem), else says why on stderr ("vmdeck: VERB: 'x' is
+ * not a valid VM name ..."); the caller then exits EXIT_USAGE. Checked
+ * before the name is looked up or becomes part of a path. */
+bool cmd_vm_name_ok(const char *verb, const char *name);
+
+/* A numeric option's value in [min, max] (core/util.h parse_uint), else
+ * "vmdeck: VERB: --OPT wants a whole number from MIN to MAX, not 'x'" and
+ * false (the caller exits EXIT_USAGE). */
+bool cmd_uint_opt(const char *verb, const char *opt, const char *s, unsigned long long min,
+		  unsigned long long max, unsigned long long *out);
+
 #endif

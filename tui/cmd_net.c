@@ -386,15 +386,24 @@ static int cmd_watch(int argc, char **argv)
 	struct watch w = { 0 };
 	struct linkwatch_options lo = { 0 };
 	bool dump_once = false;
+	unsigned long long num;
 	int c;
 	while ((c = getopt_long(argc, argv, "jsi:d:Dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': w.json = true; break;
 		case 's': w.stats = true; break;
-		case 'i': lo.stats_interval_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'i':
+			if (!cmd_uint_opt("watch", "--interval", optarg, 10, 3600000, &num))
+				return EXIT_USAGE;
+			lo.stats_interval_ms = (unsigned)num;
+			break;
 		case 'd': w.dump_path = optarg; break;
 		case 'D': dump_once = true; break;
-		case 'b': lo.rcvbuf_bytes = strtoul(optarg, NULL, 10); break;
+		case 'b':
+			if (!cmd_uint_opt("watch", "--rcvbuf", optarg, 1024, 1ULL << 30, &num))
+				return EXIT_USAGE;
+			lo.rcvbuf_bytes = (size_t)num;
+			break;
 		case 'h':
 			printf("usage: vmdeck watch [--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] "
 			       "[--rcvbuf BYTES]\n");

@@ -131,6 +131,8 @@ static int cmd_args(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *name = argv[optind];
+	if (!cmd_vm_name_ok("args", name))
+		return EXIT_USAGE;
 	enum vm_mode mode = saved_mode(name);
 	if (mode_s && vm_mode_parse(mode_s, &mode) < 0) {
 		cmd_error("--mode must be 'install' or 'boot', not '%s'", mode_s);

@@ -140,14 +140,14 @@ static void usage(FILE *fp)
 		"  --colors MODE      24bit, 256 (default), 8 or mono\n"
 		"  --glyphs G         half (default), quad or ascii\n"
 		"  --stretch          fill COLSxROWS instead of keeping the proportions\n"
-		"  --settle MS        wait this long after the first frame (default 500:\n"
-		"                     a server's first update may be stale)\n"
-		"  --timeout SEC      give up after SEC seconds (default 10)\n"
+		"  --settle MS        wait this long after the first frame (0-60000, default\n"
+		"                     500: a server's first update may be stale)\n"
+		"  --timeout SEC      give up after SEC seconds (1-3600, default 10)\n"
 		"  --password-file F  VNC password (first line of F); default: the profile's\n"
 		"  --watch            keep running: report every state change and frame on\n"
 		"                     stderr (reconnecting when the server goes away); with\n"
 		"                     --cells, draw the thumbnail live on stdout\n"
-		"  --fps N            frame cap for --watch (default $VMDECK_THUMB_FPS or %d)\n"
+		"  --fps N            frame cap for --watch, 1-60 (default $VMDECK_THUMB_FPS or %d)\n"
 		"  -v, --verbose      show libvncclient's own messages on stderr\n",
 		VNC_DEFAULT_FPS);
 }
@@ -167,6 +167,7 @@ static int screenshot_exec(int argc, char **argv)
 	const char *vnc_override = NULL, *cells = NULL, *password_file = NULL;
 	struct thumb_opts topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true };
 	int settle_ms = 500, timeout_s = 10, fps = 0, c;
+	unsigned long long num;
 	bool watch = false, verbose = false, text = false;
 	optind = 0; /* 0: glibc re-reads the optstring (main.c used "+") */
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -186,10 +187,23 @@ static int screenshot_exec(int argc, char **argv)
 			}
 			break;
 		case 's': topts.keep_aspect = false; break;
-		case 'S': settle_ms = atoi(optarg); break;
-		case 't': timeout_s = atoi(optarg); break;
+		/* Checked, never atoi: "--fps -1" or "--fps x" would lift the cap. */
+		case 'S':
+			if (!cmd_uint_opt("screenshot", "--settle", optarg, 0, 60000, &num))
+				return EXIT_USAGE;
+			settle_ms = (int)num;
+			break;
+		case 't':
+			if (!cmd_uint_opt("screenshot", "--timeout", optarg, 1, 3600, &num))
+				return EXIT_USAGE;
+			timeout_s = (int)num;
+			break;
 		case 'w': watch = true; break;
-		case 'f': fps = atoi(optarg); break;
+		case 'f':
+			if (!cmd_uint_opt("screenshot", "--fps", optarg, 1, 60, &num))
+				return EXIT_USAGE;
+			fps = (int)num;
+			break;
 		case 'v': verbose = true; break;
 		case 'P': password_file = optarg; break;
 		case 'T': text = true; break;
@@ -213,6 +227,10 @@ static int screenshot_exec(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* The name becomes <runtime>/NAME/vnc.sock: never "../x". (With --vnc
+	 * it is only a label.) */
+	if (name && !vnc_override && !cmd_vm_name_ok("screenshot", name))
+		return EXIT_USAGE;
 	int cols = 0, rows = 0;
 	if (cells && parse_cells(cells, &cols, &rows) < 0) {
 		cmd_error("--cells %s: expected COLSxROWS, e.g. 100x50", cells);
@@ -233,7 +251,7 @@ static int screenshot_exec(int argc, char **argv)
 		const char *dir = paths_profiles_dir();
 		struct profile_set *set = profile_set_load(&dir, 1);
 		const struct profile *p = profile_set_find(set, name);
-		target = vnc_profile_target(p, name);
+		target = vnc_profile_target(p, name); /* name checked above: not NULL */
 		if (p && !password && vnc_profile_password(p, &password, &err) < 0) {
 			cmd_error("%s: %s", name, err);
 			free(err);

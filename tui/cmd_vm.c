@@ -7,6 +7,7 @@
 #include "core/profile.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "net/bridge.h"
 #include "net/vmnet.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
@@ -76,6 +77,13 @@ static void run_close(struct run *r)
 	free(r->output);
 }
 
+/* A failed action's exit code: 4 when it lacked a privilege (a TAP NIC
+ * without CAP_NET_ADMIN: net/bridge.h's wording), as `net` does; else 1. */
+static int fail_code(const char *err)
+{
+	return bridge_err_is_perm(err) ? EXIT_PERM : EXIT_FAIL;
+}
+
 /* Run the loop until the action reports back (or SIGINT/SIGTERM). */
 static int run_wait(struct run *r)
 {
@@ -87,7 +95,7 @@ static int run_wait(struct run *r)
 	}
 	if (r->status < 0) {
 		cmd_error("%s", r->err ? r->err : "failed");
-		return EXIT_FAIL;
+		return fail_code(r->err);
 	}
 	return EXIT_OK;
 }
@@ -95,9 +103,13 @@ static int run_wait(struct run *r)
 static struct vm *find_vm(struct run *r, const char *name)
 {
 	struct vm *vm = vmm_find(r->m, name);
-	if (!vm)
-		cmd_error("no VM named '%s' in %s (and none running under %s)", name, paths_profiles_dir(),
-			  paths_runtime_dir());
+	if (!vm) {
+		const struct profile_set *s = vmm_profiles(r->m);
+		cmd_error("no VM named '%s' in %s (and none running under %s)%s", name, paths_profiles_dir(),
+			  paths_runtime_dir(),
+			  s && profile_diag_errors(s->diags, s->n_diags) ? "; some profiles have errors: run 'vmdeck check'"
+									 : "");
+	}
 	return vm;
 }
 
@@ -117,7 +129,8 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	/* No '+': options may come before or after NAME (main.c reset optind). */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vmdeck %s %s\n", argv[0], usage);
 			return EXIT_OK;
@@ -126,6 +139,8 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 	}
 	const char *name = one_name(argc, argv, usage);
 	if (!name)
+		return EXIT_USAGE;
+	if (!cmd_vm_name_ok(argv[0], name))
 		return EXIT_USAGE;
 	if (cmd_read_only) {
 		cmd_error("%s: refused in --read-only mode", argv[0]);
@@ -142,8 +157,8 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 	int rc;
 	if (fn(vm, on_done, &r, &err) < 0) {
 		cmd_error("%s", err);
+		rc = fail_code(err);
 		free(err);
-		rc = EXIT_FAIL;
 	} else {
 		rc = run_wait(&r);
 		if (rc == EXIT_OK)
@@ -244,19 +259,22 @@ static int exec_status(int argc, char **argv)
 	};
 	bool json = false, follow = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+jfh", opts, NULL)) != -1) {
+	/* No '+': `status NAME --json` as well as `status --json NAME`. */
+	while ((c = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'f': follow = true; break;
-		case 'h': printf("usage: vmdeck status [--json] [--follow] [NAME]\n"); return EXIT_OK;
+		case 'h': printf("usage: vmdeck status [NAME] [--json] [--follow]\n"); return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > 1) {
-		cmd_error("usage: vmdeck status [--json] [--follow] [NAME]");
+		cmd_error("usage: vmdeck status [NAME] [--json] [--follow]");
 		return EXIT_USAGE;
 	}
 	const char *only = optind < argc ? argv[optind] : NULL;
+	if (only && !cmd_vm_name_ok("status", only))
+		return EXIT_USAGE;
 	struct run r;
 	run_open(&r);
 	r.quiet = !follow;
@@ -313,15 +331,24 @@ static int mode_action(struct vm *vm, vm_done_cb done, void *arg, char **err)
 
 static int exec_mode(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--help") != 0) {
-		enum vm_mode m;
-		modes_get(argv[1], &m);
-		printf("%s\n", vm_mode_name(m));
-		return EXIT_OK;
-	}
-	if (argc != 3 || vm_mode_parse(argv[2], &mode_req.mode) < 0) {
+	if ((argc != 2 && argc != 3) || strcmp(argv[1], "--help") == 0 ||
+	    (argc == 3 && vm_mode_parse(argv[2], &mode_req.mode) < 0)) {
 		cmd_error("usage: vmdeck mode NAME [install|boot]");
 		return EXIT_USAGE;
+	}
+	if (!cmd_vm_name_ok("mode", argv[1]))
+		return EXIT_USAGE;
+	if (argc == 2) {
+		/* Show: only for a VM vmdeck knows (a profile, or running), as
+		 * every verb; the saved mode, boot when none is saved. */
+		struct run r;
+		run_open(&r);
+		r.quiet = true;
+		struct vm *vm = find_vm(&r, argv[1]);
+		if (vm)
+			printf("%s\n", vm_mode_name(vm_mode(vm)));
+		run_close(&r);
+		return vm ? EXIT_OK : EXIT_NOTFOUND;
 	}
 	char *args[] = { argv[0], argv[1], NULL };
 	return do_action(2, args, mode_action, "NAME install|boot");
@@ -347,6 +374,8 @@ static int exec_monitor(int argc, char **argv)
 		cmd_error("usage: vmdeck monitor NAME 'HMP COMMAND'");
 		return EXIT_USAGE;
 	}
+	if (!cmd_vm_name_ok("monitor", argv[1]))
+		return EXIT_USAGE;
 	if (cmd_read_only) {
 		cmd_error("monitor: refused in --read-only mode");
 		return EXIT_PERM;
@@ -391,7 +420,7 @@ const struct cmd_entry cmd_kill_entry = { "kill", "NAME", "SIGKILL the VM's QEMU
 const struct cmd_entry cmd_pause_entry = { "pause", "NAME", "pause the VM's CPUs", exec_pause };
 const struct cmd_entry cmd_resume_entry = { "resume", "NAME", "resume a paused VM", exec_resume };
 const struct cmd_entry cmd_reset_entry = { "reset", "NAME", "hard reset (system_reset)", exec_reset };
-const struct cmd_entry cmd_status_entry = { "status", "[--json] [--follow] [NAME]", "state, mode, pid, uptime",
+const struct cmd_entry cmd_status_entry = { "status", "[NAME] [--json] [--follow]", "state, mode, pid, uptime",
 					    exec_status };
 const struct cmd_entry cmd_mode_entry = { "mode", "NAME [install|boot]", "show or set install/boot (live too)",
 					  exec_mode };

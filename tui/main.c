@@ -1,5 +1,6 @@
 /* main: global options and verb dispatch; no verb opens the TUI. */
 #include "core/paths.h"
+#include "core/profile.h"
 #include "core/util.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
@@ -22,6 +23,23 @@ void cmd_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+bool cmd_vm_name_ok(const char *verb, const char *name)
+{
+	const char *why = profile_name_problem(name);
+	if (why)
+		cmd_error("%s: '%s' %s", verb, name, why);
+	return !why;
+}
+
+bool cmd_uint_opt(const char *verb, const char *opt, const char *s, unsigned long long min,
+		  unsigned long long max, unsigned long long *out)
+{
+	if (parse_uint(s, min, max, out) == 0)
+		return true;
+	cmd_error("%s: %s wants a whole number from %llu to %llu, not '%s'", verb, opt, min, max, s);
+	return false;
 }
 
 static void usage(FILE *out)

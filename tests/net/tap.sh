@@ -81,7 +81,8 @@ check "no TAP left (the first NIC's TAP was removed again)" \
 	bash -c "[ -z \"\$(ip -n $NS -j link show type tun | jq -r '.[].ifname')\" ]"
 check "no QEMU left" test ! -e "$VMDECK_RUNTIME_DIR/vmb/qemu.pid"
 
-# Without CAP_NET_ADMIN: a clear message (as an unprivileged user).
+# Without CAP_NET_ADMIN: a clear message and exit 4, as `net up` (as an
+# unprivileged user).
 chmod 755 "$T_TMP" "$PROF"
 chmod 644 "$PROF"/*.yaml
 mkdir -p "$T_TMP/run-nobody" && chown 65534:65534 "$T_TMP/run-nobody" && chmod 700 "$T_TMP/run-nobody"
@@ -89,7 +90,8 @@ out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	env VMDECK_RUNTIME_DIR="$T_TMP/run-nobody" VMDECK_PROFILES="$PROF" "$VMDECK" start vmb 2>&1)
 rc=$?
 log "unprivileged start: rc=$rc: $out"
-check "no CAP_NET_ADMIN: start fails and says what is needed" \
-	bash -c "[ $rc -ne 0 ] && grep -q 'CAP_NET_ADMIN' <<<'$out' && grep -q 'vd-vmb-0' <<<'$out'"
+check "no CAP_NET_ADMIN: start exits 4 (not permitted; got $rc)" test "$rc" -eq 4
+check "no CAP_NET_ADMIN: start says what is needed" \
+	bash -c "grep -q 'CAP_NET_ADMIN' <<<'$out' && grep -q 'vd-vmb-0' <<<'$out'"
 
 finish

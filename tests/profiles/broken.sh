@@ -85,4 +85,37 @@ check "args defaults to the saved mode" bash -c '"$VMDECK" --profiles "$0" args 
 check "list shows the saved mode" bash -c '"$VMDECK" --profiles "$0" list 2>/dev/null | grep -Eq "^good-full +install "' "$mix"
 check "--mode boot overrides it" bash -c '"$VMDECK" --profiles "$0" args good-full --mode boot --lines | grep -qx "ide-cd,bus=ide.0,drive=install,id=install-cd"' "$mix"
 check "list --json is valid JSON" bash -c '"$VMDECK" --profiles "$0" list --json 2>/dev/null | jq -e "map(.name) | index(\"good-full\") != null" >/dev/null' "$mix"
+
+# The verbs' command lines (tui/cmd_*.c): options before or after NAME; a
+# VM name is checked before it is looked up or becomes a path; numeric
+# options are whole numbers in range, else usage (exit 2).
+vd() { "$VMDECK" --profiles "$mix" "$@"; }
+# says RC TEXT CMD...: CMD exits RC and its output (stdout and stderr) has TEXT.
+says() {
+	local want=$1 text=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[[ $rc -eq $want ]] && grep -qF -- "$text" <<<"$out" && return 0
+	log "got rc=$rc: $out"
+	return 1
+}
+check "status NAME --json (options after NAME)" says 0 '"name":"good-full"' vd status good-full --json
+check "status --json NAME" says 0 '"state":"stopped"' vd status --json good-full
+check "stop NAME --help (options after NAME)" says 0 'usage: vmdeck stop' vd stop good-full --help
+check "mode NAME shows the saved mode" test "$(vd mode good-full)" = install
+check "mode no-such-vm: no such VM (exit 3)" says 3 "no VM named 'no-such-vm'" vd mode no-such-vm
+echo install >"$T_TMP/x" # where STATE/modes/../../x would point
+check "mode ../../x: refused (exit 2), never read as a path" says 2 "mode: '../../x' is not a valid VM name" vd mode ../../x
+check "mode ../../x printed no mode" bash -c '! "$VMDECK" mode ../../x 2>/dev/null | grep -q .'
+check "mode net: reserved (exit 2)" says 2 "'net' is reserved" vd mode net
+check "start -- -rf: a name may not start with '-' (exit 2)" says 2 "may not start with '-'" vd start -- -rf
+check "screenshot ../../x f.png: refused (exit 2)" says 2 "screenshot: '../../x' is not a valid VM name" vd screenshot ../../x f.png
+check "screenshot --fps -1: usage (exit 2)" says 2 "--fps wants a whole number from 1 to 60, not '-1'" vd screenshot good-full --watch --fps -1
+check "screenshot --fps x: usage (exit 2)" says 2 "--fps wants a whole number" vd screenshot good-full --watch --fps x
+check "screenshot --timeout 0: usage (exit 2)" says 2 "--timeout wants a whole number" vd screenshot good-full f.png --timeout 0
+check "screenshot --settle -5: usage (exit 2)" says 2 "--settle wants a whole number" vd screenshot good-full f.png --settle -5
+check "watch --interval 0: usage (exit 2)" says 2 "--interval wants a whole number from 10 to 3600000, not '0'" vd watch --interval 0
+check "watch --interval garbage: usage (exit 2)" says 2 "not 'garbage'" vd watch --interval garbage
+check "watch --rcvbuf -1: usage (exit 2)" says 2 "--rcvbuf wants a whole number" vd watch --rcvbuf -1 --dump
 finish

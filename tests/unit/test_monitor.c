@@ -69,6 +69,30 @@ static void test_modes(void **state)
 	assert_int_equal(m, VM_MODE_BOOT);
 	unlink(f);
 	free(f);
+	/* A name that breaks the VM name rule never becomes a path
+	 * (core/paths.c): no file read or written, the VM dir is NULL. */
+	static const char *const bad[] = { "../../x", "-x", "net", "", "a/b", "a.b" };
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		m = VM_MODE_INSTALL;
+		assert_int_equal(modes_get(bad[i], &m), -1);
+		assert_int_equal(m, VM_MODE_BOOT);
+		err = NULL;
+		assert_int_equal(modes_set(bad[i], VM_MODE_INSTALL, &err), -1);
+		assert_non_null(strstr(err, "cannot save the mode"));
+		free(err);
+		assert_null(paths_vm_dir(bad[i]));
+		assert_null(paths_mode_file(bad[i]));
+	}
+	f = xasprintf("%s/modes/../../x", tmpl);
+	assert_false(path_exists(f));
+	free(f);
+	char *d = paths_vm_dir("vm1");
+	assert_non_null(d);
+	free(d);
+	d = paths_mode_file("vm1");
+	assert_string_equal(d, f = xasprintf("%s/modes/vm1", tmpl));
+	free(d);
+	free(f);
 	f = xasprintf("rm -rf %s", tmpl);
 	assert_int_equal(system(f), 0);
 	free(f);

@@ -185,6 +185,25 @@ static void test_names(void **state)
 	assert_null(r.p);
 	assert_true(has_diag(&r, 1, 7, "is not a valid VM name"));
 	parsed_free(&r);
+	/* A leading '-' would be read as an option; "net" is <runtime>/net/,
+	 * the lab networks' directory. Both refused, each saying why. */
+	assert_false(profile_name_valid("-rf"));
+	assert_false(profile_name_valid("--help"));
+	assert_false(profile_name_valid("net"));
+	assert_true(profile_name_valid("net1"));
+	assert_true(profile_name_valid("a-"));
+	assert_true(profile_name_valid("_x"));
+	assert_non_null(strstr(profile_name_problem("-rf"), "may not start with '-'"));
+	assert_non_null(strstr(profile_name_problem("net"), "reserved"));
+	assert_null(profile_name_problem("vm1"));
+	r = parse("name: \"-rf\"\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 1, 7, "may not start with '-'"));
+	parsed_free(&r);
+	r = parse("memory: 64M\nname: net\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 7, "'name': 'net' is reserved"));
+	parsed_free(&r);
 }
 
 static void test_garbage(void **state)
@@ -251,6 +270,38 @@ static void test_vnc(void **state)
 	r = parse("name: v\ndisplay: {vnc: 'localhost'}\n");
 	assert_null(r.p);
 	assert_true(has_diag(&r, 2, 16, "'vnc' must be 'unix' or HOST:DISPLAY"));
+	parsed_free(&r);
+}
+
+/* extra_args may not open a display server: that would bypass check_vnc. */
+static void test_extra_args_display(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: x\nextra_args:\n  - -vnc\n  - 0.0.0.0:1\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 3, 5, "'extra_args': '-vnc' would open a display server"));
+	assert_true(has_diag(&r, 3, 5, "'display:' section"));
+	parsed_free(&r);
+	r = parse("name: x\nextra_args: [-rtc, base=utc, --vnc, ':1']\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 30, "'--vnc'"));
+	parsed_free(&r);
+	r = parse("name: x\nextra_args: [-display, 'vnc=0.0.0.0:2']\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 14, "'-display vnc=0.0.0.0:2'"));
+	parsed_free(&r);
+	r = parse("name: x\nextra_args: [-display, vnc]\n");
+	assert_null(r.p);
+	parsed_free(&r);
+	r = parse("name: x\nextra_args: [-spice, port=5930]\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 14, "'-spice'"));
+	parsed_free(&r);
+	/* Not a display server: loads. */
+	r = parse("name: x\nextra_args: [-display, none, -device, vnc-like, -boot, 'menu=on', -display, vncx]\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.p->n_extra_args, 8);
 	parsed_free(&r);
 }
 
@@ -384,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_missing_file_still_loads),
 		cmocka_unit_test(test_vnc),
+		cmocka_unit_test(test_extra_args_display),
 		cmocka_unit_test(test_derived_mac_and_tap),
 		cmocka_unit_test(test_set_duplicates_and_isolation),
 		cmocka_unit_test(test_vars_prepare),

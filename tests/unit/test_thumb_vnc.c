@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "core/loop.h"
@@ -73,6 +77,10 @@ static void test_profile_target(void **state)
 	t = vnc_profile_target(NULL, "other");
 	assert_non_null(strstr(t, "/other/vnc.sock"));
 	free(t);
+	/* A name that is no VM name never becomes a socket path. */
+	assert_null(vnc_profile_target(NULL, "../../x"));
+	assert_null(vnc_profile_target(NULL, "net"));
+	assert_null(vnc_profile_target(NULL, "-x"));
 	static const struct {
 		const char *vnc, *want;
 	} cases[] = {
@@ -192,6 +200,85 @@ static void test_no_server(void **state)
 	loop_free(l);
 }
 
+/* A fake RFB 3.8 server on a UNIX socket that announces a w x h screen,
+ * run in a child: answers the handshake, then waits to be dropped. */
+static pid_t fake_server(const char *path, unsigned w, unsigned h)
+{
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	int fd = accept(ls, NULL, NULL);
+	char buf[64];
+	if (fd < 0 || write(fd, "RFB 003.008\n", 12) != 12 || read(fd, buf, 12) != 12)
+		_exit(1);
+	if (write(fd, "\x01\x01", 2) != 2 || read(fd, buf, 1) != 1) /* one type: None */
+		_exit(1);
+	if (write(fd, "\0\0\0\0", 4) != 4 || read(fd, buf, 1) != 1) /* SecurityResult OK; ClientInit */
+		_exit(1);
+	unsigned char init[24 + 4] = { w >> 8, w & 255, h >> 8, h & 255,
+				       32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0, /* pixel format */
+				       0, 0, 0, 4, 'h', 'u', 'g', 'e' };
+	if (write(fd, init, sizeof(init)) != (ssize_t)sizeof(init))
+		_exit(1);
+	while (read(fd, buf, sizeof(buf)) > 0) /* until the client hangs up */
+		;
+	_exit(0);
+}
+
+/* A server may announce any size up to 65535x65535; more than
+ * VNC_MAX_FB_SIDE a side is refused with a reason, never allocated. */
+static void test_huge_screen(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sock = path_join(dir, "vnc.sock");
+	struct {
+		unsigned w, h;
+		bool ok;
+	} cases[] = { { 640, 480, true }, { 32768, 32768, false }, { VNC_MAX_FB_SIDE + 1, 16, false } };
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		unlink(sock);
+		pid_t pid = fake_server(sock, cases[i].w, cases[i].h);
+		struct loop *l = loop_new();
+		struct seen s = { 0 };
+		struct vnc_callbacks cb = { on_state, NULL };
+		struct vnc_config cfg = { .target = sock, .once = true };
+		char *err = NULL;
+		struct vnc *v = vnc_new(l, &cfg, &cb, &s, &err);
+		assert_non_null(v);
+		uint64_t t0 = now_mono_us();
+		while (vnc_state(v) == VNC_CONNECTING && now_mono_us() - t0 < 5000000)
+			loop_run_once(l, 50);
+		if (cases[i].ok) {
+			assert_int_equal(vnc_state(v), VNC_CONNECTED);
+		} else {
+			assert_int_equal(vnc_state(v), VNC_GONE);
+			char want[96];
+			snprintf(want, sizeof(want), "screen is %ux%u, more than vmdeck takes (%dx%d at most)", cases[i].w,
+				 cases[i].h, VNC_MAX_FB_SIDE, VNC_MAX_FB_SIDE);
+			if (!strstr(vnc_reason(v), want))
+				fail_msg("reason: %s", vnc_reason(v));
+		}
+		vnc_free(v);
+		loop_free(l);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_profile_target),
 		cmocka_unit_test(test_png),
 		cmocka_unit_test(test_no_server),
+		cmocka_unit_test(test_huge_screen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,12 +81,30 @@ static void test_path_join(void **state)
 	free(p);
 }
 
+static void test_parse_uint(void **state)
+{
+	(void)state;
+	unsigned long long v = 7;
+	assert_int_equal(parse_uint("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint("60", 1, 60, &v), 0);
+	assert_int_equal(v, 60);
+	assert_int_equal(parse_uint("18446744073709551615", 0, ~0ULL, &v), 0);
+	v = 7;
+	static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "1x", "x", "0x10", "61", "18446744073709551616" };
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		assert_int_equal(parse_uint(bad[i], 0, 60, &v), -1);
+	assert_int_equal(parse_uint(NULL, 0, 60, &v), -1);
+	assert_int_equal(parse_uint("0", 1, 60, &v), -1);
+	assert_int_equal(v, 7); /* untouched on error */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shell_quote), cmocka_unit_test(test_strv_join),
 		cmocka_unit_test(test_mac), cmocka_unit_test(test_error),
-		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_path_join), cmocka_unit_test(test_parse_uint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
