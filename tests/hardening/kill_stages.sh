@@ -15,6 +15,8 @@ w=$!
 on_exit "kill -9 $w"
 wait_for 10 grep -q "ks" "$T_TMP/w.out" || fail "watcher did not start: $(cat "$T_TMP/w.out")"
 fds() { ls "/proc/$w/fd" | wc -l; }
+# (a function, so wait_for counts again on every poll)
+no_qemu() { (($(qemu_count "$1") == 0)); }
 
 kills=0
 kill_and_check() { # kill_and_check STAGE
@@ -24,7 +26,7 @@ kill_and_check() { # kill_and_check STAGE
 	kills=$((kills + 1))
 	check "$stage: watcher reports exited, signal 9" wait_for 5 bash -c "[[ \$(grep -c 'exited, signal 9' '$T_TMP/w.out') -ge $kills ]]"
 	check "$stage: watcher alive" kill -0 "$w"
-	check "$stage: no QEMU left" wait_for 5 test "$(qemu_count ks)" -eq 0
+	check "$stage: no QEMU left" wait_for 5 no_qemu ks
 	check "$stage: no zombie" bash -c "! ps -eo pid=,stat= | awk '\$1==$pid && \$2 ~ /Z/' | grep -q ."
 }
 
@@ -54,7 +56,7 @@ check "stopping: the stop verb ends (rc $rc) and says why" grep -q "signal 9" "$
 
 check "the VM starts again afterwards" "$VMDECK" start ks
 "$VMDECK" kill ks >/dev/null 2>&1
-wait_for 5 test "$(qemu_count ks)" -eq 0
+check "killed at the end: no QEMU left" wait_for 5 no_qemu ks
 fd1=$(fds)
 log "watcher fds: $fd0 -> $fd1"
 check "watcher fds flat across the kills ($fd0 -> $fd1)" test "$fd1" -le "$fd0"

@@ -39,7 +39,9 @@ fits() {
 	return 0
 }
 check "nothing wider than the screen" fits
-check "the VM is still running (same QEMU)" bash -c "vm_state_is rz running; [[ \$(cat '$VMDECK_RUNTIME_DIR/rz/qemu.pid') == $qp ]]"
+check "the VM is still running" vm_state_is rz running
+check "the same QEMU ($qp)" test "$(qemu_pid rz)" = "$qp"
+check "that QEMU is alive" kill -0 "$qp"
 tmux_keys q
 check "q quits normally" wait_for 10 grep -qx 'EXIT=0' "$T_TMP/exit"
 "$VMDECK" kill rz >/dev/null 2>&1

@@ -49,7 +49,18 @@ $N link set up0 address 02:00:00:00:00:05
 check "port changes its MAC: port-mac-changed up0" \
 	wait_event '.event == "bridge-mac-changed" and .cause == "port-mac-changed" and .port == "up0" and .new_mac == "02:00:00:00:00:05"'
 
-check "other event types present" bash -c "jq -r .event '$EV' | sort -u | tr '\n' ' ' | grep -q 'added.*mac-changed.*port-joined.*port-left.*removed'"
+check "and the port itself: mac-changed up0, old -> new" \
+	wait_event '.event == "mac-changed" and .ifname == "up0" and .old_mac == "02:00:00:00:00:20" and .mac == "02:00:00:00:00:05"'
+
+# up / down: admin-up with carrier (both ends of the veth up), then not.
+$N link set up0p up
+$N link set up0 up
+check "veth up with carrier: up up0" wait_event '.event == "up" and .ifname == "up0"'
+$N link set up0 down
+check "set down: down up0" wait_event '.event == "down" and .ifname == "up0"'
+
+# Exact event names (jq, not a regex: "mac-changed" is inside "bridge-mac-changed").
+check "other event types present" bash -c "jq -s -e '([\"added\", \"removed\", \"up\", \"down\", \"port-joined\", \"port-left\", \"mac-changed\", \"bridge-mac-changed\"] - [.[].event]) == []' '$EV' >/dev/null"
 
 # --- pin ----------------------------------------------------------------
 out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$VMDECK" net pin br0 2>&1)

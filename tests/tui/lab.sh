@@ -3,8 +3,8 @@
 # our own, with real QEMU test guests: start -> running; the TAP under the
 # bridge with its MAC; `info status` in the monitor pane; `i` changes the
 # mode mark; a MAC flip caused from outside shows within a second and in the
-# history; after pinning, no further flip; stop -> stopped; quit leaves the VM
-# running and a new vmdeck re-attaches.
+# history; after pinning, no further flip; stop -> exited (guest shutdown);
+# quit leaves the VM running and a new vmdeck re-attaches.
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
 need tmux qemu-system-x86_64 dnsmasq ip jq
@@ -104,16 +104,44 @@ tmux_keys Tab
 tmux_keys P
 tui_expect 5 "virbr0 02:00:00:00:00:01 pinned" "P pins virbr0"
 pinned_mac=$(mac_of virbr0)
+# The MAC changes on screen: "N MAC changes" under virbr0's line, and the
+# count in the history's title ("bridge MAC history (N)").
+bridge_changes() {
+	tmux_screen | grep -A1 -E "virbr0 [0-9a-f:]{17} (pinned|AT RISK|unpinned)" | sed -nE 's/.* ([0-9]+) MAC changes?.*/\1/p' | head -n1
+}
+history_count() {
+	local n
+	tmux_keys H
+	tmux_wait 5 "bridge MAC history \([0-9]+\)" && n=$(tmux_screen | sed -nE 's/.*bridge MAC history \(([0-9]+)\).*/\1/p' | head -n1)
+	tmux_keys H
+	tmux_wait 5 "virbr0 [0-9a-f:]{17} pinned" || log "history did not close"
+	echo "${n:-}"
+}
+changes0=$(bridge_changes) hist0=$(history_count)
+log "after pinning: $changes0 MAC changes, $hist0 in the history"
+# A port with a still lower MAC joins; then the port whose MAC the bridge has
+# leaves. Unpinned, each would flip the bridge's MAC.
 in_ns ip link add vt-lower type veth peer name vt-lower-p
 in_ns ip link set vt-lower address 02:00:00:00:00:00
 in_ns ip link set vt-lower master virbr0
-check "after pinning, no further flip (kernel)" test "$(mac_of virbr0)" == "$pinned_mac"
-check "after pinning, no further flip (screen)" tmux_wait 2 "virbr0 $pinned_mac pinned"
+tui_expect 5 "vt-lower +02:00:00:00:00:00" "the joined port shows under the bridge"
+check "after pinning, a lower-MAC port joining flips nothing (kernel)" test "$(mac_of virbr0)" == "$pinned_mac"
+in_ns ip link del vt-low
+tui_expect_not 5 "vt-low +02:00:00:00:00:01" "the port that left is gone from the bridge"
+check "after pinning, the MAC's port leaving flips nothing (kernel)" test "$(mac_of virbr0)" == "$pinned_mac"
+changes1=$(bridge_changes) hist1=$(history_count)
+log "after the join and leave: $changes1 MAC changes, $hist1 in the history"
+check "after pinning, no further flip (screen: $changes0 -> $changes1 MAC changes)" \
+	bash -c "[[ -n '$changes0' && '$changes1' == '$changes0' ]]"
+check "after pinning, no further flip (screen: history $hist0 -> $hist1)" bash -c "[[ -n '$hist0' && '$hist1' == '$hist0' ]]"
+check "after pinning, the MAC shown stays ($pinned_mac)" tmux_wait 2 "virbr0 $pinned_mac pinned"
 tmux_keys Tab
 
 # Stop.
+# A graceful stop: the guest powers off (docs/lifecycle.md: state exited,
+# cause "guest shutdown"), not a forced quit or a signal.
 tmux_keys x
-tui_expect 60 " testguest1 +(stopped|exited)" "x brings testguest1 to stopped"
+tui_expect 60 " testguest1 +exited \(guest shutdown\)" "x stops testguest1 gracefully: exited (guest shutdown)"
 
 # Quit with a VM running: it keeps running; a new vmdeck re-attaches.
 tmux_keys s
@@ -124,8 +152,11 @@ qpid=$(<"$VMDECK_RUNTIME_DIR/testguest1/qemu.pid")
 check "QEMU still runs after quit" kill -0 "$qpid"
 tui_run_in_pane ip netns exec "$ns" "$VMDECK" --profiles "$lab"
 tui_expect 20 " testguest1 +running [0-9]" "a new vmdeck re-attaches (running, with uptime)"
+# The guest was started a moment ago: a power button pressed before its
+# acpid listens is lost (and the stop escalates to quit after stop_timeout).
+wait_for 60 grep -q "acpid started" "$VMDECK_RUNTIME_DIR/testguest1/serial.log" || log "no 'acpid started' on the serial console"
 tmux_keys x
-tui_expect 60 " testguest1 +(stopped|exited)" "and stops it"
+tui_expect 60 " testguest1 +exited \(guest shutdown\)" "and stops it gracefully: exited (guest shutdown)"
 
 # A dead QEMU shows as such; vmdeck carries on.
 tmux_keys s

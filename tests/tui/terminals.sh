@@ -20,6 +20,12 @@ fi
 # "default colour" and allowed.
 sgr_colour=$'\e\\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7])[;m]'
 
+# What is left on screen of an escape sequence that lost its ESC (or was cut
+# in two): CSI "[0m", "[38;5;…", "[?25l", "[3…m"; colour parameters
+# "38;5;", "48:2:"; the charset switch "(B". Prints the lines found.
+leftover='\[[0-9;:?]*[0-9?][0-9;:]*[A-Za-z@]|\[3([0-9;:]|$)|[34]8[;:][25][;:]|\(B|\[\?'
+no_leftovers() { ! LC_ALL=C grep -En -- "$leftover" "$@" >&2; }
+
 # one NAME TERM LANG NO_COLOR
 one() {
 	local name=$1 term=$2 lang=$3 nocolor=$4
@@ -36,8 +42,11 @@ one() {
 	tmux_screen >"$T_TMP/$name.txt"
 	tmux_screen -e >"$T_TMP/$name.esc"
 	check "$name: no escape codes in the text" bash -c "! grep -q \$'\\e' '$T_TMP/$name.txt' '$T_TMP/$name.help.txt'"
+	# tmux swallows a lone ESC, so a broken sequence shows as the rest of it.
+	check "$name: no escape-sequence leftovers in the text" no_leftovers "$T_TMP/$name.txt" "$T_TMP/$name.help.txt"
 	if [[ $lang == C ]]; then
 		check "$name: 7-bit printable only" bash -c "! LC_ALL=C grep -q '[^ -~]' '$T_TMP/$name.txt' '$T_TMP/$name.help.txt'"
+		check "$name: no byte >= 0x80" test -z "$(cat "$T_TMP/$name.txt" "$T_TMP/$name.help.txt" | LC_ALL=C tr -d '\000-\177')"
 	else
 		check "$name: UTF-8 line drawing" grep -q $'\u2500' "$T_TMP/$name.txt"
 		check "$name: no replacement glyphs" bash -c "! grep -q \$'\\uFFFD' '$T_TMP/$name.txt'"

@@ -4,6 +4,8 @@
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/vm/common.sh"
 profile_bare r1
+# (a function, so wait_for counts again on every poll)
+no_qemu() { (($(qemu_count "$1") == 0)); }
 bad=0
 for i in $(seq 1 20); do
 	# Both spin on the same flag file, so they are released together.
@@ -25,7 +27,7 @@ for i in $(seq 1 20); do
 	[[ -n $loser ]] || { log "round $i: no clear message from the loser"; bad=$((bad + 1)); }
 	((i == 1)) && log "loser said: $loser"
 	"$VMDECK" kill r1 >/dev/null 2>&1 || { log "round $i: kill failed"; bad=$((bad + 1)); }
-	wait_for 10 test "$(qemu_count r1)" -eq 0 || { log "round $i: QEMU left"; bad=$((bad + 1)); }
+	wait_for 10 no_qemu r1 || { log "round $i: QEMU left"; bad=$((bad + 1)); }
 done
 check "20 races, exactly one QEMU and one clear loser each" test $bad -eq 0
 
