@@ -149,6 +149,37 @@ int grid_print(struct grid *g, int x, int y, int maxw, struct grid_pen pen, cons
 	return col;
 }
 
+int grid_print_wrap(struct grid *g, int x, int y, int maxw, int maxrows, struct grid_pen pen, const char *s)
+{
+	int rows = 0;
+	if (!s || maxw <= 0)
+		return 0;
+	while (*s && rows < maxrows) {
+		if (rows)
+			while (*s == ' ')
+				s++;
+		/* What fits: up to maxw columns, broken after the last space. */
+		const char *p = s, *brk = NULL;
+		for (int col = 0; *p && col < maxw; col++) {
+			uint32_t cp;
+			if (*p == ' ')
+				brk = p;
+			p += grid_utf8_decode(p, &cp);
+		}
+		const char *stop = !*p || *p == ' ' || rows == maxrows - 1 || !brk || brk == s ? p : brk;
+		if (g) {
+			char *part = xstrndup(s, (size_t)(stop - s));
+			grid_print(g, x, y + rows, maxw, pen, part);
+			free(part);
+		}
+		rows++;
+		s = stop;
+		if (!s[strspn(s, " ")])
+			break; /* nothing but blanks left */
+	}
+	return rows;
+}
+
 int grid_printf(struct grid *g, int x, int y, int maxw, struct grid_pen pen, const char *fmt, ...)
 {
 	va_list ap;

@@ -53,6 +53,10 @@ void grid_fill(struct grid *g, struct rect r, uint32_t ch, struct grid_pen pen);
 int grid_print(struct grid *g, int x, int y, int maxw, struct grid_pen pen, const char *s);
 int grid_printf(struct grid *g, int x, int y, int maxw, struct grid_pen pen, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Print UTF-8 text word-wrapped into rows of maxw columns from x,y, at
+ * most maxrows rows (the last one is cut when the text is longer). Returns
+ * the rows used; with g NULL only counts them. */
+int grid_print_wrap(struct grid *g, int x, int y, int maxw, int maxrows, struct grid_pen pen, const char *s);
 /* Change only the pen of a run of cells (highlight a row). */
 void grid_paint(struct grid *g, int x, int y, int w, struct grid_pen pen);
 

@@ -27,9 +27,24 @@ static bool ports_wide(const struct mbridge *b, int w)
 	return 3 + port_namew(b) + 1 + 18 + 9 + 16 <= w;
 }
 
+/* The last-change line and the prediction wrap (they end in the MACs that
+ * matter) onto at most this many rows each. */
+#define TEXT_ROWS 3
+
+static char *change_line(const struct mbridge *b)
+{
+	return xasprintf("%u MAC change%s%s%s", b->n_changes, b->n_changes == 1 ? "" : "s", b->last_change ? ", " : "",
+			 b->last_change ? b->last_change : "");
+}
+
 static int bridge_rows(const struct mbridge *b, int w)
 {
-	return 2 + (b->prediction ? 1 : 0) + (int)b->n_ports * (ports_wide(b, w) ? 1 : 2);
+	char *ch = change_line(b);
+	int rows = 1 + grid_print_wrap(NULL, 0, 0, w - 3, TEXT_ROWS, (struct grid_pen){ 0 }, ch) +
+		   grid_print_wrap(NULL, 0, 0, w - 3, TEXT_ROWS, (struct grid_pen){ 0 }, b->prediction) +
+		   (int)b->n_ports * (ports_wide(b, w) ? 1 : 2);
+	free(ch);
+	return rows;
 }
 
 static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
@@ -77,13 +92,14 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 		grid_print(g, x, y, in.x + in.w - x, base != ROLE_NORMAL ? pb : theme_pen(pr), pin);
 		y++;
 		if (y < end) {
-			char *ch = xasprintf("%u MAC change%s%s%s", b->n_changes, b->n_changes == 1 ? "" : "s",
-					     b->last_change ? ", " : "", b->last_change ? b->last_change : "");
-			grid_print(g, in.x + 3, y++, in.w - 3, theme_pen(flash ? ROLE_FLASH : ROLE_DIM), ch);
+			char *ch = change_line(b);
+			y += grid_print_wrap(g, in.x + 3, y, in.w - 3, end - y < TEXT_ROWS ? end - y : TEXT_ROWS,
+					     theme_pen(flash ? ROLE_FLASH : ROLE_DIM), ch);
 			free(ch);
 		}
 		if (b->prediction && y < end)
-			grid_print(g, in.x + 3, y++, in.w - 3, theme_pen(ROLE_WARN), b->prediction);
+			y += grid_print_wrap(g, in.x + 3, y, in.w - 3, end - y < TEXT_ROWS ? end - y : TEXT_ROWS,
+					     theme_pen(ROLE_WARN), b->prediction);
 		int namew = port_namew(b);
 		bool wide = ports_wide(b, in.w);
 		for (size_t j = 0; j < b->n_ports && y < end; j++) {
