@@ -34,6 +34,37 @@ static void test_print_clips_and_sanitizes(void **state)
 	grid_free(g);
 }
 
+static void test_print_wrap(void **state)
+{
+	(void)state;
+	struct grid *g = grid_new(12, 4);
+	/* Words break at spaces; continuation rows lose their leading blanks. */
+	const char *s = "will change br0 from aa:bb to cc:dd";
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 12, 9, P(), s), 4);
+	assert_int_equal(grid_print_wrap(g, 0, 0, 12, 9, P(), s), 4);
+	const char *want[] = { "will change", "br0 from", "aa:bb to", "cc:dd" };
+	for (int y = 0; y < 4; y++) {
+		char *row = grid_row_text(g, y);
+		assert_string_equal(row, want[y]);
+		free(row);
+	}
+	/* A word longer than a row is cut hard; maxrows caps the rows, the
+	 * last one filled as far as it goes. */
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 4, 9, P(), "abcdefghij"), 3);
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 12, 2, P(), s), 2);
+	grid_fill(g, (struct rect){ 0, 0, 12, 4 }, ' ', P());
+	grid_print_wrap(g, 0, 0, 12, 2, P(), s);
+	char *row = grid_row_text(g, 1);
+	assert_string_equal(row, "br0 from aa:");
+	free(row);
+	/* Nothing, blanks, a zero width: no rows. */
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 12, 3, P(), NULL), 0);
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 12, 3, P(), ""), 0);
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 0, 3, P(), "x"), 0);
+	assert_int_equal(grid_print_wrap(NULL, 0, 0, 5, 3, P(), "abcde     "), 1);
+	grid_free(g);
+}
+
 static void test_utf8_decode(void **state)
 {
 	(void)state;
@@ -124,7 +155,8 @@ static void test_key_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_print_clips_and_sanitizes), cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_print_clips_and_sanitizes), cmocka_unit_test(test_print_wrap),
+		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_fill_paint_find), cmocka_unit_test(test_glyph_tables),
 		cmocka_unit_test(test_key_table),
 	};
