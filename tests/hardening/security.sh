@@ -89,8 +89,35 @@ check "QEMU listens only inside the namespace" bash -c "ip netns exec $NS ss -lt
 # ---- runtime dirs and sockets ---------------------------------------------
 check "runtime dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR")" = 700
 check "VM dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR/vncpub")" = 700
+# Open the way down to the VM dir (the test's own dirs are 0700), so only
+# the VM dir's own mode can keep another user out.
+chmod 711 "$T_TMP" "$VMDECK_RUNTIME_DIR"
+check "another user can reach the runtime dir (the control)" runuser -u nobody -- test -x "$VMDECK_RUNTIME_DIR"
 check "another user cannot reach qmp.sock" bash -c "! runuser -u nobody -- test -e '$VMDECK_RUNTIME_DIR/vncpub/qmp.sock'"
 check "another user cannot list the VM dir" bash -c "! runuser -u nobody -- ls '$VMDECK_RUNTIME_DIR/vncpub' >/dev/null 2>&1"
+chmod 700 "$T_TMP" "$VMDECK_RUNTIME_DIR"
 ip netns exec "$NS" "$VMDECK" kill vncpub >/dev/null 2>&1
 check "killed" wait_for 20 vm_state_is vncpub stopped
+
+# ---- without root ------------------------------------------------------------
+# A user's VM (user-mode networking, no TAP) needs no privilege: start,
+# status, monitor, screenshot, stop as user nobody, in directories of theirs.
+NB=$(mktemp -d /tmp/vmdeck-nobody.XXXXXX)
+on_exit "rm -rf '$NB'"
+mkdir -p "$NB/prof" "$NB/run" "$NB/state"
+printf 'name: mine\naccel: tcg\nmachine: q35\nmemory: 64M\nstop_timeout: 3\nnics:\n  - model: e1000\n    network: user\n' >"$NB/prof/mine.yaml"
+chown -R nobody: "$NB"
+chmod 755 "$NB"
+as_nobody() { runuser -u nobody -- env VMDECK_PROFILES="$NB/prof" VMDECK_RUNTIME_DIR="$NB/run" VMDECK_STATE_DIR="$NB/state" HOME="$NB" "$VMDECK" "$@"; }
+out=$(as_nobody start mine 2>&1); rc=$?
+check "not root: start a user-networking VM ($out)" test $rc -eq 0
+on_exit "[ -f '$NB/run/mine/qemu.pid' ] && kill -9 \$(cat '$NB/run/mine/qemu.pid')"
+check "not root: QEMU runs as nobody" test "$(stat -c %U "/proc/$(cat "$NB/run/mine/qemu.pid" 2>/dev/null)" 2>/dev/null)" = nobody
+check "not root: status says running" bash -c "$(declare -f as_nobody); NB='$NB' VMDECK='$VMDECK'; as_nobody status mine --json | jq -e '.[0].state == \"running\"'"
+check "not root: monitor" bash -c "$(declare -f as_nobody); NB='$NB' VMDECK='$VMDECK'; as_nobody monitor mine 'info status' | grep -q 'VM status: running'"
+check "not root: screenshot" bash -c "$(declare -f as_nobody); NB='$NB' VMDECK='$VMDECK'; as_nobody screenshot mine '$NB/s.png' && test -s '$NB/s.png'"
+check "not root: the VM dir is theirs, 0700" test "$(stat -c '%U %a' "$NB/run/mine")" = "nobody 700"
+out=$(as_nobody stop --force mine 2>&1); rc=$?
+check "not root: stop ($out)" test $rc -eq 0
+check "not root: stopped" test "$(as_nobody status mine --json | jq -r '.[0].state')" = stopped
 finish
