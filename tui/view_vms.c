@@ -188,6 +188,14 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 		y = line(g, in, y, ROLE_NORMAL, "cpu     %u x %s, %s, %s", p->smp_cpus ? p->smp_cpus : 1,
 			 p->cpu ? p->cpu : "default", p->machine ? p->machine : "pc", p->accel ? p->accel : "kvm:tcg");
 		y = line(g, in, y, ROLE_NORMAL, "memory  %u MiB", p->memory_mb);
+		/* A VNC display off the UNIX socket: where; loudly when the network reaches it. */
+		if (p->vnc && strcmp(p->vnc, "unix") != 0) {
+			if (profile_vnc_public(p))
+				y = line(g, in, y, ROLE_BAD, "display VNC on %s: reachable from the network (password only, no encryption)",
+					 p->vnc);
+			else
+				y = line(g, in, y, ROLE_NORMAL, "display VNC on %s", p->vnc);
+		}
 		for (size_t i = 0; i < p->n_disks; i++) {
 			const struct profile_disk *d = &p->disks[i];
 			y = line(g, in, y, ROLE_NORMAL, "disk    %s %s (%s, %s%s)", d->id ? d->id : "", d->file ? d->file : "",

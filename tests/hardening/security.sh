@@ -96,6 +96,16 @@ check "another user can reach the runtime dir (the control)" runuser -u nobody -
 check "another user cannot reach qmp.sock" bash -c "! runuser -u nobody -- test -e '$VMDECK_RUNTIME_DIR/vncpub/qmp.sock'"
 check "another user cannot list the VM dir" bash -c "! runuser -u nobody -- ls '$VMDECK_RUNTIME_DIR/vncpub' >/dev/null 2>&1"
 chmod 700 "$T_TMP" "$VMDECK_RUNTIME_DIR"
+# A TUI started later (not the one that started it) shows the exposure too.
+need tmux
+mkdir -p "$T_TMP/pubprof"
+cp "$PROF/vncpub.yaml" "$T_TMP/pubprof/"
+tmux_start 160 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" \
+	ip netns exec "$NS" "$VMDECK" --read-only --profiles "$T_TMP/pubprof"
+check "the TUI's details warn of the public VNC of a running VM" \
+	tmux_wait 10 "display VNC on 0.0.0.0:57: reachable from the network"
+$T_TMUX kill-server
 ip netns exec "$NS" "$VMDECK" kill vncpub >/dev/null 2>&1
 check "killed" wait_for 20 vm_state_is vncpub stopped
 
