@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The lifecycle keys on a real QEMU (a no-OS VM: SeaBIOS only, no network) in
 # the real TUI under tmux: s starts, p pauses and resumes, R and X ask first
-# (n cancels and nothing happens; y does it), F1 opens the help, r reloads.
+# (n cancels and nothing happens; y does it), F1 opens the help, r reloads;
+# a monitor command to a QEMU that stopped answering never freezes the screen;
+# SIGHUP leaves the VM running and the terminal usable.
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
 . "$VMDECK_TESTS/vm/common.sh"
@@ -63,6 +65,33 @@ tmux_keys r
 tui_expect 5 "profiles reloaded: 3 VMs" "r reloads now"
 tui_expect 5 " k3 +stopped" "k3 appears"
 
-tmux_keys q
-tui_expect 10 "EXIT=0" "q quits"
+# A QEMU that stops answering (SIGSTOP) under a monitor command: the screen
+# still answers keys; the command completes once QEMU goes on.
+tmux_keys j
+tui_expect 5 "┌ k2 ─" "k2 selected"
+tmux_keys s
+tui_expect 20 " k2 +running" "s starts k2"
+pid2=$(qemu_pid k2)
+kill -STOP "$pid2"
+on_exit "kill -CONT $pid2"
+tmux_keys m
+tmux_keys "info status" Enter
+tui_expect 5 "\(qemu\) \.\.\." "the monitor waits for the stopped QEMU"
+tmux_keys Escape
+tmux_keys k
+tui_expect 2 "┌ k1 ─" "the screen answers keys meanwhile (k moves the selection)"
+tmux_keys j
+tui_expect 2 "┌ k2 ─" "and back to k2"
+kill -CONT "$pid2"
+tui_expect 15 "VM status: running" "after SIGCONT the command's answer arrives"
+
+# SIGHUP (the ssh link dropped) with a VM running: the terminal comes back,
+# the VM keeps running, and a new vmdeck finds it.
+kill -HUP "$TUI_PID"
+tui_expect 10 "EXIT=" "SIGHUP: vmdeck leaves"
+tmux_keys "echo SHELL-\$((40+2))" Enter
+tui_expect 5 "^SHELL-42" "the shell is usable again"
+check "k2's QEMU still runs" kill -0 "$pid2"
+check "a new vmdeck sees k2 running" vm_state_is k2 running
+"$VMDECK" kill k2 >/dev/null 2>&1
 finish
