@@ -34,13 +34,32 @@ on_exit "kill_pid $vd"
 ip netns exec "$NS" bmon -i netlink -o null -r 1 >/dev/null 2>&1 &
 bm=$!
 on_exit "kill_pid $bm"
+# The TUI on a 120x40 pty (util-linux script), its network pane on these bridges.
+need script
+mkdir -p "$T_TMP/prof"
+mkfifo "$T_TMP/tui.in" # its keyboard: held open, never written
+TERM=xterm-256color LANG=C.UTF-8 ip netns exec "$NS" script -qfe -c \
+	"stty cols 120 rows 40; exec '$VMDECK' --profiles '$T_TMP/prof'" /dev/null <"$T_TMP/tui.in" >/dev/null 2>&1 &
+on_exit "kill_pid $!"
+exec 9>"$T_TMP/tui.in"
+tui=
+for _ in $(seq 100); do
+	tui=$(pgrep -f -n -- "^$VMDECK --profiles $T_TMP/prof") && break
+	sleep 0.1
+done
+[[ -n $tui ]] || fail "the TUI did not start"
+on_exit "kill_pid $tui"
 wait_for 30 grep -q watching "$T_TMP/vd.err" || fail "watch did not start"
-v0=$(cpu "$vd"); b0=$(cpu "$bm")
+sleep 2
+v0=$(cpu "$vd"); b0=$(cpu "$bm"); t0=$(cpu "$tui")
 log "watching for $secs s"
 sleep "$secs"
-v1=$(cpu "$vd"); b1=$(cpu "$bm")
+v1=$(cpu "$vd"); b1=$(cpu "$bm"); t1=$(cpu "$tui")
 printf 'CPU seconds watching 1,000 ports for %s s, 1 s stats (start-up excluded):\n' "$secs"
 printf '  vmdeck watch   %6.2f s  (start-up dump %s s)\n' "$(awk "BEGIN { print $v1 - $v0 }")" "$v0"
 printf '  bmon           %6.2f s  (start-up %s s)\n' "$(awk "BEGIN { print $b1 - $b0 }")" "$b0"
+printf '  vmdeck TUI     %6.2f s  (start-up %s s; 120x40, network pane drawn)\n' "$(awk "BEGIN { print $t1 - $t0 }")" "$t0"
 printf 'BENCH CPU watching 1,000 ports for %s s, 1 s stats (peer bmon)|%.2f|%.2f|s\n' "$secs" \
 	"$(awk "BEGIN { print $v1 - $v0 }")" "$(awk "BEGIN { print $b1 - $b0 }")"
+printf 'BENCH CPU of the TUI watching 1,000 ports for %s s, 1 s stats (peer bmon)|%.2f|%.2f|s\n' "$secs" \
+	"$(awk "BEGIN { print $t1 - $t0 }")" "$(awk "BEGIN { print $b1 - $b0 }")"
