@@ -178,10 +178,15 @@ uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now)
 {
 	if (now >= old)
 		return now - old;
-	/* A 32-bit counter zero-extended into 64 bits wrapped at 2^32. */
-	if (old <= UINT32_MAX)
+	/* A 32-bit counter zero-extended into 64 bits wrapped at 2^32: only
+	 * from its upper half, and to below it. */
+	if (old <= UINT32_MAX && old > UINT32_MAX / 2 && now <= UINT32_MAX / 2)
 		return ((uint64_t)UINT32_MAX - old) + now + 1;
-	return (UINT64_MAX - old) + now + 1; /* a real 64-bit wrap */
+	if (old > UINT64_MAX / 2 && now <= UINT64_MAX / 2)
+		return (UINT64_MAX - old) + now + 1; /* a real 64-bit wrap */
+	/* Anything else went backwards because the counters were reset (a
+	 * driver reset, a re-created device): count from zero, no spike. */
+	return now;
 }
 
 void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats *n, uint64_t interval_us,

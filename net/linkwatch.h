@@ -176,7 +176,8 @@ size_t linkwatch_other_count(const struct linkwatch *lw);
 const struct link_info *linkwatch_other(const struct linkwatch *lw, size_t i);
 
 /* Pure helpers (unit-tested). */
-/* Counter delta that survives a wrap: 64-bit, and 32-bit counters zero-extended. */
+/* Counter delta that survives a wrap (64-bit, and 32-bit counters
+ * zero-extended) and a reset (counted from zero). */
 uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now);
 /* Rates from two samples interval_us apart. */
 void linkwatch_rates_compute(const struct link_stats *old, const struct link_stats *now, uint64_t interval_us,

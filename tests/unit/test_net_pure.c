@@ -87,6 +87,9 @@ static void test_counter_wrap(void **state)
 	/* a real 64-bit wrap */
 	assert_true(linkwatch_counter_delta(UINT64_MAX - 1, 3) == 5);
 	assert_int_equal(linkwatch_counter_delta(7, 7), 0);
+	/* A reset is no wrap: counted from zero, not as a ~4 GiB spike. */
+	assert_int_equal(linkwatch_counter_delta(1000000, 300), 300);
+	assert_int_equal(linkwatch_counter_delta((uint64_t)UINT32_MAX + 5000, 20), 20);
 }
 
 static void test_rates(void **state)
