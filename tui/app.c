@@ -330,7 +330,7 @@ int app_run(const struct app_options *o)
 		loop_signal_add(a.loop, sigs[i], on_signal, &a);
 	signal(SIGPIPE, SIG_IGN);
 	a.vms = src_vm_new(a.loop, &a.ui);
-	a.net = src_net_new(a.loop, &a.ui);
+	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui);
 	a.ui.monitor_send = src_vm_monitor_send;
 	a.ui.monitor_arg = a.vms;

@@ -9,6 +9,7 @@
 struct app_options {
 	bool read_only;
 	bool no_mouse; /* --no-mouse: the terminal keeps its mouse (else VMDECK_MOUSE, default on) */
+	unsigned interval_ms; /* traffic statistics interval; 0 = the default (1000) */
 };
 
 /* Runs until quit, SIGHUP, SIGTERM or SIGINT; VMs keep running. Returns an

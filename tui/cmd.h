@@ -25,6 +25,7 @@ struct cmd_entry {
 /* Global options parsed by main.c. */
 extern bool cmd_read_only;
 extern bool cmd_no_mouse; /* --no-mouse: leave the mouse to the terminal */
+extern unsigned cmd_interval_ms; /* --interval MS: traffic statistics interval; 0 = default (1000) */
 
 /* Print "vmdeck: <msg>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

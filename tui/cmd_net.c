@@ -426,8 +426,8 @@ static int cmd_watch(int argc, char **argv)
 		return EXIT_OK;
 	}
 	w.loop = loop_new();
-	if (!w.stats && !lo.stats_interval_ms)
-		lo.stats_interval_ms = 1000;
+	if (!lo.stats_interval_ms)
+		lo.stats_interval_ms = cmd_interval_ms; /* the global --interval, else the default */
 	w.lw = linkwatch_new(w.loop, &lo, &err);
 	if (!w.lw) {
 		loop_free(w.loop);

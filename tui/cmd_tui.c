@@ -17,7 +17,7 @@ static int tui_exec(int argc, char **argv)
 		cmd_error("tui: unexpected argument '%s'", argv[i]);
 		return EXIT_USAGE;
 	}
-	struct app_options o = { .read_only = cmd_read_only, .no_mouse = cmd_no_mouse };
+	struct app_options o = { .read_only = cmd_read_only, .no_mouse = cmd_no_mouse, .interval_ms = cmd_interval_ms };
 	return app_run(&o);
 }
 

@@ -14,6 +14,7 @@
 
 bool cmd_read_only;
 bool cmd_no_mouse;
+unsigned cmd_interval_ms;
 
 void cmd_error(const char *fmt, ...)
 {
@@ -38,13 +39,15 @@ bool cmd_uint_opt(const char *verb, const char *opt, const char *s, unsigned lon
 {
 	if (parse_uint(s, min, max, out) == 0)
 		return true;
-	cmd_error("%s: %s wants a whole number from %llu to %llu, not '%s'", verb, opt, min, max, s);
+	cmd_error("%s%s%s wants a whole number from %llu to %llu, not '%s'", verb ? verb : "", verb ? ": " : "", opt, min,
+		  max, s);
 	return false;
 }
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse] [VERB [ARGS...]]\n\n"
+	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse] [--interval MS]\n"
+		     "              [VERB [ARGS...]]\n\n"
 		     "With no verb, vmdeck opens the full-screen interface.\n\nVerbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		fprintf(out, "  %-9s %-34s %s\n", cmd_table[i]->name, cmd_table[i]->usage, cmd_table[i]->summary);
@@ -56,6 +59,8 @@ static void usage(FILE *out)
 		     "      --read-only        watch everything, change nothing\n"
 		     "      --no-mouse         leave the mouse to the terminal (its own selection);\n"
 		     "                         also VMDECK_MOUSE=0\n"
+		     "  -i, --interval MS      traffic statistics (rx/tx rates) every MS ms, 100-3600000\n"
+		     "                         (default 1000; for the TUI, and watch's default)\n"
 		     "  -h, --help             this help\n"
 		     "  -V, --version          print the version\n"
 		     "\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 not permitted.\n"
@@ -70,18 +75,25 @@ int main(int argc, char **argv)
 		{ "runtime-dir", required_argument, NULL, 'r' },
 		{ "read-only", no_argument, NULL, 'R' },
 		{ "no-mouse", no_argument, NULL, 'M' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int c;
 	/* '+': stop at the first non-option, which is the verb. */
-	while ((c = getopt_long(argc, argv, "+p:r:hV", opts, NULL)) != -1) {
+	unsigned long long num;
+	while ((c = getopt_long(argc, argv, "+p:r:i:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': paths_set_profiles_dir(optarg); break;
 		case 'r': paths_set_runtime_dir(optarg); break;
 		case 'R': cmd_read_only = true; break;
 		case 'M': cmd_no_mouse = true; break;
+		case 'i':
+			if (!cmd_uint_opt(NULL, "--interval", optarg, 100, 3600000, &num))
+				return EXIT_USAGE;
+			cmd_interval_ms = (unsigned)num;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("vmdeck %s\n", VMDECK_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

@@ -279,7 +279,7 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 	src_net_refresh(s);
 }
 
-struct src_net *src_net_new(struct loop *l, struct ui *ui)
+struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms)
 {
 	struct src_net *s = xcalloc(1, sizeof(*s));
 	s->loop = l;
@@ -287,7 +287,8 @@ struct src_net *src_net_new(struct loop *l, struct ui *ui)
 	char *err = NULL;
 	/* Before the watcher starts: what it sees from now on is this session's. */
 	past_load(s);
-	s->lw = linkwatch_new(l, NULL, &err);
+	struct linkwatch_options lo = { .stats_interval_ms = interval_ms };
+	s->lw = linkwatch_new(l, &lo, &err);
 	if (!s->lw) {
 		free(ui->m.net_degraded);
 		ui->m.net_degraded = xasprintf("network watch unavailable: %s", err ? err : "?");

@@ -10,7 +10,8 @@
 struct loop;
 struct src_net;
 
-struct src_net *src_net_new(struct loop *l, struct ui *ui);
+/* interval_ms: traffic statistics interval (0: the default, 1000). */
+struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms);
 void src_net_free(struct src_net *s);
 /* Rebuild the network half of the model (the VM list changed: TAP owners,
  * bridges the profiles expect, the prediction for the selected VM). */

@@ -103,5 +103,12 @@ ip netns exec "$NS" timeout 2.5 "$VMDECK" watch --json --stats --interval 500 >"
 wait "$ppid"
 check "rates lines for lo show the ping traffic (> 50 packets/s)" \
 	bash -c "jq -c 'select(.event == \"rates\" and .ifname == \"lo\" and .rx_pps > 50 and .rx_bps > 0)' '$T_TMP/rates' | grep -q ."
+# The global --interval sets watch's default: 200 ms gives about 10 reads in
+# 2 s where the default (1000 ms) gives 1 or 2.
+ip netns exec "$NS" timeout 2 "$VMDECK" --interval 200 watch --json --stats >"$T_TMP/rates200" 2>/dev/null
+n=$(jq -c 'select(.event == "rates" and .ifname == "lo")' "$T_TMP/rates200" | wc -l)
+check "vmdeck --interval 200 watch: rates every 200 ms ($n in 2 s)" test "$n" -ge 6
+"$VMDECK" --interval 50 watch >/dev/null 2>&1
+check "--interval below 100 ms: usage error" test $? -eq 2
 
 finish
