@@ -53,8 +53,10 @@ TCL
 ip netns exec "$ns" wish "$T_TMP/window.tcl" &
 mpid=$!
 on_exit "kill_pid $mpid"
-changed() { cells "$sock" | nonblank; }
-check "a window appears in the thumbnail" wait_for 20 changed
+# x11vnc refreshes its copy of the screen by polling while a client is
+# connected: stay connected a while (a loaded machine polls slowly).
+changed() { cells "$sock" --settle 1500 | nonblank; }
+check "a window appears in the thumbnail" wait_for 30 changed
 "$VMDECK" screenshot --vnc "$sock" "$T_TMP/x2.png" >/dev/null 2>&1
 check "and in the PNG" bash -c "! cmp -s $T_TMP/x.png $T_TMP/x2.png"
 
