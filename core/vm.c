@@ -74,6 +74,10 @@ struct vm {
 	enum vm_cause cause;
 	int code;
 	char *cause_text, *status_text, *error;
+	/* What the two cached texts were made from: they are made again when
+	 * any of it changed (not only when someone remembered to drop them). */
+	struct { enum vm_cause cause; int code; } cause_key;
+	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
 	char *failed_log;    /* QEMU's log of a failed start (the dir is gone) */
 
 	pid_t pid;
@@ -102,6 +106,9 @@ struct vm {
 
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
+	bool freeing;        /* vm_free runs: callbacks must not start anything new */
+	struct waiters soon_w;          /* actions done at once, reported from the loop */
+	struct loop_timer *soon_timer;
 };
 
 struct vmm {
@@ -130,6 +137,7 @@ struct call {
 	char *cmd;
 	struct json_object *args;
 	bool done;
+	char *fail; /* a failure found at once, reported from the loop (call_fail_later) */
 };
 
 static const char *const state_names[VM_STATE_COUNT] = {
@@ -228,6 +236,25 @@ static void waiters_fire(struct vm *vm, struct waiters *w, int status, const cha
 	for (size_t i = 0; i < cur.n; i++)
 		cur.v[i].cb(vm, status, err, cur.v[i].arg);
 	free(cur.v);
+}
+
+static void soon_fire(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	vm->soon_timer = NULL; /* one-shot: the loop frees it */
+	waiters_fire(vm, &vm->soon_w, 0, NULL);
+}
+
+/* An action that succeeded at once: done(vm, 0, ...) from the loop, never
+ * inside the call (vm.h: "later"). */
+static void done_soon(struct vm *vm, vm_done_cb done, void *arg)
+{
+	if (!done)
+		return;
+	waiters_add(&vm->soon_w, done, arg);
+	if (!vm->soon_timer)
+		vm->soon_timer = loop_timer_add(vm->m->l, 0, false, soon_fire, vm);
 }
 
 static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
@@ -478,7 +505,7 @@ static void call_finish(struct call *c, struct json_object *ret, const char *err
 	call_unlink(c);
 	struct vm *vm = c->vm;
 	if (c->cb)
-		c->cb(vm, ret, err, c->arg);
+		c->cb(vm, ret, err && vm->freeing ? "cancelled" : err, c->arg);
 	/* One-shot connections are freed from the loop, not inside their own
 	 * callback stack (qmp_free defers anyway, this keeps it obvious). */
 	c->vm = vm;
@@ -490,8 +517,30 @@ static void call_finish(struct call *c, struct json_object *ret, const char *err
 	c->oneshot = NULL;
 	json_object_put(c->args);
 	c->args = NULL;
+	free(c->fail);
 	free(c->cmd);
 	free(c);
+}
+
+static void call_fail_now(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct call *c = arg;
+	c->retry = NULL; /* one-shot: the loop frees it */
+	char *msg = c->fail;
+	c->fail = NULL;
+	call_finish(c, NULL, msg);
+	free(msg);
+}
+
+/* A call's callback never runs inside the call that made it (vm.h: "later"):
+ * a failure found at once is reported from the loop. msg is taken. */
+static void call_fail_later(struct call *c, char *msg)
+{
+	free(c->fail);
+	c->fail = msg;
+	loop_timer_del(c->vm->m->l, c->retry);
+	c->retry = loop_timer_add(c->vm->m->l, 0, false, call_fail_now, c);
 }
 
 static void call_on_reply(struct qmp *q, struct json_object *ret, const char *err, void *arg)
@@ -554,8 +603,12 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 	}
 	char *msg = xasprintf("VM %s: cannot reach the monitor: %s", vm->name, err);
 	free(err);
-	call_finish(c, NULL, msg);
-	free(msg);
+	if (t) {
+		call_finish(c, NULL, msg); /* from the loop already */
+		free(msg);
+	} else {
+		call_fail_later(c, msg);
+	}
 }
 
 /* Run a QMP command for vm. args consumed. cb gets err on failure. */
@@ -570,7 +623,7 @@ static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, ca
 	vm->calls = c;
 	if (vm->q && vm->q_ready) {
 		if (qmp_send(vm->q, cmd, args, call_on_reply, c) < 0)
-			call_finish(c, NULL, "QMP connection closed");
+			call_fail_later(c, xstrdup("QMP connection closed"));
 		return;
 	}
 	c->args = args;
@@ -1281,6 +1334,8 @@ static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *
 
 static void step_run(struct vm *vm, enum stop_step step)
 {
+	if (vm->freeing)
+		return; /* a cancelled powerdown must not escalate on a VM being freed */
 	loop_timer_del(vm->m->l, vm->step_timer);
 	vm->step_timer = NULL;
 	vm->step = step;
@@ -1309,6 +1364,8 @@ static void step_run(struct vm *vm, enum stop_step step)
 	default:
 		return;
 	}
+	if (vm->step != step)
+		return; /* a reply inside the call moved on already; its step armed the timer */
 	if (vm->st != VM_STOPPING)
 		set_state(vm, VM_STOPPING);
 	else
@@ -1467,8 +1524,7 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
 	if (!live || vm->live_mode == mode) {
 		if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED))
 			vm->live_mode = mode;
-		if (done)
-			done(vm, 0, NULL, arg);
+		done_soon(vm, done, arg);
 		return 0;
 	}
 	struct mode_op *op = xcalloc(1, sizeof(*op));
@@ -1635,16 +1691,22 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 static void vm_free(struct vm *vm)
 {
 	struct loop *l = vm->m->l;
-	loop_timer_del(l, vm->step_timer);
-	loop_timer_del(l, vm->exit_timer);
+	/* First the connections (their pending replies fail as "cancelled",
+	 * and nothing a callback does may start anything: freeing), then the
+	 * timers, which those callbacks could otherwise have armed again. */
+	vm->freeing = true;
 	release_ownership(vm);
 	cancel_calls(vm, "cancelled");
+	loop_timer_del(l, vm->step_timer);
+	loop_timer_del(l, vm->exit_timer);
+	loop_timer_del(l, vm->soon_timer);
 	if (vm->pidfd >= 0) {
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);
 	}
 	waiters_fire(vm, &vm->start_w, -1, "cancelled");
 	waiters_fire(vm, &vm->exit_w, -1, "cancelled");
+	waiters_fire(vm, &vm->soon_w, -1, "cancelled");
 	monitor_free(vm->mon);
 	free(vm->name);
 	free(vm->dir);
@@ -1844,7 +1906,13 @@ enum vm_mode vm_mode(const struct vm *vm)
 const char *vm_cause_text(const struct vm *vm)
 {
 	struct vm *w = (struct vm *)vm; /* a cache, not a visible change */
+	if (w->cause_text && (w->cause_key.cause != vm->cause || w->cause_key.code != vm->code)) {
+		free(w->cause_text);
+		w->cause_text = NULL;
+	}
 	if (!w->cause_text) {
+		w->cause_key.cause = vm->cause;
+		w->cause_key.code = vm->code;
 		const char *word = (unsigned)vm->cause < ARRAY_LEN(cause_words) ? cause_words[vm->cause] : "";
 		if (vm->cause == VM_CAUSE_SIGNAL || vm->cause == VM_CAUSE_EXIT_CODE)
 			w->cause_text = xasprintf("%s %d", word, vm->code);
@@ -1857,7 +1925,16 @@ const char *vm_cause_text(const struct vm *vm)
 const char *vm_status_text(const struct vm *vm)
 {
 	struct vm *w = (struct vm *)vm;
+	if (w->status_text && (w->status_key.st != vm->st || w->status_key.cause != vm->cause ||
+			       w->status_key.code != vm->code || w->status_key.step != (int)vm->step)) {
+		free(w->status_text);
+		w->status_text = NULL;
+	}
 	if (!w->status_text) {
+		w->status_key.st = vm->st;
+		w->status_key.cause = vm->cause;
+		w->status_key.code = vm->code;
+		w->status_key.step = (int)vm->step;
 		if (vm->st == VM_EXITED && vm->cause != VM_CAUSE_NONE)
 			w->status_text = xasprintf("exited, %s", vm_cause_text(vm));
 		else if (vm->st == VM_STOPPING && vm->step != STEP_NONE)
