@@ -1415,6 +1415,15 @@ struct simple {
 	char *what;
 };
 
+/* err without a leading "VM NAME: " (one-shot errors name the VM already). */
+static const char *unnamed(const struct vm *vm, const char *err)
+{
+	size_t n = strlen(vm->name);
+	if (strncmp(err, "VM ", 3) == 0 && strncmp(err + 3, vm->name, n) == 0 && strncmp(err + 3 + n, ": ", 2) == 0)
+		return err + 3 + n + 2;
+	return err;
+}
+
 static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
 {
 	(void)ret;
@@ -1423,7 +1432,7 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 		set_state(vm, s->ok_state);
 	if (s->done) {
 		if (err) {
-			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, err);
+			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, unnamed(vm, err));
 			s->done(vm, -1, e, s->arg);
 			free(e);
 		} else {
@@ -1434,8 +1443,9 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 	free(s);
 }
 
-static int simple_cmd(struct vm *vm, const char *cmd, struct json_object *args, enum vm_state ok, vm_done_cb done,
-		      void *arg, char **err)
+/* what: the action in the user's words ("pause"), cmd: QEMU's ("stop"). */
+static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct json_object *args, enum vm_state ok,
+		      vm_done_cb done, void *arg, char **err)
 {
 	if (vm->st != VM_RUNNING && vm->st != VM_PAUSED) {
 		json_object_put(args);
@@ -1445,24 +1455,24 @@ static int simple_cmd(struct vm *vm, const char *cmd, struct json_object *args, 
 	s->done = done;
 	s->arg = arg;
 	s->ok_state = ok;
-	s->what = xstrdup(cmd);
+	s->what = xasprintf("%s (QMP %s)", what, cmd);
 	vm_call(vm, cmd, args, simple_reply, s);
 	return 0;
 }
 
 int vm_pause(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
-	return simple_cmd(vm, "stop", NULL, VM_PAUSED, done, arg, err);
+	return simple_cmd(vm, "pause", "stop", NULL, VM_PAUSED, done, arg, err);
 }
 
 int vm_resume(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
-	return simple_cmd(vm, "cont", NULL, VM_RUNNING, done, arg, err);
+	return simple_cmd(vm, "resume", "cont", NULL, VM_RUNNING, done, arg, err);
 }
 
 int vm_reset(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
-	return simple_cmd(vm, "system_reset", NULL, VM_STATE_COUNT, done, arg, err);
+	return simple_cmd(vm, "reset", "system_reset", NULL, VM_STATE_COUNT, done, arg, err);
 }
 
 /* ---------- mode ---------- */
@@ -1485,7 +1495,8 @@ static void mode_finish(struct vm *vm, struct mode_op *op, const char *err)
 		changed(vm);
 	}
 	if (op->done) {
-		char *e = err ? xasprintf("VM %s: switching to %s mode: %s", vm->name, vm_mode_name(op->mode), err) : NULL;
+		char *e = err ? xasprintf("VM %s: switching to %s mode: %s", vm->name, vm_mode_name(op->mode), unnamed(vm, err))
+			      : NULL;
 		op->done(vm, err ? -1 : 0, e, op->arg);
 		free(e);
 	}

@@ -65,6 +65,7 @@ t1=$(date +%s)
 log "pause on a stopped QEMU -> exit $rc after $((t1 - t0)) s: $(tr '\n' ' ' <"$T_TMP/hang.out")"
 check "hang: pause gives up by itself (not killed by timeout)" alive_rc $rc
 check "hang: message names the VM and the monitor" grep -Eqi "hang.*(monitor|QMP|answer|time)" "$T_TMP/hang.out"
+check "hang: in the user's words, the VM named once" bash -c "grep -q 'VM hang: pause (QMP stop) failed: the monitor did not answer' '$T_TMP/hang.out' && ! grep -q 'VM hang: .*VM hang' '$T_TMP/hang.out'"
 kill -CONT "$qp"
 check "hang: after SIGCONT the VM answers and is running" wait_for 20 vm_state_is hang running
 check "hang: still one QEMU" test "$(ours hang | wc -l)" -eq 1
