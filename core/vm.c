@@ -193,12 +193,9 @@ static void vlog(struct vm *vm, const char *fmt, ...)
 	free(s);
 }
 
+/* The cached cause/status texts follow their own keys: nothing to drop here. */
 static void changed(struct vm *vm)
 {
-	free(vm->status_text);
-	vm->status_text = NULL;
-	free(vm->cause_text);
-	vm->cause_text = NULL;
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }
