@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -896,9 +897,25 @@ bool labnet_is_up(const char *name)
 	return r;
 }
 
+/* Alive and not a zombie: dnsmasq daemonised, so once it exits it waits
+ * for init to reap it (which can take over a second here), but a zombie
+ * holds no socket any more. */
+static bool proc_alive(pid_t pid)
+{
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return false;
+	char *p = xasprintf("/proc/%d/stat", (int)pid);
+	char *s = file_read_all(p, NULL);
+	free(p);
+	char *q = s ? strrchr(s, ')') : NULL;
+	bool alive = !q || (q[1] != ' ' || (q[2] != 'Z' && q[2] != 'X'));
+	free(s);
+	return alive;
+}
+
 static bool pid_is_ours(pid_t pid, unsigned long long start)
 {
-	return pid > 0 && kill(pid, 0) == 0 && proc_start(pid) == start;
+	return proc_alive(pid) && proc_start(pid) == start;
 }
 
 /* Undo what st records, newest step first. Keeps going past failures (and
@@ -910,12 +927,12 @@ static int undo(const char *name, json_object *st, char **err)
 	pid_t pid = (pid_t)st_int(st, "dnsmasq_pid");
 	if (pid && pid_is_ours(pid, (unsigned long long)st_int(st, "dnsmasq_start"))) {
 		kill(pid, SIGTERM);
-		for (int i = 0; i < 100 && kill(pid, 0) == 0; i++) {
+		for (int i = 0; i < 100 && proc_alive(pid); i++) {
 			/* dnsmasq is not our child (it daemonised): poll its exit. */
 			struct timespec ts = { 0, 20 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
-		if (kill(pid, 0) == 0)
+		if (proc_alive(pid))
 			kill(pid, SIGKILL);
 	}
 	const char *table = st_str(st, "nft_table");
@@ -973,18 +990,53 @@ static int undo(const char *name, json_object *st, char **err)
 	return rc;
 }
 
+/* One lock per network, <runtime>/net/NAME.lock (flock), held for a whole
+ * up or down: without it a down during an up undoes a half-written record
+ * and the up then starts a dnsmasq no record names, and two ups both build.
+ * The file is never removed: a lock on an unlinked file excludes no one.
+ * O_CLOEXEC: dnsmasq (which daemonises) must not inherit and hold it. */
+static int net_lock(const char *name, char **err)
+{
+	char *base = path_join(paths_runtime_dir(), "net");
+	if (paths_private_dir(paths_runtime_dir(), err) < 0 || paths_private_dir(base, err) < 0) {
+		free(base);
+		return -1;
+	}
+	char *p = xasprintf("%s/%s.lock", base, name);
+	free(base);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		error_set(err, "lock %s: %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	int r;
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		error_set(err, "lock %s: %s", p, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(p);
+	return fd;
+}
+
 int labnet_down(const char *name, char **err)
 {
 	/* The name becomes a directory whose recorded files are removed. */
 	if (!name_ok(name, 32, "_-"))
 		return error_set(err, "net down: \"%s\" is not a lab network name (1-32 of A-Z a-z 0-9 _ -)", name);
+	int lock = net_lock(name, err);
+	if (lock < 0)
+		return error_prefix(err, "net down %s", name);
 	json_object *st = state_load(name);
-	if (!st) {
-		/* Nothing recorded: nothing of ours to undo. */
-		return 0;
+	int r = 0; /* nothing recorded: nothing of ours to undo */
+	if (st) {
+		r = undo(name, st, err) < 0 ? -1 : 1;
+		json_object_put(st);
 	}
-	int r = undo(name, st, err);
-	json_object_put(st);
+	close(lock);
 	return r;
 }
 
@@ -995,7 +1047,19 @@ static int up_fail(const struct labnet *n, json_object *st, char **err)
 	return error_prefix(err, "net up %s", n->name);
 }
 
+static int up_locked(const struct labnet *n, char **err);
+
 int labnet_up(const struct labnet *n, char **err)
+{
+	int lock = net_lock(n->name, err);
+	if (lock < 0)
+		return error_prefix(err, "net up %s", n->name);
+	int r = up_locked(n, err);
+	close(lock);
+	return r;
+}
+
+static int up_locked(const struct labnet *n, char **err)
 {
 	json_object *old = state_load(n->name);
 	if (old) {
@@ -1005,7 +1069,7 @@ int labnet_up(const struct labnet *n, char **err)
 		bool dns_ok = !n->dhcp || pid_is_ours(pid, (unsigned long long)st_int(old, "dnsmasq_start"));
 		if (br_ok && dns_ok) {
 			json_object_put(old);
-			return 0; /* already up: nothing to do */
+			return 1; /* already up: nothing to do */
 		}
 		/* A stale record (crash, reboot, someone deleted the bridge):
 		 * clean what is left, then start over. */

@@ -77,10 +77,13 @@ char **labnet_list(void);
  * the files in *n_files and those that load in *n_ok. Caller frees. */
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
 
-/* Create it (see above). Up twice is harmless (already up: 0, nothing done).
- * On failure, everything done so far is undone. */
+/* Create it (see above): 0. Up twice is harmless (already up: 1, nothing
+ * done). On failure -1, and everything done so far is undone. Up and down
+ * of one network take its lock (<runtime>/net/NAME.lock) for their whole
+ * run, so they never interleave: the second waits and then sees the
+ * first's result. */
 int labnet_up(const struct labnet *n, char **err);
-/* Undo exactly what up recorded; not up: 0. */
+/* Undo exactly what up recorded: 1; not up: 0; -1 on failure. */
 int labnet_down(const char *name, char **err);
 
 /* Live status of one network as JSON text (caller frees):

@@ -53,12 +53,11 @@ static int net_up(const char *name)
 	struct labnet *n = load_net(name, &code);
 	if (!n)
 		return code;
-	bool was_up = labnet_is_up(n->name);
 	char *err = NULL;
 	int rc = labnet_up(n, &err);
-	if (rc == 0)
-		printf("%s: %s (bridge %s, %s/%u)\n", n->name, was_up && labnet_is_up(n->name) ? "already up" : "up",
-		       n->bridge, inet_ntoa(n->address), n->prefix);
+	if (rc >= 0)
+		printf("%s: %s (bridge %s, %s/%u)\n", n->name, rc == 1 ? "already up" : "up", n->bridge,
+		       inet_ntoa(n->address), n->prefix);
 	labnet_free(n);
 	return report(rc, err);
 }
@@ -66,10 +65,9 @@ static int net_up(const char *name)
 static int net_down(const char *name)
 {
 	char *err = NULL;
-	bool was_up = labnet_is_up(name);
 	int rc = labnet_down(name, &err);
-	if (rc == 0)
-		printf("%s: %s\n", name, was_up ? "down" : "was not up (nothing to undo)");
+	if (rc >= 0)
+		printf("%s: %s\n", name, rc == 1 ? "down" : "was not up (nothing to undo)");
 	return report(rc, err);
 }
 
