@@ -4,6 +4,7 @@
 #include "net/nlact.h"
 #include "core/util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,17 @@ int bridge_read_pinned(const char *name, int ifindex)
 	if (t < 0)
 		return -1;
 	return t == 3; /* NET_ADDR_SET */
+}
+
+bool bridge_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 15 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
+			return false;
+	return true;
 }
 
 bool bridge_err_is_perm(const char *err)

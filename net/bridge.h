@@ -52,6 +52,10 @@ int bridge_delete(const char *name, char **err);
 /* Set a link up or down by name. */
 int bridge_set_up(const char *name, bool up, char **err);
 
+/* An interface name vmdeck accepts: 1-15 of A-Z a-z 0-9 _ - ., not "." or
+ * ".." (the kernel refuses them; they would be path components in /sys). */
+bool bridge_name_valid(const char *name);
+
 /* Is err from a missing privilege? Lets verbs exit with EXIT_PERM. */
 bool bridge_err_is_perm(const char *err);
 

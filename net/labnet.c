@@ -125,6 +125,18 @@ static bool name_ok(const char *s, size_t max, const char *extra)
 	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
+/* The one rule for lab network names, like the VM name rule
+ * (profile_name_problem): a name becomes a path component
+ * (<runtime>/net/NAME), an nft table name and a command-line argument. */
+const char *labnet_name_problem(const char *name)
+{
+	if (!name || !name_ok(name, 32, "_-"))
+		return "is not a lab network name (1-32 letters, digits, '_' or '-')";
+	if (name[0] == '-')
+		return "is not a lab network name: it may not start with '-' (it would be read as an option)";
+	return NULL;
+}
+
 typedef void (*key_fn)(struct pctx *c, yaml_node_t *v, const char *key);
 
 static void k_name(struct pctx *c, yaml_node_t *v, const char *key)
@@ -132,8 +144,8 @@ static void k_name(struct pctx *c, yaml_node_t *v, const char *key)
 	const char *s = scalar_of(c, v, key);
 	if (!s)
 		return;
-	if (!name_ok(s, 32, "_-"))
-		return perr(c, LINE(v), COL(v), "name: \"%s\" must be 1-32 of A-Z a-z 0-9 _ -", s);
+	if (labnet_name_problem(s))
+		return perr(c, LINE(v), COL(v), "name: \"%s\" %s", s, labnet_name_problem(s));
 	free(c->n->name);
 	c->n->name = xstrdup(s);
 }
@@ -450,9 +462,9 @@ out:
 	}
 	if (!n->name)
 		n->name = stem(path);
-	if (!name_ok(n->name, 32, "_-")) {
-		error_set(err, "%s:1:1: the network's name \"%s\" (from the file name) must be 1-32 of A-Z a-z 0-9 _ -",
-			  path, n->name);
+	if (labnet_name_problem(n->name)) {
+		error_set(err, "%s:1:1: the network's name \"%s\" (from the file name) %s", path, n->name,
+			  labnet_name_problem(n->name));
 		labnet_free(n);
 		return NULL;
 	}
@@ -547,8 +559,8 @@ static struct labnet **load_all(size_t *count)
 struct labnet *labnet_find(const char *name, char **err)
 {
 	/* The name becomes a file name: never one outside the networks dir. */
-	if (!name_ok(name, 32, "_-")) {
-		error_set(err, "\"%s\" is not a lab network name (1-32 of A-Z a-z 0-9 _ -)", name);
+	if (labnet_name_problem(name)) {
+		error_set(err, "\"%s\" %s", name, labnet_name_problem(name));
 		return NULL;
 	}
 	char *dir = labnet_dir();
@@ -889,7 +901,7 @@ static bool st_bool(json_object *st, const char *k)
 
 bool labnet_is_up(const char *name)
 {
-	if (!name_ok(name, 32, "_-"))
+	if (labnet_name_problem(name))
 		return false; /* never a path outside the runtime dir */
 	char *p = state_path(name);
 	bool r = path_exists(p);
@@ -1025,8 +1037,8 @@ static int net_lock(const char *name, char **err)
 int labnet_down(const char *name, char **err)
 {
 	/* The name becomes a directory whose recorded files are removed. */
-	if (!name_ok(name, 32, "_-"))
-		return error_set(err, "net down: \"%s\" is not a lab network name (1-32 of A-Z a-z 0-9 _ -)", name);
+	if (labnet_name_problem(name))
+		return error_set(err, "net down: \"%s\" %s", name, labnet_name_problem(name));
 	int lock = net_lock(name, err);
 	if (lock < 0)
 		return error_prefix(err, "net down %s", name);

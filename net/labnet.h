@@ -53,6 +53,12 @@ struct labnet {
 	enum mac_policy tap_mac_policy; /* default derived */
 };
 
+/* NULL when name follows the lab network name rule (1-32 of A-Z a-z 0-9 _ -,
+ * not starting with '-'), else why not ("is not a lab network name (...)"),
+ * to follow the quoted name in a message. Checked before a name from a
+ * file or the command line is looked up or becomes a path. */
+const char *labnet_name_problem(const char *name);
+
 /* A lab network file is a few lines; anything larger is a mistake. */
 #define LABNET_MAX_SIZE (64 * 1024)
 

@@ -47,10 +47,57 @@ static struct labnet *load_net(const char *name, int *code)
 	return n;
 }
 
-static int net_up(const char *name)
+/* ---- net: sub-verbs as a table ------------------------------------------ */
+
+/* What a sub-verb's command line holds once parsed. */
+struct net_args {
+	const char *arg[2]; /* NAME, BRIDGE [MAC] */
+	int n_args;
+	bool json, arp_notify;
+	const char *since;
+};
+
+struct net_verb {
+	const char *name;
+	const char *usage;   /* after "vmdeck net VERB" */
+	const char *summary; /* one line for `net --help` */
+	bool acts;           /* changes the system: refused with --read-only */
+	const struct option *opts; /* getopt_long options; each has --help */
+	int min_args, max_args;
+	int (*exec)(const struct net_verb *v, const struct net_args *a);
+};
+
+static int net_usage_error(const struct net_verb *v)
 {
+	cmd_error("usage: vmdeck net %s %s", v->name, v->usage);
+	return EXIT_USAGE;
+}
+
+/* A lab network NAME from the command line follows the lab network name
+ * rule (labnet_name_problem), checked before it is looked up or becomes a
+ * path: otherwise a usage error, as for VM names. */
+static bool net_name_ok(const struct net_verb *v, const char *name)
+{
+	const char *why = labnet_name_problem(name);
+	if (why)
+		cmd_error("net %s: '%s' %s", v->name, name, why);
+	return !why;
+}
+
+/* A BRIDGE from the command line must be an interface name. */
+static bool net_bridge_ok(const struct net_verb *v, const char *name)
+{
+	if (!bridge_name_valid(name))
+		cmd_error("net %s: '%s' is not an interface name (1-15 letters, digits, '_', '-' or '.')", v->name, name);
+	return bridge_name_valid(name);
+}
+
+static int net_up(const struct net_verb *v, const struct net_args *a)
+{
+	if (!net_name_ok(v, a->arg[0]))
+		return EXIT_USAGE;
 	int code;
-	struct labnet *n = load_net(name, &code);
+	struct labnet *n = load_net(a->arg[0], &code);
 	if (!n)
 		return code;
 	char *err = NULL;
@@ -62,15 +109,17 @@ static int net_up(const char *name)
 	return report(rc, err);
 }
 
-static int net_down(const char *name)
+static int net_down(const struct net_verb *v, const struct net_args *a)
 {
+	const char *name = a->arg[0];
+	if (!net_name_ok(v, name))
+		return EXIT_USAGE;
 	char *err = NULL;
 	int rc = labnet_down(name, &err);
 	if (rc >= 0)
 		printf("%s: %s\n", name, rc == 1 ? "down" : "was not up (nothing to undo)");
 	return report(rc, err);
 }
-
 /* The whole-directory verbs (net status, net list) show every network that
  * loads, then name each file that does not, with its problems: a broken
  * file is never silently left out. */
@@ -91,8 +140,12 @@ static int report_broken(int code)
 	return code;
 }
 
-static int net_status(const char *name, bool json)
+static int net_status(const struct net_verb *v, const struct net_args *a)
 {
+	const char *name = a->n_args ? a->arg[0] : NULL;
+	bool json = a->json;
+	if (name && !net_name_ok(v, name))
+		return EXIT_USAGE;
 	char **names = NULL;
 	char *one[2] = { (char *)name, NULL };
 	if (!name)
@@ -125,32 +178,34 @@ static int net_status(const char *name, bool json)
 			free(names[i]);
 		free(names);
 	}
-	return code;
+	return name ? code : report_broken(code);
 }
 
-static int net_pin(int argc, char **argv)
+static int net_list(const struct net_verb *v, const struct net_args *a)
 {
-	bool arp_notify = false;
-	const char *bridge = NULL, *macs = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--arp-notify") == 0)
-			arp_notify = true;
-		else if (!bridge)
-			bridge = argv[i];
-		else if (!macs)
-			macs = argv[i];
-		else
-			return cmd_error("net pin: too many arguments"), EXIT_USAGE;
+	(void)v;
+	(void)a;
+	char **names = labnet_list();
+	for (size_t i = 0; names[i]; i++) {
+		puts(names[i]);
+		free(names[i]);
 	}
-	if (!bridge)
-		return cmd_error("usage: vmdeck net pin BRIDGE [MAC] [--arp-notify]"), EXIT_USAGE;
+	free(names);
+	return report_broken(EXIT_OK);
+}
+
+static int net_pin(const struct net_verb *v, const struct net_args *a)
+{
+	const char *bridge = a->arg[0], *macs = a->n_args > 1 ? a->arg[1] : NULL;
+	if (!net_bridge_ok(v, bridge))
+		return EXIT_USAGE;
 	uint8_t mac[6];
 	if (macs && mac_parse(macs, mac) < 0)
 		return cmd_error("net pin: \"%s\" is not a MAC address", macs), EXIT_USAGE;
 	char *err = NULL;
-	int rc = bridge_pin(bridge, macs ? mac : NULL, arp_notify, &err);
+	int rc = bridge_pin(bridge, macs ? mac : NULL, a->arp_notify, &err);
 	if (rc == 0)
-		printf("%s: pinned%s\n", bridge, arp_notify ? ", arp_notify on" : "");
+		printf("%s: pinned%s\n", bridge, a->arp_notify ? ", arp_notify on" : "");
 	else if (err && strstr(err, "no bridge"))
 		return cmd_error("%s", err), free(err), EXIT_NOTFOUND;
 	return report(rc, err);
@@ -177,25 +232,19 @@ static int64_t duration_us(const char *s)
 
 /* `net history [BRIDGE] [--json] [--since DURATION]`: what machist recorded
  * for this namespace, oldest first. */
-static int net_history(int argc, char **argv, const char *usage)
+static int net_history(const struct net_verb *v, const struct net_args *a)
 {
-	bool json = false;
-	const char *bridge = NULL;
+	bool json = a->json;
+	const char *bridge = a->n_args ? a->arg[0] : NULL;
+	if (bridge && !net_bridge_ok(v, bridge))
+		return EXIT_USAGE;
 	uint64_t since = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "--since") == 0) {
-			int64_t d = i + 1 < argc ? duration_us(argv[++i]) : -1;
-			if (d < 0)
-				return cmd_error("net history: --since wants a duration like 90s, 15m, 2h, 7d"), EXIT_USAGE;
-			uint64_t now = now_wall_us();
-			since = (uint64_t)d < now ? now - (uint64_t)d : 1;
-		} else if (!bridge && argv[i][0] != '-') {
-			bridge = argv[i];
-		} else {
-			return cmd_error("%s", usage), EXIT_USAGE;
-		}
+	if (a->since) {
+		int64_t d = duration_us(a->since);
+		if (d < 0)
+			return cmd_error("net history: --since wants a duration like 90s, 15m, 2h, 7d"), EXIT_USAGE;
+		uint64_t now = now_wall_us();
+		since = (uint64_t)d < now ? now - (uint64_t)d : 1;
 	}
 	char *err = NULL;
 	struct machist *h = machist_new(NULL, &err);
@@ -233,50 +282,89 @@ static int net_history(int argc, char **argv, const char *usage)
 	return EXIT_OK;
 }
 
+#define NET_HELP { "help", no_argument, NULL, 'h' }
+static const struct option o_plain[] = { NET_HELP, { 0 } };
+static const struct option o_json[] = { { "json", no_argument, NULL, 'j' }, NET_HELP, { 0 } };
+static const struct option o_pin[] = { { "arp-notify", no_argument, NULL, 'a' }, NET_HELP, { 0 } };
+static const struct option o_history[] = {
+	{ "json", no_argument, NULL, 'j' }, { "since", required_argument, NULL, 's' }, NET_HELP, { 0 },
+};
+
+static const struct net_verb net_verbs[] = {
+	{ "up", "NAME", "bring lab network NAME up (bridge, address, NAT, dnsmasq); up twice is harmless", true,
+	  o_plain, 1, 1, net_up },
+	{ "down", "NAME", "undo exactly what 'net up NAME' did", true, o_plain, 1, 1, net_down },
+	{ "status", "[NAME] [--json]", "live state of one or every lab network", false, o_json, 0, 1, net_status },
+	{ "list", "[--json]", "the lab network names", false, o_json, 0, 0, net_list },
+	{ "pin", "BRIDGE [MAC] [--arp-notify]", "pin a bridge's MAC (to MAC, or its current one)", true, o_pin, 1, 2,
+	  net_pin },
+	{ "history", "[BRIDGE] [--json] [--since DURATION]", "bridge MAC changes recorded in this network namespace",
+	  false, o_history, 0, 1, net_history },
+};
+
+static void net_help(FILE *out)
+{
+	fprintf(out, "usage: vmdeck net SUBVERB [ARGS...]  (vmdeck net SUBVERB --help)\n");
+	for (size_t i = 0; i < ARRAY_LEN(net_verbs); i++) {
+		char *u = xasprintf("%s %s", net_verbs[i].name, net_verbs[i].usage);
+		fprintf(out, "  %-46s %s\n", u, net_verbs[i].summary);
+		free(u);
+	}
+}
+
+/* The sub-verb's options and arguments: -1 to go on, else the exit code. */
+static int net_parse(const struct net_verb *v, int argc, char **argv, struct net_args *a)
+{
+	int c;
+	optind = 0; /* full re-initialisation: main.c's getopt ran before */
+	/* No '+': options may come before or after the arguments. */
+	while ((c = getopt_long(argc, argv, "h", v->opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: vmdeck net %s %s\n%s\n", v->name, v->usage, v->summary);
+			return EXIT_OK;
+		case 'j': a->json = true; break;
+		case 'a': a->arp_notify = true; break;
+		case 's': a->since = optarg; break;
+		default: return net_usage_error(v);
+		}
+	}
+	int n = argc - optind;
+	if (n < v->min_args || n > v->max_args)
+		return net_usage_error(v);
+	for (int i = 0; i < n; i++)
+		a->arg[i] = argv[optind + i];
+	a->n_args = n;
+	return -1;
+}
+
 static int cmd_net(int argc, char **argv)
 {
-	static const char usage[] = "usage: vmdeck net up NAME | down NAME | status [NAME] [--json] | "
-				    "pin BRIDGE [MAC] [--arp-notify] | list | history [BRIDGE] [--json] [--since DURATION]";
-	if (argc < 2)
-		return cmd_error("%s", usage), EXIT_USAGE;
-	const char *sub = argv[1];
-	bool acts = strcmp(sub, "up") == 0 || strcmp(sub, "down") == 0 || strcmp(sub, "pin") == 0;
-	if (acts && cmd_read_only)
-		return cmd_error("net %s: refused in --read-only mode", sub), EXIT_PERM;
-	if ((strcmp(sub, "up") == 0 || strcmp(sub, "down") == 0) && argc != 3)
-		return cmd_error("%s", usage), EXIT_USAGE;
-	if (strcmp(sub, "up") == 0)
-		return net_up(argv[2]);
-	if (strcmp(sub, "down") == 0)
-		return net_down(argv[2]);
-	if (strcmp(sub, "pin") == 0)
-		return net_pin(argc - 2, argv + 2);
-	if (strcmp(sub, "history") == 0)
-		return net_history(argc - 2, argv + 2, usage);
-	if (strcmp(sub, "status") == 0 || strcmp(sub, "list") == 0) {
-		bool json = false;
-		const char *name = NULL;
-		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--json") == 0)
-				json = true;
-			else if (!name)
-				name = argv[i];
-			else
-				return cmd_error("%s", usage), EXIT_USAGE;
-		}
-		if (strcmp(sub, "list") == 0) {
-			char **names = labnet_list();
-			for (size_t i = 0; names[i]; i++) {
-				puts(names[i]);
-				free(names[i]);
-			}
-			free(names);
-			return report_broken(EXIT_OK);
-		}
-		int code = net_status(name, json);
-		return name ? code : report_broken(code);
+	if (argc < 2) {
+		net_help(stderr);
+		return EXIT_USAGE;
 	}
-	return cmd_error("net: unknown subcommand \"%s\"; %s", sub, usage), EXIT_USAGE;
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+		net_help(stdout);
+		return EXIT_OK;
+	}
+	const struct net_verb *v = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(net_verbs) && !v; i++)
+		if (strcmp(net_verbs[i].name, sub) == 0)
+			v = &net_verbs[i];
+	if (!v) {
+		cmd_error("net: unknown subcommand \"%s\"", sub);
+		net_help(stderr);
+		return EXIT_USAGE;
+	}
+	struct net_args a = { 0 };
+	int r = net_parse(v, argc - 1, argv + 1, &a);
+	if (r >= 0)
+		return r;
+	if (v->acts && cmd_read_only)
+		return cmd_error("net %s: refused in --read-only mode", v->name), EXIT_PERM;
+	return v->exec(v, &a);
 }
 
 /* ---- watch --------------------------------------------------------------- */

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The `net` sub-verbs' command lines, in a namespace this test creates: every
+# sub-verb answers --help (and does nothing else), a bad NAME or BRIDGE is a
+# usage error (exit 2) that touches nothing, --read-only refuses only what
+# changes something.
+. "$VMDECK_TESTS/lib.sh"
+need_root
+need ip jq
+
+netns_new NS
+prof="$T_TMP/prof"
+mkdir -p "$prof/networks"
+cat >"$prof/networks/clinet.yaml" <<'EOF'
+bridge: vdcli0
+address: 172.16.78.1/24
+nat: false
+EOF
+vd() { ip netns exec "$NS" "$VMDECK" --profiles "$prof" "$@"; }
+nothing_made() { test -z "$(ls -A "$VMDECK_RUNTIME_DIR")" && ! ip -n "$NS" link show vdcli0 >/dev/null 2>&1; }
+
+# --- --help ------------------------------------------------------------------
+for sub in up down status list pin history; do
+	out=$(vd net "$sub" --help 2>&1); rc=$?
+	check "net $sub --help: exit 0 (got $rc)" test "$rc" -eq 0
+	check "net $sub --help: its usage" grep -q "^usage: vmdeck net $sub" <<<"$out"
+	out=$(vd --read-only net "$sub" -h 2>&1); rc=$?
+	check "net $sub -h, read-only: exit 0 (got $rc)" test "$rc" -eq 0
+done
+check "--help did nothing (no runtime files, no bridge)" nothing_made
+out=$(vd net --help 2>&1); rc=$?
+check "net --help: exit 0 (got $rc)" test "$rc" -eq 0
+for sub in up down status list pin history; do
+	check "net --help lists $sub" grep -q "^  $sub " <<<"$out"
+done
+vd net >/dev/null 2>&1
+check "net alone: usage error" test $? -eq 2
+vd net frobnicate >/dev/null 2>&1
+check "net frobnicate: usage error" test $? -eq 2
+
+# --- bad names: usage errors, nothing touched ----------------------------------
+for args in "up ../x" "down ../x" "status ../x" "up a/b" "down ''" "status x.y" "up $(printf 'a%.0s' {1..33})" \
+	"down -- -x" "pin ../x" "pin ." "history ../x"; do
+	eval "set -- $args"
+	out=$(vd net "$@" 2>&1); rc=$?
+	check "net $args: exit 2 (got $rc: $out)" test "$rc" -eq 2
+done
+check "bad names touched nothing" nothing_made
+for args in "up" "down" "up a b" "down a b" "status a b" "list x" "pin" "pin a b c" "up --bogus x" \
+	"history --since" "history --since soon"; do
+	eval "set -- $args"
+	vd net "$@" >/dev/null 2>&1; rc=$?
+	check "net $args: exit 2 (got $rc)" test "$rc" -eq 2
+done
+out=$(vd net status clinet --json); rc=$?
+check "options after NAME: net status clinet --json" bash -c "(( $rc == 0 )) && jq -e '.name == \"clinet\"' <<<'$out' >/dev/null"
+
+# --- read-only ---------------------------------------------------------------
+for sub in up down; do
+	vd --read-only net "$sub" clinet >/dev/null 2>&1; rc=$?
+	check "read-only net $sub: exit 4 (got $rc)" test "$rc" -eq 4
+done
+vd --read-only net status clinet >/dev/null 2>&1
+check "read-only net status works" test $? -eq 0
+check "read-only touched nothing" nothing_made
+
+finish
