@@ -92,6 +92,10 @@ int labnet_up(const struct labnet *n, char **err);
 /* Undo exactly what up recorded: 1; not up: 0; -1 on failure. */
 int labnet_down(const char *name, char **err);
 
+struct json_object;
+/* The same as a json-c object, for callers that build a larger document
+ * (`net status --json` of every network). Caller puts it. */
+struct json_object *labnet_status_object(const struct labnet *n);
 /* Live status of one network as JSON text (caller frees):
  * {name, bridge, up, address, pinned, mac, nat, forwarding, dhcp_range,
  *  dnsmasq_pid, dnsmasq_running, leases:[{mac, ip, hostname, expires}],

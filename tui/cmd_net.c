@@ -140,57 +140,79 @@ static int report_broken(int code)
 	return code;
 }
 
+/* Print a JSON document (json-c builds every --json output) and put it. */
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* `net status NAME`: one object (nothing on stdout when it does not load);
+ * without NAME an array of every network that loads, the others named on
+ * stderr. */
 static int net_status(const struct net_verb *v, const struct net_args *a)
 {
 	const char *name = a->n_args ? a->arg[0] : NULL;
-	bool json = a->json;
 	if (name && !net_name_ok(v, name))
 		return EXIT_USAGE;
-	char **names = NULL;
-	char *one[2] = { (char *)name, NULL };
-	if (!name)
-		names = labnet_list();
-	char **list = name ? one : names;
 	int code = EXIT_OK;
-	if (json && !name)
-		fputs("[", stdout);
-	for (size_t i = 0; list[i]; i++) {
+	if (name) {
+		struct labnet *n = load_net(name, &code);
+		if (!n)
+			return code;
+		if (a->json) {
+			print_json(labnet_status_object(n));
+		} else {
+			char *s = labnet_status_text(n);
+			fputs(s, stdout);
+			free(s);
+		}
+		labnet_free(n);
+		return EXIT_OK;
+	}
+	char **names = labnet_list();
+	json_object *all = a->json ? json_object_new_array() : NULL;
+	for (size_t i = 0; names[i]; i++) {
 		int c;
-		struct labnet *n = load_net(list[i], &c);
+		struct labnet *n = load_net(names[i], &c);
 		if (!n) {
 			code = c;
 			continue;
 		}
-		char *s = json ? labnet_status_json(n) : labnet_status_text(n);
-		if (json)
-			printf("%s%s", i && !name ? "," : "", s);
-		else
+		if (all) {
+			json_object_array_add(all, labnet_status_object(n));
+		} else {
+			char *s = labnet_status_text(n);
 			fputs(s, stdout);
-		free(s);
+			free(s);
+		}
 		labnet_free(n);
 	}
-	if (json)
-		puts(name ? "" : "]");
-	if (names) {
-		if (!names[0] && !json)
-			printf("no lab networks (put NAME.yaml files in the profile directory's networks/)\n");
-		for (size_t i = 0; names[i]; i++)
-			free(names[i]);
-		free(names);
-	}
-	return name ? code : report_broken(code);
+	if (all)
+		print_json(all);
+	else if (!names[0])
+		printf("no lab networks (put NAME.yaml files in the profile directory's networks/)\n");
+	for (size_t i = 0; names[i]; i++)
+		free(names[i]);
+	free(names);
+	return report_broken(code);
 }
 
 static int net_list(const struct net_verb *v, const struct net_args *a)
 {
 	(void)v;
-	(void)a;
 	char **names = labnet_list();
+	json_object *all = a->json ? json_object_new_array() : NULL;
 	for (size_t i = 0; names[i]; i++) {
-		puts(names[i]);
+		if (all)
+			json_object_array_add(all, json_object_new_string(names[i]));
+		else
+			puts(names[i]);
 		free(names[i]);
 	}
 	free(names);
+	if (all)
+		print_json(all);
 	return report_broken(EXIT_OK);
 }
 

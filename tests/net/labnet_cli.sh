@@ -54,6 +54,35 @@ done
 out=$(vd net status clinet --json); rc=$?
 check "options after NAME: net status clinet --json" bash -c "(( $rc == 0 )) && jq -e '.name == \"clinet\"' <<<'$out' >/dev/null"
 
+# --- --json: every output parses, broken inputs included ----------------------
+# is_json FILE [JQ-FILTER]: a JSON document (or a stream of them) that
+# satisfies the filter; an empty output is allowed only where noted.
+is_json() { test -s "$1" && jq -e "${2:-.}" "$1" >/dev/null; }
+vd net status --json >"$T_TMP/j" 2>/dev/null
+check "status --json: an array of one" is_json "$T_TMP/j" 'type == "array" and length == 1 and .[0].name == "clinet"'
+vd net list --json >"$T_TMP/j" 2>/dev/null
+check "list --json: an array of names" is_json "$T_TMP/j" '. == ["clinet"]'
+vd net history --json >"$T_TMP/j" 2>/dev/null
+check "history --json: nothing recorded, nothing printed" test ! -s "$T_TMP/j"
+# Broken files: one that does not load, and one whose name is listed (from
+# another file) but whose NAME.yaml does not load — listed first.
+printf 'address: 172.16.79.1/33\n' >"$prof/networks/broken.yaml"
+printf 'address: [\n' >"$prof/networks/aaa.yaml"
+printf 'name: aaa\nbridge: vdaaa0\naddress: 172.16.80.1/24\nnat: false\n' >"$prof/networks/zz.yaml"
+vd net status --json >"$T_TMP/j" 2>"$T_TMP/e"; rc=$?
+log "status --json with broken files: rc=$rc $(cat "$T_TMP/j")"
+check "status --json with broken files: still an array" is_json "$T_TMP/j" 'type == "array"'
+check "status --json with broken files: the good one in it" is_json "$T_TMP/j" 'any(.[]; .name == "clinet")'
+check "status --json with broken files: exit 1, broken ones named" \
+	bash -c "(( $rc == 1 )) && grep -q broken.yaml '$T_TMP/e' && grep -q aaa.yaml '$T_TMP/e'"
+for nm in clinet broken aaa nosuch; do
+	vd net status "$nm" --json >"$T_TMP/j" 2>/dev/null
+	check "status $nm --json: one object or nothing" bash -c "! test -s '$T_TMP/j' || jq -e 'type == \"object\"' '$T_TMP/j' >/dev/null"
+done
+vd net list --json >"$T_TMP/j" 2>/dev/null
+check "list --json with broken files: an array" is_json "$T_TMP/j" 'type == "array" and index("clinet") != null'
+rm -f "$prof/networks/broken.yaml" "$prof/networks/aaa.yaml" "$prof/networks/zz.yaml"
+
 # --- read-only ---------------------------------------------------------------
 for sub in up down; do
 	vd --read-only net "$sub" clinet >/dev/null 2>&1; rc=$?
