@@ -246,14 +246,10 @@ static bool get_uint(struct ctx *c, yaml_node_t *v, const char *key, unsigned mi
 
 static bool get_bool(struct ctx *c, yaml_node_t *v, const char *key, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
 	if (v->type == YAML_SCALAR_NODE) {
-		for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
-			if (strcasecmp(scalar(v), yes[i]) == 0 || strcasecmp(scalar(v), no[i]) == 0) {
-				*out = strcasecmp(scalar(v), yes[i]) == 0;
-				return true;
-			}
-		}
+		/* parse_bool: the one spelling lab networks use too. */
+		if (parse_bool(scalar(v), out) == 0)
+			return true;
 		err_at(c, v, "'%s' must be true or false, got '%s'", key, scalar(v));
 	} else
 		err_at(c, v, "'%s' must be true or false, not %s", key, node_kind(v));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,6 +346,31 @@ bool path_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const struct { const char *word; bool value; } words[] = {
+		{ "true", true }, { "yes", true }, { "on", true }, { "false", false }, { "no", false }, { "off", false },
+	};
+	for (size_t i = 0; s && i < ARRAY_LEN(words); i++) {
+		const char *w = words[i].word;
+		size_t n = strlen(w);
+		if (strlen(s) != n || strcasecmp(s, w) != 0)
+			continue;
+		/* All lower, all upper, or only the first letter upper. */
+		bool lower = true, upper = true, cap = isupper((unsigned char)s[0]) != 0;
+		for (size_t k = 0; k < n; k++) {
+			lower &= islower((unsigned char)s[k]) != 0;
+			upper &= isupper((unsigned char)s[k]) != 0;
+			cap &= k == 0 || islower((unsigned char)s[k]);
+		}
+		if (!lower && !upper && !cap)
+			return -1;
+		*out = words[i].value;
+		return 0;
+	}
+	return -1;
 }
 
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)

@@ -52,6 +52,12 @@ int mac_cmp(const uint8_t a[6], const uint8_t b[6]);
  * never atoi's 0 or -1). */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 
+/* A YAML boolean, one spelling for every file vmdeck reads (profiles and
+ * lab networks): true/yes/on and false/no/off, each all lower case,
+ * Capitalised or ALL UPPER CASE (YAML 1.1's spellings without y/n). Not
+ * "tRuE". 0 and *out set, else -1 and *out untouched. */
+int parse_bool(const char *s, bool *out);
+
 /* Monotonic and wall clocks. */
 uint64_t now_mono_us(void);
 uint64_t now_wall_us(void);

@@ -83,21 +83,14 @@ static const char *scalar_of(struct pctx *c, yaml_node_t *v, const char *key)
 	return s;
 }
 
-static bool parse_bool(struct pctx *c, yaml_node_t *v, const char *key, bool *out)
+static bool get_bool(struct pctx *c, yaml_node_t *v, const char *key, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", "True", "Yes", "On", "TRUE" };
-	static const char *const no[] = { "false", "no", "off", "False", "No", "Off", "FALSE" };
 	const char *s = scalar_of(c, v, key);
 	if (!s)
 		return false;
-	for (size_t i = 0; i < ARRAY_LEN(yes); i++)
-		if (strcmp(s, yes[i]) == 0)
-			return *out = true;
-	for (size_t i = 0; i < ARRAY_LEN(no); i++)
-		if (strcmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
+	/* parse_bool: the one spelling profiles use too. */
+	if (parse_bool(s, out) == 0)
+		return true;
 	perr(c, LINE(v), COL(v), "%s: expected true or false, not \"%s\"", key, s);
 	return false;
 }
@@ -148,6 +141,8 @@ static void k_name(struct pctx *c, yaml_node_t *v, const char *key)
 		return perr(c, LINE(v), COL(v), "name: \"%s\" %s", s, labnet_name_problem(s));
 	free(c->n->name);
 	c->n->name = xstrdup(s);
+	c->n->name_line = LINE(v);
+	c->n->name_col = COL(v);
 }
 
 static void k_description(struct pctx *c, yaml_node_t *v, const char *key)
@@ -208,8 +203,8 @@ static void k_mac(struct pctx *c, yaml_node_t *v, const char *key)
 	memcpy(c->n->mac, m, 6);
 }
 
-static void k_pin(struct pctx *c, yaml_node_t *v, const char *key) { parse_bool(c, v, key, &c->n->pin); }
-static void k_nat(struct pctx *c, yaml_node_t *v, const char *key) { parse_bool(c, v, key, &c->n->nat); }
+static void k_pin(struct pctx *c, yaml_node_t *v, const char *key) { get_bool(c, v, key, &c->n->pin); }
+static void k_nat(struct pctx *c, yaml_node_t *v, const char *key) { get_bool(c, v, key, &c->n->nat); }
 
 static void k_policy(struct pctx *c, yaml_node_t *v, const char *key)
 {
@@ -323,6 +318,7 @@ static void k_dhcp(struct pctx *c, yaml_node_t *v, const char *key)
 
 static void walk(struct pctx *c, yaml_node_t *map, const char *section, const char *const *keys, const key_fn *fns)
 {
+	yaml_node_t *first[16] = { 0 }; /* where each key was given (duplicates) */
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yamldoc_node(c->doc, p->key);
 		yaml_node_t *v = yamldoc_node(c->doc, p->value);
@@ -348,6 +344,14 @@ static void walk(struct pctx *c, yaml_node_t *map, const char *section, const ch
 			}
 			continue;
 		}
+		/* As in profiles: a second value would silently win. */
+		if (i < ARRAY_LEN(first) && first[i]) {
+			perr(c, LINE(k), COL(k), "%s: duplicate key \"%s\" (first given at line %d, column %d)", section, ks,
+			     LINE(first[i]), COL(first[i]));
+			continue;
+		}
+		if (i < ARRAY_LEN(first))
+			first[i] = k;
 		fns[i](c, v, ks);
 	}
 }
@@ -528,32 +532,90 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every parsable network in the directory. */
-static struct labnet **load_all(size_t *count)
+static bool yaml_file_name(const char *n)
 {
-	char *dir = labnet_dir();
-	DIR *d = opendir(dir);
-	struct labnet **v = NULL;
-	size_t n = 0;
+	size_t l = strlen(n);
+	return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) || (l > 4 && strcmp(n + l - 4, ".yml") == 0));
+}
+
+/* One directory of lab networks as a set, like the profile set: files in
+ * sorted order, and the first file with a name keeps it; a later file with
+ * the same name is ignored with an error naming both (else `net list`
+ * printed the name twice and one of them could never be reached). */
+struct netset {
+	struct labnet **v; /* loaded, names unique, file order */
+	size_t n;
+	size_t n_files;
+	struct strv problems; /* one string per file that does not load */
+};
+
+static char *dup_message(const struct labnet *later, const struct labnet *first)
+{
+	return xasprintf("%s:%d:%d: duplicate lab network name \"%s\": already defined in %s:%d:%d (this file is "
+			 "ignored)",
+			 later->path, later->name_line ? later->name_line : 1, later->name_line ? later->name_col : 1,
+			 later->name, first->path, first->name_line ? first->name_line : 1,
+			 first->name_line ? first->name_col : 1);
+}
+
+static const struct labnet *netset_by_name(const struct netset *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i]->name, name) == 0)
+			return set->v[i];
+	return NULL;
+}
+
+static void netset_load(struct netset *set, const char *dir)
+{
+	memset(set, 0, sizeof(*set));
+	strv_init(&set->problems);
+	struct strv files;
+	strv_init(&files);
+	DIR *dh = opendir(dir);
 	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || !((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
-					     (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
-			continue;
-		char *p = path_join(dir, e->d_name);
-		struct labnet *ln = labnet_load(p, NULL);
-		free(p);
-		if (ln) {
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = ln;
+	while (dh && (e = readdir(dh)))
+		if (yaml_file_name(e->d_name))
+			strv_push_owned(&files, path_join(dir, e->d_name));
+	if (dh)
+		closedir(dh);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	set->n_files = files.n;
+	for (size_t i = 0; i < files.n; i++) {
+		char *err = NULL;
+		struct labnet *ln = labnet_load(files.v[i], &err);
+		const struct labnet *first = ln ? netset_by_name(set, ln->name) : NULL;
+		if (first) {
+			free(err);
+			err = dup_message(ln, first);
+			labnet_free(ln);
+			ln = NULL;
 		}
+		if (!ln) {
+			strv_push_owned(&set->problems, err ? err : xasprintf("%s: does not load", files.v[i]));
+			continue;
+		}
+		free(err);
+		set->v = xrealloc(set->v, (set->n + 1) * sizeof(*set->v));
+		set->v[set->n++] = ln;
 	}
-	if (d)
-		closedir(d);
-	free(dir);
-	*count = n;
-	return v;
+	strv_clear(&files);
+}
+
+/* Take one network out of the set (the caller owns it), free the rest. */
+static struct labnet *netset_take(struct netset *set, const struct labnet *keep)
+{
+	struct labnet *r = NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->v[i] == keep)
+			r = set->v[i];
+		else
+			labnet_free(set->v[i]);
+	}
+	free(set->v);
+	strv_clear(&set->problems);
+	return r;
 }
 
 struct labnet *labnet_find(const char *name, char **err)
@@ -565,22 +627,28 @@ struct labnet *labnet_find(const char *name, char **err)
 	}
 	char *dir = labnet_dir();
 	char *p = xasprintf("%s/%s.yaml", dir, name);
-	struct labnet *n = NULL;
-	if (path_exists(p)) {
-		n = labnet_load(p, err);
-	} else {
-		size_t cnt;
-		struct labnet **all = load_all(&cnt);
-		for (size_t i = 0; i < cnt; i++) {
-			if (!n && strcmp(all[i]->name, name) == 0)
-				n = all[i];
-			else
-				labnet_free(all[i]);
-		}
-		free(all);
-		if (!n)
+	struct netset set;
+	netset_load(&set, dir);
+	/* By name first; else the file NAME.yaml, whatever name it gives. */
+	const struct labnet *found = netset_by_name(&set, name);
+	for (size_t i = 0; i < set.n && !found; i++)
+		if (strcmp(set.v[i]->path, p) == 0)
+			found = set.v[i];
+	if (!found) {
+		/* NAME.yaml that is not in the set: say why (its own problems, or
+		 * the duplicate name); else there is no such network. */
+		struct labnet *ln = NULL;
+		if (!path_exists(p)) {
 			error_set(err, "no lab network %s (looked for %s/%s.yaml)", name, dir, name);
+		} else if ((ln = labnet_load(p, err))) {
+			const struct labnet *first = netset_by_name(&set, ln->name);
+			char *m = first ? dup_message(ln, first) : xasprintf("%s: changed while it was read", p);
+			error_set(err, "%s", m);
+			free(m);
+		}
+		labnet_free(ln);
 	}
+	struct labnet *n = netset_take(&set, found);
 	free(p);
 	free(dir);
 	return n;
@@ -588,64 +656,43 @@ struct labnet *labnet_find(const char *name, char **err)
 
 struct labnet *labnet_find_by_bridge(const char *bridge)
 {
-	size_t cnt;
-	struct labnet **all = load_all(&cnt), *n = NULL;
-	for (size_t i = 0; i < cnt; i++) {
-		if (!n && strcmp(all[i]->bridge, bridge) == 0)
-			n = all[i];
-		else
-			labnet_free(all[i]);
-	}
-	free(all);
-	return n;
+	char *dir = labnet_dir();
+	struct netset set;
+	netset_load(&set, dir);
+	free(dir);
+	const struct labnet *found = NULL;
+	for (size_t i = 0; i < set.n && !found; i++)
+		if (strcmp(set.v[i]->bridge, bridge) == 0)
+			found = set.v[i];
+	return netset_take(&set, found);
 }
 
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok)
 {
 	char *own = dir ? NULL : labnet_dir();
-	const char *d = dir ? dir : own;
-	struct strv files, errs;
-	strv_init(&files);
-	strv_init(&errs);
-	DIR *dh = opendir(d);
-	struct dirent *e;
-	while (dh && (e = readdir(dh))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] != '.' && ((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
-					    (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
-			strv_push_owned(&files, path_join(d, e->d_name));
-	}
-	if (dh)
-		closedir(dh);
-	if (files.n)
-		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
-	*n_files = files.n;
-	*n_ok = 0;
-	for (size_t i = 0; i < files.n; i++) {
-		char *err = NULL;
-		struct labnet *n = labnet_load(files.v[i], &err);
-		if (n)
-			(*n_ok)++;
-		else
-			strv_push_owned(&errs, err ? err : xasprintf("%s: does not load", files.v[i]));
-		labnet_free(n);
-	}
-	strv_clear(&files);
+	struct netset set;
+	netset_load(&set, dir ? dir : own);
 	free(own);
-	return errs.v; /* strv_init made it NULL-terminated even when empty */
+	*n_files = set.n_files;
+	*n_ok = set.n;
+	char **errs = set.problems.v; /* strv_init made it NULL-terminated even when empty */
+	set.problems.v = NULL;
+	set.problems.n = 0;
+	netset_take(&set, NULL);
+	return errs;
 }
 
 char **labnet_list(void)
 {
-	size_t cnt;
-	struct labnet **all = load_all(&cnt);
-	char **names = xcalloc(cnt + 1, sizeof(*names));
-	for (size_t i = 0; i < cnt; i++) {
-		names[i] = xstrdup(all[i]->name);
-		labnet_free(all[i]);
-	}
-	free(all);
-	qsort(names, cnt, sizeof(*names), cmp_str);
+	char *dir = labnet_dir();
+	struct netset set;
+	netset_load(&set, dir);
+	free(dir);
+	char **names = xcalloc(set.n + 1, sizeof(*names));
+	for (size_t i = 0; i < set.n; i++)
+		names[i] = xstrdup(set.v[i]->name);
+	qsort(names, set.n, sizeof(*names), cmp_str);
+	netset_take(&set, NULL);
 	return names;
 }
 

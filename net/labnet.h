@@ -38,6 +38,7 @@ struct labnet_host {
 
 struct labnet {
 	char *name;
+	int name_line, name_col; /* where name: was given; 0: from the file name */
 	char *path;        /* the YAML file (or "<memory>") */
 	char *description;
 	char *bridge;

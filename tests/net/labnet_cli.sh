@@ -83,6 +83,17 @@ vd net list --json >"$T_TMP/j" 2>/dev/null
 check "list --json with broken files: an array" is_json "$T_TMP/j" 'type == "array" and index("clinet") != null'
 rm -f "$prof/networks/broken.yaml" "$prof/networks/aaa.yaml" "$prof/networks/zz.yaml"
 
+# --- two files with one name: the first keeps it, the other is named ---------
+printf 'name: clinet\nbridge: vdcli1\naddress: 172.16.81.1/24\n' >"$prof/networks/zz-again.yaml"
+out=$(vd net list 2>"$T_TMP/e"); rc=$?
+check "duplicate name: listed once" test "$out" = clinet
+check "duplicate name: exit 1, the ignored file named with the first" bash -c "(( $rc == 1 )) && grep -q 'zz-again.yaml:1:7: duplicate lab network name \"clinet\": already defined in .*/clinet.yaml:1:1 (this file is ignored)' '$T_TMP/e'"
+check "duplicate name: the first file's network is reached" \
+	bash -c "ip netns exec $NS '$VMDECK' --profiles '$prof' net status clinet --json | jq -e '.bridge == \"vdcli0\"' >/dev/null"
+vd check >/dev/null 2>&1
+check "duplicate name: check fails" test $? -eq 1
+rm -f "$prof/networks/zz-again.yaml"
+
 # --- read-only ---------------------------------------------------------------
 for sub in up down; do
 	vd --read-only net "$sub" clinet >/dev/null 2>&1; rc=$?
