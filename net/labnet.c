@@ -977,6 +977,53 @@ static bool pid_is_ours(pid_t pid, unsigned long long start)
 	return proc_alive(pid) && proc_start(pid) == start;
 }
 
+/* The bridge says whose it is: its alias names the lab network, for every
+ * user who can see the bridge. The record of what up did lives in the
+ * runtime directory of whoever ran it, which nobody else can read; without
+ * the mark another user's `net status` said "down" and `net up` took the
+ * bridge for a foreign one. */
+static char *bridge_mark(const struct labnet *n)
+{
+	return xasprintf("vmdeck lab network %s", n->name);
+}
+
+static bool bridge_marked(const struct labnet *n)
+{
+	char alias[256];
+	if (nlact_get_alias(n->bridge, alias, sizeof(alias)) < 0)
+		return false;
+	char *m = bridge_mark(n);
+	bool r = strcmp(alias, m) == 0;
+	free(m);
+	return r;
+}
+
+/* CAP_NET_ADMIN in the effective set (capability 12 of CapEff). */
+static bool have_net_admin(void)
+{
+	char *s = file_read_all("/proc/self/status", NULL);
+	char *c = s ? strstr(s, "\nCapEff:") : NULL;
+	bool r = c && (strtoull(c + 8, NULL, 16) >> 12 & 1);
+	free(s);
+	return r;
+}
+
+/* The network is up, but not by us (no record here): someone else's to
+ * change. Without CAP_NET_ADMIN that is a permission error. */
+static int refuse_not_ours(const struct labnet *n, const char *verb, char **err)
+{
+	if (!have_net_admin())
+		return error_set(err, "net %s %s: it is up, brought up by another user (who has the record of what was "
+				      "done); changing it needs root or CAP_NET_ADMIN",
+				 verb, n->name);
+	char *dir = paths_net_dir(n->name);
+	error_set(err, "net %s %s: bridge %s is this network's, brought up by vmdeck with another runtime directory "
+		       "(no record in %s): take it down with that runtime directory ('vmdeck net down %s')",
+		  verb, n->name, n->bridge, dir, n->name);
+	free(dir);
+	return -1;
+}
+
 /* Undo what st records, newest step first. Keeps going past failures (and
  * reports the first): down must remove as much as it can. */
 static int undo(const char *name, json_object *st, char **err)
@@ -1094,6 +1141,12 @@ int labnet_down(const char *name, char **err)
 	if (st) {
 		r = undo(name, st, err) < 0 ? -1 : 1;
 		json_object_put(st);
+	} else {
+		/* Unless the bridge says it is up by someone else: say so. */
+		struct labnet *n = labnet_find(name, NULL);
+		if (n && nlact_ifindex(n->bridge) && bridge_marked(n))
+			r = refuse_not_ours(n, "down", err);
+		labnet_free(n);
 	}
 	close(lock);
 	return r;
@@ -1149,6 +1202,10 @@ static int up_locked(const struct labnet *n, char **err)
 	}
 	int rc = -1;
 	char *dir = paths_net_dir(n->name);
+	if (nlact_ifindex(n->bridge) && bridge_marked(n)) {
+		refuse_not_ours(n, "up", err);
+		goto out;
+	}
 	if (nlact_ifindex(n->bridge)) {
 		char kind[16] = "";
 		nlact_link_kind(n->bridge, kind, sizeof(kind));
@@ -1188,6 +1245,13 @@ static int up_locked(const struct labnet *n, char **err)
 	json_object_object_add(st, "bridge_ifindex", json_object_new_int(nlact_ifindex(n->bridge)));
 	json_object_object_add(st, "pinned", json_object_new_boolean(n->pin));
 	state_save(n->name, st, NULL);
+	char *mark = bridge_mark(n);
+	int mr = nlact_set_alias(n->bridge, mark, err);
+	free(mark);
+	if (mr < 0) {
+		rc = up_fail(n, st, err);
+		goto out;
+	}
 
 	/* 2. address, up */
 	char addr[24];
@@ -1317,7 +1381,10 @@ static json_object *status_obj(const struct labnet *n)
 	json_object_object_add(o, "name", json_object_new_string(n->name));
 	json_object_object_add(o, "file", json_object_new_string(n->path));
 	json_object_object_add(o, "bridge", json_object_new_string(n->bridge));
-	json_object_object_add(o, "up", json_object_new_boolean(st != NULL));
+	/* Up: recorded here, or the bridge is marked as this network's (up by
+	 * another user or runtime directory: what it did is recorded there). */
+	json_object_object_add(o, "up", json_object_new_boolean(st != NULL || bridge_marked(n)));
+	json_object_object_add(o, "recorded", json_object_new_boolean(st != NULL));
 	char addr[24];
 	snprintf(addr, sizeof(addr), "%s/%u", inet_ntoa(n->address), n->prefix);
 	json_object_object_add(o, "address", json_object_new_string(addr));
@@ -1389,9 +1456,11 @@ char *labnet_status_text(const struct labnet *n)
 	json_object *v;
 #define S(k) (json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-")
 #define B(k) (json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v))
-	char *s = xasprintf("%s: %s\n  bridge   %s%s  mac %s  %s\n  address  %s  nat %s  forwarding %s\n"
+	char *s = xasprintf("%s: %s%s\n  bridge   %s%s  mac %s  %s\n  address  %s  nat %s  forwarding %s\n"
 			    "  dhcp     %s  dnsmasq %s\n  taps     MAC policy %s\n",
-			    n->name, B("up") ? "up" : "down", n->bridge, B("bridge_exists") ? "" : " (absent)", S("mac"),
+			    n->name, B("up") ? "up" : "down",
+			    B("up") && !B("recorded") ? " (by another user or runtime directory: no record here)" : "",
+			    n->bridge, B("bridge_exists") ? "" : " (absent)", S("mac"),
 			    json_object_object_get_ex(o, "pinned", &v) ? (json_object_get_boolean(v) ? "pinned" : "NOT pinned")
 									 : "",
 			    S("address"), n->nat ? "on" : "off", B("forwarding") ? "on" : "off",

@@ -17,8 +17,11 @@
  * `labnet_up` creates the bridge (pinned), assigns the address, enables IPv4
  * forwarding, installs NAT in nftables table "ip vmdeck-NAME", starts dnsmasq
  * bound to the bridge only; it records what it did in
- * paths_net_dir(NAME)/state.json so `labnet_down` undoes exactly that. Every
- * diagnostic names FILE:LINE:COL. Needs CAP_NET_ADMIN to act. */
+ * paths_net_dir(NAME)/state.json so `labnet_down` undoes exactly that. The
+ * bridge's alias says "vmdeck lab network NAME", so every user who can see
+ * the bridge sees the network up, although only the user who brought it up
+ * (with that runtime directory) can read the record. Every diagnostic names
+ * FILE:LINE:COL. Needs CAP_NET_ADMIN to act. */
 #ifndef VMDECK_LABNET_H
 #define VMDECK_LABNET_H
 
@@ -90,7 +93,9 @@ char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
  * run, so they never interleave: the second waits and then sees the
  * first's result. */
 int labnet_up(const struct labnet *n, char **err);
-/* Undo exactly what up recorded: 1; not up: 0; -1 on failure. */
+/* Undo exactly what up recorded: 1; not up: 0; -1 on failure. Up by
+ * another user or runtime directory (marked bridge, no record here): -1,
+ * saying so (with "CAP_NET_ADMIN" when this process lacks it); up too. */
 int labnet_down(const char *name, char **err);
 
 struct json_object;

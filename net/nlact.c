@@ -158,6 +158,24 @@ int nlact_link_kind(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+int nlact_set_alias(const char *name, const char *alias, char **err)
+{
+	struct rtnl_link *c = rtnl_link_alloc();
+	rtnl_link_set_ifalias(c, alias);
+	return link_change(name, c, "set the alias of", err);
+}
+
+int nlact_get_alias(const char *name, char *buf, size_t len)
+{
+	struct rtnl_link *l = link_get(name);
+	if (!l)
+		return -1;
+	const char *a = rtnl_link_get_ifalias(l);
+	snprintf(buf, len, "%s", a ? a : "");
+	rtnl_link_put(l);
+	return 0;
+}
+
 int nlact_get_mac(const char *name, uint8_t mac[6], char **err)
 {
 	struct rtnl_link *l = link_get(name);

@@ -22,6 +22,10 @@ int nlact_delete(const char *name, char **err);
 int nlact_bridge_add(const char *name, const uint8_t *mac, char **err);
 /* The kind of a link ("bridge", "tun", …; "" none), into buf. -1 if no link. */
 int nlact_link_kind(const char *name, char *buf, size_t len);
+/* The link's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`): any user
+ * who can see the link can read it. get: "" when none; -1 if no link. */
+int nlact_set_alias(const char *name, const char *alias, char **err);
+int nlact_get_alias(const char *name, char *buf, size_t len);
 /* Current MAC. */
 int nlact_get_mac(const char *name, uint8_t mac[6], char **err);
 /* Add / delete an IPv4 address with prefix on a link. */
