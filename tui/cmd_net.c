@@ -120,6 +120,7 @@ static int net_down(const struct net_verb *v, const struct net_args *a)
 		printf("%s: %s\n", name, rc == 1 ? "down" : "was not up (nothing to undo)");
 	return report(rc, err);
 }
+
 /* The whole-directory verbs (net status, net list) show every network that
  * loads, then name each file that does not, with its problems: a broken
  * file is never silently left out. */
