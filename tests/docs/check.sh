@@ -230,13 +230,46 @@ check "vmdeck.1 EXIT STATUS lists exactly tui/cmd.h's codes" \
 	diff <(printf '%s\n' "$codes") <(printf '%s\n' "$man_codes")
 
 # ---- environment --------------------------------------------------------------
-envs=$(cat "$VMDECK_SRC"/core/*.c "$VMDECK_SRC"/net/*.c "$VMDECK_SRC"/tui/*.c |
-	grep -oE '(getenv|env)\("[A-Z_]+"\)|find_prog\("[^"]*", *"[A-Z_]+"\)' |
-	grep -oE '"[A-Z_]+"\)$' | tr -d '")' | sort -u)
+# Every variable the code reads: the names given to getenv and its wrappers
+# (env, sudo_id, find_prog), and every "VMDECK_..." string (a name kept in a
+# variable or a macro before getenv sees it).
+envs=$( (cat "$VMDECK_SRC"/core/*.[ch] "$VMDECK_SRC"/net/*.[ch] "$VMDECK_SRC"/tui/*.[ch] |
+	grep -oE '(getenv|env|sudo_id)\("[A-Z_]+"\)|find_prog\("[^"]*", *"[A-Z_]+"\)' |
+	grep -oE '"[A-Z_]+"\)$' | tr -d '")'
+	cat "$VMDECK_SRC"/core/*.[ch] "$VMDECK_SRC"/net/*.[ch] "$VMDECK_SRC"/tui/*.[ch] | grep -oE '"VMDECK_[A-Z_]+"' | tr -d '"') |
+	sort -u)
+check "the code reads VMDECK_* variables (found $(grep -c VMDECK_ <<<"$envs"))" test "$(grep -c VMDECK_ <<<"$envs")" -ge 8
 for e in $envs; do
 	check "README documents environment variable $e" in_readme "$e"
 	check "vmdeck.1 documents environment variable $e" in_man "$e"
 done
+# ... and no variable documented that nothing reads (bootstrap.sh's and the
+# tests' own are documented elsewhere in README, not in these tables).
+# setlocale(LC_ALL, "") reads the locale variables for the code.
+read_envs=$envs
+grep -q 'setlocale(LC_ALL, "")' "$VMDECK_SRC/tui/main.c" && read_envs+=$'\nLANG\nLC_ALL\nLC_CTYPE'
+for e in $(readme_section "## Environment" | grep -E '^\| `' | sed -E 's/^\| ([^|]*)\|.*/\1/' | grep -oE '`[A-Z_]+`' | tr -d '`' | sort -u); do
+	check "README's environment variable $e is read by the code" grep -qxF "$e" <<<"$read_envs"
+done
+for e in $(man_section ENVIRONMENT | awk 'prev ~ /^\.TP/ { print } { prev = $0 }' | grep -oE '[A-Z][A-Z_]{2,}' | sort -u); do
+	check "vmdeck.1's environment variable $e is read by the code" grep -qxF "$e" <<<"$read_envs"
+done
+
+# ---- quoted messages ------------------------------------------------------------
+# The permission errors README's troubleshooting quotes are the code's own:
+# every net/tap.c message naming CAP_NET_ADMIN appears there, word for word
+# (its %s filled in).
+while IFS= read -r fmt; do
+	re=$(printf '%s' "$fmt" | sed -E 's/[][\.^$*+?(){}|/]/\\&/g; s/%s/[^`]+/g')
+	check "README quotes net/tap.c's message '$fmt' exactly" grep -qE -- "\`[^\`]*$re\`" "$readme"
+done < <(grep -oE 'error_set\(err, "[^"]*CAP_NET_ADMIN[^"]*"' "$VMDECK_SRC/net/tap.c" | sed -E 's/^error_set\(err, "//; s/"$//')
+
+# ---- figures ---------------------------------------------------------------------
+# Benchmark figures live in docs/BENCHMARKS.md only: README links to it and
+# quotes none (a quoted figure goes stale with the next run).
+figs=$(readme_section "## Building and testing" | grep -nE '[0-9][0-9.,]* ?(ms|us|µs|bytes/s|CPU seconds|KiB|MiB)\b')
+check "README's build section quotes no benchmark figure${figs:+: $figs}" test -z "$figs"
+check "README links docs/BENCHMARKS.md from its build section" bash -c "grep -qF '](docs/BENCHMARKS.md)' <<<\"\$1\"" _ "$(readme_section "## Building and testing")"
 
 # ---- version, links -----------------------------------------------------------
 ver=$("$VMDECK" --version | awk '{ print $2 }')
