@@ -109,3 +109,16 @@ const char *monitor_line(const struct monitor *mon, size_t i) { return ring_at(&
 size_t monitor_history_count(const struct monitor *mon) { return mon->hist.n; }
 const char *monitor_history_at(const struct monitor *mon, size_t i) { return ring_at(&mon->hist, i); }
 uint64_t monitor_generation(const struct monitor *mon) { return mon->gen; }
+
+bool monitor_reply_failed(const char *output)
+{
+	if (!output)
+		return false;
+	if (strncmp(output, "unknown command: ", 17) == 0 || strncmp(output, "Error: ", 7) == 0)
+		return true;
+	/* monitor_parse_arguments: "CMD: why" then this line, at the end. */
+	for (const char *p = output; (p = strstr(p, "Try \"help ")); p++)
+		if ((p == output || p[-1] == '\n') && strstr(p, "\" for more information"))
+			return true;
+	return false;
+}

@@ -4,6 +4,7 @@
 #ifndef VMDECK_MONITOR_H
 #define VMDECK_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,12 @@ const char *monitor_line(const struct monitor *mon, size_t i);
  * monitor_history_count()-1 downwards. */
 size_t monitor_history_count(const struct monitor *mon);
 const char *monitor_history_at(const struct monitor *mon, size_t i);
+/* Whether an HMP reply (human-monitor-command's text) says the command
+ * failed: HMP has no error channel there, only these forms (QEMU 7.2):
+ * "unknown command: '...'", a parse error followed by 'Try "help CMD" for
+ * more information', and a failed command's "Error: ..." as the first line.
+ * Output that only mentions such words later on is not an error. */
+bool monitor_reply_failed(const char *output);
 /* Bumped by every change: compare to know whether to redraw. */
 uint64_t monitor_generation(const struct monitor *mon);
 

@@ -295,6 +295,24 @@ static char *read_from(int fd, off_t from, size_t *len)
 	return buf;
 }
 
+/* The next line of buf[0..len) from *pos, NUL-terminated in place (buf has
+ * a byte to spare at len, as read_from leaves it); NULL after the last. A line
+ * holding a NUL byte is damaged (a crash can leave a zero-filled block where
+ * lines were): it is skipped, and the lines after it are still read. */
+static char *next_line(char *buf, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		char *s = buf + *pos;
+		char *nl = memchr(s, '\n', len - *pos);
+		size_t n = nl ? (size_t)(nl - s) : len - *pos;
+		*pos += n + (nl != NULL);
+		s[n] = '\0';
+		if (n && !memchr(s, '\0', n))
+			return s;
+	}
+	return NULL;
+}
+
 static bool near(const struct machist *h, uint64_t a, uint64_t b)
 {
 	return (a > b ? a - b : b - a) <= h->dedupe_us;
@@ -328,14 +346,16 @@ static size_t seen_count(struct machist *h, const struct machist_record *r)
 
 /* A duplicate when the file already holds as many records of this change
  * within the window as this process has seen: another watcher wrote it. */
-static bool is_duplicate(const struct machist *h, const char *tail, const struct machist_record *r, size_t seen)
+static bool is_duplicate(const struct machist *h, const char *tail, size_t len, const struct machist_record *r,
+			 size_t seen)
 {
-	char *copy = xstrdup(tail);
-	size_t n = 0;
-	char *save = NULL;
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, tail, len);
+	copy[len] = '\0';
+	size_t n = 0, pos = 0;
 	char new_mac[18];
 	mac_format(r->new_mac, new_mac); /* vmdeck writes MACs this way: a cheap filter before parsing */
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line; (line = next_line(copy, len, &pos));) {
 		struct machist_record o;
 		if (!strstr(line, new_mac) || machist_record_parse(line, &o) < 0 || !machist_netns_same(&h->ns, &o.netns))
 			continue;
@@ -394,8 +414,9 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 	fstat(rfd, &st);
 	size_t len = 0;
 	char *tail = read_from(rfd, st.st_size > TAIL_BYTES ? st.st_size - TAIL_BYTES : 0, &len);
-	char *nl = st.st_size > TAIL_BYTES && tail ? strchr(tail, '\n') : NULL; /* drop the partial first line */
-	bool dup = tail && is_duplicate(h, nl ? nl + 1 : tail, r, seen);
+	char *nl = st.st_size > TAIL_BYTES && tail ? memchr(tail, '\n', len) : NULL; /* drop the partial first line */
+	char *from = nl ? nl + 1 : tail;
+	bool dup = tail && is_duplicate(h, from, len - (size_t)(from - tail), r, seen);
 	/* After a torn last line (a writer died mid-line), start a fresh one. */
 	bool torn = tail && len && tail[len - 1] != '\n';
 	/* Lines in the file, estimated from the tail's mean line length:
@@ -456,12 +477,11 @@ int machist_load(const struct machist *h, const char *bridge, uint64_t since_us,
 	close(fd);
 	if (!all)
 		return error_set(err, "MAC history %s: %s", h->path, strerror(errno));
-	size_t cap = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	size_t cap = 0, pos = 0;
+	for (char *line; (line = next_line(all, len, &pos));) {
 		struct machist_record r;
 		if (machist_record_parse(line, &r) < 0 || !machist_netns_same(&h->ns, &r.netns))
-			continue; /* a torn or foreign line costs that line only */
+			continue; /* a torn, damaged or foreign line costs that line only */
 		if ((bridge && strcmp(bridge, r.bridge) != 0) || r.wall_us < since_us)
 			continue;
 		if (*n == cap) {

@@ -84,6 +84,7 @@ static void act_monitor(struct app *a, enum action act)
 	a->ui.focus = PANE_MONITOR;
 	a->ui.input[0] = '\0';
 	a->ui.input_len = 0;
+	a->ui.input_cut = false;
 	a->ui.hist_pos = -1;
 	a->ui.dirty |= D_MONITOR | D_VMS | D_NET | D_STATUS;
 }

@@ -566,5 +566,5 @@ const struct cmd_entry cmd_net_entry = {
 	"net", "up|down|status|pin|list|history ...", "lab networks: bring up/down, status; pin a bridge's MAC; MAC history", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
-	"watch", "[--json] [--stats]", "print link, port and bridge MAC events as they happen", cmd_watch,
+	"watch", "[--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] [--rcvbuf BYTES]", "print link, port and bridge MAC events as they happen", cmd_watch,
 };

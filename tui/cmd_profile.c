@@ -127,7 +127,7 @@ static int cmd_args(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		cmd_error("usage: vmdeck args NAME [--mode install|boot] [--accel kvm|tcg|kvm:tcg]");
+		cmd_error("usage: vmdeck args NAME [--mode install|boot] [--accel kvm|tcg|kvm:tcg] [--lines]");
 		return EXIT_USAGE;
 	}
 	const char *name = argv[optind];
@@ -305,6 +305,6 @@ static int cmd_list(int argc, char **argv)
 
 const struct cmd_entry cmd_check_entry = { "check", "[PATH...]", "validate profiles, print every problem",
 					   cmd_check };
-const struct cmd_entry cmd_args_entry = { "args", "NAME [--mode install|boot]",
+const struct cmd_entry cmd_args_entry = { "args", "NAME [--mode install|boot] [--accel kvm|tcg|kvm:tcg] [--lines]",
 					  "print the exact QEMU command line", cmd_args };
 const struct cmd_entry cmd_list_entry = { "list", "[--json] [--names]", "list the VM profiles", cmd_list };

@@ -137,7 +137,7 @@ static void usage(FILE *fp)
 		"                     UTF-8 lines, read with a console font ($VMDECK_CONSOLE_FONT\n"
 		"                     or console-data's); fails if the screen is not text;\n"
 		"                     with -v, how many cells matched which fonts\n"
-		"  --colors MODE      24bit, 256 (default), 8 or mono\n"
+		"  --colors MODE      24bit, 256 (default), 8 or mono (also --colours)\n"
 		"  --glyphs G         half (default), quad or ascii\n"
 		"  --stretch          fill COLSxROWS instead of keeping the proportions\n"
 		"  --settle MS        wait this long after the first frame (0-60000, default\n"
@@ -347,6 +347,9 @@ out:
 }
 
 const struct cmd_entry cmd_screenshot_entry = {
-	"screenshot", "NAME [FILE.png] [--cells CxR]", "save a VM's screen as PNG, or print it as cells",
+	"screenshot",
+	"[--vnc TARGET] [--cells CxR|--text] [--colors|--colours MODE] [--glyphs G] [--stretch] [--settle MS] "
+	"[--timeout SEC] [--watch] [--fps N] [--password-file F] [-v|--verbose] NAME [FILE.png]",
+	"save a VM's screen as PNG, or print it as cells or text",
 	screenshot_exec,
 };

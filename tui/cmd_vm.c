@@ -3,6 +3,7 @@
  * done; progress lines go to stderr, results to stdout. */
 #include "core/loop.h"
 #include "core/modes.h"
+#include "core/monitor.h"
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/util.h"
@@ -331,8 +332,11 @@ static int mode_action(struct vm *vm, vm_done_cb done, void *arg, char **err)
 
 static int exec_mode(int argc, char **argv)
 {
-	if ((argc != 2 && argc != 3) || strcmp(argv[1], "--help") == 0 ||
-	    (argc == 3 && vm_mode_parse(argv[2], &mode_req.mode) < 0)) {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: vmdeck mode NAME [install|boot]\n");
+		return EXIT_OK;
+	}
+	if ((argc != 2 && argc != 3) || (argc == 3 && vm_mode_parse(argv[2], &mode_req.mode) < 0)) {
 		cmd_error("usage: vmdeck mode NAME [install|boot]");
 		return EXIT_USAGE;
 	}
@@ -370,6 +374,10 @@ static void on_monitor(struct vm *vm, const char *output, const char *err, void 
 
 static int exec_monitor(int argc, char **argv)
 {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: vmdeck monitor NAME 'HMP COMMAND'\n");
+		return EXIT_OK;
+	}
 	if (argc < 3) {
 		cmd_error("usage: vmdeck monitor NAME 'HMP COMMAND'");
 		return EXIT_USAGE;
@@ -400,12 +408,18 @@ static int exec_monitor(int argc, char **argv)
 			rc = EXIT_FAIL;
 		} else {
 			rc = run_wait(&r);
+			/* HMP reports errors as text: such a reply is the
+			 * command's failure (stderr, exit 1), not its output. */
+			bool failed = rc == EXIT_OK && monitor_reply_failed(r.output);
 			if (rc == EXIT_OK && r.output) {
-				fputs(r.output, stdout);
+				FILE *out = failed ? stderr : stdout;
+				fputs(r.output, out);
 				size_t n = strlen(r.output);
 				if (n && r.output[n - 1] != '\n')
-					putchar('\n');
+					fputc('\n', out);
 			}
+			if (failed)
+				rc = EXIT_FAIL;
 		}
 	}
 	free(line);

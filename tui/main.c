@@ -44,13 +44,38 @@ bool cmd_uint_opt(const char *verb, const char *opt, const char *s, unsigned lon
 	return false;
 }
 
+/* One verb of --help: name, usage (every option: tests/docs/check.sh holds
+ * it to the code's getopt tables) and summary in columns; a usage too long
+ * for its column goes on over indented lines, the summary under it. */
+static void usage_verb(FILE *out, const struct cmd_entry *e)
+{
+	enum { NAME_W = 9, USAGE_W = 34, LINE_W = 79 };
+	const char *u = e->usage;
+	if (strlen(e->name) <= NAME_W && strlen(u) <= USAGE_W) {
+		fprintf(out, "  %-*s %-*s %s\n", NAME_W, e->name, USAGE_W, u, e->summary);
+		return;
+	}
+	int col = fprintf(out, "  %-*s", NAME_W, e->name), indent = 2 + NAME_W + 1;
+	while (*u) {
+		size_t w = strcspn(u, " ");
+		if (col + 1 + (int)w > LINE_W && col > indent)
+			col = fprintf(out, "\n%*s", indent, "") - 1;
+		else
+			col += fprintf(out, " ");
+		col += fprintf(out, "%.*s", (int)w, u);
+		u += w;
+		u += strspn(u, " ");
+	}
+	fprintf(out, "\n%*s%s\n", indent + USAGE_W + 1, "", e->summary);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse] [--interval MS]\n"
 		     "              [VERB [ARGS...]]\n\n"
 		     "With no verb, vmdeck opens the full-screen interface.\n\nVerbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(out, "  %-9s %-34s %s\n", cmd_table[i]->name, cmd_table[i]->usage, cmd_table[i]->summary);
+		usage_verb(out, cmd_table[i]);
 	fprintf(out, "\nOptions:\n"
 		     "  -p, --profiles DIR     profile directory (else $VMDECK_PROFILES,\n"
 		     "                         $XDG_CONFIG_HOME/vmdeck/profiles, /etc/vmdeck/profiles)\n"

@@ -74,6 +74,7 @@ struct ui {
 	int help_top;              /* help screen scroll */
 	char input[512];
 	size_t input_len;
+	bool input_cut;            /* a key did not fit: Enter refuses to send the cut line */
 	int hist_pos;              /* -1: editing a new line */
 	struct ui_confirm confirm;
 	char *message;

@@ -90,8 +90,16 @@ static void monitor_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 }
 
+/* The input line is a fixed buffer: what does not fit is refused with a
+ * message, never dropped silently (a cut command would go to QEMU). */
 static void input_set(struct ui *ui, const char *s)
 {
+	ui->input_cut = false;
+	if (strlen(s) >= sizeof(ui->input)) {
+		ui_message(ui, true, "monitor: that command is too long to recall: at most %zu bytes",
+			   sizeof(ui->input) - 1);
+		s = "";
+	}
 	snprintf(ui->input, sizeof(ui->input), "%s", s);
 	ui->input_len = strlen(ui->input);
 }
@@ -108,6 +116,11 @@ static int monitor_key(struct ui *ui, int key)
 	case K_ENTER:
 		if (!v || !ui->input_len)
 			return KEY_HANDLED;
+		if (ui->input_cut) {
+			ui_message(ui, true, "monitor: not sent: the command is too long (at most %zu bytes); "
+					     "shorten it (Backspace) or Esc", sizeof(ui->input) - 1);
+			return KEY_HANDLED;
+		}
 		if (ui->read_only && strncmp(ui->input, "info", 4) != 0) {
 			/* Watching only: allow the read-only "info" family. */
 			ui_message(ui, true, "read-only: only 'info ...' monitor commands");
@@ -117,10 +130,12 @@ static int monitor_key(struct ui *ui, int key)
 		}
 		ui->input[0] = '\0';
 		ui->input_len = 0;
+		ui->input_cut = false;
 		ui->hist_pos = -1;
 		ui->mon_scroll = 0;
 		return KEY_HANDLED;
 	case K_BACKSPACE:
+		ui->input_cut = false; /* edited: the line is what it shows */
 		/* Drop one whole UTF-8 sequence. */
 		while (ui->input_len > 0) {
 			unsigned char c = (unsigned char)ui->input[--ui->input_len];
@@ -163,6 +178,10 @@ static int monitor_key(struct ui *ui, int key)
 				memcpy(ui->input + ui->input_len, enc, n);
 				ui->input_len += n;
 				ui->input[ui->input_len] = '\0';
+			} else {
+				ui->input_cut = true;
+				ui_message(ui, true, "monitor: command too long: at most %zu bytes (Enter will not send it cut)",
+					   sizeof(ui->input) - 1);
 			}
 			return KEY_HANDLED;
 		}

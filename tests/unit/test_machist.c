@@ -1,7 +1,7 @@
 /* The bridge MAC history file (net/machist.h) in a temp state directory:
  * record format both ways, dedupe between two writers (and a flapping bridge
- * kept), namespace keying with reused inodes, trimming, torn lines, and the
- * refusals of symlinked or foreign paths. */
+ * kept), namespace keying with reused inodes, trimming, torn lines, NUL
+ * bytes (a crash's zero-filled tail), and the refusals of symlinked or foreign paths. */
 #include "net/machist.h"
 #include "core/util.h"
 
@@ -322,6 +322,51 @@ static void test_trim_and_torn(void **state)
 	machist_free(h);
 }
 
+/* A NUL byte (a crash can leave a zero-filled block where a line was) costs
+ * the line it is in, never the lines after it: for reading, and for the
+ * dedupe check of the next append. */
+static void test_nul_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct machist *h = open_h(f, &ns_a, 0);
+	struct machist_record r1 = rec(h, "br0", T0, MA, MB);
+	struct machist_record r2 = rec(h, "br0", T0 + 10000000ull, MB, MA);
+	struct machist_record r3 = rec(h, "br0", T0 + 20000000ull, MA, MB);
+	assert_true(append(h, &r1));
+	/* A line with a NUL in the middle, then a good one. */
+	FILE *fp = fopen(machist_path(h), "a");
+	assert_non_null(fp);
+	char *l2 = machist_record_json(&r2), *l3 = machist_record_json(&r3);
+	fwrite(l2, 1, 20, fp);
+	fputc('\0', fp);
+	fprintf(fp, "%s\n%s\n", l2 + 20, l3);
+	/* And a zero-filled tail with no newline, as a crash leaves it. */
+	char zeros[4096] = { 0 };
+	fwrite(zeros, 1, sizeof(zeros), fp);
+	fclose(fp);
+	free(l2);
+	free(l3);
+	struct machist_record *out;
+	size_t n;
+	char *err = NULL;
+	assert_int_equal(machist_load(h, NULL, 0, &out, &n, &err), 0);
+	assert_int_equal(n, 2); /* r1 and r3; r2's line is the damaged one */
+	assert_true(out[0].wall_us == r1.wall_us);
+	assert_true(out[1].wall_us == r3.wall_us);
+	free(out);
+	/* The next record lands after the zeros, on a line of its own, and is read. */
+	struct machist_record r4 = rec(h, "br0", T0 + 30000000ull, MB, MA);
+	assert_true(append(h, &r4));
+	assert_int_equal(load_n(h, NULL, 0), 3);
+	/* Dedupe sees past the NULs too: another watcher's record of r4 is
+	 * found, so a second process writes it not again. */
+	struct machist *h2 = open_h(f, &ns_a, 0);
+	assert_false(append(h2, &r4));
+	assert_int_equal(load_n(h, NULL, 0), 3);
+	machist_free(h2);
+	machist_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_keying, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trim_and_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

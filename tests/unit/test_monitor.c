@@ -1,4 +1,6 @@
-/* Unit tests for core/monitor (scrollback and history rings) and
+/* Unit tests for core/monitor (scrollback and history rings, telling HMP's
+ * error replies), the TUI's monitor input line (tui/view_monitor.c: a line
+ * too long for it is refused with a message, never sent cut), and
  * core/modes (install/boot saved in the state dir). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,8 @@
 #include "core/monitor.h"
 #include "core/paths.h"
 #include "core/util.h"
+#include "tui/theme.h"
+#include "tui/ui.h"
 
 static void test_scrollback(void **state)
 {
@@ -98,11 +102,128 @@ static void test_modes(void **state)
 	free(f);
 }
 
+/* HMP has no error channel in human-monitor-command: its errors are text.
+ * Real QEMU 7.2 replies (tests/vm/monitor.sh checks them against QEMU). */
+static void test_reply_failed(void **state)
+{
+	(void)state;
+	assert_true(monitor_reply_failed("unknown command: 'foo'\r\n"));
+	assert_true(monitor_reply_failed("unknown command: 'info foo'\r\n"));
+	assert_true(monitor_reply_failed("qom-get: string expected\r\nTry \"help qom-get\" for more information\r\n"));
+	assert_true(monitor_reply_failed("stop|s: extraneous characters at the end of line\r\n"
+					 "Try \"help stop\" for more information\r\n"));
+	assert_true(monitor_reply_failed("Error: Device '/machine/x' not found\r\n"));
+	assert_false(monitor_reply_failed(""));
+	assert_false(monitor_reply_failed("VM status: running\r\n"));
+	assert_false(monitor_reply_failed("info balloon  -- show balloon information\r\n"));
+	/* Output that merely mentions the words is no error. */
+	assert_false(monitor_reply_failed("  unknown command: not at the start\r\n"));
+	assert_false(monitor_reply_failed("a line\r\nError: on a later line is output\r\n"));
+	assert_false(monitor_reply_failed(NULL));
+}
+
+struct tui_fx {
+	struct ui ui;
+	struct monitor *mon;
+	char *sent;
+	int n_sent;
+};
+
+static void fake_send(struct ui *ui, struct mvm *vm, const char *cmd, void *arg)
+{
+	(void)ui;
+	(void)vm;
+	struct tui_fx *f = arg;
+	free(f->sent);
+	f->sent = xstrdup(cmd);
+	f->n_sent++;
+}
+
+static void type(struct ui *ui, const char *s)
+{
+	for (; *s; s++)
+		assert_int_equal(ui_key_local(ui, (unsigned char)*s), KEY_HANDLED);
+}
+
+/* The input line holds sizeof(ui.input) - 1 bytes. A longer command used to
+ * lose its end silently and go out cut; now the key that does not fit is
+ * refused with a message, Enter sends nothing while the line is cut, and a
+ * recalled history line that does not fit is not put on the line cut. */
+static void test_tui_input_too_long(void **state)
+{
+	(void)state;
+	struct tui_fx f = { 0 };
+	theme_init(false, THEME_MONO);
+	ui_init(&f.ui);
+	f.ui.m.n_vms = 1;
+	f.ui.m.vms = xcalloc(1, sizeof(*f.ui.m.vms));
+	f.ui.m.vms[0].name = xstrdup("vm1");
+	f.ui.m.vms[0].state = MVM_RUNNING;
+	lines_init(&f.ui.m.vms[0].log, 4);
+	f.mon = monitor_new(0, 0);
+	f.ui.m.vms[0].mon = f.mon;
+	f.ui.monitor_send = fake_send;
+	f.ui.monitor_arg = &f;
+	ui_layout(&f.ui, 80, 24);
+	f.ui.focus = PANE_MONITOR;
+	const size_t max = sizeof(f.ui.input) - 1;
+
+	/* Exactly max bytes: sent whole. */
+	char *full = xmalloc(max + 1);
+	memset(full, 'a', max);
+	full[max] = '\0';
+	type(&f.ui, full);
+	assert_int_equal(f.ui.input_len, max);
+	assert_null(f.ui.message);
+	ui_key_local(&f.ui, K_ENTER);
+	assert_int_equal(f.n_sent, 1);
+	assert_string_equal(f.sent, full);
+
+	/* max + 89 bytes: refused past max, with a message naming the limit. */
+	type(&f.ui, full);
+	type(&f.ui, "info status and more than fits, typed or pasted past the end of the line buffer");
+	assert_int_equal(f.ui.input_len, max);
+	assert_non_null(f.ui.message);
+	assert_true(f.ui.message_error);
+	char lim[32];
+	snprintf(lim, sizeof(lim), "%zu bytes", max);
+	assert_non_null(strstr(f.ui.message, "too long"));
+	assert_non_null(strstr(f.ui.message, lim));
+	/* Enter does not send the cut line. */
+	ui_key_local(&f.ui, K_ENTER);
+	assert_int_equal(f.n_sent, 1);
+	assert_non_null(strstr(f.ui.message, "not sent"));
+	assert_int_equal(f.ui.input_len, max); /* kept, to edit */
+	/* Once edited (Backspace), what the line shows is what goes out. */
+	ui_key_local(&f.ui, K_BACKSPACE);
+	ui_key_local(&f.ui, K_ENTER);
+	assert_int_equal(f.n_sent, 2);
+	assert_int_equal(strlen(f.sent), max - 1);
+
+	/* A history line longer than the input line is not recalled cut. */
+	char *longer = xasprintf("%s%s", full, "xyz");
+	monitor_history_add(f.mon, longer);
+	ui_key_local(&f.ui, K_UP);
+	assert_string_equal(f.ui.input, "");
+	assert_non_null(strstr(f.ui.message, "too long"));
+	ui_key_local(&f.ui, K_ENTER);
+	assert_int_equal(f.n_sent, 2);
+
+	free(longer);
+	free(full);
+	free(f.sent);
+	f.ui.m.vms[0].mon = NULL;
+	monitor_free(f.mon);
+	ui_free(&f.ui);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scrollback),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_reply_failed),
+		cmocka_unit_test(test_tui_input_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
