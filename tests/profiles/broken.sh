@@ -58,6 +58,21 @@ head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T_TMP/huge.yaml"
 run_check "$T_TMP/out" "$T_TMP/huge.yaml"
 check "10 MB file exits 1" test $? -eq 1
 check "10 MB file: refused unread" grep -qx '@TMP@/huge.yaml:1:1: file too large: 10485760 bytes (a profile may be at most 1048576 bytes)' "$T_TMP/out"
+# 100,000 nested lists (200 KB, under the cap): libyaml took over 30 s on
+# them; they are refused at the 65th level. `timeout` is a hang guard, not a
+# speed check; the message is what is judged. Lab networks share the YAML
+# layer: the same for one in DIR/networks/.
+deep() { printf '%s' "$1"; head -c "$2" /dev/zero | tr '\0' '['; head -c "$2" /dev/zero | tr '\0' ']'; echo; }
+deep 'foo: ' 100000 >"$T_TMP/deep.yaml"
+timeout 20 "$VMDECK" check "$T_TMP/deep.yaml" >/dev/null 2>"$T_TMP/raw"
+check "100,000 levels deep: check exits 1" test $? -eq 1
+check "100,000 levels deep: refused at the 65th" grep -qx "$T_TMP/deep.yaml:1:69: lists and mappings nested more than 64 levels deep: not read further (a profile needs only a few)" "$T_TMP/raw"
+mkdir -p "$T_TMP/deepnet/networks"
+printf 'name: deepnet\n' >"$T_TMP/deepnet/vm.yaml"
+deep 'address: ' 30000 >"$T_TMP/deepnet/networks/lab.yaml"
+timeout 20 "$VMDECK" check "$T_TMP/deepnet" >/dev/null 2>"$T_TMP/raw"
+check "lab network 30,000 levels deep: check exits 1" test $? -eq 1
+check "lab network 30,000 levels deep: refused at the 65th" grep -qx "$T_TMP/deepnet/networks/lab.yaml:1:73: lists and mappings nested more than 64 levels deep: not read further (a lab network needs only a few)" "$T_TMP/raw"
 run_check "$T_TMP/out" "$T_TMP/no-such-file.yaml"
 check "missing path exits 1" test $? -eq 1
 check "missing path named" grep -qx '@TMP@/no-such-file.yaml: cannot open: No such file or directory' "$T_TMP/out"
