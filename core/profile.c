@@ -1036,11 +1036,27 @@ static void finish(struct ctx *c, yaml_node_t *root)
 		for (size_t j = 0; j < i; j++)
 			if (n->has_mac && p->nics[j].has_mac && mac_cmp(n->mac, p->nics[j].mac) == 0)
 				report(c, 0, n->line, n->col, "NIC '%s' has the same MAC as NIC '%s'", n->id, p->nics[j].id);
-		if (n->tap)
-			for (size_t j = 0; j < i; j++)
-				if (p->nics[j].tap && strcmp(p->nics[j].tap, n->tap) == 0)
-					report(c, 0, n->line, n->col, "NIC '%s' uses TAP '%s' like NIC '%s'", n->id, n->tap,
-					       p->nics[j].id);
+		struct pos tp = pos_of(c, nic_fields, "tap", n, (struct pos){ n->line, n->col });
+		n->tap_line = tp.line;
+		n->tap_col = tp.col;
+	}
+	/* TAP names, given or derived ("tap: vd-NAME-1" may be another NIC's
+	 * derived name): one TAP, one NIC. */
+	for (size_t i = 0; p->name && i < p->n_nics; i++) {
+		struct profile_nic *n = &p->nics[i];
+		if (n->user_net)
+			continue;
+		char *ti = profile_nic_tap_name(p, i);
+		for (size_t j = 0; j < i; j++) {
+			if (p->nics[j].user_net)
+				continue;
+			char *tj = profile_nic_tap_name(p, j);
+			if (strcmp(ti, tj) == 0)
+				report(c, 0, n->tap_line, n->tap_col, "NIC '%s' uses TAP '%s' like NIC '%s'", n->id, ti,
+				       p->nics[j].id);
+			free(tj);
+		}
+		free(ti);
 	}
 	check_ids(c);
 	/* installer */
@@ -1290,6 +1306,63 @@ static void set_check_macs(struct profile_set *s)
 	free(u);
 }
 
+struct tap_use {
+	char *tap;
+	size_t item, nic;
+};
+
+static int cmp_tap_use(const void *a, const void *b)
+{
+	const struct tap_use *x = a, *y = b;
+	int r = strcmp(x->tap, y->tap);
+	if (r)
+		return r;
+	return x->item != y->item ? (x->item < y->item ? -1 : 1) : (x->nic < y->nic ? -1 : x->nic > y->nic);
+}
+
+/* Two VMs naming one TAP cannot run together: the second start would find
+ * the first one's TAP (or take it over). An error for `check`, naming both
+ * places, but both profiles load: they may be meant never to run at once,
+ * and the start of the second one refuses while the first runs. Given and
+ * derived names both count. Within one profile finish() reports it. */
+static void set_check_taps(struct profile_set *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->items[i]->n_nics;
+	if (n < 2)
+		return;
+	struct tap_use *u = xmalloc(n * sizeof(*u));
+	n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->items[i]->n_nics; j++) {
+			if (s->items[i]->nics[j].user_net)
+				continue;
+			u[n].tap = profile_nic_tap_name(s->items[i], j);
+			u[n].item = i;
+			u[n++].nic = j;
+		}
+	if (n > 1)
+		qsort(u, n, sizeof(*u), cmp_tap_use);
+	for (size_t k = 1, first = 0; k < n; k++) {
+		if (strcmp(u[k].tap, u[first].tap) != 0) {
+			first = k;
+			continue;
+		}
+		if (u[k].item == u[first].item)
+			continue;
+		const struct profile *a = s->items[u[first].item], *b = s->items[u[k].item];
+		const struct profile_nic *na = &a->nics[u[first].nic], *nb = &b->nics[u[k].nic];
+		diag_add(&s->diags, &s->n_diags, b->path, nb->tap_line, nb->tap_col, false,
+			 xasprintf("NIC '%s' uses TAP '%s', like NIC '%s' of VM '%s' (%s:%d:%d): two VMs cannot share a "
+				   "TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+				   nb->id, u[k].tap, na->id, a->name, a->path, na->tap_line, na->tap_col));
+	}
+	for (size_t k = 0; k < n; k++)
+		free(u[k].tap);
+	free(u);
+}
+
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 {
 	struct profile_set *s = xcalloc(1, sizeof(*s));
@@ -1329,6 +1402,7 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 		free(names);
 	}
 	set_check_macs(s);
+	set_check_taps(s);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
 	return s;

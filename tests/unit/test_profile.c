@@ -383,6 +383,59 @@ static void test_set_duplicates_and_isolation(void **state)
 	profile_free(NULL);
 }
 
+/* One TAP name in two profiles (given, or one given and one derived):
+ * an error at the later one's 'tap', naming the earlier FILE:LINE:COL; both
+ * still load. User-mode NICs have no TAP. */
+static void test_set_taps(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-test-taps.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *f[] = {
+		write_tmp(dir, "a.yaml", "name: a\nnics:\n  - {bridge: br0, tap: tap0}\n"),
+		write_tmp(dir, "b.yaml", "name: b\nnics:\n  - bridge: br0\n    tap: tap0\n"),
+		write_tmp(dir, "c.yaml", "name: c\nnics: [{tap: vd-web-0}]\n"),
+		write_tmp(dir, "d.yaml", "name: web\nnics: [{}]\n"),
+		write_tmp(dir, "e.yaml", "name: e\nnics: [{network: user}]\n"),
+		write_tmp(dir, "f.yaml", "name: f\nnics: [{network: user}, {tap: tap1}]\n"),
+	};
+	const char *paths[] = { dir };
+	struct profile_set *s = profile_set_load(paths, 1);
+	assert_int_equal(s->n, 6);
+	char *want[] = {
+		xasprintf("%s:4:10: NIC 'net0' uses TAP 'tap0', like NIC 'net0' of VM 'a' (%s:3:24): two VMs cannot "
+			  "share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+			  f[1], f[0]),
+		xasprintf("%s:2:8: NIC 'net0' uses TAP 'vd-web-0', like NIC 'net0' of VM 'c' (%s:2:14): two VMs "
+			  "cannot share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+			  f[3], f[2]),
+	};
+	assert_int_equal(s->n_diags, ARRAY_LEN(want));
+	assert_int_equal(profile_diag_errors(s->diags, s->n_diags), ARRAY_LEN(want));
+	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+		char *line = profile_diag_format(&s->diags[i]);
+		assert_string_equal(line, want[i]);
+		free(line);
+		free(want[i]);
+	}
+	profile_set_free(s);
+	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+		unlink(f[i]);
+		free(f[i]);
+	}
+	rmdir(dir);
+
+	/* Within one profile: a given name that is another NIC's derived one. */
+	struct parsed r = parse("name: w\nnics:\n  - {tap: vd-w-1}\n  - {}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 4, 5, "NIC 'net1' uses TAP 'vd-w-1' like NIC 'net0'"));
+	parsed_free(&r);
+	r = parse("name: w\nnics:\n  - {tap: t0}\n  - {tap: t0}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 4, 11, "NIC 'net1' uses TAP 't0' like NIC 'net0'"));
+	parsed_free(&r);
+}
+
 static void test_vars_prepare(void **state)
 {
 	(void)state;
@@ -438,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_extra_args_display),
 		cmocka_unit_test(test_derived_mac_and_tap),
 		cmocka_unit_test(test_set_duplicates_and_isolation),
+		cmocka_unit_test(test_set_taps),
 		cmocka_unit_test(test_vars_prepare),
 		cmocka_unit_test(test_enums),
 	};
