@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every broken profile in tests/profiles/broken/ gives exactly the messages
-# in its .expected file (FILE:LINE:COL: message, stderr of `vmdeck check`,
+# in its .expected file, at least one, each FILE:LINE:COL: message (checked:
+# a message without its place fails the case) (stderr of `vmdeck check`,
 # the fixture directory written as @DIR@) and check exits 1 (0 for warn-*,
 # which only warn); a directory is checked as one set (duplicates across files); the good ones
 # check clean; one bad file never keeps a good one from loading. With a
@@ -41,6 +42,9 @@ for f in *.yaml */; do
 	[[ $f == warn-* ]] && want=0
 	check "$f: check exits $want (got $rc)" test "$rc" -eq "$want"
 	check "$f: no sanitizer report" sanitizer_clean "$T_TMP/out"
+	# Every message of every case names its place: FILE:LINE:COL.
+	check "$f: every message has FILE:LINE:COL" \
+		bash -c '[[ -s $0 ]] && ! grep -Ev "^[^ :]+:[0-9]+:[0-9]+: " "$0"' "$T_TMP/out"
 	if [[ ! -f $exp ]]; then
 		check "$f: has $exp" false
 	elif ! diff -u "$exp" "$T_TMP/out" >"$T_TMP/diff"; then
