@@ -554,7 +554,53 @@ static const char *display_server_opt(const char *arg, const char *next)
 	return NULL;
 }
 
-/* extra_args: strings appended verbatim, but no display server. */
+/* QEMU options that break vmdeck's hold on QEMU (qemu_args.h lists what
+ * vmdeck sets itself; docs/profiles.md explains each): the process it
+ * watches, the pid file and monitors it relies on, the user and root QEMU
+ * keep, and the rule that a powered-off guest ends the process. */
+static const struct supervision_opt {
+	const char *opt;
+	const char *why;
+} supervision_opts[] = {
+	{ "-daemonize", "QEMU would fork and the process vmdeck watches would exit, leaving the VM running unseen" },
+	{ "-pidfile", "vmdeck writes RUN/qemu.pid itself, and other vmdecks find QEMU through it" },
+	{ "-qmp", "vmdeck's monitors are RUN/qmp.sock and RUN/ctl.sock; another one is a control channel vmdeck "
+		  "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-qmp-pretty", "vmdeck's monitors are RUN/qmp.sock and RUN/ctl.sock; another one is a control channel "
+			 "vmdeck neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-monitor", "use 'vmdeck monitor NAME' or the TUI's monitor; another monitor is a control channel vmdeck "
+		      "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-mon", "use 'vmdeck monitor NAME' or the TUI's monitor; another monitor is a control channel vmdeck "
+		  "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-runas", "QEMU would turn into another user and lose its own runtime directory (logs, sockets, "
+		    "screenshots)" },
+	{ "-chroot", "QEMU would lose the paths vmdeck gives it while it runs (runtime directory, installer media)" },
+	{ "-run-with", "it changes QEMU's user or root (user=, chroot=), as -runas and -chroot would" },
+	{ "-no-shutdown", "a guest that powers off would leave QEMU running, stopped, while vmdeck waits for QEMU to "
+			  "exit (the VM would stay 'stopping')" },
+};
+
+static const char *supervision_why(const char *arg)
+{
+	if (arg[0] != '-')
+		return NULL;
+	const char *o = arg[1] == '-' ? arg + 1 : arg;
+	for (size_t i = 0; i < ARRAY_LEN(supervision_opts); i++)
+		if (strcmp(o, supervision_opts[i].opt) == 0)
+			return supervision_opts[i].why;
+	return NULL;
+}
+
+/* A character device on QEMU's own stdio ("-serial stdio", "-chardev
+ * stdio,id=…", "-serial mon:stdio"): vmdeck gives QEMU /dev/null and
+ * RUN/qemu.log there. */
+static bool stdio_backend(const char *value)
+{
+	return strcmp(value, "stdio") == 0 || strncmp(value, "stdio,", 6) == 0 || strncmp(value, "mon:stdio", 9) == 0;
+}
+
+/* extra_args: strings appended verbatim, but no display server and nothing
+ * that breaks vmdeck's supervision. */
 static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
 {
 	struct profile *p = target;
@@ -569,6 +615,19 @@ static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const stru
 		if (!e || e->type != YAML_SCALAR_NODE)
 			continue;
 		const char *next = nx && nx->type == YAML_SCALAR_NODE ? scalar(nx) : NULL;
+		const char *why = supervision_why(scalar(e));
+		if (why) {
+			err_at(c, e, "'%s': '%s' would break vmdeck's supervision of QEMU: %s", f->key, scalar(e), why);
+			continue;
+		}
+		if (scalar(e)[0] == '-' && next && stdio_backend(next)) {
+			err_at(c, e,
+			       "'%s': '%s %s' would put a device on QEMU's stdin/stdout, which vmdeck sets to /dev/null and "
+			       "RUN/qemu.log (where it reads why a start failed); the serial console is RUN/serial.sock, "
+			       "the monitor 'vmdeck monitor NAME'",
+			       f->key, scalar(e), next);
+			continue;
+		}
 		const char *o = display_server_opt(scalar(e), next);
 		if (!o)
 			continue;

@@ -305,6 +305,50 @@ static void test_extra_args_display(void **state)
 	parsed_free(&r);
 }
 
+/* extra_args may not take QEMU out of vmdeck's hands: -daemonize (the VM
+ * ran on while start said "QEMU failed to start (exit code 0)"), its pid
+ * file, monitors, user and root, -no-shutdown, devices on QEMU's stdio. */
+static void test_extra_args_supervision(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *args;
+		int col;
+		const char *want;
+	} bad[] = {
+		{ "[\"-daemonize\"]", 14, "'-daemonize' would break vmdeck's supervision of QEMU: QEMU would fork" },
+		{ "[--daemonize]", 14, "'--daemonize' would break vmdeck's supervision" },
+		{ "[-rtc, base=utc, -pidfile, /tmp/p]", 30, "'-pidfile' would break" },
+		{ "[-qmp, 'tcp:0.0.0.0:4444,server=on,wait=off']", 14, "'-qmp' would break" },
+		{ "[-qmp-pretty, unix:/tmp/q]", 14, "'-qmp-pretty' would break" },
+		{ "[-monitor, 'unix:/tmp/m,server=on']", 14, "'-monitor' would break" },
+		{ "[-mon, chardev=c0]", 14, "'-mon' would break" },
+		{ "[-runas, nobody]", 14, "'-runas' would break" },
+		{ "[-chroot, /var/empty]", 14, "'-chroot' would break" },
+		{ "[-run-with, user=nobody]", 14, "'-run-with' would break" },
+		{ "[-no-shutdown]", 14, "'-no-shutdown' would break" },
+		{ "[-serial, stdio]", 14, "'-serial stdio' would put a device on QEMU's stdin/stdout" },
+		{ "[-serial, mon:stdio]", 14, "'-serial mon:stdio' would put a device" },
+		{ "[-chardev, 'stdio,id=c1']", 14, "'-chardev stdio,id=c1' would put a device" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *t = xasprintf("name: x\nextra_args: %s\n", bad[i].args);
+		struct parsed r = parse(t);
+		if (r.p || !has_diag(&r, 2, bad[i].col, bad[i].want))
+			fail_msg("%s: want 2:%d: ...%s...", bad[i].args, bad[i].col, bad[i].want);
+		parsed_free(&r);
+		free(t);
+	}
+	/* Not these: a second serial port elsewhere, -nographic (with vmdeck's
+	 * -nodefaults it puts nothing on stdio), a value that merely contains
+	 * "stdio", options that only look alike. */
+	struct parsed r = parse("name: x\nextra_args: [-serial, null, -nographic, -append, 'console=stdio', "
+				"-device, 'qmp', -no-reboot, -S, -pidfile-x]\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	parsed_free(&r);
+}
+
 static void test_derived_mac_and_tap(void **state)
 {
 	(void)state;
@@ -489,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file_still_loads),
 		cmocka_unit_test(test_vnc),
 		cmocka_unit_test(test_extra_args_display),
+		cmocka_unit_test(test_extra_args_supervision),
 		cmocka_unit_test(test_derived_mac_and_tap),
 		cmocka_unit_test(test_set_duplicates_and_isolation),
 		cmocka_unit_test(test_set_taps),
