@@ -914,7 +914,8 @@ static void check_file(struct ctx *c, const char *path, const char *what, struct
 		report(c, 1, at.line, at.col, "%s %s does not exist", what, path);
 }
 
-/* "HOST:DISPLAY": loopback hosts are safe; others need a password. */
+/* "HOST:DISPLAY": every TCP VNC needs a password; off loopback it also
+ * warns. */
 static bool vnc_loopback(const char *host)
 {
 	/* An address, not a prefix: "127.0.0.1.example.net" is a host name
@@ -957,6 +958,15 @@ static void check_vnc(struct ctx *c, struct pos root)
 		return;
 	}
 	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
+	/* Any local user may connect to a loopback port: without a password
+	 * they would see and type into this VM. Only the UNIX socket in the
+	 * user's 0700 runtime directory keeps them out without one. */
+	if (vnc_loopback(host) && !p->vnc_password_file)
+		report(c, 0, at.line, at.col,
+		       "VNC on %s has no password: every local user can connect to a TCP port, even on loopback, and "
+		       "see and type into this VM; set display.password_file, or use 'unix' (the default, reachable by "
+		       "you only)",
+		       p->vnc);
 	if (!vnc_loopback(host)) {
 		if (!p->vnc_password_file)
 			report(c, 0, at.line, at.col,

@@ -4,9 +4,11 @@
 #    command line, interface names "." / ".." in profiles;
 #  - no shell: a profile value full of shell syntax reaches QEMU as one
 #    argv element (args shows it quoted; nothing runs);
-#  - VNC: a non-loopback address needs a password (else the profile does not
-#    load; "127.0.0.1.example" is a host name, not loopback); with one, every
-#    start warns visibly (run in a private netns: nothing listens on the host);
+#  - VNC: any TCP address needs a password, loopback too (every local user
+#    can reach a loopback port), else the profile does not load;
+#    "127.0.0.1.example" is a host name, not loopback; off loopback every
+#    start warns visibly (run in a private netns: nothing listens on the
+#    host), and another user without the password gets no picture;
 #  - the runtime dir and the VM's dir are 0700, sockets unreachable by
 #    another user.
 . "$VMDECK_TESTS/lib.sh"
@@ -71,6 +73,7 @@ check "not root: no such rule (the user trusts their own files)" grep -q "3 file
 # ---- VNC -------------------------------------------------------------------
 printf 'name: vncopen\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 0.0.0.0:57\n' >"$PROF/vncopen.yaml"
 printf 'name: vnctrick\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1.example.net:58\n' >"$PROF/vnctrick.yaml"
+printf 'name: vnclo\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1:59\n' >"$PROF/vnclo.yaml"
 echo secret >"$T_TMP/vncpw"
 chmod 600 "$T_TMP/vncpw"
 profile_bare vncpub 'display:' '  vnc: 0.0.0.0:57' "  password_file: $T_TMP/vncpw"
@@ -78,13 +81,24 @@ out=$("$VMDECK" check 2>&1)
 check "public VNC without password: error" grep -q "vncopen.yaml:5:8: VNC on 0.0.0.0:57 is reachable from the network: set display.password_file" <<<"$out"
 check "127.0.0.1.example.net is not loopback" grep -q "vnctrick.yaml:5:8: VNC on 127.0.0.1.example.net:58 is reachable" <<<"$out"
 check "public VNC with password: warning" grep -q "vncpub.yaml:.*warning: VNC on 0.0.0.0:57 is reachable from the network (password only" <<<"$out"
+check "loopback VNC without password: error (other local users could connect)" grep -q "vnclo.yaml:5:8: VNC on 127.0.0.1:59 has no password: every local user can connect to a TCP port" <<<"$out"
 check "start vncopen refused" bash -c '! "$VMDECK" start vncopen >/dev/null 2>&1'
+check "start vnclo refused" bash -c '! "$VMDECK" start vnclo >/dev/null 2>&1'
 netns_new NS
 out=$(ip netns exec "$NS" "$VMDECK" start vncpub 2>&1); rc=$?
 log "start vncpub: $(tr '\n' ' ' <<<"$out")"
 check "public VNC with password: starts" test $rc -eq 0
 check "public VNC with password: start warns" grep -q "vncpub: warning: VNC listens on 0.0.0.0:57, reachable from the network" <<<"$out"
 check "QEMU listens only inside the namespace" bash -c "ip netns exec $NS ss -ltn | grep -q ':5957 ' && ! ss -ltn | grep -q ':5957 '"
+# The password is what keeps another local user out of a TCP VNC.
+SHOT=$(mktemp -d /tmp/vmdeck-shot.XXXXXX)
+on_exit "rm -rf '$SHOT'"
+chown nobody "$SHOT"
+out=$(ip netns exec "$NS" runuser -u nobody -- "$VMDECK" screenshot --vnc 127.0.0.1:57 "$SHOT/s.png" 2>&1); rc=$?
+log "nobody's screenshot: $out"
+check "another user without the password gets no picture" test $rc -ne 0 -a ! -e "$SHOT/s.png"
+out=$(ip netns exec "$NS" "$VMDECK" screenshot vncpub "$SHOT/root.png" 2>&1); rc=$?
+check "the owner, with the profile's password, does ($out)" test $rc -eq 0 -a -s "$SHOT/root.png"
 
 # ---- runtime dirs and sockets ---------------------------------------------
 check "runtime dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR")" = 700

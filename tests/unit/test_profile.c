@@ -87,7 +87,7 @@ static void test_full(void **state)
 				"  - {model: e1000-82545em, mac: '52:54:00:c9:18:27', bridge: br0, tap_mac_policy: fixed}\n"
 				"  - {network: user}\n"
 				"install: {file: /dev/null, bus: ide.0, snapshot: true}\n"
-				"display: {vnc: '127.0.0.1:5', keyboard: en-us}\n"
+				"display: {vnc: '127.0.0.1:5', password_file: /dev/null, keyboard: en-us}\n"
 				"serial_log: false\n"
 				"extra_args: [-rtc, base=localtime]\n"
 				"stop_timeout: 5\n");
@@ -266,6 +266,25 @@ static void test_vnc(void **state)
 	assert_int_equal(r.n, 1);
 	assert_true(r.d[0].warning);
 	assert_int_equal(profile_diag_errors(r.d, r.n), 0);
+	parsed_free(&r);
+	/* Loopback is no shelter from other local users: a TCP VNC without a
+	 * password is refused there too (the UNIX socket is the default). */
+	static const char *const lo[] = { "127.0.0.1:5", "localhost:1", "[::1]:2", "127.1.2.3:99" };
+	for (size_t i = 0; i < ARRAY_LEN(lo); i++) {
+		char *t = xasprintf("name: v\ndisplay: {vnc: '%s'}\n", lo[i]);
+		r = parse(t);
+		if (r.p || !has_diag(&r, 2, 16, "has no password: every local user can connect to a TCP port"))
+			fail_msg("%s: not refused", lo[i]);
+		parsed_free(&r);
+		free(t);
+	}
+	r = parse("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: /dev/null}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	parsed_free(&r);
+	r = parse("name: v\ndisplay: {vnc: unix}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
 	parsed_free(&r);
 	r = parse("name: v\ndisplay: {vnc: 'localhost'}\n");
 	assert_null(r.p);
