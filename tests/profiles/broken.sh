@@ -107,7 +107,8 @@ check "list --json is valid JSON" bash -c '"$VMDECK" --profiles "$0" list --json
 
 # The verbs' command lines (tui/cmd_*.c): options before or after NAME; a
 # VM name is checked before it is looked up or becomes a path; numeric
-# options are whole numbers in range, else usage (exit 2).
+# options (and VMDECK_THUMB_FPS) are whole numbers in range, else usage
+# (exit 2).
 vd() { "$VMDECK" --profiles "$mix" "$@"; }
 # says RC TEXT CMD...: CMD exits RC and its output (stdout and stderr) has TEXT.
 says() {
@@ -137,4 +138,13 @@ check "screenshot --settle -5: usage (exit 2)" says 2 "--settle wants a whole nu
 check "watch --interval 0: usage (exit 2)" says 2 "--interval wants a whole number from 10 to 3600000, not '0'" vd watch --interval 0
 check "watch --interval garbage: usage (exit 2)" says 2 "not 'garbage'" vd watch --interval garbage
 check "watch --rcvbuf -1: usage (exit 2)" says 2 "--rcvbuf wants a whole number" vd watch --rcvbuf -1 --dump
+# Environment variables too: a bad VMDECK_THUMB_FPS was taken silently as the
+# default 4; now the TUI refuses it before touching the terminal, as a bad
+# VMDECK_MOUSE.
+for v in 0 61 4x -1 ' 5'; do
+	check "VMDECK_THUMB_FPS='$v': usage (exit 2)" \
+		says 2 "VMDECK_THUMB_FPS='$v': use a whole number from 1 to 60" env VMDECK_THUMB_FPS="$v" "$VMDECK" --profiles "$mix"
+done
+check "VMDECK_THUMB_FPS=60 passes the check (then wants a terminal)" \
+	says 1 "the interface needs a terminal" env VMDECK_THUMB_FPS=60 "$VMDECK" --profiles "$mix"
 finish
