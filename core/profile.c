@@ -572,9 +572,10 @@ static const struct supervision_opt {
 		      "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
 	{ "-mon", "use 'vmdeck monitor NAME' or the TUI's monitor; another monitor is a control channel vmdeck "
 		  "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
-	{ "-runas", "QEMU would turn into another user and lose its own runtime directory (logs, sockets, "
-		    "screenshots)" },
-	{ "-chroot", "QEMU would lose the paths vmdeck gives it while it runs (runtime directory, installer media)" },
+	{ "-runas", "QEMU would go on as another user than vmdeck started it as, and open what vmdeck hands it later "
+		    "(the installer medium on a mode switch) with that user's rights" },
+	{ "-chroot", "QEMU would no longer see the paths vmdeck hands it while it runs (the installer medium on a mode "
+		     "switch)" },
 	{ "-run-with", "it changes QEMU's user or root (user=, chroot=), as -runas and -chroot would" },
 	{ "-no-shutdown", "a guest that powers off would leave QEMU running, stopped, while vmdeck waits for QEMU to "
 			  "exit (the VM would stay 'stopping')" },
