@@ -623,9 +623,9 @@ static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const stru
 		}
 		if (scalar(e)[0] == '-' && next && stdio_backend(next)) {
 			err_at(c, e,
-			       "'%s': '%s %s' would put a device on QEMU's stdin/stdout, which vmdeck sets to /dev/null and "
-			       "RUN/qemu.log (where it reads why a start failed); the serial console is RUN/serial.sock, "
-			       "the monitor 'vmdeck monitor NAME'",
+			       "'%s': '%s %s' would put a device on QEMU's stdin/stdout, which vmdeck sets to "
+			       "/dev/null and RUN/qemu.log (where it reads why a start failed); the serial console "
+			       "is RUN/serial.sock, the monitor 'vmdeck monitor NAME'",
 			       f->key, scalar(e), next);
 			continue;
 		}
@@ -1424,8 +1424,8 @@ static void set_check_taps(struct profile_set *s)
 		const struct profile *a = s->items[u[first].item], *b = s->items[u[k].item];
 		const struct profile_nic *na = &a->nics[u[first].nic], *nb = &b->nics[u[k].nic];
 		diag_add(&s->diags, &s->n_diags, b->path, nb->tap_line, nb->tap_col, false,
-			 xasprintf("NIC '%s' uses TAP '%s', like NIC '%s' of VM '%s' (%s:%d:%d): two VMs cannot share a "
-				   "TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+			 xasprintf("NIC '%s' uses TAP '%s', like NIC '%s' of VM '%s' (%s:%d:%d): two VMs cannot "
+				   "share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
 				   nb->id, u[k].tap, na->id, a->name, a->path, na->tap_line, na->tap_col));
 	}
 	for (size_t k = 0; k < n; k++)

@@ -140,7 +140,8 @@ static bool depth_check(struct yamldoc *d, const char *buf, size_t len, const ch
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > YAMLDOC_MAX_DEPTH) {
 				say(d, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-				    "lists and mappings nested more than %d levels deep: not read further (%s needs only a few)",
+				    "lists and mappings nested more than %d levels deep: not read further "
+				    "(%s needs only a few)",
 				    YAMLDOC_MAX_DEPTH, what);
 				ok = false;
 			}
