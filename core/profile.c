@@ -980,6 +980,23 @@ static void check_vnc(struct ctx *c, struct pos root)
 	free(host);
 }
 
+/* QEMU takes an empty secret as the password "", which any VNC client can
+ * send: no password at all. /dev/null reads as empty too. A file that does
+ * not exist yet is check_file's (QEMU will refuse to start without it). */
+static void check_vnc_password(struct ctx *c, struct pos at)
+{
+	struct profile *p = c->p;
+	struct stat st;
+	if (!p->vnc || strcmp(p->vnc, "unix") == 0 || !p->vnc_password_file || stat(p->vnc_password_file, &st) < 0)
+		return;
+	if (!S_ISREG(st.st_mode))
+		report(c, 0, at.line, at.col, "VNC password file %s is not a regular file: QEMU would read an empty "
+		       "password, which lets anyone connect", p->vnc_password_file);
+	else if (st.st_size == 0)
+		report(c, 0, at.line, at.col, "VNC password file %s is empty: an empty password lets anyone connect; "
+		       "put the password in it", p->vnc_password_file);
+}
+
 static void check_ids(struct ctx *c)
 {
 	struct profile *p = c->p;
@@ -1154,6 +1171,7 @@ static void finish(struct ctx *c, yaml_node_t *root)
 	else
 		check_file(c, p->firmware_vars, "firmware vars file", pos_of(c, firmware_fields, "vars", p, r));
 	check_file(c, p->vnc_password_file, "VNC password file", pos_of(c, display_fields, "password_file", p, r));
+	check_vnc_password(c, pos_of(c, display_fields, "password_file", p, r));
 	for (size_t i = 0; i < p->n_disks; i++)
 		check_file(c, p->disks[i].file, "disk image",
 			   pos_of(c, disk_fields, "file", &p->disks[i], (struct pos){ p->disks[i].line, p->disks[i].col }));

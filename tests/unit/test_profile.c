@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A non-empty VNC password file (main() makes it): /dev/null and empty
+ * files are refused as passwords. */
+static char pw_file[] = "/tmp/vmdeck-test-pw.XXXXXX";
+
 struct parsed {
 	struct profile *p;
 	struct profile_diag *d;
@@ -69,7 +73,8 @@ static void test_minimal_defaults(void **state)
 static void test_full(void **state)
 {
 	(void)state;
-	struct parsed r = parse("name: full\n"
+	char *display = xasprintf("display: {vnc: '127.0.0.1:5', password_file: %s, keyboard: en-us}\n", pw_file);
+	char *text = xasprintf("name: full\n"
 				"accel: tcg\n"
 				"cpu: {model: Penryn, flags: [kvm=off, vendor=GenuineIntel]}\n"
 				"smp: {cpus: 4, sockets: 1, cores: 2, threads: 2}\n"
@@ -87,10 +92,14 @@ static void test_full(void **state)
 				"  - {model: e1000-82545em, mac: '52:54:00:c9:18:27', bridge: br0, tap_mac_policy: fixed}\n"
 				"  - {network: user}\n"
 				"install: {file: /dev/null, bus: ide.0, snapshot: true}\n"
-				"display: {vnc: '127.0.0.1:5', password_file: /dev/null, keyboard: en-us}\n"
+				"%s"
 				"serial_log: false\n"
 				"extra_args: [-rtc, base=localtime]\n"
-				"stop_timeout: 5\n");
+				"stop_timeout: 5\n",
+				display);
+	struct parsed r = parse(text);
+	free(text);
+	free(display);
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 0);
 	struct profile *p = r.p;
@@ -261,7 +270,9 @@ static void test_vnc(void **state)
 	assert_null(r.p);
 	assert_true(has_diag(&r, 2, 16, "reachable from the network: set display.password_file"));
 	parsed_free(&r);
-	r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: /dev/null}\n");
+	char *t = xasprintf("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: %s}\n", pw_file);
+	r = parse(t);
+	free(t);
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 1);
 	assert_true(r.d[0].warning);
@@ -278,9 +289,40 @@ static void test_vnc(void **state)
 		parsed_free(&r);
 		free(t);
 	}
-	r = parse("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: /dev/null}\n");
+	t = xasprintf("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: %s}\n", pw_file);
+	r = parse(t);
+	free(t);
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 0);
+	parsed_free(&r);
+	/* An empty password is no password: QEMU takes "" and so would any
+	 * client. /dev/null reads as empty. A missing file stays the usual
+	 * non-fatal "does not exist". */
+	r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: /dev/null}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 44, "VNC password file /dev/null is not a regular file: QEMU would read an empty password"));
+	parsed_free(&r);
+	char empty[] = "/tmp/vmdeck-test-empty-pw.XXXXXX";
+	int fd = mkstemp(empty);
+	assert_true(fd >= 0);
+	close(fd);
+	t = xasprintf("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: %s}\n", empty);
+	r = parse(t);
+	free(t);
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 46, "is empty: an empty password lets anyone connect"));
+	parsed_free(&r);
+	unlink(empty);
+	r = parse("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: /nonexistent/pw}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_true(has_diag(&r, 2, 46, "VNC password file /nonexistent/pw does not exist"));
+	parsed_free(&r);
+	/* With VNC on the UNIX socket the file is not used: only the warning. */
+	r = parse("name: v\ndisplay: {password_file: /dev/null}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_true(r.d[0].warning);
 	parsed_free(&r);
 	r = parse("name: v\ndisplay: {vnc: unix}\n");
 	assert_non_null(r.p);
@@ -542,6 +584,10 @@ static void test_enums(void **state)
 
 int main(void)
 {
+	int fd = mkstemp(pw_file);
+	if (fd < 0 || write(fd, "secret\n", 7) != 7)
+		return 1;
+	close(fd);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_full),
@@ -559,5 +605,7 @@ int main(void)
 		cmocka_unit_test(test_vars_prepare),
 		cmocka_unit_test(test_enums),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(pw_file);
+	return rc;
 }
