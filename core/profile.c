@@ -915,8 +915,8 @@ static void check_file(struct ctx *c, const char *path, const char *what, struct
 		report(c, 1, at.line, at.col, "%s %s does not exist", what, path);
 }
 
-/* "HOST:DISPLAY": every TCP VNC needs a password; off loopback it also
- * warns. */
+/* The host of "HOST:DISPLAY": loopback or not. Every TCP VNC needs a
+ * password (check_vnc); off loopback it also warns. */
 static bool vnc_loopback(const char *host)
 {
 	/* An address, not a prefix: "127.0.0.1.example.net" is a host name
@@ -959,25 +959,24 @@ static void check_vnc(struct ctx *c, struct pos root)
 		return;
 	}
 	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
+	bool loopback = vnc_loopback(host);
+	free(host);
 	/* Any local user may connect to a loopback port: without a password
 	 * they would see and type into this VM. Only the UNIX socket in the
 	 * user's 0700 runtime directory keeps them out without one. */
-	if (vnc_loopback(host) && !p->vnc_password_file)
+	if (loopback && !p->vnc_password_file)
 		report(c, 0, at.line, at.col,
 		       "VNC on %s has no password: every local user can connect to a TCP port, even on loopback, and "
 		       "see and type into this VM; set display.password_file, or use 'unix' (the default, reachable by "
 		       "you only)",
 		       p->vnc);
-	if (!vnc_loopback(host)) {
-		if (!p->vnc_password_file)
-			report(c, 0, at.line, at.col,
-			       "VNC on %s is reachable from the network: set display.password_file, or use 'unix' or 127.0.0.1",
-			       p->vnc);
-		else
-			report(c, 2, at.line, at.col,
-			       "VNC on %s is reachable from the network (password only, no encryption)", p->vnc);
-	}
-	free(host);
+	else if (!loopback && !p->vnc_password_file)
+		report(c, 0, at.line, at.col,
+		       "VNC on %s is reachable from the network: set display.password_file, or use 'unix' (the default)",
+		       p->vnc);
+	else if (!loopback)
+		report(c, 2, at.line, at.col, "VNC on %s is reachable from the network (password only, no encryption)",
+		       p->vnc);
 }
 
 /* QEMU takes an empty secret as the password "", which any VNC client can
@@ -1410,9 +1409,10 @@ static int cmp_tap_use(const void *a, const void *b)
 
 /* Two VMs naming one TAP cannot run together: the second start would find
  * the first one's TAP (or take it over). An error for `check`, naming both
- * places, but both profiles load: they may be meant never to run at once,
- * and the start of the second one refuses while the first runs. Given and
- * derived names both count. Within one profile finish() reports it. */
+ * places, but both profiles load: they may be meant never to run at once
+ * (keeping the second from starting while the first runs is the runtime's
+ * job). Given and derived names both count. Within one profile finish()
+ * reports it. */
 static void set_check_taps(struct profile_set *s)
 {
 	size_t n = 0;

@@ -83,7 +83,7 @@ struct profile {
 
 	char *vga;         /* optional "-vga" value */
 	char *vnc;         /* NULL/"unix": UNIX socket in the runtime dir; else "HOST:DISPLAY" */
-	char *vnc_password_file; /* required for a non-loopback TCP VNC */
+	char *vnc_password_file; /* required for any TCP VNC, loopback too; not empty */
 	char *keyboard;    /* "-k" layout, optional */
 	bool serial_log;   /* serial console to a log in the runtime dir (default true) */
 

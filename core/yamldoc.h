@@ -1,10 +1,11 @@
 /* yamldoc: the layer the YAML file formats (profiles, lab networks) share on
  * top of libyaml's document API — input checks libyaml would report
  * confusingly or not at all (size cap, NUL bytes, bad UTF-8, tabs in
- * indentation, nesting deep enough to stall libyaml), libyaml's own errors, a second document, node access and the
- * nearest known key for an unknown one. Every problem goes to the caller's
- * report function with a 1-based LINE and COL; the caller adds FILE and
- * decides whether to keep one problem or all of them. */
+ * indentation, nesting deep enough to stall libyaml), libyaml's own errors,
+ * a second document, node access and the nearest known key for an unknown
+ * one. Every problem goes to the caller's report function with a 1-based
+ * LINE and COL; the caller adds FILE and decides whether to keep one problem
+ * or all of them. */
 #ifndef VMDECK_YAMLDOC_H
 #define VMDECK_YAMLDOC_H
 
