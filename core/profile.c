@@ -550,7 +550,54 @@ static const char *display_server_opt(const char *arg, const char *next)
 	return NULL;
 }
 
-/* extra_args: strings appended verbatim, but no display server. */
+/* QEMU options that break vmdeck's hold on QEMU (qemu_args.h lists what
+ * vmdeck sets itself; docs/profiles.md explains each): the process it
+ * watches, the pid file and monitors it relies on, the user and root QEMU
+ * keep, and the rule that a powered-off guest ends the process. */
+static const struct supervision_opt {
+	const char *opt;
+	const char *why;
+} supervision_opts[] = {
+	{ "-daemonize", "QEMU would fork and the process vmdeck watches would exit, leaving the VM running unseen" },
+	{ "-pidfile", "vmdeck writes RUN/qemu.pid itself, and other vmdecks find QEMU through it" },
+	{ "-qmp", "vmdeck's monitors are RUN/qmp.sock and RUN/ctl.sock; another one is a control channel vmdeck "
+		  "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-qmp-pretty", "vmdeck's monitors are RUN/qmp.sock and RUN/ctl.sock; another one is a control channel "
+			 "vmdeck neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-monitor", "use 'vmdeck monitor NAME' or the TUI's monitor; another monitor is a control channel vmdeck "
+		      "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-mon", "use 'vmdeck monitor NAME' or the TUI's monitor; another monitor is a control channel vmdeck "
+		  "neither guards nor sees (on TCP, anyone who connects owns the VM)" },
+	{ "-runas", "QEMU would go on as another user than vmdeck started it as, and open what vmdeck hands it later "
+		    "(the installer medium on a mode switch) with that user's rights" },
+	{ "-chroot", "QEMU would no longer see the paths vmdeck hands it while it runs (the installer medium on a mode "
+		     "switch)" },
+	{ "-run-with", "it changes QEMU's user or root (user=, chroot=), as -runas and -chroot would" },
+	{ "-no-shutdown", "a guest that powers off would leave QEMU running, stopped, while vmdeck waits for QEMU to "
+			  "exit (the VM would stay 'stopping')" },
+};
+
+static const char *supervision_why(const char *arg)
+{
+	if (arg[0] != '-')
+		return NULL;
+	const char *o = arg[1] == '-' ? arg + 1 : arg;
+	for (size_t i = 0; i < ARRAY_LEN(supervision_opts); i++)
+		if (strcmp(o, supervision_opts[i].opt) == 0)
+			return supervision_opts[i].why;
+	return NULL;
+}
+
+/* A character device on QEMU's own stdio ("-serial stdio", "-chardev
+ * stdio,id=…", "-serial mon:stdio"): vmdeck gives QEMU /dev/null and
+ * RUN/qemu.log there. */
+static bool stdio_backend(const char *value)
+{
+	return strcmp(value, "stdio") == 0 || strncmp(value, "stdio,", 6) == 0 || strncmp(value, "mon:stdio", 9) == 0;
+}
+
+/* extra_args: strings appended verbatim, but no display server and nothing
+ * that breaks vmdeck's supervision. */
 static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const struct field *f)
 {
 	struct profile *p = target;
@@ -565,6 +612,19 @@ static void f_extra_args(struct ctx *c, yaml_node_t *v, void *target, const stru
 		if (!e || e->type != YAML_SCALAR_NODE)
 			continue;
 		const char *next = nx && nx->type == YAML_SCALAR_NODE ? scalar(nx) : NULL;
+		const char *why = supervision_why(scalar(e));
+		if (why) {
+			err_at(c, e, "'%s': '%s' would break vmdeck's supervision of QEMU: %s", f->key, scalar(e), why);
+			continue;
+		}
+		if (scalar(e)[0] == '-' && next && stdio_backend(next)) {
+			err_at(c, e,
+			       "'%s': '%s %s' would put a device on QEMU's stdin/stdout, which vmdeck sets to "
+			       "/dev/null and RUN/qemu.log (where it reads why a start failed); the serial console "
+			       "is RUN/serial.sock, the monitor 'vmdeck monitor NAME'",
+			       f->key, scalar(e), next);
+			continue;
+		}
 		const char *o = display_server_opt(scalar(e), next);
 		if (!o)
 			continue;
@@ -851,7 +911,8 @@ static void check_file(struct ctx *c, const char *path, const char *what, struct
 		report(c, 1, at.line, at.col, "%s %s does not exist", what, path);
 }
 
-/* "HOST:DISPLAY": loopback hosts are safe; others need a password. */
+/* The host of "HOST:DISPLAY": loopback or not. Every TCP VNC needs a
+ * password (check_vnc); off loopback it also warns. */
 static bool vnc_loopback(const char *host)
 {
 	/* An address, not a prefix: "127.0.0.1.example.net" is a host name
@@ -894,16 +955,41 @@ static void check_vnc(struct ctx *c, struct pos root)
 		return;
 	}
 	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
-	if (!vnc_loopback(host)) {
-		if (!p->vnc_password_file)
-			report(c, 0, at.line, at.col,
-			       "VNC on %s is reachable from the network: set display.password_file, or use 'unix' or 127.0.0.1",
-			       p->vnc);
-		else
-			report(c, 2, at.line, at.col,
-			       "VNC on %s is reachable from the network (password only, no encryption)", p->vnc);
-	}
+	bool loopback = vnc_loopback(host);
 	free(host);
+	/* Any local user may connect to a loopback port: without a password
+	 * they would see and type into this VM. Only the UNIX socket in the
+	 * user's 0700 runtime directory keeps them out without one. */
+	if (loopback && !p->vnc_password_file)
+		report(c, 0, at.line, at.col,
+		       "VNC on %s has no password: every local user can connect to a TCP port, even on loopback, and "
+		       "see and type into this VM; set display.password_file, or use 'unix' (the default, reachable by "
+		       "you only)",
+		       p->vnc);
+	else if (!loopback && !p->vnc_password_file)
+		report(c, 0, at.line, at.col,
+		       "VNC on %s is reachable from the network: set display.password_file, or use 'unix' (the default)",
+		       p->vnc);
+	else if (!loopback)
+		report(c, 2, at.line, at.col, "VNC on %s is reachable from the network (password only, no encryption)",
+		       p->vnc);
+}
+
+/* QEMU takes an empty secret as the password "", which any VNC client can
+ * send: no password at all. /dev/null reads as empty too. A file that does
+ * not exist yet is check_file's (QEMU will refuse to start without it). */
+static void check_vnc_password(struct ctx *c, struct pos at)
+{
+	struct profile *p = c->p;
+	struct stat st;
+	if (!p->vnc || strcmp(p->vnc, "unix") == 0 || !p->vnc_password_file || stat(p->vnc_password_file, &st) < 0)
+		return;
+	if (!S_ISREG(st.st_mode))
+		report(c, 0, at.line, at.col, "VNC password file %s is not a regular file: QEMU would read an empty "
+		       "password, which lets anyone connect", p->vnc_password_file);
+	else if (st.st_size == 0)
+		report(c, 0, at.line, at.col, "VNC password file %s is empty: an empty password lets anyone connect; "
+		       "put the password in it", p->vnc_password_file);
 }
 
 static void check_ids(struct ctx *c)
@@ -1032,11 +1118,27 @@ static void finish(struct ctx *c, yaml_node_t *root)
 		for (size_t j = 0; j < i; j++)
 			if (n->has_mac && p->nics[j].has_mac && mac_cmp(n->mac, p->nics[j].mac) == 0)
 				report(c, 0, n->line, n->col, "NIC '%s' has the same MAC as NIC '%s'", n->id, p->nics[j].id);
-		if (n->tap)
-			for (size_t j = 0; j < i; j++)
-				if (p->nics[j].tap && strcmp(p->nics[j].tap, n->tap) == 0)
-					report(c, 0, n->line, n->col, "NIC '%s' uses TAP '%s' like NIC '%s'", n->id, n->tap,
-					       p->nics[j].id);
+		struct pos tp = pos_of(c, nic_fields, "tap", n, (struct pos){ n->line, n->col });
+		n->tap_line = tp.line;
+		n->tap_col = tp.col;
+	}
+	/* TAP names, given or derived ("tap: vd-NAME-1" may be another NIC's
+	 * derived name): one TAP, one NIC. */
+	for (size_t i = 0; p->name && i < p->n_nics; i++) {
+		struct profile_nic *n = &p->nics[i];
+		if (n->user_net)
+			continue;
+		char *ti = profile_nic_tap_name(p, i);
+		for (size_t j = 0; j < i; j++) {
+			if (p->nics[j].user_net)
+				continue;
+			char *tj = profile_nic_tap_name(p, j);
+			if (strcmp(ti, tj) == 0)
+				report(c, 0, n->tap_line, n->tap_col, "NIC '%s' uses TAP '%s' like NIC '%s'", n->id, ti,
+				       p->nics[j].id);
+			free(tj);
+		}
+		free(ti);
 	}
 	check_ids(c);
 	/* installer */
@@ -1064,6 +1166,7 @@ static void finish(struct ctx *c, yaml_node_t *root)
 	else
 		check_file(c, p->firmware_vars, "firmware vars file", pos_of(c, firmware_fields, "vars", p, r));
 	check_file(c, p->vnc_password_file, "VNC password file", pos_of(c, display_fields, "password_file", p, r));
+	check_vnc_password(c, pos_of(c, display_fields, "password_file", p, r));
 	for (size_t i = 0; i < p->n_disks; i++)
 		check_file(c, p->disks[i].file, "disk image",
 			   pos_of(c, disk_fields, "file", &p->disks[i], (struct pos){ p->disks[i].line, p->disks[i].col }));
@@ -1286,6 +1389,64 @@ static void set_check_macs(struct profile_set *s)
 	free(u);
 }
 
+struct tap_use {
+	char *tap;
+	size_t item, nic;
+};
+
+static int cmp_tap_use(const void *a, const void *b)
+{
+	const struct tap_use *x = a, *y = b;
+	int r = strcmp(x->tap, y->tap);
+	if (r)
+		return r;
+	return x->item != y->item ? (x->item < y->item ? -1 : 1) : (x->nic < y->nic ? -1 : x->nic > y->nic);
+}
+
+/* Two VMs naming one TAP cannot run together: the second start would find
+ * the first one's TAP (or take it over). An error for `check`, naming both
+ * places, but both profiles load: they may be meant never to run at once
+ * (keeping the second from starting while the first runs is the runtime's
+ * job). Given and derived names both count. Within one profile finish()
+ * reports it. */
+static void set_check_taps(struct profile_set *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->items[i]->n_nics;
+	if (n < 2)
+		return;
+	struct tap_use *u = xmalloc(n * sizeof(*u));
+	n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->items[i]->n_nics; j++) {
+			if (s->items[i]->nics[j].user_net)
+				continue;
+			u[n].tap = profile_nic_tap_name(s->items[i], j);
+			u[n].item = i;
+			u[n++].nic = j;
+		}
+	if (n > 1)
+		qsort(u, n, sizeof(*u), cmp_tap_use);
+	for (size_t k = 1, first = 0; k < n; k++) {
+		if (strcmp(u[k].tap, u[first].tap) != 0) {
+			first = k;
+			continue;
+		}
+		if (u[k].item == u[first].item)
+			continue;
+		const struct profile *a = s->items[u[first].item], *b = s->items[u[k].item];
+		const struct profile_nic *na = &a->nics[u[first].nic], *nb = &b->nics[u[k].nic];
+		diag_add(&s->diags, &s->n_diags, b->path, nb->tap_line, nb->tap_col, false,
+			 xasprintf("NIC '%s' uses TAP '%s', like NIC '%s' of VM '%s' (%s:%d:%d): two VMs cannot "
+				   "share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+				   nb->id, u[k].tap, na->id, a->name, a->path, na->tap_line, na->tap_col));
+	}
+	for (size_t k = 0; k < n; k++)
+		free(u[k].tap);
+	free(u);
+}
+
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 {
 	struct profile_set *s = xcalloc(1, sizeof(*s));
@@ -1325,6 +1486,7 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 		free(names);
 	}
 	set_check_macs(s);
+	set_check_taps(s);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
 	return s;

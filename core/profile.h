@@ -40,6 +40,7 @@ struct profile_nic {
 	bool has_tap_mac_policy; /* else the lab network's policy, else derived */
 	int line;
 	int col;
+	int tap_line, tap_col; /* where 'tap' was given, else the NIC's line/col */
 };
 
 struct profile_install {
@@ -82,7 +83,7 @@ struct profile {
 
 	char *vga;         /* optional "-vga" value */
 	char *vnc;         /* NULL/"unix": UNIX socket in the runtime dir; else "HOST:DISPLAY" */
-	char *vnc_password_file; /* required for a non-loopback TCP VNC */
+	char *vnc_password_file; /* required for any TCP VNC, loopback too; not empty */
 	char *keyboard;    /* "-k" layout, optional */
 	bool serial_log;   /* serial console to a log in the runtime dir (default true) */
 
@@ -118,7 +119,9 @@ struct profile *profile_parse(const char *path, const char *buf, size_t len,
 void profile_free(struct profile *p);
 
 /* Load every *.yaml / *.yml file in each path (a directory or a file);
- * detects duplicate names across files. Never fails as a whole. */
+ * detects duplicate names across files (an error; the later file is
+ * ignored), MACs (a warning) and TAP names (an error for `check`; both
+ * profiles still load). Never fails as a whole. */
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths);
 void profile_set_free(struct profile_set *s);
 struct profile *profile_set_find(const struct profile_set *s, const char *name);

@@ -1,10 +1,11 @@
 /* yamldoc: the layer the YAML file formats (profiles, lab networks) share on
  * top of libyaml's document API — input checks libyaml would report
  * confusingly or not at all (size cap, NUL bytes, bad UTF-8, tabs in
- * indentation), libyaml's own errors, a second document, node access and the
- * nearest known key for an unknown one. Every problem goes to the caller's
- * report function with a 1-based LINE and COL; the caller adds FILE and
- * decides whether to keep one problem or all of them. */
+ * indentation, nesting deep enough to stall libyaml), libyaml's own errors,
+ * a second document, node access and the nearest known key for an unknown
+ * one. Every problem goes to the caller's report function with a 1-based
+ * LINE and COL; the caller adds FILE and decides whether to keep one problem
+ * or all of them. */
 #ifndef VMDECK_YAMLDOC_H
 #define VMDECK_YAMLDOC_H
 
@@ -21,10 +22,16 @@ typedef void (*yamldoc_report_fn)(void *ud, int line, int col, const char *msg);
 
 struct yamldoc;
 
+/* Lists and mappings nested deeper than this are refused before the document
+ * is built (libyaml takes quadratic time on deep flow collections); no
+ * format here needs more than a handful of levels. */
+#define YAMLDOC_MAX_DEPTH 64
+
 /* Check buf (at most max bytes; "what" names the format in the message, e.g.
- * "a profile"), then parse its first document. NULL when there is nothing to
- * walk: the problems have been reported. An empty text gives a document
- * without root (yamldoc_root NULL); the caller names what it expected. */
+ * "a profile"), refuse nesting deeper than YAMLDOC_MAX_DEPTH, then parse its
+ * first document. NULL when there is nothing to walk: the problems have been
+ * reported. An empty text gives a document without root (yamldoc_root NULL);
+ * the caller names what it expected. */
 struct yamldoc *yamldoc_new(const char *buf, size_t len, size_t max, const char *what, yamldoc_report_fn report,
 			    void *ud);
 void yamldoc_free(struct yamldoc *d);

@@ -309,7 +309,9 @@ int app_run(const struct app_options *o)
 	a.t0_us = now_mono_us();
 	char *err = NULL;
 	bool mouse = false;
-	if (mouse_env(getenv("VMDECK_MOUSE"), &mouse, &err) < 0) {
+	unsigned fps;
+	if (mouse_env(getenv("VMDECK_MOUSE"), &mouse, &err) < 0 ||
+	    src_thumb_fps(getenv("VMDECK_THUMB_FPS"), &fps, &err) < 0) {
 		cmd_error("%s", err);
 		free(err);
 		return EXIT_USAGE;

@@ -4,9 +4,12 @@
 #    command line, interface names "." / ".." in profiles;
 #  - no shell: a profile value full of shell syntax reaches QEMU as one
 #    argv element (args shows it quoted; nothing runs);
-#  - VNC: a non-loopback address needs a password (else the profile does not
-#    load; "127.0.0.1.example" is a host name, not loopback); with one, every
-#    start warns visibly (run in a private netns: nothing listens on the host);
+#  - VNC: any TCP address needs a password, loopback too (every local user
+#    can reach a loopback port), else the profile does not load;
+#    "127.0.0.1.example" is a host name, not loopback; off loopback every
+#    start warns visibly (run in a private netns: nothing listens on the
+#    host), and QEMU refuses another user without the password (an empty
+#    password file, which would let anyone in, is refused by check);
 #  - the runtime dir and the VM's dir are 0700, sockets unreachable by
 #    another user.
 . "$VMDECK_TESTS/lib.sh"
@@ -71,6 +74,9 @@ check "not root: no such rule (the user trusts their own files)" grep -q "3 file
 # ---- VNC -------------------------------------------------------------------
 printf 'name: vncopen\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 0.0.0.0:57\n' >"$PROF/vncopen.yaml"
 printf 'name: vnctrick\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1.example.net:58\n' >"$PROF/vnctrick.yaml"
+printf 'name: vnclo\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1:59\n' >"$PROF/vnclo.yaml"
+: >"$T_TMP/empty.pw"
+printf 'name: vncempty\naccel: tcg\nmemory: 64M\ndisplay:\n  vnc: 127.0.0.1:60\n  password_file: %s\n' "$T_TMP/empty.pw" >"$PROF/vncempty.yaml"
 echo secret >"$T_TMP/vncpw"
 chmod 600 "$T_TMP/vncpw"
 profile_bare vncpub 'display:' '  vnc: 0.0.0.0:57' "  password_file: $T_TMP/vncpw"
@@ -78,13 +84,39 @@ out=$("$VMDECK" check 2>&1)
 check "public VNC without password: error" grep -q "vncopen.yaml:5:8: VNC on 0.0.0.0:57 is reachable from the network: set display.password_file" <<<"$out"
 check "127.0.0.1.example.net is not loopback" grep -q "vnctrick.yaml:5:8: VNC on 127.0.0.1.example.net:58 is reachable" <<<"$out"
 check "public VNC with password: warning" grep -q "vncpub.yaml:.*warning: VNC on 0.0.0.0:57 is reachable from the network (password only" <<<"$out"
+check "loopback VNC without password: error (other local users could connect)" grep -q "vnclo.yaml:5:8: VNC on 127.0.0.1:59 has no password: every local user can connect to a TCP port" <<<"$out"
 check "start vncopen refused" bash -c '! "$VMDECK" start vncopen >/dev/null 2>&1'
+check "start vnclo refused" bash -c '! "$VMDECK" start vnclo >/dev/null 2>&1'
+check "an empty password file: error (an empty password lets anyone in)" grep -q "vncempty.yaml:6:18: VNC password file $T_TMP/empty.pw is empty" <<<"$out"
+check "start vncempty refused" bash -c '! "$VMDECK" start vncempty >/dev/null 2>&1'
 netns_new NS
 out=$(ip netns exec "$NS" "$VMDECK" start vncpub 2>&1); rc=$?
 log "start vncpub: $(tr '\n' ' ' <<<"$out")"
 check "public VNC with password: starts" test $rc -eq 0
 check "public VNC with password: start warns" grep -q "vncpub: warning: VNC listens on 0.0.0.0:57, reachable from the network" <<<"$out"
 check "QEMU listens only inside the namespace" bash -c "ip netns exec $NS ss -ltn | grep -q ':5957 ' && ! ss -ltn | grep -q ':5957 '"
+# The password is what keeps another local user out of a TCP VNC: QEMU's
+# own answer, asked the way any client could (rfb_auth.py; libvncclient
+# will not send an empty password). The control: a QEMU given an empty
+# password file (what check now refuses) lets that same attempt in.
+need python3 openssl
+rfb() { ip netns exec "$NS" runuser -u nobody -- python3 "$VMDECK_TESTS/hardening/rfb_auth.py" "$@"; }
+out=$(rfb 5957); rc=$?
+check "another user, empty password: refused by QEMU ($out)" test $rc -eq 1
+out=$(rfb 5957 guess); rc=$?
+check "another user, a wrong password: refused by QEMU ($out)" test $rc -eq 1
+ip netns exec "$NS" qemu-system-x86_64 -machine none -nodefaults -display none -S \
+	-object secret,id=s0,file="$T_TMP/empty.pw" -vnc 127.0.0.1:61,password-secret=s0 >/dev/null 2>&1 &
+ctl_qemu=$!
+on_exit "kill $ctl_qemu 2>/dev/null"
+check "control: a QEMU with an empty password file listens" wait_for 20 bash -c "ip netns exec $NS ss -ltn | grep -q ':5961 '"
+out=$(rfb 5961); rc=$?
+check "control: there the empty password gets in ($out)" test $rc -eq 0
+kill "$ctl_qemu" 2>/dev/null
+SHOT=$(mktemp -d /tmp/vmdeck-shot.XXXXXX)
+on_exit "rm -rf '$SHOT'"
+out=$(ip netns exec "$NS" "$VMDECK" screenshot vncpub "$SHOT/root.png" 2>&1); rc=$?
+check "the owner, with the profile's password, gets the screen ($out)" test $rc -eq 0 -a -s "$SHOT/root.png"
 
 # ---- runtime dirs and sockets ---------------------------------------------
 check "runtime dir 0700" test "$(stat -c %a "$VMDECK_RUNTIME_DIR")" = 700

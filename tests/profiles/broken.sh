@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every broken profile in tests/profiles/broken/ gives exactly the messages
-# in its .expected file (FILE:LINE:COL: message, stderr of `vmdeck check`,
+# in its .expected file, at least one, each FILE:LINE:COL: message (checked:
+# a message without its place fails the case) (stderr of `vmdeck check`,
 # the fixture directory written as @DIR@) and check exits 1 (0 for warn-*,
 # which only warn); a directory is checked as one set (duplicates across files); the good ones
 # check clean; one bad file never keeps a good one from loading. With a
@@ -41,6 +42,9 @@ for f in *.yaml */; do
 	[[ $f == warn-* ]] && want=0
 	check "$f: check exits $want (got $rc)" test "$rc" -eq "$want"
 	check "$f: no sanitizer report" sanitizer_clean "$T_TMP/out"
+	# Every message of every case names its place: FILE:LINE:COL.
+	check "$f: every message has FILE:LINE:COL" \
+		bash -c '[[ -s $0 ]] && ! grep -Ev "^[^ :]+:[0-9]+:[0-9]+: " "$0"' "$T_TMP/out"
 	if [[ ! -f $exp ]]; then
 		check "$f: has $exp" false
 	elif ! diff -u "$exp" "$T_TMP/out" >"$T_TMP/diff"; then
@@ -58,6 +62,21 @@ head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T_TMP/huge.yaml"
 run_check "$T_TMP/out" "$T_TMP/huge.yaml"
 check "10 MB file exits 1" test $? -eq 1
 check "10 MB file: refused unread" grep -qx '@TMP@/huge.yaml:1:1: file too large: 10485760 bytes (a profile may be at most 1048576 bytes)' "$T_TMP/out"
+# 100,000 nested lists (200 KB, under the cap): libyaml took over 30 s on
+# them; they are refused at the 65th level. `timeout` is a hang guard, not a
+# speed check; the message is what is judged. Lab networks share the YAML
+# layer: the same for one in DIR/networks/.
+deep() { printf '%s' "$1"; head -c "$2" /dev/zero | tr '\0' '['; head -c "$2" /dev/zero | tr '\0' ']'; echo; }
+deep 'foo: ' 100000 >"$T_TMP/deep.yaml"
+timeout 20 "$VMDECK" check "$T_TMP/deep.yaml" >/dev/null 2>"$T_TMP/raw"
+check "100,000 levels deep: check exits 1" test $? -eq 1
+check "100,000 levels deep: refused at the 65th" grep -qx "$T_TMP/deep.yaml:1:69: lists and mappings nested more than 64 levels deep: not read further (a profile needs only a few)" "$T_TMP/raw"
+mkdir -p "$T_TMP/deepnet/networks"
+printf 'name: deepnet\n' >"$T_TMP/deepnet/vm.yaml"
+deep 'address: ' 30000 >"$T_TMP/deepnet/networks/lab.yaml"
+timeout 20 "$VMDECK" check "$T_TMP/deepnet" >/dev/null 2>"$T_TMP/raw"
+check "lab network 30,000 levels deep: check exits 1" test $? -eq 1
+check "lab network 30,000 levels deep: refused at the 65th" grep -qx "$T_TMP/deepnet/networks/lab.yaml:1:73: lists and mappings nested more than 64 levels deep: not read further (a lab network needs only a few)" "$T_TMP/raw"
 run_check "$T_TMP/out" "$T_TMP/no-such-file.yaml"
 check "missing path exits 1" test $? -eq 1
 check "missing path named" grep -qx '@TMP@/no-such-file.yaml: cannot open: No such file or directory' "$T_TMP/out"
@@ -88,7 +107,8 @@ check "list --json is valid JSON" bash -c '"$VMDECK" --profiles "$0" list --json
 
 # The verbs' command lines (tui/cmd_*.c): options before or after NAME; a
 # VM name is checked before it is looked up or becomes a path; numeric
-# options are whole numbers in range, else usage (exit 2).
+# options (and VMDECK_THUMB_FPS) are whole numbers in range, else usage
+# (exit 2).
 vd() { "$VMDECK" --profiles "$mix" "$@"; }
 # says RC TEXT CMD...: CMD exits RC and its output (stdout and stderr) has TEXT.
 says() {
@@ -118,4 +138,13 @@ check "screenshot --settle -5: usage (exit 2)" says 2 "--settle wants a whole nu
 check "watch --interval 0: usage (exit 2)" says 2 "--interval wants a whole number from 10 to 3600000, not '0'" vd watch --interval 0
 check "watch --interval garbage: usage (exit 2)" says 2 "not 'garbage'" vd watch --interval garbage
 check "watch --rcvbuf -1: usage (exit 2)" says 2 "--rcvbuf wants a whole number" vd watch --rcvbuf -1 --dump
+# Environment variables too: a bad VMDECK_THUMB_FPS was taken silently as the
+# default 4; now the TUI refuses it before touching the terminal, as a bad
+# VMDECK_MOUSE.
+for v in 0 61 4x -1 ' 5'; do
+	check "VMDECK_THUMB_FPS='$v': usage (exit 2)" \
+		says 2 "VMDECK_THUMB_FPS='$v': use a whole number from 1 to 60" env VMDECK_THUMB_FPS="$v" "$VMDECK" --profiles "$mix"
+done
+check "VMDECK_THUMB_FPS=60 passes the check (then wants a terminal)" \
+	says 1 "the interface needs a terminal" env VMDECK_THUMB_FPS=60 "$VMDECK" --profiles "$mix"
 finish

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A non-empty VNC password file (main() makes it): /dev/null and empty
+ * files are refused as passwords. */
+static char pw_file[] = "/tmp/vmdeck-test-pw.XXXXXX";
+
 struct parsed {
 	struct profile *p;
 	struct profile_diag *d;
@@ -69,7 +73,8 @@ static void test_minimal_defaults(void **state)
 static void test_full(void **state)
 {
 	(void)state;
-	struct parsed r = parse("name: full\n"
+	char *display = xasprintf("display: {vnc: '127.0.0.1:5', password_file: %s, keyboard: en-us}\n", pw_file);
+	char *text = xasprintf("name: full\n"
 				"accel: tcg\n"
 				"cpu: {model: Penryn, flags: [kvm=off, vendor=GenuineIntel]}\n"
 				"smp: {cpus: 4, sockets: 1, cores: 2, threads: 2}\n"
@@ -87,10 +92,14 @@ static void test_full(void **state)
 				"  - {model: e1000-82545em, mac: '52:54:00:c9:18:27', bridge: br0, tap_mac_policy: fixed}\n"
 				"  - {network: user}\n"
 				"install: {file: /dev/null, bus: ide.0, snapshot: true}\n"
-				"display: {vnc: '127.0.0.1:5', keyboard: en-us}\n"
+				"%s"
 				"serial_log: false\n"
 				"extra_args: [-rtc, base=localtime]\n"
-				"stop_timeout: 5\n");
+				"stop_timeout: 5\n",
+				display);
+	struct parsed r = parse(text);
+	free(text);
+	free(display);
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 0);
 	struct profile *p = r.p;
@@ -261,11 +270,63 @@ static void test_vnc(void **state)
 	assert_null(r.p);
 	assert_true(has_diag(&r, 2, 16, "reachable from the network: set display.password_file"));
 	parsed_free(&r);
-	r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: /dev/null}\n");
+	char *t = xasprintf("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: %s}\n", pw_file);
+	r = parse(t);
+	free(t);
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 1);
 	assert_true(r.d[0].warning);
 	assert_int_equal(profile_diag_errors(r.d, r.n), 0);
+	parsed_free(&r);
+	/* Loopback is no shelter from other local users: a TCP VNC without a
+	 * password is refused there too (the UNIX socket is the default). */
+	static const char *const lo[] = { "127.0.0.1:5", "localhost:1", "[::1]:2", "127.1.2.3:99" };
+	for (size_t i = 0; i < ARRAY_LEN(lo); i++) {
+		char *t = xasprintf("name: v\ndisplay: {vnc: '%s'}\n", lo[i]);
+		r = parse(t);
+		if (r.p || !has_diag(&r, 2, 16, "has no password: every local user can connect to a TCP port"))
+			fail_msg("%s: not refused", lo[i]);
+		parsed_free(&r);
+		free(t);
+	}
+	t = xasprintf("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: %s}\n", pw_file);
+	r = parse(t);
+	free(t);
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
+	parsed_free(&r);
+	/* An empty password is no password: QEMU takes "" and so would any
+	 * client. /dev/null reads as empty. A missing file stays the usual
+	 * non-fatal "does not exist". */
+	r = parse("name: v\ndisplay: {vnc: '0.0.0.0:0', password_file: /dev/null}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 44, "VNC password file /dev/null is not a regular file: QEMU would read an empty password"));
+	parsed_free(&r);
+	char empty[] = "/tmp/vmdeck-test-empty-pw.XXXXXX";
+	int fd = mkstemp(empty);
+	assert_true(fd >= 0);
+	close(fd);
+	t = xasprintf("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: %s}\n", empty);
+	r = parse(t);
+	free(t);
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 46, "is empty: an empty password lets anyone connect"));
+	parsed_free(&r);
+	unlink(empty);
+	r = parse("name: v\ndisplay: {vnc: '127.0.0.1:5', password_file: /nonexistent/pw}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_true(has_diag(&r, 2, 46, "VNC password file /nonexistent/pw does not exist"));
+	parsed_free(&r);
+	/* With VNC on the UNIX socket the file is not used: only the warning. */
+	r = parse("name: v\ndisplay: {password_file: /dev/null}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 1);
+	assert_true(r.d[0].warning);
+	parsed_free(&r);
+	r = parse("name: v\ndisplay: {vnc: unix}\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
 	parsed_free(&r);
 	r = parse("name: v\ndisplay: {vnc: 'localhost'}\n");
 	assert_null(r.p);
@@ -302,6 +363,50 @@ static void test_extra_args_display(void **state)
 	assert_non_null(r.p);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(r.p->n_extra_args, 8);
+	parsed_free(&r);
+}
+
+/* extra_args may not take QEMU out of vmdeck's hands: -daemonize (the VM
+ * ran on while start said "QEMU failed to start (exit code 0)"), its pid
+ * file, monitors, user and root, -no-shutdown, devices on QEMU's stdio. */
+static void test_extra_args_supervision(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *args;
+		int col;
+		const char *want;
+	} bad[] = {
+		{ "[\"-daemonize\"]", 14, "'-daemonize' would break vmdeck's supervision of QEMU: QEMU would fork" },
+		{ "[--daemonize]", 14, "'--daemonize' would break vmdeck's supervision" },
+		{ "[-rtc, base=utc, -pidfile, /tmp/p]", 30, "'-pidfile' would break" },
+		{ "[-qmp, 'tcp:0.0.0.0:4444,server=on,wait=off']", 14, "'-qmp' would break" },
+		{ "[-qmp-pretty, unix:/tmp/q]", 14, "'-qmp-pretty' would break" },
+		{ "[-monitor, 'unix:/tmp/m,server=on']", 14, "'-monitor' would break" },
+		{ "[-mon, chardev=c0]", 14, "'-mon' would break" },
+		{ "[-runas, nobody]", 14, "'-runas' would break" },
+		{ "[-chroot, /var/empty]", 14, "'-chroot' would break" },
+		{ "[-run-with, user=nobody]", 14, "'-run-with' would break" },
+		{ "[-no-shutdown]", 14, "'-no-shutdown' would break" },
+		{ "[-serial, stdio]", 14, "'-serial stdio' would put a device on QEMU's stdin/stdout" },
+		{ "[-serial, mon:stdio]", 14, "'-serial mon:stdio' would put a device" },
+		{ "[-chardev, 'stdio,id=c1']", 14, "'-chardev stdio,id=c1' would put a device" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char *t = xasprintf("name: x\nextra_args: %s\n", bad[i].args);
+		struct parsed r = parse(t);
+		if (r.p || !has_diag(&r, 2, bad[i].col, bad[i].want))
+			fail_msg("%s: want 2:%d: ...%s...", bad[i].args, bad[i].col, bad[i].want);
+		parsed_free(&r);
+		free(t);
+	}
+	/* Not these: a second serial port elsewhere, -nographic (with vmdeck's
+	 * -nodefaults it puts nothing on stdio), a value that merely contains
+	 * "stdio", options that only look alike. */
+	struct parsed r = parse("name: x\nextra_args: [-serial, null, -nographic, -append, 'console=stdio', "
+				"-device, 'qmp', -no-reboot, -S, -pidfile-x]\n");
+	assert_non_null(r.p);
+	assert_int_equal(r.n, 0);
 	parsed_free(&r);
 }
 
@@ -383,6 +488,59 @@ static void test_set_duplicates_and_isolation(void **state)
 	profile_free(NULL);
 }
 
+/* One TAP name in two profiles (given, or one given and one derived):
+ * an error at the later one's 'tap', naming the earlier FILE:LINE:COL; both
+ * still load. User-mode NICs have no TAP. */
+static void test_set_taps(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-test-taps.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *f[] = {
+		write_tmp(dir, "a.yaml", "name: a\nnics:\n  - {bridge: br0, tap: tap0}\n"),
+		write_tmp(dir, "b.yaml", "name: b\nnics:\n  - bridge: br0\n    tap: tap0\n"),
+		write_tmp(dir, "c.yaml", "name: c\nnics: [{tap: vd-web-0}]\n"),
+		write_tmp(dir, "d.yaml", "name: web\nnics: [{}]\n"),
+		write_tmp(dir, "e.yaml", "name: e\nnics: [{network: user}]\n"),
+		write_tmp(dir, "f.yaml", "name: f\nnics: [{network: user}, {tap: tap1}]\n"),
+	};
+	const char *paths[] = { dir };
+	struct profile_set *s = profile_set_load(paths, 1);
+	assert_int_equal(s->n, 6);
+	char *want[] = {
+		xasprintf("%s:4:10: NIC 'net0' uses TAP 'tap0', like NIC 'net0' of VM 'a' (%s:3:24): two VMs cannot "
+			  "share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+			  f[1], f[0]),
+		xasprintf("%s:2:8: NIC 'net0' uses TAP 'vd-web-0', like NIC 'net0' of VM 'c' (%s:2:14): two VMs "
+			  "cannot share a TAP; give one of them another 'tap' (or none: vmdeck derives one per VM)",
+			  f[3], f[2]),
+	};
+	assert_int_equal(s->n_diags, ARRAY_LEN(want));
+	assert_int_equal(profile_diag_errors(s->diags, s->n_diags), ARRAY_LEN(want));
+	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+		char *line = profile_diag_format(&s->diags[i]);
+		assert_string_equal(line, want[i]);
+		free(line);
+		free(want[i]);
+	}
+	profile_set_free(s);
+	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+		unlink(f[i]);
+		free(f[i]);
+	}
+	rmdir(dir);
+
+	/* Within one profile: a given name that is another NIC's derived one. */
+	struct parsed r = parse("name: w\nnics:\n  - {tap: vd-w-1}\n  - {}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 4, 5, "NIC 'net1' uses TAP 'vd-w-1' like NIC 'net0'"));
+	parsed_free(&r);
+	r = parse("name: w\nnics:\n  - {tap: t0}\n  - {tap: t0}\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 4, 11, "NIC 'net1' uses TAP 't0' like NIC 'net0'"));
+	parsed_free(&r);
+}
+
 static void test_vars_prepare(void **state)
 {
 	(void)state;
@@ -426,6 +584,10 @@ static void test_enums(void **state)
 
 int main(void)
 {
+	int fd = mkstemp(pw_file);
+	if (fd < 0 || write(fd, "secret\n", 7) != 7)
+		return 1;
+	close(fd);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_full),
@@ -436,10 +598,14 @@ int main(void)
 		cmocka_unit_test(test_missing_file_still_loads),
 		cmocka_unit_test(test_vnc),
 		cmocka_unit_test(test_extra_args_display),
+		cmocka_unit_test(test_extra_args_supervision),
 		cmocka_unit_test(test_derived_mac_and_tap),
 		cmocka_unit_test(test_set_duplicates_and_isolation),
+		cmocka_unit_test(test_set_taps),
 		cmocka_unit_test(test_vars_prepare),
 		cmocka_unit_test(test_enums),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(pw_file);
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct profile *load_bundled(const char *file)
 {
@@ -224,10 +225,21 @@ static void test_derived_nic(void **state)
 static void test_vnc_tcp(void **state)
 {
 	(void)state;
-	struct profile *p = parse("name: v\ndisplay: {vnc: '0.0.0.0:1', password_file: /dev/null}\n");
+	/* The password file must hold a password (check refuses an empty one). */
+	char pw[] = "/tmp/vmdeck-test-qa-pw.XXXXXX";
+	int fd = mkstemp(pw);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pw\n", 3), 3);
+	close(fd);
+	char *text = xasprintf("name: v\ndisplay: {vnc: '0.0.0.0:1', password_file: %s}\n", pw);
+	struct profile *p = parse(text);
+	free(text);
+	unlink(pw);
 	struct strv a;
 	build(p, VM_MODE_BOOT, NULL, &a);
-	assert_true(find_pair(&a, "-object", "secret,id=vmdeck-vncpw,file=/dev/null") >= 0);
+	char *want = xasprintf("secret,id=vmdeck-vncpw,file=%s", pw);
+	assert_true(find_pair(&a, "-object", want) >= 0);
+	free(want);
 	assert_true(find_pair(&a, "-vnc", "0.0.0.0:1,password-secret=vmdeck-vncpw") >= 0);
 	strv_clear(&a);
 	profile_free(p);

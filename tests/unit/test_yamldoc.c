@@ -83,6 +83,54 @@ static void test_size_cap(void **state)
 	free(big);
 }
 
+/* "[[[…]]]" 500,000 deep (1,000,000 bytes) kept libyaml busy for hours (its
+ * cost grows with the square of the depth). It is refused at the 65th level
+ * with that level's LINE:COL, before any document is built; 64 levels load.
+ * No timing here: the ctest TIMEOUT of test_yamldoc is the hang guard. */
+static void test_depth(void **state)
+{
+	(void)state;
+	size_t deep = 500000, len = 2 * deep + 1;
+	char *text = xmalloc(len + 1);
+	memset(text, '[', deep);
+	memset(text + deep, ']', deep);
+	strcpy(text + 2 * deep, "\n");
+	struct log l = { 0 };
+	assert_null(yamldoc_new(text, len, 1 << 20, "a test file", collect, &l));
+	assert_string_equal(l.text, "1:65: lists and mappings nested more than 64 levels deep: not read further "
+				    "(a test file needs only a few)\n");
+	/* The same 200 KB deep inside a mapping, as in a profile. */
+	memset(&l, 0, sizeof(l));
+	memcpy(text, "foo: ", 5);
+	assert_null(yamldoc_new(text, len, 1 << 20, "a test file", collect, &l));
+	assert_string_equal(l.text, "1:69: lists and mappings nested more than 64 levels deep: not read further "
+				    "(a test file needs only a few)\n");
+	free(text);
+
+	/* Exactly YAMLDOC_MAX_DEPTH levels: a valid document. */
+	char ok[2 * YAMLDOC_MAX_DEPTH + 2];
+	memset(ok, '[', YAMLDOC_MAX_DEPTH);
+	memset(ok + YAMLDOC_MAX_DEPTH, ']', YAMLDOC_MAX_DEPTH);
+	strcpy(ok + 2 * YAMLDOC_MAX_DEPTH, "\n");
+	struct yamldoc *d = open_text(ok, strlen(ok), &l);
+	assert_non_null(d);
+	assert_int_equal(l.n, 0);
+	yamldoc_free(d);
+
+	/* Block mappings count too, each at its key. */
+	char *block = xstrdup("");
+	for (int i = 0; i <= YAMLDOC_MAX_DEPTH; i++) {
+		char *t = xasprintf("%s%*sk%d:\n", block, i, "", i);
+		free(block);
+		block = t;
+	}
+	memset(&l, 0, sizeof(l));
+	assert_null(yamldoc_new(block, strlen(block), 1 << 20, "a test file", collect, &l));
+	assert_string_equal(l.text, "65:65: lists and mappings nested more than 64 levels deep: not read further "
+				    "(a test file needs only a few)\n");
+	free(block);
+}
+
 static void test_empty_and_single(void **state)
 {
 	(void)state;
@@ -255,7 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks),      cmocka_unit_test(test_size_cap), cmocka_unit_test(test_empty_and_single),
 		cmocka_unit_test(test_nodes),       cmocka_unit_test(test_keys),     cmocka_unit_test(test_positions),
-		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_read),        cmocka_unit_test(test_depth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
