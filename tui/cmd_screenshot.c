@@ -11,6 +11,7 @@
 #include "core/vnc.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
+#include "tui/src_thumb.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -226,6 +227,17 @@ static int screenshot_exec(int argc, char **argv)
 	if ((!vnc_override && !name) || npos > 2 || (!file && !cells && !watch && !text)) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (watch && fps == 0) {
+		/* The TUI's cap, checked as strictly as the TUI checks it. */
+		unsigned env_fps;
+		char *err = NULL;
+		if (src_thumb_fps(getenv("VMDECK_THUMB_FPS"), &env_fps, &err) < 0) {
+			cmd_error("%s", err);
+			free(err);
+			return EXIT_USAGE;
+		}
+		fps = (int)env_fps;
 	}
 	/* The name becomes <runtime>/NAME/vnc.sock: never "../x". (With --vnc
 	 * it is only a label.) */

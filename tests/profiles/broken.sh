@@ -145,6 +145,9 @@ for v in 0 61 4x -1 ' 5'; do
 	check "VMDECK_THUMB_FPS='$v': usage (exit 2)" \
 		says 2 "VMDECK_THUMB_FPS='$v': use a whole number from 1 to 60" env VMDECK_THUMB_FPS="$v" "$VMDECK" --profiles "$mix"
 done
+# screenshot --watch without --fps takes the same cap, checked the same way.
+check "screenshot --watch: VMDECK_THUMB_FPS='0': usage (exit 2)" \
+	says 2 "VMDECK_THUMB_FPS='0': use a whole number from 1 to 60" env VMDECK_THUMB_FPS=0 "$VMDECK" --profiles "$mix" screenshot --watch x
 check "VMDECK_THUMB_FPS=60 passes the check (then wants a terminal)" \
 	says 1 "the interface needs a terminal" env VMDECK_THUMB_FPS=60 "$VMDECK" --profiles "$mix"
 finish
