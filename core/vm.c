@@ -1777,11 +1777,35 @@ static int vm_cmp(const void *a, const void *b)
 	return strcmp((*(struct vm *const *)a)->name, (*(struct vm *const *)b)->name);
 }
 
+/* m->vms[0..n) is sorted by name: the index where name is or would go. */
+static size_t vmm_lower_bound(const struct vmm *m, size_t n, const char *name, bool *found)
+{
+	size_t lo = 0, hi = n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->vms[mid]->name, name);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One VM into its sorted place (a VM found running without a profile). */
 static void vmm_add(struct vmm *m, struct vm *vm)
 {
+	bool found;
+	size_t at = vmm_lower_bound(m, m->n, vm->name, &found);
 	m->vms = xrealloc(m->vms, (m->n + 1) * sizeof(*m->vms));
-	m->vms[m->n++] = vm;
-	qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
+	memmove(&m->vms[at + 1], &m->vms[at], (m->n - at) * sizeof(*m->vms));
+	m->vms[at] = vm;
+	m->n++;
 }
 
 static bool set_holds(const struct profile_set *s, const struct profile *p)
@@ -1810,8 +1834,9 @@ static void vmm_gc(struct vmm *m)
 	}
 	for (size_t k = 0; k < m->n_old;) {
 		bool used = false;
+		/* A VM in the current set points into it, not into a retired one. */
 		for (size_t i = 0; i < m->n && !used; i++)
-			used = set_holds(m->old[k], m->vms[i]->p);
+			used = !m->vms[i]->in_set && set_holds(m->old[k], m->vms[i]->p);
 		if (used) {
 			k++;
 			continue;
@@ -1832,16 +1857,26 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 	m->set = set;
 	for (size_t i = 0; i < m->n; i++)
 		m->vms[i]->in_set = false;
+	/* Loading N profiles is O(N log N): look up among the VMs known
+	 * before (sorted), append the new ones, sort once. Names in a set are
+	 * unique (profile_set refuses duplicates). */
+	size_t known = m->n;
+	if (set && set->n > 0)
+		m->vms = xrealloc(m->vms, (m->n + set->n) * sizeof(*m->vms));
 	for (size_t k = 0; set && k < set->n; k++) {
 		struct profile *p = set->items[k];
-		struct vm *vm = vmm_find(m, p->name);
+		bool found;
+		size_t at = vmm_lower_bound(m, known, p->name, &found);
+		struct vm *vm = found ? m->vms[at] : NULL;
 		if (!vm) {
 			vm = vm_new(m, p->name);
-			vmm_add(m, vm);
+			m->vms[m->n++] = vm;
 		}
 		vm->p = p;
 		vm->in_set = true;
 	}
+	if (m->n > known)
+		qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
 	vmm_rescan(m);
 	vmm_gc(m);
 	if (m->on_change)
@@ -1884,10 +1919,9 @@ struct vm *vmm_at(const struct vmm *m, size_t i) { return i < m->n ? m->vms[i] :
 
 struct vm *vmm_find(const struct vmm *m, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->vms[i]->name, name) == 0)
-			return m->vms[i];
-	return NULL;
+	bool found;
+	size_t at = vmm_lower_bound(m, m->n, name, &found);
+	return found ? m->vms[at] : NULL;
 }
 
 /* ---------- accessors ---------- */

@@ -15,3 +15,6 @@ vmdeck_unit_test(test_vm_cycles unit/test_vm_cycles.c)
 set_tests_properties(test_vm_cycles PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
 vmdeck_script_test(vm_tap_guest vm/tap_guest.sh integration)
 vmdeck_script_test(vm_paths vm/paths.sh integration)
+# Benchmark: built, not a test (tests/bench/run runs it).
+add_executable(bench_vmm bench/bench_vmm.c)
+target_link_libraries(bench_vmm PRIVATE vmdeck_core)
