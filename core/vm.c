@@ -270,15 +270,16 @@ static double boot_now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Process start time in seconds since boot, from /proc/PID/stat field 22. */
-static double proc_start_s(pid_t pid)
+/* Process start time in clock ticks since boot, /proc/PID/stat field 22;
+ * 0 when the process is gone. With the pid it names one process for good. */
+static unsigned long long proc_start_ticks(pid_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	char *s = file_read_all(path, NULL);
 	if (!s)
 		return 0;
-	double r = 0;
+	unsigned long long r = 0;
 	char *p = strrchr(s, ')');
 	if (p) {
 		p++;
@@ -286,7 +287,7 @@ static double proc_start_s(pid_t pid)
 		char *save = NULL;
 		for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 			if (++field == 22) {
-				r = (double)strtoull(t, NULL, 10) / (double)sysconf(_SC_CLK_TCK);
+				r = strtoull(t, NULL, 10);
 				break;
 			}
 		}
@@ -295,21 +296,40 @@ static double proc_start_s(pid_t pid)
 	return r;
 }
 
-/* Is pid a QEMU of this runtime dir? Guards against a recycled pid. */
-static bool pid_is_ours(pid_t pid, const char *dir)
+static double proc_start_s(pid_t pid) { return (double)proc_start_ticks(pid) / (double)sysconf(_SC_CLK_TCK); }
+
+/* Is pid this VM's QEMU? Not a recycled pid, not a look-alike: its start
+ * time is the one the supervisor recorded in qemu.start ("PID TICKS"), and
+ * one argv element is exactly this dir's -qmp value ("unix:DIR/qmp.sock",
+ * options after a comma) — a user's socat naming the socket, or a QEMU of a
+ * dir whose path ends with this one, is not. A dir without qemu.start (a
+ * VM started by a vmdeck before the record existed) is judged by argv. */
+static bool pid_is_ours(const struct vm *vm, pid_t pid)
 {
+	char *f = vm_file(vm, "qemu.start");
+	char *rec = file_read_all(f, NULL);
+	free(f);
+	if (rec) {
+		long rpid = 0;
+		unsigned long long ticks = 0;
+		bool same = sscanf(rec, "%ld %llu", &rpid, &ticks) == 2 && rpid == (long)pid && ticks &&
+			    ticks == proc_start_ticks(pid);
+		free(rec);
+		if (!same)
+			return false;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
 	size_t len = 0;
 	char *s = file_read_all(path, &len);
 	if (!s)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	char *needle = xasprintf("%s/qmp.sock", dir);
-	bool ok = strstr(s, needle) != NULL;
-	free(needle);
+	char *want = xasprintf("unix:%s/qmp.sock", vm->dir);
+	size_t wl = strlen(want);
+	bool ok = false;
+	for (size_t i = 0; i < len && !ok; i += strlen(s + i) + 1)
+		ok = strncmp(s + i, want, wl) == 0 && (s[i + wl] == '\0' || s[i + wl] == ',');
+	free(want);
 	free(s);
 	return ok;
 }
@@ -381,7 +401,8 @@ static bool vm_lock_held(const struct vm *vm)
 
 /* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
  * means a leftover. Logs and exit records are kept. */
-static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qmp.lock" };
+static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
+					    "qmp.lock" };
 static const char *const record_files[] = { "exit-status", "shutdown-reason" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */
@@ -1092,6 +1113,15 @@ static void supervisor(const char *dir, char *const *argv)
 	close(ep[1]);
 	if (logfd >= 0)
 		close(logfd);
+	if (pid > 0) {
+		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
+		 * (fixed at fork), before QEMU can write its pidfile. */
+		char rec[64];
+		int n = snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
+		char *f = xasprintf("%s/qemu.start", dir);
+		file_write_atomic(f, rec, (size_t)n, 0600, NULL);
+		free(f);
+	}
 	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
 	if (pid > 0) {
 		int e = 0;
@@ -1205,7 +1235,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	/* The supervisor may have been killed while QEMU lives on: never a
 	 * second QEMU on the same disks. */
 	pid_t old = read_pidfile(vm);
-	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(old, vm->dir)) {
+	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(vm, old)) {
 		close(lock_fd);
 		return error_set(err, "VM %s is already running (pid %ld, its supervisor is gone)", vm->name, (long)old);
 	}
@@ -1625,7 +1655,7 @@ static void scan_vm(struct vm *vm)
 	pid_t pid = read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
 	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
-	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(pid, vm->dir);
+	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(vm, pid);
 	if (held || live) {
 		if (!live) {
 			if (vm->st != VM_STARTING)
@@ -1634,6 +1664,14 @@ static void scan_vm(struct vm *vm)
 		}
 		if (watch_pid(vm, pid) < 0)
 			return;
+		if (!pid_is_ours(vm, pid)) {
+			/* The pid was recycled between the look and the pidfd. */
+			loop_fd_del(vm->m->l, vm->pidfd);
+			close(vm->pidfd);
+			vm->pidfd = -1;
+			vm->pid = 0;
+			return;
+		}
 		vm->cause = VM_CAUSE_NONE;
 		set_error(vm, NULL);
 		vm->st = VM_RUNNING; /* until query-status says otherwise */

@@ -18,3 +18,5 @@ vmdeck_script_test(vm_paths vm/paths.sh integration)
 # Benchmark: built, not a test (tests/bench/run runs it).
 add_executable(bench_vmm bench/bench_vmm.c)
 target_link_libraries(bench_vmm PRIVATE vmdeck_core)
+# A stale pidfile naming a look-alike process is not this VM's QEMU.
+vmdeck_script_test(vm_pid_match vm/pid_match.sh integration)
