@@ -93,7 +93,6 @@ struct vm {
 	uint64_t connect_deadline;
 
 	bool starting_here;  /* this vmdeck is starting it */
-	bool net_up;
 	struct waiters start_w, exit_w;
 
 	enum stop_step step;
@@ -502,6 +501,64 @@ static char *log_error_text(const char *log)
 	return out;
 }
 
+/* ---------- network: what a start created ----------
+ * DIR/created has one line per object the start created ("tap NAME"); the
+ * teardown removes exactly these — whatever the profile says by then (it may
+ * be gone, or name another VM's TAP now) — and then the record. Written and
+ * acted on under vm.lock. */
+
+static int net_setup(struct vm *vm, char **err)
+{
+	const struct vm_net_hooks *h = vm->m->hooks;
+	if (!h || !h->setup)
+		return 0;
+	struct strv made;
+	strv_init(&made);
+	if (h->setup(vm->p, &made, err) < 0) {
+		strv_clear(&made);
+		return error_prefix(err, "VM %s", vm->name);
+	}
+	int rc = 0;
+	if (made.n) {
+		char *text = xstrdup("");
+		for (size_t i = 0; i < made.n; i++) {
+			char *t = xasprintf("%stap %s\n", text, made.v[i]);
+			free(text);
+			text = t;
+		}
+		char *f = vm_file(vm, "created");
+		if (file_write_atomic(f, text, strlen(text), 0600, err) < 0) {
+			/* Unrecorded, they would outlive the VM: not made at all. */
+			for (size_t i = 0; i < made.n; i++)
+				if (h->teardown)
+					h->teardown(made.v[i]);
+			rc = error_prefix(err, "VM %s", vm->name);
+		}
+		free(f);
+		free(text);
+	}
+	strv_clear(&made);
+	return rc;
+}
+
+static void net_teardown(struct vm *vm)
+{
+	const struct vm_net_hooks *h = vm->m->hooks;
+	if (vm->m->read_only || !h || !h->teardown)
+		return;
+	char *f = vm_file(vm, "created");
+	char *s = file_read_all(f, NULL);
+	if (s) {
+		char *save = NULL;
+		for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (strncmp(line, "tap ", 4) == 0 && line[4])
+				h->teardown(line + 4);
+		free(s);
+	}
+	unlink(f);
+	free(f);
+}
+
 /* ---------- calls ---------- */
 
 static void call_finish(struct call *c, struct json_object *ret, const char *err);
@@ -887,12 +944,6 @@ static void finish_exit(struct vm *vm)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "QEMU exited");
-	if (!vm->m->read_only && (vm->net_up || (vm->p && vm->m->hooks))) {
-		/* Idempotent: whichever vmdeck sees the exit removes the TAPs. */
-		if (vm->m->hooks && vm->p)
-			vm->m->hooks->teardown(vm->p);
-		vm->net_up = false;
-	}
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
 	determine_cause(vm);
 	vm->pid = 0;
@@ -928,6 +979,8 @@ static void finish_exit(struct vm *vm)
 	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
+		/* Whichever vmdeck tidies removes what the start recorded. */
+		net_teardown(vm);
 		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 		close(fd);
 	}
@@ -1009,9 +1062,6 @@ static void start_failed(struct vm *vm, const char *msg)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "start failed");
-	if (vm->net_up && vm->m->hooks && vm->p)
-		vm->m->hooks->teardown(vm->p);
-	vm->net_up = false;
 	/* Nothing left behind: take vm.lock (the supervisor is gone or going)
 	 * and remove the whole dir. */
 	char *lf = vm_file(vm, "vm.lock");
@@ -1019,6 +1069,7 @@ static void start_failed(struct vm *vm, const char *msg)
 	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
 		usleep(5000); /* the supervisor exits right after QEMU: bounded, ~ms */
 	free(lf);
+	net_teardown(vm); /* ours: this vmdeck started it */
 	if (fd >= 0) {
 		remove_dir(vm);
 		close(fd);
@@ -1260,14 +1311,13 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		close(lock_fd);
 		return error_prefix(err, "VM %s", vm->name);
 	}
-	if (vm->m->hooks && vm->m->hooks->setup) {
-		if (vm->m->hooks->setup(vm->p, err) < 0) {
-			strv_clear(&argv);
-			remove_dir(vm);
-			close(lock_fd);
-			return error_prefix(err, "VM %s", vm->name);
-		}
-		vm->net_up = true;
+	/* What a previous run made and nobody removed (its QEMU is gone). */
+	net_teardown(vm);
+	if (net_setup(vm, err) < 0) {
+		strv_clear(&argv);
+		remove_dir(vm);
+		close(lock_fd);
+		return -1;
 	}
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");
@@ -1278,9 +1328,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	strv_clear(&argv);
 	if (pid < 0) {
 		release_ownership(vm);
-		if (vm->net_up && vm->m->hooks)
-			vm->m->hooks->teardown(vm->p);
-		vm->net_up = false;
+		net_teardown(vm);
 		remove_dir(vm); /* the supervisor exits without writing anything */
 		close(lock_fd);
 		return -1;
@@ -1710,10 +1758,9 @@ static void scan_vm(struct vm *vm)
 	if (fd < 0)
 		return;
 	determine_cause(vm);
+	net_teardown(vm);
 	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 	close(fd);
-	if (vm->p && vm->m->hooks)
-		vm->m->hooks->teardown(vm->p);
 	vm->st = VM_EXITED;
 	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
 	changed(vm);

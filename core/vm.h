@@ -13,6 +13,7 @@
  *                  one-shot commands on ctl.sock and poll the state.
  *   qmp.sock, ctl.sock, vnc.sock, qemu.pid, serial.log (from qemu_args)
  *   qemu.start     "PID TICKS": QEMU's pid and start time, by the supervisor
+ *   created        "tap NAME" lines: what the start made; teardown removes these
  *   qemu.log       QEMU's stdout+stderr (kept after exit)
  *   exit-status    "exit N" / "signal N", written by the supervisor on exit
  *   shutdown-reason  the reason of QMP's SHUTDOWN event, written by the owner

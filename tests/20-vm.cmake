@@ -20,3 +20,5 @@ add_executable(bench_vmm bench/bench_vmm.c)
 target_link_libraries(bench_vmm PRIVATE vmdeck_core)
 # A stale pidfile naming a look-alike process is not this VM's QEMU.
 vmdeck_script_test(vm_pid_match vm/pid_match.sh integration)
+# TAPs: a start removes only what it made; a stop removes what its start made.
+vmdeck_script_test(vm_tap_owner vm/tap_owner.sh integration)
