@@ -78,7 +78,10 @@ struct vm {
 	 * any of it changed (not only when someone remembered to drop them). */
 	struct { enum vm_cause cause; int code; } cause_key;
 	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
-	char *failed_log;    /* QEMU's log of a failed start (the dir is gone) */
+	time_t exit_time;    /* when the last exit happened (0: none known) */
+	/* The DIR/last-exit this VM's state came from or went to: a new one
+	 * (another vmdeck's exit or failed start) is read at the next scan. */
+	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } rec_seen;
 
 	pid_t pid;
 	int pidfd;
@@ -402,7 +405,7 @@ static bool vm_lock_held(const struct vm *vm)
  * means a leftover. Logs and exit records are kept. */
 static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
 					    "qmp.lock" };
-static const char *const record_files[] = { "exit-status", "shutdown-reason" };
+static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */
 static const char *const log_files[] = { "qemu.log", "serial.log" };
@@ -439,14 +442,19 @@ static void unlink_unless_regular(const struct vm *vm, const char *const *names,
 	}
 }
 
-/* Remove everything in the dir (a failed start leaves nothing behind). */
-static void remove_dir(const struct vm *vm)
+static char *read_log_tail(const char *path);
+
+/* A failed start leaves only what says why: its record and its log, cut to
+ * the last LOG_TAIL_BYTES (QEMU's complaint is at the end). vm.lock goes
+ * too (the caller holds it; lock_acquire copes with an unlinked file). */
+static void tidy_failed(const struct vm *vm)
 {
 	DIR *d = opendir(vm->dir);
 	if (d) {
 		struct dirent *e;
 		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+			    strcmp(e->d_name, "qemu.log") == 0)
 				continue;
 			char *f = vm_file(vm, e->d_name);
 			unlink(f);
@@ -454,7 +462,16 @@ static void remove_dir(const struct vm *vm)
 		}
 		closedir(d);
 	}
-	rmdir(vm->dir);
+	char *f = vm_file(vm, "qemu.log");
+	struct stat st;
+	if (lstat(f, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > LOG_TAIL_BYTES)) {
+		char *tail = S_ISREG(st.st_mode) ? read_log_tail(f) : NULL;
+		unlink(f);
+		if (tail)
+			file_write_atomic(f, tail, strlen(tail), 0600, NULL);
+		free(tail);
+	}
+	free(f);
 }
 
 static char *read_log_tail(const char *path)
@@ -499,6 +516,88 @@ static char *log_error_text(const char *log)
 	}
 	strv_clear(&lines);
 	return out;
+}
+
+/* ---------- the last exit, kept for every vmdeck ----------
+ * DIR/last-exit (JSON: cause, code, time, error) is written by the vmdeck
+ * that tidies a dead VM's leftovers (under vm.lock) or whose start failed,
+ * and read by every vmdeck that comes later — so the first look is not the
+ * only one that knows why. It lives until the next start. */
+
+static bool record_stat(const struct vm *vm, struct stat *st)
+{
+	char *f = vm_file(vm, "last-exit");
+	bool ok = lstat(f, st) == 0 && S_ISREG(st->st_mode);
+	free(f);
+	return ok;
+}
+
+static void record_remember(struct vm *vm)
+{
+	struct stat st;
+	vm->rec_seen.have = record_stat(vm, &st);
+	if (vm->rec_seen.have) {
+		vm->rec_seen.dev = st.st_dev;
+		vm->rec_seen.ino = st.st_ino;
+		vm->rec_seen.mtime = st.st_mtim;
+	}
+}
+
+/* Is there a DIR/last-exit this VM has not taken in yet? */
+static bool record_new(const struct vm *vm)
+{
+	struct stat st;
+	if (!record_stat(vm, &st))
+		return false;
+	return !vm->rec_seen.have || st.st_dev != vm->rec_seen.dev || st.st_ino != vm->rec_seen.ino ||
+	       st.st_mtim.tv_sec != vm->rec_seen.mtime.tv_sec || st.st_mtim.tv_nsec != vm->rec_seen.mtime.tv_nsec;
+}
+
+static void record_write(struct vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "cause", json_object_new_string(cause_words[vm->cause]));
+	json_object_object_add(o, "code", json_object_new_int(vm->code));
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)vm->exit_time));
+	if (vm->error)
+		json_object_object_add(o, "error", json_object_new_string(vm->error));
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *f = vm_file(vm, "last-exit");
+	file_write_atomic(f, text, strlen(text), 0600, NULL);
+	free(f);
+	json_object_put(o);
+	record_remember(vm);
+}
+
+/* Take the last exit from DIR/last-exit; false (vm untouched) when there is
+ * none or it makes no sense. */
+static bool record_read(struct vm *vm)
+{
+	char *f = vm_file(vm, "last-exit");
+	char *text = file_read_all(f, NULL);
+	free(f);
+	if (!text)
+		return false;
+	record_remember(vm); /* also a record that makes no sense: read once */
+	struct json_object *o = json_tokener_parse(text), *v;
+	free(text);
+	enum vm_cause cause = VM_CAUSE_NONE;
+	if (o && json_object_object_get_ex(o, "cause", &v) && json_object_is_type(v, json_type_string))
+		for (size_t i = 1; i < ARRAY_LEN(cause_words); i++)
+			if (strcmp(cause_words[i], json_object_get_string(v)) == 0)
+				cause = (enum vm_cause)i;
+	if (cause == VM_CAUSE_NONE) {
+		json_object_put(o);
+		return false;
+	}
+	vm->cause = cause;
+	vm->code = json_object_object_get_ex(o, "code", &v) ? json_object_get_int(v) : 0;
+	vm->exit_time = json_object_object_get_ex(o, "time", &v) ? (time_t)json_object_get_int64(v) : 0;
+	set_error(vm, json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
+			      ? json_object_get_string(v)
+			      : NULL);
+	json_object_put(o);
+	return true;
 }
 
 /* ---------- network: what a start created ----------
@@ -908,6 +1007,11 @@ static void determine_cause(struct vm *vm)
 	bool have;
 	vm->cause = VM_CAUSE_UNKNOWN;
 	vm->code = 0;
+	/* When QEMU ended: the supervisor wrote exit-status right then. */
+	char *es = vm_file(vm, "exit-status");
+	struct stat st;
+	vm->exit_time = stat(es, &st) == 0 ? st.st_mtim.tv_sec : time(NULL);
+	free(es);
 	parse_exit_status(vm, &have);
 	if (vm->cause == VM_CAUSE_SIGNAL)
 		return; /* a signal QEMU did not catch says it all */
@@ -965,8 +1069,7 @@ static void finish_exit(struct vm *vm)
 					vm->dir);
 		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
 				    txt ? txt : "no output in qemu.log");
-		free(vm->failed_log);
-		vm->failed_log = log;
+		free(log);
 		free(how);
 		free(txt);
 		start_failed(vm, e);
@@ -979,10 +1082,16 @@ static void finish_exit(struct vm *vm)
 	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
-		/* Whichever vmdeck tidies removes what the start recorded. */
+		/* Whichever vmdeck tidies records the exit for all that come
+		 * later — or, second, takes the first one's record: one story. */
+		if (!record_read(vm))
+			record_write(vm);
+		/* ... and removes what the start recorded. */
 		net_teardown(vm);
 		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 		close(fd);
+	} else {
+		record_read(vm);
 	}
 	vm->st = VM_EXITED;
 	vm->starting_here = false;
@@ -1062,8 +1171,15 @@ static void start_failed(struct vm *vm, const char *msg)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "start failed");
-	/* Nothing left behind: take vm.lock (the supervisor is gone or going)
-	 * and remove the whole dir. */
+	vm->pid = 0;
+	vm->gone = false;
+	vm->st = VM_EXITED;
+	vm->cause = VM_CAUSE_START_FAILED;
+	vm->code = 0;
+	vm->exit_time = time(NULL);
+	set_error(vm, msg);
+	/* Nothing left behind but why: take vm.lock (the supervisor is gone
+	 * or going), keep the log and the record. */
 	char *lf = vm_file(vm, "vm.lock");
 	int fd = -1;
 	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
@@ -1071,14 +1187,10 @@ static void start_failed(struct vm *vm, const char *msg)
 	free(lf);
 	net_teardown(vm); /* ours: this vmdeck started it */
 	if (fd >= 0) {
-		remove_dir(vm);
+		tidy_failed(vm);
+		record_write(vm);
 		close(fd);
 	}
-	vm->pid = 0;
-	vm->gone = false;
-	vm->st = VM_EXITED;
-	vm->cause = VM_CAUSE_START_FAILED;
-	set_error(vm, msg);
 	vlog(vm, "%s", msg);
 	changed(vm);
 	waiters_fire(vm, &vm->start_w, -1, msg);
@@ -1257,6 +1369,23 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 	return rep[0];
 }
 
+/* A start that failed before QEMU ran (bad argv, firmware, TAPs, no
+ * binary), with vm.lock held: the VM shows why until the next start, for
+ * every vmdeck, like a start QEMU itself failed. Returns -1, err kept. */
+static int start_refused(struct vm *vm, int lock_fd, char **err)
+{
+	vm->st = VM_EXITED;
+	vm->cause = VM_CAUSE_START_FAILED;
+	vm->code = 0;
+	vm->exit_time = time(NULL);
+	set_error(vm, err && *err ? *err : "start failed");
+	tidy_failed(vm);
+	record_write(vm);
+	close(lock_fd);
+	changed(vm);
+	return -1;
+}
+
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
 	if (vm->st == VM_STARTING && !vm->starting_here)
@@ -1301,23 +1430,18 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	struct qemu_runtime rt = { .dir = vm->dir };
 	if (qemu_args_build(vm->p, mode, &rt, &argv, err) < 0) {
 		strv_clear(&argv);
-		remove_dir(vm);
-		close(lock_fd);
-		return -1;
+		return start_refused(vm, lock_fd, err);
 	}
 	if (profile_firmware_vars_prepare(vm->p, err) < 0) {
 		strv_clear(&argv);
-		remove_dir(vm);
-		close(lock_fd);
-		return error_prefix(err, "VM %s", vm->name);
+		error_prefix(err, "VM %s", vm->name);
+		return start_refused(vm, lock_fd, err);
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	net_teardown(vm);
 	if (net_setup(vm, err) < 0) {
 		strv_clear(&argv);
-		remove_dir(vm);
-		close(lock_fd);
-		return -1;
+		return start_refused(vm, lock_fd, err);
 	}
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");
@@ -1329,14 +1453,11 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	if (pid < 0) {
 		release_ownership(vm);
 		net_teardown(vm);
-		remove_dir(vm); /* the supervisor exits without writing anything */
-		close(lock_fd);
-		return -1;
+		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
 	}
 	close(lock_fd); /* the supervisor holds it now */
-	free(vm->failed_log);
-	vm->failed_log = NULL;
 	set_error(vm, NULL);
+	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
 	vm->live_mode = mode;
@@ -1733,17 +1854,36 @@ static void scan_vm(struct vm *vm)
 			poll_status(vm);
 		return;
 	}
-	if (vm->st == VM_STARTING) {
-		/* The other vmdeck's start failed and it cleaned up. */
-		set_state(vm, VM_STOPPED);
+	if (!has_stale(vm)) {
+		/* Gone and tidied: by another vmdeck (it recorded why), or the
+		 * other vmdeck's start failed. Its last exit is ours too. */
+		bool took = false;
+		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING) && record_new(vm)) {
+			enum vm_state st0 = vm->st;
+			enum vm_cause cause0 = vm->cause;
+			int code0 = vm->code;
+			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
+			took = record_read(vm);
+			if (took) {
+				vm->st = VM_EXITED;
+				/* The exit this vmdeck saw itself, as another one
+				 * recorded it: a change only if the story differs. */
+				if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
+				    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
+					changed(vm);
+			}
+			free(err0);
+		}
+		if (!took && vm->st == VM_STARTING) {
+			set_state(vm, VM_STOPPED);
+		}
 		return;
 	}
-	if (!has_stale(vm))
-		return;
 	if (vm->m->read_only) {
 		/* Report it; the next vmdeck that may change things cleans up. */
 		if (vm->st != VM_EXITED) {
-			determine_cause(vm);
+			if (!record_read(vm))
+				determine_cause(vm);
 			vm->st = VM_EXITED;
 			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
 			changed(vm);
@@ -1757,7 +1897,10 @@ static void scan_vm(struct vm *vm)
 	free(lf);
 	if (fd < 0)
 		return;
-	determine_cause(vm);
+	if (!record_read(vm)) {
+		determine_cause(vm);
+		record_write(vm);
+	}
 	net_teardown(vm);
 	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 	close(fd);
@@ -1806,7 +1949,6 @@ static void vm_free(struct vm *vm)
 	free(vm->cause_text);
 	free(vm->status_text);
 	free(vm->error);
-	free(vm->failed_log);
 	free(vm->shutdown_reason);
 	free(vm);
 }
@@ -2020,6 +2162,7 @@ pid_t vm_pid(const struct vm *vm) { return vm->pid; }
 bool vm_is_owner(const struct vm *vm) { return vm->qmp_lock_fd >= 0; }
 const char *vm_dir(const struct vm *vm) { return vm->dir; }
 const char *vm_error(const struct vm *vm) { return vm->error; }
+time_t vm_exit_time(const struct vm *vm) { return vm->st == VM_EXITED ? vm->exit_time : 0; }
 struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
 enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
 
@@ -2082,14 +2225,9 @@ uint64_t vm_uptime_s(const struct vm *vm)
 
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out)
 {
-	char *log = NULL;
-	if (vm->failed_log) {
-		log = xstrdup(vm->failed_log);
-	} else {
-		char *f = vm_file(vm, "qemu.log");
-		log = read_log_tail(f);
-		free(f);
-	}
+	char *f = vm_file(vm, "qemu.log");
+	char *log = read_log_tail(f);
+	free(f);
 	if (!log)
 		return 0;
 	struct strv lines;
