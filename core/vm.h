@@ -156,7 +156,10 @@ struct monitor *vm_monitor(struct vm *vm);
 
 /* Start in the saved mode: lock, network hooks, argv, spawn detached, QMP.
  * done fires when QMP reports the VM running (or paused), or with QEMU's own
- * error text when it died during start-up. */
+ * error text when it died during start-up. A start that fails once it holds
+ * vm.lock (argv, firmware vars, TAPs, no QEMU binary) returns -1 with err
+ * and, like one QEMU failed, leaves the VM exited / start failed with that
+ * error (DIR/last-exit) until the next start. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);
 /* Graceful: system_powerdown, wait stop_timeout_s (profile, default 60),
  * then quit, then SIGTERM, then SIGKILL; each step reported via on_log.
