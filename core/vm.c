@@ -78,7 +78,10 @@ struct vm {
 	 * any of it changed (not only when someone remembered to drop them). */
 	struct { enum vm_cause cause; int code; } cause_key;
 	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
-	char *failed_log;    /* QEMU's log of a failed start (the dir is gone) */
+	time_t exit_time;    /* when the last exit happened (0: none known) */
+	/* The DIR/last-exit this VM's state came from or went to: a new one
+	 * (another vmdeck's exit or failed start) is read at the next scan. */
+	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } rec_seen;
 
 	pid_t pid;
 	int pidfd;
@@ -93,7 +96,6 @@ struct vm {
 	uint64_t connect_deadline;
 
 	bool starting_here;  /* this vmdeck is starting it */
-	bool net_up;
 	struct waiters start_w, exit_w;
 
 	enum stop_step step;
@@ -270,15 +272,16 @@ static double boot_now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Process start time in seconds since boot, from /proc/PID/stat field 22. */
-static double proc_start_s(pid_t pid)
+/* Process start time in clock ticks since boot, /proc/PID/stat field 22;
+ * 0 when the process is gone. With the pid it names one process for good. */
+static unsigned long long proc_start_ticks(pid_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	char *s = file_read_all(path, NULL);
 	if (!s)
 		return 0;
-	double r = 0;
+	unsigned long long r = 0;
 	char *p = strrchr(s, ')');
 	if (p) {
 		p++;
@@ -286,7 +289,7 @@ static double proc_start_s(pid_t pid)
 		char *save = NULL;
 		for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 			if (++field == 22) {
-				r = (double)strtoull(t, NULL, 10) / (double)sysconf(_SC_CLK_TCK);
+				r = strtoull(t, NULL, 10);
 				break;
 			}
 		}
@@ -295,21 +298,40 @@ static double proc_start_s(pid_t pid)
 	return r;
 }
 
-/* Is pid a QEMU of this runtime dir? Guards against a recycled pid. */
-static bool pid_is_ours(pid_t pid, const char *dir)
+static double proc_start_s(pid_t pid) { return (double)proc_start_ticks(pid) / (double)sysconf(_SC_CLK_TCK); }
+
+/* Is pid this VM's QEMU? Not a recycled pid, not a look-alike: its start
+ * time is the one the supervisor recorded in qemu.start ("PID TICKS"), and
+ * one argv element is exactly this dir's -qmp value ("unix:DIR/qmp.sock",
+ * options after a comma) — a user's socat naming the socket, or a QEMU of a
+ * dir whose path ends with this one, is not. A dir without qemu.start (a
+ * VM started by a vmdeck before the record existed) is judged by argv. */
+static bool pid_is_ours(const struct vm *vm, pid_t pid)
 {
+	char *f = vm_file(vm, "qemu.start");
+	char *rec = file_read_all(f, NULL);
+	free(f);
+	if (rec) {
+		long rpid = 0;
+		unsigned long long ticks = 0;
+		bool same = sscanf(rec, "%ld %llu", &rpid, &ticks) == 2 && rpid == (long)pid && ticks &&
+			    ticks == proc_start_ticks(pid);
+		free(rec);
+		if (!same)
+			return false;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
 	size_t len = 0;
 	char *s = file_read_all(path, &len);
 	if (!s)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	char *needle = xasprintf("%s/qmp.sock", dir);
-	bool ok = strstr(s, needle) != NULL;
-	free(needle);
+	char *want = xasprintf("unix:%s/qmp.sock", vm->dir);
+	size_t wl = strlen(want);
+	bool ok = false;
+	for (size_t i = 0; i < len && !ok; i += strlen(s + i) + 1)
+		ok = strncmp(s + i, want, wl) == 0 && (s[i + wl] == '\0' || s[i + wl] == ',');
+	free(want);
 	free(s);
 	return ok;
 }
@@ -381,8 +403,9 @@ static bool vm_lock_held(const struct vm *vm)
 
 /* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
  * means a leftover. Logs and exit records are kept. */
-static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qmp.lock" };
-static const char *const record_files[] = { "exit-status", "shutdown-reason" };
+static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
+					    "qmp.lock" };
+static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */
 static const char *const log_files[] = { "qemu.log", "serial.log" };
@@ -419,14 +442,19 @@ static void unlink_unless_regular(const struct vm *vm, const char *const *names,
 	}
 }
 
-/* Remove everything in the dir (a failed start leaves nothing behind). */
-static void remove_dir(const struct vm *vm)
+static char *read_log_tail(const char *path);
+
+/* A failed start leaves only what says why: its record and its log, cut to
+ * the last LOG_TAIL_BYTES (QEMU's complaint is at the end). vm.lock goes
+ * too (the caller holds it; lock_acquire copes with an unlinked file). */
+static void tidy_failed(const struct vm *vm)
 {
 	DIR *d = opendir(vm->dir);
 	if (d) {
 		struct dirent *e;
 		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+			    strcmp(e->d_name, "qemu.log") == 0)
 				continue;
 			char *f = vm_file(vm, e->d_name);
 			unlink(f);
@@ -434,7 +462,16 @@ static void remove_dir(const struct vm *vm)
 		}
 		closedir(d);
 	}
-	rmdir(vm->dir);
+	char *f = vm_file(vm, "qemu.log");
+	struct stat st;
+	if (lstat(f, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > LOG_TAIL_BYTES)) {
+		char *tail = S_ISREG(st.st_mode) ? read_log_tail(f) : NULL;
+		unlink(f);
+		if (tail)
+			file_write_atomic(f, tail, strlen(tail), 0600, NULL);
+		free(tail);
+	}
+	free(f);
 }
 
 static char *read_log_tail(const char *path)
@@ -479,6 +516,146 @@ static char *log_error_text(const char *log)
 	}
 	strv_clear(&lines);
 	return out;
+}
+
+/* ---------- the last exit, kept for every vmdeck ----------
+ * DIR/last-exit (JSON: cause, code, time, error) is written by the vmdeck
+ * that tidies a dead VM's leftovers (under vm.lock) or whose start failed,
+ * and read by every vmdeck that comes later — so the first look is not the
+ * only one that knows why. It lives until the next start. */
+
+static bool record_stat(const struct vm *vm, struct stat *st)
+{
+	char *f = vm_file(vm, "last-exit");
+	bool ok = lstat(f, st) == 0 && S_ISREG(st->st_mode);
+	free(f);
+	return ok;
+}
+
+static void record_remember(struct vm *vm)
+{
+	struct stat st;
+	vm->rec_seen.have = record_stat(vm, &st);
+	if (vm->rec_seen.have) {
+		vm->rec_seen.dev = st.st_dev;
+		vm->rec_seen.ino = st.st_ino;
+		vm->rec_seen.mtime = st.st_mtim;
+	}
+}
+
+/* Is there a DIR/last-exit this VM has not taken in yet? */
+static bool record_new(const struct vm *vm)
+{
+	struct stat st;
+	if (!record_stat(vm, &st))
+		return false;
+	return !vm->rec_seen.have || st.st_dev != vm->rec_seen.dev || st.st_ino != vm->rec_seen.ino ||
+	       st.st_mtim.tv_sec != vm->rec_seen.mtime.tv_sec || st.st_mtim.tv_nsec != vm->rec_seen.mtime.tv_nsec;
+}
+
+static void record_write(struct vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "cause", json_object_new_string(cause_words[vm->cause]));
+	json_object_object_add(o, "code", json_object_new_int(vm->code));
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)vm->exit_time));
+	if (vm->error)
+		json_object_object_add(o, "error", json_object_new_string(vm->error));
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *f = vm_file(vm, "last-exit");
+	file_write_atomic(f, text, strlen(text), 0600, NULL);
+	free(f);
+	json_object_put(o);
+	record_remember(vm);
+}
+
+/* Take the last exit from DIR/last-exit; false (vm untouched) when there is
+ * none or it makes no sense. */
+static bool record_read(struct vm *vm)
+{
+	char *f = vm_file(vm, "last-exit");
+	char *text = file_read_all(f, NULL);
+	free(f);
+	if (!text)
+		return false;
+	record_remember(vm); /* also a record that makes no sense: read once */
+	struct json_object *o = json_tokener_parse(text), *v;
+	free(text);
+	enum vm_cause cause = VM_CAUSE_NONE;
+	if (o && json_object_object_get_ex(o, "cause", &v) && json_object_is_type(v, json_type_string))
+		for (size_t i = 1; i < ARRAY_LEN(cause_words); i++)
+			if (strcmp(cause_words[i], json_object_get_string(v)) == 0)
+				cause = (enum vm_cause)i;
+	if (cause == VM_CAUSE_NONE) {
+		json_object_put(o);
+		return false;
+	}
+	vm->cause = cause;
+	vm->code = json_object_object_get_ex(o, "code", &v) ? json_object_get_int(v) : 0;
+	vm->exit_time = json_object_object_get_ex(o, "time", &v) ? (time_t)json_object_get_int64(v) : 0;
+	set_error(vm, json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
+			      ? json_object_get_string(v)
+			      : NULL);
+	json_object_put(o);
+	return true;
+}
+
+/* ---------- network: what a start created ----------
+ * DIR/created has one line per object the start created ("tap NAME"); the
+ * teardown removes exactly these — whatever the profile says by then (it may
+ * be gone, or name another VM's TAP now) — and then the record. Written and
+ * acted on under vm.lock. */
+
+static int net_setup(struct vm *vm, char **err)
+{
+	const struct vm_net_hooks *h = vm->m->hooks;
+	if (!h || !h->setup)
+		return 0;
+	struct strv made;
+	strv_init(&made);
+	if (h->setup(vm->p, &made, err) < 0) {
+		strv_clear(&made);
+		return error_prefix(err, "VM %s", vm->name);
+	}
+	int rc = 0;
+	if (made.n) {
+		char *text = xstrdup("");
+		for (size_t i = 0; i < made.n; i++) {
+			char *t = xasprintf("%stap %s\n", text, made.v[i]);
+			free(text);
+			text = t;
+		}
+		char *f = vm_file(vm, "created");
+		if (file_write_atomic(f, text, strlen(text), 0600, err) < 0) {
+			/* Unrecorded, they would outlive the VM: not made at all. */
+			for (size_t i = 0; i < made.n; i++)
+				if (h->teardown)
+					h->teardown(made.v[i]);
+			rc = error_prefix(err, "VM %s", vm->name);
+		}
+		free(f);
+		free(text);
+	}
+	strv_clear(&made);
+	return rc;
+}
+
+static void net_teardown(struct vm *vm)
+{
+	const struct vm_net_hooks *h = vm->m->hooks;
+	if (vm->m->read_only || !h || !h->teardown)
+		return;
+	char *f = vm_file(vm, "created");
+	char *s = file_read_all(f, NULL);
+	if (s) {
+		char *save = NULL;
+		for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (strncmp(line, "tap ", 4) == 0 && line[4])
+				h->teardown(line + 4);
+		free(s);
+	}
+	unlink(f);
+	free(f);
 }
 
 /* ---------- calls ---------- */
@@ -830,6 +1007,11 @@ static void determine_cause(struct vm *vm)
 	bool have;
 	vm->cause = VM_CAUSE_UNKNOWN;
 	vm->code = 0;
+	/* When QEMU ended: the supervisor wrote exit-status right then. */
+	char *es = vm_file(vm, "exit-status");
+	struct stat st;
+	vm->exit_time = stat(es, &st) == 0 ? st.st_mtim.tv_sec : time(NULL);
+	free(es);
 	parse_exit_status(vm, &have);
 	if (vm->cause == VM_CAUSE_SIGNAL)
 		return; /* a signal QEMU did not catch says it all */
@@ -866,12 +1048,6 @@ static void finish_exit(struct vm *vm)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "QEMU exited");
-	if (!vm->m->read_only && (vm->net_up || (vm->p && vm->m->hooks))) {
-		/* Idempotent: whichever vmdeck sees the exit removes the TAPs. */
-		if (vm->m->hooks && vm->p)
-			vm->m->hooks->teardown(vm->p);
-		vm->net_up = false;
-	}
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
 	determine_cause(vm);
 	vm->pid = 0;
@@ -893,8 +1069,7 @@ static void finish_exit(struct vm *vm)
 					vm->dir);
 		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
 				    txt ? txt : "no output in qemu.log");
-		free(vm->failed_log);
-		vm->failed_log = log;
+		free(log);
 		free(how);
 		free(txt);
 		start_failed(vm, e);
@@ -907,8 +1082,16 @@ static void finish_exit(struct vm *vm)
 	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
+		/* Whichever vmdeck tidies records the exit for all that come
+		 * later — or, second, takes the first one's record: one story. */
+		if (!record_read(vm))
+			record_write(vm);
+		/* ... and removes what the start recorded. */
+		net_teardown(vm);
 		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 		close(fd);
+	} else {
+		record_read(vm);
 	}
 	vm->st = VM_EXITED;
 	vm->starting_here = false;
@@ -988,25 +1171,26 @@ static void start_failed(struct vm *vm, const char *msg)
 	}
 	release_ownership(vm);
 	cancel_calls(vm, "start failed");
-	if (vm->net_up && vm->m->hooks && vm->p)
-		vm->m->hooks->teardown(vm->p);
-	vm->net_up = false;
-	/* Nothing left behind: take vm.lock (the supervisor is gone or going)
-	 * and remove the whole dir. */
+	vm->pid = 0;
+	vm->gone = false;
+	vm->st = VM_EXITED;
+	vm->cause = VM_CAUSE_START_FAILED;
+	vm->code = 0;
+	vm->exit_time = time(NULL);
+	set_error(vm, msg);
+	/* Nothing left behind but why: take vm.lock (the supervisor is gone
+	 * or going), keep the log and the record. */
 	char *lf = vm_file(vm, "vm.lock");
 	int fd = -1;
 	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
 		usleep(5000); /* the supervisor exits right after QEMU: bounded, ~ms */
 	free(lf);
+	net_teardown(vm); /* ours: this vmdeck started it */
 	if (fd >= 0) {
-		remove_dir(vm);
+		tidy_failed(vm);
+		record_write(vm);
 		close(fd);
 	}
-	vm->pid = 0;
-	vm->gone = false;
-	vm->st = VM_EXITED;
-	vm->cause = VM_CAUSE_START_FAILED;
-	set_error(vm, msg);
 	vlog(vm, "%s", msg);
 	changed(vm);
 	waiters_fire(vm, &vm->start_w, -1, msg);
@@ -1092,6 +1276,15 @@ static void supervisor(const char *dir, char *const *argv)
 	close(ep[1]);
 	if (logfd >= 0)
 		close(logfd);
+	if (pid > 0) {
+		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
+		 * (fixed at fork), before QEMU can write its pidfile. */
+		char rec[64];
+		int n = snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
+		char *f = xasprintf("%s/qemu.start", dir);
+		file_write_atomic(f, rec, (size_t)n, 0600, NULL);
+		free(f);
+	}
 	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
 	if (pid > 0) {
 		int e = 0;
@@ -1176,6 +1369,23 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 	return rep[0];
 }
 
+/* A start that failed before QEMU ran (bad argv, firmware, TAPs, no
+ * binary), with vm.lock held: the VM shows why until the next start, for
+ * every vmdeck, like a start QEMU itself failed. Returns -1, err kept. */
+static int start_refused(struct vm *vm, int lock_fd, char **err)
+{
+	vm->st = VM_EXITED;
+	vm->cause = VM_CAUSE_START_FAILED;
+	vm->code = 0;
+	vm->exit_time = time(NULL);
+	set_error(vm, err && *err ? *err : "start failed");
+	tidy_failed(vm);
+	record_write(vm);
+	close(lock_fd);
+	changed(vm);
+	return -1;
+}
+
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
 	if (vm->st == VM_STARTING && !vm->starting_here)
@@ -1205,7 +1415,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	/* The supervisor may have been killed while QEMU lives on: never a
 	 * second QEMU on the same disks. */
 	pid_t old = read_pidfile(vm);
-	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(old, vm->dir)) {
+	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(vm, old)) {
 		close(lock_fd);
 		return error_set(err, "VM %s is already running (pid %ld, its supervisor is gone)", vm->name, (long)old);
 	}
@@ -1220,24 +1430,18 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	struct qemu_runtime rt = { .dir = vm->dir };
 	if (qemu_args_build(vm->p, mode, &rt, &argv, err) < 0) {
 		strv_clear(&argv);
-		remove_dir(vm);
-		close(lock_fd);
-		return -1;
+		return start_refused(vm, lock_fd, err);
 	}
 	if (profile_firmware_vars_prepare(vm->p, err) < 0) {
 		strv_clear(&argv);
-		remove_dir(vm);
-		close(lock_fd);
-		return error_prefix(err, "VM %s", vm->name);
+		error_prefix(err, "VM %s", vm->name);
+		return start_refused(vm, lock_fd, err);
 	}
-	if (vm->m->hooks && vm->m->hooks->setup) {
-		if (vm->m->hooks->setup(vm->p, err) < 0) {
-			strv_clear(&argv);
-			remove_dir(vm);
-			close(lock_fd);
-			return error_prefix(err, "VM %s", vm->name);
-		}
-		vm->net_up = true;
+	/* What a previous run made and nobody removed (its QEMU is gone). */
+	net_teardown(vm);
+	if (net_setup(vm, err) < 0) {
+		strv_clear(&argv);
+		return start_refused(vm, lock_fd, err);
 	}
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");
@@ -1248,17 +1452,12 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	strv_clear(&argv);
 	if (pid < 0) {
 		release_ownership(vm);
-		if (vm->net_up && vm->m->hooks)
-			vm->m->hooks->teardown(vm->p);
-		vm->net_up = false;
-		remove_dir(vm); /* the supervisor exits without writing anything */
-		close(lock_fd);
-		return -1;
+		net_teardown(vm);
+		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
 	}
 	close(lock_fd); /* the supervisor holds it now */
-	free(vm->failed_log);
-	vm->failed_log = NULL;
 	set_error(vm, NULL);
+	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
 	vm->live_mode = mode;
@@ -1625,7 +1824,7 @@ static void scan_vm(struct vm *vm)
 	pid_t pid = read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
 	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
-	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(pid, vm->dir);
+	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(vm, pid);
 	if (held || live) {
 		if (!live) {
 			if (vm->st != VM_STARTING)
@@ -1634,6 +1833,14 @@ static void scan_vm(struct vm *vm)
 		}
 		if (watch_pid(vm, pid) < 0)
 			return;
+		if (!pid_is_ours(vm, pid)) {
+			/* The pid was recycled between the look and the pidfd. */
+			loop_fd_del(vm->m->l, vm->pidfd);
+			close(vm->pidfd);
+			vm->pidfd = -1;
+			vm->pid = 0;
+			return;
+		}
 		vm->cause = VM_CAUSE_NONE;
 		set_error(vm, NULL);
 		vm->st = VM_RUNNING; /* until query-status says otherwise */
@@ -1647,17 +1854,36 @@ static void scan_vm(struct vm *vm)
 			poll_status(vm);
 		return;
 	}
-	if (vm->st == VM_STARTING) {
-		/* The other vmdeck's start failed and it cleaned up. */
-		set_state(vm, VM_STOPPED);
+	if (!has_stale(vm)) {
+		/* Gone and tidied: by another vmdeck (it recorded why), or the
+		 * other vmdeck's start failed. Its last exit is ours too. */
+		bool took = false;
+		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING) && record_new(vm)) {
+			enum vm_state st0 = vm->st;
+			enum vm_cause cause0 = vm->cause;
+			int code0 = vm->code;
+			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
+			took = record_read(vm);
+			if (took) {
+				vm->st = VM_EXITED;
+				/* The exit this vmdeck saw itself, as another one
+				 * recorded it: a change only if the story differs. */
+				if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
+				    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
+					changed(vm);
+			}
+			free(err0);
+		}
+		if (!took && vm->st == VM_STARTING) {
+			set_state(vm, VM_STOPPED);
+		}
 		return;
 	}
-	if (!has_stale(vm))
-		return;
 	if (vm->m->read_only) {
 		/* Report it; the next vmdeck that may change things cleans up. */
 		if (vm->st != VM_EXITED) {
-			determine_cause(vm);
+			if (!record_read(vm))
+				determine_cause(vm);
 			vm->st = VM_EXITED;
 			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
 			changed(vm);
@@ -1671,11 +1897,13 @@ static void scan_vm(struct vm *vm)
 	free(lf);
 	if (fd < 0)
 		return;
-	determine_cause(vm);
+	if (!record_read(vm)) {
+		determine_cause(vm);
+		record_write(vm);
+	}
+	net_teardown(vm);
 	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 	close(fd);
-	if (vm->p && vm->m->hooks)
-		vm->m->hooks->teardown(vm->p);
 	vm->st = VM_EXITED;
 	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
 	changed(vm);
@@ -1721,7 +1949,6 @@ static void vm_free(struct vm *vm)
 	free(vm->cause_text);
 	free(vm->status_text);
 	free(vm->error);
-	free(vm->failed_log);
 	free(vm->shutdown_reason);
 	free(vm);
 }
@@ -1777,11 +2004,35 @@ static int vm_cmp(const void *a, const void *b)
 	return strcmp((*(struct vm *const *)a)->name, (*(struct vm *const *)b)->name);
 }
 
+/* m->vms[0..n) is sorted by name: the index where name is or would go. */
+static size_t vmm_lower_bound(const struct vmm *m, size_t n, const char *name, bool *found)
+{
+	size_t lo = 0, hi = n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->vms[mid]->name, name);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One VM into its sorted place (a VM found running without a profile). */
 static void vmm_add(struct vmm *m, struct vm *vm)
 {
+	bool found;
+	size_t at = vmm_lower_bound(m, m->n, vm->name, &found);
 	m->vms = xrealloc(m->vms, (m->n + 1) * sizeof(*m->vms));
-	m->vms[m->n++] = vm;
-	qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
+	memmove(&m->vms[at + 1], &m->vms[at], (m->n - at) * sizeof(*m->vms));
+	m->vms[at] = vm;
+	m->n++;
 }
 
 static bool set_holds(const struct profile_set *s, const struct profile *p)
@@ -1810,8 +2061,9 @@ static void vmm_gc(struct vmm *m)
 	}
 	for (size_t k = 0; k < m->n_old;) {
 		bool used = false;
+		/* A VM in the current set points into it, not into a retired one. */
 		for (size_t i = 0; i < m->n && !used; i++)
-			used = set_holds(m->old[k], m->vms[i]->p);
+			used = !m->vms[i]->in_set && set_holds(m->old[k], m->vms[i]->p);
 		if (used) {
 			k++;
 			continue;
@@ -1832,16 +2084,26 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 	m->set = set;
 	for (size_t i = 0; i < m->n; i++)
 		m->vms[i]->in_set = false;
+	/* Loading N profiles is O(N log N): look up among the VMs known
+	 * before (sorted), append the new ones, sort once. Names in a set are
+	 * unique (profile_set refuses duplicates). */
+	size_t known = m->n;
+	if (set && set->n > 0)
+		m->vms = xrealloc(m->vms, (m->n + set->n) * sizeof(*m->vms));
 	for (size_t k = 0; set && k < set->n; k++) {
 		struct profile *p = set->items[k];
-		struct vm *vm = vmm_find(m, p->name);
+		bool found;
+		size_t at = vmm_lower_bound(m, known, p->name, &found);
+		struct vm *vm = found ? m->vms[at] : NULL;
 		if (!vm) {
 			vm = vm_new(m, p->name);
-			vmm_add(m, vm);
+			m->vms[m->n++] = vm;
 		}
 		vm->p = p;
 		vm->in_set = true;
 	}
+	if (m->n > known)
+		qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
 	vmm_rescan(m);
 	vmm_gc(m);
 	if (m->on_change)
@@ -1884,10 +2146,9 @@ struct vm *vmm_at(const struct vmm *m, size_t i) { return i < m->n ? m->vms[i] :
 
 struct vm *vmm_find(const struct vmm *m, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->vms[i]->name, name) == 0)
-			return m->vms[i];
-	return NULL;
+	bool found;
+	size_t at = vmm_lower_bound(m, m->n, name, &found);
+	return found ? m->vms[at] : NULL;
 }
 
 /* ---------- accessors ---------- */
@@ -1901,6 +2162,7 @@ pid_t vm_pid(const struct vm *vm) { return vm->pid; }
 bool vm_is_owner(const struct vm *vm) { return vm->qmp_lock_fd >= 0; }
 const char *vm_dir(const struct vm *vm) { return vm->dir; }
 const char *vm_error(const struct vm *vm) { return vm->error; }
+time_t vm_exit_time(const struct vm *vm) { return vm->st == VM_EXITED ? vm->exit_time : 0; }
 struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
 enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
 
@@ -1963,14 +2225,9 @@ uint64_t vm_uptime_s(const struct vm *vm)
 
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out)
 {
-	char *log = NULL;
-	if (vm->failed_log) {
-		log = xstrdup(vm->failed_log);
-	} else {
-		char *f = vm_file(vm, "qemu.log");
-		log = read_log_tail(f);
-		free(f);
-	}
+	char *f = vm_file(vm, "qemu.log");
+	char *log = read_log_tail(f);
+	free(f);
 	if (!log)
 		return 0;
 	struct strv lines;

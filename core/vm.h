@@ -12,8 +12,14 @@
  *                  connection on qmp.sock (events). Other vmdecks send
  *                  one-shot commands on ctl.sock and poll the state.
  *   qmp.sock, ctl.sock, vnc.sock, qemu.pid, serial.log (from qemu_args)
- *   qemu.log       QEMU's stdout+stderr (kept after exit)
+ *   qemu.start     "PID TICKS": QEMU's pid and start time, by the supervisor
+ *   created        "tap NAME" lines: what the start made; teardown removes these
+ *   qemu.log       QEMU's stdout+stderr (kept after exit; after a failed
+ *                  start cut to its last 16 KiB)
  *   exit-status    "exit N" / "signal N", written by the supervisor on exit
+ *   last-exit      JSON {cause, code, time, error}: the last exit as the
+ *                  vmdeck that tidied (or whose start failed) saw it; every
+ *                  later vmdeck takes its state from it until the next start
  *   shutdown-reason  the reason of QMP's SHUTDOWN event, written by the owner
  * See docs/lifecycle.md. */
 #ifndef VMDECK_VM_H
@@ -27,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct monitor;
 struct strv;
@@ -131,10 +138,12 @@ bool vm_is_owner(const struct vm *vm);
 /* Runtime dir (borrowed). */
 const char *vm_dir(const struct vm *vm);
 /* The last error (failed start with QEMU's own text, failed action); NULL
- * when none. Borrowed. */
+ * when none. Kept, like the cause, until the next start. Borrowed. */
 const char *vm_error(const struct vm *vm);
-/* Append up to n last lines of DIR/qemu.log (or the failed start's log kept
- * in memory) to out. Returns the number of lines added. */
+/* When the last exit happened (VM_EXITED), else 0. */
+time_t vm_exit_time(const struct vm *vm);
+/* Append up to n last lines of DIR/qemu.log (also a failed start's, kept
+ * there) to out. Returns the number of lines added. */
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out);
 /* The per-VM monitor model (scrollback + history) for the monitor pane. */
 struct monitor *vm_monitor(struct vm *vm);
@@ -147,7 +156,10 @@ struct monitor *vm_monitor(struct vm *vm);
 
 /* Start in the saved mode: lock, network hooks, argv, spawn detached, QMP.
  * done fires when QMP reports the VM running (or paused), or with QEMU's own
- * error text when it died during start-up. */
+ * error text when it died during start-up. A start that fails once it holds
+ * vm.lock (argv, firmware vars, TAPs, no QEMU binary) returns -1 with err
+ * and, like one QEMU failed, leaves the VM exited / start failed with that
+ * error (DIR/last-exit) until the next start. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);
 /* Graceful: system_powerdown, wait stop_timeout_s (profile, default 60),
  * then quit, then SIGTERM, then SIGKILL; each step reported via on_log.
@@ -169,7 +181,8 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
  * and the output to vm_monitor()'s scrollback and the line to its history. */
 int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg, char **err);
 
-/* Forget an exited VM's cause/error (state back to stopped). */
+/* Forget an exited VM's cause/error in this vmm (state back to stopped);
+ * DIR/last-exit stays until the next start (other vmdecks still see it). */
 void vm_clear_exited(struct vm *vm);
 
 #endif

@@ -8,14 +8,21 @@
 
 #include "core/profile.h"
 
+struct strv;
+
 struct vm_net_hooks {
 	/* Before QEMU starts: create and attach a TAP for every TAP NIC of p
-	 * (NICs with user_net are skipped). All-or-nothing: on failure, TAPs
-	 * made so far are removed and err names the NIC / TAP / bridge. */
-	int (*setup)(const struct profile *p, char **err);
-	/* After QEMU is gone (or its start failed): delete the TAPs of p that
-	 * setup made. Never fails loudly: a TAP already gone is fine. */
-	void (*teardown)(const struct profile *p);
+	 * (NICs with user_net are skipped) and append the name of each TAP it
+	 * created (or adopted: a persistent leftover nobody has open) to made.
+	 * All-or-nothing: on failure only the TAPs made so far are removed
+	 * again (never one of that name another process holds), nothing is
+	 * appended, and err names the NIC / TAP / bridge. */
+	int (*setup)(const struct profile *p, struct strv *made, char **err);
+	/* After QEMU is gone (or its start failed): delete one TAP that setup
+	 * made, as recorded then (the profile may have changed or gone since).
+	 * Never fails loudly: a TAP already gone is fine, and one that another
+	 * process holds open again, or that is no TAP any more, is left alone. */
+	void (*teardown)(const char *tap);
 };
 
 #endif

@@ -138,3 +138,23 @@ int tap_delete(const char *name, char **err)
 		return 0;
 	return nlact_delete(name, err);
 }
+
+int tap_delete_unused(const char *name, char **err)
+{
+	char kind[16];
+	if (nlact_link_kind(name, kind, sizeof(kind)) < 0)
+		return 0;
+	if (strcmp(kind, "tun") != 0)
+		return error_set(err, "TAP %s: the interface of that name is no TAP now (%s): left alone", name,
+				 kind[0] ? kind : "no kind");
+	/* Attaching fails with EBUSY while a QEMU has it open. */
+	int fd;
+	if (tun_open(name, &fd, err) < 0)
+		return -1;
+	int r = ioctl(fd, TUNSETPERSIST, 0UL);
+	int e = errno;
+	close(fd); /* not persistent and nobody attached: the kernel deletes it */
+	if (r < 0)
+		return error_set(err, "TAP %s: clear persistence: %s", name, strerror(e));
+	return 0;
+}

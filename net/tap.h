@@ -36,6 +36,10 @@ struct tap_spec {
 int tap_create(const struct tap_spec *spec, char **err);
 /* Delete a TAP (clears persistence). A TAP already gone returns 0. */
 int tap_delete(const char *name, char **err);
+/* Delete a TAP this vmdeck made, unless it is no longer a TAP or another
+ * process holds it open (then it is someone else's now: -1, err says so,
+ * and it stays). A TAP already gone returns 0. */
+int tap_delete_unused(const char *name, char **err);
 /* Does a link of that name exist in this namespace? */
 bool tap_exists(const char *name);
 

@@ -45,19 +45,12 @@ void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan)
 	plan->tap = NULL;
 }
 
-static void teardown(const struct profile *p)
-{
-	for (size_t i = 0; i < p->n_nics; i++) {
-		if (p->nics[i].user_net)
-			continue;
-		char *tap = profile_nic_tap_name(p, i);
-		tap_delete(tap, NULL);
-		free(tap);
-	}
-}
+static void teardown(const char *tap) { tap_delete_unused(tap, NULL); }
 
-static int setup(const struct profile *p, char **err)
+static int setup(const struct profile *p, struct strv *made, char **err)
 {
+	struct strv mine; /* only these are ours to remove on failure */
+	strv_init(&mine);
 	for (size_t i = 0; i < p->n_nics; i++) {
 		if (p->nics[i].user_net)
 			continue;
@@ -72,15 +65,23 @@ static int setup(const struct profile *p, char **err)
 			.bridge = plan.bridge,
 		};
 		int r = tap_create(&spec, err);
+		if (r == 0)
+			strv_push(&mine, plan.tap);
 		vmnet_nic_plan_clear(&plan);
 		if (r < 0) {
 			error_prefix(err, "NIC %s", p->nics[i].id); /* the lifecycle adds "VM NAME: " */
 			goto fail;
 		}
 	}
+	for (size_t i = 0; i < mine.n; i++)
+		strv_push(made, mine.v[i]);
+	strv_clear(&mine);
 	return 0;
 fail:
-	teardown(p);
+	/* A TAP of that name held by another VM ("in use") was never ours. */
+	for (size_t i = 0; i < mine.n; i++)
+		tap_delete(mine.v[i], NULL);
+	strv_clear(&mine);
 	return -1;
 }
 

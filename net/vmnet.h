@@ -16,7 +16,8 @@
 
 struct linkwatch;
 
-/* setup: tap_create for every TAP NIC (all-or-nothing); teardown: delete
+/* setup: tap_create for every TAP NIC (all-or-nothing, undoing only what
+ * it made), reporting the TAPs made; teardown: tap_delete_unused of one of
  * them. A missing bridge: "VM X, NIC net0: bridge virbr0 does not exist";
  * no CAP_NET_ADMIN: says so. */
 extern const struct vm_net_hooks vmnet_hooks;

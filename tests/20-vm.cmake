@@ -15,3 +15,12 @@ vmdeck_unit_test(test_vm_cycles unit/test_vm_cycles.c)
 set_tests_properties(test_vm_cycles PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
 vmdeck_script_test(vm_tap_guest vm/tap_guest.sh integration)
 vmdeck_script_test(vm_paths vm/paths.sh integration)
+# The last exit (cause, error, log) survives the first look (issue 10).
+vmdeck_script_test(vm_exit_record vm/exit_record.sh integration)
+# TAPs: a start removes only what it made; a stop removes what its start made.
+vmdeck_script_test(vm_tap_owner vm/tap_owner.sh integration)
+# A stale pidfile naming a look-alike process is not this VM's QEMU.
+vmdeck_script_test(vm_pid_match vm/pid_match.sh integration)
+# Benchmark: built, not a test (tests/bench/run runs it).
+add_executable(bench_vmm bench/bench_vmm.c)
+target_link_libraries(bench_vmm PRIVATE vmdeck_core)

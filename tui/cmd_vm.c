@@ -209,6 +209,22 @@ static struct json_object *vm_json(struct vm *vm)
 	json_object_object_add(o, "runtime_dir", json_object_new_string(vm_dir(vm)));
 	if (vm_error(vm))
 		json_object_object_add(o, "error", json_object_new_string(vm_error(vm)));
+	if (vm_state(vm) == VM_EXITED) {
+		/* The last exit: when, and what QEMU said last. */
+		time_t t = vm_exit_time(vm);
+		struct tm tm;
+		char when[32];
+		if (t && gmtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			json_object_object_add(o, "exit_time", json_object_new_string(when));
+		struct strv tail;
+		strv_init(&tail);
+		vm_log_tail(vm, 10, &tail);
+		struct json_object *log = json_object_new_array();
+		for (size_t i = 0; i < tail.n; i++)
+			json_object_array_add(log, json_object_new_string(tail.v[i]));
+		strv_clear(&tail);
+		json_object_object_add(o, "log", log);
+	}
 	return o;
 }
 

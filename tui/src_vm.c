@@ -160,8 +160,17 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	v->runtime_dir = vm_dir(vm) ? xstrdup(vm_dir(vm)) : NULL;
 	const char *note = note_for(s, v->name);
 	const char *e = vm_error(vm);
-	if (e && *e)
+	time_t ended = vm_exit_time(vm);
+	char when[32] = "";
+	struct tm tm;
+	if (ended && localtime_r(&ended, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (e && *e && *when)
+		v->note = xasprintf("%s (at %s)", e, when);
+	else if (e && *e)
 		v->note = xstrdup(e);
+	else if (*when && v->state == MVM_EXITED)
+		v->note = xasprintf("ended at %s", when); /* the last exit, until the next start */
 	else if (note && v->state != MVM_STOPPED && v->state != MVM_RUNNING)
 		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);

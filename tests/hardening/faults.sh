@@ -50,7 +50,10 @@ check "start-up kill: start fails (no crash, no hang)" alive_rc $rc
 check "start-up kill: says QEMU was killed, names the VM" grep -q "VM early: QEMU failed to start (killed by signal 9)" "$T_TMP/early.out"
 check "start-up kill: no QEMU" no_qemu early
 check "start-up kill: status is not running" bash -c "! [[ \$(\"\$VMDECK\" status --json early | jq -r '.[0].state') =~ running|starting|paused ]]"
-check "start-up kill: runtime dir removed" test ! -e "$run/early"
+check "start-up kill: runtime dir holds only the log and the exit record" bash -c \
+	"! ls -A '$run/early' | grep -vqxE 'qemu\.log|last-exit'"
+check "start-up kill: status keeps the cause (docs/lifecycle.md)" bash -c \
+	"'$VMDECK' status --json early | jq -e '.[0].status == \"exited, start failed\" and (.[0].error | test(\"killed by signal 9\"))' >/dev/null"
 check "start-up kill: start returned promptly (pidfd, not the 60 s QMP wait)" \
 	bash -c "! grep -q 'within 60 s' '$T_TMP/early.out'"
 

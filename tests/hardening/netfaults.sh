@@ -31,7 +31,7 @@ check "QEMU still alive" kill -0 "$(qemu_pid tapvm)"
 out=$(vd kill tapvm 2>&1); rc=$?
 log "kill after TAP deleted (exit $rc): $(tr '\n' ' ' <<<"$out")"
 check "kill succeeds" test $rc -eq 0
-check "stopped" wait_for 20 vm_state_is tapvm stopped
+check "stopped" wait_for 20 vm_state_is tapvm exited
 check "no TAP left" test "$(taps)" -eq 0
 
 # ---- 2. dnsmasq killed -------------------------------------------------------

@@ -72,5 +72,5 @@ check "QMP socket there" test -S "$real_run/hx/qmp.sock"
 check "another user cannot reach the QMP socket" bash -c "! runuser -u nobody -- test -e '$real_run/hx/qmp.sock'"
 check "no socket writable by others" bash -c "! find '$real_run/hx' -type s -perm /022 | grep -q ."
 "$VMDECK" kill hx >/dev/null 2>&1
-check "killed" wait_for 20 vm_state_is hx stopped
+check "killed" wait_for 20 vm_state_is hx exited
 finish

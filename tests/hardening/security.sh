@@ -139,7 +139,7 @@ check "the TUI's details warn of the public VNC of a running VM" \
 	tmux_wait 10 "display VNC on 0.0.0.0:57: reachable from the network"
 $T_TMUX kill-server
 ip netns exec "$NS" "$VMDECK" kill vncpub >/dev/null 2>&1
-check "killed" wait_for 20 vm_state_is vncpub stopped
+check "killed" wait_for 20 vm_state_is vncpub exited
 
 # ---- without root ------------------------------------------------------------
 # A user's VM (user-mode networking, no TAP) needs no privilege: start,
@@ -161,5 +161,5 @@ check "not root: screenshot" bash -c "$(declare -f as_nobody); NB='$NB' VMDECK='
 check "not root: the VM dir is theirs, 0700" test "$(stat -c '%U %a' "$NB/run/mine")" = "nobody 700"
 out=$(as_nobody stop --force mine 2>&1); rc=$?
 check "not root: stop ($out)" test $rc -eq 0
-check "not root: stopped" test "$(as_nobody status mine --json | jq -r '.[0].state')" = stopped
+check "not root: stopped" test "$(as_nobody status mine --json | jq -r '.[0].state')" = exited
 finish

@@ -414,14 +414,73 @@ static void test_start_failure(void **state)
 	assert_int_equal(vm_state(vm), VM_EXITED);
 	assert_int_equal(vm_cause(vm), VM_CAUSE_START_FAILED);
 	assert_non_null(strstr(vm_error(vm), "invalid option"));
-	assert_false(path_exists(vm_dir(vm))); /* nothing left behind */
+	assert_true(vm_exit_time(vm) > 0);
+	/* Nothing left behind but why: the log and the record. */
+	char *sock = path_join(vm_dir(vm), "qmp.sock"), *pidf = path_join(vm_dir(vm), "qemu.pid");
+	assert_false(path_exists(sock));
+	assert_false(path_exists(pidf));
+	free(sock);
+	free(pidf);
 	struct strv tail;
 	strv_init(&tail);
 	assert_int_equal(vm_log_tail(vm, 5, &tail), 1);
 	assert_non_null(strstr(tail.v[0], "invalid option"));
 	strv_clear(&tail);
+	/* Another vmdeck (a second vmm) sees the same failed start, twice. */
+	for (int look = 0; look < 2; look++) {
+		struct loop *l2 = loop_new();
+		struct vmm *m2 = vmm_new(l2, NULL);
+		vmm_sync_profiles(m2, load());
+		struct vm *v2 = vmm_find(m2, "fc");
+		assert_int_equal(vm_state(v2), VM_EXITED);
+		assert_int_equal(vm_cause(v2), VM_CAUSE_START_FAILED);
+		assert_string_equal(vm_error(v2), vm_error(vm));
+		assert_int_equal(vm_exit_time(v2), vm_exit_time(vm));
+		strv_init(&tail);
+		assert_int_equal(vm_log_tail(v2, 5, &tail), 1);
+		assert_non_null(strstr(tail.v[0], "invalid option"));
+		strv_clear(&tail);
+		vmm_free(m2);
+		loop_free(l2);
+	}
 	vm_clear_exited(vm);
 	assert_int_equal(vm_state(vm), VM_STOPPED);
+	vmm_rescan(f->m); /* dismissed here: the record does not bring it back */
+	assert_int_equal(vm_state(vm), VM_STOPPED);
+}
+
+/* QEMU killed: the vmdeck that saw it tidies; every later one still knows
+ * "signal 9" (it used to see "stopped" — issue 10). */
+static void test_exit_kept_for_later_vmdecks(void **state)
+{
+	struct fx *f = *state;
+	write_profile("fk", NULL);
+	vmm_sync_profiles(f->m, load());
+	struct vm *vm = vmm_find(f->m, "fk");
+	char *err = NULL;
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	wait_dones(f, 1);
+	assert_int_equal(vm_kill(vm, on_done, f, &err), 0);
+	wait_dones(f, 2);
+	assert_string_equal(vm_status_text(vm), "exited, signal 9");
+	for (int look = 0; look < 2; look++) {
+		struct loop *l2 = loop_new();
+		struct vmm *m2 = vmm_new(l2, NULL);
+		vmm_sync_profiles(m2, load());
+		struct vm *v2 = vmm_find(m2, "fk");
+		assert_string_equal(vm_status_text(v2), "exited, signal 9");
+		assert_int_equal(vm_exit_code(v2), 9);
+		assert_true(vm_exit_time(v2) > 0);
+		vmm_free(m2);
+		loop_free(l2);
+	}
+	/* The next start forgets it. */
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	wait_dones(f, 3);
+	assert_int_equal(vm_cause(vm), VM_CAUSE_NONE);
+	assert_int_equal(vm_exit_time(vm), 0);
+	assert_int_equal(vm_kill(vm, on_done, f, &err), 0);
+	wait_dones(f, 4);
 }
 
 static void test_stop_while_starting(void **state)
@@ -525,6 +584,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escalation_and_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_kept_for_later_vmdecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_while_starting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
