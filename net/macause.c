@@ -1,0 +1,330 @@
+/* macause: bridge MAC cause attribution, pure. Keeps each bridge's ports as
+ * the events describe them, a short log of port events (the candidates) and
+ * the bridge changes waiting for theirs. */
+#include "net/macause.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Port events kept as candidates; older than the window they are dropped
+ * anyway, this only bounds a burst. */
+#define EVENTS_MAX 256
+
+static const uint8_t zero_mac[6];
+
+struct mc_port {
+	int bridge, ifindex;
+	uint8_t mac[6];
+};
+
+struct mc_event {
+	enum macause_event_type type; /* PORT_JOINED, PORT_LEFT or PORT_MAC */
+	int bridge, port;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6], old_mac[6];
+	uint64_t mono_us;
+};
+
+struct mc_pending {
+	int bridge;
+	uint8_t old_mac[6], new_mac[6];
+	uint64_t mono_us, wall_us;
+	bool pinned;
+};
+
+struct macause {
+	struct mc_port *ports;
+	size_t n_ports, cap_ports;
+	struct mc_event events[EVENTS_MAX]; /* oldest first */
+	size_t n_events;
+	struct mc_pending pending[MACAUSE_PENDING_MAX]; /* oldest first */
+	size_t n_pending;
+};
+
+void macause_lowest_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6])
+{
+	/* br_stp_recalculate_bridge_id: start from zero, take any port MAC
+	 * lower than the current pick (or the first one). */
+	memset(out, 0, 6);
+	for (size_t i = 0; i < n_ports; i++)
+		if (mac_cmp(out, zero_mac) == 0 || mac_cmp(port_macs[i], out) < 0)
+			memcpy(out, port_macs[i], 6);
+}
+
+struct macause *macause_new(void)
+{
+	return xcalloc(1, sizeof(struct macause));
+}
+
+void macause_free(struct macause *m)
+{
+	if (!m)
+		return;
+	free(m->ports);
+	free(m);
+}
+
+size_t macause_pending(const struct macause *m)
+{
+	return m->n_pending;
+}
+
+/* ---- ports ----------------------------------------------------------------- */
+
+static struct mc_port *port_find(struct macause *m, int bridge, int ifindex)
+{
+	for (size_t i = 0; i < m->n_ports; i++)
+		if (m->ports[i].bridge == bridge && m->ports[i].ifindex == ifindex)
+			return &m->ports[i];
+	return NULL;
+}
+
+static void port_drop(struct macause *m, struct mc_port *p)
+{
+	*p = m->ports[--m->n_ports];
+}
+
+static struct mc_port *port_add(struct macause *m, int bridge, int ifindex, const uint8_t mac[6])
+{
+	struct mc_port *p = port_find(m, bridge, ifindex);
+	if (!p) {
+		if (m->n_ports == m->cap_ports) {
+			m->cap_ports = m->cap_ports ? m->cap_ports * 2 : 16;
+			m->ports = xrealloc(m->ports, m->cap_ports * sizeof(*m->ports));
+		}
+		p = &m->ports[m->n_ports++];
+		p->bridge = bridge;
+		p->ifindex = ifindex;
+	}
+	memcpy(p->mac, mac, 6);
+	return p;
+}
+
+static bool is_port_mac(const struct macause *m, int bridge, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < m->n_ports; i++)
+		if (m->ports[i].bridge == bridge && mac_cmp(m->ports[i].mac, mac) == 0)
+			return true;
+	return false;
+}
+
+/* ---- the log of port events ---------------------------------------------- */
+
+static void events_drop(struct macause *m, size_t from, size_t count)
+{
+	memmove(m->events + from, m->events + from + count, (m->n_events - from - count) * sizeof(*m->events));
+	m->n_events -= count;
+}
+
+/* Forget port events too old to explain anything still to come: a change
+ * waiting, or one read after now. */
+static void events_prune(struct macause *m, uint64_t now)
+{
+	uint64_t horizon = m->n_pending && m->pending[0].mono_us < now ? m->pending[0].mono_us : now;
+	size_t old = 0;
+	while (old < m->n_events && m->events[old].mono_us + MACAUSE_WINDOW_US < horizon)
+		old++;
+	events_drop(m, 0, old);
+}
+
+static void event_log(struct macause *m, const struct macause_event *ev, const uint8_t mac[6])
+{
+	events_prune(m, ev->mono_us);
+	if (m->n_events == EVENTS_MAX)
+		events_drop(m, 0, 1);
+	struct mc_event *e = &m->events[m->n_events++];
+	memset(e, 0, sizeof(*e));
+	e->type = ev->type;
+	e->bridge = ev->bridge;
+	e->port = ev->port;
+	snprintf(e->name, sizeof(e->name), "%s", ev->port_name ? ev->port_name : "");
+	memcpy(e->mac, mac, 6);
+	memcpy(e->old_mac, ev->old_mac, 6);
+	e->mono_us = ev->mono_us;
+}
+
+static void pending_add(struct macause *m, const struct macause_event *ev)
+{
+	if (m->n_pending == MACAUSE_PENDING_MAX) {
+		memmove(m->pending, m->pending + 1, (MACAUSE_PENDING_MAX - 1) * sizeof(*m->pending));
+		m->n_pending--;
+	}
+	struct mc_pending *pd = &m->pending[m->n_pending++];
+	pd->bridge = ev->bridge;
+	memcpy(pd->old_mac, ev->old_mac, 6);
+	memcpy(pd->new_mac, ev->mac, 6);
+	pd->mono_us = ev->mono_us;
+	pd->wall_us = ev->wall_us;
+	pd->pinned = ev->pinned;
+}
+
+static void bridge_forget(struct macause *m, int bridge)
+{
+	for (size_t i = m->n_ports; i-- > 0;)
+		if (m->ports[i].bridge == bridge)
+			port_drop(m, &m->ports[i]);
+	for (size_t i = m->n_events; i-- > 0;)
+		if (m->events[i].bridge == bridge)
+			events_drop(m, i, 1);
+	for (size_t i = m->n_pending; i-- > 0;)
+		if (m->pending[i].bridge == bridge) {
+			memmove(m->pending + i, m->pending + i + 1, (m->n_pending - i - 1) * sizeof(*m->pending));
+			m->n_pending--;
+		}
+}
+
+void macause_feed(struct macause *m, const struct macause_event *ev)
+{
+	struct mc_port *p;
+	switch (ev->type) {
+	case MACAUSE_PORT_PRESENT:
+		port_add(m, ev->bridge, ev->port, ev->mac);
+		break;
+	case MACAUSE_PORT_JOINED:
+		port_add(m, ev->bridge, ev->port, ev->mac);
+		event_log(m, ev, ev->mac);
+		break;
+	case MACAUSE_PORT_LEFT:
+		/* The MAC it held as a port is the one that counted. */
+		p = port_find(m, ev->bridge, ev->port);
+		event_log(m, ev, p ? p->mac : ev->mac);
+		if (p)
+			port_drop(m, p);
+		break;
+	case MACAUSE_PORT_MAC:
+		port_add(m, ev->bridge, ev->port, ev->mac);
+		event_log(m, ev, ev->mac);
+		break;
+	case MACAUSE_BRIDGE_MAC:
+		pending_add(m, ev);
+		break;
+	case MACAUSE_BRIDGE_GONE:
+		bridge_forget(m, ev->bridge);
+		break;
+	}
+}
+
+/* ---- attribution ----------------------------------------------------------- */
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* The last event of e's kind for e's port on its bridge? */
+static bool event_is_latest(const struct macause *m, size_t i)
+{
+	const struct mc_event *e = &m->events[i];
+	for (size_t k = i + 1; k < m->n_events; k++)
+		if (m->events[k].bridge == e->bridge && m->events[k].port == e->port && m->events[k].type == e->type)
+			return false;
+	return true;
+}
+
+/* Could event i have made the bridge's MAC go from old to new? A joined or
+ * re-addressed port still in the bridge whose MAC is the new one (or, for a
+ * MAC change, whose previous MAC was the old one); a port that left holding
+ * the old one. */
+static bool event_matches(struct macause *m, size_t i, const struct mc_pending *pd)
+{
+	const struct mc_event *e = &m->events[i];
+	if (e->bridge != pd->bridge)
+		return false;
+	if (e->type == MACAUSE_PORT_LEFT)
+		return mac_cmp(e->mac, pd->old_mac) == 0;
+	const struct mc_port *p = port_find(m, e->bridge, e->port);
+	if (!p || !event_is_latest(m, i))
+		return false;
+	if (e->type == MACAUSE_PORT_JOINED)
+		return mac_cmp(p->mac, pd->new_mac) == 0;
+	return mac_cmp(p->mac, pd->new_mac) == 0 || mac_cmp(e->old_mac, pd->old_mac) == 0;
+}
+
+static const enum bridge_mac_cause event_causes[] = {
+	[MACAUSE_PORT_JOINED] = BRIDGE_MAC_CAUSE_PORT_JOINED,
+	[MACAUSE_PORT_LEFT] = BRIDGE_MAC_CAUSE_PORT_LEFT,
+	[MACAUSE_PORT_MAC] = BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED,
+};
+
+static bool resolve(struct macause *m, const struct mc_pending *pd, bool forced, struct bridge_mac_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->wall_us = pd->wall_us;
+	c->mono_us = pd->mono_us;
+	memcpy(c->old_mac, pd->old_mac, 6);
+	memcpy(c->new_mac, pd->new_mac, 6);
+	uint64_t window = forced ? MACAUSE_WINDOW_US : MACAUSE_NEAR_US;
+	uint64_t best = UINT64_MAX;
+	const struct mc_event *found = NULL;
+
+	/* The kernel sends the port's and the bridge's messages in either
+	 * order (a deleted TAP's DELLINK comes after the bridge's NEWLINK), so
+	 * events after the change count too. */
+	for (size_t i = 0; i < m->n_events; i++) {
+		uint64_t dt = absdiff(m->events[i].mono_us, pd->mono_us);
+		if (dt < window && dt < best && event_matches(m, i, pd)) {
+			best = dt;
+			found = &m->events[i];
+		}
+	}
+	if (found) {
+		c->cause = event_causes[found->type];
+		snprintf(c->port, sizeof(c->port), "%s", found->name);
+		c->port_ifindex = found->port;
+		const struct mc_port *p = port_find(m, found->bridge, found->port);
+		memcpy(c->port_mac, p && found->type != MACAUSE_PORT_LEFT ? p->mac : found->mac, 6);
+		return true;
+	}
+	if (pd->pinned) {
+		c->cause = BRIDGE_MAC_CAUSE_SET;
+		return true;
+	}
+	/* A new MAC that is not the lowest port MAC can only have been set. */
+	if (forced && mac_cmp(pd->new_mac, zero_mac) != 0 && !is_port_mac(m, pd->bridge, pd->new_mac)) {
+		c->cause = BRIDGE_MAC_CAUSE_SET;
+		return true;
+	}
+	return forced;
+}
+
+static void change_text(struct bridge_mac_change *c)
+{
+	char o[18], n[18], pm[18];
+	mac_format(c->old_mac, o);
+	mac_format(c->new_mac, n);
+	mac_format(c->port_mac, pm);
+	switch (c->cause) {
+	case BRIDGE_MAC_CAUSE_PORT_JOINED:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) joined", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_PORT_LEFT:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) left", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s changed its MAC to %s", o, n, c->port, pm);
+		break;
+	case BRIDGE_MAC_CAUSE_SET:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: set explicitly", o, n);
+		break;
+	default:
+		snprintf(c->text, sizeof(c->text), "%s -> %s: cause unknown", o, n);
+		break;
+	}
+}
+
+bool macause_next(struct macause *m, uint64_t now_mono_us, bool force, int *bridge, struct bridge_mac_change *out)
+{
+	if (!m->n_pending)
+		return false;
+	const struct mc_pending *pd = &m->pending[0];
+	bool forced = force || now_mono_us >= pd->mono_us + MACAUSE_TIMEOUT_US;
+	if (!resolve(m, pd, forced, out))
+		return false;
+	change_text(out);
+	*bridge = pd->bridge;
+	memmove(m->pending, m->pending + 1, (m->n_pending - 1) * sizeof(*m->pending));
+	m->n_pending--;
+	return true;
+}
