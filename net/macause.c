@@ -1,6 +1,8 @@
 /* macause: bridge MAC cause attribution, pure. Keeps each bridge's ports as
  * the events describe them, a short log of port events (the candidates) and
- * the bridge changes waiting for theirs. */
+ * the bridge changes waiting for theirs. A port event can explain a change
+ * only when the kernel's rule, applied to the ports before and after it,
+ * gives the change's old and new MAC; and it explains one change at most. */
 #include "net/macause.h"
 #include "core/util.h"
 
@@ -25,6 +27,12 @@ struct mc_event {
 	char name[IF_NAMESIZE];
 	uint8_t mac[6], old_mac[6];
 	uint64_t mono_us;
+	/* The bridge's lowest port MAC before and after the event, by the
+	 * ports this module knows (before_empty: it had none, so its MAC was
+	 * anything: random when new, zero when the last port had left). */
+	uint8_t before[6], after[6];
+	bool before_empty;
+	bool used; /* explained a change already */
 };
 
 struct mc_pending {
@@ -41,6 +49,7 @@ struct macause {
 	size_t n_events;
 	struct mc_pending pending[MACAUSE_PENDING_MAX]; /* oldest first */
 	size_t n_pending;
+	uint8_t (*scratch)[6]; /* one bridge's port MACs, for macause_lowest_mac */
 };
 
 void macause_lowest_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6])
@@ -63,6 +72,7 @@ void macause_free(struct macause *m)
 	if (!m)
 		return;
 	free(m->ports);
+	free(m->scratch);
 	free(m);
 }
 
@@ -102,6 +112,18 @@ static struct mc_port *port_add(struct macause *m, int bridge, int ifindex, cons
 	return p;
 }
 
+/* The kernel's pick for bridge from the ports it has now; false if none. */
+static bool bridge_lowest(struct macause *m, int bridge, uint8_t out[6])
+{
+	size_t n = 0;
+	m->scratch = xrealloc(m->scratch, (m->n_ports + 1) * sizeof(*m->scratch));
+	for (size_t i = 0; i < m->n_ports; i++)
+		if (m->ports[i].bridge == bridge)
+			memcpy(m->scratch[n++], m->ports[i].mac, 6);
+	macause_lowest_mac((const uint8_t(*)[6])m->scratch, n, out);
+	return n > 0;
+}
+
 static bool is_port_mac(const struct macause *m, int bridge, const uint8_t mac[6])
 {
 	for (size_t i = 0; i < m->n_ports; i++)
@@ -129,7 +151,10 @@ static void events_prune(struct macause *m, uint64_t now)
 	events_drop(m, 0, old);
 }
 
-static void event_log(struct macause *m, const struct macause_event *ev, const uint8_t mac[6])
+/* Log a port event whose effect on the port set has just been applied;
+ * before is the bridge's pick from the ports as they were. */
+static void event_log(struct macause *m, const struct macause_event *ev, const uint8_t mac[6], const uint8_t before[6],
+		      bool had_ports)
 {
 	events_prune(m, ev->mono_us);
 	if (m->n_events == EVENTS_MAX)
@@ -143,6 +168,9 @@ static void event_log(struct macause *m, const struct macause_event *ev, const u
 	memcpy(e->mac, mac, 6);
 	memcpy(e->old_mac, ev->old_mac, 6);
 	e->mono_us = ev->mono_us;
+	memcpy(e->before, before, 6);
+	e->before_empty = !had_ports;
+	bridge_lowest(m, ev->bridge, e->after);
 }
 
 static void pending_add(struct macause *m, const struct macause_event *ev)
@@ -178,24 +206,26 @@ static void bridge_forget(struct macause *m, int bridge)
 void macause_feed(struct macause *m, const struct macause_event *ev)
 {
 	struct mc_port *p;
+	uint8_t before[6], mac[6];
+	bool had_ports;
 	switch (ev->type) {
 	case MACAUSE_PORT_PRESENT:
 		port_add(m, ev->bridge, ev->port, ev->mac);
 		break;
 	case MACAUSE_PORT_JOINED:
+	case MACAUSE_PORT_MAC:
+		had_ports = bridge_lowest(m, ev->bridge, before);
 		port_add(m, ev->bridge, ev->port, ev->mac);
-		event_log(m, ev, ev->mac);
+		event_log(m, ev, ev->mac, before, had_ports);
 		break;
 	case MACAUSE_PORT_LEFT:
 		/* The MAC it held as a port is the one that counted. */
+		had_ports = bridge_lowest(m, ev->bridge, before);
 		p = port_find(m, ev->bridge, ev->port);
-		event_log(m, ev, p ? p->mac : ev->mac);
+		memcpy(mac, p ? p->mac : ev->mac, 6);
 		if (p)
 			port_drop(m, p);
-		break;
-	case MACAUSE_PORT_MAC:
-		port_add(m, ev->bridge, ev->port, ev->mac);
-		event_log(m, ev, ev->mac);
+		event_log(m, ev, mac, before, had_ports);
 		break;
 	case MACAUSE_BRIDGE_MAC:
 		pending_add(m, ev);
@@ -213,33 +243,15 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-/* The last event of e's kind for e's port on its bridge? */
-static bool event_is_latest(const struct macause *m, size_t i)
+/* Could event e have made the bridge's MAC go from old to new? Only if the
+ * kernel's rule gives exactly that across it. This is what keeps an older
+ * event from taking the blame for a change whose own event is still to be
+ * read (a deleted port's DELLINK comes after the bridge's NEWLINK): a port
+ * that joined, changing nothing or already explained, explains nothing. */
+static bool event_explains(const struct mc_event *e, const struct mc_pending *pd)
 {
-	const struct mc_event *e = &m->events[i];
-	for (size_t k = i + 1; k < m->n_events; k++)
-		if (m->events[k].bridge == e->bridge && m->events[k].port == e->port && m->events[k].type == e->type)
-			return false;
-	return true;
-}
-
-/* Could event i have made the bridge's MAC go from old to new? A joined or
- * re-addressed port still in the bridge whose MAC is the new one (or, for a
- * MAC change, whose previous MAC was the old one); a port that left holding
- * the old one. */
-static bool event_matches(struct macause *m, size_t i, const struct mc_pending *pd)
-{
-	const struct mc_event *e = &m->events[i];
-	if (e->bridge != pd->bridge)
-		return false;
-	if (e->type == MACAUSE_PORT_LEFT)
-		return mac_cmp(e->mac, pd->old_mac) == 0;
-	const struct mc_port *p = port_find(m, e->bridge, e->port);
-	if (!p || !event_is_latest(m, i))
-		return false;
-	if (e->type == MACAUSE_PORT_JOINED)
-		return mac_cmp(p->mac, pd->new_mac) == 0;
-	return mac_cmp(p->mac, pd->new_mac) == 0 || mac_cmp(e->old_mac, pd->old_mac) == 0;
+	return e->bridge == pd->bridge && !e->used && mac_cmp(e->after, pd->new_mac) == 0 &&
+	       (e->before_empty || mac_cmp(e->before, pd->old_mac) == 0);
 }
 
 static const enum bridge_mac_cause event_causes[] = {
@@ -257,24 +269,24 @@ static bool resolve(struct macause *m, const struct mc_pending *pd, bool forced,
 	memcpy(c->new_mac, pd->new_mac, 6);
 	uint64_t window = forced ? MACAUSE_WINDOW_US : MACAUSE_NEAR_US;
 	uint64_t best = UINT64_MAX;
-	const struct mc_event *found = NULL;
+	struct mc_event *found = NULL;
 
 	/* The kernel sends the port's and the bridge's messages in either
 	 * order (a deleted TAP's DELLINK comes after the bridge's NEWLINK), so
 	 * events after the change count too. */
 	for (size_t i = 0; i < m->n_events; i++) {
 		uint64_t dt = absdiff(m->events[i].mono_us, pd->mono_us);
-		if (dt < window && dt < best && event_matches(m, i, pd)) {
+		if (dt < window && dt < best && event_explains(&m->events[i], pd)) {
 			best = dt;
 			found = &m->events[i];
 		}
 	}
 	if (found) {
+		found->used = true;
 		c->cause = event_causes[found->type];
 		snprintf(c->port, sizeof(c->port), "%s", found->name);
 		c->port_ifindex = found->port;
-		const struct mc_port *p = port_find(m, found->bridge, found->port);
-		memcpy(c->port_mac, p && found->type != MACAUSE_PORT_LEFT ? p->mac : found->mac, 6);
+		memcpy(c->port_mac, found->mac, 6);
 		return true;
 	}
 	if (pd->pinned) {

@@ -119,12 +119,31 @@ static const struct mcase cases[] = {
 		P("up0", "20"), P("tapx", "10"),
 		B(1 * MS, "10", "20"), NONE(1 * MS + 10), XF(1 * MS + 20, "unknown", "", "10", "20"),
 	} },
-	{ "a watcher started mid-way: ports of the first scan did not join now", {
-		P("up0", "20"), P("tapx", "10"),
-		B(1 * MS, "10", "20"), NONE(1 * MS + 10),
-		L(1 * MS + 20, "tapx", "10"), X(1 * MS + 30, "port-left", "tapx", "10", "20"),
+	{ "two changes within the window, each to its own event", {
+		P("up0", "05"),
+		J(1 * MS, "tapy", "01"), B(1 * MS + 10, "05", "01"),
+		B(1 * MS + 900, "01", "05"), L(1 * MS + 910, "tapy", "01"),
+		J(2 * MS, "tapz", "01"), B(2 * MS + 10, "05", "01"),
+		X(2 * MS + 20, "port-joined", "tapy", "05", "01"),
+		X(2 * MS + 20, "port-left", "tapy", "01", "05"),
+		X(2 * MS + 20, "port-joined", "tapz", "05", "01"),
+		NONE(2 * MS + 20),
 	} },
-	{ "a watcher started mid-way, the leave never read: unknown, not port-joined", {
+	{ "quick flips (history_net): deleting tapx, 10 -> 20, is not up0's join of 20 ms ago", {
+		J(0, "up0", "20"), B(100, "9a:bc:de:f0:12:34", "20"),
+		X(200, "port-joined", "up0", "9a:bc:de:f0:12:34", "20"),
+		J(5 * MS, "tapx", "10"), B(5 * MS + 100, "20", "10"), X(5 * MS + 200, "port-joined", "tapx", "20", "10"),
+		B(20 * MS, "10", "20"), NONE(20 * MS + 10),
+		L(20 * MS + 200, "tapx", "10"), X(20 * MS + 300, "port-left", "tapx", "10", "20"),
+	} },
+	{ "a join that changed nothing explains no later change", {
+		P("tapl", "10"),
+		J(0, "up0", "20"), B(20 * MS, "10", "20"), NONE(20 * MS + 10),
+		L(20 * MS + 100, "tapl", "10"), X(20 * MS + 200, "port-left", "tapl", "10", "20"),
+	} },
+	/* The first scan's ports are fed at t = 0, just before tapx leaves: up0
+	 * (20) counted as joined now would take the blame at once. */
+	{ "a watcher started mid-way: ports of the first scan did not join now", {
 		P("up0", "20"), P("tapx", "10"),
 		B(1 * MS, "10", "20"), NONE(1 * MS + 10), X(1 * MS + MACAUSE_TIMEOUT_US, "unknown", "", "10", "20"),
 	} },
