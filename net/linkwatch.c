@@ -251,16 +251,16 @@ static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 		/* /sys is another namespace's: infer. A MAC that is not the
 		 * lowest port MAC can only have been set; the lowest one may
 		 * or may not have been, so count it as at risk. */
-		uint8_t low[6] = { 0 };
-		bool any = false;
+		uint8_t(*macs)[6] = xcalloc(lw->n + 1, 6), low[6];
+		size_t n = 0;
 		for (size_t i = 0; i < lw->n; i++) {
 			const struct link_info *p = &lw->links[i]->info;
-			if (p->master == b->ifindex && p->has_mac && (!any || mac_cmp(p->mac, low) < 0)) {
-				memcpy(low, p->mac, 6);
-				any = true;
-			}
+			if (p->master == b->ifindex && p->has_mac)
+				memcpy(macs[n++], p->mac, 6);
 		}
-		pinned = any && mac_cmp(low, b->mac) != 0;
+		macause_lowest_mac((const uint8_t(*)[6])macs, n, low);
+		free(macs);
+		pinned = n > 0 && mac_cmp(low, b->mac) != 0;
 	}
 	b->at_risk = !pinned && b->n_vm_ports > 0;
 }
