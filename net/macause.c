@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Port events kept as candidates; older than the window they are dropped
- * anyway, this only bounds a burst. */
-#define EVENTS_MAX 256
+/* Port events kept as candidates. Only events that moved the kernel's pick
+ * are kept, and only for the window; this bounds a burst (a lab of hundreds
+ * of bridges made at once: each first port moves its bridge's MAC). */
+#define EVENTS_MAX 1024
 
 static const uint8_t zero_mac[6];
 
@@ -50,6 +51,7 @@ struct macause {
 	struct mc_pending pending[MACAUSE_PENDING_MAX]; /* oldest first */
 	size_t n_pending;
 	uint8_t (*scratch)[6]; /* one bridge's port MACs, for macause_lowest_mac */
+	size_t cap_scratch;
 };
 
 void macause_lowest_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6])
@@ -116,7 +118,10 @@ static struct mc_port *port_add(struct macause *m, int bridge, int ifindex, cons
 static bool bridge_lowest(struct macause *m, int bridge, uint8_t out[6])
 {
 	size_t n = 0;
-	m->scratch = xrealloc(m->scratch, (m->n_ports + 1) * sizeof(*m->scratch));
+	if (m->cap_scratch < m->n_ports) {
+		m->cap_scratch = m->cap_ports;
+		m->scratch = xrealloc(m->scratch, m->cap_scratch * sizeof(*m->scratch));
+	}
 	for (size_t i = 0; i < m->n_ports; i++)
 		if (m->ports[i].bridge == bridge)
 			memcpy(m->scratch[n++], m->ports[i].mac, 6);
@@ -156,9 +161,18 @@ static void events_prune(struct macause *m, uint64_t now)
 static void event_log(struct macause *m, const struct macause_event *ev, const uint8_t mac[6], const uint8_t before[6],
 		      bool had_ports)
 {
+	uint8_t after[6];
 	events_prune(m, ev->mono_us);
-	if (m->n_events == EVENTS_MAX)
-		events_drop(m, 0, 1);
+	/* The kernel's pick did not move: this event changed nothing, so it
+	 * can explain nothing (most joins: a TAP with a higher MAC). */
+	if (bridge_lowest(m, ev->bridge, after) && had_ports && mac_cmp(before, after) == 0)
+		return;
+	if (m->n_events == EVENTS_MAX) {
+		size_t drop = 0; /* one that explained a change already, else the oldest */
+		while (drop < m->n_events && !m->events[drop].used)
+			drop++;
+		events_drop(m, drop < m->n_events ? drop : 0, 1);
+	}
 	struct mc_event *e = &m->events[m->n_events++];
 	memset(e, 0, sizeof(*e));
 	e->type = ev->type;
@@ -170,7 +184,7 @@ static void event_log(struct macause *m, const struct macause_event *ev, const u
 	e->mono_us = ev->mono_us;
 	memcpy(e->before, before, 6);
 	e->before_empty = !had_ports;
-	bridge_lowest(m, ev->bridge, e->after);
+	memcpy(e->after, after, 6);
 }
 
 static void pending_add(struct macause *m, const struct macause_event *ev)

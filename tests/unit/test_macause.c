@@ -147,6 +147,27 @@ static const struct mcase cases[] = {
 		P("up0", "20"), P("tapx", "10"),
 		B(1 * MS, "10", "20"), NONE(1 * MS + 10), X(1 * MS + MACAUSE_TIMEOUT_US, "unknown", "", "10", "20"),
 	} },
+	{ "a port that is not the lowest leaves or changes its MAC: no change, nothing explained", {
+		P("up0", "20"), P("tapx", "10"), P("tapy", "30"),
+		L(1 * MS, "tapy", "30"), PM(2 * MS, "up0", "20", "40"),
+		B(3 * MS, "10", "40"), XF(3 * MS + 10, "unknown", "", "10", "40"),
+	} },
+	{ "two bridges: a port event on one explains nothing on the other", {
+		P("up0", "20"), { PRESENT, 0, "up1", NULL, "20", NULL, 2 },
+		{ JOIN, 1 * MS, "tapb", NULL, "10", NULL, 2 },
+		B(1 * MS + 10, "20", "10"), NONE(1 * MS + 20),
+		{ BMAC, 1 * MS + 30, NULL, "20", "10", NULL, 2 },
+		J(1 * MS + 40, "tapa", "10"),
+		X(1 * MS + 50, "port-joined", "tapa", "20", "10"),
+		{ EXPECT, 1 * MS + 50, "tapb", "20", "10", "port-joined", 2 },
+	} },
+	{ "a port moves to another bridge: left one, joined the other", {
+		P("up0", "20"), P("tapx", "10"), { PRESENT, 0, "up1", NULL, "30", NULL, 2 },
+		B(1 * MS, "10", "20"), L(1 * MS + 10, "tapx", "10"),
+		{ JOIN, 1 * MS + 20, "tapx", NULL, "10", NULL, 2 }, { BMAC, 1 * MS + 30, NULL, "30", "10", NULL, 2 },
+		X(1 * MS + 40, "port-left", "tapx", "10", "20"),
+		{ EXPECT, 1 * MS + 40, "tapx", "30", "10", "port-joined", 2 },
+	} },
 	{ "a deleted bridge's waiting change is dropped", {
 		P("tapx", "10"), B(1 * MS, "10", "0"), { GONE, 1 * MS + 5, NULL, NULL, NULL, NULL, 0 },
 		XF(1 * MS + 10, "", "", "", ""),
@@ -249,7 +270,7 @@ static bool run_case(const struct mcase *c)
 			CHECK(strcmp(bridge_mac_cause_name(ch.cause), s->cause) == 0 && strcmp(ch.port, s->port) == 0,
 			      "%s: want %s port \"%s\", got %s port \"%s\" (%s)\n", where, s->cause, s->port,
 			      bridge_mac_cause_name(ch.cause), ch.port, ch.text);
-			CHECK(bridge == 1, "%s: bridge %d\n", where, bridge);
+			CHECK(bridge == ev.bridge, "%s: bridge %d\n", where, bridge);
 			CHECK(mac_is(ch.old_mac, s->old, where) && mac_is(ch.new_mac, s->mac, where), "%s: MACs\n", where);
 			CHECK(!*s->port || ch.port_ifindex == ifindex_of(s->port), "%s: port ifindex %d\n", where,
 			      ch.port_ifindex);
@@ -295,6 +316,44 @@ static void test_text(void **state)
 	macause_free(NULL);
 }
 
+/* Bounded: a burst of port events elsewhere, or more waiting changes than
+ * MACAUSE_PENDING_MAX, neither grows it nor loses the newest. */
+static void test_bounds(void **state)
+{
+	struct macause *m = macause_new();
+	struct macause_event ev = { .type = MACAUSE_PORT_JOINED, .bridge = 1, .port = 7, .port_name = "tapx" };
+	mac_of("10", ev.mac);
+	macause_feed(m, &ev);
+	/* 2,000 joins on another bridge in the same instant: every other one
+	 * lowers its MAC (kept as a candidate), the rest change nothing. */
+	for (int i = 0; i < 2000; i++) {
+		ev = (struct macause_event){ .type = MACAUSE_PORT_JOINED, .mono_us = 1, .bridge = 2, .port = 100 + i,
+					     .port_name = "noise" };
+		int v = i % 2 ? 0xffff : 0xffff - i;
+		ev.mac[0] = 2;
+		ev.mac[4] = (uint8_t)(v >> 8);
+		ev.mac[5] = (uint8_t)v;
+		macause_feed(m, &ev);
+	}
+	for (int i = 0; i <= MACAUSE_PENDING_MAX; i++) {
+		ev = (struct macause_event){ .type = MACAUSE_BRIDGE_MAC, .mono_us = 2 + (uint64_t)i, .bridge = 1 };
+		mac_of(i == 0 ? "30" : "20", ev.old_mac);
+		mac_of(i == MACAUSE_PENDING_MAX ? "10" : "20", ev.mac);
+		macause_feed(m, &ev);
+	}
+	assert_int_equal(macause_pending(m), MACAUSE_PENDING_MAX);
+	int bridge, n = 0;
+	struct bridge_mac_change c;
+	while (macause_next(m, 10, true, &bridge, &c)) {
+		n++;
+		assert_true(mac_is(c.old_mac, "20", "oldest dropped"));
+	}
+	assert_int_equal(n, MACAUSE_PENDING_MAX);
+	assert_int_equal(c.cause, BRIDGE_MAC_CAUSE_PORT_JOINED); /* the newest: tapx, still known */
+	assert_string_equal(c.port, "tapx");
+	macause_free(m);
+}
+
 static void test_lowest(void **state)
 {
 	static const struct {
@@ -322,6 +381,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_lowest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
