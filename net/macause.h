@@ -71,7 +71,8 @@ struct macause_event {
 
 struct macause;
 
-/* Owns its state; bounded (events older than the window are forgotten). */
+/* Owns its state: the enslaved ports, and port events that moved a bridge's
+ * MAC by the rule, kept for MACAUSE_WINDOW_US (1,024 at most). */
 struct macause *macause_new(void);
 void macause_free(struct macause *m);
 
@@ -81,8 +82,12 @@ void macause_free(struct macause *m);
 void macause_feed(struct macause *m, const struct macause_event *ev);
 
 /* The oldest waiting change, if its cause is decided at now_mono_us: the
- * port event that explains it, closest in time (within MACAUSE_NEAR_US, or
- * MACAUSE_WINDOW_US once forced); else "set" when the bridge is pinned; once
+ * port event that explains it — the rule over the bridge's ports just before
+ * and after the event gives the change's old and new MAC (any old when it had
+ * no ports), and the event explained no other change — closest in time
+ * (within MACAUSE_NEAR_US, or MACAUSE_WINDOW_US once forced; before or after
+ * the change: the kernel sends them in either order); else "set" when the
+ * bridge is pinned; once
  * forced (force, or waiting MACAUSE_TIMEOUT_US), "set" when the new MAC is no
  * port's, else unknown. Order is kept: a later change waits for an earlier.
  * Returns false when none is ready; else fills *bridge (its ifindex) and
