@@ -1,6 +1,7 @@
 /* bridge: the kernel's bridge MAC rule as a pure predictor, and pinning. */
 #include "net/bridge.h"
 #include "net/linkwatch.h"
+#include "net/macause.h"
 #include "net/nlact.h"
 #include "core/util.h"
 
@@ -13,12 +14,7 @@ static const uint8_t zero_mac[6];
 
 void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6])
 {
-	/* br_stp_recalculate_bridge_id: start from zero, take any port MAC
-	 * lower than the current pick (or the first one). */
-	memset(out, 0, 6);
-	for (size_t i = 0; i < n_ports; i++)
-		if (mac_cmp(out, zero_mac) == 0 || mac_cmp(port_macs[i], out) < 0)
-			memcpy(out, port_macs[i], 6);
+	macause_lowest_mac(port_macs, n_ports, out);
 }
 
 void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const uint8_t *tap_mac, const char *vm,

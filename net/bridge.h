@@ -11,9 +11,9 @@
 
 struct linkwatch;
 
-/* The kernel's rule (br_stp_recalculate_bridge_id): a bridge whose MAC was
- * never set explicitly takes the numerically lowest port MAC; with no ports
- * it is 00:00:00:00:00:00. Pure. */
+/* The kernel's rule: a bridge whose MAC was never set explicitly takes the
+ * numerically lowest port MAC; with no ports it is 00:00:00:00:00:00. Pure;
+ * the one copy of the rule is macause_lowest_mac (net/macause.h). */
 void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6]);
 
 /* What a TAP joining a bridge would do to it. */

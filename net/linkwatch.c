@@ -28,41 +28,18 @@
 #include <time.h>
 
 #define HISTORY_MAX LINKWATCH_HISTORY_MAX
-#define DEPARTED_MAX 64
-#define PENDING_MAX 64
-/* A bridge MAC change is attributed to a port event this close to it: the
- * kernel sends both from one syscall, so they are read microseconds apart;
- * only after PENDING_TIMEOUT_MS (a slow reader) do we accept up to a second. */
-#define CAUSE_NEAR_US 50000
-#define CAUSE_WINDOW_US 1000000
-/* Give up waiting for the cause's event after this long. */
-#define PENDING_TIMEOUT_MS 200
+/* Look again for the causes of waiting bridge MAC changes after this long
+ * (macause then decides by force). */
+#define PENDING_TIMEOUT_MS (MACAUSE_TIMEOUT_US / 1000)
 #define DEFAULT_RCVBUF (8u << 20)
 
 struct lw_link {
 	struct link_info info;
 	struct bridge_mac_change *hist;
 	size_t hist_len;
-	/* Port bookkeeping for causes. */
-	uint64_t joined_mono_us;
-	uint8_t prev_mac[6];
-	uint64_t mac_set_mono_us;
 	/* Stats sample the rates were computed from. */
 	uint64_t stats_mono_us;
 	bool seen;
-};
-
-struct departed {
-	int bridge, ifindex;
-	char name[IF_NAMESIZE];
-	uint8_t mac[6];
-	uint64_t mono_us;
-};
-
-struct pending {
-	int bridge;
-	uint8_t old_mac[6], new_mac[6];
-	uint64_t mono_us, wall_us;
 };
 
 struct linkwatch {
@@ -80,10 +57,7 @@ struct linkwatch {
 	const struct link_info **bridges, **others, **ports; /* ports grouped by bridge, by name */
 	size_t n_bridges, n_others, n_ports;
 
-	struct departed departed[DEPARTED_MAX];
-	size_t departed_next;
-	struct pending pending[PENDING_MAX];
-	size_t n_pending;
+	struct macause *causes; /* bridge MAC cause attribution, fed from link_update/link_remove */
 	struct loop_timer *pending_timer, *stats_timer;
 
 	linkwatch_change_cb cb;
@@ -277,16 +251,16 @@ static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 		/* /sys is another namespace's: infer. A MAC that is not the
 		 * lowest port MAC can only have been set; the lowest one may
 		 * or may not have been, so count it as at risk. */
-		uint8_t low[6] = { 0 };
-		bool any = false;
+		uint8_t(*macs)[6] = xcalloc(lw->n + 1, 6), low[6];
+		size_t n = 0;
 		for (size_t i = 0; i < lw->n; i++) {
 			const struct link_info *p = &lw->links[i]->info;
-			if (p->master == b->ifindex && p->has_mac && (!any || mac_cmp(p->mac, low) < 0)) {
-				memcpy(low, p->mac, 6);
-				any = true;
-			}
+			if (p->master == b->ifindex && p->has_mac)
+				memcpy(macs[n++], p->mac, 6);
 		}
-		pinned = any && mac_cmp(low, b->mac) != 0;
+		macause_lowest_mac((const uint8_t(*)[6])macs, n, low);
+		free(macs);
+		pinned = n > 0 && mac_cmp(low, b->mac) != 0;
 	}
 	b->at_risk = !pinned && b->n_vm_ports > 0;
 }
@@ -302,19 +276,19 @@ static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int
 	bridge_refresh_flags(lw, br);
 }
 
-static void departed_add(struct linkwatch *lw, int bridge, const struct lw_link *p)
+/* Tell macause about a port event (building: ports found by the initial
+ * fill joined before we watched and explain nothing that happens now). */
+static void cause_port(struct linkwatch *lw, enum macause_event_type type, int bridge, const struct lw_link *p,
+		       const uint8_t *old_mac)
 {
-	struct departed *d = &lw->departed[lw->departed_next++ % DEPARTED_MAX];
-	d->bridge = bridge;
-	d->ifindex = p->info.ifindex;
-	snprintf(d->name, sizeof(d->name), "%s", p->info.name);
-	memcpy(d->mac, p->info.mac, 6);
-	d->mono_us = now_mono_us();
-}
-
-static uint64_t absdiff(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : b - a;
+	struct macause_event ev = {
+		.type = type == MACAUSE_PORT_JOINED && lw->building ? MACAUSE_PORT_PRESENT : type,
+		.mono_us = now_mono_us(), .bridge = bridge, .port = p->info.ifindex, .port_name = p->info.name,
+	};
+	memcpy(ev.mac, p->info.mac, 6);
+	if (old_mac)
+		memcpy(ev.old_mac, old_mac, 6);
+	macause_feed(lw->causes, &ev);
 }
 
 static void history_push(struct lw_link *br, const struct bridge_mac_change *c)
@@ -331,121 +305,16 @@ static void history_push(struct lw_link *br, const struct bridge_mac_change *c)
 	br->info.mac_changed_mono_us = c->mono_us;
 }
 
-/* Find the port event that explains a bridge MAC change: the candidate whose
- * event time is closest to the change. The kernel sends the port's and the
- * bridge's messages in either order (a deleted TAP's DELLINK comes after the
- * bridge's NEWLINK), so candidates after the change count too. */
-static bool pending_resolve(struct linkwatch *lw, const struct pending *pd, bool force, struct bridge_mac_change *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->wall_us = pd->wall_us;
-	c->mono_us = pd->mono_us;
-	memcpy(c->old_mac, pd->old_mac, 6);
-	memcpy(c->new_mac, pd->new_mac, 6);
-	uint64_t window = force ? CAUSE_WINDOW_US : CAUSE_NEAR_US;
-	uint64_t best = UINT64_MAX;
-	static const uint8_t zero[6];
-
-	for (size_t i = 0; i < lw->n; i++) {
-		struct lw_link *p = lw->links[i];
-		if (p->info.master != pd->bridge || !p->info.has_mac)
-			continue;
-		if (p->joined_mono_us && mac_cmp(p->info.mac, pd->new_mac) == 0 &&
-		    absdiff(p->joined_mono_us, pd->mono_us) < window &&
-		    absdiff(p->joined_mono_us, pd->mono_us) < best) {
-			best = absdiff(p->joined_mono_us, pd->mono_us);
-			c->cause = BRIDGE_MAC_CAUSE_PORT_JOINED;
-			snprintf(c->port, sizeof(c->port), "%s", p->info.name);
-			c->port_ifindex = p->info.ifindex;
-			memcpy(c->port_mac, p->info.mac, 6);
-		}
-		if (p->mac_set_mono_us &&
-		    (mac_cmp(p->info.mac, pd->new_mac) == 0 || mac_cmp(p->prev_mac, pd->old_mac) == 0) &&
-		    absdiff(p->mac_set_mono_us, pd->mono_us) < window &&
-		    absdiff(p->mac_set_mono_us, pd->mono_us) < best) {
-			best = absdiff(p->mac_set_mono_us, pd->mono_us);
-			c->cause = BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED;
-			snprintf(c->port, sizeof(c->port), "%s", p->info.name);
-			c->port_ifindex = p->info.ifindex;
-			memcpy(c->port_mac, p->info.mac, 6);
-		}
-	}
-	for (size_t i = 0; i < DEPARTED_MAX; i++) {
-		const struct departed *d = &lw->departed[i];
-		if (!d->mono_us || d->bridge != pd->bridge || mac_cmp(d->mac, pd->old_mac) != 0)
-			continue;
-		uint64_t dt = absdiff(d->mono_us, pd->mono_us);
-		if (dt < window && dt < best) {
-			best = dt;
-			c->cause = BRIDGE_MAC_CAUSE_PORT_LEFT;
-			snprintf(c->port, sizeof(c->port), "%s", d->name);
-			c->port_ifindex = d->ifindex;
-			memcpy(c->port_mac, d->mac, 6);
-		}
-	}
-	if (c->cause != BRIDGE_MAC_CAUSE_UNKNOWN)
-		return true;
-	struct lw_link *br = link_get(lw, pd->bridge);
-	if (br && br->info.pinned) {
-		c->cause = BRIDGE_MAC_CAUSE_SET;
-		return true;
-	}
-	/* A new MAC that is not the lowest port MAC can only have been set. */
-	if (br && mac_cmp(pd->new_mac, zero) != 0) {
-		bool is_port_mac = false;
-		for (size_t i = 0; i < lw->n; i++)
-			if (lw->links[i]->info.master == pd->bridge && mac_cmp(lw->links[i]->info.mac, pd->new_mac) == 0)
-				is_port_mac = true;
-		if (!is_port_mac && force) {
-			c->cause = BRIDGE_MAC_CAUSE_SET;
-			return true;
-		}
-	}
-	return force;
-}
-
-static void change_text(struct bridge_mac_change *c)
-{
-	char o[18], n[18], pm[18];
-	mac_format(c->old_mac, o);
-	mac_format(c->new_mac, n);
-	mac_format(c->port_mac, pm);
-	switch (c->cause) {
-	case BRIDGE_MAC_CAUSE_PORT_JOINED:
-		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) joined", o, n, c->port, pm);
-		break;
-	case BRIDGE_MAC_CAUSE_PORT_LEFT:
-		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s (%s) left", o, n, c->port, pm);
-		break;
-	case BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED:
-		snprintf(c->text, sizeof(c->text), "%s -> %s: port %s changed its MAC to %s", o, n, c->port, pm);
-		break;
-	case BRIDGE_MAC_CAUSE_SET:
-		snprintf(c->text, sizeof(c->text), "%s -> %s: set explicitly", o, n);
-		break;
-	default:
-		snprintf(c->text, sizeof(c->text), "%s -> %s: cause unknown", o, n);
-		break;
-	}
-}
-
 static void pending_timer_cb(struct loop_timer *t, void *arg);
 
 /* Emit every pending bridge MAC change whose cause is known (or all, when
  * forced or too old). Order is kept: a later change waits for an earlier. */
 static void pending_flush(struct linkwatch *lw, bool force)
 {
-	uint64_t now = now_mono_us();
-	size_t done = 0;
-	while (done < lw->n_pending) {
-		struct pending *pd = &lw->pending[done];
-		bool old = now - pd->mono_us >= PENDING_TIMEOUT_MS * 1000ull;
-		struct bridge_mac_change c;
-		if (!pending_resolve(lw, pd, force || old, &c))
-			break;
-		change_text(&c);
-		done++;
-		struct lw_link *br = link_get(lw, pd->bridge);
+	struct bridge_mac_change c;
+	int bridge;
+	while (macause_next(lw->causes, now_mono_us(), force, &bridge, &c)) {
+		struct lw_link *br = link_get(lw, bridge);
 		if (!br)
 			continue;
 		history_push(br, &c);
@@ -456,13 +325,9 @@ static void pending_flush(struct linkwatch *lw, bool force)
 		memcpy(ev.old_mac, c.old_mac, 6);
 		emit(lw, &ev);
 	}
-	if (done) {
-		memmove(lw->pending, lw->pending + done, (lw->n_pending - done) * sizeof(*lw->pending));
-		lw->n_pending -= done;
-	}
 	if (lw->loop) {
 		loop_timer_del(lw->loop, lw->pending_timer);
-		lw->pending_timer = lw->n_pending
+		lw->pending_timer = macause_pending(lw->causes)
 			? loop_timer_add(lw->loop, PENDING_TIMEOUT_MS, false, pending_timer_cb, lw) : NULL;
 	}
 }
@@ -475,16 +340,17 @@ static void pending_timer_cb(struct loop_timer *t, void *arg)
 	pending_flush(lw, true);
 }
 
-static void pending_add(struct linkwatch *lw, int bridge, const uint8_t old[6], const uint8_t new[6])
+static void pending_add(struct linkwatch *lw, const struct lw_link *br, const uint8_t old[6])
 {
-	if (lw->n_pending == PENDING_MAX)
+	if (macause_pending(lw->causes) >= MACAUSE_PENDING_MAX)
 		pending_flush(lw, true);
-	struct pending *pd = &lw->pending[lw->n_pending++];
-	pd->bridge = bridge;
-	memcpy(pd->old_mac, old, 6);
-	memcpy(pd->new_mac, new, 6);
-	pd->mono_us = now_mono_us();
-	pd->wall_us = now_wall_us();
+	struct macause_event ev = {
+		.type = MACAUSE_BRIDGE_MAC, .mono_us = now_mono_us(), .wall_us = now_wall_us(),
+		.bridge = br->info.ifindex, .pinned = br->info.pinned,
+	};
+	memcpy(ev.old_mac, old, 6);
+	memcpy(ev.mac, br->info.mac, 6);
+	macause_feed(lw->causes, &ev);
 }
 
 /* Fill a link_info from a libnl object (AF_UNSPEC family only). */
@@ -557,10 +423,8 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 			bridge_read_pin(lw, l);
 		}
 		port_attach(lw, l, l->info.master, +1);
-		/* A port found by the initial fill joined before we watched: it
-		 * cannot explain a change that happens now. */
-		if (l->info.master && !lw->building)
-			l->joined_mono_us = now;
+		if (l->info.master)
+			cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
 		emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
 		if (l->info.master)
 			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
@@ -598,22 +462,21 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		lw->views_dirty = true;
 		if (old.master) {
 			port_attach(lw, l, old.master, -1);
-			departed_add(lw, old.master, l);
-			l->joined_mono_us = 0;
+			cause_port(lw, MACAUSE_PORT_LEFT, old.master, l, NULL);
 			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, old.master));
 		}
 		if (ni.master) {
 			port_attach(lw, l, ni.master, +1);
-			l->joined_mono_us = now;
+			cause_port(lw, MACAUSE_PORT_JOINED, ni.master, l, NULL);
 			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, ni.master));
 		}
 	}
 	if (old.has_mac && ni.has_mac && mac_cmp(old.mac, ni.mac) != 0) {
 		if (ni.type == LINK_TYPE_BRIDGE) {
-			pending_add(lw, ni.ifindex, old.mac, ni.mac);
+			pending_add(lw, l, old.mac);
 		} else {
-			memcpy(l->prev_mac, old.mac, 6);
-			l->mac_set_mono_us = now;
+			if (ni.master)
+				cause_port(lw, MACAUSE_PORT_MAC, ni.master, l, old.mac);
 			struct linkwatch_event ev = { .type = LINKWATCH_EV_MAC_CHANGED, .link = &l->info };
 			memcpy(ev.old_mac, old.mac, 6);
 			emit(lw, &ev);
@@ -636,7 +499,7 @@ static void link_remove(struct linkwatch *lw, int ifindex)
 	struct lw_link *l = lw->links[pos];
 	if (l->info.master) {
 		port_attach(lw, l, l->info.master, -1);
-		departed_add(lw, l->info.master, l);
+		cause_port(lw, MACAUSE_PORT_LEFT, l->info.master, l, NULL);
 		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, l->info.master));
 	}
 	/* Ports of a removed bridge are released by the kernel with their own
@@ -645,13 +508,10 @@ static void link_remove(struct linkwatch *lw, int ifindex)
 		for (size_t k = 0; k < lw->n; k++)
 			if (lw->links[k]->info.master == ifindex)
 				lw->links[k]->info.master = 0;
-	for (size_t k = 0; k < lw->n_pending;)
-		if (lw->pending[k].bridge == ifindex) {
-			memmove(lw->pending + k, lw->pending + k + 1, (lw->n_pending - k - 1) * sizeof(*lw->pending));
-			lw->n_pending--;
-		} else {
-			k++;
-		}
+	if (l->info.type == LINK_TYPE_BRIDGE) {
+		struct macause_event ev = { .type = MACAUSE_BRIDGE_GONE, .mono_us = now_mono_us(), .bridge = ifindex };
+		macause_feed(lw->causes, &ev);
+	}
 	memmove(lw->links + pos, lw->links + pos + 1, (lw->n - pos - 1) * sizeof(*lw->links));
 	lw->n--;
 	lw->views_dirty = true;
@@ -923,6 +783,7 @@ struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_option
 	lw->loop = loop;
 	lw->fd = -1;
 	lw->building = true;
+	lw->causes = macause_new();
 	lw->stats_interval_ms = opts && opts->stats_interval_ms ? opts->stats_interval_ms : 1000;
 	if (lw->stats_interval_ms == UINT32_MAX)
 		lw->stats_interval_ms = 0;
@@ -983,6 +844,7 @@ void linkwatch_free(struct linkwatch *lw)
 	free(lw->bridges);
 	free(lw->others);
 	free(lw->ports);
+	macause_free(lw->causes);
 	free(lw);
 }
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/macause.h"
+
 struct loop;
 struct linkwatch;
 
@@ -47,27 +49,9 @@ struct link_rates {
 	double rx_dropps, tx_dropps; /* drops per second */
 };
 
-/* Why a bridge's MAC changed. */
-enum bridge_mac_cause {
-	BRIDGE_MAC_CAUSE_UNKNOWN = 0,
-	BRIDGE_MAC_CAUSE_PORT_JOINED,      /* port (below) joined; its MAC is now the lowest */
-	BRIDGE_MAC_CAUSE_PORT_LEFT,        /* port left (or was deleted); it held the lowest MAC */
-	BRIDGE_MAC_CAUSE_PORT_MAC_CHANGED, /* port changed its own MAC */
-	BRIDGE_MAC_CAUSE_SET,              /* set explicitly (pinned): vmdeck net pin, ip link set address */
-};
+/* Why a bridge's MAC changed (enum bridge_mac_cause) and one change (struct
+ * bridge_mac_change): net/macause.h, where attribution lives. */
 const char *bridge_mac_cause_name(enum bridge_mac_cause c); /* "port-joined", … */
-
-/* One change of a bridge's MAC. */
-struct bridge_mac_change {
-	uint64_t wall_us;     /* CLOCK_REALTIME, microseconds */
-	uint64_t mono_us;     /* CLOCK_MONOTONIC, microseconds ("just changed" highlighting) */
-	uint8_t old_mac[6], new_mac[6];
-	enum bridge_mac_cause cause;
-	char port[IF_NAMESIZE]; /* the port the cause names ("" when unknown / set) */
-	int port_ifindex;
-	uint8_t port_mac[6];  /* that port's MAC (for port-mac-changed: its new MAC) */
-	char text[160];       /* "tap1 (2e:fa:…) joined: 62:93:… -> 2e:fa:…" for humans */
-};
 
 /* One link. Borrowed from the model: valid until the next dispatch/resync. */
 struct link_info {

@@ -62,6 +62,27 @@ check "set down: down up0" wait_event '.event == "down" and .ifname == "up0"'
 # Exact event names (jq, not a regex: "mac-changed" is inside "bridge-mac-changed").
 check "other event types present" bash -c "jq -s -e '([\"added\", \"removed\", \"up\", \"down\", \"port-joined\", \"port-left\", \"mac-changed\", \"bridge-mac-changed\"] - [.[].event]) == []' '$EV' >/dev/null"
 
+# --- quick flips ----------------------------------------------------------
+# A deleted TAP's DELLINK comes after the bridge's change, often in a later
+# read: the join of uq0 a few ms before, with the new MAC, must not take the
+# blame (it did: 'port-joined uq0' for most rounds).
+$N link add brq type bridge
+$N link add uq0 type veth peer name uq0p
+$N link set uq0 address 02:00:00:00:00:20
+for r in 1 2 3 4 5; do
+	$N link set uq0 master brq
+	$N tuntap add tapq mode tap
+	$N link set tapq address 02:00:00:00:00:10
+	$N link set tapq master brq
+	$N link del tapq
+	$N link set uq0 nomaster
+done
+check "quick flips: five TAP deletions seen" \
+	wait_event '.event == "bridge-mac-changed" and .bridge == "brq" and .old_mac == "02:00:00:00:00:10"' 5
+log "$(jq -c 'select(.event == "bridge-mac-changed" and .bridge == "brq") | [.cause, .port, .old_mac, .new_mac]' "$EV")"
+check "quick flips: each is port-left tapq" \
+	test "$(bmc 'select(.bridge == "brq" and .old_mac == "02:00:00:00:00:10") | .cause == "port-left" and .port == "tapq"')" -eq 5
+
 # --- pin ----------------------------------------------------------------
 out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$VMDECK" net pin br0 2>&1)
 rc=$?
