@@ -64,6 +64,7 @@ enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
 struct call;
 
 struct vm {
+	unsigned mon_inflight; /* monitor commands sent, not answered yet */
 	bool quit_sent;      /* this vmdeck asked QEMU to quit (the cause, if its SHUTDOWN event is lost) */
 	struct vmm *m;
 	char *name, *dir;
@@ -1764,6 +1765,8 @@ static void monitor_reply(struct vm *vm, struct json_object *ret, const char *er
 {
 	struct mon_op *op = arg;
 	const char *out = err ? NULL : json_object_get_string(ret);
+	if (vm->mon_inflight)
+		vm->mon_inflight--;
 	if (err) {
 		char *e = xasprintf("error: %s", err);
 		monitor_append(vm->mon, e);
@@ -1790,6 +1793,7 @@ int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg
 	op->arg = arg;
 	struct json_object *a = json_object_new_object();
 	json_object_object_add(a, "command-line", json_object_new_string(line));
+	vm->mon_inflight++;
 	vm_call(vm, "human-monitor-command", a, monitor_reply, op);
 	return 0;
 }
@@ -2164,6 +2168,7 @@ const char *vm_dir(const struct vm *vm) { return vm->dir; }
 const char *vm_error(const struct vm *vm) { return vm->error; }
 time_t vm_exit_time(const struct vm *vm) { return vm->st == VM_EXITED ? vm->exit_time : 0; }
 struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
+bool vm_monitor_busy(const struct vm *vm) { return vm->mon_inflight > 0; }
 enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
 
 enum vm_mode vm_mode(const struct vm *vm)

@@ -147,6 +147,9 @@ time_t vm_exit_time(const struct vm *vm);
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out);
 /* The per-VM monitor model (scrollback + history) for the monitor pane. */
 struct monitor *vm_monitor(struct vm *vm);
+/* A monitor command is in flight (sent, not answered): the core keeps it,
+ * so a model rebuilt meanwhile still shows it. */
+bool vm_monitor_busy(const struct vm *vm);
 
 /* ---- acting on a VM ----
  * Each returns -1 with err set when the action cannot begin (wrong state,

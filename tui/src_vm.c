@@ -174,6 +174,7 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	else if (note && v->state != MVM_STOPPED && v->state != MVM_RUNNING)
 		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);
+	v->mon_busy = vm_monitor_busy(vm);
 	lines_init(&v->log, 64);
 	if (v->failed) {
 		struct strv out;
@@ -414,7 +415,7 @@ static void on_monitor(struct vm *vm, const char *output, const char *err, void 
 		return;
 	struct mvm *v = model_vm_find(&s->ui->m, vm_name(vm));
 	if (v)
-		v->mon_busy = false;
+		v->mon_busy = vm_monitor_busy(vm);
 	if (err)
 		ui_message(s->ui, true, "monitor: %s", err);
 	(void)output; /* vm_monitor_exec put it in the scrollback */
@@ -431,7 +432,7 @@ void src_vm_monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *ar
 		free(err);
 		return;
 	}
-	v->mon_busy = true;
+	v->mon_busy = vm_monitor_busy(vm);
 	ui->dirty |= D_MONITOR;
 }
 
