@@ -12,8 +12,7 @@ vmdeck_script_test(fuzz_vm fuzz/run.sh fuzz vm 15
 set_tests_properties(fuzz_vm PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_CFLAGS=-Wl,--wrap=now_mono_us;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 vmdeck_script_test(fuzz_labnet fuzz/run.sh fuzz labnet 15
-  net/labnet.c net/bridge.c net/nlact.c net/linkwatch.c core/loop.c core/paths.c core/util.c
-  ${VMDECK_PROFILE_SRC} core/qemu_args.c tests/fuzz/fuzz_labnet.c)
+  net/labnet.c net/labnet_conf.c core/paths.c core/util.c ${VMDECK_PROFILE_SRC} tests/fuzz/fuzz_labnet.c)
 set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_PKGS=libnl-3.0 libnl-route-3.0;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 # Untrusted runtime directories: wrong owner/mode, symlinks (never followed).
