@@ -592,37 +592,15 @@ void profile_free(struct profile *p)
 
 /* ---- derived names ----------------------------------------------------- */
 
-static uint32_t fnv1a(const char *s, uint32_t h)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 void profile_nic_guest_mac(const struct profile *p, size_t nic_index, uint8_t mac[6])
 {
 	if (nic_index < p->n_nics && p->nics[nic_index].has_mac) {
 		memcpy(mac, p->nics[nic_index].mac, 6);
 		return;
 	}
-	char idx[24];
-	snprintf(idx, sizeof idx, "/%zu", nic_index);
-	uint32_t h = fnv1a(idx, fnv1a(p->name, 2166136261u));
-	/* FNV's low bits barely differ for names like web1/web2: mix (murmur3's
-	 * finaliser) so that similar names get unrelated MACs. */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	mac[3] = (uint8_t)(h >> 16);
-	mac[4] = (uint8_t)(h >> 8);
-	mac[5] = (uint8_t)h;
+	char *key = xasprintf("%s/%zu", p->name, nic_index);
+	mac_from_name(key, mac);
+	free(key);
 }
 
 char *profile_nic_tap_name(const struct profile *p, size_t nic_index)
@@ -640,7 +618,7 @@ char *profile_nic_tap_name(const struct profile *p, size_t nic_index)
 	int frag = 15 - 3 - 4 - il;
 	if (frag < 1)
 		frag = 1;
-	uint32_t h = fnv1a(p->name, 2166136261u);
+	uint32_t h = name_hash(p->name);
 	return xasprintf("vd-%.*s%04x%s", frag, p->name, (unsigned)((h ^ (h >> 16)) & 0xffff), idx);
 }
 

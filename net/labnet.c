@@ -207,17 +207,6 @@ static void check_dhcp(struct schema *s, struct labnet *n, const char *sub, stru
 	}
 }
 
-/* A stable, locally administered MAC from the name (libvirt uses 52:54:00
- * plus random; stable is better: the bridge keeps it across re-creation). */
-static void mac_from_name(const char *name, uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;
-	for (const char *p = name; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	mac[0] = 0x52, mac[1] = 0x54, mac[2] = 0x00;
-	mac[3] = (uint8_t)(h >> 16), mac[4] = (uint8_t)(h >> 8), mac[5] = (uint8_t)h;
-}
-
 static char *stem(const char *path)
 {
 	const char *b = strrchr(path, '/');
