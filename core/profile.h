@@ -1,6 +1,8 @@
 /* profile: one YAML file per VM, parsed with libyaml into struct profile.
  * Every diagnostic names file:line:column. One bad profile never keeps the
- * others from loading (profile_set_load collects per-file problems). */
+ * others from loading (profile_set_load collects per-file problems).
+ * core/profile.c holds the schema (walked by core/schema.c), profile_check.c
+ * the checks across fields, profile_set.c the set and its diagnostics. */
 #ifndef VMDECK_PROFILE_H
 #define VMDECK_PROFILE_H
 
@@ -147,6 +149,9 @@ char *profile_nic_tap_name(const struct profile *p, size_t nic_index);
 /* Profiles larger than this are refused unread ("file too large"). */
 #define PROFILE_MAX_SIZE (1024 * 1024)
 
+/* Append one diagnostic (msg is taken over; file is copied). */
+void profile_diag_add(struct profile_diag **diags, size_t *n, const char *file, int line, int col, bool warning,
+		      char *msg);
 /* Number of error (non-warning) diagnostics in a list. */
 size_t profile_diag_errors(const struct profile_diag *d, size_t n);
 void profile_diags_free(struct profile_diag *d, size_t n);

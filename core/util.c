@@ -227,6 +227,35 @@ void mac_format(const uint8_t mac[6], char out[18])
 
 int mac_cmp(const uint8_t a[6], const uint8_t b[6]) { return memcmp(a, b, 6); }
 
+uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void mac_from_name(const char *name, uint8_t mac[6])
+{
+	uint32_t h = name_hash(name);
+	/* FNV's low bits barely differ for names like web1/web2, and a MAC keeps
+	 * only 24 of them: mix (murmur3's finaliser) so that similar names get
+	 * unrelated MACs. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}
+
 uint64_t now_mono_us(void)
 {
 	struct timespec ts;

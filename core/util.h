@@ -45,6 +45,13 @@ char *shell_quote(const char *s);
 int mac_parse(const char *s, uint8_t mac[6]);
 void mac_format(const uint8_t mac[6], char out[18]);
 int mac_cmp(const uint8_t a[6], const uint8_t b[6]);
+/* The one MAC derived from a name, for everything vmdeck names but gives no
+ * MAC (a VM's NIC: "VMNAME/INDEX"; a lab network's bridge: its name):
+ * 52:54:00 (QEMU's locally administered prefix, unicast) and 24 bits of
+ * name_hash, mixed. Stable across runs and versions: golden tests pin it. */
+void mac_from_name(const char *name, uint8_t mac[6]);
+/* FNV-1a (32 bits) of a string: stable, for names derived from names. */
+uint32_t name_hash(const char *s);
 
 /* A whole decimal number in [min, max]: digits only (no sign, space or
  * suffix), no overflow. 0 and *out set, else -1 and *out untouched. For

@@ -14,14 +14,9 @@
  *       - { mac: 00:16:3e:eb:ca:65, ip: 172.16.1.101, name: mac101 }
  *   tap_mac_policy: derived      # derived | fixed | kernel
  *
- * `labnet_up` creates the bridge (pinned), assigns the address, enables IPv4
- * forwarding, installs NAT in nftables table "ip vmdeck-NAME", starts dnsmasq
- * bound to the bridge only; it records what it did in
- * paths_net_dir(NAME)/state.json so `labnet_down` undoes exactly that. The
- * bridge's alias says "vmdeck lab network NAME", so every user who can see
- * the bridge sees the network up, although only the user who brought it up
- * (with that runtime directory) can read the record. Every diagnostic names
- * FILE:LINE:COL. Needs CAP_NET_ADMIN to act. */
+ * This module reads the files (with core/schema.c's walker: the same rules
+ * and words as profiles) and keeps the directory of them as a set. Every
+ * diagnostic names FILE:LINE:COL. */
 #ifndef VMDECK_LABNET_H
 #define VMDECK_LABNET_H
 
@@ -48,6 +43,7 @@ struct labnet {
 	struct in_addr address;
 	unsigned prefix;   /* 1..30 */
 	uint8_t mac[6];    /* the MAC the bridge is pinned to */
+	bool has_mac;      /* mac: given; else mac_from_name(name) */
 	bool pin;          /* default true */
 	bool nat;          /* default true */
 	bool dhcp;         /* a dhcp: section is present */
@@ -87,34 +83,9 @@ char **labnet_list(void);
  * the files in *n_files and those that load in *n_ok. Caller frees. */
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
 
-/* Create it (see above): 0. Up twice is harmless (already up: 1, nothing
- * done). On failure -1, and everything done so far is undone. Up and down
- * of one network take its lock (<runtime>/net/NAME.lock) for their whole
- * run, so they never interleave: the second waits and then sees the
- * first's result. */
-int labnet_up(const struct labnet *n, char **err);
-/* Undo exactly what up recorded: 1; not up: 0; -1 on failure. Up by
- * another user or runtime directory (marked bridge, no record here): -1,
- * saying so (with "CAP_NET_ADMIN" when this process lacks it); up too. */
-int labnet_down(const char *name, char **err);
-
-struct json_object;
-/* The same as a json-c object, for callers that build a larger document
- * (`net status --json` of every network). Caller puts it. */
-struct json_object *labnet_status_object(const struct labnet *n);
-/* Live status of one network as JSON text (caller frees):
- * {name, bridge, up, address, pinned, mac, nat, forwarding, dhcp_range,
- *  dnsmasq_pid, dnsmasq_running, leases:[{mac, ip, hostname, expires}],
- *  created: {bridge, address, nft_table, forwarding, dnsmasq}} */
-char *labnet_status_json(const struct labnet *n);
-/* Human status text (several lines; caller frees). */
-char *labnet_status_text(const struct labnet *n);
-/* Is it up (state file present)? */
-bool labnet_is_up(const char *name);
-
-/* Config text handed to dnsmasq (pure; tests). Caller frees. */
-char *labnet_dnsmasq_conf(const struct labnet *n, const char *dir);
-/* The nftables ruleset `nft -f -` gets for NAT (pure; tests). Caller frees. */
-char *labnet_nft_rules(const struct labnet *n);
+/* Bringing networks up and down and their status: net/labnet_run.h
+ * (included here: callers of those functions include this header). The
+ * texts handed to dnsmasq and nftables: net/labnet_conf.h. */
+#include "net/labnet_run.h"
 
 #endif

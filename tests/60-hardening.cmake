@@ -7,13 +7,12 @@ set_tests_properties(fuzz_qmp PROPERTIES TIMEOUT 240)
 # QMP events and replies into core/vm.c's state machine: the fuzzer plays
 # QEMU for a re-attached VM; virtual time (--wrap) fires stop escalation.
 vmdeck_script_test(fuzz_vm fuzz/run.sh fuzz vm 15
-  core/vm.c core/qmp.c core/loop.c core/util.c core/paths.c core/profile.c core/qemu_args.c
-  core/yamldoc.c core/modes.c core/monitor.c tests/fuzz/fuzz_vm.c)
+  core/vm.c core/qmp.c core/loop.c core/util.c core/paths.c ${VMDECK_PROFILE_SRC} core/qemu_args.c
+  core/modes.c core/monitor.c tests/fuzz/fuzz_vm.c)
 set_tests_properties(fuzz_vm PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_CFLAGS=-Wl,--wrap=now_mono_us;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 vmdeck_script_test(fuzz_labnet fuzz/run.sh fuzz labnet 15
-  net/labnet.c net/bridge.c net/nlact.c net/linkwatch.c net/macause.c core/loop.c core/paths.c core/util.c
-  core/profile.c core/qemu_args.c core/yamldoc.c tests/fuzz/fuzz_labnet.c)
+  net/labnet.c net/labnet_conf.c core/paths.c core/util.c ${VMDECK_PROFILE_SRC} tests/fuzz/fuzz_labnet.c)
 set_tests_properties(fuzz_labnet PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_PKGS=libnl-3.0 libnl-route-3.0;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 # Untrusted runtime directories: wrong owner/mode, symlinks (never followed).

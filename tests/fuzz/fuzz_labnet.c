@@ -3,6 +3,7 @@
  * configuration and the nftables NAT ruleset. Nothing touches the system.
  * Run by tests/fuzz/run.sh. */
 #include "net/labnet.h"
+#include "net/labnet_conf.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n) {
 		if (err)
 			abort(); /* success with an error message */
-		free(labnet_dnsmasq_conf(n, "/run/vmdeck/net/fz"));
-		free(labnet_nft_rules(n));
+		free(labnet_conf_dnsmasq(n, "/run/vmdeck/net/fz"));
+		free(labnet_conf_nft(n));
 	} else if (!err || strncmp(err, "/fuzz/networks/fz.yaml", 22) != 0) {
 		abort(); /* every failure names the file */
 	}

@@ -136,7 +136,7 @@ vdb() { ip netns exec "$HOST" "$VMDECK" --profiles "$bad" "$@"; }
 out=$(vdb net up badprefix 2>&1)
 check "bad prefix fails" test $? -ne 0
 log "$out"
-check "bad prefix: FILE:LINE:COL and the reason" grep -q "badprefix.yaml:2:10: address: bad prefix" <<<"$out"
+check "bad prefix: FILE:LINE:COL and the reason" grep -q "badprefix.yaml:2:10: 'address': bad prefix" <<<"$out"
 check "bad prefix: nothing left" nothing_left vdbad0 badprefix
 
 out=$(vdb net up badrange 2>&1)
@@ -150,7 +150,7 @@ check "range outside subnet: nothing left" nothing_left vdbad1 badrange
 out=$(vdb check 2>&1); rc=$?
 log "$out"
 check "check: broken network files fail the check" test $rc -eq 1
-check "check: each broken network file named" bash -c "grep -q 'badprefix.yaml:2:10: address: bad prefix' <<<'$out' && grep -q 'badrange.yaml:4:.*outside the subnet' <<<'$out'"
+check "check: each broken network file named" bash -c 'grep -q "badprefix.yaml:2:10: '"'address'"': bad prefix" <<<"$0" && grep -q "badrange.yaml:4:.*outside the subnet" <<<"$0"' "$out"
 check "check: a summary line for the networks" grep -q "lab network files checked: 1 loaded, 2 with errors" <<<"$out"
 out=$(vdb net status 2>&1); rc=$?
 log "$out"

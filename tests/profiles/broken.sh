@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every broken profile in tests/profiles/broken/ gives exactly the messages
+# Every broken profile in tests/profiles/broken/ (and every broken lab
+# network: net-*/networks/lab.yaml) gives exactly the messages
 # in its .expected file, at least one, each FILE:LINE:COL: message (checked:
 # a message without its place fails the case) (stderr of `vmdeck check`,
 # the fixture directory written as @DIR@) and check exits 1 (0 for warn-*,
@@ -56,6 +57,41 @@ for f in *.yaml */; do
 done
 log "$n broken fixtures"
 ((n >= 20)) || fail "only $n broken fixtures (want at least 20)"
+
+# Twins: a lab network (net-*/networks/lab.yaml, next to a good profile)
+# fails the way its profile twin does — one schema walker, one set of
+# words. Compared: the messages with the file and place, quoted keys and
+# values, MACs, numbers, the list of known keys and the kind of file masked.
+shape() {
+	sed -E -e 's/^[^ ]+:[0-9]+:[0-9]+: //' -e "s/'[^']*'/'Q'/g" -e 's/[0-9a-f]{2}(:[0-9a-f]{2}){5}/MAC/g' \
+		-e 's/[0-9]+/N/g' -e 's/\(known keys: [^)]*\)/(known keys: K)/' \
+		-e 's/(a lab network|a profile|lab network|profile)/FORMAT/g' "$1"
+}
+twins=0
+while read -r pcase ncase; do
+	twins=$((twins + 1))
+	shape "$pcase.expected" >"$T_TMP/twin.p"
+	shape "$ncase.expected" >"$T_TMP/twin.n"
+	if [[ -s $T_TMP/twin.p ]] && diff -u "$T_TMP/twin.p" "$T_TMP/twin.n" >"$T_TMP/twin.diff"; then
+		check "twins $pcase / $ncase: $(head -n1 "$T_TMP/twin.p" | cut -c1-80)" true
+	else
+		cat "$T_TMP/twin.diff" >&2
+		check "twins $pcase / $ncase: the same words" false
+	fi
+	check "twin $ncase names its lab network file" grep -q "^$ncase/networks/lab.yaml:" "$ncase.expected"
+done <<'TWINS'
+duplicate-key net-duplicate-key
+bool-case net-bool-case
+unknown-key net-unknown-key
+unknown-nested-key net-unknown-nested-key
+wrong-type-scalar net-wrong-type-scalar
+wrong-type-list-map net-wrong-type-list-map
+item-not-mapping net-item-not-mapping
+multicast-mac net-multicast-mac
+empty net-empty
+tabs net-tabs
+TWINS
+log "$twins profile / lab network twins"
 
 # Generated ones: a 10 MB file and a file we may not read.
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$T_TMP/huge.yaml"

@@ -33,24 +33,24 @@ static void test_gains(void **state)
 		const char *want;
 	} cases[] = {
 		{ "address: 172.16.1.1/24\nbrige: x\n", 0,
-		  "net.yaml:2:1: network: unknown key \"brige\"; did you mean \"bridge\"?" },
+		  "net.yaml:2:1: unknown key 'brige'; did you mean 'bridge'?" },
 		{ "address: 172.16.1.1/24\ntap_mac_polcy: fixed\n", 0,
-		  "net.yaml:2:1: network: unknown key \"tap_mac_polcy\"; did you mean \"tap_mac_policy\"?" },
+		  "net.yaml:2:1: unknown key 'tap_mac_polcy'; did you mean 'tap_mac_policy'?" },
 		{ "address: 172.16.1.1/24\nzzzzzzzz: 1\n", 0,
-		  "net.yaml:2:1: network: unknown key \"zzzzzzzz\" (known keys: name, description, bridge, address, mac, "
+		  "net.yaml:2:1: unknown key 'zzzzzzzz' (known keys: name, description, bridge, address, mac, "
 		  "pin, nat, dhcp, tap_mac_policy)" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  rnage: 172.16.1.10-172.16.1.20\n", 0,
-		  "net.yaml:3:3: dhcp: unknown key \"rnage\"; did you mean \"range\"?" },
+		  "net.yaml:3:3: unknown key 'rnage' in 'dhcp'; did you mean 'range'?" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  range: 172.16.1.10-172.16.1.20\n  hosts:\n"
 		  "    - { mac: 00:16:3e:00:00:01, ipp: 172.16.1.11 }\n", 0,
-		  "net.yaml:5:33: hosts: unknown key \"ipp\"; did you mean \"ip\"?" },
+		  "net.yaml:5:33: unknown key 'ipp' in 'hosts'; did you mean 'ip'?" },
 		{ "address: 172.16.1.1/24\ndhcp:\n\trange: 172.16.1.10-172.16.1.20\n", 0,
 		  "net.yaml:3:1: tab character in indentation: YAML indents with spaces only" },
 		{ "address: 172.16.1.1/24\ndhcp:\n    \trange: 172.16.1.10-172.16.1.20\n", 0,
 		  "net.yaml:3:5: tab character in indentation: YAML indents with spaces only" },
-		{ "", 0, "net.yaml:1:1: empty file: a lab network needs at least address:" },
-		{ "# only a comment\n", 0, "net.yaml:1:1: empty file: a lab network needs at least address:" },
-		{ "~\n", 0, "net.yaml:1:1: empty file: a lab network needs at least address:" },
+		{ "", 0, "net.yaml:1:1: empty lab network: expected a mapping with at least 'address'" },
+		{ "# only a comment\n", 0, "net.yaml:1:1: empty lab network: expected a mapping with at least 'address'" },
+		{ "~\n", 0, "net.yaml:1:1: empty lab network: expected a mapping with at least 'address'" },
 		{ "address: 172.16.1.1/24\nname: caf\xe9\n", 0,
 		  "net.yaml:2:10: not valid UTF-8 text: byte 0xe9 at offset 32 (save the file as UTF-8)" },
 		{ "address: 172.16.1.1/24\n\x7f" "ELF\0\0\0", 30,
@@ -59,13 +59,17 @@ static void test_gains(void **state)
 		  "net.yaml:3:1: a second YAML document ('---'): a lab network file holds one network" },
 		/* Every problem at once, in file order within each pass. */
 		{ "address: 172.16.1.1/24\nbrige: x\nnat: perhaps\n", 0,
-		  "net.yaml:2:1: network: unknown key \"brige\"; did you mean \"bridge\"?\n"
-		  "net.yaml:3:6: nat: expected true or false, not \"perhaps\"" },
+		  "net.yaml:2:1: unknown key 'brige'; did you mean 'bridge'?\n"
+		  "net.yaml:3:6: 'nat' must be true or false, got 'perhaps'" },
+		/* Every tab in indentation, as in a profile (only the first was named). */
+		{ "address: 172.16.1.1/24\ndhcp:\n\trange: 172.16.1.10-172.16.1.20\n\tlease_time: 1h\n", 0,
+		  "net.yaml:3:1: tab character in indentation: YAML indents with spaces only\n"
+		  "net.yaml:4:1: tab character in indentation: YAML indents with spaces only" },
 		{ "address: 172.16.1.0/24\ndhcp:\n  range: 172.16.1.1-172.16.2.9\n  hosts:\n"
 		  "    - { mac: 00:16:3e:00:00:01, ip: 10.0.0.1 }\n", 0,
-		  "net.yaml:1:10: address: 172.16.1.0 is the network or broadcast address of /24\n"
+		  "net.yaml:1:10: 'address': 172.16.1.0 is the network or broadcast address of /24\n"
 		  "net.yaml:3:10: dhcp range 172.16.1.1-172.16.2.9 is outside the subnet 172.16.1.0/24\n"
-		  "net.yaml:5:7: hosts: 10.0.0.1 is outside the subnet 172.16.1.0/24" },
+		  "net.yaml:5:7: host 10.0.0.1 is outside the subnet 172.16.1.0/24" },
 		{ "address: [1, 2\n", 0,
 		  "net.yaml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line "
 		  "1, column 10)" },
