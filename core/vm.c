@@ -1106,6 +1106,22 @@ static void finish_exit(struct vm *vm)
 	waiters_fire(vm, &vm->exit_w, 0, NULL);
 }
 
+/* QEMU's SHUTDOWN event (and with it the reason: guest shutdown, quit ...)
+ * reaches only the vmdeck that owns qmp.sock, which records it in
+ * shutdown-reason and gives up ownership once it has seen the exit. Another
+ * vmdeck that saw the exit first waits for that (bounded), or it would settle
+ * on a bare 'exit code 0' and keep it as the VM's last exit for everyone. */
+#define OWNER_WAIT_US (8u * 1000000u)
+static bool owner_pending(const struct vm *vm, uint64_t now)
+{
+	if (vm->qmp_lock_fd >= 0 || now > vm->exit_deadline + OWNER_WAIT_US)
+		return false;
+	char *f = vm_file(vm, "qmp.lock");
+	bool held = lock_held(f);
+	free(f);
+	return held;
+}
+
 static void exit_wait_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
@@ -1115,7 +1131,10 @@ static void exit_wait_tick(struct loop_timer *t, void *arg)
 	bool have = path_exists(f);
 	free(f);
 	/* The supervisor writes exit-status, then exits (releasing vm.lock). */
-	if ((have && !vm_lock_held(vm)) || now_mono_us() > vm->exit_deadline) {
+	uint64_t now = now_mono_us();
+	bool settled = have && !vm_lock_held(vm);
+	if ((settled && !owner_pending(vm, now)) || (!settled && now > vm->exit_deadline) ||
+	    now > vm->exit_deadline + OWNER_WAIT_US) {
 		finish_exit(vm);
 		return;
 	}

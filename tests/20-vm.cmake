@@ -17,6 +17,8 @@ vmdeck_script_test(vm_tap_guest vm/tap_guest.sh integration)
 vmdeck_script_test(vm_paths vm/paths.sh integration)
 # The last exit (cause, error, log) survives the first look (issue 10).
 vmdeck_script_test(vm_exit_record vm/exit_record.sh integration)
+# The exit cause is the QMP owner's to know: another vmdeck waits for it.
+vmdeck_script_test(vm_exit_cause_owner vm/exit_cause_owner.sh integration)
 # TAPs: a start removes only what it made; a stop removes what its start made.
 vmdeck_script_test(vm_tap_owner vm/tap_owner.sh integration)
 # A stale pidfile naming a look-alike process is not this VM's QEMU.
