@@ -75,13 +75,18 @@ struct mmac_event {
 	char *cause;
 };
 
+/* The bridge MAC changes the TUI keeps in memory (the H view): the newest
+ * this many, this session's and those loaded from the history file together
+ * (`vmdeck net history` reads the file for older ones). docs/tui.md. */
+#define MODEL_HISTORY_MAX 2000
+
 struct model {
 	struct mvm *vms;
 	size_t n_vms;
 	struct mbridge *bridges;
 	size_t n_bridges;
-	struct mmac_event *history;
-	size_t n_history;
+	struct mmac_event *history; /* oldest first, at most MODEL_HISTORY_MAX */
+	size_t n_history, cap_history;
 	struct lines diags;   /* profile problems, "file:line:col: message" */
 	char *vm_degraded;    /* the VM manager is unavailable: why (NULL: fine) */
 	char *net_degraded;   /* the link watcher is unavailable: why */
@@ -95,6 +100,9 @@ void mvm_clear(struct mvm *v);
 void mbridge_clear(struct mbridge *b);
 void model_bridges_clear(struct model *m);
 void model_history_push(struct model *m, const struct mmac_event *e); /* copies */
+void model_history_clear(struct model *m); /* keeps the array for the next fill */
+/* Sort oldest first and keep the newest MODEL_HISTORY_MAX. */
+void model_history_finish(struct model *m);
 /* Uptime "1d 02:03:04" / "02:03:04" into buf. */
 const char *model_uptime(int64_t secs, char *buf, size_t n);
 /* Rate "1.2M" bits per second style, 5 columns max. */
