@@ -75,7 +75,7 @@ bool lines_equal(const struct lines *a, const struct lines *b)
 void model_init(struct model *m)
 {
 	memset(m, 0, sizeof(*m));
-	lines_init(&m->diags, 200);
+	lines_init(&m->diags, MODEL_DIAGS_MAX);
 }
 
 void mvm_clear(struct mvm *v)

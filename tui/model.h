@@ -26,6 +26,10 @@ void lines_push(struct lines *l, const char *s); /* drops the oldest beyond max 
 void lines_push_text(struct lines *l, const char *text);
 bool lines_equal(const struct lines *a, const struct lines *b);
 
+/* Bounds of the per-VM and model line lists (docs/tui.md, "Memory"). */
+#define MVM_LOG_MAX 64      /* a VM's log tail / its progress notes */
+#define MODEL_DIAGS_MAX 200 /* profile problems */
+
 struct mvm {
 	char *name;
 	const struct profile *prof; /* borrowed from the source's profile set; NULL: no profile (found running) */
@@ -37,7 +41,7 @@ struct mvm {
 	int pid;
 	char *runtime_dir;
 	char *note;           /* the latest step of a running action ("stop: sent quit") */
-	struct lines log;     /* QEMU's log tail when failed, the serial console otherwise */
+	struct lines log;     /* QEMU's log tail when failed, the serial console otherwise; MVM_LOG_MAX */
 	/* Monitor pane: scrollback and history (core/monitor.h; borrowed from
 	 * the VM manager, NULL when there is none). */
 	struct monitor *mon;
