@@ -18,8 +18,8 @@ qp=$(qemu_pid rz)
 
 tmux_start 100 30 env TERM=xterm-256color LANG=C.UTF-8 ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 	bash -c "echo \$\$ >'$T_TMP/pid'; '$VMDECK' --profiles '$PROF'; echo EXIT=\$? >'$T_TMP/exit'; sleep 600"
-wait_for 10 test -s "$T_TMP/pid" || fail "the pane did not start"
-check "the TUI shows the running VM" tmux_wait 15 " rz .*running"
+wait_for 30 test -s "$T_TMP/pid" || fail "the pane did not start"
+check "the TUI shows the running VM" tmux_wait 60 " rz .*running"
 tpid=$(pgrep -P "$(<"$T_TMP/pid")" -f -- "$VMDECK" | head -n1)
 [[ -n $tpid ]] || tpid=$(<"$T_TMP/pid") # bash may have exec'd
 
@@ -45,7 +45,7 @@ check "600 tty resizes done ($out)" test "$out" = 600
 check "vmdeck alive after the tty storm" kill -0 "$tpid"
 $T_TMUX resize-window -t t -x 99 -y 29 # tmux sets the tty's size again only when it changes
 $T_TMUX resize-window -t t -x 100 -y 30
-check "redrawn at 100x30 with the VM running" tmux_wait 10 " rz .*running"
+check "redrawn at 100x30 with the VM running" tmux_wait 30 " rz .*running"
 fits() {
 	local LC_ALL=C.UTF-8 l
 	while IFS= read -r l; do ((${#l} > 100)) && return 1; done < <(tmux_screen)
@@ -62,12 +62,12 @@ laid_out() {
 	[[ $(wc -l <"$T_TMP/screen") -eq 30 && $(sed -n 1p "$T_TMP/screen") == " vmdeck "* &&
 		$r29 == "└"*"┘" && ${#r29} -eq 100 && $(sed -n 30p "$T_TMP/screen") == *"q quit" ]]
 }
-check "the layout is drawn for 100x30" wait_for 10 laid_out
+check "the layout is drawn for 100x30" wait_for 30 laid_out
 laid_out || { log "the screen after the storm:"; cat "$T_TMP/screen" >&2; }
 check "the VM is still running" vm_state_is rz running
 check "the same QEMU ($qp)" test "$(qemu_pid rz)" = "$qp"
 check "that QEMU is alive" kill -0 "$qp"
 tmux_keys q
-check "q quits normally" wait_for 10 grep -qx 'EXIT=0' "$T_TMP/exit"
+check "q quits normally" wait_for 30 grep -qx 'EXIT=0' "$T_TMP/exit"
 "$VMDECK" kill rz >/dev/null 2>&1
 finish
