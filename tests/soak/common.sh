@@ -17,6 +17,8 @@ soak_spawn() {
 		need valgrind
 		pre=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,possible
 			--errors-for-leak-kinds=definite,possible --log-file="$T_TMP/valgrind.log")
+	elif [[ -n ${SOAK_WATCHER_WRAP:-} ]]; then
+		read -ra pre <<<"$SOAK_WATCHER_WRAP" # a profiler (heaptrack -o FILE): diagnostics only
 	fi
 	ip netns exec "$ns" "${pre[@]}" "$@" &
 	local pid=$!
@@ -57,13 +59,14 @@ soak_rss_record() { soak_rss_kb "$1" >>"$T_TMP/rss.$2"; }
 # yet trimmed, a refresh's scratch memory) that says nothing about growth,
 # while a leak raises every later sample, so the late floor too. The check
 # logs the leak per round that would certainly fail it (SLACK over the rounds
-# between the two windows). Skipped under valgrind, with SOAK_NO_RSS set, or
-# when the series is too short to have two separate windows.
+# between the two windows). Skipped under valgrind, for the watcher under
+# SOAK_WATCHER_WRAP, with SOAK_NO_RSS set, or when the series is too short
+# to have two separate windows.
 soak_rss_flat() {
 	local name=$1 warm=$2 win=$3 slack=$4 f=$T_TMP/rss.$1 n early late gap
 	n=$(wc -l <"$f" 2>/dev/null || echo 0)
-	if [[ ${SOAK_VALGRIND:-0} == 1 || -n ${SOAK_NO_RSS:-} ]]; then
-		log "$name: RSS not compared (valgrind or sanitizer)"
+	if [[ ${SOAK_VALGRIND:-0} == 1 || -n ${SOAK_NO_RSS:-} || ($name == watcher && -n ${SOAK_WATCHER_WRAP:-}) ]]; then
+		log "$name: RSS not compared (valgrind, a sanitizer or a profiler)"
 		return
 	fi
 	if ((n < warm + 2 * win)); then
@@ -82,8 +85,14 @@ soak_rss_flat() {
 # soak_stop PID : SIGTERM the long-lived process, wait; under valgrind its
 # exit status carries the verdict, and the report is shown.
 soak_stop() {
-	local pid=$1 rc
-	kill -TERM "$pid" 2>/dev/null
+	local pid=$1 rc c
+	# Under SOAK_WATCHER_WRAP the pid is the profiler's script: end its child,
+	# so that the profiler writes its data.
+	if [[ -n ${SOAK_WATCHER_WRAP:-} ]]; then
+		for c in $(pgrep -x -P "$pid" vmdeck); do kill -TERM "$c"; done
+	else
+		kill -TERM "$pid" 2>/dev/null
+	fi
 	wait_for 120 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?
