@@ -725,11 +725,13 @@ static void stale_collect(struct nl_object *obj, void *arg)
 }
 
 /* Drop the cache's objects of links that are gone. The kernel deletes a
- * link with one RTM_DELLINK for AF_UNSPEC, but the AF_INET6 object (and a
- * port's AF_BRIDGE one) libnl filed for the same ifindex never gets a
- * delete of its own: without this, every TAP a VM ever had stays in the
- * cache — about 1.5 KB each (the TUI's RSS grew by that much per VM run
- * in the VM-cycles soak). The model holds every live link, so an object
+ * link with RTM_DELLINK for AF_UNSPEC (and for a bridge port's AF_BRIDGE
+ * object), but the AF_INET6 object libnl filed for the same ifindex, once
+ * the link had IPv6 (carrier up), never gets a delete of its own: without
+ * this, every TAP a VM ever had stays in the cache — about 1.5 KB each (the
+ * TUI's heap grew by that much per VM run in the VM-cycles soak; a libnl
+ * test program adding and deleting veth pairs in a namespace: one stale
+ * AF_INET6 object per deleted link end). The model holds every live link, so an object
  * whose ifindex it does not know is stale; a new link's early object
  * dropped by mistake comes back with its next message (the model ignores
  * such objects anyway). */
