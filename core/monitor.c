@@ -50,8 +50,8 @@ static void ring_clear(struct ring *r)
 struct monitor *monitor_new(size_t max_lines, size_t max_history)
 {
 	struct monitor *mon = xcalloc(1, sizeof(*mon));
-	ring_init(&mon->lines, max_lines ? max_lines : 2000);
-	ring_init(&mon->hist, max_history ? max_history : 200);
+	ring_init(&mon->lines, max_lines ? max_lines : MONITOR_LINES_MAX);
+	ring_init(&mon->hist, max_history ? max_history : MONITOR_HISTORY_MAX);
 	return mon;
 }
 
@@ -72,7 +72,15 @@ void monitor_append(struct monitor *mon, const char *text)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xstrndup(p, len);
+		/* One line without a newline must not keep megabytes: cut it,
+		 * not inside a UTF-8 sequence. */
+		size_t keep = len;
+		if (keep > MONITOR_LINE_MAX) {
+			keep = MONITOR_LINE_MAX;
+			while (keep > 0 && ((unsigned char)p[keep] & 0xc0) == 0x80)
+				keep--;
+		}
+		char *line = xstrndup(p, keep);
 		/* HMP output uses \r\n; a stray \r would move the cursor on screen. */
 		char *w = line;
 		for (char *r = line; *r; r++)

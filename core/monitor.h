@@ -10,13 +10,20 @@
 
 struct monitor;
 
+/* The bounds (docs/tui.md, "Memory"): scrollback lines and commands kept by
+ * default, and the bytes kept of one line (a longer one is cut there). */
+#define MONITOR_LINES_MAX 2000
+#define MONITOR_HISTORY_MAX 200
+#define MONITOR_LINE_MAX 4096
+
 /* Keep at most max_lines of scrollback and max_history commands (0 = defaults
- * 2000 and 200). */
+ * MONITOR_LINES_MAX and MONITOR_HISTORY_MAX). */
 struct monitor *monitor_new(size_t max_lines, size_t max_history);
 void monitor_free(struct monitor *mon);
 
 /* Append text, split at '\n' (a trailing newline adds no empty line; "\r" is
- * dropped). Oldest lines fall off the top. */
+ * dropped; a line is cut at MONITOR_LINE_MAX bytes). Oldest lines fall off
+ * the top. */
 void monitor_append(struct monitor *mon, const char *text);
 /* Record a command in the history (an empty line or a repeat of the newest
  * one is not recorded). */

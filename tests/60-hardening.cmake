@@ -29,5 +29,6 @@ vmdeck_script_test(hardening_kill_stages hardening/kill_stages.sh integration)
 vmdeck_script_test(hardening_security hardening/security.sh integration)
 # TAP deleted under a running VM, dnsmasq killed, bridge deleted while up.
 vmdeck_script_test(hardening_netfaults hardening/netfaults.sh integration)
-# The terminal resized 100 times a second under the running TUI.
+# A resize storm (300 through tmux, 600 on the tty) under the running TUI:
+# behaviour only (alive, state true, the right screen); rates are in bench_resize.sh.
 vmdeck_script_test(hardening_resize hardening/resize.sh integration)

@@ -75,7 +75,7 @@ bool lines_equal(const struct lines *a, const struct lines *b)
 void model_init(struct model *m)
 {
 	memset(m, 0, sizeof(*m));
-	lines_init(&m->diags, 200);
+	lines_init(&m->diags, MODEL_DIAGS_MAX);
 }
 
 void mvm_clear(struct mvm *v)
@@ -111,8 +111,7 @@ void model_clear(struct model *m)
 		mvm_clear(&m->vms[i]);
 	free(m->vms);
 	model_bridges_clear(m);
-	for (size_t i = 0; i < m->n_history; i++)
-		free(m->history[i].cause);
+	model_history_clear(m);
 	free(m->history);
 	lines_clear(&m->diags);
 	free(m->vm_degraded);
@@ -131,10 +130,39 @@ struct mvm *model_vm_find(struct model *m, const char *name)
 
 void model_history_push(struct model *m, const struct mmac_event *e)
 {
-	m->history = xrealloc(m->history, (m->n_history + 1) * sizeof(*m->history));
+	/* Refilled on every refresh: the array grows by doubling and is kept
+	 * between fills, not reallocated entry by entry. */
+	if (m->n_history == m->cap_history) {
+		m->cap_history = m->cap_history ? m->cap_history * 2 : 64;
+		m->history = xrealloc(m->history, m->cap_history * sizeof(*m->history));
+	}
 	m->history[m->n_history] = *e;
 	m->history[m->n_history].cause = e->cause ? xstrdup(e->cause) : NULL;
 	m->n_history++;
+}
+
+void model_history_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_history; i++)
+		free(m->history[i].cause);
+	m->n_history = 0;
+}
+
+void model_history_finish(struct model *m)
+{
+	for (size_t i = 1; i < m->n_history; i++) /* insertion sort: short lists, mostly sorted */
+		for (size_t j = i; j > 0 && m->history[j - 1].wall_us > m->history[j].wall_us; j--) {
+			struct mmac_event t = m->history[j];
+			m->history[j] = m->history[j - 1];
+			m->history[j - 1] = t;
+		}
+	if (m->n_history > MODEL_HISTORY_MAX) {
+		size_t drop = m->n_history - MODEL_HISTORY_MAX;
+		for (size_t i = 0; i < drop; i++)
+			free(m->history[i].cause);
+		memmove(m->history, m->history + drop, MODEL_HISTORY_MAX * sizeof(*m->history));
+		m->n_history = MODEL_HISTORY_MAX;
+	}
 }
 
 const char *model_uptime(int64_t secs, char *buf, size_t n)

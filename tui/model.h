@@ -26,6 +26,10 @@ void lines_push(struct lines *l, const char *s); /* drops the oldest beyond max 
 void lines_push_text(struct lines *l, const char *text);
 bool lines_equal(const struct lines *a, const struct lines *b);
 
+/* Bounds of the per-VM and model line lists (docs/tui.md, "Memory"). */
+#define MVM_LOG_MAX 64      /* a VM's log tail / its progress notes */
+#define MODEL_DIAGS_MAX 200 /* profile problems */
+
 struct mvm {
 	char *name;
 	const struct profile *prof; /* borrowed from the source's profile set; NULL: no profile (found running) */
@@ -37,7 +41,7 @@ struct mvm {
 	int pid;
 	char *runtime_dir;
 	char *note;           /* the latest step of a running action ("stop: sent quit") */
-	struct lines log;     /* QEMU's log tail when failed, the serial console otherwise */
+	struct lines log;     /* QEMU's log tail when failed, the serial console otherwise; MVM_LOG_MAX */
 	/* Monitor pane: scrollback and history (core/monitor.h; borrowed from
 	 * the VM manager, NULL when there is none). */
 	struct monitor *mon;
@@ -75,13 +79,18 @@ struct mmac_event {
 	char *cause;
 };
 
+/* The bridge MAC changes the TUI keeps in memory (the H view): the newest
+ * this many, this session's and those loaded from the history file together
+ * (`vmdeck net history` reads the file for older ones). docs/tui.md. */
+#define MODEL_HISTORY_MAX 2000
+
 struct model {
 	struct mvm *vms;
 	size_t n_vms;
 	struct mbridge *bridges;
 	size_t n_bridges;
-	struct mmac_event *history;
-	size_t n_history;
+	struct mmac_event *history; /* oldest first, at most MODEL_HISTORY_MAX */
+	size_t n_history, cap_history;
 	struct lines diags;   /* profile problems, "file:line:col: message" */
 	char *vm_degraded;    /* the VM manager is unavailable: why (NULL: fine) */
 	char *net_degraded;   /* the link watcher is unavailable: why */
@@ -95,6 +104,9 @@ void mvm_clear(struct mvm *v);
 void mbridge_clear(struct mbridge *b);
 void model_bridges_clear(struct model *m);
 void model_history_push(struct model *m, const struct mmac_event *e); /* copies */
+void model_history_clear(struct model *m); /* keeps the array for the next fill */
+/* Sort oldest first and keep the newest MODEL_HISTORY_MAX. */
+void model_history_finish(struct model *m);
 /* Uptime "1d 02:03:04" / "02:03:04" into buf. */
 const char *model_uptime(int64_t secs, char *buf, size_t n);
 /* Rate "1.2M" bits per second style, 5 columns max. */

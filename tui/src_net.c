@@ -19,7 +19,8 @@ struct src_net {
 	struct loop *loop;
 	struct ui *ui;
 	struct linkwatch *lw;
-	size_t history_seen; /* total bridge MAC changes folded into the model */
+	uint64_t history_sig; /* what the model's history was built from (history_rebuild()) */
+	bool history_built;
 	struct machist *mh;  /* NULL: not recording (said so once) */
 	struct machist_record *past; /* recorded before this vmdeck started, oldest first */
 	size_t n_past;
@@ -121,14 +122,37 @@ static void add_bridge(struct model *m, struct mbridge *b)
 	m->bridges[m->n_bridges++] = *b;
 }
 
+/* FNV-1a over the bytes of v: a signature of what the history is made of. */
+#define FNV_OFFSET 1469598103934665603ull
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	for (int k = 0; k < 8; k++)
+		h = (h ^ (v >> (k * 8) & 0xff)) * 1099511628211ull;
+	return h;
+}
+
+/* The H view's list: the changes from before this session, then every
+ * bridge's (linkwatch keeps the newest LINKWATCH_HISTORY_MAX per bridge),
+ * merged oldest first and cut to MODEL_HISTORY_MAX. Rebuilt only when
+ * something it shows changed: a new change, a bridge come or gone, or the
+ * day (the "before this session" marks name it). */
 static void history_rebuild(struct src_net *s)
 {
 	struct model *m = &s->ui->m;
-	for (size_t i = 0; i < m->n_history; i++)
-		free(m->history[i].cause);
-	free(m->history);
-	m->history = NULL;
-	m->n_history = 0;
+	size_t nb = linkwatch_bridge_count(s->lw);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	uint64_t sig = mix(mix(FNV_OFFSET, nb), (uint64_t)tm.tm_year * 400 + (uint64_t)tm.tm_yday);
+	for (size_t i = 0; i < nb; i++) {
+		const struct link_info *b = linkwatch_bridge(s->lw, i);
+		sig = mix(mix(sig, (uint64_t)b->ifindex), b->n_history);
+	}
+	if (s->history_built && sig == s->history_sig)
+		return;
+	s->history_built = true;
+	s->history_sig = sig;
+	model_history_clear(m);
 	for (size_t i = 0; i < s->n_past; i++) {
 		const struct machist_record *r = &s->past[i];
 		char mark[48];
@@ -141,11 +165,9 @@ static void history_rebuild(struct src_net *s)
 		model_history_push(m, &e);
 		free(cause);
 	}
-	/* Merge every bridge's history, oldest first. */
-	size_t nb = linkwatch_bridge_count(s->lw);
 	for (size_t i = 0; i < nb; i++) {
 		const struct link_info *b = linkwatch_bridge(s->lw, i);
-		size_t kept = b->n_history < 256 ? b->n_history : 256;
+		size_t kept = b->n_history < LINKWATCH_HISTORY_MAX ? b->n_history : LINKWATCH_HISTORY_MAX;
 		for (size_t k = 0; k < kept && b->history; k++) {
 			const struct bridge_mac_change *c = &b->history[k];
 			struct mmac_event e = { .wall_us = (int64_t)c->wall_us, .cause = (char *)c->text };
@@ -155,12 +177,7 @@ static void history_rebuild(struct src_net *s)
 			model_history_push(m, &e);
 		}
 	}
-	for (size_t i = 1; i < m->n_history; i++) /* insertion sort: short lists, mostly sorted */
-		for (size_t j = i; j > 0 && m->history[j - 1].wall_us > m->history[j].wall_us; j--) {
-			struct mmac_event t = m->history[j];
-			m->history[j] = m->history[j - 1];
-			m->history[j - 1] = t;
-		}
+	model_history_finish(m);
 }
 
 static void lower(char *s)
@@ -196,7 +213,7 @@ void src_net_refresh(struct src_net *s)
 				b.n_changes++;
 				last_past = &s->past[k];
 			}
-		size_t kept = l->n_history < 256 ? l->n_history : 256;
+		size_t kept = l->n_history < LINKWATCH_HISTORY_MAX ? l->n_history : LINKWATCH_HISTORY_MAX;
 		if (kept && l->history) {
 			char t[16];
 			const struct bridge_mac_change *c = &l->history[kept - 1];

@@ -175,7 +175,7 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);
 	v->mon_busy = vm_monitor_busy(vm);
-	lines_init(&v->log, 64);
+	lines_init(&v->log, MVM_LOG_MAX);
 	if (v->failed) {
 		struct strv out;
 		strv_init(&out);
@@ -296,7 +296,7 @@ struct src_vm *src_vm_new(struct loop *l, struct ui *ui)
 	s->loop = l;
 	s->ui = ui;
 	lines_init(&s->console, CONSOLE_LINES);
-	lines_init(&s->notes, 64);
+	lines_init(&s->notes, MVM_LOG_MAX);
 	s->vmm = vmm_new(l, &vmnet_hooks);
 	vmm_set_read_only(s->vmm, ui->read_only);
 	vmm_set_on_change(s->vmm, on_change, s);

@@ -1,7 +1,8 @@
 # tests/soak/common.sh — shared by the soak tests (source after lib.sh).
 # One long-lived vmdeck process is watched while something churns around it:
-# its open fds and RSS are sampled early (after warm-up) and at the end and
-# must stay flat. SOAK_VALGRIND=1 runs that process under valgrind instead
+# its open fds are sampled early (after warm-up) and at the end and must stay
+# flat; its RSS is recorded after every round of churn and its floor must
+# stay flat (soak_rss_flat). SOAK_VALGRIND=1 runs that process under valgrind instead
 # (memcheck, full leak check; children are not traced) and fails on any
 # report; RSS is then meaningless and not compared.
 
@@ -16,6 +17,8 @@ soak_spawn() {
 		need valgrind
 		pre=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,possible
 			--errors-for-leak-kinds=definite,possible --log-file="$T_TMP/valgrind.log")
+	elif [[ -n ${SOAK_WATCHER_WRAP:-} ]]; then
+		read -ra pre <<<"$SOAK_WATCHER_WRAP" # a profiler (heaptrack -o FILE): diagnostics only
 	fi
 	ip netns exec "$ns" "${pre[@]}" "$@" &
 	local pid=$!
@@ -36,22 +39,60 @@ soak_sample() {
 	log "sample $label: fds=$fds rss=${rss} kB"
 }
 
-# soak_flat EARLY LATE : fds equal (slack 2), RSS within 2 MiB (not under valgrind,
-# nor with SOAK_NO_RSS set).
+# soak_flat EARLY LATE : open fds equal (slack 2) between two soak_samples.
+# (RSS: soak_rss_flat, below.)
 soak_flat() {
-	local a=$1 b=$2 fa fb ra rb
-	fa=S_FDS_$a fb=S_FDS_$b ra=S_RSS_$a rb=S_RSS_$b
+	local a=$1 b=$2 fa fb
+	fa=S_FDS_$a fb=S_FDS_$b
 	check "open fds flat (${!fa} at $a, ${!fb} at $b)" test "${!fb}" -le $((${!fa} + 2))
-	if [[ ${SOAK_VALGRIND:-0} != 1 && -z ${SOAK_NO_RSS:-} ]]; then
-		check "RSS flat (${!ra} kB at $a, ${!rb} kB at $b; slack 2048 kB)" test "${!rb}" -le $((${!ra} + 2048))
+}
+
+# RSS as a series: one sample per round of churn (a VM cycle, a batch of
+# link operations), taken when the process is quiet (the caller waits for
+# that). soak_rss_record PID NAME appends PID's VmRSS (kB) to series NAME.
+soak_rss_record() { soak_rss_kb "$1" >>"$T_TMP/rss.$2"; }
+
+# soak_rss_flat NAME WARMUP WINDOW SLACK_KB : the series' floor must not rise.
+# Compared: the lowest sample of the WINDOW rounds right after WARMUP rounds,
+# and the lowest of the last WINDOW rounds. A floor, not two single samples:
+# a sample can catch a transient (a frame buffer in use, the heap's top not
+# yet trimmed, a refresh's scratch memory) that says nothing about growth,
+# while a leak raises every later sample, so the late floor too. The check
+# logs the leak per round that would certainly fail it (SLACK over the rounds
+# between the two windows). Skipped under valgrind, for the watcher under
+# SOAK_WATCHER_WRAP, with SOAK_NO_RSS set, or when the series is too short
+# to have two separate windows.
+soak_rss_flat() {
+	local name=$1 warm=$2 win=$3 slack=$4 f=$T_TMP/rss.$1 n early late gap
+	n=$(wc -l <"$f" 2>/dev/null || echo 0)
+	if [[ ${SOAK_VALGRIND:-0} == 1 || -n ${SOAK_NO_RSS:-} || ($name == watcher && -n ${SOAK_WATCHER_WRAP:-}) ]]; then
+		log "$name: RSS not compared (valgrind, a sanitizer or a profiler)"
+		return
 	fi
+	if ((n < warm + 2 * win)); then
+		log "$name: RSS not compared ($n rounds; needs $warm of warm-up + 2 windows of $win)"
+		return
+	fi
+	early=$(sed -n "$((warm + 1)),$((warm + win))p" "$f" | sort -n | head -n1)
+	late=$(tail -n "$win" "$f" | sort -n | head -n1)
+	gap=$((n - warm - win)) # rounds from the early window's end to the late one's end
+	log "$name: RSS per round: $(tr '\n' ' ' <"$f")"
+	local what="$name: RSS floor flat (${early} kB in rounds $((warm + 1))-$((warm + win)), ${late} kB in the last $win of $n;"
+	what+=" slack $slack kB: a leak of $(((slack * 1024 + gap - 1) / gap)) bytes a round would fail it)"
+	check "$what" test "$late" -le $((early + slack))
 }
 
 # soak_stop PID : SIGTERM the long-lived process, wait; under valgrind its
 # exit status carries the verdict, and the report is shown.
 soak_stop() {
-	local pid=$1 rc
-	kill -TERM "$pid" 2>/dev/null
+	local pid=$1 rc c
+	# Under SOAK_WATCHER_WRAP the pid is the profiler's script: end its child,
+	# so that the profiler writes its data.
+	if [[ -n ${SOAK_WATCHER_WRAP:-} ]]; then
+		for c in $(pgrep -x -P "$pid" vmdeck); do kill -TERM "$c"; done
+	else
+		kill -TERM "$pid" 2>/dev/null
+	fi
 	wait_for 120 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?

@@ -70,24 +70,30 @@ wait "$wpid"
 check "the client exits cleanly on SIGTERM" test $? -eq 0
 
 # A hung QEMU (SIGSTOP) still accepts connections but never speaks: nothing
-# blocks — a one-shot screenshot gives up after the 5 s connect timeout
-# with a reason, and a live client stays responsive.
+# blocks — a one-shot screenshot gives up by its connect timeout with a
+# reason, and a live client stays responsive. Judged by what happens, not by
+# how long it took (the times are logged).
 kill -STOP "$qpid2"
 on_exit "kill -CONT $qpid2"
 t0=$(date +%s%N)
-out=$("$VMDECK" screenshot --vnc "$sock" "$T_TMP/hung.png" 2>&1)
+out=$(timeout 120 "$VMDECK" screenshot --vnc "$sock" "$T_TMP/hung.png" 2>&1)
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 log "hung QEMU: exit $rc after $ms ms: $out"
-check "hung QEMU: screenshot fails with a reason" bash -c "[[ $rc == 1 && '$out' == *'no answer within'* ]]"
-check "hung QEMU: within the connect timeout (< 8 s)" test "$ms" -lt 8000
+check "hung QEMU: screenshot gives up with a reason (not killed by timeout(1))" bash -c "[[ $rc == 1 && '$out' == *'no answer within'* ]]"
 "$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/hung.err" &
 hpid=$!
 on_exit "kill_pid $hpid"
-wait_for 5 grep -q '^vnc: connecting' "$T_TMP/hung.err"
+wait_for 30 grep -q '^vnc: connecting' "$T_TMP/hung.err"
 t0=$(date +%s%N)
 kill -TERM "$hpid"
+# A loop blocked in the handshake would first sit out the 5 s connect
+# timeout (and say so), then see the signal: a live client ends on the
+# signal while still connecting.
+check "hung QEMU: a live client ends on SIGTERM" wait_for 60 bash -c "! kill -0 $hpid 2>/dev/null"
 wait "$hpid"
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
-check "hung QEMU: a live client still ends at once on SIGTERM (${ms} ms)" test "$rc" -eq 0 -a "$ms" -lt 1000
+log "hung QEMU: the live client ended $ms ms after SIGTERM (exit $rc)"
+check "hung QEMU: ... cleanly (exit $rc), before its connect timeout (no 'no answer within')" \
+	bash -c "[[ $rc == 0 ]] && ! grep -q 'no answer within' '$T_TMP/hung.err'"
 kill -CONT "$qpid2"
 finish

@@ -104,7 +104,7 @@ tui_expect 5 "> *splash|splash +running" "splash selected"
 tmux_keys z
 tui_expect 10 "screen splash \\(z: back\\) - pixels 640x480" "z on the splash: pixels 640x480"
 quads() { (($($T_TMUX capture-pane -p -t t | grep -c '[▖▗▘▙▚▛▜▝▞▟▌▐▄▀]') >= 40)); }
-check "z on the splash: block-glyph pixels, at least 40 rows of them at 160x50" wait_for 5 quads
+check "z on the splash: block-glyph pixels, at least 40 rows of them at 160x50" wait_for 30 quads
 vd monitor splash "sendkey esc" >/dev/null 2>&1 || log "monitor sendkey failed"
 tui_expect 15 "screen splash \\(z: back\\) - text 80x25" "ESC: the boot menu is text, the zoomed pane follows"
 tui_expect 5 "Select boot device:" "the boot menu's text is readable"

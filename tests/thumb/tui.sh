@@ -76,10 +76,12 @@ has_half_blocks() { $T_TMUX capture-pane -e -p -t t | grep -E $'\x1b\\[[0-9;]*38
 tui_expect 5 " aaa " "aaa is listed (and selected first)"
 t0=$(date +%s%N)
 tmux_keys j
-if wait_for 2 has_thumb; then
-	log "ok: the thumbnail appears within 2 s of selecting bios ($((($(date +%s%N) - t0) / 1000000)) ms)"
+# (how soon is a figure, logged here and measured in bench_thumb_tui.sh; the
+# bound only has to be generous for a slow, busy machine)
+if wait_for 30 has_thumb; then
+	log "ok: the thumbnail appears after selecting bios ($((($(date +%s%N) - t0) / 1000000)) ms)"
 else
-	log "NOT OK: no thumbnail within 2 s of selecting bios"
+	log "NOT OK: no thumbnail within 30 s of selecting bios"
 	tui_dump
 	T_FAILS=$((T_FAILS + 1))
 fi
@@ -117,7 +119,7 @@ check_screen "the thumbnail returns" wait_for 15 has_thumb
 text_mode() { vd screenshot bios "$T_TMP/now.png" 2>/dev/null && [[ $(png_size "$T_TMP/now.png") == 720x400 ]]; }
 check "the restarted guest reaches its text console (screenshot by NAME: 720x400)" wait_for 30 text_mode
 $T_TMUX resize-window -t t -x 160 -y 50
-wait_for 5 has_thumb
+wait_for 30 has_thumb
 tmux_keys z
 tui_expect 10 "screen bios \\(z: back\\) - text 80x25" "z: the text console is drawn as characters (title: text 80x25)"
 tui_expect 5 "SeaBIOS \\(version [0-9.]" "z: SeaBIOS's banner is readable (capture-pane -p)"

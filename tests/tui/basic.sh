@@ -33,10 +33,13 @@ done
 tui_expect 5 "VMs $(wc -w <<<"$names")" "the VM count"
 
 # An idle screen writes nothing: what the program sends to its pane is
-# recorded for 3 s (tmux pipe-pane -o) after the screen has settled.
-sleep 1
+# recorded for 3 s (tmux pipe-pane -o) after the screen has settled (two
+# captures a second apart agree: a poll, not a guess of how long drawing
+# takes). The 3 s are the observation window, not a wait.
+settled() { local a; a=$(tmux_screen | md5sum); sleep 1; [[ $(tmux_screen | md5sum) == "$a" ]]; }
+wait_for 60 settled || log "the screen did not settle"
 $T_TMUX pipe-pane -t t -o "cat >> $T_TMP/idle.out"
-sleep 3
+sleep 3 # the observation window
 $T_TMUX pipe-pane -t t
 check "an idle screen writes nothing ($(stat -c %s "$T_TMP/idle.out" 2>/dev/null || echo none) bytes in 3 s)" \
 	test "$(stat -c %s "$T_TMP/idle.out" 2>/dev/null)" = 0
@@ -44,14 +47,14 @@ check "an idle screen writes nothing ($(stat -c %s "$T_TMP/idle.out" 2>/dev/null
 $T_TMUX pipe-pane -t t -o "cat >> $T_TMP/moved.out"
 tmux_keys j
 tmux_keys k
-check "a key that changes the screen writes (the recording works)" wait_for 5 test -s "$T_TMP/moved.out"
+check "a key that changes the screen writes (the recording works)" wait_for 30 test -s "$T_TMP/moved.out"
 $T_TMUX pipe-pane -t t
 
 # The mode mark: boot -> install -> boot, saved in the state dir.
 check "$first starts in boot mode" bash -c "$T_TMUX capture-pane -p -t t | grep -E ' $first .* boot ' -q"
 tmux_keys i
 tui_expect 5 " $first .* install([ |]|$(printf '\u2502'))" "i sets install mode"
-check "mode saved in the state dir" wait_for 5 grep -rqs install "$VMDECK_STATE_DIR"
+check "mode saved in the state dir" wait_for 30 grep -rqs install "$VMDECK_STATE_DIR"
 tmux_keys i
 tui_expect 5 " $first .* boot " "i sets boot mode again"
 

@@ -15,9 +15,16 @@ tui_run_in_pane() {
 # A screen dump into the log when something is not there.
 tui_dump() { log "screen:"; tmux_screen >&2; }
 
+# Waits are bounded polls whose bound only costs time when the check fails,
+# so they are generous: SECONDS at a call site is what it takes on a quiet
+# machine, and the poll gives it at least TUI_WAIT_MIN seconds (30) — a
+# test must pass on a machine half as fast with both cores busy.
+TUI_WAIT_MIN=${TUI_WAIT_MIN:-30}
+tui_secs() { (($1 > TUI_WAIT_MIN)) && echo "$1" || echo "$TUI_WAIT_MIN"; }
+
 # tui_expect SECONDS REGEX WHAT : wait for REGEX on screen, count a failure if not.
 tui_expect() {
-	if tmux_wait "$1" "$2"; then
+	if tmux_wait "$(tui_secs "$1")" "$2"; then
 		log "ok: $3"
 	else
 		log "NOT OK: $3 (no /$2/ on screen)"
@@ -28,7 +35,7 @@ tui_expect() {
 
 # tui_expect_not SECONDS REGEX WHAT : wait until REGEX is gone.
 tui_expect_not() {
-	if wait_for "$1" bash -c "! $T_TMUX capture-pane -p -t t | grep -Eq -- \"\$0\"" "$2"; then
+	if wait_for "$(tui_secs "$1")" bash -c "! $T_TMUX capture-pane -p -t t | grep -Eq -- \"\$0\"" "$2"; then
 		log "ok: $3"
 	else
 		log "NOT OK: $3 (/$2/ still on screen)"

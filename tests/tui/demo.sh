@@ -16,7 +16,7 @@ ns=vmdeck-demo-$TUI_PID
 on_exit "netns_kill_all $ns; ip netns del $ns"
 
 tui_expect 60 "press Enter" "the demo explains itself"
-check "the demo namespace exists" wait_for 5 bash -c "ip netns list | grep -qw $ns"
+check "the demo namespace exists" wait_for 30 bash -c "ip netns list | grep -qw $ns"
 tmux_keys Enter
 tui_expect 15 " testguest3 " "vmdeck opens on the lab"
 tui_expect 5 "virbr0 .*(AT RISK|unpinned)" "virbr0 is unpinned"

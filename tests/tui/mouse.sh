@@ -47,7 +47,7 @@ x10_click() {
 # tmux's record of the mouse mode the pane's program asked for.
 mouse_mode() { $T_TMUX display -p -t t 'std=#{mouse_standard_flag} sgr=#{mouse_sgr_flag} any=#{mouse_any_flag}'; }
 expect_mode() {
-	if wait_for 5 bash -c "[[ \$($T_TMUX display -p -t t 'std=#{mouse_standard_flag} sgr=#{mouse_sgr_flag} any=#{mouse_any_flag}') == \"\$0\" ]]" "$1"; then
+	if wait_for 30 bash -c "[[ \$($T_TMUX display -p -t t 'std=#{mouse_standard_flag} sgr=#{mouse_sgr_flag} any=#{mouse_any_flag}') == \"\$0\" ]]" "$1"; then
 		log "ok: $2 ($1)"
 	else
 		log "NOT OK: $2 (want $1, tmux says $(mouse_mode))"

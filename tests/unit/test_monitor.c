@@ -49,6 +49,27 @@ static void test_scrollback(void **state)
 	monitor_free(NULL);
 }
 
+/* A line with no newline cannot keep more than MONITOR_LINE_MAX bytes, and
+ * the cut does not split a UTF-8 sequence. */
+static void test_long_line_cut(void **state)
+{
+	(void)state;
+	struct monitor *m = monitor_new(0, 0);
+	size_t n = 3 * MONITOR_LINE_MAX;
+	char *big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, 'x', n);
+	memcpy(big + MONITOR_LINE_MAX - 1, "\xc3\xa9", 2); /* é across the limit */
+	big[n] = '\0';
+	monitor_append(m, big);
+	assert_int_equal(monitor_line_count(m), 1);
+	assert_int_equal(strlen(monitor_line(m, 0)), MONITOR_LINE_MAX - 1);
+	monitor_append(m, "short\n");
+	assert_string_equal(monitor_line(m, 1), "short");
+	free(big);
+	monitor_free(m);
+}
+
 static void test_modes(void **state)
 {
 	(void)state;
@@ -221,6 +242,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scrollback),
+		cmocka_unit_test(test_long_line_cut),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_reply_failed),
 		cmocka_unit_test(test_tui_input_too_long),

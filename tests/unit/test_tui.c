@@ -178,6 +178,27 @@ static void test_network_pane(void **state)
 	assert_true(has(f, "62:00:00:00:00:00 > fe:00:00:00:00:00"));
 }
 
+/* The in-memory MAC history keeps the newest MODEL_HISTORY_MAX, oldest first. */
+static void test_history_bounded(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	for (int round = 0; round < 2; round++) { /* refilled like every refresh */
+		model_history_clear(&m);
+		for (int64_t i = MODEL_HISTORY_MAX + 500; i > 0; i--) { /* newest first: finish sorts */
+			struct mmac_event e = { .wall_us = i, .cause = (char *)"cause" };
+			model_history_push(&m, &e);
+		}
+		model_history_finish(&m);
+		assert_int_equal(m.n_history, MODEL_HISTORY_MAX);
+		assert_true(m.history[0].wall_us == 501);
+		assert_true(m.history[MODEL_HISTORY_MAX - 1].wall_us == MODEL_HISTORY_MAX + 500);
+		assert_string_equal(m.history[0].cause, "cause");
+	}
+	model_clear(&m);
+}
+
 static void test_flash_is_visible_in_mono(void **state)
 {
 	struct fixture *f = *state;
@@ -370,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_and_details, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flash_is_visible_in_mono, setup, teardown),
+		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test_setup_teardown(test_status_follows_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_from_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
