@@ -77,7 +77,9 @@ check "hang: still one QEMU" test "$(ours hang | wc -l)" -eq 1
 kill -STOP "$qp"
 timeout 60 "$VMDECK" pause hang >"$T_TMP/mid.out" 2>&1 &
 cp=$!
-sleep 1 # let the command reach the stopped QEMU (no sync point exists: it hangs by design)
+# The pause is waiting on the stopped QEMU once it holds a connection to one
+# of the VM's sockets (the stopped QEMU never answers: it hangs by design).
+wait_for 30 bash -c "c=\$(pgrep -P $cp) && ss -xp 2>/dev/null | grep -q \"pid=\$c,\"" || log "note: pause's connection not seen (it may still be starting)"
 kill -9 "$qp"
 wait $cp; rc=$?
 log "QEMU killed mid-command -> exit $rc: $(tr '\n' ' ' <"$T_TMP/mid.out")"

@@ -24,9 +24,9 @@ kill_and_check() { # kill_and_check STAGE
 	pid=$(qemu_pid ks)
 	kill -9 "$pid"
 	kills=$((kills + 1))
-	check "$stage: watcher reports exited, signal 9" wait_for 5 bash -c "[[ \$(grep -c 'exited, signal 9' '$T_TMP/w.out') -ge $kills ]]"
+	check "$stage: watcher reports exited, signal 9" wait_for 30 bash -c "[[ \$(grep -c 'exited, signal 9' '$T_TMP/w.out') -ge $kills ]]"
 	check "$stage: watcher alive" kill -0 "$w"
-	check "$stage: no QEMU left" wait_for 5 no_qemu ks
+	check "$stage: no QEMU left" wait_for 30 no_qemu ks
 	check "$stage: no zombie" bash -c "! ps -eo pid=,stat= | awk '\$1==$pid && \$2 ~ /Z/' | grep -q ."
 }
 
@@ -56,7 +56,7 @@ check "stopping: the stop verb ends (rc $rc) and says why" grep -q "signal 9" "$
 
 check "the VM starts again afterwards" "$VMDECK" start ks
 "$VMDECK" kill ks >/dev/null 2>&1
-check "killed at the end: no QEMU left" wait_for 5 no_qemu ks
+check "killed at the end: no QEMU left" wait_for 30 no_qemu ks
 fd1=$(fds)
 log "watcher fds: $fd0 -> $fd1"
 check "watcher fds flat across the kills ($fd0 -> $fd1)" test "$fd1" -le "$fd0"

@@ -99,7 +99,7 @@ check "upstream sees the host namespace's address as source" test "$peer" = 10.9
 out=$(vd net down virbr0 2>&1) || fail "net down: $out"
 check "bridge gone" bash -c "! ip -n $HOST link show virbr0 2>/dev/null"
 check "nft table gone" bash -c "! ip netns exec $HOST nft list table ip vmdeck-virbr0 2>/dev/null"
-check "dnsmasq gone" wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+check "dnsmasq gone" wait_for 30 bash -c "! kill -0 $pid 2>/dev/null"
 check "runtime files gone" test ! -e "$VMDECK_RUNTIME_DIR/net/virbr0"
 check "forwarding restored" test "$(in_host cat /proc/sys/net/ipv4/ip_forward)" = "$fwd_before"
 check "upstream link untouched (down undoes only what up did)" bash -c "ip -n $HOST link show h-up >/dev/null"

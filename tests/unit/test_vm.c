@@ -389,7 +389,7 @@ static void test_escalation_and_kill(void **state)
 	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
 	wait_dones(f, 5);
 	kill(vm_pid(vm), SIGTERM);
-	uint64_t deadline = now_mono_us() + 10ULL * 1000000;
+	uint64_t deadline = now_mono_us() + 30ULL * 1000000;
 	while (vm_state(vm) != VM_EXITED && now_mono_us() < deadline)
 		loop_run_once(f->l, 50);
 	assert_string_equal(vm_status_text(vm), "exited, host signal");
@@ -554,7 +554,7 @@ static void test_reattach_second_vmm(void **state)
 	/* The first one goes away: the second takes over on its next tick. */
 	vmm_free(f->m);
 	f->m = vmm_new(f->l, NULL);
-	uint64_t deadline = now_mono_us() + 5ULL * 1000000;
+	uint64_t deadline = now_mono_us() + 30ULL * 1000000;
 	while (!vm_is_owner(v2) && now_mono_us() < deadline)
 		loop_run_once(g.l, 50);
 	assert_true(vm_is_owner(v2));

@@ -28,7 +28,7 @@ for verb in "start ro" "stop ro" "net up virbr0" "net pin br0" "net down virbr0"
 done
 
 kill -9 "$pid"
-check "read-only watcher reports the exit" wait_for 5 grep -q "exited, signal 9" "$T_TMP/ro.out"
+check "read-only watcher reports the exit" wait_for 30 grep -q "exited, signal 9" "$T_TMP/ro.out"
 kill_pid "$w"
 "$VMDECK" --read-only status ro >"$T_TMP/ro2.out" 2>&1
 check "read-only status leaves the leftovers" test -e "$VMDECK_RUNTIME_DIR/ro/qemu.pid"
