@@ -34,7 +34,7 @@
 enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
 static const char *const stage_names[] = {
 	[ST_LOOKUP] = "looking up the host name", [ST_CONNECT] = "connecting",
-	[ST_GREETING] = "waiting for the server's greeting", [ST_HANDSHAKE] = "in the VNC handshake",
+	[ST_GREETING] = "waiting for the server to greet", [ST_HANDSHAKE] = "in the VNC handshake",
 };
 
 /* One connection attempt and, once connected, its session. Shared by the

@@ -78,7 +78,7 @@ t0=$(date +%s%N)
 out=$("$VMDECK" screenshot --vnc "$sock" "$T_TMP/hung.png" 2>&1)
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 log "hung QEMU: exit $rc after $ms ms: $out"
-check "hung QEMU: screenshot fails with a reason" bash -c "[[ $rc == 1 && '$out' == *'no answer within'* ]]"
+check "hung QEMU: screenshot fails with a reason" bash -c '[[ $1 == 1 && $2 == *"no answer within"* ]]' _ "$rc" "$out"
 check "hung QEMU: within the connect timeout (< 8 s)" test "$ms" -lt 8000
 "$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/hung.err" &
 hpid=$!

@@ -318,7 +318,7 @@ static void test_stalled_server(void **state)
 		enum fake_mode mode;
 		const char *reason;
 	} cases[] = {
-		{ FAKE_SILENT, "no answer within 1500 ms (waiting for the server's greeting)" },
+		{ FAKE_SILENT, "no answer within 1500 ms (waiting for the server to greet)" },
 		{ FAKE_GREET, "no answer within 1500 ms (in the VNC handshake)" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
