@@ -85,6 +85,7 @@ struct vnc {
 	char *desktop;
 	struct link *link;         /* the current attempt; its note fd is in the loop */
 	unsigned gen;              /* counts links: a callback may have replaced it */
+	bool looked_up;            /* the link is past its name lookup */
 	uint8_t *fb;               /* the loop's copy of the screen */
 	int fbw, fbh;
 
@@ -380,6 +381,8 @@ static int link_connect(struct link *l, char **why)
 	int g = getaddrinfo(l->host, port, &hints, &ai); /* may take seconds: that is why we are here */
 	if (g)
 		return error_set(why, "%s: %s", l->host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+	set_stage(l, ST_CONNECT);
+	poke(l->note); /* the connect timeout starts now */
 	int e = ECONNREFUSED;
 	/* Every address in turn: "localhost" may be ::1 first and QEMU on 127.0.0.1 only. */
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -802,6 +805,7 @@ static void on_note(int fd, short revents, void *arg)
 	(void)revents;
 	drain(fd);
 	pthread_mutex_lock(&l->mu);
+	bool looked_up = !v->looked_up && l->stage != ST_LOOKUP;
 	bool conn = l->connected && v->phase == PH_CONNECT;
 	bool frame = l->frame && (conn || v->phase == PH_RUNNING);
 	bool done = l->done;
@@ -811,6 +815,10 @@ static void on_note(int fd, short revents, void *arg)
 	v->updates += l->updates;
 	l->updates = 0;
 	pthread_mutex_unlock(&l->mu);
+	if (looked_up) {
+		v->looked_up = true;
+		loop_timer_reset(v->loop, v->timeout, v->cfg.connect_timeout_ms);
+	}
 	if (conn)
 		connected(v, w, h, desktop);
 	if (frame && v->gen == gen && v->phase == PH_RUNNING)
@@ -828,6 +836,13 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	pthread_mutex_lock(&v->link->mu);
 	enum stage st = v->link->stage;
 	pthread_mutex_unlock(&v->link->mu);
+	if (st == ST_LOOKUP) {
+		/* The resolver has its own timeouts and says so (EAI_AGAIN):
+		 * wait for that, rather than start another lookup beside this
+		 * one, which cannot be interrupted. */
+		v->timeout = loop_timer_add(v->loop, v->cfg.connect_timeout_ms, false, on_timeout, v);
+		return;
+	}
 	gone(v, "%s: no answer within %u ms (%s)", v->cfg.target, v->cfg.connect_timeout_ms, stage_names[st]);
 }
 
@@ -844,6 +859,7 @@ static struct link *link_new(const struct vnc *v)
 	l->host = v->host ? xstrdup(v->host) : NULL;
 	l->password = v->cfg.password ? xstrdup(v->cfg.password) : NULL;
 	l->port = v->port;
+	l->stage = v->unix_path ? ST_CONNECT : ST_LOOKUP;
 	return l;
 }
 
@@ -883,6 +899,7 @@ static void start_connect(struct vnc *v)
 	}
 	v->link = l;
 	v->gen++;
+	v->looked_up = v->unix_path != NULL;
 	v->phase = PH_CONNECT;
 	loop_fd_add(v->loop, l->note, POLLIN, on_note, v);
 	v->timeout = loop_timer_add(v->loop, v->cfg.connect_timeout_ms, false, on_timeout, v);

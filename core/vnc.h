@@ -14,9 +14,11 @@
  * through an eventfd; the loop keeps its own copy of the framebuffer, into
  * which it copies the changed rectangles of each complete update while the
  * worker waits. A connection that is not up within cfg.connect_timeout_ms
- * is dropped; vnc_free(), a timeout or a reconnect cancel the worker
- * (its socket is shut down under it) and it ends on its own — a pending
- * getaddrinfo() cannot be interrupted, so that worker ends when it returns.
+ * of its name lookup is dropped (the lookup itself ends with the resolver's
+ * own timeouts: one lookup at a time, never abandoned for another);
+ * vnc_free(), a timeout or a reconnect cancel the worker (its socket is
+ * shut down under it) and it ends on its own — a pending getaddrinfo()
+ * cannot be interrupted, so that worker ends when it returns.
  * Incremental updates are requested continuously; the frames handed on are
  * capped at cfg.fps a second, and between frames the worker does not read
  * at all, which paces the server too (RFB sends an update only when asked).
@@ -49,7 +51,7 @@ struct vnc_config {
 	unsigned fps;              /* frame cap; 0 = $VMDECK_THUMB_FPS (1..60), else VNC_DEFAULT_FPS */
 	unsigned backoff_min_ms;   /* first retry delay; 0 = 250 */
 	unsigned backoff_max_ms;   /* retry delay cap; 0 = 2000 */
-	unsigned connect_timeout_ms; /* connect + server greeting; 0 = 5000 */
+	unsigned connect_timeout_ms; /* connect + greeting + handshake, after the name lookup; 0 = 5000 */
 	bool once;                 /* no reconnection: stay VNC_GONE */
 };
 #define VNC_DEFAULT_FPS 4
@@ -77,8 +79,9 @@ struct vnc_callbacks {
  * says why); a server that is not there is not an error: VNC_GONE, retrying. */
 struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct vnc_callbacks *cb, void *arg,
 		    char **err);
-/* Closes the connection; safe from inside the vnc's own callbacks is NOT
- * promised: free it from the loop's after-hook or elsewhere. */
+/* Closes the connection, at once: a worker still connecting is cancelled
+ * and ends on its own (see above). Safe from inside the vnc's own callbacks
+ * is NOT promised: free it from the loop's after-hook or elsewhere. */
 void vnc_free(struct vnc *v);
 
 enum vnc_state vnc_state(const struct vnc *v);

@@ -14,6 +14,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -347,6 +349,38 @@ static void test_stalled_server(void **state)
 	free(sock);
 }
 
+/* The same over TCP, with a name to look up ("localhost"): the connect
+ * timeout starts after the lookup and names the stage it cut short. The
+ * listener never accepts: the kernel completes the connection anyway. */
+static void test_stalled_tcp(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	char target[64];
+	snprintf(target, sizeof(target), "localhost::%d", ntohs(sa.sin_port));
+	struct loop *l = loop_new();
+	struct vnc_config cfg = { .target = target, .once = true, .connect_timeout_ms = 500 };
+	char *err = NULL;
+	struct vnc *v = vnc_new(l, &cfg, NULL, NULL, &err);
+	assert_non_null(v);
+	unsigned longest = run_while_connecting(l, v, 10);
+	if (longest > 100)
+		fail_msg("a loop pass took %u ms", longest);
+	assert_int_equal(vnc_state(v), VNC_GONE);
+	if (!strstr(vnc_reason(v), "no answer within 500 ms (waiting for the server to greet)"))
+		fail_msg("reason: %s", vnc_reason(v));
+	vnc_free(v);
+	assert_true(workers_end(1000));
+	loop_free(l);
+	close(ls);
+}
+
 /* vnc_free while the handshake is pending (the worker blocked inside
  * libvncclient): the worker is woken and ends, nothing is touched after
  * the free (the ASan build runs this too). */
@@ -488,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_no_server),
 		cmocka_unit_test(test_huge_screen),
 		cmocka_unit_test(test_stalled_server),
+		cmocka_unit_test(test_stalled_tcp),
 		cmocka_unit_test(test_cancel_pending),
 		cmocka_unit_test(test_frames_and_cancel),
 	};
