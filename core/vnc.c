@@ -1,6 +1,9 @@
-/* vnc: libvncclient driven by core/loop — our own non-blocking connect, the
- * library's handshake and message parsing, a capped frame rate and a
- * reconnect backoff. */
+/* vnc: libvncclient kept off the loop. libvncclient's API blocks (name
+ * lookup, connect, a handshake that reads with a timeout, messages read
+ * whole), so each connection attempt runs in a worker thread of its own —
+ * a "link" — that does all of that and talks to the loop through two
+ * eventfds: the loop only ever reads flags under a mutex and copies pixels
+ * while the worker waits. Also a capped frame rate and a reconnect backoff. */
 #include "core/vnc.h"
 #include "core/paths.h"
 #include "core/profile.h"
@@ -11,10 +14,13 @@
 #include <netdb.h>
 #include <png.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -22,10 +28,48 @@
 #include <rfb/rfbclient.h>
 
 #define MAX_RECTS 16          /* more pending rectangles collapse into their union */
-#define MSGS_PER_PASS 64      /* then yield to the loop so the UI stays responsive */
-#define READ_TIMEOUT_S 3
+#define READ_TIMEOUT_S 3      /* inside a message, in the worker: then the link is dropped */
 
-enum phase { PH_IDLE, PH_CONNECT, PH_GREETING, PH_RUNNING, PH_PAUSED };
+/* How far a worker got, for the reason when the loop gives up on it. */
+enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
+static const char *const stage_names[] = {
+	[ST_LOOKUP] = "looking up the host name", [ST_CONNECT] = "connecting",
+	[ST_GREETING] = "waiting for the server to greet", [ST_HANDSHAKE] = "in the VNC handshake",
+};
+
+/* One connection attempt and, once connected, its session. Shared by the
+ * vnc (the loop's side) and its worker; freed by whichever lets go last.
+ * The worker alone touches the rfbClient and lfb; the loop reads lfb only
+ * while the worker waits for "go" after publishing a frame. */
+struct link {
+	pthread_mutex_t mu;
+	int refs;                  /* the vnc's and the worker's */
+	int note;                  /* eventfd, worker -> loop: look at the flags */
+	int ctl;                   /* eventfd, loop -> worker: look at the flags */
+	/* Set before the worker starts, then read-only. */
+	char *target, *unix_path, *host, *password;
+	int port;
+	/* Under mu. */
+	int sock;                  /* the connected socket (the client has a dup); -1 */
+	bool cancel;               /* loop: give up (freed, timed out, reconnecting) */
+	bool go;                   /* loop: frame taken, read on */
+	bool connected;            /* worker: handshake done; desktop, conn_w/h set */
+	bool frame;                /* worker: a complete update is in lfb; waiting for go */
+	bool done;                 /* worker: finished; reason says why */
+	enum stage stage;          /* worker: until connected */
+	char *reason, *desktop;
+	int conn_w, conn_h;
+	uint64_t updates;
+	/* Worker-only, except while frame (the loop copies them then). */
+	uint8_t *lfb;
+	int lfbw, lfbh;
+	bool resized;              /* lfb was (re)allocated since the last frame */
+	bool finished;             /* FinishedFrameBufferUpdate seen */
+	struct vnc_rect rects[MAX_RECTS];
+	size_t nrects;
+};
+
+enum phase { PH_IDLE, PH_CONNECT, PH_RUNNING, PH_PAUSED };
 
 struct vnc {
 	struct loop *loop;
@@ -39,12 +83,13 @@ struct vnc {
 	enum phase phase;
 	char *reason;
 	char *desktop;
-	int fd;                    /* registered with the loop while >= 0 */
-	rfbClient *client;
-	uint8_t *fb;               /* our framebuffer (MallocFrameBuffer) */
+	struct link *link;         /* the current attempt; its note fd is in the loop */
+	unsigned gen;              /* counts links: a callback may have replaced it */
+	bool looked_up;            /* the link is past its name lookup */
+	uint8_t *fb;               /* the loop's copy of the screen */
 	int fbw, fbh;
 
-	struct loop_timer *retry, *timeout, *pace, *pump;
+	struct loop_timer *retry, *timeout, *pace;
 	unsigned backoff_ms;
 
 	struct vnc_rect rects[MAX_RECTS];
@@ -57,12 +102,14 @@ struct vnc {
 	unsigned connections;
 };
 
-static int client_tag; /* its address tags our pointer in rfbClientData */
+static int client_tag; /* its address tags our link in rfbClientData */
+static atomic_uint workers; /* worker threads alive */
 
 /* --- libvncclient's log ------------------------------------------------- */
 
 static FILE *log_fp;
-static char last_log[256];
+/* Per thread: each worker reads back the reason for its own failure. */
+static _Thread_local char last_log[256];
 
 static void log_line(const char *fmt, va_list ap)
 {
@@ -87,7 +134,7 @@ static void log_cb(const char *fmt, ...)
 
 void vnc_set_log(FILE *fp) { log_fp = fp; }
 
-static void redirect_log(void)
+static void redirect_log_once(void)
 {
 	rfbClientLog = log_cb;
 	rfbClientErr = log_cb;
@@ -98,6 +145,13 @@ static void redirect_log(void)
 		signal(SIGPIPE, SIG_IGN);
 }
 
+static void redirect_log(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, redirect_log_once);
+}
+
+unsigned vnc_workers(void) { return atomic_load(&workers); }
 /* --- helpers ------------------------------------------------------------ */
 
 static const char *const state_names[] = {
@@ -167,28 +221,401 @@ static void set_state(struct vnc *v, enum vnc_state s, const char *fmt, ...)
 		v->cb.state(v, v->arg);
 }
 
-static void drop_fd(struct vnc *v)
+/* Add a rectangle to a list of at most MAX_RECTS; more collapse into one
+ * bounding box. */
+static void rects_add(struct vnc_rect *rects, size_t *n, int x, int y, int w, int h)
 {
-	if (v->fd >= 0)
-		loop_fd_del(v->loop, v->fd);
+	if (w <= 0 || h <= 0)
+		return;
+	if (*n < MAX_RECTS) {
+		rects[(*n)++] = (struct vnc_rect){ x, y, w, h };
+		return;
+	}
+	struct vnc_rect u = rects[0];
+	for (size_t i = 1; i <= *n; i++) {
+		struct vnc_rect r = i < *n ? rects[i] : (struct vnc_rect){ x, y, w, h };
+		int x1 = u.x + u.w > r.x + r.w ? u.x + u.w : r.x + r.w;
+		int y1 = u.y + u.h > r.y + r.h ? u.y + u.h : r.y + r.h;
+		u.x = u.x < r.x ? u.x : r.x;
+		u.y = u.y < r.y ? u.y : r.y;
+		u.w = x1 - u.x;
+		u.h = y1 - u.y;
+	}
+	rects[0] = u;
+	*n = 1;
 }
+
+/* --- the link: shared state ---------------------------------------------- */
+
+static void link_unref(struct link *l)
+{
+	pthread_mutex_lock(&l->mu);
+	bool last = --l->refs == 0;
+	pthread_mutex_unlock(&l->mu);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&l->mu);
+	if (l->sock >= 0)
+		close(l->sock);
+	close(l->note);
+	close(l->ctl);
+	free(l->target);
+	free(l->unix_path);
+	free(l->host);
+	free(l->password);
+	free(l->reason);
+	free(l->desktop);
+	free(l->lfb);
+	free(l);
+}
+
+static void poke(int efd)
+{
+	uint64_t one = 1;
+	ssize_t r = write(efd, &one, sizeof(one));
+	(void)r; /* a full counter still wakes the reader */
+}
+
+static void drain(int efd)
+{
+	uint64_t n;
+	ssize_t r = read(efd, &n, sizeof(n));
+	(void)r;
+}
+
+/* The loop lets go: the worker stops at its next step. A worker blocked
+ * inside libvncclient (a handshake read) is woken by the shutdown; one in
+ * getaddrinfo finishes that first, then sees cancel (it holds its own
+ * reference, so nothing is freed under it). */
+static void link_cancel(struct link *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->cancel = true;
+	if (l->sock >= 0)
+		shutdown(l->sock, SHUT_RDWR);
+	pthread_mutex_unlock(&l->mu);
+	poke(l->ctl);
+}
+
+/* --- the link: the worker thread ---------------------------------------- */
+
+static bool cancelled(struct link *l)
+{
+	pthread_mutex_lock(&l->mu);
+	bool c = l->cancel;
+	pthread_mutex_unlock(&l->mu);
+	return c;
+}
+
+/* Wait until fd has events (true) or the loop pokes ctl with cancel set
+ * (false). No timeout: the loop's connect timer cancels a silent peer. */
+static bool wait_fd(struct link *l, int fd, short events)
+{
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = l->ctl, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return false;
+		if (p[1].revents) {
+			drain(l->ctl);
+			if (cancelled(l))
+				return false;
+		}
+		if (p[0].revents)
+			return true;
+	}
+}
+
+static void set_stage(struct link *l, enum stage st)
+{
+	pthread_mutex_lock(&l->mu);
+	l->stage = st;
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void set_sock(struct link *l, int fd)
+{
+	pthread_mutex_lock(&l->mu);
+	int old = l->sock;
+	l->sock = fd;
+	pthread_mutex_unlock(&l->mu);
+	if (old >= 0)
+		close(old);
+}
+
+/* Connect one address, non-blocking, cancellable. 0, or -1 with errno. */
+static int connect_one(struct link *l, int family, const struct sockaddr *sa, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	set_sock(l, fd); /* from here on, a cancel shuts it down */
+	set_stage(l, ST_CONNECT);
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS && errno != EAGAIN)
+		return -1;
+	if (!wait_fd(l, fd, POLLOUT)) {
+		errno = ECANCELED;
+		return -1;
+	}
+	int e = 0;
+	socklen_t elen = sizeof(e);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
+}
+
+static int link_connect(struct link *l, char **why)
+{
+	if (l->unix_path) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", l->unix_path);
+		if (connect_one(l, AF_UNIX, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return error_set(why, "connect %s: %s", l->target, strerror(errno));
+		return 0;
+	}
+	char port[16];
+	snprintf(port, sizeof(port), "%d", l->port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int g = getaddrinfo(l->host, port, &hints, &ai); /* may take seconds: that is why we are here */
+	if (g)
+		return error_set(why, "%s: %s", l->host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+	set_stage(l, ST_CONNECT);
+	poke(l->note); /* the connect timeout starts now */
+	int e = ECONNREFUSED;
+	/* Every address in turn: "localhost" may be ::1 first and QEMU on 127.0.0.1 only. */
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		if (cancelled(l)) {
+			e = ECANCELED;
+			break;
+		}
+		if (connect_one(l, a->ai_family, a->ai_addr, a->ai_addrlen) == 0) {
+			freeaddrinfo(ai);
+			return 0;
+		}
+		e = errno;
+	}
+	freeaddrinfo(ai);
+	return error_set(why, "connect %s: %s", l->target, strerror(e));
+}
+
+static rfbBool malloc_fb(rfbClient *c)
+{
+	struct link *l = rfbClientGetClientData(c, &client_tag);
+	if (c->width <= 0 || c->height <= 0 || c->width > VNC_MAX_FB_SIDE || c->height > VNC_MAX_FB_SIDE) {
+		/* libvncclient drops the connection; this is the reason shown. */
+		snprintf(last_log, sizeof(last_log), "the server's screen is %dx%d, more than vmdeck takes (%dx%d at most)",
+			 c->width, c->height, VNC_MAX_FB_SIDE, VNC_MAX_FB_SIDE);
+		return FALSE;
+	}
+	uint8_t *fb = calloc((size_t)c->width * (size_t)c->height, 4);
+	if (!fb) {
+		snprintf(last_log, sizeof(last_log), "no memory for a %dx%d screen", c->width, c->height);
+		return FALSE;
+	}
+	free(l->lfb);
+	l->lfb = fb;
+	l->lfbw = c->width;
+	l->lfbh = c->height;
+	l->resized = true;
+	c->frameBuffer = fb;
+	return TRUE;
+}
+
+static void got_update(rfbClient *c, int x, int y, int w, int h)
+{
+	struct link *l = rfbClientGetClientData(c, &client_tag);
+	pthread_mutex_lock(&l->mu);
+	l->updates++;
+	pthread_mutex_unlock(&l->mu);
+	rects_add(l->rects, &l->nrects, x, y, w, h);
+}
+
+static void finished_update(rfbClient *c)
+{
+	struct link *l = rfbClientGetClientData(c, &client_tag);
+	l->finished = true;
+}
+
+static char *get_password(rfbClient *c)
+{
+	struct link *l = rfbClientGetClientData(c, &client_tag);
+	/* libvncclient frees it. */
+	return strdup(l->password ? l->password : "");
+}
+
+/* libvncclient 0.9.14 always advertises ExtendedDesktopSize, and then
+ * ignores QEMU's resize because QEMU numbers its only screen 0 ("invalid
+ * screen"): the next update has rectangles of the new size and the library
+ * drops the connection ("Rect too large"). So, after the handshake, say
+ * again which encodings we take, without ExtendedDesktopSize: QEMU then
+ * uses plain DesktopResize, which the library follows. The list holds only
+ * encodings libvncclient decodes; zlib-based ones first for TCP links. */
+static const uint32_t encodings[] = {
+	rfbEncodingZRLE, rfbEncodingZlib, rfbEncodingHextile, rfbEncodingCopyRect, rfbEncodingRaw,
+	rfbEncodingCompressLevel0 + 6, rfbEncodingNewFBSize, rfbEncodingLastRect,
+};
+
+static bool send_encodings(rfbClient *client)
+{
+	/* (the byte-order macros want a variable named client) */
+	char msg[sz_rfbSetEncodingsMsg + sizeof(encodings)];
+	rfbSetEncodingsMsg se = { .type = rfbSetEncodings, .nEncodings = rfbClientSwap16IfLE(ARRAY_LEN(encodings)) };
+	memcpy(msg, &se, sz_rfbSetEncodingsMsg);
+	for (size_t i = 0; i < ARRAY_LEN(encodings); i++) {
+		uint32_t e = rfbClientSwap32IfLE(encodings[i]);
+		memcpy(msg + sz_rfbSetEncodingsMsg + i * 4, &e, 4);
+	}
+	return WriteToRFBServer(client, msg, sizeof(msg));
+}
+
+/* The server spoke: libvncclient does the handshake on (a dup of) our
+ * socket — listenSpecified: "already connected". It blocks; a cancel shuts
+ * the socket down under it. NULL with *why on failure. */
+static rfbClient *link_handshake(struct link *l, char **why)
+{
+	rfbClient *c = rfbGetClient(8, 3, 4);
+	if (!c) {
+		error_set(why, "%s: out of memory", l->target);
+		return NULL;
+	}
+	rfbClientSetClientData(c, &client_tag, l);
+	pthread_mutex_lock(&l->mu);
+	c->sock = fcntl(l->sock, F_DUPFD_CLOEXEC, 0);
+	pthread_mutex_unlock(&l->mu);
+	if (c->sock < 0) {
+		error_set(why, "%s: %s", l->target, strerror(errno));
+		c->sock = RFB_INVALID_SOCKET;
+		rfbClientCleanup(c);
+		return NULL;
+	}
+	c->listenSpecified = TRUE;
+	free(c->serverHost);
+	c->serverHost = strdup(l->target);
+	c->programName = "vmdeck";
+	c->readTimeout = READ_TIMEOUT_S;
+	c->canHandleNewFBSize = TRUE;
+	c->MallocFrameBuffer = malloc_fb;
+	c->GotFrameBufferUpdate = got_update;
+	c->FinishedFrameBufferUpdate = finished_update;
+	c->GetPassword = get_password;
+	last_log[0] = 0;
+	set_stage(l, ST_HANDSHAKE);
+	if (!rfbInitClient(c, NULL, NULL)) {
+		/* rfbInitClient freed the client and closed its socket. */
+		error_set(why, "%s: VNC handshake failed%s%s", l->target, last_log[0] ? ": " : "", last_log);
+		return NULL;
+	}
+	if (!send_encodings(c)) {
+		error_set(why, "%s: %s", l->target, last_log[0] ? last_log : "write failed");
+		rfbClientCleanup(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Hand a complete update to the loop and wait until it took it. False:
+ * cancelled. */
+static bool publish_frame(struct link *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->frame = true;
+	l->go = false;
+	pthread_mutex_unlock(&l->mu);
+	poke(l->note);
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		bool go = l->go, cancel = l->cancel;
+		pthread_mutex_unlock(&l->mu);
+		if (cancel)
+			return false;
+		if (go)
+			return true;
+		struct pollfd p = { .fd = l->ctl, .events = POLLIN };
+		if (poll(&p, 1, -1) > 0)
+			drain(l->ctl);
+	}
+}
+
+/* Read messages until the server goes or the loop cancels. Not reading while
+ * the loop holds a frame is what paces the server (RFB sends an update only
+ * when asked; libvncclient asks again after each one). */
+static void link_run(struct link *l, rfbClient *c, char **why)
+{
+	for (;;) {
+		if (c->buffered == 0 && !wait_fd(l, c->sock, POLLIN))
+			return;
+		last_log[0] = 0;
+		if (!HandleRFBServerMessage(c)) {
+			if (!cancelled(l))
+				error_set(why, "%s", last_log[0] ? last_log : "VNC server closed the connection");
+			return;
+		}
+		if (l->finished) {
+			l->finished = false;
+			if (!publish_frame(l))
+				return;
+		}
+	}
+}
+
+static void *link_main(void *arg)
+{
+	struct link *l = arg;
+	char *why = NULL;
+	rfbClient *c = NULL;
+	if (link_connect(l, &why) == 0) {
+		/* Wait for the greeting here, not in libvncclient's timed read:
+		 * a server that accepts and never speaks (a hung QEMU) is the
+		 * loop's connect timeout's to judge. */
+		pthread_mutex_lock(&l->mu);
+		int fd = l->sock;
+		pthread_mutex_unlock(&l->mu);
+		char byte;
+		set_stage(l, ST_GREETING);
+		if (wait_fd(l, fd, POLLIN) && !cancelled(l)) {
+			if (recv(fd, &byte, 1, MSG_PEEK) == 0)
+				error_set(&why, "%s: the server closed the connection before greeting", l->target);
+			else
+				c = link_handshake(l, &why);
+		}
+	}
+	if (c) {
+		pthread_mutex_lock(&l->mu);
+		l->connected = true;
+		l->desktop = xstrdup(c->desktopName ? c->desktopName : "");
+		l->conn_w = l->lfbw;
+		l->conn_h = l->lfbh;
+		pthread_mutex_unlock(&l->mu);
+		poke(l->note);
+		link_run(l, c, &why);
+		rfbClientCleanup(c);
+	}
+	pthread_mutex_lock(&l->mu);
+	l->done = true;
+	l->reason = why ? why : xstrdup(l->cancel ? "cancelled" : "VNC server closed the connection");
+	pthread_mutex_unlock(&l->mu);
+	poke(l->note);
+	link_unref(l);
+	atomic_fetch_sub(&workers, 1);
+	return NULL;
+}
+
+/* --- the loop's side ------------------------------------------------------ */
 
 /* Close everything about the current connection attempt or session. */
 static void teardown(struct vnc *v)
 {
-	if (v->fd >= 0)
-		loop_fd_del(v->loop, v->fd);
-	if (v->client) {
-		rfbClientCleanup(v->client); /* closes the socket */
-		v->client = NULL;
-	} else if (v->fd >= 0) {
-		close(v->fd);
+	if (v->link) {
+		loop_fd_del(v->loop, v->link->note);
+		link_cancel(v->link);
+		link_unref(v->link);
+		v->link = NULL;
 	}
-	v->fd = -1;
 	loop_timer_del(v->loop, v->timeout);
 	loop_timer_del(v->loop, v->pace);
-	loop_timer_del(v->loop, v->pump);
-	v->timeout = v->pace = v->pump = NULL;
+	v->timeout = v->pace = NULL;
 	free(v->fb);
 	v->fb = NULL;
 	v->fbw = v->fbh = 0;
@@ -224,37 +651,6 @@ static void gone(struct vnc *v, const char *fmt, ...)
 	}
 	set_state(v, VNC_GONE, "%s", r);
 	free(r);
-}
-
-/* --- frames ------------------------------------------------------------- */
-
-static void add_rect(struct vnc *v, int x, int y, int w, int h)
-{
-	v->pending = true;
-	if (w <= 0 || h <= 0)
-		return;
-	if (v->nrects < MAX_RECTS) {
-		v->rects[v->nrects++] = (struct vnc_rect){ x, y, w, h };
-		return;
-	}
-	/* Too many: one bounding box. */
-	struct vnc_rect u = v->rects[0];
-	for (size_t i = 1; i < v->nrects; i++) {
-		struct vnc_rect r = v->rects[i];
-		int x1 = u.x + u.w > r.x + r.w ? u.x + u.w : r.x + r.w;
-		int y1 = u.y + u.h > r.y + r.h ? u.y + u.h : r.y + r.h;
-		u.x = u.x < r.x ? u.x : r.x;
-		u.y = u.y < r.y ? u.y : r.y;
-		u.w = x1 - u.x;
-		u.h = y1 - u.y;
-	}
-	int x1 = u.x + u.w > x + w ? u.x + u.w : x + w, y1 = u.y + u.h > y + h ? u.y + u.h : y + h;
-	u.x = u.x < x ? u.x : x;
-	u.y = u.y < y ? u.y : y;
-	u.w = x1 - u.x;
-	u.h = y1 - u.y;
-	v->rects[0] = u;
-	v->nrects = 1;
 }
 
 int vnc_frame(const struct vnc *v, struct thumb_frame *out)
@@ -308,96 +704,16 @@ static uint64_t interval_us(const struct vnc *v)
 	return 1000000u / (v->cfg.fps ? v->cfg.fps : default_fps());
 }
 
-static rfbBool malloc_fb(rfbClient *c)
+/* Let the worker read on. */
+static void release(struct vnc *v)
 {
-	struct vnc *v = rfbClientGetClientData(c, &client_tag);
-	if (c->width <= 0 || c->height <= 0 || c->width > VNC_MAX_FB_SIDE || c->height > VNC_MAX_FB_SIDE) {
-		/* libvncclient drops the connection; this is the reason shown. */
-		snprintf(last_log, sizeof(last_log), "the server's screen is %dx%d, more than vmdeck takes (%dx%d at most)",
-			 c->width, c->height, VNC_MAX_FB_SIDE, VNC_MAX_FB_SIDE);
-		return FALSE;
-	}
-	free(v->fb);
-	v->fb = xcalloc((size_t)c->width * (size_t)c->height, 4);
-	v->fbw = c->width;
-	v->fbh = c->height;
-	c->frameBuffer = v->fb;
-	v->full = true;
-	v->pending = true;
-	return TRUE;
-}
-
-static void got_update(rfbClient *c, int x, int y, int w, int h)
-{
-	struct vnc *v = rfbClientGetClientData(c, &client_tag);
-	v->updates++;
-	add_rect(v, x, y, w, h);
-}
-
-static char *get_password(rfbClient *c)
-{
-	struct vnc *v = rfbClientGetClientData(c, &client_tag);
-	/* libvncclient frees it. */
-	return strdup(v->cfg.password ? v->cfg.password : "");
-}
-
-static void on_read(int fd, short revents, void *arg);
-
-static void resume_reading(struct vnc *v)
-{
+	struct link *l = v->link;
 	v->phase = PH_RUNNING;
-	loop_fd_add(v->loop, v->fd, POLLIN, on_read, v);
-}
-
-static void on_pace(struct loop_timer *t, void *arg);
-static void on_pump(struct loop_timer *t, void *arg);
-
-/* A complete update arrived: hand it on now, or stop reading until the
- * next frame slot. Not reading is what paces the server. */
-static void finished_update(rfbClient *c)
-{
-	struct vnc *v = rfbClientGetClientData(c, &client_tag);
-	if (v->phase != PH_RUNNING)
-		return;
-	uint64_t now = now_mono_us(), due = v->last_push_us + interval_us(v);
-	if ((int64_t)(due - now) <= 0) {
-		push(v);
-		return;
-	}
-	v->phase = PH_PAUSED;
-	drop_fd(v);
-	loop_timer_del(v->loop, v->pace);
-	v->pace = loop_timer_add(v->loop, (due - now + 999) / 1000, false, on_pace, v);
-}
-
-/* Read and handle whatever the server sent, a bounded number of messages. */
-static void pump(struct vnc *v)
-{
-	rfbClient *c = v->client;
-	for (int i = 0; i < MSGS_PER_PASS; i++) {
-		last_log[0] = 0;
-		if (!HandleRFBServerMessage(c)) {
-			gone(v, "%s", last_log[0] ? last_log : "VNC server closed the connection");
-			return;
-		}
-		if (v->phase != PH_RUNNING)
-			return; /* paused after a complete update */
-		if (!(c->buffered > 0 || WaitForMessage(c, 0) > 0))
-			return;
-	}
-	/* More to read: continue on the next pass, after other fds had a turn.
-	 * Buffered bytes would not wake poll(), so a zero timer. */
-	if (!v->pump)
-		v->pump = loop_timer_add(v->loop, 0, false, on_pump, v);
-}
-
-static void on_pump(struct loop_timer *t, void *arg)
-{
-	struct vnc *v = arg;
-	(void)t;
-	v->pump = NULL;
-	if (v->phase == PH_RUNNING)
-		pump(v);
+	pthread_mutex_lock(&l->mu);
+	l->frame = false;
+	l->go = true;
+	pthread_mutex_unlock(&l->mu);
+	poke(l->ctl);
 }
 
 static void on_pace(struct loop_timer *t, void *arg)
@@ -407,122 +723,109 @@ static void on_pace(struct loop_timer *t, void *arg)
 	v->pace = NULL;
 	if (v->phase != PH_PAUSED)
 		return;
+	unsigned gen = v->gen;
 	push(v);
-	resume_reading(v);
-	if (v->client->buffered > 0)
-		pump(v);
+	if (v->gen == gen && v->phase == PH_PAUSED) /* a frame callback may have reconnected */
+		release(v);
 }
 
-static void on_read(int fd, short revents, void *arg)
+/* The worker waits with a complete update in its framebuffer: copy what
+ * changed into ours (its buffer is ours to read until release), then hand
+ * it on now or at the next frame slot; the worker reads on after that. */
+static void take_frame(struct vnc *v)
 {
-	struct vnc *v = arg;
-	(void)fd;
-	if (v->phase != PH_RUNNING)
-		return;
-	if (revents & (POLLIN | POLLHUP | POLLERR))
-		pump(v);
-}
-
-/* --- connecting --------------------------------------------------------- */
-
-/* libvncclient 0.9.14 always advertises ExtendedDesktopSize, and then
- * ignores QEMU's resize because QEMU numbers its only screen 0 ("invalid
- * screen"): the next update has rectangles of the new size and the library
- * drops the connection ("Rect too large"). So, after the handshake, say
- * again which encodings we take, without ExtendedDesktopSize: QEMU then
- * uses plain DesktopResize, which the library follows. The list holds only
- * encodings libvncclient decodes; zlib-based ones first for TCP links. */
-static const uint32_t encodings[] = {
-	rfbEncodingZRLE, rfbEncodingZlib, rfbEncodingHextile, rfbEncodingCopyRect, rfbEncodingRaw,
-	rfbEncodingCompressLevel0 + 6, rfbEncodingNewFBSize, rfbEncodingLastRect,
-};
-
-static bool send_encodings(rfbClient *client)
-{
-	/* (the byte-order macros want a variable named client) */
-	char msg[sz_rfbSetEncodingsMsg + sizeof(encodings)];
-	rfbSetEncodingsMsg se = { .type = rfbSetEncodings, .nEncodings = rfbClientSwap16IfLE(ARRAY_LEN(encodings)) };
-	memcpy(msg, &se, sz_rfbSetEncodingsMsg);
-	for (size_t i = 0; i < ARRAY_LEN(encodings); i++) {
-		uint32_t e = rfbClientSwap32IfLE(encodings[i]);
-		memcpy(msg + sz_rfbSetEncodingsMsg + i * 4, &e, 4);
+	struct link *l = v->link;
+	if (l->resized || l->lfbw != v->fbw || l->lfbh != v->fbh) {
+		size_t sz = (size_t)l->lfbw * (size_t)l->lfbh * 4;
+		free(v->fb);
+		v->fb = xmalloc(sz);
+		memcpy(v->fb, l->lfb, sz);
+		v->fbw = l->lfbw;
+		v->fbh = l->lfbh;
+		v->full = true;
+	} else {
+		for (size_t i = 0; i < l->nrects; i++) {
+			struct vnc_rect r = l->rects[i];
+			/* The library checked them against the screen; clip anyway. */
+			if (r.x < 0 || r.y < 0 || r.x >= v->fbw || r.y >= v->fbh)
+				continue;
+			if (r.w > v->fbw - r.x)
+				r.w = v->fbw - r.x;
+			if (r.h > v->fbh - r.y)
+				r.h = v->fbh - r.y;
+			for (int y = r.y; y < r.y + r.h; y++) {
+				size_t off = ((size_t)y * (size_t)v->fbw + (size_t)r.x) * 4;
+				memcpy(v->fb + off, l->lfb + off, (size_t)r.w * 4);
+			}
+			rects_add(v->rects, &v->nrects, r.x, r.y, r.w, r.h);
+		}
 	}
-	return WriteToRFBServer(client, msg, sizeof(msg));
+	l->resized = false;
+	l->nrects = 0;
+	v->pending = true;
+	uint64_t now = now_mono_us(), due = v->last_push_us + interval_us(v);
+	if ((int64_t)(due - now) <= 0) {
+		unsigned gen = v->gen;
+		push(v);
+		if (v->gen == gen)
+			release(v);
+		return;
+	}
+	v->phase = PH_PAUSED;
+	loop_timer_del(v->loop, v->pace);
+	v->pace = loop_timer_add(v->loop, (due - now + 999) / 1000, false, on_pace, v);
 }
 
-/* The server spoke: the handshake will not wait on a silent server, so let
- * libvncclient do it on our socket (listenSpecified: "already connected"). */
-static void handshake(struct vnc *v)
+static void connected(struct vnc *v, int w, int h, char *desktop)
 {
-	loop_fd_del(v->loop, v->fd);
 	loop_timer_del(v->loop, v->timeout);
 	v->timeout = NULL;
-	rfbClient *c = rfbGetClient(8, 3, 4);
-	if (!c) {
-		gone(v, "%s: out of memory", v->cfg.target);
-		return;
-	}
-	rfbClientSetClientData(c, &client_tag, v);
-	c->sock = v->fd;
-	c->listenSpecified = TRUE;
-	free(c->serverHost);
-	c->serverHost = strdup(v->cfg.target);
-	c->programName = "vmdeck";
-	c->readTimeout = READ_TIMEOUT_S;
-	c->canHandleNewFBSize = TRUE;
-	c->MallocFrameBuffer = malloc_fb;
-	c->GotFrameBufferUpdate = got_update;
-	c->FinishedFrameBufferUpdate = finished_update;
-	c->GetPassword = get_password;
-	last_log[0] = 0;
-	v->phase = PH_GREETING;
-	if (!rfbInitClient(c, NULL, NULL)) {
-		/* rfbInitClient freed the client and closed the socket. */
-		v->fd = -1;
-		gone(v, "%s: VNC handshake failed%s%s", v->cfg.target, last_log[0] ? ": " : "", last_log);
-		return;
-	}
-	if (!send_encodings(c)) {
-		rfbClientCleanup(c);
-		v->fd = -1;
-		gone(v, "%s: %s", v->cfg.target, last_log[0] ? last_log : "write failed");
-		return;
-	}
-	v->client = c;
 	free(v->desktop);
-	v->desktop = xstrdup(c->desktopName ? c->desktopName : "");
+	v->desktop = desktop;
+	free(v->fb);
+	v->fb = xcalloc((size_t)w * (size_t)h, 4);
+	v->fbw = w;
+	v->fbh = h;
 	v->connections++;
 	v->backoff_ms = v->cfg.backoff_min_ms;
 	v->full = true;
 	v->pending = true;
 	v->last_push_us = 0;
-	resume_reading(v);
-	set_state(v, VNC_CONNECTED, "%dx%d", v->fbw, v->fbh);
-	if (v->client && c->buffered > 0)
-		pump(v);
+	v->phase = PH_RUNNING;
+	set_state(v, VNC_CONNECTED, "%dx%d", w, h);
 }
 
-static void on_connecting(int fd, short revents, void *arg)
+/* The worker has news: connected, a frame, finished — in that order, each
+ * seen once. Callbacks may tear the link down: check after each. */
+static void on_note(int fd, short revents, void *arg)
 {
 	struct vnc *v = arg;
-	if (v->phase == PH_CONNECT) {
-		int e = 0;
-		socklen_t len = sizeof(e);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-			e = errno;
-		if (e) {
-			gone(v, "connect %s: %s", v->cfg.target, strerror(e));
-			return;
-		}
-		v->phase = PH_GREETING;
-		loop_fd_events(v->loop, fd, POLLIN);
-		return;
+	struct link *l = v->link;
+	unsigned gen = v->gen;
+	(void)revents;
+	drain(fd);
+	pthread_mutex_lock(&l->mu);
+	bool looked_up = !v->looked_up && l->stage != ST_LOOKUP;
+	bool conn = l->connected && v->phase == PH_CONNECT;
+	bool frame = l->frame && (conn || v->phase == PH_RUNNING);
+	bool done = l->done;
+	int w = l->conn_w, h = l->conn_h;
+	char *desktop = conn ? xstrdup(l->desktop) : NULL;
+	char *reason = done ? xstrdup(l->reason) : NULL;
+	v->updates += l->updates;
+	l->updates = 0;
+	pthread_mutex_unlock(&l->mu);
+	if (looked_up) {
+		v->looked_up = true;
+		loop_timer_reset(v->loop, v->timeout, v->cfg.connect_timeout_ms);
 	}
-	if (revents & POLLIN) {
-		handshake(v);
-		return;
-	}
-	gone(v, "%s: the server closed the connection before greeting", v->cfg.target);
+	if (conn)
+		connected(v, w, h, desktop);
+	if (frame && v->gen == gen && v->phase == PH_RUNNING)
+		take_frame(v);
+	if (done && v->gen == gen)
+		gone(v, "%s", reason);
+	free(reason);
 }
 
 static void on_timeout(struct loop_timer *t, void *arg)
@@ -530,61 +833,75 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	struct vnc *v = arg;
 	(void)t;
 	v->timeout = NULL;
-	gone(v, "%s: no answer within %u ms", v->cfg.target, v->cfg.connect_timeout_ms);
+	pthread_mutex_lock(&v->link->mu);
+	enum stage st = v->link->stage;
+	pthread_mutex_unlock(&v->link->mu);
+	if (st == ST_LOOKUP) {
+		/* The resolver has its own timeouts and says so (EAI_AGAIN):
+		 * wait for that, rather than start another lookup beside this
+		 * one, which cannot be interrupted. */
+		v->timeout = loop_timer_add(v->loop, v->cfg.connect_timeout_ms, false, on_timeout, v);
+		return;
+	}
+	gone(v, "%s: no answer within %u ms (%s)", v->cfg.target, v->cfg.connect_timeout_ms, stage_names[st]);
 }
 
-static int open_socket(struct vnc *v, bool *in_progress, char **why)
+static struct link *link_new(const struct vnc *v)
 {
-	*in_progress = false;
-	int fd = -1, r;
-	if (v->unix_path) {
-		if (!path_exists(v->unix_path))
-			return error_set(why, "no VNC socket at %s (is the VM running?)", v->unix_path);
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", v->unix_path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return error_set(why, "socket: %s", strerror(errno));
-		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	} else {
-		char port[16];
-		snprintf(port, sizeof(port), "%d", v->port);
-		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-		int g = getaddrinfo(v->host, port, &hints, &ai);
-		if (g)
-			return error_set(why, "%s: %s", v->host, gai_strerror(g));
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			freeaddrinfo(ai);
-			return error_set(why, "socket: %s", strerror(errno));
-		}
-		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-		freeaddrinfo(ai);
-	}
-	if (r < 0 && (errno == EINPROGRESS || errno == EAGAIN)) {
-		*in_progress = true;
-	} else if (r < 0) {
-		int e = errno;
-		close(fd);
-		return error_set(why, "connect %s: %s", v->cfg.target, strerror(e));
-	}
-	return fd;
+	struct link *l = xcalloc(1, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	l->refs = 2;
+	l->sock = -1;
+	l->note = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->ctl = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->target = xstrdup(v->cfg.target);
+	l->unix_path = v->unix_path ? xstrdup(v->unix_path) : NULL;
+	l->host = v->host ? xstrdup(v->host) : NULL;
+	l->password = v->cfg.password ? xstrdup(v->cfg.password) : NULL;
+	l->port = v->port;
+	l->stage = v->unix_path ? ST_CONNECT : ST_LOOKUP;
+	return l;
 }
 
 static void start_connect(struct vnc *v)
 {
 	teardown(v);
-	char *why = NULL;
-	bool in_progress;
-	int fd = open_socket(v, &in_progress, &why);
-	if (fd < 0) {
-		gone(v, "%s", why);
-		free(why);
+	if (v->unix_path && !path_exists(v->unix_path)) {
+		gone(v, "no VNC socket at %s (is the VM running?)", v->unix_path);
 		return;
 	}
-	v->fd = fd;
-	v->phase = in_progress ? PH_CONNECT : PH_GREETING;
-	loop_fd_add(v->loop, fd, in_progress ? POLLOUT : POLLIN, on_connecting, v);
+	struct link *l = link_new(v);
+	if (l->note < 0 || l->ctl < 0) {
+		int e = errno;
+		l->refs = 1;
+		link_unref(l);
+		gone(v, "%s: eventfd: %s", v->cfg.target, strerror(e));
+		return;
+	}
+	/* The worker takes no signals: the loop's signalfd gets them all. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	atomic_fetch_add(&workers, 1);
+	int e = pthread_create(&th, &attr, link_main, l);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		atomic_fetch_sub(&workers, 1);
+		l->refs = 1;
+		link_unref(l);
+		gone(v, "%s: cannot start a thread: %s", v->cfg.target, strerror(e));
+		return;
+	}
+	v->link = l;
+	v->gen++;
+	v->looked_up = v->unix_path != NULL;
+	v->phase = PH_CONNECT;
+	loop_fd_add(v->loop, l->note, POLLIN, on_note, v);
 	v->timeout = loop_timer_add(v->loop, v->cfg.connect_timeout_ms, false, on_timeout, v);
 	set_state(v, VNC_CONNECTING, "%s", v->cfg.target);
 }
@@ -618,7 +935,6 @@ struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct v
 	v->unix_path = unix_path;
 	v->host = host;
 	v->port = port;
-	v->fd = -1;
 	v->state = VNC_CONNECTING;
 	v->reason = xstrdup("");
 	v->desktop = xstrdup("");

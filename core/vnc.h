@@ -4,18 +4,27 @@
  *   /path/to/vnc.sock   a UNIX socket (QEMU's -vnc unix:PATH; x11vnc -unixsock)
  *   HOST:DISPLAY        TCP port 5900 + DISPLAY (QEMU's -vnc HOST:DISPLAY)
  *   HOST::PORT          TCP port PORT
- * HOST may be a name, an IPv4 address or [IPv6]. Name lookup is the only
- * step that may block; use addresses for anything but localhost.
+ * HOST may be a name, an IPv4 address or [IPv6].
  *
- * Nothing blocks the loop: the socket is connected non-blocking, the RFB
- * handshake starts only once the server has spoken (a hung QEMU that still
- * accepts connections never freezes the caller), and reads have a 3 s
- * timeout inside a message. Incremental updates are requested continuously;
- * the frames handed on are capped at cfg.fps a second, and between frames
- * the socket is not read at all, which paces the server too (RFB sends an
- * update only when asked). Server resizes are followed. When the server goes
- * away (QEMU killed, restarted) the state becomes VNC_GONE with a reason and
- * the client reconnects with exponential backoff.
+ * Nothing the server does (or a name server does) holds the caller's loop:
+ * libvncclient blocks, so each connection attempt runs in a worker thread
+ * of its own — name lookup (every address in turn), a non-blocking connect,
+ * waiting for the greeting, the handshake, then reading messages (a read
+ * inside a message gives up after 3 s). The worker reports to the loop
+ * through an eventfd; the loop keeps its own copy of the framebuffer, into
+ * which it copies the changed rectangles of each complete update while the
+ * worker waits. A connection that is not up within cfg.connect_timeout_ms
+ * of its name lookup is dropped (the lookup itself ends with the resolver's
+ * own timeouts: one lookup at a time, never abandoned for another);
+ * vnc_free(), a timeout or a reconnect cancel the worker (its socket is
+ * shut down under it) and it ends on its own — a pending getaddrinfo()
+ * cannot be interrupted, so that worker ends when it returns.
+ * Incremental updates are requested continuously; the frames handed on are
+ * capped at cfg.fps a second, and between frames the worker does not read
+ * at all, which paces the server too (RFB sends an update only when asked).
+ * Server resizes are followed. When the server goes away (QEMU killed,
+ * restarted) the state becomes VNC_GONE with a reason and the client
+ * reconnects with exponential backoff.
  *
  * libvncclient's rfbClientLog/rfbClientErr are redirected on the first
  * vnc_new(): nothing ever reaches the terminal unless vnc_set_log() says so. */
@@ -42,7 +51,7 @@ struct vnc_config {
 	unsigned fps;              /* frame cap; 0 = $VMDECK_THUMB_FPS (1..60), else VNC_DEFAULT_FPS */
 	unsigned backoff_min_ms;   /* first retry delay; 0 = 250 */
 	unsigned backoff_max_ms;   /* retry delay cap; 0 = 2000 */
-	unsigned connect_timeout_ms; /* connect + server greeting; 0 = 5000 */
+	unsigned connect_timeout_ms; /* connect + greeting + handshake, after the name lookup; 0 = 5000 */
 	bool once;                 /* no reconnection: stay VNC_GONE */
 };
 #define VNC_DEFAULT_FPS 4
@@ -70,8 +79,9 @@ struct vnc_callbacks {
  * says why); a server that is not there is not an error: VNC_GONE, retrying. */
 struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct vnc_callbacks *cb, void *arg,
 		    char **err);
-/* Closes the connection; safe from inside the vnc's own callbacks is NOT
- * promised: free it from the loop's after-hook or elsewhere. */
+/* Closes the connection, at once: a worker still connecting is cancelled
+ * and ends on its own (see above). Safe from inside the vnc's own callbacks
+ * is NOT promised: free it from the loop's after-hook or elsewhere. */
 void vnc_free(struct vnc *v);
 
 enum vnc_state vnc_state(const struct vnc *v);
@@ -100,6 +110,10 @@ void vnc_set_thumb(struct vnc *v, struct thumb *t);
 void vnc_set_fps(struct vnc *v, unsigned fps);
 /* Retry now (e.g. the lifecycle just started the VM), resetting the backoff. */
 void vnc_reconnect(struct vnc *v);
+
+/* Worker threads alive (all VNC clients). A cancelled one ends on its own:
+ * at once, or when a pending name lookup returns. For tests. */
+unsigned vnc_workers(void);
 
 /* Where libvncclient's own log lines go (all VNC clients); NULL = nowhere. */
 void vnc_set_log(FILE *fp);

@@ -79,7 +79,7 @@ t0=$(date +%s%N)
 out=$(timeout 120 "$VMDECK" screenshot --vnc "$sock" "$T_TMP/hung.png" 2>&1)
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 log "hung QEMU: exit $rc after $ms ms: $out"
-check "hung QEMU: screenshot gives up with a reason (not killed by timeout(1))" bash -c "[[ $rc == 1 && '$out' == *'no answer within'* ]]"
+check "hung QEMU: screenshot gives up with a reason (not killed by timeout(1))" bash -c '[[ $1 == 1 && $2 == *"no answer within"* ]]' _ "$rc" "$out"
 "$VMDECK" screenshot --vnc "$sock" --watch >/dev/null 2>"$T_TMP/hung.err" &
 hpid=$!
 on_exit "kill_pid $hpid"

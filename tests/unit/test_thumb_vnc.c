@@ -1,6 +1,8 @@
 /* test_thumb_vnc: the VNC client's pure parts — target syntax, a profile's
  * target and password, PNG output — and the client against no server
- * (gone with a reason, a retry scheduled, nothing blocks). */
+ * (gone with a reason, a retry scheduled, nothing blocks) and against fake
+ * servers that stall, announce huge screens or stream updates: the loop
+ * never waits on them, and freeing the client mid-way ends its worker. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -200,9 +204,25 @@ static void test_no_server(void **state)
 	loop_free(l);
 }
 
+enum fake_mode {
+	FAKE_SILENT,  /* accepts, never speaks */
+	FAKE_GREET,   /* "RFB 003.008", then nothing */
+	FAKE_INIT,    /* the whole handshake, then nothing */
+	FAKE_UPDATES, /* the handshake, then a raw update every 10 ms, each one filled with its number */
+};
+
+/* Read and drop what the client sent, without waiting. */
+static void fake_drain(int fd)
+{
+	char buf[256];
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
 /* A fake RFB 3.8 server on a UNIX socket that announces a w x h screen,
- * run in a child: answers the handshake, then waits to be dropped. */
-static pid_t fake_server(const char *path, unsigned w, unsigned h)
+ * run in a child; it serves one client as mode says, then waits to be
+ * dropped. */
+static pid_t fake_server(const char *path, unsigned w, unsigned h, enum fake_mode mode)
 {
 	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(ls >= 0);
@@ -218,7 +238,15 @@ static pid_t fake_server(const char *path, unsigned w, unsigned h)
 	}
 	int fd = accept(ls, NULL, NULL);
 	char buf[64];
-	if (fd < 0 || write(fd, "RFB 003.008\n", 12) != 12 || read(fd, buf, 12) != 12)
+	if (fd < 0)
+		_exit(1);
+	if (mode == FAKE_SILENT)
+		goto hold;
+	if (write(fd, "RFB 003.008\n", 12) != 12)
+		_exit(1);
+	if (mode == FAKE_GREET)
+		goto hold;
+	if (read(fd, buf, 12) != 12)
 		_exit(1);
 	if (write(fd, "\x01\x01", 2) != 2 || read(fd, buf, 1) != 1) /* one type: None */
 		_exit(1);
@@ -229,9 +257,215 @@ static pid_t fake_server(const char *path, unsigned w, unsigned h)
 				       0, 0, 0, 4, 'h', 'u', 'g', 'e' };
 	if (write(fd, init, sizeof(init)) != (ssize_t)sizeof(init))
 		_exit(1);
+	if (mode == FAKE_UPDATES) {
+		size_t n = (size_t)w * h * 4;
+		unsigned char *msg = malloc(16 + n);
+		unsigned char head[16] = { 0, 0, 0, 1, 0, 0, 0, 0, w >> 8, w & 255, h >> 8, h & 255, 0, 0, 0, 0 };
+		memcpy(msg, head, 16); /* FramebufferUpdate, one Raw rectangle: the whole screen */
+		for (unsigned k = 1;; k++) {
+			memset(msg + 16, (int)(k & 255), n);
+			if (write(fd, msg, 16 + n) != (ssize_t)(16 + n))
+				_exit(0); /* the client hung up */
+			fake_drain(fd);
+			usleep(10000);
+		}
+	}
+hold:
 	while (read(fd, buf, sizeof(buf)) > 0) /* until the client hangs up */
 		;
 	_exit(0);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Wait up to ms for every VNC worker thread to end. */
+static bool workers_end(unsigned ms)
+{
+	uint64_t t0 = now_mono_us();
+	while (vnc_workers() > 0 && now_mono_us() - t0 < ms * 1000u)
+		usleep(5000);
+	return vnc_workers() == 0;
+}
+
+/* Run the loop until the state leaves VNC_CONNECTING or secs pass; the
+ * longest single pass, in ms. */
+static unsigned run_while_connecting(struct loop *l, struct vnc *v, unsigned secs)
+{
+	uint64_t t0 = now_mono_us(), longest = 0;
+	while (vnc_state(v) == VNC_CONNECTING && now_mono_us() - t0 < secs * 1000000u) {
+		uint64_t a = now_mono_us();
+		loop_run_once(l, 20);
+		uint64_t d = now_mono_us() - a;
+		longest = d > longest ? d : longest;
+	}
+	return (unsigned)(longest / 1000);
+}
+
+/* A server that accepts and never speaks, and one that greets and then
+ * stalls: the loop never waits on either (no pass over 100 ms: a pass
+ * waits 20 ms at most here), the connect timeout drops them with a reason,
+ * and the worker ends. The handshake used to run in the loop, where the
+ * stalled greeting held a pass for libvncclient's 3 s read timeout. */
+static void test_stalled_server(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sock = path_join(dir, "vnc.sock");
+	static const struct {
+		enum fake_mode mode;
+		const char *reason;
+	} cases[] = {
+		{ FAKE_SILENT, "no answer within 1500 ms (waiting for the server to greet)" },
+		{ FAKE_GREET, "no answer within 1500 ms (in the VNC handshake)" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		unlink(sock);
+		pid_t pid = fake_server(sock, 640, 480, cases[i].mode);
+		struct loop *l = loop_new();
+		struct seen s = { 0 };
+		struct vnc_callbacks cb = { on_state, NULL };
+		struct vnc_config cfg = { .target = sock, .once = true, .connect_timeout_ms = 1500 };
+		char *err = NULL;
+		struct vnc *v = vnc_new(l, &cfg, &cb, &s, &err);
+		assert_non_null(v);
+		unsigned longest = run_while_connecting(l, v, 10);
+		if (longest > 100)
+			fail_msg("mode %zu: a loop pass took %u ms", i, longest);
+		assert_int_equal(vnc_state(v), VNC_GONE);
+		if (!strstr(vnc_reason(v), cases[i].reason))
+			fail_msg("mode %zu: reason: %s", i, vnc_reason(v));
+		vnc_free(v);
+		assert_true(workers_end(1000));
+		loop_free(l);
+		reap(pid);
+	}
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+}
+
+/* The same over TCP, with a name to look up ("localhost"): the connect
+ * timeout starts after the lookup and names the stage it cut short. The
+ * listener never accepts: the kernel completes the connection anyway. */
+static void test_stalled_tcp(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	char target[64];
+	snprintf(target, sizeof(target), "localhost::%d", ntohs(sa.sin_port));
+	struct loop *l = loop_new();
+	struct vnc_config cfg = { .target = target, .once = true, .connect_timeout_ms = 500 };
+	char *err = NULL;
+	struct vnc *v = vnc_new(l, &cfg, NULL, NULL, &err);
+	assert_non_null(v);
+	unsigned longest = run_while_connecting(l, v, 10);
+	if (longest > 100)
+		fail_msg("a loop pass took %u ms", longest);
+	assert_int_equal(vnc_state(v), VNC_GONE);
+	if (!strstr(vnc_reason(v), "no answer within 500 ms (waiting for the server to greet)"))
+		fail_msg("reason: %s", vnc_reason(v));
+	vnc_free(v);
+	assert_true(workers_end(1000));
+	loop_free(l);
+	close(ls);
+}
+
+/* vnc_free while the handshake is pending (the worker blocked inside
+ * libvncclient): the worker is woken and ends, nothing is touched after
+ * the free (the ASan build runs this too). */
+static void test_cancel_pending(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sock = path_join(dir, "vnc.sock");
+	pid_t pid = fake_server(sock, 640, 480, FAKE_GREET);
+	struct loop *l = loop_new();
+	struct vnc_config cfg = { .target = sock };
+	char *err = NULL;
+	struct vnc *v = vnc_new(l, &cfg, NULL, NULL, &err);
+	assert_non_null(v);
+	for (int i = 0; i < 10; i++) /* ~200 ms: greeted, now in the handshake's read */
+		loop_run_once(l, 20);
+	assert_int_equal(vnc_state(v), VNC_CONNECTING);
+	assert_int_equal(vnc_workers(), 1);
+	uint64_t t0 = now_mono_us();
+	vnc_free(v);
+	assert_true(workers_end(1000));
+	if (now_mono_us() - t0 > 500000)
+		fail_msg("the cancelled worker took %llu ms to end", (unsigned long long)((now_mono_us() - t0) / 1000));
+	loop_free(l);
+	reap(pid);
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+}
+
+struct frames {
+	int n;
+	uint8_t last;
+};
+
+static void on_frame(struct vnc *v, const struct vnc_rect *rects, size_t n, void *arg)
+{
+	struct frames *f = arg;
+	struct thumb_frame tf;
+	(void)rects;
+	(void)n;
+	assert_int_equal(vnc_frame(v, &tf), 0);
+	f->n++;
+	f->last = tf.px[(size_t)(tf.h / 2) * tf.stride + 4];
+}
+
+/* A server streaming updates (100 a second): frames reach the loop, capped
+ * at cfg.fps, the loop's copy of the screen holds the last update taken,
+ * and vnc_free while the worker waits with a frame ends it cleanly. */
+static void test_frames_and_cancel(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sock = path_join(dir, "vnc.sock");
+	pid_t pid = fake_server(sock, 64, 48, FAKE_UPDATES);
+	struct loop *l = loop_new();
+	struct frames f = { 0 };
+	struct vnc_callbacks cb = { NULL, on_frame };
+	struct vnc_config cfg = { .target = sock, .fps = 5, .once = true };
+	char *err = NULL;
+	struct vnc *v = vnc_new(l, &cfg, &cb, &f, &err);
+	assert_non_null(v);
+	run_while_connecting(l, v, 5);
+	assert_int_equal(vnc_state(v), VNC_CONNECTED);
+	uint64_t t0 = now_mono_us();
+	while (now_mono_us() - t0 < 1000000)
+		loop_run_once(l, 20);
+	if (f.n < 3 || f.n > 7)
+		fail_msg("%d frames in 1 s at a cap of 5", f.n);
+	assert_true(f.last != 0); /* an update's number, not the empty screen */
+	assert_true(vnc_updates(v) >= (uint64_t)f.n);
+	struct thumb_frame tf;
+	assert_int_equal(vnc_frame(v, &tf), 0);
+	assert_int_equal(tf.w, 64);
+	assert_int_equal(tf.h, 48);
+	assert_int_equal(vnc_workers(), 1);
+	vnc_free(v);
+	assert_true(workers_end(1000));
+	loop_free(l);
+	reap(pid);
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
 }
 
 /* A server may announce any size up to 65535x65535; more than
@@ -248,7 +482,7 @@ static void test_huge_screen(void **state)
 	} cases[] = { { 640, 480, true }, { 32768, 32768, false }, { VNC_MAX_FB_SIDE + 1, 16, false } };
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		unlink(sock);
-		pid_t pid = fake_server(sock, cases[i].w, cases[i].h);
+		pid_t pid = fake_server(sock, cases[i].w, cases[i].h, FAKE_INIT);
 		struct loop *l = loop_new();
 		struct seen s = { 0 };
 		struct vnc_callbacks cb = { on_state, NULL };
@@ -270,9 +504,9 @@ static void test_huge_screen(void **state)
 				fail_msg("reason: %s", vnc_reason(v));
 		}
 		vnc_free(v);
+		assert_true(workers_end(1000));
 		loop_free(l);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		reap(pid);
 	}
 	unlink(sock);
 	rmdir(dir);
@@ -287,6 +521,10 @@ int main(void)
 		cmocka_unit_test(test_png),
 		cmocka_unit_test(test_no_server),
 		cmocka_unit_test(test_huge_screen),
+		cmocka_unit_test(test_stalled_server),
+		cmocka_unit_test(test_stalled_tcp),
+		cmocka_unit_test(test_cancel_pending),
+		cmocka_unit_test(test_frames_and_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
