@@ -43,7 +43,9 @@ struct key_binding {
 	const char *help;    /* one line for the help screen */
 	enum action action;
 	unsigned when;
-	bool confirm;        /* something could be lost: ask first */
+	/* Something could be lost: the y/n question the dispatcher asks first
+	 * ("%s": the selected VM's name). NULL: the key acts at once. */
+	const char *confirm;
 	bool status;         /* list it in the status bar when it applies */
 };
 

@@ -265,15 +265,15 @@ static void test_help_from_table(void **state)
 	ui_render(&f->ui, f->g, true);
 	bool seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
 	for (int i = 0; i < 40 && !seen_quit; i++) {
-		ui_key_local(&f->ui, K_DOWN);
+		ui_key(&f->ui, K_DOWN);
 		ui_render(&f->ui, f->g, false);
 		seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
 	}
 	assert_true(seen_quit);
 	/* Any key but the help keys is swallowed; ? closes it. */
-	assert_int_equal(ui_key_local(&f->ui, 'x'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, 'x'), KEY_HANDLED);
 	assert_true(f->ui.help);
-	ui_key_local(&f->ui, '?');
+	ui_key(&f->ui, '?');
 	assert_false(f->ui.help);
 }
 
@@ -326,20 +326,20 @@ static void test_monitor_input(void **state)
 	f->ui.focus = PANE_MONITOR;
 	const char *cmd = "info status";
 	for (const char *c = cmd; *c; c++)
-		assert_int_equal(ui_key_local(&f->ui, *c), KEY_HANDLED);
+		assert_int_equal(ui_key(&f->ui, *c), KEY_HANDLED);
 	assert_string_equal(f->ui.input, "info status");
-	ui_key_local(&f->ui, K_BACKSPACE);
-	ui_key_local(&f->ui, 's');
-	ui_key_local(&f->ui, K_ENTER);
+	ui_key(&f->ui, K_BACKSPACE);
+	ui_key(&f->ui, 's');
+	ui_key(&f->ui, K_ENTER);
 	assert_string_equal(f->sent, "info status");
 	assert_string_equal(f->ui.input, "");
 	render(f);
 	assert_true(has(f, "VM status: running"));
 	assert_true(has(f, "(qemu) info status"));
 	/* History: Up recalls the last command. */
-	ui_key_local(&f->ui, K_UP);
+	ui_key(&f->ui, K_UP);
 	assert_string_equal(f->ui.input, "info status");
-	ui_key_local(&f->ui, K_DOWN);
+	ui_key(&f->ui, K_DOWN);
 	assert_string_equal(f->ui.input, "");
 	/* A long line wraps instead of losing its end. */
 	monitor_append(f->mon, "install (#block117): /a/very/long/path/that/does/not/fit/into/the/pane/initrd.img (raw)\n");
@@ -347,15 +347,15 @@ static void test_monitor_input(void **state)
 	render(f);
 	assert_true(has(f, "img (raw)"));
 	/* Esc leaves the monitor. */
-	ui_key_local(&f->ui, K_ESC);
+	ui_key(&f->ui, K_ESC);
 	assert_int_equal(f->ui.focus, PANE_VMS);
 	/* Read-only: only "info" commands go out. */
 	f->ui.read_only = true;
 	f->ui.focus = PANE_MONITOR;
 	f->sent[0] = '\0';
 	for (const char *c = "quit"; *c; c++)
-		ui_key_local(&f->ui, *c);
-	ui_key_local(&f->ui, K_ENTER);
+		ui_key(&f->ui, *c);
+	ui_key(&f->ui, K_ENTER);
 	assert_string_equal(f->sent, "");
 }
 
