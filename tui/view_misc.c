@@ -58,7 +58,13 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		return;
 	}
 	int x = r.x + 1;
+	bool message = ui->message && ui->now_us < ui->message_until_us;
 	if (ui->focus == PANE_MONITOR) {
+		/* The monitor's own refusals (read-only, too long) show here. */
+		if (message) {
+			grid_print(g, x, r.y, r.w - 2, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
+			return;
+		}
 		static const char *const mon[][2] = {
 			{ "Enter", "send" }, { "Up/Down", "history" }, { "PgUp/PgDn", "scroll" }, { "Esc", "leave" },
 		};
@@ -86,7 +92,7 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		grid_print(g, tx, r.y, need, p, b->label);
 		limit -= 1;
 	}
-	if (ui->message && ui->now_us < ui->message_until_us) {
+	if (message) {
 		/* A message takes the place of the keys, not of help and quit. */
 		struct grid_pen pm = theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS);
 		int n = grid_print(g, x, r.y, limit - x - 1, pm, ui->message);
