@@ -48,7 +48,7 @@ static void select_vm(struct ui *ui, size_t i)
 		return;
 	ui->vm_sel = i;
 	ui->mon_scroll = 0;
-	ui->dirty |= D_VMS | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_HEADER;
+	ui->dirty |= D_SELECTED_VM;
 }
 
 static long clampl(long v, long lo, long hi)

@@ -92,7 +92,7 @@ void ui_render(struct ui *ui, struct grid *g, bool force)
 	for (int i = 0; i < V__N; i++) {
 		if (!ui->visible[i] || !views[i]->draw)
 			continue;
-		if (ui->dirty & views[i]->dirty_bit || i == V_SMALL || i == V_HELP)
+		if (ui->dirty & views[i]->dirty_bits || i == V_SMALL || i == V_HELP)
 			views[i]->draw(ui, g, ui->rects[i]);
 	}
 	ui->dirty = 0;
@@ -190,7 +190,7 @@ bool ui_navigate(struct ui *ui, enum action a)
 	} else {
 		sel = &ui->vm_sel;
 		n = ui->m.n_vms;
-		bit = D_VMS | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_HEADER;
+		bit = D_SELECTED_VM;
 		page = ui->rects[V_VMS].h - 2;
 	}
 	if (page < 1)
@@ -212,7 +212,7 @@ bool ui_navigate(struct ui *ui, enum action a)
 	}
 	if (*sel != before) {
 		ui->dirty |= bit;
-		if (bit & D_VMS)
+		if (bit & D_VMS_SEL)
 			ui->mon_scroll = 0;
 	}
 	return true;

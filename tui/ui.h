@@ -16,10 +16,13 @@
 
 enum pane { PANE_VMS, PANE_NET, PANE_MONITOR, PANE__N };
 
-/* Dirty bits: which views must be drawn again on this loop pass. */
+/* Dirty bits: which views must be drawn again on this loop pass.
+ * D_VMS_SEL: only the VM selection moved (two rows of the list). */
 enum {
 	D_HEADER = 1 << 0, D_VMS = 1 << 1, D_DETAILS = 1 << 2, D_NET = 1 << 3, D_MONITOR = 1 << 4,
-	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_ALL = 0xff,
+	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_VMS_SEL = 1 << 7, D_ALL = 0xff,
+	/* What shows the selected VM: redrawn when the selection moves. */
+	D_SELECTED_VM = D_VMS_SEL | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS,
 };
 
 /* Results of a key handler (htop's bitmask): the loop decides what to do.
@@ -32,7 +35,7 @@ enum view_id { V_HEADER, V_VMS, V_DETAILS, V_NET, V_MONITOR, V_THUMB, V_STATUS, 
 struct ui;
 struct view_ops {
 	const char *name;
-	unsigned dirty_bit;
+	unsigned dirty_bits;  /* draw when one of these is set */
 	void (*draw)(struct ui *ui, struct grid *g, struct rect r);
 	/* Keys the view takes while it has the keyboard (ui_key), before the
 	 * key table; KEY_UNHANDLED (or no key op): the table decides. */
@@ -73,6 +76,7 @@ struct ui {
 	bool read_only;
 	enum pane focus;
 	size_t vm_sel, vm_top;
+	size_t vm_drawn_sel;       /* the selected row as the VM list last drew it */
 	size_t net_sel, net_top;   /* over the bridges */
 	size_t hist_top;
 	int mon_scroll;            /* lines scrolled back from the end */
