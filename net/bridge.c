@@ -154,20 +154,3 @@ int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **e
 	}
 	return 0;
 }
-
-int bridge_create(const char *name, const uint8_t *mac, char **err)
-{
-	if (nlact_ifindex(name))
-		return error_set(err, "create bridge %s: an interface of that name exists", name);
-	return nlact_bridge_add(name, mac, err);
-}
-
-int bridge_delete(const char *name, char **err)
-{
-	return nlact_delete(name, err);
-}
-
-int bridge_set_up(const char *name, bool up, char **err)
-{
-	return nlact_set_up(name, up, err);
-}

@@ -44,14 +44,6 @@ int bridge_read_pinned(const char *name, int ifindex);
  * name the bridge; EPERM says CAP_NET_ADMIN is needed. */
 int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **err);
 
-/* Create a bridge (mac != NULL: created pinned with IFLA_ADDRESS), not up.
- * Fails if a link of that name exists. */
-int bridge_create(const char *name, const uint8_t *mac, char **err);
-/* Delete a link by name ("not found" is an error). */
-int bridge_delete(const char *name, char **err);
-/* Set a link up or down by name. */
-int bridge_set_up(const char *name, bool up, char **err);
-
 /* An interface name vmdeck accepts: 1-15 of A-Z a-z 0-9 _ - ., not "." or
  * ".." (the kernel refuses them; they would be path components in /sys). */
 bool bridge_name_valid(const char *name);
