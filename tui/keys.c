@@ -2,8 +2,6 @@
  * where work could be lost, in the row of the key that asks it. */
 #include "tui/keys.h"
 
-#include <stdio.h>
-
 const struct key_binding keys_table[] = {
 	{ K_UP, 'k', "Up/k", "up", "move the selection up", ACT_UP, 0, NULL, false },
 	{ K_DOWN, 'j', "Down/j", "down", "move the selection down", ACT_DOWN, 0, NULL, false },
@@ -46,30 +44,4 @@ const struct key_binding *keys_for_action(enum action a)
 		if (keys_table[i].action == a)
 			return &keys_table[i];
 	return NULL;
-}
-
-static const struct {
-	int key;
-	const char *name;
-} names[] = {
-	{ K_UP, "Up" }, { K_DOWN, "Down" }, { K_LEFT, "Left" }, { K_RIGHT, "Right" }, { K_PGUP, "PgUp" },
-	{ K_PGDN, "PgDn" }, { K_HOME, "Home" }, { K_END, "End" }, { K_F1, "F1" }, { K_ENTER, "Enter" },
-	{ K_BACKSPACE, "BS" }, { K_DELETE, "Del" }, { K_ESC, "Esc" }, { K_TAB, "Tab" }, { K_BTAB, "S-Tab" },
-	{ K_RESIZE, "resize" }, { K_MOUSE, "mouse" },
-};
-
-const char *keys_name(int key, char buf[16])
-{
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].key == key) {
-			snprintf(buf, 16, "%s", names[i].name);
-			return buf;
-		}
-	if (key > 0 && key < 32)
-		snprintf(buf, 16, "^%c", '@' + key);
-	else if (key >= 32 && key < 127)
-		snprintf(buf, 16, "%c", key);
-	else
-		snprintf(buf, 16, "U+%04X", (unsigned)key);
-	return buf;
 }

@@ -56,7 +56,5 @@ extern const size_t keys_count;
 const struct key_binding *keys_lookup(int key);
 /* The binding for an action (the first), or NULL. */
 const struct key_binding *keys_for_action(enum action a);
-/* A key's printable name: "a", "Up", "F1", "^L". Returns buf. */
-const char *keys_name(int key, char buf[16]);
 
 #endif

@@ -24,7 +24,6 @@ void lines_clear(struct lines *l);
 void lines_push(struct lines *l, const char *s); /* drops the oldest beyond max */
 /* Split text on newlines and push each line (a trailing newline adds nothing). */
 void lines_push_text(struct lines *l, const char *text);
-bool lines_equal(const struct lines *a, const struct lines *b);
 
 /* Bounds of the per-VM and model line lists (docs/tui.md, "Memory"). */
 #define MVM_LOG_MAX 64      /* a VM's log tail / its progress notes */
