@@ -638,11 +638,6 @@ bool textscr_recognise(struct textscr *t, const struct textscr_font *f, const st
 	return false;
 }
 
-bool textscr_is_text(const struct textscr *t)
-{
-	return t && t->text;
-}
-
 int textscr_cols(const struct textscr *t)
 {
 	return t && t->text ? t->cols : 0;

@@ -23,10 +23,8 @@ static void test_scrollback(void **state)
 {
 	(void)state;
 	struct monitor *m = monitor_new(3, 2);
-	uint64_t g = monitor_generation(m);
 	monitor_append(m, "(qemu) info status");
 	monitor_append(m, "VM status: running\r\n");
-	assert_true(monitor_generation(m) > g);
 	assert_int_equal(monitor_line_count(m), 2);
 	assert_string_equal(monitor_line(m, 1), "VM status: running");
 	monitor_append(m, "a\nb\nc\n");
@@ -42,9 +40,6 @@ static void test_scrollback(void **state)
 	assert_int_equal(monitor_history_count(m), 2);
 	assert_string_equal(monitor_history_at(m, 0), "info block");
 	assert_string_equal(monitor_history_at(m, 1), "info cpus");
-	monitor_clear(m);
-	assert_int_equal(monitor_line_count(m), 0);
-	assert_int_equal(monitor_history_count(m), 2);
 	monitor_free(m);
 	monitor_free(NULL);
 }
