@@ -32,8 +32,6 @@ void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const u
 		snprintf(out->text, sizeof(out->text), "%s: bridge %s does not exist", who, bridge);
 		return;
 	}
-	out->bridge_exists = true;
-	out->pinned = br->pinned;
 	memcpy(out->current, br->mac, 6);
 	memcpy(out->after, br->mac, 6);
 	mac_format(br->mac, cur);
@@ -55,7 +53,6 @@ void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const u
 	bridge_predict_mac((const uint8_t(*)[6])macs, n + 1, out->after);
 	free(macs);
 	out->will_change = mac_cmp(out->after, out->current) != 0;
-	out->will_change_back = out->will_change;
 	mac_format(out->after, after);
 	mac_format(tap_mac, tm);
 	if (out->will_change)

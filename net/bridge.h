@@ -19,11 +19,8 @@ void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t o
 /* What a TAP joining a bridge would do to it. */
 struct bridge_prediction {
 	char bridge[16];
-	bool bridge_exists;
-	bool pinned;          /* pinned bridges never change */
 	bool mac_unknown;     /* TAP MAC policy "kernel": random, so it may or may not change */
-	bool will_change;     /* joining changes the bridge MAC (join) */
-	bool will_change_back;/* and leaving later changes it again */
+	bool will_change;     /* joining changes the bridge MAC (pinned bridges never do) */
 	uint8_t current[6];   /* bridge MAC now */
 	uint8_t after[6];     /* bridge MAC after the join */
 	char text[200];       /* "starting VM X (TAP MAC m) will change virbr0's MAC from a to m" */

@@ -173,10 +173,6 @@ void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats
 	out->tx_bps = (double)linkwatch_counter_delta(o->tx_bytes, n->tx_bytes) * 8.0 / s;
 	out->rx_pps = (double)linkwatch_counter_delta(o->rx_packets, n->rx_packets) / s;
 	out->tx_pps = (double)linkwatch_counter_delta(o->tx_packets, n->tx_packets) / s;
-	out->rx_errps = (double)linkwatch_counter_delta(o->rx_errors, n->rx_errors) / s;
-	out->tx_errps = (double)linkwatch_counter_delta(o->tx_errors, n->tx_errors) / s;
-	out->rx_dropps = (double)linkwatch_counter_delta(o->rx_dropped, n->rx_dropped) / s;
-	out->tx_dropps = (double)linkwatch_counter_delta(o->tx_dropped, n->tx_dropped) / s;
 }
 
 /* ---- the model ----------------------------------------------------------- */

@@ -45,8 +45,6 @@ struct link_stats {
 struct link_rates {
 	double rx_bps, tx_bps;       /* bits per second */
 	double rx_pps, tx_pps;       /* packets per second */
-	double rx_errps, tx_errps;   /* errors per second */
-	double rx_dropps, tx_dropps; /* drops per second */
 };
 
 /* Why a bridge's MAC changed (enum bridge_mac_cause) and one change (struct

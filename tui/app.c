@@ -34,8 +34,7 @@ struct app {
 	const char *why;    /* why we left */
 	uint64_t t0_us, first_frame_us;
 	unsigned long frames, cells;
-	struct mvm *last_sel; /* the selection the sources last saw */
-	size_t last_sel_idx;
+	size_t last_sel_idx; /* the selection the sources last saw */
 	enum pane last_focus;
 };
 

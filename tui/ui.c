@@ -82,7 +82,6 @@ void ui_layout(struct ui *ui, int w, int h)
 	for (int i = 0; i < V__N; i++)
 		if (ui->visible[i] && views[i]->resize)
 			views[i]->resize(ui, ui->rects[i]);
-	(void)body;
 }
 
 void ui_render(struct ui *ui, struct grid *g, bool force)
@@ -92,7 +91,7 @@ void ui_render(struct ui *ui, struct grid *g, bool force)
 	for (int i = 0; i < V__N; i++) {
 		if (!ui->visible[i] || !views[i]->draw)
 			continue;
-		if (ui->dirty & views[i]->dirty_bits || i == V_SMALL || i == V_HELP)
+		if (ui->dirty & views[i]->dirty_bits)
 			views[i]->draw(ui, g, ui->rects[i]);
 	}
 	ui->dirty = 0;
