@@ -758,7 +758,8 @@ static int stats_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
+/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
+static int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
 {
 	struct if_stats_msg ifsm = { .family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP);
@@ -924,7 +925,7 @@ const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i)
 	return i < lw->n ? &lw->links[i]->info : NULL;
 }
 
-const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
+static const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
 {
 	struct lw_link *l = link_get(lw, ifindex);
 	return l ? &l->info : NULL;

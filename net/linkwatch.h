@@ -130,14 +130,11 @@ void linkwatch_set_on_change(struct linkwatch *lw, linkwatch_change_cb cb, void 
 
 /* Rebuild the model from a fresh dump, firing events for the differences. */
 int linkwatch_resync(struct linkwatch *lw, char **err);
-/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
-int linkwatch_stats_refresh(struct linkwatch *lw, char **err);
 
 /* Iteration. All pointers are borrowed and valid until the next dispatch,
  * resync or stats refresh. */
 size_t linkwatch_count(const struct linkwatch *lw);
 const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i); /* by ifindex */
-const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex);
 const struct link_info *linkwatch_find_name(const struct linkwatch *lw, const char *name);
 /* Bridges sorted by name. */
 size_t linkwatch_bridge_count(const struct linkwatch *lw);

@@ -78,7 +78,7 @@ void mvm_clear(struct mvm *v)
 	memset(v, 0, sizeof(*v));
 }
 
-void mbridge_clear(struct mbridge *b)
+static void mbridge_clear(struct mbridge *b)
 {
 	free(b->last_change);
 	free(b->ports);

@@ -100,7 +100,6 @@ void model_init(struct model *m);
 void model_clear(struct model *m);
 struct mvm *model_vm_find(struct model *m, const char *name);
 void mvm_clear(struct mvm *v);
-void mbridge_clear(struct mbridge *b);
 void model_bridges_clear(struct model *m);
 void model_history_push(struct model *m, const struct mmac_event *e); /* copies */
 void model_history_clear(struct model *m); /* keeps the array for the next fill */
