@@ -41,7 +41,7 @@ static void focus(struct ui *ui, enum pane p)
 	ui->dirty |= D_VMS | D_NET | D_STATUS | D_MONITOR;
 }
 
-/* The same dirty bits as moving the selection with a key (ui_navigate). */
+/* The same dirty bits as moving the selection with a key (navigate in tui/ui.c). */
 static void select_vm(struct ui *ui, size_t i)
 {
 	if (i >= ui->m.n_vms || i == ui->vm_sel)

@@ -170,7 +170,8 @@ static void move_sel(size_t *sel, size_t n, long delta)
 	*sel = (size_t)s;
 }
 
-bool ui_navigate(struct ui *ui, enum action a)
+/* Navigation actions that only change UI state; false: not a navigation action. */
+static bool navigate(struct ui *ui, enum action a)
 {
 	size_t *sel;
 	size_t n;
@@ -272,7 +273,7 @@ static int (*const actions[ACT__N])(struct ui *ui) = {
 
 int ui_act(struct ui *ui, enum action a)
 {
-	if (ui_navigate(ui, a))
+	if (navigate(ui, a))
 		return KEY_HANDLED;
 	if (actions[a])
 		return actions[a](ui);

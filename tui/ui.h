@@ -131,8 +131,6 @@ int ui_key(struct ui *ui, int key);
 /* Do an action now, without the table's checks or a question: navigation
  * and what only changes the screen here, the rest through ui->act. */
 int ui_act(struct ui *ui, enum action a);
-/* Navigation actions that only change UI state; false: not a navigation action. */
-bool ui_navigate(struct ui *ui, enum action a);
 
 /* The bridge whose block holds screen row y of the network pane as last
  * drawn (tui/view_net.c), or -1 (no bridge there, the history is shown). */
