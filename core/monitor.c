@@ -13,7 +13,6 @@ struct ring {
 
 struct monitor {
 	struct ring lines, hist;
-	uint64_t gen;
 };
 
 static void ring_init(struct ring *r, size_t cap)
@@ -92,7 +91,6 @@ void monitor_append(struct monitor *mon, const char *text)
 			break;
 		p = nl + 1;
 	}
-	mon->gen++;
 }
 
 void monitor_history_add(struct monitor *mon, const char *line)
@@ -103,20 +101,12 @@ void monitor_history_add(struct monitor *mon, const char *line)
 	if (mon->hist.n && strcmp(last, line) == 0)
 		return;
 	ring_push(&mon->hist, xstrdup(line));
-	mon->gen++;
-}
-
-void monitor_clear(struct monitor *mon)
-{
-	ring_clear(&mon->lines);
-	mon->gen++;
 }
 
 size_t monitor_line_count(const struct monitor *mon) { return mon->lines.n; }
 const char *monitor_line(const struct monitor *mon, size_t i) { return ring_at(&mon->lines, i); }
 size_t monitor_history_count(const struct monitor *mon) { return mon->hist.n; }
 const char *monitor_history_at(const struct monitor *mon, size_t i) { return ring_at(&mon->hist, i); }
-uint64_t monitor_generation(const struct monitor *mon) { return mon->gen; }
 
 bool monitor_reply_failed(const char *output)
 {

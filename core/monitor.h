@@ -28,7 +28,6 @@ void monitor_append(struct monitor *mon, const char *text);
 /* Record a command in the history (an empty line or a repeat of the newest
  * one is not recorded). */
 void monitor_history_add(struct monitor *mon, const char *line);
-void monitor_clear(struct monitor *mon);
 
 /* Scrollback, index 0 = oldest kept line. Borrowed. */
 size_t monitor_line_count(const struct monitor *mon);
@@ -43,7 +42,5 @@ const char *monitor_history_at(const struct monitor *mon, size_t i);
  * more information', and a failed command's "Error: ..." as the first line.
  * Output that only mentions such words later on is not an error. */
 bool monitor_reply_failed(const char *output);
-/* Bumped by every change: compare to know whether to redraw. */
-uint64_t monitor_generation(const struct monitor *mon);
 
 #endif

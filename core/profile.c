@@ -41,15 +41,6 @@ const char *mac_policy_name(enum mac_policy p)
 	return (unsigned)p < ARRAY_LEN(policy_names) ? policy_names[p] : "?";
 }
 
-int mac_policy_parse(const char *s, enum mac_policy *out)
-{
-	int i = schema_lookup(policy_names, ARRAY_LEN(policy_names), s);
-	if (i < 0)
-		return -1;
-	*out = (enum mac_policy)i;
-	return 0;
-}
-
 /* ---- value checks ----------------------------------------------------- */
 
 /* The one rule for VM names: a name becomes a path component (the runtime

@@ -17,7 +17,6 @@ int vm_mode_parse(const char *s, enum vm_mode *out);
 /* How a TAP's own MAC is chosen before it joins the bridge. */
 enum mac_policy { MAC_POLICY_DERIVED = 0, MAC_POLICY_FIXED, MAC_POLICY_KERNEL };
 const char *mac_policy_name(enum mac_policy p);
-int mac_policy_parse(const char *s, enum mac_policy *out);
 
 struct profile_disk {
 	char *id;          /* drive id, e.g. "MacHDD"; default "disk0", "disk1"… */

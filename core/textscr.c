@@ -35,7 +35,6 @@ const char *const textscr_font_search[] = {
 struct glyph {
 	uint64_t w[4];
 	uint32_t cp;
-	uint16_t pop;
 };
 
 /* All glyphs of one height, from every font; exact lookups by hash. */
@@ -181,7 +180,6 @@ static void set_add(struct gset *s, const uint64_t w[4], uint32_t cp)
 	struct glyph *g = &s->g[s->n++];
 	memcpy(g->w, w, sizeof(g->w));
 	g->cp = cp;
-	g->pop = (uint16_t)bm_pop(w);
 	if (s->n * 2 > s->hcap)
 		set_rehash(s);
 	else {
@@ -636,11 +634,6 @@ bool textscr_recognise(struct textscr *t, const struct textscr_font *f, const st
 		}
 	}
 	return false;
-}
-
-bool textscr_is_text(const struct textscr *t)
-{
-	return t && t->text;
 }
 
 int textscr_cols(const struct textscr *t)

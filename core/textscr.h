@@ -62,7 +62,6 @@ void textscr_free(struct textscr *t);
 /* Read the frame. true: a text screen, whose cells textscr_cell() gives;
  * false: not text (the previous result is gone). */
 bool textscr_recognise(struct textscr *t, const struct textscr_font *f, const struct thumb_frame *fr);
-bool textscr_is_text(const struct textscr *t);
 int textscr_cols(const struct textscr *t);
 int textscr_rows(const struct textscr *t);
 /* The cell size in pixels that matched (9x16 for VGA text). */

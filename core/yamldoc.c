@@ -337,7 +337,6 @@ void yamldoc_free(struct yamldoc *d)
 
 yaml_document_t *yamldoc_document(struct yamldoc *d) { return &d->doc; }
 yaml_node_t *yamldoc_root(struct yamldoc *d) { return yaml_document_get_root_node(&d->doc); }
-yaml_node_t *yamldoc_node(struct yamldoc *d, int id) { return yaml_document_get_node(&d->doc, id); }
 
 void yamldoc_single(struct yamldoc *d, const char *msg)
 {

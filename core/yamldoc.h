@@ -44,8 +44,6 @@ char *yamldoc_read(const char *path, size_t max, const char *what, size_t *len, 
 
 yaml_document_t *yamldoc_document(struct yamldoc *d);
 yaml_node_t *yamldoc_root(struct yamldoc *d);
-/* The node with that id, NULL if there is none. */
-yaml_node_t *yamldoc_node(struct yamldoc *d, int id);
 
 /* Parse on: a second document is reported as msg at its root (one file holds
  * one object), as is a syntax error after the first. */

@@ -32,8 +32,6 @@ void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const u
 		snprintf(out->text, sizeof(out->text), "%s: bridge %s does not exist", who, bridge);
 		return;
 	}
-	out->bridge_exists = true;
-	out->pinned = br->pinned;
 	memcpy(out->current, br->mac, 6);
 	memcpy(out->after, br->mac, 6);
 	mac_format(br->mac, cur);
@@ -55,7 +53,6 @@ void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const u
 	bridge_predict_mac((const uint8_t(*)[6])macs, n + 1, out->after);
 	free(macs);
 	out->will_change = mac_cmp(out->after, out->current) != 0;
-	out->will_change_back = out->will_change;
 	mac_format(out->after, after);
 	mac_format(tap_mac, tm);
 	if (out->will_change)
@@ -153,21 +150,4 @@ int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **e
 		free(path);
 	}
 	return 0;
-}
-
-int bridge_create(const char *name, const uint8_t *mac, char **err)
-{
-	if (nlact_ifindex(name))
-		return error_set(err, "create bridge %s: an interface of that name exists", name);
-	return nlact_bridge_add(name, mac, err);
-}
-
-int bridge_delete(const char *name, char **err)
-{
-	return nlact_delete(name, err);
-}
-
-int bridge_set_up(const char *name, bool up, char **err)
-{
-	return nlact_set_up(name, up, err);
 }

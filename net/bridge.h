@@ -19,11 +19,8 @@ void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t o
 /* What a TAP joining a bridge would do to it. */
 struct bridge_prediction {
 	char bridge[16];
-	bool bridge_exists;
-	bool pinned;          /* pinned bridges never change */
 	bool mac_unknown;     /* TAP MAC policy "kernel": random, so it may or may not change */
-	bool will_change;     /* joining changes the bridge MAC (join) */
-	bool will_change_back;/* and leaving later changes it again */
+	bool will_change;     /* joining changes the bridge MAC (pinned bridges never do) */
 	uint8_t current[6];   /* bridge MAC now */
 	uint8_t after[6];     /* bridge MAC after the join */
 	char text[200];       /* "starting VM X (TAP MAC m) will change virbr0's MAC from a to m" */
@@ -43,14 +40,6 @@ int bridge_read_pinned(const char *name, int ifindex);
  * arp_notify, also write 1 to /proc/sys/net/ipv4/conf/BR/arp_notify. Errors
  * name the bridge; EPERM says CAP_NET_ADMIN is needed. */
 int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **err);
-
-/* Create a bridge (mac != NULL: created pinned with IFLA_ADDRESS), not up.
- * Fails if a link of that name exists. */
-int bridge_create(const char *name, const uint8_t *mac, char **err);
-/* Delete a link by name ("not found" is an error). */
-int bridge_delete(const char *name, char **err);
-/* Set a link up or down by name. */
-int bridge_set_up(const char *name, bool up, char **err);
 
 /* An interface name vmdeck accepts: 1-15 of A-Z a-z 0-9 _ - ., not "." or
  * ".." (the kernel refuses them; they would be path components in /sys). */

@@ -54,16 +54,14 @@ struct linkwatch {
 
 	/* Sorted views, rebuilt lazily when views_dirty. */
 	bool views_dirty;
-	const struct link_info **bridges, **others, **ports; /* ports grouped by bridge, by name */
-	size_t n_bridges, n_others, n_ports;
+	const struct link_info **bridges, **ports; /* ports grouped by bridge, by name */
+	size_t n_bridges, n_ports;
 
 	struct macause *causes; /* bridge MAC cause attribution, fed from link_update/link_remove */
 	struct loop_timer *pending_timer, *stats_timer;
 
 	linkwatch_change_cb cb;
 	void *cb_arg;
-	unsigned stats_interval_ms;
-	unsigned resyncs;
 	bool need_resync;
 	struct loop_timer *resync_timer;
 	bool building; /* initial fill: no events */
@@ -175,16 +173,6 @@ void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats
 	out->tx_bps = (double)linkwatch_counter_delta(o->tx_bytes, n->tx_bytes) * 8.0 / s;
 	out->rx_pps = (double)linkwatch_counter_delta(o->rx_packets, n->rx_packets) / s;
 	out->tx_pps = (double)linkwatch_counter_delta(o->tx_packets, n->tx_packets) / s;
-	out->rx_errps = (double)linkwatch_counter_delta(o->rx_errors, n->rx_errors) / s;
-	out->tx_errps = (double)linkwatch_counter_delta(o->tx_errors, n->tx_errors) / s;
-	out->rx_dropps = (double)linkwatch_counter_delta(o->rx_dropped, n->rx_dropped) / s;
-	out->tx_dropps = (double)linkwatch_counter_delta(o->tx_dropped, n->tx_dropped) / s;
-}
-
-bool linkwatch_mac_just_changed(const struct link_info *br, uint64_t now_mono_us, uint64_t window_us)
-{
-	return br && br->mac_changed_mono_us && now_mono_us >= br->mac_changed_mono_us &&
-	       now_mono_us - br->mac_changed_mono_us <= window_us;
 }
 
 /* ---- the model ----------------------------------------------------------- */
@@ -663,7 +651,6 @@ int linkwatch_resync(struct linkwatch *lw, char **err)
 		return error_set(err, "link dump: %s", nl_geterror(r));
 	}
 	lw->need_resync = false;
-	lw->resyncs++;
 	if (!lw->building) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RESYNC };
 		emit(lw, &ev);
@@ -682,11 +669,6 @@ static void resync_timer_cb(struct loop_timer *t, void *arg)
 		linkwatch_resync(lw, NULL);
 }
 
-unsigned linkwatch_resync_count(const struct linkwatch *lw)
-{
-	return lw->resyncs;
-}
-
 /* Read and drop everything queued on the event socket. */
 static void drain(int fd)
 {
@@ -702,7 +684,9 @@ static void drain(int fd)
 	}
 }
 
-int linkwatch_dispatch(struct linkwatch *lw, char **err)
+/* Read everything pending on the netlink socket (non-blocking), update the
+ * model, fire events; on overflow, resync. Returns 0, or -1 on a socket error. */
+static int dispatch(struct linkwatch *lw, char **err)
 {
 	int r = nl_cache_mngr_data_ready(lw->mngr);
 	if (r == -NLE_NOMEM || lw->need_resync) {
@@ -724,16 +708,11 @@ int linkwatch_dispatch(struct linkwatch *lw, char **err)
 	return 0;
 }
 
-int linkwatch_fd(const struct linkwatch *lw)
-{
-	return lw->fd;
-}
-
 static void fd_cb(int fd, short revents, void *arg)
 {
 	struct linkwatch *lw = arg;
 	char *err = NULL;
-	if (linkwatch_dispatch(lw, &err) < 0) {
+	if (dispatch(lw, &err) < 0) {
 		/* Keep going: a transient socket error must not kill the view. */
 		free(err);
 	}
@@ -779,7 +758,8 @@ static int stats_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
+/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
+static int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
 {
 	struct if_stats_msg ifsm = { .family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP);
@@ -811,15 +791,6 @@ static void stats_timer_cb(struct loop_timer *t, void *arg)
 	free(err);
 }
 
-void linkwatch_set_stats_interval(struct linkwatch *lw, unsigned ms)
-{
-	lw->stats_interval_ms = ms;
-	if (!lw->loop)
-		return;
-	loop_timer_del(lw->loop, lw->stats_timer);
-	lw->stats_timer = ms ? loop_timer_add(lw->loop, ms, true, stats_timer_cb, lw) : NULL;
-}
-
 /* ---- lifetime ------------------------------------------------------------ */
 
 static void set_rcvbuf(int fd, size_t bytes)
@@ -838,9 +809,9 @@ struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_option
 	lw->fd = -1;
 	lw->building = true;
 	lw->causes = macause_new();
-	lw->stats_interval_ms = opts && opts->stats_interval_ms ? opts->stats_interval_ms : 1000;
-	if (lw->stats_interval_ms == UINT32_MAX)
-		lw->stats_interval_ms = 0;
+	unsigned stats_ms = opts && opts->stats_interval_ms ? opts->stats_interval_ms : 1000;
+	if (stats_ms == UINT32_MAX)
+		stats_ms = 0;
 	size_t rcvbuf = opts && opts->rcvbuf_bytes ? opts->rcvbuf_bytes : DEFAULT_RCVBUF;
 	int r;
 
@@ -866,8 +837,8 @@ struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_option
 	lw->building = false;
 	if (loop) {
 		loop_fd_add(loop, lw->fd, POLLIN, fd_cb, lw);
-		if (lw->stats_interval_ms)
-			lw->stats_timer = loop_timer_add(loop, lw->stats_interval_ms, true, stats_timer_cb, lw);
+		if (stats_ms)
+			lw->stats_timer = loop_timer_add(loop, stats_ms, true, stats_timer_cb, lw);
 	}
 	return lw;
 fail:
@@ -896,7 +867,6 @@ void linkwatch_free(struct linkwatch *lw)
 	free(lw->graveyard);
 	free(lw->links);
 	free(lw->bridges);
-	free(lw->others);
 	free(lw->ports);
 	macause_free(lw->causes);
 	free(lw);
@@ -931,12 +901,10 @@ static void views_update(const struct linkwatch *clw)
 	if (!lw->views_dirty && lw->bridges)
 		return;
 	free(lw->bridges);
-	free(lw->others);
 	free(lw->ports);
 	lw->bridges = xcalloc(lw->n + 1, sizeof(*lw->bridges));
-	lw->others = xcalloc(lw->n + 1, sizeof(*lw->others));
 	lw->ports = xcalloc(lw->n + 1, sizeof(*lw->ports));
-	lw->n_bridges = lw->n_others = lw->n_ports = 0;
+	lw->n_bridges = lw->n_ports = 0;
 	for (size_t i = 0; i < lw->n; i++) {
 		const struct link_info *l = &lw->links[i]->info;
 		struct lw_link *m = l->master ? link_get(lw, l->master) : NULL;
@@ -944,11 +912,8 @@ static void views_update(const struct linkwatch *clw)
 			lw->bridges[lw->n_bridges++] = l;
 		else if (m && m->info.type == LINK_TYPE_BRIDGE)
 			lw->ports[lw->n_ports++] = l;
-		else
-			lw->others[lw->n_others++] = l;
 	}
 	qsort(lw->bridges, lw->n_bridges, sizeof(*lw->bridges), cmp_name);
-	qsort(lw->others, lw->n_others, sizeof(*lw->others), cmp_name);
 	qsort(lw->ports, lw->n_ports, sizeof(*lw->ports), cmp_port);
 	lw->views_dirty = false;
 }
@@ -960,7 +925,7 @@ const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i)
 	return i < lw->n ? &lw->links[i]->info : NULL;
 }
 
-const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
+static const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
 {
 	struct lw_link *l = link_get(lw, ifindex);
 	return l ? &l->info : NULL;
@@ -1017,18 +982,6 @@ const struct link_info *linkwatch_port(const struct linkwatch *lw, int bridge_if
 	views_update(lw);
 	size_t n, first = ports_first(lw, bridge_ifindex, &n);
 	return i < n ? lw->ports[first + i] : NULL;
-}
-
-size_t linkwatch_other_count(const struct linkwatch *lw)
-{
-	views_update(lw);
-	return lw->n_others;
-}
-
-const struct link_info *linkwatch_other(const struct linkwatch *lw, size_t i)
-{
-	views_update(lw);
-	return i < lw->n_others ? lw->others[i] : NULL;
 }
 
 /* ---- JSON and text ------------------------------------------------------- */

@@ -45,8 +45,6 @@ struct link_stats {
 struct link_rates {
 	double rx_bps, tx_bps;       /* bits per second */
 	double rx_pps, tx_pps;       /* packets per second */
-	double rx_errps, tx_errps;   /* errors per second */
-	double rx_dropps, tx_dropps; /* drops per second */
 };
 
 /* Why a bridge's MAC changed (enum bridge_mac_cause) and one change (struct
@@ -121,33 +119,22 @@ struct linkwatch_options {
 };
 
 /* Start watching the current namespace: subscribe, dump, build the model.
- * With a loop, the netlink fd and the stats timer are registered there; with
- * loop == NULL the caller polls linkwatch_fd() and calls linkwatch_dispatch().
- * opts may be NULL. */
+ * With a loop, the netlink fd and the stats timer are registered there;
+ * with loop == NULL the model is a snapshot (no events, no rates) that
+ * linkwatch_resync() can refresh. opts may be NULL. */
 struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_options *opts, char **err);
 void linkwatch_free(struct linkwatch *lw);
 
 /* Called for every event, after the model is updated. One callback. */
 void linkwatch_set_on_change(struct linkwatch *lw, linkwatch_change_cb cb, void *arg);
 
-int linkwatch_fd(const struct linkwatch *lw);
-/* Read everything pending on the netlink socket (non-blocking), update the
- * model, fire events; on overflow, resync. Returns 0, or -1 on a socket error. */
-int linkwatch_dispatch(struct linkwatch *lw, char **err);
 /* Rebuild the model from a fresh dump, firing events for the differences. */
 int linkwatch_resync(struct linkwatch *lw, char **err);
-/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
-int linkwatch_stats_refresh(struct linkwatch *lw, char **err);
-/* Change the stats interval (ms; 0 stops periodic reads). */
-void linkwatch_set_stats_interval(struct linkwatch *lw, unsigned ms);
-/* How many overflow resyncs happened (tests, status). */
-unsigned linkwatch_resync_count(const struct linkwatch *lw);
 
 /* Iteration. All pointers are borrowed and valid until the next dispatch,
  * resync or stats refresh. */
 size_t linkwatch_count(const struct linkwatch *lw);
 const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i); /* by ifindex */
-const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex);
 const struct link_info *linkwatch_find_name(const struct linkwatch *lw, const char *name);
 /* Bridges sorted by name. */
 size_t linkwatch_bridge_count(const struct linkwatch *lw);
@@ -155,9 +142,6 @@ const struct link_info *linkwatch_bridge(const struct linkwatch *lw, size_t i);
 /* Ports of a bridge, sorted by name. */
 size_t linkwatch_port_count(const struct linkwatch *lw, int bridge_ifindex);
 const struct link_info *linkwatch_port(const struct linkwatch *lw, int bridge_ifindex, size_t i);
-/* Links that are neither bridges nor ports, sorted by name. */
-size_t linkwatch_other_count(const struct linkwatch *lw);
-const struct link_info *linkwatch_other(const struct linkwatch *lw, size_t i);
 
 /* Pure helpers (unit-tested). */
 /* Counter delta that survives a wrap (64-bit, and 32-bit counters
@@ -166,8 +150,6 @@ uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now);
 /* Rates from two samples interval_us apart. */
 void linkwatch_rates_compute(const struct link_stats *old, const struct link_stats *now, uint64_t interval_us,
 			     struct link_rates *out);
-/* True when the bridge's MAC changed within window_us of now (UI highlight). */
-bool linkwatch_mac_just_changed(const struct link_info *br, uint64_t now_mono_us, uint64_t window_us);
 
 /* The model as JSON: an array of {ifindex, ifname, address, kind, type,
  * operstate, master, mtu, flags…} comparable with `ip -j -d link`

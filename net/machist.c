@@ -42,7 +42,8 @@ struct machist {
 	size_t n_seen, seen_next;
 };
 
-int machist_netns_self(struct machist_netns *out, char **err)
+/* The current namespace's identity; -1 when /proc/self/ns/net is unreadable. */
+static int machist_netns_self(struct machist_netns *out, char **err)
 {
 	memset(out, 0, sizeof(*out));
 	struct stat st;

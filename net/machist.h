@@ -58,8 +58,6 @@ struct machist_options {
 	uint64_t dedupe_us;                /* 0: MACHIST_DEDUPE_US */
 };
 
-/* The current namespace's identity; -1 when /proc/self/ns/net is unreadable. */
-int machist_netns_self(struct machist_netns *out, char **err);
 /* Whether a record written in namespace `rec` belongs to namespace `self`. */
 bool machist_netns_same(const struct machist_netns *self, const struct machist_netns *rec);
 

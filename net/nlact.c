@@ -3,7 +3,6 @@
 #include "core/util.h"
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <linux/if.h>
 #include <netlink/netlink.h>
@@ -218,23 +217,4 @@ int nlact_addr4(const char *name, uint32_t addr_be, unsigned prefix, bool add, c
 	rtnl_addr_put(a);
 	nl_socket_free(sk);
 	return r < 0 ? nl_fail(err, r, add ? "add address on" : "delete address on", name) : 0;
-}
-
-bool nlact_has_addr4(const char *name, uint32_t addr_be, unsigned prefix)
-{
-	struct ifaddrs *ifa = NULL, *i;
-	bool found = false;
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, name) != 0)
-			continue;
-		const struct sockaddr_in *a = (const struct sockaddr_in *)i->ifa_addr;
-		const struct sockaddr_in *m = (const struct sockaddr_in *)i->ifa_netmask;
-		unsigned p = m ? (unsigned)__builtin_popcount(m->sin_addr.s_addr) : 32;
-		if (a->sin_addr.s_addr == addr_be && p == prefix)
-			found = true;
-	}
-	freeifaddrs(ifa);
-	return found;
 }

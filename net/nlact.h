@@ -30,7 +30,5 @@ int nlact_get_alias(const char *name, char *buf, size_t len);
 int nlact_get_mac(const char *name, uint8_t mac[6], char **err);
 /* Add / delete an IPv4 address with prefix on a link. */
 int nlact_addr4(const char *name, uint32_t addr_be, unsigned prefix, bool add, char **err);
-/* Is addr/prefix present on the link? */
-bool nlact_has_addr4(const char *name, uint32_t addr_be, unsigned prefix);
 
 #endif

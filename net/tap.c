@@ -34,7 +34,7 @@ bool tap_mac_for_policy(enum mac_policy policy, const uint8_t guest_mac[6], uint
 	}
 }
 
-bool tap_exists(const char *name)
+static bool tap_exists(const char *name)
 {
 	return nlact_ifindex(name) != 0;
 }

@@ -40,7 +40,5 @@ int tap_delete(const char *name, char **err);
  * process holds it open (then it is someone else's now: -1, err says so,
  * and it stays). A TAP already gone returns 0. */
 int tap_delete_unused(const char *name, char **err);
-/* Does a link of that name exist in this namespace? */
-bool tap_exists(const char *name);
 
 #endif

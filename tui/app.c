@@ -34,8 +34,7 @@ struct app {
 	const char *why;    /* why we left */
 	uint64_t t0_us, first_frame_us;
 	unsigned long frames, cells;
-	struct mvm *last_sel; /* the selection the sources last saw */
-	size_t last_sel_idx;
+	size_t last_sel_idx; /* the selection the sources last saw */
 	enum pane last_focus;
 };
 
@@ -45,7 +44,19 @@ static void set_now(struct app *a)
 	a->ui.now_wall_s = (int64_t)(now_wall_us() / 1000000);
 }
 
-/* ---- actions (a table, not a switch) ---- */
+static void relayout(struct app *a)
+{
+	int w, h;
+	term_size(a->term, &w, &h);
+	grid_resize(a->grid, w, h);
+	ui_layout(&a->ui, w, h);
+	src_thumb_resize(a->thumb);
+	a->full = true;
+}
+
+/* ---- actions beyond the screen (a table, not a switch) ----
+ * The key table, its checks and its y/n questions are the UI's (ui_key);
+ * what reaches here has passed them. */
 
 typedef void (*action_fn)(struct app *a, enum action act);
 
@@ -78,42 +89,6 @@ static void act_pin(struct app *a, enum action act)
 	src_net_refresh(a->net);
 }
 
-static void act_monitor(struct app *a, enum action act)
-{
-	(void)act;
-	a->ui.focus = PANE_MONITOR;
-	a->ui.input[0] = '\0';
-	a->ui.input_len = 0;
-	a->ui.input_cut = false;
-	a->ui.hist_pos = -1;
-	a->ui.dirty |= D_MONITOR | D_VMS | D_NET | D_STATUS;
-}
-
-static void relayout(struct app *a)
-{
-	int w, h;
-	term_size(a->term, &w, &h);
-	grid_resize(a->grid, w, h);
-	ui_layout(&a->ui, w, h);
-	src_thumb_resize(a->thumb);
-	a->full = true;
-}
-
-static void act_zoom(struct app *a, enum action act)
-{
-	(void)act;
-	a->ui.zoom = !a->ui.zoom;
-	relayout(a);
-}
-
-static void act_history(struct app *a, enum action act)
-{
-	(void)act;
-	a->ui.history = !a->ui.history;
-	a->ui.hist_top = 0;
-	a->ui.dirty |= D_NET;
-}
-
 static void act_reload(struct app *a, enum action act)
 {
 	(void)act;
@@ -122,103 +97,40 @@ static void act_reload(struct app *a, enum action act)
 	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", a->ui.m.n_vms);
 }
 
-static void act_help(struct app *a, enum action act)
-{
-	(void)act;
-	a->ui.help = true;
-	relayout(a);
-}
-
-static void act_redraw(struct app *a, enum action act)
-{
-	(void)act;
-	a->full = true;
-}
-
-static void act_quit(struct app *a, enum action act)
-{
-	(void)act;
-	a->why = "quit";
-	loop_quit(a->loop);
-}
-
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
-	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_MONITOR] = act_monitor,
-	[ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history, [ACT_RELOAD] = act_reload, [ACT_HELP] = act_help,
-	[ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit,
+	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_RELOAD] = act_reload,
 };
 
-static const char *const confirm_text[ACT__N] = {
-	[ACT_FORCE] = "Force stop %s now? The guest cannot sync its disks.",
-	[ACT_RESET] = "Reset %s now? Unsaved work in the guest is lost.",
-};
-
-static void answer_confirm(struct app *a, int key)
+static void on_act(struct ui *ui, enum action act, void *arg)
 {
-	enum action act = a->ui.confirm.action;
-	a->ui.confirm.action = ACT_NONE;
-	free(a->ui.confirm.question);
-	a->ui.confirm.question = NULL;
-	a->ui.dirty |= D_STATUS;
-	if (key == 'y' || key == 'Y')
+	struct app *a = arg;
+	(void)ui;
+	if (actions[act])
 		actions[act](a, act);
-	else
-		ui_message(&a->ui, false, "cancelled");
 }
 
 static void on_key(struct app *a, int key)
 {
-	struct ui *ui = &a->ui;
 	if (key == K_RESIZE || key == K_BASE)
 		return; /* resizes come through SIGWINCH */
 	if (key == K_MOUSE) {
 		/* Selection, focus and scrolling happen in mouse_apply; what a
 		 * key would do (z, m) goes through the table like a key. */
-		int k = mouse_apply(ui, term_last_mouse(a->term));
+		int k = mouse_apply(&a->ui, term_last_mouse(a->term));
 		if (k != K_NONE)
 			on_key(a, k);
 		return;
 	}
-	if (ui->confirm.action != ACT_NONE) {
-		answer_confirm(a, key);
-		return;
+	int r = ui_key(&a->ui, key);
+	if (r & KEY_RELAYOUT)
+		relayout(a);
+	if (r & KEY_REDRAW)
+		a->full = true;
+	if (r & KEY_QUIT) {
+		a->why = "quit";
+		loop_quit(a->loop);
 	}
-	bool was_help = ui->help;
-	if (ui_key_local(ui, key) != KEY_UNHANDLED) {
-		if (was_help && !ui->help)
-			relayout(a);
-		return;
-	}
-	const struct key_binding *b = keys_lookup(key);
-	if (ui->too_small) {
-		if (b && (b->action == ACT_QUIT || b->action == ACT_REDRAW))
-			actions[b->action](a, b->action);
-		return;
-	}
-	if (!b)
-		return;
-	if (ui_navigate(ui, b->action))
-		return;
-	if (!ui_binding_applies(ui, b)) {
-		if ((b->when & W_WRITE) && ui->read_only)
-			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
-		else if (b->when & W_BRIDGE)
-			ui_message(ui, true, "%s: select an unpinned bridge in the network pane first (Tab)", b->label);
-		else
-			ui_message(ui, true, "%s: does not apply to the selected VM now", b->label);
-		return;
-	}
-	if (b->confirm && confirm_text[b->action]) {
-		struct mvm *v = ui_selected_vm(ui);
-		ui->confirm.action = b->action;
-		free(ui->confirm.question);
-		ui->confirm.question = xasprintf(confirm_text[b->action], v ? v->name : "?");
-		ui->dirty |= D_STATUS;
-		return;
-	}
-	if (actions[b->action])
-		actions[b->action](a, b->action);
 }
 
 static void on_stdin(int fd, short revents, void *arg)
@@ -337,6 +249,8 @@ int app_run(const struct app_options *o)
 	a.thumb = src_thumb_new(a.loop, &a.ui);
 	a.ui.monitor_send = src_vm_monitor_send;
 	a.ui.monitor_arg = a.vms;
+	a.ui.act = on_act;
+	a.ui.act_arg = &a;
 	src_net_refresh(a.net);
 	a.grid = grid_new(1, 1);
 	relayout(&a);

@@ -23,7 +23,7 @@
 struct shot {
 	struct loop *l;
 	struct thumb *thumb;
-	bool watch, first_frame, gone_once, quiet;
+	bool watch, first_frame, quiet;
 	uint64_t first_us;
 	char *gone_reason;
 	int cells_out; /* frames printed in --watch --cells */

@@ -73,15 +73,6 @@ void grid_fill(struct grid *g, struct rect r, uint32_t ch, struct grid_pen pen)
 			grid_set(g, x, y, ch, pen);
 }
 
-void grid_paint(struct grid *g, int x, int y, int w, struct grid_pen pen)
-{
-	for (int i = 0; i < w; i++) {
-		struct grid_cell *c = grid_at(g, x + i, y);
-		if (c)
-			c->pen = pen;
-	}
-}
-
 size_t grid_utf8_decode(const char *s, uint32_t *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;

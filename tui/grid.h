@@ -57,8 +57,6 @@ int grid_printf(struct grid *g, int x, int y, int maxw, struct grid_pen pen, con
  * most maxrows rows (the last one is cut when the text is longer). Returns
  * the rows used; with g NULL only counts them. */
 int grid_print_wrap(struct grid *g, int x, int y, int maxw, int maxrows, struct grid_pen pen, const char *s);
-/* Change only the pen of a run of cells (highlight a row). */
-void grid_paint(struct grid *g, int x, int y, int w, struct grid_pen pen);
 
 /* Row y as UTF-8 text, trailing blanks removed (tests, screen dumps). Caller frees. */
 char *grid_row_text(const struct grid *g, int y);

@@ -43,7 +43,9 @@ struct key_binding {
 	const char *help;    /* one line for the help screen */
 	enum action action;
 	unsigned when;
-	bool confirm;        /* something could be lost: ask first */
+	/* Something could be lost: the y/n question the dispatcher asks first
+	 * ("%s": the selected VM's name). NULL: the key acts at once. */
+	const char *confirm;
 	bool status;         /* list it in the status bar when it applies */
 };
 
@@ -54,7 +56,5 @@ extern const size_t keys_count;
 const struct key_binding *keys_lookup(int key);
 /* The binding for an action (the first), or NULL. */
 const struct key_binding *keys_for_action(enum action a);
-/* A key's printable name: "a", "Up", "F1", "^L". Returns buf. */
-const char *keys_name(int key, char buf[16]);
 
 #endif

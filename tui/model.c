@@ -62,16 +62,6 @@ void lines_push_text(struct lines *l, const char *text)
 	}
 }
 
-bool lines_equal(const struct lines *a, const struct lines *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return false;
-	return true;
-}
-
 void model_init(struct model *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -88,7 +78,7 @@ void mvm_clear(struct mvm *v)
 	memset(v, 0, sizeof(*v));
 }
 
-void mbridge_clear(struct mbridge *b)
+static void mbridge_clear(struct mbridge *b)
 {
 	free(b->last_change);
 	free(b->ports);

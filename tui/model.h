@@ -24,7 +24,6 @@ void lines_clear(struct lines *l);
 void lines_push(struct lines *l, const char *s); /* drops the oldest beyond max */
 /* Split text on newlines and push each line (a trailing newline adds nothing). */
 void lines_push_text(struct lines *l, const char *text);
-bool lines_equal(const struct lines *a, const struct lines *b);
 
 /* Bounds of the per-VM and model line lists (docs/tui.md, "Memory"). */
 #define MVM_LOG_MAX 64      /* a VM's log tail / its progress notes */
@@ -101,7 +100,6 @@ void model_init(struct model *m);
 void model_clear(struct model *m);
 struct mvm *model_vm_find(struct model *m, const char *name);
 void mvm_clear(struct mvm *v);
-void mbridge_clear(struct mbridge *b);
 void model_bridges_clear(struct model *m);
 void model_history_push(struct model *m, const struct mmac_event *e); /* copies */
 void model_history_clear(struct model *m); /* keeps the array for the next fill */

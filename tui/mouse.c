@@ -41,14 +41,14 @@ static void focus(struct ui *ui, enum pane p)
 	ui->dirty |= D_VMS | D_NET | D_STATUS | D_MONITOR;
 }
 
-/* The same dirty bits as moving the selection with a key (ui_navigate). */
+/* The same dirty bits as moving the selection with a key (navigate in tui/ui.c). */
 static void select_vm(struct ui *ui, size_t i)
 {
 	if (i >= ui->m.n_vms || i == ui->vm_sel)
 		return;
 	ui->vm_sel = i;
 	ui->mon_scroll = 0;
-	ui->dirty |= D_VMS | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_HEADER;
+	ui->dirty |= D_SELECTED_VM;
 }
 
 static long clampl(long v, long lo, long hi)

@@ -29,7 +29,8 @@ struct term {
 
 static volatile sig_atomic_t term_is_open;
 
-void term_emergency_restore(void)
+/* Restore the terminal from anywhere (crash, fatal hook); idempotent. */
+static void term_emergency_restore(void)
 {
 	if (term_is_open) {
 		term_is_open = 0;

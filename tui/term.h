@@ -39,7 +39,5 @@ int term_read_key(struct term *t);
 bool term_mouse(struct term *t, bool on);
 /* The event behind the last K_MOUSE (tui/mouse.h). */
 const struct mouse_event *term_last_mouse(const struct term *t);
-/* Restore the terminal from anywhere (crash, fatal hook); idempotent. */
-void term_emergency_restore(void);
 
 #endif

@@ -4,7 +4,6 @@
 #include "core/util.h"
 
 struct role_def {
-	const char *name;
 	int16_t fg256, bg256, fg8, bg8;
 	uint8_t attr;      /* with colours */
 	uint8_t mono_attr; /* without: must still tell the roles apart */
@@ -12,24 +11,24 @@ struct role_def {
 
 /* Colour numbers: 0 black 1 red 2 green 3 yellow 4 blue 5 magenta 6 cyan 7 white. */
 static const struct role_def roles[ROLE__N] = {
-	[ROLE_NORMAL] = { "normal", -1, -1, -1, -1, 0, 0 },
-	[ROLE_DIM] = { "dim", 245, -1, -1, -1, 0, GRID_DIM },
-	[ROLE_BORDER] = { "border", 240, -1, 4, -1, 0, 0 },
-	[ROLE_TITLE] = { "title", 252, -1, 7, -1, GRID_BOLD, GRID_BOLD },
-	[ROLE_TITLE_FOCUS] = { "title-focus", 0, 39, 0, 6, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
-	[ROLE_SELECTED] = { "selected", 231, 25, 7, 4, GRID_BOLD, GRID_REVERSE },
-	[ROLE_SELECTED_DIM] = { "selected-dim", -1, 237, 0, 7, 0, GRID_UNDERLINE },
-	[ROLE_HEADER] = { "header", 231, 24, 7, 4, GRID_BOLD, GRID_REVERSE },
-	[ROLE_STATUS] = { "status", 252, 236, 0, 7, 0, GRID_REVERSE },
-	[ROLE_KEY] = { "key", 226, 236, 1, 7, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
-	[ROLE_OK] = { "ok", 77, -1, 2, -1, 0, 0 },
-	[ROLE_WARN] = { "warn", 214, -1, 3, -1, 0, GRID_BOLD },
-	[ROLE_BAD] = { "bad", 196, -1, 1, -1, GRID_BOLD, GRID_BOLD | GRID_UNDERLINE },
-	[ROLE_FLASH] = { "flash", 0, 214, 0, 3, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
-	[ROLE_MODE_INSTALL] = { "install", 207, -1, 5, -1, GRID_BOLD, GRID_BOLD },
-	[ROLE_INPUT] = { "input", 231, 236, 7, 0, 0, GRID_UNDERLINE },
-	[ROLE_ERROR] = { "error", 231, 124, 7, 1, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
-	[ROLE_THUMB] = { "thumb", -1, -1, -1, -1, 0, 0 },
+	[ROLE_NORMAL] = { -1, -1, -1, -1, 0, 0 },
+	[ROLE_DIM] = { 245, -1, -1, -1, 0, GRID_DIM },
+	[ROLE_BORDER] = { 240, -1, 4, -1, 0, 0 },
+	[ROLE_TITLE] = { 252, -1, 7, -1, GRID_BOLD, GRID_BOLD },
+	[ROLE_TITLE_FOCUS] = { 0, 39, 0, 6, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
+	[ROLE_SELECTED] = { 231, 25, 7, 4, GRID_BOLD, GRID_REVERSE },
+	[ROLE_SELECTED_DIM] = { -1, 237, 0, 7, 0, GRID_UNDERLINE },
+	[ROLE_HEADER] = { 231, 24, 7, 4, GRID_BOLD, GRID_REVERSE },
+	[ROLE_STATUS] = { 252, 236, 0, 7, 0, GRID_REVERSE },
+	[ROLE_KEY] = { 226, 236, 1, 7, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
+	[ROLE_OK] = { 77, -1, 2, -1, 0, 0 },
+	[ROLE_WARN] = { 214, -1, 3, -1, 0, GRID_BOLD },
+	[ROLE_BAD] = { 196, -1, 1, -1, GRID_BOLD, GRID_BOLD | GRID_UNDERLINE },
+	[ROLE_FLASH] = { 0, 214, 0, 3, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
+	[ROLE_MODE_INSTALL] = { 207, -1, 5, -1, GRID_BOLD, GRID_BOLD },
+	[ROLE_INPUT] = { 231, 236, 7, 0, 0, GRID_UNDERLINE },
+	[ROLE_ERROR] = { 231, 124, 7, 1, GRID_BOLD, GRID_REVERSE | GRID_BOLD },
+	[ROLE_THUMB] = { -1, -1, -1, -1, 0, 0 },
 };
 
 /* Index: [glyph][0 = UTF-8, 1 = ASCII]. ASCII stays printable 7-bit so
@@ -112,9 +111,4 @@ uint32_t theme_glyph(enum glyph g)
 const char *theme_glyph_str(enum glyph g)
 {
 	return glyphs[g < GL__N ? g : GL_ELLIPSIS][utf8 ? 0 : 1];
-}
-
-const char *theme_role_name(enum role r)
-{
-	return r < ROLE__N ? roles[r].name : "?";
 }

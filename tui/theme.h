@@ -54,6 +54,5 @@ int32_t theme_rgb_of(int idx);
 uint32_t theme_glyph(enum glyph g);
 /* The glyph as a UTF-8 string (for text built with printf). */
 const char *theme_glyph_str(enum glyph g);
-const char *theme_role_name(enum role r);
 
 #endif

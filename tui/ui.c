@@ -82,7 +82,6 @@ void ui_layout(struct ui *ui, int w, int h)
 	for (int i = 0; i < V__N; i++)
 		if (ui->visible[i] && views[i]->resize)
 			views[i]->resize(ui, ui->rects[i]);
-	(void)body;
 }
 
 void ui_render(struct ui *ui, struct grid *g, bool force)
@@ -92,7 +91,7 @@ void ui_render(struct ui *ui, struct grid *g, bool force)
 	for (int i = 0; i < V__N; i++) {
 		if (!ui->visible[i] || !views[i]->draw)
 			continue;
-		if (ui->dirty & views[i]->dirty_bit || i == V_SMALL || i == V_HELP)
+		if (ui->dirty & views[i]->dirty_bits)
 			views[i]->draw(ui, g, ui->rects[i]);
 	}
 	ui->dirty = 0;
@@ -108,7 +107,7 @@ struct mbridge *ui_selected_bridge(struct ui *ui)
 	return ui->net_sel < ui->m.n_bridges ? &ui->m.bridges[ui->net_sel] : NULL;
 }
 
-unsigned ui_context(struct ui *ui)
+static unsigned context(struct ui *ui)
 {
 	unsigned c = 0;
 	if (!ui->read_only)
@@ -136,7 +135,7 @@ unsigned ui_context(struct ui *ui)
 
 bool ui_binding_applies(struct ui *ui, const struct key_binding *b)
 {
-	return (ui_context(ui) & b->when) == b->when;
+	return (context(ui) & b->when) == b->when;
 }
 
 void ui_message(struct ui *ui, bool error, const char *fmt, ...)
@@ -171,7 +170,8 @@ static void move_sel(size_t *sel, size_t n, long delta)
 	*sel = (size_t)s;
 }
 
-bool ui_navigate(struct ui *ui, enum action a)
+/* Navigation actions that only change UI state; false: not a navigation action. */
+static bool navigate(struct ui *ui, enum action a)
 {
 	size_t *sel;
 	size_t n;
@@ -190,7 +190,7 @@ bool ui_navigate(struct ui *ui, enum action a)
 	} else {
 		sel = &ui->vm_sel;
 		n = ui->m.n_vms;
-		bit = D_VMS | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_HEADER;
+		bit = D_SELECTED_VM;
 		page = ui->rects[V_VMS].h - 2;
 	}
 	if (page < 1)
@@ -212,35 +212,127 @@ bool ui_navigate(struct ui *ui, enum action a)
 	}
 	if (*sel != before) {
 		ui->dirty |= bit;
-		if (bit & D_VMS)
+		if (bit & D_VMS_SEL)
 			ui->mon_scroll = 0;
 	}
 	return true;
 }
 
-int ui_key_local(struct ui *ui, int key)
+/* ---- actions and keys ---- */
+
+static int act_monitor(struct ui *ui)
 {
+	ui->focus = PANE_MONITOR;
+	ui->input[0] = '\0';
+	ui->input_len = 0;
+	ui->input_cut = false;
+	ui->hist_pos = -1;
+	ui->dirty |= D_MONITOR | D_VMS | D_NET | D_STATUS;
+	return KEY_HANDLED;
+}
+
+static int act_zoom(struct ui *ui)
+{
+	ui->zoom = !ui->zoom;
+	ui_layout(ui, ui->w, ui->h);
+	return KEY_HANDLED | KEY_RELAYOUT;
+}
+
+static int act_history(struct ui *ui)
+{
+	ui->history = !ui->history;
+	ui->hist_top = 0;
+	ui->dirty |= D_NET;
+	return KEY_HANDLED;
+}
+
+/* Help toggles like zoom; its own keys close it (view_help_ops.key). */
+static int act_help(struct ui *ui)
+{
+	ui->help = !ui->help;
+	ui->help_top = 0;
+	ui_layout(ui, ui->w, ui->h);
+	return KEY_HANDLED | KEY_RELAYOUT;
+}
+
+static int act_redraw(struct ui *ui)
+{
+	return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int act_quit(struct ui *ui)
+{
+	return KEY_HANDLED | KEY_QUIT;
+}
+
+/* What changes only the screen is done here; NULL: the app's (ui->act). */
+static int (*const actions[ACT__N])(struct ui *ui) = {
+	[ACT_MONITOR] = act_monitor, [ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history,
+	[ACT_HELP] = act_help, [ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit,
+};
+
+int ui_act(struct ui *ui, enum action a)
+{
+	if (navigate(ui, a))
+		return KEY_HANDLED;
+	if (actions[a])
+		return actions[a](ui);
+	if (a != ACT_NONE && ui->act)
+		ui->act(ui, a, ui->act_arg);
+	return KEY_HANDLED;
+}
+
+/* The view that has the keyboard now: a modal one first, else the focused pane. */
+static enum view_id key_view(const struct ui *ui)
+{
+	if (ui->too_small)
+		return V_SMALL;
 	if (ui->confirm.action != ACT_NONE)
-		return KEY_UNHANDLED; /* the app answers confirmations */
-	if (ui->help) {
-		if (key == '?' || key == K_F1 || key == K_ESC || key == 'q') {
-			ui->help = false;
-			ui->help_top = 0;
-			ui_layout(ui, ui->w, ui->h);
-		} else if (key == K_DOWN || key == 'j' || key == K_PGDN || key == ' ') {
-			ui->help_top += key == K_PGDN || key == ' ' ? 10 : 1;
-			ui->dirty |= D_ALL;
-		} else if (key == K_UP || key == 'k' || key == K_PGUP) {
-			ui->help_top -= key == K_PGUP ? 10 : 1;
-			if (ui->help_top < 0)
-				ui->help_top = 0;
-			ui->dirty |= D_ALL;
-		}
-		return KEY_HANDLED; /* help is modal: nothing else happens under it */
+		return V_STATUS;
+	if (ui->help)
+		return V_HELP;
+	switch (ui->focus) {
+	case PANE_MONITOR: return V_MONITOR;
+	case PANE_NET: return V_NET;
+	default: return V_VMS;
 	}
-	if (ui->focus == PANE_MONITOR && view_monitor_ops.key)
-		return view_monitor_ops.key(ui, key);
-	return KEY_UNHANDLED;
+}
+
+/* The global key table: check, ask, act. */
+static int key_table(struct ui *ui, int key)
+{
+	const struct key_binding *b = keys_lookup(key);
+	if (!b)
+		return KEY_UNHANDLED;
+	if (!ui_binding_applies(ui, b)) {
+		if ((b->when & W_WRITE) && ui->read_only)
+			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
+		else if (b->when & W_BRIDGE)
+			ui_message(ui, true, "%s: select an unpinned bridge in the network pane first (Tab)", b->label);
+		else
+			ui_message(ui, true, "%s: does not apply to the selected VM now", b->label);
+		return KEY_HANDLED;
+	}
+	if (b->confirm) {
+		struct mvm *v = ui_selected_vm(ui);
+		ui->confirm.action = b->action;
+		free(ui->confirm.question);
+		ui->confirm.question = xasprintf(b->confirm, v ? v->name : "?");
+		ui->dirty |= D_STATUS;
+		return KEY_HANDLED;
+	}
+	return ui_act(ui, b->action);
+}
+
+int ui_key(struct ui *ui, int key)
+{
+	const struct view_ops *v = views[key_view(ui)];
+	if (v->key) {
+		int r = v->key(ui, key);
+		if (r != KEY_UNHANDLED)
+			return r;
+	}
+	return key_table(ui, key);
 }
 
 struct rect ui_inner(struct rect r)

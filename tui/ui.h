@@ -16,23 +16,29 @@
 
 enum pane { PANE_VMS, PANE_NET, PANE_MONITOR, PANE__N };
 
-/* Dirty bits: which views must be drawn again on this loop pass. */
+/* Dirty bits: which views must be drawn again on this loop pass.
+ * D_VMS_SEL: only the VM selection moved (two rows of the list). */
 enum {
 	D_HEADER = 1 << 0, D_VMS = 1 << 1, D_DETAILS = 1 << 2, D_NET = 1 << 3, D_MONITOR = 1 << 4,
-	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_ALL = 0xff,
+	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_VMS_SEL = 1 << 7, D_ALL = 0xff,
+	/* What shows the selected VM: redrawn when the selection moves. */
+	D_SELECTED_VM = D_VMS_SEL | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS,
 };
 
-/* Results of a key handler (htop's bitmask): the loop decides what to do. */
-enum { KEY_UNHANDLED = 0, KEY_HANDLED = 1, KEY_QUIT = 2 };
+/* Results of a key handler (htop's bitmask): the loop decides what to do.
+ * KEY_RELAYOUT: the layout changed (help, zoom): size the screen again;
+ * KEY_REDRAW: repaint every cell (^L). */
+enum { KEY_UNHANDLED = 0, KEY_HANDLED = 1, KEY_QUIT = 2, KEY_RELAYOUT = 4, KEY_REDRAW = 8 };
 
 enum view_id { V_HEADER, V_VMS, V_DETAILS, V_NET, V_MONITOR, V_THUMB, V_STATUS, V_HELP, V_SMALL, V__N };
 
 struct ui;
 struct view_ops {
 	const char *name;
-	unsigned dirty_bit;
+	unsigned dirty_bits;  /* draw when one of these is set */
 	void (*draw)(struct ui *ui, struct grid *g, struct rect r);
-	/* Keys the focused view takes before the global table (the monitor's input). */
+	/* Keys the view takes while it has the keyboard (ui_key), before the
+	 * key table; KEY_UNHANDLED (or no key op): the table decides. */
 	int (*key)(struct ui *ui, int key);
 	/* The view got a new rectangle (scroll offsets follow it). */
 	void (*resize)(struct ui *ui, struct rect r);
@@ -53,7 +59,7 @@ struct ui_hint {
 	int x0, x1, key;
 };
 
-/* A pending action waiting for y/n. */
+/* A pending action waiting for y/n (its question is the binding's confirm). */
 struct ui_confirm {
 	enum action action;
 	char *question;
@@ -61,12 +67,16 @@ struct ui_confirm {
 
 /* Monitor requests go out through this hook (set by the app; tests record). */
 typedef void (*ui_monitor_send_fn)(struct ui *ui, struct mvm *vm, const char *cmd, void *arg);
+/* Actions beyond the screen (start, stop, pin, reload...) go out through
+ * this hook, after the table's checks and any y/n (set by the app; tests record). */
+typedef void (*ui_act_fn)(struct ui *ui, enum action a, void *arg);
 
 struct ui {
 	struct model m;
 	bool read_only;
 	enum pane focus;
 	size_t vm_sel, vm_top;
+	size_t vm_drawn_sel;       /* the selected row as the VM list last drew it */
 	size_t net_sel, net_top;   /* over the bridges */
 	size_t hist_top;
 	int mon_scroll;            /* lines scrolled back from the end */
@@ -91,6 +101,8 @@ struct ui {
 	int n_hints;
 	ui_monitor_send_fn monitor_send;
 	void *monitor_arg;
+	ui_act_fn act;
+	void *act_arg;
 	int w, h;
 };
 
@@ -103,17 +115,22 @@ void ui_render(struct ui *ui, struct grid *g, bool force);
 /* Borrowed: the selected VM / bridge, or NULL. */
 struct mvm *ui_selected_vm(struct ui *ui);
 struct mbridge *ui_selected_bridge(struct ui *ui);
-/* W_* bits that hold now. */
-unsigned ui_context(struct ui *ui);
+/* Does the binding apply now (its W_* bits all hold)? */
 bool ui_binding_applies(struct ui *ui, const struct key_binding *b);
 /* Show a message in the status bar for a few seconds. */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Keep the selection valid after the model changed. */
 void ui_clamp(struct ui *ui);
-/* Pane-local keys (the focused view's key op, overlays); KEY_UNHANDLED: use the table. */
-int ui_key_local(struct ui *ui, int key);
-/* Navigation actions that only change UI state; false: not a navigation action. */
-bool ui_navigate(struct ui *ui, enum action a);
+/* The one key dispatcher. The view that has the keyboard gets the key
+ * first through its view_ops.key: the "too small" screen while the terminal
+ * is too small, the status bar while a y/n question is pending, the help
+ * while it is open, else the focused pane. What it leaves goes to the key
+ * table: a binding that does not apply says why, one with a confirm question
+ * asks it, the rest act (ui_act). Returns KEY_* bits for the loop. */
+int ui_key(struct ui *ui, int key);
+/* Do an action now, without the table's checks or a question: navigation
+ * and what only changes the screen here, the rest through ui->act. */
+int ui_act(struct ui *ui, enum action a);
 
 /* The bridge whose block holds screen row y of the network pane as last
  * drawn (tui/view_net.c), or -1 (no bridge there, the history is shown). */

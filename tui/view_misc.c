@@ -1,6 +1,7 @@
 /* view_misc: the header, the status bar (keys that apply now, or a message,
- * or a y/n question), the help screen from the key table, the "too small"
- * screen and the thumbnail pane. */
+ * or a y/n question, which it answers), the help screen from the key table
+ * (modal: it takes every key), the "too small" screen (only quit and redraw
+ * get through) and the thumbnail pane. */
 #include "tui/theme.h"
 #include "tui/ui.h"
 #include "core/util.h"
@@ -57,7 +58,13 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		return;
 	}
 	int x = r.x + 1;
+	bool message = ui->message && ui->now_us < ui->message_until_us;
 	if (ui->focus == PANE_MONITOR) {
+		/* The monitor's own refusals (read-only, too long) show here. */
+		if (message) {
+			grid_print(g, x, r.y, r.w - 2, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
+			return;
+		}
 		static const char *const mon[][2] = {
 			{ "Enter", "send" }, { "Up/Down", "history" }, { "PgUp/PgDn", "scroll" }, { "Esc", "leave" },
 		};
@@ -85,7 +92,7 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		grid_print(g, tx, r.y, need, p, b->label);
 		limit -= 1;
 	}
-	if (ui->message && ui->now_us < ui->message_until_us) {
+	if (message) {
 		/* A message takes the place of the keys, not of help and quit. */
 		struct grid_pen pm = theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS);
 		int n = grid_print(g, x, r.y, limit - x - 1, pm, ui->message);
@@ -111,6 +118,23 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		x += grid_print(g, x, r.y, limit - x, p, label);
 		x += 2;
 	}
+}
+
+/* The pending question has the keyboard: y acts, anything else cancels
+ * (a stray key must never force-stop a VM). */
+static int status_key(struct ui *ui, int key)
+{
+	enum action a = ui->confirm.action;
+	if (a == ACT_NONE)
+		return KEY_UNHANDLED;
+	ui->confirm.action = ACT_NONE;
+	free(ui->confirm.question);
+	ui->confirm.question = NULL;
+	ui->dirty |= D_STATUS;
+	if (key == 'y' || key == 'Y')
+		return ui_act(ui, a) | KEY_HANDLED;
+	ui_message(ui, false, "cancelled");
+	return KEY_HANDLED;
 }
 
 static void help_draw(struct ui *ui, struct grid *g, struct rect r)
@@ -146,6 +170,23 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 		grid_print(g, in.x + in.w - 8, in.y + in.h, 7, theme_pen(ROLE_WARN), "more");
 }
 
+/* Help is modal: its keys scroll or close it, nothing else happens under it. */
+static int help_key(struct ui *ui, int key)
+{
+	if (key == '?' || key == K_F1 || key == K_ESC || key == 'q')
+		return ui_act(ui, ACT_HELP);
+	if (key == K_DOWN || key == 'j' || key == K_PGDN || key == ' ') {
+		ui->help_top += key == K_PGDN || key == ' ' ? 10 : 1;
+		ui->dirty |= D_ALL;
+	} else if (key == K_UP || key == 'k' || key == K_PGUP) {
+		ui->help_top -= key == K_PGUP ? 10 : 1;
+		if (ui->help_top < 0)
+			ui->help_top = 0;
+		ui->dirty |= D_ALL;
+	}
+	return KEY_HANDLED;
+}
+
 static void small_draw(struct ui *ui, struct grid *g, struct rect r)
 {
 	grid_fill(g, r, ' ', theme_pen(ROLE_NORMAL));
@@ -154,6 +195,14 @@ static void small_draw(struct ui *ui, struct grid *g, struct rect r)
 	grid_print(g, 0, r.h / 2 - 1 > 0 ? r.h / 2 - 1 : 0, r.w, theme_pen(ROLE_BAD), s);
 	snprintf(s, sizeof(s), "need %dx%d; q quits", UI_MIN_W, UI_MIN_H);
 	grid_print(g, 0, r.h / 2 > 0 ? r.h / 2 : 0, r.w, theme_pen(ROLE_NORMAL), s);
+}
+
+/* Too small to show anything: the table gets only what needs no screen
+ * (quit, as the screen says, and redraw); every other key is dropped. */
+static int small_key(struct ui *ui, int key)
+{
+	const struct key_binding *b = keys_lookup(key);
+	return b && (b->action == ACT_QUIT || b->action == ACT_REDRAW) ? KEY_UNHANDLED : KEY_HANDLED;
 }
 
 static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
@@ -189,7 +238,7 @@ static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
 }
 
 const struct view_ops view_header_ops = { "header", D_HEADER, header_draw, NULL, NULL };
-const struct view_ops view_status_ops = { "status", D_STATUS, status_draw, NULL, NULL };
-const struct view_ops view_help_ops = { "help", D_ALL, help_draw, NULL, NULL };
-const struct view_ops view_small_ops = { "small", D_ALL, small_draw, NULL, NULL };
+const struct view_ops view_status_ops = { "status", D_STATUS, status_draw, status_key, NULL };
+const struct view_ops view_help_ops = { "help", D_ALL, help_draw, help_key, NULL };
+const struct view_ops view_small_ops = { "small", D_ALL, small_draw, small_key, NULL };
 const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, NULL, NULL };

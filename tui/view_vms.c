@@ -49,12 +49,86 @@ static void keep_visible(size_t sel, size_t *top, int rows)
 		*top = sel - (size_t)rows + 1;
 }
 
+/* Column widths: glyph, name, state (with the cause, or the uptime of a
+ * live VM: one never has both), mode. The state gets what is left. */
+struct cols {
+	int namew, statew, modew;
+};
+
+static struct cols vms_cols(const struct ui *ui, struct rect in)
+{
+	struct cols c = { 0, 0, 7 };
+	int need = 8;
+	for (size_t i = 0; i < ui->m.n_vms; i++) {
+		const struct mvm *v = &ui->m.vms[i];
+		int l = grid_strwidth(v->name);
+		if (l > c.namew)
+			c.namew = l;
+		char st[128];
+		state_text(v, st, sizeof(st));
+		l = grid_strwidth(st) + (v->started_wall_s ? 9 : 0);
+		if (l > need)
+			need = l;
+	}
+	if (c.namew > 20)
+		c.namew = 20;
+	if (c.namew > in.w - 2 - 1 - c.modew - 1 - need)
+		c.namew = in.w - 2 - 1 - c.modew - 1 - need;
+	if (c.namew < 6)
+		c.namew = 6;
+	c.statew = in.w - 2 - c.namew - 1 - c.modew - 1;
+	return c;
+}
+
+static void vms_row(struct ui *ui, struct grid *g, struct rect in, struct cols c, size_t i)
+{
+	if (i < ui->vm_top || i >= ui->vm_top + (size_t)in.h || i >= ui->m.n_vms)
+		return;
+	const struct mvm *v = &ui->m.vms[i];
+	bool sel = i == ui->vm_sel;
+	enum role base = sel ? (ui->focus == PANE_VMS ? ROLE_SELECTED : ROLE_SELECTED_DIM) : ROLE_NORMAL;
+	struct grid_pen pb = theme_pen(base);
+	int y = in.y + (int)(i - ui->vm_top), x = in.x;
+	grid_fill(g, (struct rect){ in.x, y, in.w, 1 }, ' ', pb);
+	struct grid_pen ps = sel ? pb : theme_pen(state_role(v));
+	grid_set(g, x, y, theme_glyph(state_glyph(v)), ps);
+	x += 2;
+	grid_print(g, x, y, c.namew, pb, v->name);
+	x += c.namew + 1;
+	char st[128];
+	state_text(v, st, sizeof(st));
+	if (v->started_wall_s && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STOPPING)) {
+		char up[32];
+		size_t l = strlen(st);
+		snprintf(st + l, sizeof(st) - l, " %s", model_uptime(ui->now_wall_s - v->started_wall_s, up, sizeof(up)));
+	}
+	grid_print(g, x, y, c.statew, ps, st);
+	x += c.statew + 1;
+	grid_print(g, x, y, c.modew, sel ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
+		   v->install ? "install" : "boot");
+}
+
+/* D_VMS draws the pane; D_VMS_SEL alone (the selection moved, nothing else
+ * changed) only the row it left and the row it reached, unless the list
+ * had to scroll. */
 static void vms_draw(struct ui *ui, struct grid *g, struct rect r)
 {
+	struct rect in = ui_inner(r);
+	size_t top = ui->vm_top;
+	keep_visible(ui->vm_sel, &ui->vm_top, in.h);
+	bool rows_only = !(ui->dirty & D_VMS) && ui->vm_top == top && ui->vm_drawn_sel < ui->m.n_vms &&
+			 in.w >= 4 && in.h >= 1;
+	size_t was = ui->vm_drawn_sel;
+	ui->vm_drawn_sel = ui->vm_sel;
+	if (rows_only) {
+		struct cols c = vms_cols(ui, in);
+		vms_row(ui, g, in, c, was);
+		vms_row(ui, g, in, c, ui->vm_sel);
+		return;
+	}
 	char title[64];
 	snprintf(title, sizeof(title), "VMs %zu", ui->m.n_vms);
 	ui_box(g, r, title, ui->focus == PANE_VMS);
-	struct rect in = ui_inner(r);
 	if (in.w < 4 || in.h < 1)
 		return;
 	if (!ui->m.n_vms) {
@@ -63,57 +137,9 @@ static void vms_draw(struct ui *ui, struct grid *g, struct rect r)
 			   ui->m.profiles_dir ? ui->m.profiles_dir : "(no profile directory)");
 		return;
 	}
-	/* Columns: glyph, name, state (with the cause, or the uptime of a live
-	 * VM: one never has both), mode. The state gets what is left. */
-	int namew = 0;
-	for (size_t i = 0; i < ui->m.n_vms; i++) {
-		int l = grid_strwidth(ui->m.vms[i].name);
-		if (l > namew)
-			namew = l;
-	}
-	if (namew > 20)
-		namew = 20;
-	int modew = 7, need = 8;
-	for (size_t i = 0; i < ui->m.n_vms; i++) {
-		char st[128];
-		state_text(&ui->m.vms[i], st, sizeof(st));
-		int l = grid_strwidth(st) + (ui->m.vms[i].started_wall_s ? 9 : 0);
-		if (l > need)
-			need = l;
-	}
-	if (namew > in.w - 2 - 1 - modew - 1 - need)
-		namew = in.w - 2 - 1 - modew - 1 - need;
-	if (namew < 6)
-		namew = 6;
-	int statew = in.w - 2 - namew - 1 - modew - 1;
-	keep_visible(ui->vm_sel, &ui->vm_top, in.h);
-	for (int row = 0; row < in.h; row++) {
-		size_t i = ui->vm_top + (size_t)row;
-		if (i >= ui->m.n_vms)
-			break;
-		const struct mvm *v = &ui->m.vms[i];
-		bool sel = i == ui->vm_sel;
-		enum role base = sel ? (ui->focus == PANE_VMS ? ROLE_SELECTED : ROLE_SELECTED_DIM) : ROLE_NORMAL;
-		struct grid_pen pb = theme_pen(base);
-		int y = in.y + row, x = in.x;
-		grid_fill(g, (struct rect){ in.x, y, in.w, 1 }, ' ', pb);
-		struct grid_pen ps = sel ? pb : theme_pen(state_role(v));
-		grid_set(g, x, y, theme_glyph(state_glyph(v)), ps);
-		x += 2;
-		grid_print(g, x, y, namew, pb, v->name);
-		x += namew + 1;
-		char st[128];
-		state_text(v, st, sizeof(st));
-		if (v->started_wall_s && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STOPPING)) {
-			char up[32];
-			size_t l = strlen(st);
-			snprintf(st + l, sizeof(st) - l, " %s", model_uptime(ui->now_wall_s - v->started_wall_s, up, sizeof(up)));
-		}
-		grid_print(g, x, y, statew, ps, st);
-		x += statew + 1;
-		grid_print(g, x, y, modew, sel ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
-			   v->install ? "install" : "boot");
-	}
+	struct cols c = vms_cols(ui, in);
+	for (size_t i = ui->vm_top; i < ui->m.n_vms && i < ui->vm_top + (size_t)in.h; i++)
+		vms_row(ui, g, in, c, i);
 }
 
 /* Emit one details line; returns the next row. */
@@ -247,5 +273,6 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 }
 
-const struct view_ops view_vms_ops = { "vms", D_VMS, vms_draw, NULL, NULL };
+/* No keys of its own: the key table acts on the selected VM. */
+const struct view_ops view_vms_ops = { "vms", D_VMS | D_VMS_SEL, vms_draw, NULL, NULL };
 const struct view_ops view_details_ops = { "details", D_DETAILS, details_draw, NULL, NULL };

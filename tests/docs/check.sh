@@ -194,11 +194,11 @@ done
 
 # ---- keys ---------------------------------------------------------------------
 keys_c=$VMDECK_SRC/tui/keys.c
-# The table rows: { KEY, ALT, "keyname", "label", "help", ACT_X, WHEN, confirm, status },
+# The table rows: { KEY, ALT, "keyname", "label", "help", ACT_X, WHEN, "question" or NULL, status },
 rows=$(awk '/keys_table\[\] *= *\{/{ on = 1; next } on && /^\};/{ exit } on && /^[ \t]*\{/' "$keys_c")
 code_keys=$(printf '%s\n' "$rows" | sed -E 's/^[^"]*"([^"]*)".*/\1/' | sort)
 confirm_keys=$(printf '%s\n' "$rows" |
-	sed -nE 's/^[^"]*"([^"]*)".*ACT_[A-Z_]+, *[^,]*, *true, *(true|false) *\},?.*$/\1/p' | sort)
+	sed -nE 's/^[^"]*"([^"]*)".*ACT_[A-Z_]+, *[^,]*, *"[^"]*", *(true|false) *\},?.*$/\1/p' | sort)
 nkeys=$(printf '%s\n' "$code_keys" | grep -c .)
 check "keys.c has a key table (found $nkeys keys)" test "$nkeys" -ge 10
 # README: the first column of the key table in the Keys section.

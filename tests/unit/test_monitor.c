@@ -23,10 +23,8 @@ static void test_scrollback(void **state)
 {
 	(void)state;
 	struct monitor *m = monitor_new(3, 2);
-	uint64_t g = monitor_generation(m);
 	monitor_append(m, "(qemu) info status");
 	monitor_append(m, "VM status: running\r\n");
-	assert_true(monitor_generation(m) > g);
 	assert_int_equal(monitor_line_count(m), 2);
 	assert_string_equal(monitor_line(m, 1), "VM status: running");
 	monitor_append(m, "a\nb\nc\n");
@@ -42,9 +40,6 @@ static void test_scrollback(void **state)
 	assert_int_equal(monitor_history_count(m), 2);
 	assert_string_equal(monitor_history_at(m, 0), "info block");
 	assert_string_equal(monitor_history_at(m, 1), "info cpus");
-	monitor_clear(m);
-	assert_int_equal(monitor_line_count(m), 0);
-	assert_int_equal(monitor_history_count(m), 2);
 	monitor_free(m);
 	monitor_free(NULL);
 }
@@ -163,7 +158,7 @@ static void fake_send(struct ui *ui, struct mvm *vm, const char *cmd, void *arg)
 static void type(struct ui *ui, const char *s)
 {
 	for (; *s; s++)
-		assert_int_equal(ui_key_local(ui, (unsigned char)*s), KEY_HANDLED);
+		assert_int_equal(ui_key(ui, (unsigned char)*s), KEY_HANDLED);
 }
 
 /* The input line holds sizeof(ui.input) - 1 bytes. A longer command used to
@@ -196,7 +191,7 @@ static void test_tui_input_too_long(void **state)
 	type(&f.ui, full);
 	assert_int_equal(f.ui.input_len, max);
 	assert_null(f.ui.message);
-	ui_key_local(&f.ui, K_ENTER);
+	ui_key(&f.ui, K_ENTER);
 	assert_int_equal(f.n_sent, 1);
 	assert_string_equal(f.sent, full);
 
@@ -211,23 +206,23 @@ static void test_tui_input_too_long(void **state)
 	assert_non_null(strstr(f.ui.message, "too long"));
 	assert_non_null(strstr(f.ui.message, lim));
 	/* Enter does not send the cut line. */
-	ui_key_local(&f.ui, K_ENTER);
+	ui_key(&f.ui, K_ENTER);
 	assert_int_equal(f.n_sent, 1);
 	assert_non_null(strstr(f.ui.message, "not sent"));
 	assert_int_equal(f.ui.input_len, max); /* kept, to edit */
 	/* Once edited (Backspace), what the line shows is what goes out. */
-	ui_key_local(&f.ui, K_BACKSPACE);
-	ui_key_local(&f.ui, K_ENTER);
+	ui_key(&f.ui, K_BACKSPACE);
+	ui_key(&f.ui, K_ENTER);
 	assert_int_equal(f.n_sent, 2);
 	assert_int_equal(strlen(f.sent), max - 1);
 
 	/* A history line longer than the input line is not recalled cut. */
 	char *longer = xasprintf("%s%s", full, "xyz");
 	monitor_history_add(f.mon, longer);
-	ui_key_local(&f.ui, K_UP);
+	ui_key(&f.ui, K_UP);
 	assert_string_equal(f.ui.input, "");
 	assert_non_null(strstr(f.ui.message, "too long"));
-	ui_key_local(&f.ui, K_ENTER);
+	ui_key(&f.ui, K_ENTER);
 	assert_int_equal(f.n_sent, 2);
 
 	free(longer);

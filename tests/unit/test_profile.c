@@ -576,9 +576,6 @@ static void test_enums(void **state)
 	assert_int_equal(vm_mode_parse("boot", &m), 0);
 	assert_int_equal(vm_mode_parse("Boot", &m), -1);
 	assert_string_equal(vm_mode_name(VM_MODE_INSTALL), "install");
-	enum mac_policy p;
-	assert_int_equal(mac_policy_parse("kernel", &p), 0);
-	assert_int_equal(p, MAC_POLICY_KERNEL);
 	assert_string_equal(mac_policy_name(MAC_POLICY_DERIVED), "derived");
 }
 

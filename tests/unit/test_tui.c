@@ -24,7 +24,17 @@ struct fixture {
 	struct profile_nic nic[2];
 	struct monitor *mon;
 	char sent[256];
+	enum action acts[8]; /* what reached the app, in order */
+	int n_acts;
 };
+
+static void fake_act(struct ui *ui, enum action a, void *arg)
+{
+	struct fixture *f = arg;
+	(void)ui;
+	assert_true(f->n_acts < 8);
+	f->acts[f->n_acts++] = a;
+}
 
 static void fake_send(struct ui *ui, struct mvm *vm, const char *cmd, void *arg)
 {
@@ -92,6 +102,8 @@ static int setup(void **state)
 	f->ui.now_us = 100000000ull;
 	f->ui.monitor_send = fake_send;
 	f->ui.monitor_arg = f;
+	f->ui.act = fake_act;
+	f->ui.act_arg = f;
 	f->g = grid_new(80, 24);
 	ui_layout(&f->ui, 80, 24);
 	ui_render(&f->ui, f->g, true);
@@ -265,15 +277,15 @@ static void test_help_from_table(void **state)
 	ui_render(&f->ui, f->g, true);
 	bool seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
 	for (int i = 0; i < 40 && !seen_quit; i++) {
-		ui_key_local(&f->ui, K_DOWN);
+		ui_key(&f->ui, K_DOWN);
 		ui_render(&f->ui, f->g, false);
 		seen_quit = grid_find(f->g, keys_for_action(ACT_QUIT)->help) >= 0;
 	}
 	assert_true(seen_quit);
 	/* Any key but the help keys is swallowed; ? closes it. */
-	assert_int_equal(ui_key_local(&f->ui, 'x'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, 'x'), KEY_HANDLED);
 	assert_true(f->ui.help);
-	ui_key_local(&f->ui, '?');
+	ui_key(&f->ui, '?');
 	assert_false(f->ui.help);
 }
 
@@ -293,31 +305,69 @@ static void test_too_small(void **state)
 	assert_true(has(f, "testguest1"));
 }
 
+static bool in_rect(struct rect r, int x, int y)
+{
+	return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+}
+
+/* Moving the selection draws exactly the row it left and the row it
+ * reached in the VM list, and the views that show the selected VM (its
+ * details, monitor, screen, and the status line whose keys follow it) —
+ * nothing else: not the list's frame or empty rows, not the header, not
+ * the network pane. The grid is filled with a marker no view draws first,
+ * so a cell that still holds it was not drawn on this pass. */
 static void test_moving_selection_repaints_little(void **state)
 {
 	struct fixture *f = *state;
+	const int n = 80 * 24;
 	struct grid *before = grid_new(80, 24);
-	memcpy(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
-	/* An idle pass draws nothing new. */
-	render(f);
-	assert_memory_equal(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
+	memcpy(before->cells, f->g->cells, sizeof(*before->cells) * (size_t)n);
 	/* Redrawing everything gives the same cells: the diff writes zero. */
 	ui_render(&f->ui, f->g, true);
-	assert_memory_equal(before->cells, f->g->cells, sizeof(*before->cells) * 80 * 24);
-	/* Down: the two list rows change; the rows of the VM list in between do not. */
-	assert_true(ui_navigate(&f->ui, ACT_DOWN));
+	assert_memory_equal(before->cells, f->g->cells, sizeof(*before->cells) * (size_t)n);
+	grid_free(before);
+
+	const struct grid_pen mpen = { 1, 2, 0, 0xffff };
+	const uint32_t marker = 0xE000; /* private use: never drawn */
+	grid_fill(f->g, (struct rect){ 0, 0, 80, 24 }, marker, mpen);
+	/* An idle pass draws nothing. */
+	render(f);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(f->g->cells[i].ch, marker);
+
+	assert_int_equal(ui_key(&f->ui, 'j'), KEY_HANDLED);
 	assert_int_equal(f->ui.vm_sel, 1);
 	render(f);
-	struct rect r = f->ui.rects[V_VMS];
-	int changed_rows = 0;
-	for (int y = r.y; y < r.y + r.h; y++) {
-		bool diff = false;
-		for (int x = r.x; x < r.x + r.w; x++)
-			diff |= !grid_cell_eq(grid_cget(before, x, y), grid_cget(f->g, x, y));
-		changed_rows += diff;
-	}
-	assert_int_equal(changed_rows, 2);
-	grid_free(before);
+	struct rect list = ui_inner(f->ui.rects[V_VMS]);
+	struct rect rows = { list.x, list.y, list.w, 2 }; /* testguest1 (left), web2 (reached) */
+	const enum view_id follow[] = { V_DETAILS, V_MONITOR, V_THUMB, V_STATUS };
+	int drawn = 0, wrong = 0;
+	for (int y = 0; y < 24; y++)
+		for (int x = 0; x < 80; x++) {
+			bool expect = in_rect(rows, x, y);
+			for (size_t k = 0; k < sizeof(follow) / sizeof(follow[0]); k++)
+				expect |= in_rect(f->ui.rects[follow[k]], x, y);
+			bool was_drawn = grid_cget(f->g, x, y)->ch != marker;
+			drawn += was_drawn;
+			if (was_drawn != expect && wrong++ < 5)
+				fprintf(stderr, "cell %d,%d: %s\n", x, y, was_drawn ? "drawn, should not be" : "not drawn");
+		}
+	assert_int_equal(wrong, 0);
+	assert_true(drawn > 0);
+	/* The two rows are right: the selection is on web2 now. */
+	char *r0 = grid_row_text(f->g, list.y), *r1 = grid_row_text(f->g, list.y + 1);
+	assert_non_null(strstr(r0, "testguest1"));
+	assert_non_null(strstr(r1, "web2"));
+	free(r0);
+	free(r1);
+	assert_int_not_equal(grid_cget(f->g, list.x + 2, list.y + 1)->pen.role, ROLE_NORMAL);
+	assert_int_equal(grid_cget(f->g, list.x + 2, list.y)->pen.role, ROLE_NORMAL);
+	/* Nothing moved: nothing is drawn. */
+	grid_fill(f->g, (struct rect){ 0, 0, 80, 24 }, marker, mpen);
+	assert_int_equal(ui_key(&f->ui, 'j'), KEY_HANDLED); /* already the last VM */
+	render(f);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(f->g->cells[i].ch, marker);
 }
 
 static void test_monitor_input(void **state)
@@ -326,20 +376,20 @@ static void test_monitor_input(void **state)
 	f->ui.focus = PANE_MONITOR;
 	const char *cmd = "info status";
 	for (const char *c = cmd; *c; c++)
-		assert_int_equal(ui_key_local(&f->ui, *c), KEY_HANDLED);
+		assert_int_equal(ui_key(&f->ui, *c), KEY_HANDLED);
 	assert_string_equal(f->ui.input, "info status");
-	ui_key_local(&f->ui, K_BACKSPACE);
-	ui_key_local(&f->ui, 's');
-	ui_key_local(&f->ui, K_ENTER);
+	ui_key(&f->ui, K_BACKSPACE);
+	ui_key(&f->ui, 's');
+	ui_key(&f->ui, K_ENTER);
 	assert_string_equal(f->sent, "info status");
 	assert_string_equal(f->ui.input, "");
 	render(f);
 	assert_true(has(f, "VM status: running"));
 	assert_true(has(f, "(qemu) info status"));
 	/* History: Up recalls the last command. */
-	ui_key_local(&f->ui, K_UP);
+	ui_key(&f->ui, K_UP);
 	assert_string_equal(f->ui.input, "info status");
-	ui_key_local(&f->ui, K_DOWN);
+	ui_key(&f->ui, K_DOWN);
 	assert_string_equal(f->ui.input, "");
 	/* A long line wraps instead of losing its end. */
 	monitor_append(f->mon, "install (#block117): /a/very/long/path/that/does/not/fit/into/the/pane/initrd.img (raw)\n");
@@ -347,16 +397,218 @@ static void test_monitor_input(void **state)
 	render(f);
 	assert_true(has(f, "img (raw)"));
 	/* Esc leaves the monitor. */
-	ui_key_local(&f->ui, K_ESC);
+	ui_key(&f->ui, K_ESC);
 	assert_int_equal(f->ui.focus, PANE_VMS);
 	/* Read-only: only "info" commands go out. */
 	f->ui.read_only = true;
 	f->ui.focus = PANE_MONITOR;
 	f->sent[0] = '\0';
 	for (const char *c = "quit"; *c; c++)
-		ui_key_local(&f->ui, *c);
-	ui_key_local(&f->ui, K_ENTER);
+		ui_key(&f->ui, *c);
+	ui_key(&f->ui, K_ENTER);
 	assert_string_equal(f->sent, "");
+}
+
+/* The status line as drawn now. */
+static char *status_row(struct fixture *f)
+{
+	render(f);
+	return grid_row_text(f->g, f->g->h - 1);
+}
+
+static bool status_lacks(struct fixture *f, const char *s)
+{
+	char *st = status_row(f);
+	bool ok = strstr(st, s) == NULL;
+	free(st);
+	return ok;
+}
+
+static bool status_has(struct fixture *f, const char *s)
+{
+	char *st = status_row(f);
+	bool ok = strstr(st, s) != NULL;
+	if (!ok)
+		fprintf(stderr, "status line without '%s': %s\n", s, st);
+	free(st);
+	return ok;
+}
+
+/* Every key whose row carries a question asks it, naming the VM; y (or Y)
+ * acts once, n cancels, and any other key cancels too without doing what
+ * it would do (j does not move the selection under the question). */
+static void test_keys_confirm(void **state)
+{
+	struct fixture *f = *state;
+	int asked = 0;
+	for (size_t i = 0; i < keys_count; i++) {
+		const struct key_binding *b = &keys_table[i];
+		if (!b->confirm)
+			continue;
+		asked++;
+		assert_int_equal(ui_key(&f->ui, b->key), KEY_HANDLED);
+		assert_int_equal(f->ui.confirm.action, b->action);
+		assert_int_equal(f->n_acts, 0);
+		char *q = xasprintf(b->confirm, "testguest1");
+		assert_true(status_has(f, q));
+		free(q);
+		assert_true(status_has(f, "[y/n]"));
+		assert_int_equal(ui_key(&f->ui, 'y') & KEY_HANDLED, KEY_HANDLED);
+		assert_int_equal(f->n_acts, 1);
+		assert_int_equal(f->acts[0], b->action);
+		assert_int_equal(f->ui.confirm.action, ACT_NONE);
+		assert_true(status_lacks(f, "[y/n]"));
+		f->n_acts = 0;
+	}
+	assert_int_equal(asked, 2); /* X and R */
+	/* n cancels. */
+	ui_key(&f->ui, 'X');
+	ui_key(&f->ui, 'n');
+	assert_int_equal(f->n_acts, 0);
+	assert_int_equal(f->ui.confirm.action, ACT_NONE);
+	assert_true(status_has(f, "cancelled"));
+	/* Any other key cancels, and is not taken as itself. */
+	ui_key(&f->ui, 'R');
+	assert_int_equal(ui_key(&f->ui, 'j'), KEY_HANDLED);
+	assert_int_equal(f->n_acts, 0);
+	assert_int_equal(f->ui.vm_sel, 0);
+	assert_int_equal(f->ui.confirm.action, ACT_NONE);
+	/* q under a question cancels; it does not quit. */
+	ui_key(&f->ui, 'X');
+	assert_int_equal(ui_key(&f->ui, 'q') & KEY_QUIT, 0);
+	assert_int_equal(f->n_acts, 0);
+	/* Y works like y; a key without a question acts at once. */
+	ui_key(&f->ui, 'X');
+	ui_key(&f->ui, 'Y');
+	assert_int_equal(f->n_acts, 1);
+	assert_int_equal(f->acts[0], ACT_FORCE);
+	ui_key(&f->ui, 'x');
+	assert_int_equal(f->n_acts, 2);
+	assert_int_equal(f->acts[1], ACT_STOP);
+	assert_int_equal(f->ui.confirm.action, ACT_NONE);
+}
+
+/* --read-only: a key that changes something is refused with the reason and
+ * never reaches the app; keys that only look work; the monitor sends
+ * 'info ...' and refuses the rest with a message. */
+static void test_keys_read_only(void **state)
+{
+	struct fixture *f = *state;
+	f->ui.read_only = true;
+	assert_int_equal(ui_key(&f->ui, 'x'), KEY_HANDLED); /* testguest1 runs: stop would apply */
+	assert_true(status_has(f, "read-only: stop is off (started with --read-only)"));
+	assert_int_equal(ui_key(&f->ui, 'X'), KEY_HANDLED);
+	assert_int_equal(f->ui.confirm.action, ACT_NONE); /* refused before it asks */
+	ui_key(&f->ui, 'i');
+	assert_true(status_has(f, "read-only: install/boot is off"));
+	ui_key(&f->ui, 'j');
+	assert_int_equal(f->ui.vm_sel, 1); /* navigation works */
+	ui_key(&f->ui, 's');                /* web2 exited: start would apply */
+	assert_true(status_has(f, "read-only: start is off"));
+	ui_key(&f->ui, K_TAB);
+	ui_key(&f->ui, 'P');
+	assert_true(status_has(f, "read-only: pin MAC is off"));
+	assert_int_equal(f->n_acts, 0);
+	/* Looking is fine: reload reaches the app, H shows the history. */
+	ui_key(&f->ui, 'r');
+	assert_int_equal(f->n_acts, 1);
+	assert_int_equal(f->acts[0], ACT_RELOAD);
+	ui_key(&f->ui, 'H');
+	assert_true(f->ui.history);
+	/* The monitor: m works on the running VM; info goes out, quit does not. */
+	ui_key(&f->ui, K_TAB);
+	ui_key(&f->ui, 'k');
+	assert_int_equal(ui_key(&f->ui, 'm'), KEY_HANDLED);
+	assert_int_equal(f->ui.focus, PANE_MONITOR);
+	for (const char *c = "info status"; *c; c++)
+		ui_key(&f->ui, *c);
+	ui_key(&f->ui, K_ENTER);
+	assert_string_equal(f->sent, "info status");
+	f->sent[0] = '\0';
+	for (const char *c = "quit"; *c; c++)
+		assert_int_equal(ui_key(&f->ui, *c), KEY_HANDLED); /* q is typed, not quit */
+	ui_key(&f->ui, K_ENTER);
+	assert_string_equal(f->sent, "");
+	assert_true(status_has(f, "read-only: only 'info ...' monitor commands"));
+	assert_int_equal(f->n_acts, 1);
+}
+
+/* A key that does not apply says why, and nothing happens. */
+static void test_keys_not_applicable(void **state)
+{
+	struct fixture *f = *state;
+	ui_key(&f->ui, 's'); /* testguest1 is running */
+	assert_true(status_has(f, "start: does not apply to the selected VM now"));
+	ui_key(&f->ui, 'P'); /* the VM list has focus, not a bridge */
+	assert_true(status_has(f, "pin MAC: select an unpinned bridge in the network pane"));
+	assert_int_equal(f->n_acts, 0);
+	ui_key(&f->ui, K_TAB);
+	ui_key(&f->ui, 'P');
+	assert_int_equal(f->n_acts, 1);
+	assert_int_equal(f->acts[0], ACT_PIN);
+	/* A key in no table is left to the caller. */
+	assert_int_equal(ui_key(&f->ui, 'Q'), KEY_UNHANDLED);
+}
+
+/* Too small: the screen says so and how to leave; q quits and ^L redraws
+ * whoever had the keyboard (the monitor, the help, a question); every other
+ * key is dropped. */
+static void test_keys_too_small(void **state)
+{
+	struct fixture *f = *state;
+	grid_resize(f->g, 40, 10);
+	ui_layout(&f->ui, 40, 10);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "terminal too small: 40x10"));
+	assert_true(has(f, "need 60x16; q quits"));
+	assert_int_equal(ui_key(&f->ui, 'x'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, 'X'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, 'j'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, '?'), KEY_HANDLED);
+	assert_int_equal(f->n_acts, 0);
+	assert_int_equal(f->ui.vm_sel, 0);
+	assert_false(f->ui.help);
+	assert_int_equal(f->ui.confirm.action, ACT_NONE);
+	assert_true(ui_key(&f->ui, K_CTRL_L) & KEY_REDRAW);
+	assert_true(ui_key(&f->ui, 'q') & KEY_QUIT);
+	f->ui.focus = PANE_MONITOR;
+	assert_true(ui_key(&f->ui, 'q') & KEY_QUIT);
+	assert_string_equal(f->ui.input, "");
+	/* A question asked before the terminal shrank waits: y cannot act on
+	 * a screen that does not show it. */
+	f->ui.focus = PANE_VMS;
+	ui_layout(&f->ui, 80, 24);
+	ui_key(&f->ui, 'X');
+	ui_layout(&f->ui, 40, 10);
+	ui_key(&f->ui, 'y');
+	assert_int_equal(f->n_acts, 0);
+	assert_int_equal(f->ui.confirm.action, ACT_FORCE);
+	assert_true(ui_key(&f->ui, 'q') & KEY_QUIT);
+	/* Back to size: the question is answered as usual. */
+	ui_layout(&f->ui, 80, 24);
+	ui_key(&f->ui, 'y');
+	assert_int_equal(f->n_acts, 1);
+	assert_int_equal(f->acts[0], ACT_FORCE);
+}
+
+/* Help is modal and toggles: ? opens, ? closes, and it asks for a new layout. */
+static void test_keys_help_toggles(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(ui_key(&f->ui, '?') & KEY_RELAYOUT);
+	assert_true(f->ui.help);
+	assert_int_equal(ui_key(&f->ui, 's'), KEY_HANDLED);
+	assert_int_equal(ui_key(&f->ui, 'q') & KEY_QUIT, 0); /* q closes the help */
+	assert_false(f->ui.help);
+	assert_int_equal(f->n_acts, 0);
+	assert_true(ui_key(&f->ui, K_F1) & KEY_RELAYOUT);
+	assert_true(ui_key(&f->ui, K_ESC) & KEY_RELAYOUT);
+	assert_false(f->ui.help);
+	assert_true(ui_key(&f->ui, 'z') & KEY_RELAYOUT);
+	assert_true(f->ui.zoom);
+	assert_true(ui_key(&f->ui, 'z') & KEY_RELAYOUT);
+	assert_false(f->ui.zoom);
+	assert_true(ui_key(&f->ui, 'q') & KEY_QUIT);
 }
 
 static void test_degraded_and_diags(void **state)
@@ -397,6 +649,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_moving_selection_repaints_little, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_confirm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_not_applicable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_help_toggles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_degraded_and_diags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ascii_only_in_c_locale, setup, teardown),
 	};
