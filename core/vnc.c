@@ -960,8 +960,6 @@ void vnc_free(struct vnc *v)
 
 enum vnc_state vnc_state(const struct vnc *v) { return v->state; }
 const char *vnc_reason(const struct vnc *v) { return v->reason; }
-const char *vnc_target(const struct vnc *v) { return v->cfg.target; }
-const char *vnc_desktop_name(const struct vnc *v) { return v->desktop; }
 uint64_t vnc_updates(const struct vnc *v) { return v->updates; }
 uint64_t vnc_frames(const struct vnc *v) { return v->frames; }
 unsigned vnc_connections(const struct vnc *v) { return v->connections; }
@@ -972,18 +970,6 @@ void vnc_set_thumb(struct vnc *v, struct thumb *t)
 	struct thumb_frame f;
 	if (t && vnc_frame(v, &f) == 0)
 		thumb_update_full(t, &f);
-}
-
-void vnc_set_fps(struct vnc *v, unsigned fps) { v->cfg.fps = fps; }
-
-void vnc_reconnect(struct vnc *v)
-{
-	if (v->state == VNC_CONNECTED)
-		return;
-	loop_timer_del(v->loop, v->retry);
-	v->retry = NULL;
-	v->backoff_ms = v->cfg.backoff_min_ms;
-	start_connect(v);
 }
 
 /* --- profiles ---------------------------------------------------------- */

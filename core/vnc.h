@@ -87,9 +87,6 @@ void vnc_free(struct vnc *v);
 enum vnc_state vnc_state(const struct vnc *v);
 /* Why VNC_GONE / what is going on; "" when there is nothing to say. Borrowed. */
 const char *vnc_reason(const struct vnc *v);
-const char *vnc_target(const struct vnc *v);
-/* The server's desktop name, "" before connecting. Borrowed. */
-const char *vnc_desktop_name(const struct vnc *v);
 /* Framebuffer updates received since vnc_new (every one, not just the
  * capped frames), frames handed on, and connections made. */
 uint64_t vnc_updates(const struct vnc *v);
@@ -106,10 +103,6 @@ int vnc_frame(const struct vnc *v, struct thumb_frame *out);
  * goes away the thumbnail keeps the last picture. */
 void vnc_set_thumb(struct vnc *v, struct thumb *t);
 
-/* Change the frame cap (0 = the default above). */
-void vnc_set_fps(struct vnc *v, unsigned fps);
-/* Retry now (e.g. the lifecycle just started the VM), resetting the backoff. */
-void vnc_reconnect(struct vnc *v);
 
 /* Worker threads alive (all VNC clients). A cancelled one ends on its own:
  * at once, or when a pending name lookup returns. For tests. */

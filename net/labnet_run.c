@@ -692,14 +692,6 @@ json_object *labnet_status_object(const struct labnet *n)
 	return status_obj(n);
 }
 
-char *labnet_status_json(const struct labnet *n)
-{
-	json_object *o = status_obj(n);
-	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return s;
-}
-
 char *labnet_status_text(const struct labnet *n)
 {
 	json_object *o = status_obj(n);

@@ -27,14 +27,11 @@ int labnet_up(const struct labnet *n, char **err);
 int labnet_down(const char *name, char **err);
 
 struct json_object;
-/* The same as a json-c object, for callers that build a larger document
- * (`net status --json` of every network). Caller puts it. */
-struct json_object *labnet_status_object(const struct labnet *n);
-/* Live status of one network as JSON text (caller frees):
+/* Live status of one network as a json-c object (caller puts it):
  * {name, bridge, up, address, pinned, mac, nat, forwarding, dhcp_range,
  *  dnsmasq_pid, dnsmasq_running, leases:[{mac, ip, hostname, expires}],
  *  created: {bridge, address, nft_table, forwarding, dnsmasq}} */
-char *labnet_status_json(const struct labnet *n);
+struct json_object *labnet_status_object(const struct labnet *n);
 /* Human status text (several lines; caller frees). */
 char *labnet_status_text(const struct labnet *n);
 /* Is it up (state file present)? */
