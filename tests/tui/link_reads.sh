@@ -35,7 +35,7 @@ labnet third br8 10.79.0.1/24 fixed >"$prof/networks/third.yaml"
 trace=$T_TMP/openat.trace
 strace_pid=
 tmux_start 160 45 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
-	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" VMDECK_TUI_STATS=1 bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane ip netns exec "$NS" "$VMDECK" --profiles "$prof"
 tui_expect 20 " pa +stopped" "the list shows pa (selected: the first VM)"
@@ -87,6 +87,14 @@ check "the trace sees vmdeck open files (the reload read networks/lab.yaml)" \
 
 tmux_keys q
 tui_expect 20 "EXIT=0" "q quits"
+# Its counts on exit (VMDECK_TUI_STATS): the network half is rebuilt at most
+# once per pass, and link events never rebuild the VM half (its rebuilds are
+# the start, the reload and the like, far below the 1,000 changes).
+stats=$(tmux_screen -J -S -100 | grep -o 'passes=[0-9]* vm_rebuilds=[0-9]* net_rebuilds=[0-9]*' | tail -n1)
+read -r passes vm_rb net_rb < <(sed 's/[a-z_]*=//g' <<<"$stats")
+log "loop: ${stats:-no stats line}"
+check "the network half is rebuilt at most once per pass" test -n "$stats" -a "${net_rb:-1}" -le "${passes:-0}"
+check "link events do not rebuild the VM half (${vm_rb:-?} rebuilds)" test -n "$stats" -a "${vm_rb:-99}" -lt 20
 opened=$(files_opened "$t0" "$t1")
 if [[ -z $opened ]]; then
 	log "ok: no profile or lab network file opened during 1,000 link changes"
