@@ -10,7 +10,7 @@
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
 need_root
-need ip tmux strace
+need ip jq tmux strace
 
 netns_new NS
 N="ip -n $NS"
