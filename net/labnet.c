@@ -478,17 +478,47 @@ struct labnet *labnet_find(const char *name, char **err)
 	return n;
 }
 
+static const struct labnet *netset_by_bridge(const struct netset *set, const char *bridge)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i]->bridge, bridge) == 0)
+			return set->v[i];
+	return NULL;
+}
+
 struct labnet *labnet_find_by_bridge(const char *bridge)
 {
 	char *dir = labnet_dir();
 	struct netset set;
 	netset_load(&set, dir);
 	free(dir);
-	const struct labnet *found = NULL;
-	for (size_t i = 0; i < set.n && !found; i++)
-		if (strcmp(set.v[i]->bridge, bridge) == 0)
-			found = set.v[i];
-	return netset_take(&set, found);
+	return netset_take(&set, netset_by_bridge(&set, bridge));
+}
+
+struct labnet_set {
+	struct netset s;
+};
+
+struct labnet_set *labnet_set_load(const char *dir)
+{
+	struct labnet_set *set = xcalloc(1, sizeof(*set));
+	char *own = dir ? NULL : labnet_dir();
+	netset_load(&set->s, dir ? dir : own);
+	free(own);
+	return set;
+}
+
+void labnet_set_free(struct labnet_set *set)
+{
+	if (!set)
+		return;
+	netset_take(&set->s, NULL);
+	free(set);
+}
+
+const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge)
+{
+	return set && bridge ? netset_by_bridge(&set->s, bridge) : NULL;
 }
 
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok)

@@ -74,6 +74,18 @@ struct labnet *labnet_find(const char *name, char **err);
 /* The lab network whose bridge is `bridge`, or NULL (no error: most bridges
  * are not lab networks). Used for the TAP MAC policy. */
 struct labnet *labnet_find_by_bridge(const char *bridge);
+/* The lab networks of a directory, loaded once: lookups in it read no file.
+ * The TUI loads it with the profiles and again when they change (one
+ * inotify), so link events never read a network's file. Files that do not
+ * load are left out (labnet_problems says why), as in every lookup here. */
+struct labnet_set;
+/* dir NULL: labnet_dir(). A missing directory is an empty set; never NULL. */
+struct labnet_set *labnet_set_load(const char *dir);
+void labnet_set_free(struct labnet_set *set); /* NULL is a no-op */
+/* The network whose bridge is `bridge` (borrowed from set), or NULL; a NULL
+ * set holds nothing. labnet_find_by_bridge is this on a set loaded for the
+ * call. */
+const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge);
 /* Names of all lab networks (sorted, NULL-terminated, caller frees with
  * free() of each and the array). Files that do not parse are skipped. */
 char **labnet_list(void);

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-int vmnet_nic_plan(const struct profile *p, size_t i, struct vmnet_nic_plan *plan, char **err)
+/* The plan for NIC i; the lab network that gives a policy comes from nets,
+ * or, with disk set, from the networks directory as it is now. */
+static int plan_fill(const struct profile *p, size_t i, const struct labnet_set *nets, bool disk,
+		     struct vmnet_nic_plan *plan, char **err)
 {
 	memset(plan, 0, sizeof(*plan));
 	if (i >= p->n_nics)
@@ -23,18 +26,25 @@ int vmnet_nic_plan(const struct profile *p, size_t i, struct vmnet_nic_plan *pla
 	profile_nic_guest_mac(p, i, plan->guest_mac);
 	plan->policy = MAC_POLICY_DERIVED;
 	plan->policy_source = "default";
-	struct labnet *n = NULL;
+	struct labnet *own = NULL;
+	const struct labnet *n = NULL;
 	if (nic->has_tap_mac_policy) {
 		plan->policy = nic->tap_mac_policy;
 		plan->policy_source = "nic";
-	} else if (nic->bridge && (n = labnet_find_by_bridge(nic->bridge))) {
+	} else if (nic->bridge && (n = disk ? (own = labnet_find_by_bridge(nic->bridge))
+					     : labnet_set_find_bridge(nets, nic->bridge))) {
 		plan->policy = n->tap_mac_policy;
 		snprintf(plan->source_buf, sizeof(plan->source_buf), "network %s", n->name);
 		plan->policy_source = plan->source_buf;
-		labnet_free(n);
 	}
+	labnet_free(own);
 	plan->has_tap_mac = tap_mac_for_policy(plan->policy, plan->guest_mac, plan->tap_mac);
 	return 0;
+}
+
+int vmnet_nic_plan(const struct profile *p, size_t i, struct vmnet_nic_plan *plan, char **err)
+{
+	return plan_fill(p, i, NULL, true, plan, err);
 }
 
 void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan)
@@ -87,7 +97,8 @@ fail:
 
 const struct vm_net_hooks vmnet_hooks = { setup, teardown };
 
-size_t vmnet_predict(const struct linkwatch *lw, const struct profile *p, struct bridge_prediction *out, size_t max)
+size_t vmnet_predict(const struct linkwatch *lw, const struct labnet_set *nets, const struct profile *p,
+		     struct bridge_prediction *out, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_nics; i++) {
@@ -95,7 +106,7 @@ size_t vmnet_predict(const struct linkwatch *lw, const struct profile *p, struct
 			continue;
 		if (n < max) {
 			struct vmnet_nic_plan plan;
-			if (vmnet_nic_plan(p, i, &plan, NULL) < 0)
+			if (plan_fill(p, i, nets, false, &plan, NULL) < 0)
 				continue;
 			bridge_predict_join(lw, plan.bridge, plan.has_tap_mac ? plan.tap_mac : NULL, p->name, &out[n]);
 			vmnet_nic_plan_clear(&plan);

@@ -14,6 +14,7 @@
 #include "core/vmnet.h"
 #include "net/bridge.h"
 
+struct labnet_set;
 struct linkwatch;
 
 /* setup: tap_create for every TAP NIC (all-or-nothing, undoing only what
@@ -34,12 +35,16 @@ struct vmnet_nic_plan {
 	char source_buf[48];
 };
 /* Fill plan for NIC i (a user_net NIC: returns -1 with err). Free with
- * vmnet_nic_plan_clear. */
+ * vmnet_nic_plan_clear. Reads the lab networks' directory for a NIC without
+ * its own policy (a VM start takes the policy in force then). */
 int vmnet_nic_plan(const struct profile *p, size_t nic_index, struct vmnet_nic_plan *plan, char **err);
 void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan);
 
 /* Predict, for each TAP NIC of p with a bridge, what starting p does to that
- * bridge. Fills up to max entries, returns how many NICs had a bridge. */
-size_t vmnet_predict(const struct linkwatch *lw, const struct profile *p, struct bridge_prediction *out, size_t max);
+ * bridge. Fills up to max entries, returns how many NICs had a bridge. The
+ * lab networks come from nets (loaded with the profiles; NULL: none): a
+ * prediction reads no file, however often the links change. */
+size_t vmnet_predict(const struct linkwatch *lw, const struct labnet_set *nets, const struct profile *p,
+		     struct bridge_prediction *out, size_t max);
 
 #endif

@@ -1,6 +1,7 @@
-/* app: wiring. The loop is the only place that blocks; callbacks change the
- * model and set dirty bits; the after hook draws dirty views into the grid
- * and term_flush writes only the cells that changed. */
+/* app: wiring. The loop is the only place that blocks; callbacks change what
+ * their sources hold and mark the model stale; the after hook rebuilds the
+ * stale halves of the model once, draws dirty views into the grid, and
+ * term_flush writes only the cells that changed. */
 #include "tui/app.h"
 #include "tui/cmd.h"
 #include "tui/grid.h"
@@ -34,6 +35,7 @@ struct app {
 	const char *why;    /* why we left */
 	uint64_t t0_us, first_frame_us;
 	unsigned long frames, cells;
+	unsigned long passes, vm_rebuilds, net_rebuilds;
 	size_t last_sel_idx; /* the selection the sources last saw */
 	enum pane last_focus;
 };
@@ -92,9 +94,9 @@ static void act_pin(struct app *a, enum action act)
 static void act_reload(struct app *a, enum action act)
 {
 	(void)act;
-	src_vm_reload(a->vms);
+	size_t n = src_vm_reload(a->vms);
 	src_net_refresh(a->net);
-	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", a->ui.m.n_vms);
+	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", n);
 }
 
 static const action_fn actions[ACT__N] = {
@@ -205,6 +207,17 @@ static void after(void *arg)
 		src_net_refresh(a->net);
 		src_thumb_select(a->thumb);
 	}
+	/* The one place the model is rebuilt, each half at most once per pass
+	 * however many events marked it stale. VMs first: the network half
+	 * reads them (TAP owners, the bridges profiles name, the selected VM's
+	 * prediction, with the lab networks loaded alongside the profiles). */
+	a->passes++;
+	if (src_vm_after(a->vms)) {
+		a->vm_rebuilds++;
+		src_net_refresh(a->net);
+	}
+	if (src_net_after(a->net, src_vm_networks(a->vms)))
+		a->net_rebuilds++;
 	if (!a->ui.dirty && !a->full)
 		return;
 	ui_render(&a->ui, a->grid, a->full);
@@ -277,8 +290,8 @@ int app_run(const struct app_options *o)
 		fprintf(stderr, "vmdeck: %s; no VMs running\n", a.why ? a.why : "quit");
 	const char *bench = getenv("VMDECK_TUI_STATS");
 	if (bench && *bench)
-		fprintf(stderr, "vmdeck-tui-stats first_frame_us=%llu frames=%lu cells=%lu\n",
-			(unsigned long long)a.first_frame_us, a.frames, a.cells);
+		fprintf(stderr, "vmdeck-tui-stats first_frame_us=%llu frames=%lu cells=%lu passes=%lu vm_rebuilds=%lu net_rebuilds=%lu\n",
+			(unsigned long long)a.first_frame_us, a.frames, a.cells, a.passes, a.vm_rebuilds, a.net_rebuilds);
 	free(alive);
 	return EXIT_OK;
 }

@@ -25,6 +25,7 @@ struct src_net {
 	struct machist_record *past; /* recorded before this vmdeck started, oldest first */
 	size_t n_past;
 	bool mh_failed;
+	bool stale;          /* the model's network half is out of date: src_net_after rebuilds it */
 };
 
 /* The TUI shows at most this many changes from before it started (the file
@@ -188,6 +189,14 @@ static void lower(char *s)
 
 void src_net_refresh(struct src_net *s)
 {
+	s->stale = true;
+}
+
+/* The network half of the model from the watcher, the VM half (TAP owners,
+ * the bridges the profiles name, the selected VM) and nets. Everything it
+ * reads is in memory: it runs once per loop pass that changed something. */
+static void rebuild(struct src_net *s, const struct labnet_set *nets)
+{
 	struct ui *ui = s->ui;
 	struct model *m = &ui->m;
 	char sel[16] = "";
@@ -262,7 +271,7 @@ void src_net_refresh(struct src_net *s)
 	struct mvm *v = ui_selected_vm(ui);
 	if (s->lw && v && v->prof && (v->state == MVM_STOPPED || v->state == MVM_EXITED)) {
 		struct bridge_prediction pr[8];
-		size_t n = vmnet_predict(s->lw, v->prof, pr, ARRAY_LEN(pr));
+		size_t n = vmnet_predict(s->lw, nets, v->prof, pr, ARRAY_LEN(pr));
 		for (size_t k = 0; k < n && k < ARRAY_LEN(pr); k++) {
 			if (!pr[k].will_change && !pr[k].mac_unknown)
 				continue;
@@ -282,6 +291,18 @@ void src_net_refresh(struct src_net *s)
 		ui->dirty |= D_STATUS;
 }
 
+bool src_net_after(struct src_net *s, const struct labnet_set *nets)
+{
+	if (!s->stale)
+		return false;
+	s->stale = false;
+	rebuild(s, nets);
+	return true;
+}
+
+/* A burst of link events is many calls in one pass: each marks the model
+ * stale, and it is rebuilt once, in the loop's after hook. What an event
+ * says once (a bridge MAC change: its message and its record) is done here. */
 static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
 {
 	struct src_net *s = arg;

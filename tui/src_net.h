@@ -7,15 +7,22 @@
 
 #include "tui/ui.h"
 
+struct labnet_set;
 struct loop;
 struct src_net;
 
 /* interval_ms: traffic statistics interval (0: the default, 1000). */
 struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms);
 void src_net_free(struct src_net *s);
-/* Rebuild the network half of the model (the VM list changed: TAP owners,
- * bridges the profiles expect, the prediction for the selected VM). */
+/* Mark the network half of the model stale (the VM list or the selection
+ * changed: TAP owners, bridges the profiles expect, the prediction for the
+ * selected VM). Link events mark it too. Cheap: nothing is rebuilt here. */
 void src_net_refresh(struct src_net *s);
+/* The loop's after hook: rebuild the network half if it is stale, once per
+ * pass, after the VM half (it reads it). nets: the lab networks loaded with
+ * the profiles (src_vm_networks), for the prediction; nothing here reads a
+ * file. Returns whether it rebuilt. */
+bool src_net_after(struct src_net *s, const struct labnet_set *nets);
 /* Pin a bridge's MAC (set it explicitly to its current value). */
 int src_net_pin(struct src_net *s, const char *bridge, char **err);
 

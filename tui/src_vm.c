@@ -6,6 +6,7 @@
 #include "core/profile.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "net/labnet.h"
 #include "net/vmnet.h"
 
 #include <errno.h>
@@ -35,6 +36,8 @@ struct src_vm {
 	/* The latest progress line per VM (stop escalation steps). */
 	struct lines notes; /* "name\tline" */
 	bool closing;       /* vmm_free is cancelling pending actions: touch nothing */
+	bool stale;         /* the model's VM half is out of date: src_vm_after rebuilds it */
+	struct labnet_set *nets; /* the lab networks, loaded with the profiles */
 };
 
 static const char *note_for(struct src_vm *s, const char *name)
@@ -213,12 +216,29 @@ static void sync_model(struct src_vm *s)
 	ui->dirty |= D_VMS | D_DETAILS | D_HEADER | D_STATUS | D_MONITOR | D_THUMB;
 }
 
+/* The rows borrow each VM's profile and monitor from vmm, and a change with
+ * vm == NULL may have freed some (a reload, a profile-less VM gone): point
+ * the rows at what vmm holds now, at once (lookups only), so that nothing
+ * read before the rebuild in src_vm_after is dangling. */
+static void repoint(struct src_vm *s)
+{
+	struct model *m = &s->ui->m;
+	for (size_t i = 0; i < m->n_vms; i++) {
+		struct vm *vm = vmm_find(s->vmm, m->vms[i].name);
+		m->vms[i].prof = vm ? vm_profile(vm) : NULL;
+		m->vms[i].mon = vm ? vm_monitor(vm) : NULL;
+	}
+}
+
+/* Changes only mark the model stale: a burst of them is one rebuild. */
 static void on_change(struct vm *vm, void *arg)
 {
 	struct src_vm *s = arg;
-	(void)vm;
-	if (!s->closing)
-		sync_model(s);
+	if (s->closing)
+		return;
+	if (!vm)
+		repoint(s);
+	s->stale = true;
 }
 
 static void on_log(struct vm *vm, const char *line, void *arg)
@@ -231,10 +251,10 @@ static void on_log(struct vm *vm, const char *line, void *arg)
 	free(n);
 	ui_message(s->ui, false, "%s", line);
 	if (vm)
-		sync_model(s);
+		s->stale = true;
 }
 
-void src_vm_reload(struct src_vm *s)
+size_t src_vm_reload(struct src_vm *s)
 {
 	const char *dir = paths_profiles_dir();
 	const char *paths[] = { dir };
@@ -249,16 +269,31 @@ void src_vm_reload(struct src_vm *s)
 	free(m->profiles_dir);
 	m->profiles_dir = xstrdup(dir);
 	vmm_sync_profiles(s->vmm, set);
-	sync_model(s);
+	/* The lab networks load with the profiles, on the same inotify. */
+	labnet_set_free(s->nets);
+	s->nets = labnet_set_load(NULL);
+	s->stale = true;
+	return vmm_count(s->vmm);
 }
+
+bool src_vm_after(struct src_vm *s)
+{
+	if (!s->stale)
+		return false;
+	s->stale = false;
+	sync_model(s);
+	return true;
+}
+
+const struct labnet_set *src_vm_networks(const struct src_vm *s) { return s->nets; }
 
 static void reload_fire(struct loop_timer *t, void *arg)
 {
 	struct src_vm *s = arg;
 	(void)t;
 	s->reload_timer = NULL;
-	src_vm_reload(s);
-	ui_message(s->ui, false, "profiles reloaded: %zu VMs%s", s->ui->m.n_vms,
+	size_t n = src_vm_reload(s);
+	ui_message(s->ui, false, "profiles reloaded: %zu VMs%s", n,
 		   s->ui->m.diags.n ? ", with problems (see details)" : "");
 }
 
@@ -331,6 +366,7 @@ void src_vm_free(struct src_vm *s)
 	lines_clear(&s->console);
 	lines_clear(&s->notes);
 	free(s->console_vm);
+	labnet_set_free(s->nets);
 	free(s);
 }
 
@@ -339,7 +375,7 @@ void src_vm_refresh(struct src_vm *s)
 	struct mvm *v = ui_selected_vm(s->ui);
 	struct vm *vm = v ? vmm_find(s->vmm, v->name) : NULL;
 	if (vm && console_refresh(s, vm))
-		sync_model(s);
+		s->stale = true;
 	/* Uptime moves once a second: only the list shows it. */
 	for (size_t i = 0; i < s->ui->m.n_vms; i++)
 		if (s->ui->m.vms[i].started_wall_s)
@@ -362,7 +398,7 @@ static void on_done(struct vm *vm, int status, const char *err, void *arg)
 		ui_message(c->s->ui, false, "%s: %s done", vm_name(vm), c->what);
 	else
 		ui_message(c->s->ui, true, "%s", err ? err : "failed");
-	sync_model(c->s);
+	c->s->stale = true;
 	free(c);
 }
 
@@ -404,7 +440,7 @@ int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err)
 	}
 	if (r < 0)
 		free(c);
-	sync_model(s);
+	s->stale = true;
 	return r;
 }
 

@@ -8,15 +8,25 @@
 #include "tui/keys.h"
 #include "tui/ui.h"
 
+struct labnet_set;
 struct loop;
 struct src_vm;
 
 struct src_vm *src_vm_new(struct loop *l, struct ui *ui);
 /* Closes connections; never stops VMs. NULL is a no-op. */
 void src_vm_free(struct src_vm *s);
-/* Load the profiles again now. */
-void src_vm_reload(struct src_vm *s);
-/* The selection moved, or a second passed: refresh what depends on it. */
+/* Load the profiles and the lab networks again now; returns how many VMs
+ * there are. The model follows in src_vm_after. */
+size_t src_vm_reload(struct src_vm *s);
+/* The loop's after hook: rebuild the VM half of the model if anything
+ * marked it stale (a VM change, a log line, an action, a reload, the
+ * console), once per pass. Returns whether it rebuilt (the network half
+ * reads the VM half: it is stale then too). */
+bool src_vm_after(struct src_vm *s);
+/* The lab networks loaded with the profiles (borrowed: valid until the next
+ * reload; never NULL after src_vm_new). */
+const struct labnet_set *src_vm_networks(const struct src_vm *s);
+/* The selection moved, or a second passed: mark stale what depends on it. */
 void src_vm_refresh(struct src_vm *s);
 /* Start, stop, force, pause/resume, reset, mode toggle on v. Returns -1 with
  * err when the action cannot begin; its outcome arrives as a ui message. */

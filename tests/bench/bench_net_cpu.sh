@@ -2,7 +2,11 @@
 # bench_net_cpu: CPU seconds spent watching 1,000 bridge ports for 30 s with
 # stats every second — vmdeck watch (events + one RTM_GETSTATS dump per
 # second) next to bmon (netlink input, 1 s reads, null output) on the same
-# namespace, run side by side. Usage: bench_net_cpu.sh [SECONDS] (30)
+# namespace, run side by side. Then the TUI's CPU through 1,000 link changes
+# on those bridges with a stopped VM with a bridged NIC selected (its TAP
+# policy from a lab network), next to the binary in $VMDECK_BEFORE when given
+# (e.g. one built from before "one rebuild per pass"), run one after the other.
+# Usage: bench_net_cpu.sh [SECONDS] (30)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export VMDECK_TESTS=${VMDECK_TESTS:-$here/..} VMDECK_SRC=${VMDECK_SRC:-$here/../..}
@@ -63,3 +67,63 @@ printf 'BENCH CPU watching 1,000 ports for %s s, 1 s stats (peer bmon)|%.2f|%.2f
 	"$(awk "BEGIN { print $v1 - $v0 }")" "$(awk "BEGIN { print $b1 - $b0 }")"
 printf 'BENCH CPU of the TUI watching 1,000 ports for %s s, 1 s stats (peer bmon)|%.2f|%.2f|s\n' "$secs" \
 	"$(awk "BEGIN { print $t1 - $t0 }")" "$(awk "BEGIN { print $b1 - $b0 }")"
+
+# The TUI through 1,000 link changes: a stopped VM whose NIC joins br0 is
+# selected (the first VM), its TAP MAC policy from lab network "lab" (br0).
+kill_pid "$tui"
+mkdir -p "$T_TMP/churn/networks"
+printf 'name: pa\nmemory: 64M\nnics:\n  - model: e1000\n    mac: "52:54:00:00:00:07"\n    bridge: br0\n' >"$T_TMP/churn/pa.yaml"
+for n in 0 1 2; do
+	printf 'name: lab%s\nbridge: br%s\naddress: 10.7%s.0.1/24\npin: false\ntap_mac_policy: kernel\n' "$n" "$n" "$n" \
+		>"$T_TMP/churn/networks/lab$n.yaml"
+done
+for i in $(seq 1 500); do echo "link set p$i down"; echo "link set p$i up"; done >"$T_TMP/churn.batch"
+# churn BINARY : CPU seconds of a TUI of BINARY from the first of the 1,000
+# changes until its CPU time stops growing (0.5 s samples; the 1 s stats
+# go on meanwhile), and its rebuild counts (VMDECK_TUI_STATS).
+churn() {
+	local bin=$1 pid="" out=$T_TMP/churn.$RANDOM.out
+	rm -f "$T_TMP/churn.in"
+	mkfifo "$T_TMP/churn.in"
+	TERM=xterm-256color LANG=C.UTF-8 VMDECK_TUI_STATS=1 ip netns exec "$NS" script -qfe -c \
+		"stty cols 120 rows 40; exec '$bin' --profiles '$T_TMP/churn'" "$out" <"$T_TMP/churn.in" >/dev/null 2>&1 &
+	local sp=$!
+	exec 8>"$T_TMP/churn.in"
+	for _ in $(seq 100); do
+		pid=$(pgrep -f -n -- "^$bin --profiles $T_TMP/churn") && break
+		sleep 0.1
+	done
+	[[ -n $pid ]] || { echo "?"; return; }
+	sleep 3 # its start-up dump of 1,000 ports and the first frame
+	local c0 c1 prev t0 t1
+	c0=$(cpu "$pid")
+	t0=$(date +%s%N)
+	ip -n "$NS" -batch "$T_TMP/churn.batch"
+	prev=$c0
+	for _ in $(seq 240); do
+		sleep 0.5
+		c1=$(cpu "$pid")
+		awk "BEGIN { exit !($c1 - $prev < 0.02) }" && break
+		prev=$c1
+	done
+	t1=$(date +%s%N)
+	printf 'q' >&8
+	exec 8>&-
+	wait_for 10 bash -c "! kill -0 $pid"
+	kill_pid "$sp"
+	local stats
+	stats=$(grep -ao 'passes=[0-9]* vm_rebuilds=[0-9]* net_rebuilds=[0-9]*' "$out" | tail -n1)
+	echo "$(awk "BEGIN { printf \"%.2f\", $c1 - $c0 }") $(((t1 - t0) / 1000000)) ${stats:-?}"
+}
+now=$(churn "$VMDECK")
+before="-"
+[[ -n ${VMDECK_BEFORE:-} ]] && before=$(churn "$VMDECK_BEFORE")
+printf 'CPU seconds of the TUI through 1,000 link changes on 1,000 ports (stopped VM on br0 selected):\n'
+read -r c ms stats <<<"$now"
+printf '  now            %6s s  (%s ms until settled; %s)\n' "$c" "$ms" "$stats"
+if [[ $before != - ]]; then
+	read -r c ms stats <<<"$before"
+	printf '  before         %6s s  (%s ms until settled; %s; %s)\n' "$c" "$ms" "$stats" "$VMDECK_BEFORE"
+fi
+printf 'BENCH CPU of the TUI through 1,000 link changes on 1,000 ports, stopped VM selected (peer: VMDECK_BEFORE)|%s|%s|s\n' \
+	"${now%% *}" "${before%% *}"

@@ -46,3 +46,15 @@ tui_expect_not() {
 
 # The row of the VM list that names VM.
 tui_vm_row() { tmux_screen | grep -E "^.[^ ]* $1 " | head -n1; }
+
+# The network pane (right of the VM pane) as one line: wrapped rows joined.
+net_text() { tmux_screen | sed -n 's/^.*\xe2\x94\x82\xe2\x94\x82 *//p' | sed 's/ *\xe2\x94\x82$//' | tr '\n' ' ' | tr -s ' '; }
+# net_expect SECONDS REGEX WHAT : wait for REGEX in the network pane (as net_text joins it).
+net_expect() {
+	if wait_for "$(tui_secs "$1")" bash -c "$(declare -f tmux_screen net_text); T_TMUX='$T_TMUX'; net_text | grep -Eq -- \"\$0\"" "$2"; then
+		log "ok: $3"
+	else
+		log "NOT OK: $3 (no /$2/ in the network pane: $(net_text))"
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}

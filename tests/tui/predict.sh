@@ -31,17 +31,6 @@ tmux_start 160 45 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/
 	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
 tmux_keys "PS1='$ '" Enter
 tui_run_in_pane ip netns exec "$NS" "$VMDECK" --profiles "$prof"
-# The network pane (right of the VM pane) as one line: wrapped rows joined.
-net_text() { tmux_screen | sed -n 's/^.*\xe2\x94\x82\xe2\x94\x82 *//p' | sed 's/ *\xe2\x94\x82$//' | tr '\n' ' ' | tr -s ' '; }
-# net_expect SECONDS REGEX WHAT
-net_expect() {
-	if wait_for "$1" bash -c "$(declare -f tmux_screen net_text); T_TMUX='$T_TMUX'; net_text | grep -Eq -- \"\$0\"" "$2"; then
-		log "ok: $3"
-	else
-		log "NOT OK: $3 (no /$2/ in the network pane: $(net_text))"
-		T_FAILS=$((T_FAILS + 1))
-	fi
-}
 tui_expect 10 " pa +stopped" "the list shows pa"
 net_expect 5 "starting VM pa \(TAP MAC fe:54:00:00:00:07\) will change br0's MAC from fe:ff:ff:ff:ff:fe to fe:54:00:00:00:07" \
 	"derived: the change is predicted with both MACs"
