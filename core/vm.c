@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -111,6 +112,8 @@ struct vm {
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
+	int fd_errno;        /* EMFILE/ENFILE of the last one-shot connect (0: none) */
+	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 };
 
 struct vmm {
@@ -123,6 +126,11 @@ struct vmm {
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
+	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
+	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
+	/* The modes dir as last read: every VM's mode is read again only when
+	 * a mode file was replaced (modes_set renames, which moves its mtime). */
+	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } modes_seen;
 };
 
 /* A QMP command on behalf of a VM: on the persistent connection when we own
@@ -145,6 +153,7 @@ struct call {
 static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_STOPPED] = "stopped", [VM_STARTING] = "starting", [VM_RUNNING] = "running",
 	[VM_PAUSED] = "paused", [VM_STOPPING] = "stopping", [VM_EXITED] = "exited",
+	[VM_UNKNOWN] = "unknown",
 };
 
 const char *vm_state_name(enum vm_state s)
@@ -214,6 +223,24 @@ static void set_error(struct vm *vm, const char *msg)
 {
 	free(vm->error);
 	vm->error = msg ? xstrdup(msg) : NULL;
+}
+
+static bool fd_starved(int e) { return e == EMFILE || e == ENFILE; }
+
+/* Out of file descriptors: this VM cannot be watched, so its state is not
+ * known — say so (state unknown, the reason as its error), never "stopped".
+ * The next scan tries again. */
+static void watch_failed(struct vm *vm, const char *what, int e)
+{
+	char *msg = xasprintf("VM %s: cannot watch it (%s: %s): state unknown; raise the open-files limit (ulimit -n)",
+			      vm->name, what, strerror(e));
+	if (vm->st != VM_UNKNOWN || !vm->error || strcmp(vm->error, msg) != 0) {
+		vm->st = VM_UNKNOWN;
+		set_error(vm, msg);
+		vlog(vm, "%s", msg + strlen(vm->name) + 5);
+		changed(vm);
+	}
+	free(msg);
 }
 
 static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
@@ -770,6 +797,8 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 		return;
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
+	if (fd_starved(e))
+		vm->fd_errno = e;
 	if (e == EAGAIN && now_mono_us() < c->deadline) {
 		free(err);
 		c->retry = loop_timer_add(vm->m->l, 10, false, oneshot_connect, c);
@@ -883,6 +912,12 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 {
 	(void)arg;
 	vm->polling = false;
+	int starved = vm->fd_errno;
+	vm->fd_errno = 0;
+	if (err && starved && !vm->gone) {
+		watch_failed(vm, "connect to ctl.sock", starved);
+		return;
+	}
 	if (err || vm->gone)
 		return;
 	struct json_object *running;
@@ -893,6 +928,13 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	if (vm->st == VM_STARTING && vm->starting_here) {
 		vm->st = ns;
 		start_succeeded(vm);
+		return;
+	}
+	if (vm->st == VM_UNKNOWN) {
+		/* Watched again: QEMU answered. */
+		set_error(vm, NULL);
+		vm->st = ns;
+		changed(vm);
 		return;
 	}
 	set_state(vm, ns);
@@ -945,12 +987,17 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 	struct qmp *q = qmp_new(vm->m->l, &cbs);
 	char *sock = vm_file(vm, "qmp.sock");
 	int rc = qmp_connect(q, sock, NULL);
+	int e = errno;
 	free(sock);
 	if (rc == 0) {
 		vm->q = q;
 		return;
 	}
 	qmp_free(q);
+	if (fd_starved(e) && !(vm->st == VM_STARTING && vm->starting_here)) {
+		watch_failed(vm, "connect to qmp.sock", e); /* the next scan tries again */
+		return;
+	}
 	if (now_mono_us() > vm->connect_deadline) {
 		if (vm->st == VM_STARTING && vm->starting_here) {
 			char *e = xasprintf("VM %s: QEMU did not open its monitor socket within %d s", vm->name,
@@ -969,13 +1016,17 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 /* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
 static void try_own(struct vm *vm)
 {
-	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only)
+	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
 	int fd = lock_acquire(f);
+	int e = errno;
 	free(f);
-	if (fd < 0)
+	if (fd < 0) {
+		if (fd_starved(e))
+			watch_failed(vm, "lock qmp.lock", e);
 		return;
+	}
 	vm->qmp_lock_fd = fd;
 	changed(vm);
 	qmp_start_connect(vm);
@@ -1146,6 +1197,12 @@ static void on_pidfd(int fd, short rev, void *arg)
 
 static int watch_pid(struct vm *vm, pid_t pid)
 {
+	if (vm->m->snapshot) {
+		/* One look: the pid and its start time, nothing to keep open. */
+		vm->pid = pid;
+		vm->start_boot_s = proc_start_s(pid);
+		return 0;
+	}
 	int pfd = pidfd_open_(pid);
 	if (pfd < 0)
 		return -1;
@@ -1211,6 +1268,27 @@ static void start_succeeded(struct vm *vm)
 	waiters_fire(vm, &vm->start_w, 0, NULL);
 }
 
+/* The open-files limit vmdeck was given (vm_nofile_raise), for QEMU. */
+static struct rlimit nofile_given;
+static bool nofile_raised;
+
+unsigned long vm_nofile_raise(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (!nofile_raised) {
+		nofile_given = rl;
+		nofile_raised = true;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (unsigned long)rl.rlim_cur;
+}
+
 static void close_fds_from(int lowest)
 {
 	if (syscall(SYS_close_range, lowest, ~0U, 0) == 0)
@@ -1258,6 +1336,8 @@ static void supervisor(const char *dir, char *const *argv)
 	pid_t pid = fork();
 	if (pid == 0) {
 		reset_signals();
+		if (nofile_raised)
+			setrlimit(RLIMIT_NOFILE, &nofile_given);
 		int nul = open("/dev/null", O_RDONLY);
 		dup2(nul, 0);
 		if (logfd >= 0) {
@@ -1425,6 +1505,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 
 	enum vm_mode mode;
 	modes_get(vm->name, &mode);
+	vm->mode = mode;
 	struct strv argv;
 	strv_init(&argv);
 	struct qemu_runtime rt = { .dir = vm->dir };
@@ -1572,7 +1653,8 @@ static void step_run(struct vm *vm, enum stop_step step)
 
 static bool alive(const struct vm *vm)
 {
-	return (vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING) &&
+	return (vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING ||
+		vm->st == VM_UNKNOWN) &&
 	       vm->pid > 0;
 }
 
@@ -1726,6 +1808,7 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
 				 vm->p->path ? vm->p->path : "its profile");
 	if (modes_set(vm->name, mode, err) < 0)
 		return -1;
+	vm->mode = mode;
 	changed(vm);
 	bool live = (vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->p && vm->p->install.present;
 	if (!live || vm->live_mode == mode) {
@@ -1820,23 +1903,39 @@ static void scan_vm(struct vm *vm)
 	}
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
 		return; /* absent, or planted (symlink, not ours): never followed */
+	/* Each look below opens one file at a time: out of descriptors, they
+	 * would all say "nothing there" — and a live VM would pass for dead. */
+	int probe = open(vm->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (probe < 0 && fd_starved(errno)) {
+		watch_failed(vm, "open its runtime dir", errno);
+		return;
+	}
+	if (probe >= 0)
+		close(probe);
 	bool held = vm_lock_held(vm);
 	pid_t pid = read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
 	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
 	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(vm, pid);
+	if (vm->st == VM_UNKNOWN)
+		set_error(vm, NULL); /* watched again: what follows says what it is */
 	if (held || live) {
 		if (!live) {
 			if (vm->st != VM_STARTING)
 				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
 			return;
 		}
-		if (watch_pid(vm, pid) < 0)
+		if (watch_pid(vm, pid) < 0) {
+			if (fd_starved(errno))
+				watch_failed(vm, "pidfd_open", errno);
 			return;
+		}
 		if (!pid_is_ours(vm, pid)) {
 			/* The pid was recycled between the look and the pidfd. */
-			loop_fd_del(vm->m->l, vm->pidfd);
-			close(vm->pidfd);
+			if (vm->pidfd >= 0) {
+				loop_fd_del(vm->m->l, vm->pidfd);
+				close(vm->pidfd);
+			}
 			vm->pidfd = -1;
 			vm->pid = 0;
 			return;
@@ -1844,9 +1943,7 @@ static void scan_vm(struct vm *vm)
 		vm->cause = VM_CAUSE_NONE;
 		set_error(vm, NULL);
 		vm->st = VM_RUNNING; /* until query-status says otherwise */
-		enum vm_mode mode;
-		modes_get(vm->name, &mode);
-		vm->live_mode = mode;
+		vm->live_mode = vm->mode;
 		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
 		changed(vm);
 		try_own(vm);
@@ -1858,7 +1955,8 @@ static void scan_vm(struct vm *vm)
 		/* Gone and tidied: by another vmdeck (it recorded why), or the
 		 * other vmdeck's start failed. Its last exit is ours too. */
 		bool took = false;
-		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING) && record_new(vm)) {
+		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
+		    record_new(vm)) {
 			enum vm_state st0 = vm->st;
 			enum vm_cause cause0 = vm->cause;
 			int code0 = vm->code;
@@ -1874,7 +1972,9 @@ static void scan_vm(struct vm *vm)
 			}
 			free(err0);
 		}
-		if (!took && vm->st == VM_STARTING) {
+		if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
+			if (vm->st == VM_UNKNOWN)
+				set_error(vm, NULL);
 			set_state(vm, VM_STOPPED);
 		}
 		return;
@@ -1920,7 +2020,8 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->pidfd = -1;
 	vm->qmp_lock_fd = -1;
 	vm->mon = monitor_new(0, 0);
-	modes_get(name, &vm->live_mode);
+	modes_get(name, &vm->mode);
+	vm->live_mode = vm->mode;
 	return vm;
 }
 
@@ -1969,6 +2070,56 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
 }
 
 void vmm_set_read_only(struct vmm *m, bool read_only) { m->read_only = read_only; }
+void vmm_set_snapshot(struct vmm *m, bool snapshot) { m->snapshot = snapshot; }
+
+void vmm_set_scope(struct vmm *m, const char *name)
+{
+	free(m->scope);
+	m->scope = name ? xstrdup(name) : NULL;
+}
+
+size_t vmm_pending(const struct vmm *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct vm *vm = m->vms[i];
+		if (vm->gone || vm->pid <= 0 || vm->st == VM_UNKNOWN)
+			continue;
+		if (vm->polling || (vm->qmp_lock_fd >= 0 && !vm->q_ready && vm->st != VM_STOPPING))
+			n++;
+	}
+	return n;
+}
+
+/* Every VM's saved mode again, when a mode file was replaced since the last
+ * look (one stat per scan; no file per VM). */
+static void modes_refresh(struct vmm *m)
+{
+	char *dir = path_join(paths_state_dir(), "modes");
+	struct stat st;
+	bool have = stat(dir, &st) == 0;
+	free(dir);
+	if (have == m->modes_seen.have &&
+	    (!have || (st.st_dev == m->modes_seen.dev && st.st_ino == m->modes_seen.ino &&
+		       st.st_mtim.tv_sec == m->modes_seen.mtime.tv_sec &&
+		       st.st_mtim.tv_nsec == m->modes_seen.mtime.tv_nsec)))
+		return;
+	m->modes_seen.have = have;
+	if (have) {
+		m->modes_seen.dev = st.st_dev;
+		m->modes_seen.ino = st.st_ino;
+		m->modes_seen.mtime = st.st_mtim;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		enum vm_mode md;
+		modes_get(vm->name, &md);
+		if (md != vm->mode) {
+			vm->mode = md;
+			changed(vm);
+		}
+	}
+}
 
 void vmm_free(struct vmm *m)
 {
@@ -1984,6 +2135,7 @@ void vmm_free(struct vmm *m)
 	for (size_t i = 0; i < m->n_old; i++)
 		profile_set_free(m->old[i]);
 	free(m->old);
+	free(m->scope);
 	free(m);
 }
 
@@ -2077,6 +2229,7 @@ static void vmm_gc(struct vmm *m)
 
 void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 {
+	modes_refresh(m); /* first: the VMs made below read their own mode */
 	if (m->set) {
 		m->old = xrealloc(m->old, (m->n_old + 1) * sizeof(*m->old));
 		m->old[m->n_old++] = m->set;
@@ -2092,6 +2245,8 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 		m->vms = xrealloc(m->vms, (m->n + set->n) * sizeof(*m->vms));
 	for (size_t k = 0; set && k < set->n; k++) {
 		struct profile *p = set->items[k];
+		if (m->scope && strcmp(p->name, m->scope) != 0)
+			continue;
 		bool found;
 		size_t at = vmm_lower_bound(m, known, p->name, &found);
 		struct vm *vm = found ? m->vms[at] : NULL;
@@ -2112,28 +2267,38 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 
 const struct profile_set *vmm_profiles(const struct vmm *m) { return m->set; }
 
+/* A runtime dir without a known VM: list it when its VM lives. */
+static void rescan_dir(struct vmm *m, const char *name)
+{
+	if (name[0] == '.' || !profile_name_valid(name) || vmm_find(m, name))
+		return;
+	char *dir = paths_vm_dir(name);
+	char *lf = path_join(dir, "vm.lock");
+	bool held = paths_private_dir_ok(dir) && lock_held(lf);
+	free(lf);
+	free(dir);
+	if (!held)
+		return;
+	vmm_add(m, vm_new(m, name));
+	if (m->on_change)
+		m->on_change(NULL, m->on_change_arg);
+}
+
 void vmm_rescan(struct vmm *m)
 {
+	modes_refresh(m);
 	/* VMs running without a profile (another profile dir, a deleted
 	 * file): list them so they can still be watched and stopped. */
-	DIR *d = opendir(paths_runtime_dir());
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.' || !profile_name_valid(e->d_name) || vmm_find(m, e->d_name))
-				continue;
-			char *dir = paths_vm_dir(e->d_name);
-			char *lf = path_join(dir, "vm.lock");
-			bool held = paths_private_dir_ok(dir) && lock_held(lf);
-			free(lf);
-			free(dir);
-			if (!held)
-				continue;
-			vmm_add(m, vm_new(m, e->d_name));
-			if (m->on_change)
-				m->on_change(NULL, m->on_change_arg);
+	if (m->scope) {
+		rescan_dir(m, m->scope); /* one VM: never another's dir */
+	} else {
+		DIR *d = opendir(paths_runtime_dir());
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d)))
+				rescan_dir(m, e->d_name);
+			closedir(d);
 		}
-		closedir(d);
 	}
 	for (size_t i = 0; i < m->n; i++)
 		scan_vm(m->vms[i]);
@@ -2166,12 +2331,7 @@ time_t vm_exit_time(const struct vm *vm) { return vm->st == VM_EXITED ? vm->exit
 struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
 enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
 
-enum vm_mode vm_mode(const struct vm *vm)
-{
-	enum vm_mode m;
-	modes_get(vm->name, &m);
-	return m;
-}
+enum vm_mode vm_mode(const struct vm *vm) { return vm->mode; }
 
 const char *vm_cause_text(const struct vm *vm)
 {
