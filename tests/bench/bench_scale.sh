@@ -2,9 +2,9 @@
 # bench_scale.sh [N] : vmdeck with N no-OS VMs running (TCG, -m 32, no disk,
 # no NIC; default 40, or $VMDECK_SCALE_N). Prints one table: start of all N
 # (8 in parallel), one start and one stop with N running, status --json,
-# a status loop, the supervisors' memory (PSS), connections a one-VM verb
-# opens to the other VMs, and the same N QEMUs started and killed by hand
-# (the overhead). libvirt's side needs a set-up libvirtd; without one it is
+# a status loop, the supervisors' memory (PSS), the calls (connect, open,
+# pidfd_open) a one-VM verb makes into the other VMs' dirs, and the same N
+# QEMUs started and killed by hand (the overhead). libvirt's side needs a set-up libvirtd; without one it is
 # skipped with a message. Prints figures; asserts nothing.
 set -uo pipefail
 N=${1:-${VMDECK_SCALE_N:-40}}
@@ -111,8 +111,8 @@ printf '%-48s %8s ms\n' "start all $N (8 in parallel)" "$start_all" \
 	"same $N by hand (SIGKILL, until gone)" "$hand_stop" \
 	"status --json, median of 5 ($listed running)" "$status_ms" \
 	"status, mean of a 20-call loop" "$loop_ms"
-printf '%-48s %8s\n' "connections to other VMs: start one" "$(others "$tmp/start.trace")" \
-	"connections to other VMs: stop --force one" "$(others "$tmp/stop.trace")" \
+printf '%-48s %8s\n' "calls into other VMs' dirs: start one" "$(others "$tmp/start.trace")" \
+	"calls into other VMs' dirs: stop --force one" "$(others "$tmp/stop.trace")" \
 	"status --json connections (one per live VM)" "$status_conn"
 printf '%-48s %8s KiB\n' "supervisor PSS, mean of $nsup" "$sup_kib"
 echo "(one start/stop under strace: $one_start / $one_stop ms)"
