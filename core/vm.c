@@ -3,7 +3,8 @@
  *
  * Process tree: vmdeck forks a helper that calls setsid() and forks the
  * supervisor, then exits at once (vmdeck reaps it right away). The
- * supervisor holds DIR/vm.lock, forks QEMU, waits for it and writes
+ * supervisor (core/supervisor.h: the small vmdeck-supervisor program,
+ * exec'd) holds DIR/vm.lock, forks QEMU, waits for it and writes
  * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
  * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
  * Exit is seen through a pidfd on QEMU (polled in the loop). */
@@ -13,12 +14,14 @@
 #include "core/paths.h"
 #include "core/qemu_args.h"
 #include "core/qmp.h"
+#include "core/supervisor.h"
 #include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1297,15 +1301,9 @@ static void close_fds_from(int lowest)
 		close(fd);
 }
 
-static void reset_signals(void)
-{
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocks signals for its signalfd */
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-}
-
+/* vmdeck-supervisor next to this program's binary (an installed vmdeck and
+ * its build tree alike), or NULL: then the supervisor runs in a fork of this
+ * process (a test binary; a broken install). Looked up once. */
 static void write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -1320,83 +1318,26 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* The supervisor: in its own session, holding vm.lock (fd 3), reporting on
- * fd 4. Never returns. */
-static void supervisor(const char *dir, char *const *argv)
+static const char *supervisor_path(void)
 {
-	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		_exit(120);
-	char *log = xasprintf("%s/qemu.log", dir);
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	pid_t pid = fork();
-	if (pid == 0) {
-		reset_signals();
-		if (nofile_raised)
-			setrlimit(RLIMIT_NOFILE, &nofile_given);
-		int nul = open("/dev/null", O_RDONLY);
-		dup2(nul, 0);
-		if (logfd >= 0) {
-			dup2(logfd, 1);
-			dup2(logfd, 2);
+	static char path[PATH_MAX];
+	static int state; /* 0: not looked, 1: found, -1: none */
+	if (state == 0) {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		state = -1;
+		if (n > 0) {
+			self[n] = '\0';
+			char *slash = strrchr(self, '/');
+			if (slash) {
+				*slash = '\0';
+				if (snprintf(path, sizeof(path), "%s/vmdeck-supervisor", self) < (int)sizeof(path) &&
+				    access(path, X_OK) == 0)
+					state = 1;
+			}
 		}
-		/* Everything else closes on exec — the error pipe too, which is
-		 * how the supervisor learns the exec worked. */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execvp(argv[0], argv);
-		int e = errno;
-		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
-		write_all(ep[1], &e, sizeof(e));
-		_exit(127);
 	}
-	close(ep[1]);
-	if (logfd >= 0)
-		close(logfd);
-	if (pid > 0) {
-		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
-		 * (fixed at fork), before QEMU can write its pidfile. */
-		char rec[64];
-		int n = snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
-		char *f = xasprintf("%s/qemu.start", dir);
-		file_write_atomic(f, rec, (size_t)n, 0600, NULL);
-		free(f);
-	}
-	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
-	if (pid > 0) {
-		int e = 0;
-		ssize_t r;
-		while ((r = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
-			;
-		rep[1] = r == (ssize_t)sizeof(e) ? e : 0;
-	} else {
-		rep[1] = errno;
-	}
-	close(ep[0]);
-	write_all(4, rep, sizeof(rep));
-	close(4);
-	int st;
-	if (pid <= 0 || rep[1]) {
-		/* No QEMU ran: vmdeck removes the whole dir now, so write nothing
-		 * into it (an exit-status here raced with that removal). */
-		if (pid > 0)
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-		_exit(1);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	char text[32];
-	if (WIFSIGNALED(st))
-		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
-	else
-		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(st));
-	char *f = xasprintf("%s/exit-status", dir);
-	file_write_atomic(f, text, strlen(text), 0600, NULL);
-	_exit(0);
+	return state > 0 ? path : NULL;
 }
 
 /* Spawn QEMU detached; returns its pid, or -1 with err. lock_fd stays held
@@ -1406,6 +1347,11 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0)
 		return error_set(err, "VM %s: pipe: %s", vm->name, strerror(errno));
+	/* The supervisor's command line is "vmdeck-supervisor DIR": QEMU's
+	 * argv reaches it on fd 5 (a memfd, NUL-terminated strings), so ps and
+	 * pgrep -f see QEMU's command line on QEMU alone. */
+	const char *sup_path = supervisor_path();
+	char *const sav[] = { (char *)sup_path, vm->dir, NULL };
 	pid_t helper = fork();
 	if (helper < 0) {
 		close(rp[0]);
@@ -1429,7 +1375,19 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 		dup2(nul, 2);
 		if (nul > 2)
 			close(nul);
-		supervisor(vm->dir, argv);
+		/* QEMU gets the open-files limit vmdeck was given. */
+		if (nofile_raised)
+			setrlimit(RLIMIT_NOFILE, &nofile_given);
+		/* A small program of its own: a fork of vmdeck would keep a copy
+		 * of vmdeck's heap for as long as QEMU runs. */
+		int afd = sup_path ? memfd_create("vmdeck-argv", 0) : -1;
+		if (afd >= 0) {
+			for (size_t i = 0; argv[i]; i++)
+				write_all(afd, argv[i], strlen(argv[i]) + 1);
+			if (lseek(afd, 0, SEEK_SET) == 0 && dup2(afd, 5) == 5)
+				execv(sup_path, sav);
+		}
+		supervisor_run(vm->dir, argv);
 	}
 	close(rp[1]);
 	int st;

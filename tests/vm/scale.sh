@@ -26,6 +26,12 @@ log "started $N VMs in $((($(date +%s%N) - t0) / 1000000)) ms"
 running=$(ls "$VMDECK_RUNTIME_DIR"/*/qemu.pid 2>/dev/null | wc -l)
 [[ $running -eq $N ]] || fail "$running QEMUs running, want $N"
 
+# Each supervisor is the small vmdeck-supervisor program (not a fork of
+# vmdeck keeping its heap), and only QEMU carries QEMU's command line.
+sup=$(awk '{print $4}' "/proc/$(qemu_pid s01)/stat")
+check "s01's supervisor runs vmdeck-supervisor" bash -c "readlink /proc/$sup/exe | grep -q '/vmdeck-supervisor\$'"
+check "the supervisor's command line is only its dir" bash -c "tr '\\0' ' ' </proc/$sup/cmdline | grep -qvF qmp.sock"
+
 # What a verb on sx touched in the runtime dir besides sx's own dir.
 others() { grep -E "(connect|open|pidfd)" "$1" | grep -F "$VMDECK_RUNTIME_DIR/" | grep -vF "$VMDECK_RUNTIME_DIR/sx/" | grep -vF "\"$VMDECK_RUNTIME_DIR/sx\""; }
 own_connects() { grep -cF "$VMDECK_RUNTIME_DIR/sx/qmp.sock" "$1"; }
