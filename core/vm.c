@@ -117,6 +117,12 @@ struct vm {
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
 	int fd_errno;        /* EMFILE/ENFILE of the last one-shot connect (0: none) */
+	/* A failed start waits for vm.lock (its supervisor is exiting) from the
+	 * loop, then tidies: no start, no scan meanwhile. */
+	bool tidying;
+	struct loop_timer *tidy_timer;
+	int tidy_tries;
+	char *tidy_msg;
 	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 };
 
@@ -1220,6 +1226,38 @@ static int watch_pid(struct vm *vm, pid_t pid)
 
 /* ---------- start ---------- */
 
+/* Nothing left behind but why: take vm.lock (the supervisor is gone or
+ * going: it exits right after QEMU), keep the log and the record. The lock
+ * is retried every 5 ms from the loop — never slept on — for up to 1 s. */
+static void start_failed_tidy(struct loop_timer *t, void *arg)
+{
+	struct vm *vm = arg;
+	if (t)
+		vm->tidy_timer = NULL; /* one-shot: the loop frees it */
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = lock_acquire(lf);
+	int e = errno;
+	free(lf);
+	if (fd < 0 && e == EAGAIN && ++vm->tidy_tries < 200) {
+		vm->tidy_timer = loop_timer_add(vm->m->l, 5, false, start_failed_tidy, vm);
+		return;
+	}
+	net_teardown(vm); /* ours: this vmdeck started it */
+	if (fd >= 0) {
+		tidy_failed(vm);
+		record_write(vm);
+		close(fd);
+	}
+	char *msg = vm->tidy_msg;
+	vm->tidy_msg = NULL;
+	vm->tidying = false;
+	vlog(vm, "%s", msg);
+	changed(vm);
+	waiters_fire(vm, &vm->start_w, -1, msg);
+	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	free(msg);
+}
+
 static void start_failed(struct vm *vm, const char *msg)
 {
 	vm->starting_here = false;
@@ -1239,23 +1277,11 @@ static void start_failed(struct vm *vm, const char *msg)
 	vm->code = 0;
 	vm->exit_time = time(NULL);
 	set_error(vm, msg);
-	/* Nothing left behind but why: take vm.lock (the supervisor is gone
-	 * or going), keep the log and the record. */
-	char *lf = vm_file(vm, "vm.lock");
-	int fd = -1;
-	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
-		usleep(5000); /* the supervisor exits right after QEMU: bounded, ~ms */
-	free(lf);
-	net_teardown(vm); /* ours: this vmdeck started it */
-	if (fd >= 0) {
-		tidy_failed(vm);
-		record_write(vm);
-		close(fd);
-	}
-	vlog(vm, "%s", msg);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, -1, msg);
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	vm->tidying = true;
+	free(vm->tidy_msg);
+	vm->tidy_msg = xstrdup(msg);
+	vm->tidy_tries = 0;
+	start_failed_tidy(NULL, vm);
 }
 
 static void start_succeeded(struct vm *vm)
@@ -1426,6 +1452,8 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->tidying)
+		return error_set(err, "VM %s: still tidying up after a failed start; try again in a moment", vm->name);
 	if (vm->st == VM_STARTING && !vm->starting_here)
 		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
 	if ((vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->pid > 0)
@@ -1848,7 +1876,7 @@ static void poll_status(struct vm *vm)
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
 static void scan_vm(struct vm *vm)
 {
-	if (vm->starting_here || vm->gone)
+	if (vm->starting_here || vm->gone || vm->tidying)
 		return;
 	if (vm->pid > 0) {
 		/* Known alive: non-owners poll, and take over a dropped ownership. */
@@ -1995,6 +2023,8 @@ static void vm_free(struct vm *vm)
 	loop_timer_del(l, vm->step_timer);
 	loop_timer_del(l, vm->exit_timer);
 	loop_timer_del(l, vm->soon_timer);
+	loop_timer_del(l, vm->tidy_timer);
+	free(vm->tidy_msg);
 	if (vm->pidfd >= 0) {
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);
@@ -2160,7 +2190,7 @@ static void vmm_gc(struct vmm *m)
 	for (size_t i = 0; i < m->n;) {
 		struct vm *vm = m->vms[i];
 		if (!vm->in_set && (vm->st == VM_STOPPED || vm->st == VM_EXITED) && !vm->starting_here &&
-		    !vm->exit_w.n && !vm->calls) {
+		    !vm->tidying && !vm->exit_w.n && !vm->calls) {
 			vm_free(vm);
 			memmove(&m->vms[i], &m->vms[i + 1], (m->n - i - 1) * sizeof(*m->vms));
 			m->n--;
