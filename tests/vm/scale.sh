@@ -32,13 +32,16 @@ sup=$(awk '{print $4}' "/proc/$(qemu_pid s01)/stat")
 check "s01's supervisor runs vmdeck-supervisor" bash -c "readlink /proc/$sup/exe | grep -q '/vmdeck-supervisor\$'"
 check "the supervisor's command line is only its dir" bash -c "tr '\\0' ' ' </proc/$sup/cmdline | grep -qvF qmp.sock"
 
+# strace a vmdeck (LeakSanitizer cannot run under ptrace: the ASan pass).
+traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -qq -e trace=connect,openat,pidfd_open "$@"; }
+
 # What a verb on sx touched in the runtime dir besides sx's own dir.
 others() { grep -E "(connect|open|pidfd)" "$1" | grep -F "$VMDECK_RUNTIME_DIR/" | grep -vF "$VMDECK_RUNTIME_DIR/sx/" | grep -vF "\"$VMDECK_RUNTIME_DIR/sx\""; }
 own_connects() { grep -cF "$VMDECK_RUNTIME_DIR/sx/qmp.sock" "$1"; }
 
 # start: vmdeck's own process makes every connection (the supervisor it
 # forks outlives it with QEMU, so no -f here: strace would wait for QEMU).
-strace -qq -e trace=connect,openat,pidfd_open -o "$T_TMP/start.trace" "$VMDECK" start sx >"$T_TMP/sx.out" 2>&1 ||
+traced -o "$T_TMP/start.trace" "$VMDECK" start sx >"$T_TMP/sx.out" 2>&1 ||
 	fail "start sx: $(cat "$T_TMP/sx.out")"
 check "start sx connected sx's qmp.sock ($(own_connects "$T_TMP/start.trace") attempts)" test "$(own_connects "$T_TMP/start.trace")" -ge 1
 o=$(others "$T_TMP/start.trace")
@@ -47,7 +50,7 @@ check "start sx touched no other VM ($(grep -c . <<<"$o") calls)" test -z "$o"
 check "start sx opened one pidfd" test "$(grep -c 'pidfd_open(' "$T_TMP/start.trace")" -eq 1
 
 # pause, then status: the paused VM is paused, everyone else running.
-strace -f -qq -e trace=connect,openat,pidfd_open -o "$T_TMP/pause.trace" "$VMDECK" pause s01 >/dev/null 2>&1 ||
+traced -f -o "$T_TMP/pause.trace" "$VMDECK" pause s01 >/dev/null 2>&1 ||
 	fail "pause s01"
 o=$(grep -F "$VMDECK_RUNTIME_DIR/" "$T_TMP/pause.trace" | grep -vF "$VMDECK_RUNTIME_DIR/s01" || true)
 check "pause s01 touched no other VM" test -z "$o"
@@ -67,7 +70,7 @@ done
 check "the other $N VMs running, each with its QEMU's pid" test $bad -eq 0
 
 # stop --force of sx: every process stops (-f), none touches another VM.
-strace -f -qq -e trace=connect,openat,pidfd_open -o "$T_TMP/stop.trace" "$VMDECK" stop --force sx >/dev/null 2>&1 ||
+traced -f -o "$T_TMP/stop.trace" "$VMDECK" stop --force sx >/dev/null 2>&1 ||
 	fail "stop --force sx"
 o=$(others "$T_TMP/stop.trace")
 [[ -z $o ]] || log "stop sx touched: $(head -n 5 <<<"$o")"
