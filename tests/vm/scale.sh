@@ -69,6 +69,34 @@ for n in "${names[@]}" sx; do
 done
 check "the other $N VMs running, each with its QEMU's pid" test $bad -eq 0
 
+# The TUI over all of them: moving the selection reads no VM's mode file
+# and opens nothing of the VMs it moves over (before: every VM's mode file
+# on every move). Its 1 s scan may run meanwhile: it opens no mode file.
+. "$VMDECK_TESTS/tui/common.sh"
+need tmux
+tmux_start 160 50 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
+tui_run_in_pane "$VMDECK" --profiles "$PROF"
+tui_expect 20 "┌ s01 ─" "the TUI shows s01 selected"
+tui_expect 20 " s0[0-9] +running" "the TUI lists running VMs"
+strace -e trace=openat,open -o "$T_TMP/keys.trace" -p "$TUI_PID" 2>"$T_TMP/strace.err" &
+spid=$!
+wait_for 10 grep -q attached "$T_TMP/strace.err" || fail "strace did not attach to the TUI"
+for want in s02 s03 s04 s05 s06; do
+	tmux_keys j
+	tui_expect 5 "┌ $want ─" "j selects $want"
+done
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+modes=$(grep -c "/modes/" "$T_TMP/keys.trace")
+other=$(grep -F "$VMDECK_RUNTIME_DIR/" "$T_TMP/keys.trace" | grep -vE "/(s0[2-6])/serial.log|$VMDECK_RUNTIME_DIR/sx/" || true)
+log "five moves: $(grep -c open "$T_TMP/keys.trace") opens, $modes of mode files"
+[[ -z $other ]] || log "the TUI opened: $(head -n 5 <<<"$other")"
+check "selection moves read no mode file" test "$modes" -eq 0
+check "selection moves open only the selected VM's console" test -z "$other"
+kill -TERM "$TUI_PID" 2>/dev/null
+tui_expect 10 "EXIT=" "the TUI leaves"
+
 # stop --force of sx: every process stops (-f), none touches another VM.
 traced -f -o "$T_TMP/stop.trace" "$VMDECK" stop --force sx >/dev/null 2>&1 ||
 	fail "stop --force sx"
