@@ -2,7 +2,8 @@
 # bench_scale.sh [N] : vmdeck with N no-OS VMs running (TCG, -m 32, no disk,
 # no NIC; default 40, or $VMDECK_SCALE_N). Prints one table: start of all N
 # (8 in parallel), one start and one stop with N running, status --json,
-# a status loop, the supervisors' memory (PSS), the calls (connect, open,
+# a status loop, the supervisors' memory (PSS), the TUI's CPU time per
+# selection move, the calls (connect, open,
 # pidfd_open) a one-VM verb makes into the other VMs' dirs, and the same N
 # QEMUs started and killed by hand (the overhead). libvirt's side needs a set-up libvirtd; without one it is
 # skipped with a message. Prints figures; asserts nothing.
@@ -71,6 +72,31 @@ for f in "$tmp"/run/*/qemu.pid; do
 done
 sup_kib=$((nsup ? pss / nsup : 0))
 
+# The TUI with N VMs: CPU time per selection move (schedstat, ns), 50 j's
+# 20 ms apart, and the files it opened meanwhile (strace).
+key_us=- key_open=-
+if command -v tmux >/dev/null 2>&1; then
+	T="tmux -L vbs$$ -f /dev/null"
+	$T new-session -d -s t -x 160 -y 50 "env VMDECK_RUNTIME_DIR=$VMDECK_RUNTIME_DIR VMDECK_STATE_DIR=$VMDECK_STATE_DIR VMDECK_PROFILES=$VMDECK_PROFILES TERM=xterm-256color $vmdeck"
+	for i in $(seq 200); do $T capture-pane -p -t t | grep -q "${names[2]}" && break; sleep 0.05; done
+	tpid=$($T list-panes -t t -F '#{pane_pid}')
+	sleep 1.5 # let the first scans settle (a bench; it judges nothing)
+	strace -qq -e trace=openat -o "$tmp/keys.trace" -p "$tpid" &
+	spid=$!
+	sleep 0.3
+	c0=$(cut -d' ' -f1 "/proc/$tpid/schedstat")
+	t0=$(date +%s%N)
+	for i in $(seq 50); do $T send-keys -t t j; sleep 0.02; done
+	c1=$(cut -d' ' -f1 "/proc/$tpid/schedstat")
+	el=$(ms "$t0")
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+	# per move; the 1 s ticks that fell into the ~2 s window are included
+	key_us=$(((c1 - c0) / 50 / 1000))
+	key_open=$(grep -c openat "$tmp/keys.trace")
+	$T kill-server 2>/dev/null
+	echo "(TUI: 50 moves in $el ms wall; openat during them, ticks included: $key_open)"
+fi
+
 t0=$(date +%s%N)
 printf '%s\n' "${names[@]}" | xargs -P 8 -I{} "$vmdeck" kill {} >/dev/null 2>&1
 stop_all=$(ms "$t0")
@@ -115,12 +141,14 @@ printf '%-48s %8s\n' "calls into other VMs' dirs: start one" "$(others "$tmp/sta
 	"calls into other VMs' dirs: stop --force one" "$(others "$tmp/stop.trace")" \
 	"status --json connections (one per live VM)" "$status_conn"
 printf '%-48s %8s KiB\n' "supervisor PSS, mean of $nsup" "$sup_kib"
+printf '%-48s %8s us\n' "TUI CPU per selection move (j), ticks included" "$key_us"
 echo "(one start/stop under strace: $one_start / $one_stop ms)"
 echo "BENCH scale: start all $N VMs|$start_all|$hand_start|ms"
 echo "BENCH scale: one start with $N running|$one_start_plain|-|ms"
 echo "BENCH scale: one stop --force with $N running|$one_stop_plain|-|ms"
 echo "BENCH scale: status --json with $N running|$status_ms|-|ms"
 echo "BENCH scale: supervisor PSS per VM|$sup_kib|-|KiB"
+echo "BENCH scale: TUI CPU per selection move, $N VMs|$key_us|-|us"
 
 # libvirt: only where it is set up (another issue does that).
 if command -v virsh >/dev/null 2>&1 && virsh -c qemu:///system version >/dev/null 2>&1; then
