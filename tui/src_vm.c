@@ -197,8 +197,16 @@ static void sync_model(struct src_vm *s)
 	struct model *m = &ui->m;
 	struct mvm *old_sel = ui_selected_vm(ui);
 	char *sel_name = old_sel ? xstrdup(old_sel->name) : NULL;
-	for (size_t i = 0; i < m->n_vms; i++)
+	/* A monitor command in flight is this source's state, not vmm's: it
+	 * outlives the rebuild (else "(qemu) ..." vanishes while QEMU is
+	 * still silent, e.g. when the console grew meanwhile). */
+	struct strv busy;
+	strv_init(&busy);
+	for (size_t i = 0; i < m->n_vms; i++) {
+		if (m->vms[i].mon_busy)
+			strv_push(&busy, m->vms[i].name);
 		mvm_clear(&m->vms[i]);
+	}
 	free(m->vms);
 	m->n_vms = vmm_count(s->vmm);
 	m->vms = xcalloc(m->n_vms ? m->n_vms : 1, sizeof(*m->vms));
@@ -212,7 +220,11 @@ static void sync_model(struct src_vm *s)
 	for (size_t i = 0; i < m->n_vms; i++) {
 		fill_vm(s, &m->vms[i], vmm_at(s->vmm, i), i == ui->vm_sel);
 		unknown += m->vms[i].state == MVM_UNKNOWN;
+		for (size_t k = 0; k < busy.n; k++)
+			if (strcmp(busy.v[k], m->vms[i].name) == 0)
+				m->vms[i].mon_busy = true;
 	}
+	strv_clear(&busy);
 	free(m->vm_degraded);
 	m->vm_degraded = unknown ? xasprintf("%zu VM%s not watched (out of file descriptors): state unknown; raise ulimit -n",
 					     unknown, unknown == 1 ? "" : "s")
@@ -351,8 +363,10 @@ static void refill_row(struct src_vm *s, const char *name)
 	if (!v || !vm)
 		return;
 	size_t i = (size_t)(v - m->vms);
+	bool busy = v->mon_busy; /* see sync_model */
 	mvm_clear(v);
 	fill_vm(s, v, vm, i == s->ui->vm_sel);
+	v->mon_busy = busy;
 }
 
 void src_vm_refresh(struct src_vm *s)
