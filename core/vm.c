@@ -120,6 +120,11 @@ struct vm {
 	/* A failed start waits for vm.lock (its supervisor is exiting) from the
 	 * loop, then tidies: no start, no scan meanwhile. */
 	bool tidying;
+	/* A start whose supervisor has not reported yet: its pipe (in the
+	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
+	int spawn_fd, spawn_lock_fd;
+	char *spawn_argv0;
+	enum stop_step step_deferred; /* a stop asked for before that report */
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
 	char *tidy_msg;
@@ -1366,9 +1371,10 @@ static const char *supervisor_path(void)
 	return state > 0 ? path : NULL;
 }
 
-/* Spawn QEMU detached; returns its pid, or -1 with err. lock_fd stays held
- * by the supervisor. */
-static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
+/* Spawn QEMU detached; returns the pipe on which the supervisor reports
+ * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
+ * with err. lock_fd is shared with the supervisor. */
+static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err)
 {
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0)
@@ -1417,20 +1423,10 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 	}
 	close(rp[1]);
 	int st;
+	/* The helper exits right after its fork: this is not a wait on QEMU. */
 	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
 		;
-	int rep[2] = { -1, 0 };
-	ssize_t r;
-	/* Bounded: the supervisor answers right after fork + exec. */
-	while ((r = read(rp[0], rep, sizeof(rep))) < 0 && errno == EINTR)
-		;
-	close(rp[0]);
-	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
-		return error_set(err, "VM %s: could not start the QEMU supervisor", vm->name);
-	if (rep[1]) {
-		return error_set(err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, argv[0], strerror(rep[1]));
-	}
-	return rep[0];
+	return rp[0];
 }
 
 /* A start that failed before QEMU ran (bad argv, firmware, TAPs, no
@@ -1449,6 +1445,9 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 	changed(vm);
 	return -1;
 }
+
+static void on_spawn_report(int fd, short rev, void *arg);
+static void step_run(struct vm *vm, enum stop_step step);
 
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
@@ -1515,14 +1514,18 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->qmp_lock_fd = lock_acquire(qf);
 	free(qf);
 
-	pid_t pid = spawn(vm, lock_fd, argv.v, err);
-	strv_clear(&argv);
-	if (pid < 0) {
+	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
+	if (rfd < 0) {
+		strv_clear(&argv);
 		release_ownership(vm);
 		net_teardown(vm);
 		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
 	}
-	close(lock_fd); /* the supervisor holds it now */
+	free(vm->spawn_argv0);
+	vm->spawn_argv0 = xstrdup(argv.v[0]);
+	strv_clear(&argv);
+	vm->spawn_fd = rfd;
+	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
 	set_error(vm, NULL);
 	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
@@ -1531,6 +1534,47 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->starting_here = true;
 	vm->st = VM_STARTING;
 	waiters_add(&vm->start_w, done, arg);
+	/* The supervisor reports right after fork + exec of QEMU: read it from
+	 * the loop, never waiting here. */
+	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
+	changed(vm);
+	return 0;
+}
+
+/* The supervisor's report: QEMU runs (watch it, connect QMP), or it could
+ * not be run (the start fails like a refused one, for every vmdeck). */
+static void spawn_finish(struct vm *vm)
+{
+	int rep[2] = { -1, 0 };
+	ssize_t r;
+	while ((r = read(vm->spawn_fd, rep, sizeof(rep))) < 0 && errno == EINTR)
+		;
+	loop_fd_del(vm->m->l, vm->spawn_fd);
+	close(vm->spawn_fd);
+	vm->spawn_fd = -1;
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	char *err = NULL;
+	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
+		error_set(&err, "VM %s: could not start the QEMU supervisor", vm->name);
+	else if (rep[1])
+		error_set(&err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, vm->spawn_argv0, strerror(rep[1]));
+	enum stop_step deferred = vm->step_deferred;
+	vm->step_deferred = STEP_NONE;
+	if (err) {
+		vm->starting_here = false;
+		release_ownership(vm);
+		net_teardown(vm);
+		start_refused(vm, lock_fd, &err); /* the supervisor wrote nothing */
+		vlog(vm, "%s", err);
+		waiters_fire(vm, &vm->start_w, -1, err);
+		waiters_fire(vm, &vm->exit_w, 0, NULL);
+		free(err);
+		return;
+	}
+	close(lock_fd); /* the supervisor holds it now */
+	pid_t pid = rep[0];
+	enum vm_mode mode = vm->live_mode;
 	if (watch_pid(vm, pid) < 0) {
 		/* ESRCH: QEMU died at once (a bad option) and is already reaped;
 		 * collect its exit from the loop like any other. */
@@ -1539,12 +1583,20 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
 		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, exit_wait_tick, vm);
 		changed(vm);
-		return 0;
+		return;
 	}
 	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
 	changed(vm);
 	qmp_start_connect(vm);
-	return 0;
+	if (deferred != STEP_NONE)
+		step_run(vm, deferred);
+}
+
+static void on_spawn_report(int fd, short rev, void *arg)
+{
+	(void)fd;
+	(void)rev;
+	spawn_finish(arg);
 }
 
 /* ---------- stop ---------- */
@@ -1646,6 +1698,13 @@ static bool alive(const struct vm *vm)
 
 static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->spawn_fd >= 0) {
+		/* QEMU's pid is not known yet: stop as soon as it is. */
+		waiters_add(&vm->exit_w, done, arg);
+		if (step > vm->step_deferred)
+			vm->step_deferred = step;
+		return 0;
+	}
 	if (!alive(vm))
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
 	waiters_add(&vm->exit_w, done, arg);
@@ -2005,6 +2064,8 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->dir = paths_vm_dir(name);
 	vm->pidfd = -1;
 	vm->qmp_lock_fd = -1;
+	vm->spawn_fd = -1;
+	vm->spawn_lock_fd = -1;
 	vm->mon = monitor_new(0, 0);
 	modes_get(name, &vm->mode);
 	vm->live_mode = vm->mode;
@@ -2025,6 +2086,15 @@ static void vm_free(struct vm *vm)
 	loop_timer_del(l, vm->soon_timer);
 	loop_timer_del(l, vm->tidy_timer);
 	free(vm->tidy_msg);
+	if (vm->spawn_fd >= 0) {
+		/* QEMU may come up all the same: its supervisor holds vm.lock and
+		 * the next scan (of any vmdeck) finds it. */
+		loop_fd_del(l, vm->spawn_fd);
+		close(vm->spawn_fd);
+	}
+	if (vm->spawn_lock_fd >= 0)
+		close(vm->spawn_lock_fd);
+	free(vm->spawn_argv0);
 	if (vm->pidfd >= 0) {
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);

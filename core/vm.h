@@ -175,11 +175,14 @@ struct monitor *vm_monitor(struct vm *vm);
  * "cancelled"). */
 
 /* Start in the saved mode: lock, network hooks, argv, spawn detached, QMP.
- * done fires when QMP reports the VM running (or paused), or with QEMU's own
- * error text when it died during start-up. A start that fails once it holds
- * vm.lock (argv, firmware vars, TAPs, no QEMU binary) returns -1 with err
- * and, like one QEMU failed, leaves the VM exited / start failed with that
- * error (DIR/last-exit) until the next start. */
+ * Returns without waiting for the supervisor (its report is read from the
+ * loop). done fires when QMP reports the VM running (or paused), or with
+ * QEMU's own error text when it died during start-up, or when its binary
+ * cannot be run ("cannot run QEMU binary '…': …"). A start that fails once
+ * it holds vm.lock but before spawning (argv, firmware vars, TAPs) returns
+ * -1 with err; either way the VM is left exited / start failed with that
+ * error (DIR/last-exit) until the next start. A stop asked for before QEMU's
+ * pid is known is carried out as soon as it is. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);
 /* Graceful: system_powerdown, wait stop_timeout_s (profile, default 60),
  * then quit, then SIGTERM, then SIGKILL; each step reported via on_log.

@@ -567,6 +567,30 @@ static void test_reattach_second_vmm(void **state)
 	strv_clear(&g.logs);
 }
 
+/* vm_start never waits for the supervisor's report (fork + exec of QEMU):
+ * it returns at once, and a binary that cannot run fails the start from the
+ * loop, with the same words, kept like any failed start. */
+static void test_start_does_not_wait(void **state)
+{
+	struct fx *f = *state;
+	char *path = xasprintf("%s/prof/gn.yaml", tmpdir);
+	const char *text = "name: gn\nqemu: /nonexistent/qemu-system-x86_64\naccel: tcg\n";
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644, NULL), 0);
+	free(path);
+	vmm_sync_profiles(f->m, load());
+	struct vm *vm = vmm_find(f->m, "gn");
+	char *err = NULL;
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	assert_int_equal(vm_state(vm), VM_STARTING);
+	assert_int_equal(f->dones, 0);
+	wait_dones(f, 1);
+	assert_int_equal(f->status, -1);
+	assert_non_null(strstr(f->err, "cannot run QEMU binary '/nonexistent/qemu-system-x86_64'"));
+	assert_int_equal(vm_state(vm), VM_EXITED);
+	assert_int_equal(vm_cause(vm), VM_CAUSE_START_FAILED);
+	assert_non_null(strstr(vm_error(vm), "cannot run QEMU binary"));
+}
+
 static struct fx *fx_new(void)
 {
 	struct fx *g = xcalloc(1, sizeof(*g));
@@ -688,6 +712,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reload_keeps_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_snapshot_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_does_not_wait, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char *rm = xasprintf("rm -rf %s", tmpdir);
