@@ -351,8 +351,9 @@ static int exec_status(int argc, char **argv)
 		loop_run(r.l);
 	}
 	run_close(&r);
-	/* A VM that could not be watched is not known to be stopped: fail. */
-	return unknown ? EXIT_FAIL : EXIT_OK;
+	/* A VM that could not be watched is not known to be stopped: fail (a
+	 * --follow watcher printed it and went on: its later lines tell). */
+	return unknown && !follow ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- mode -------------------------------------------------------------- */
