@@ -373,8 +373,12 @@ int qmp_connect(struct qmp *q, const char *path, char **err)
 		return error_set(err, "%s: socket path too long", path);
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return error_set(err, "socket: %s", strerror(errno));
+	if (fd < 0) {
+		int e = errno; /* EMFILE: the caller tells "out of descriptors" by errno */
+		error_set(err, "socket: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		/* AF_UNIX has no connect in progress: EAGAIN means the listen
 		 * backlog is full (QEMU busy with another client) — retry later. */

@@ -3,7 +3,8 @@
  *
  * Process tree: vmdeck forks a helper that calls setsid() and forks the
  * supervisor, then exits at once (vmdeck reaps it right away). The
- * supervisor holds DIR/vm.lock, forks QEMU, waits for it and writes
+ * supervisor (core/supervisor.h: the small vmdeck-supervisor program,
+ * exec'd) holds DIR/vm.lock, forks QEMU, waits for it and writes
  * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
  * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
  * Exit is seen through a pidfd on QEMU (polled in the loop). */
@@ -13,12 +14,14 @@
 #include "core/paths.h"
 #include "core/qemu_args.h"
 #include "core/qmp.h"
+#include "core/supervisor.h"
 #include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -112,6 +117,19 @@ struct vm {
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
+	int fd_errno;        /* EMFILE/ENFILE of the last one-shot connect (0: none) */
+	/* A failed start waits for vm.lock (its supervisor is exiting) from the
+	 * loop, then tidies: no start, no scan meanwhile. */
+	bool tidying;
+	/* A start whose supervisor has not reported yet: its pipe (in the
+	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
+	int spawn_fd, spawn_lock_fd;
+	char *spawn_argv0;
+	enum stop_step step_deferred; /* a stop asked for before that report */
+	struct loop_timer *tidy_timer;
+	int tidy_tries;
+	char *tidy_msg;
+	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 };
 
 struct vmm {
@@ -124,6 +142,11 @@ struct vmm {
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
+	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
+	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
+	/* The modes dir as last read: every VM's mode is read again only when
+	 * a mode file was replaced (modes_set renames, which moves its mtime). */
+	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } modes_seen;
 };
 
 /* A QMP command on behalf of a VM: on the persistent connection when we own
@@ -146,6 +169,7 @@ struct call {
 static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_STOPPED] = "stopped", [VM_STARTING] = "starting", [VM_RUNNING] = "running",
 	[VM_PAUSED] = "paused", [VM_STOPPING] = "stopping", [VM_EXITED] = "exited",
+	[VM_UNKNOWN] = "unknown",
 };
 
 const char *vm_state_name(enum vm_state s)
@@ -215,6 +239,24 @@ static void set_error(struct vm *vm, const char *msg)
 {
 	free(vm->error);
 	vm->error = msg ? xstrdup(msg) : NULL;
+}
+
+static bool fd_starved(int e) { return e == EMFILE || e == ENFILE; }
+
+/* Out of file descriptors: this VM cannot be watched, so its state is not
+ * known — say so (state unknown, the reason as its error), never "stopped".
+ * The next scan tries again. */
+static void watch_failed(struct vm *vm, const char *what, int e)
+{
+	char *msg = xasprintf("VM %s: cannot watch it (%s: %s): state unknown; raise the open-files limit (ulimit -n)",
+			      vm->name, what, strerror(e));
+	if (vm->st != VM_UNKNOWN || !vm->error || strcmp(vm->error, msg) != 0) {
+		vm->st = VM_UNKNOWN;
+		set_error(vm, msg);
+		vlog(vm, "%s", msg + strlen(vm->name) + 5);
+		changed(vm);
+	}
+	free(msg);
 }
 
 static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
@@ -771,6 +813,8 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 		return;
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
+	if (fd_starved(e))
+		vm->fd_errno = e;
 	if (e == EAGAIN && now_mono_us() < c->deadline) {
 		free(err);
 		c->retry = loop_timer_add(vm->m->l, 10, false, oneshot_connect, c);
@@ -884,6 +928,12 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 {
 	(void)arg;
 	vm->polling = false;
+	int starved = vm->fd_errno;
+	vm->fd_errno = 0;
+	if (err && starved && !vm->gone) {
+		watch_failed(vm, "connect to ctl.sock", starved);
+		return;
+	}
 	if (err || vm->gone)
 		return;
 	struct json_object *running;
@@ -894,6 +944,13 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	if (vm->st == VM_STARTING && vm->starting_here) {
 		vm->st = ns;
 		start_succeeded(vm);
+		return;
+	}
+	if (vm->st == VM_UNKNOWN) {
+		/* Watched again: QEMU answered. */
+		set_error(vm, NULL);
+		vm->st = ns;
+		changed(vm);
 		return;
 	}
 	set_state(vm, ns);
@@ -946,12 +1003,17 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 	struct qmp *q = qmp_new(vm->m->l, &cbs);
 	char *sock = vm_file(vm, "qmp.sock");
 	int rc = qmp_connect(q, sock, NULL);
+	int e = errno;
 	free(sock);
 	if (rc == 0) {
 		vm->q = q;
 		return;
 	}
 	qmp_free(q);
+	if (fd_starved(e) && !(vm->st == VM_STARTING && vm->starting_here)) {
+		watch_failed(vm, "connect to qmp.sock", e); /* the next scan tries again */
+		return;
+	}
 	if (now_mono_us() > vm->connect_deadline) {
 		if (vm->st == VM_STARTING && vm->starting_here) {
 			char *e = xasprintf("VM %s: QEMU did not open its monitor socket within %d s", vm->name,
@@ -970,13 +1032,17 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 /* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
 static void try_own(struct vm *vm)
 {
-	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only)
+	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
 	int fd = lock_acquire(f);
+	int e = errno;
 	free(f);
-	if (fd < 0)
+	if (fd < 0) {
+		if (fd_starved(e))
+			watch_failed(vm, "lock qmp.lock", e);
 		return;
+	}
 	vm->qmp_lock_fd = fd;
 	changed(vm);
 	qmp_start_connect(vm);
@@ -1166,6 +1232,12 @@ static void on_pidfd(int fd, short rev, void *arg)
 
 static int watch_pid(struct vm *vm, pid_t pid)
 {
+	if (vm->m->snapshot) {
+		/* One look: the pid and its start time, nothing to keep open. */
+		vm->pid = pid;
+		vm->start_boot_s = proc_start_s(pid);
+		return 0;
+	}
 	int pfd = pidfd_open_(pid);
 	if (pfd < 0)
 		return -1;
@@ -1178,6 +1250,38 @@ static int watch_pid(struct vm *vm, pid_t pid)
 }
 
 /* ---------- start ---------- */
+
+/* Nothing left behind but why: take vm.lock (the supervisor is gone or
+ * going: it exits right after QEMU), keep the log and the record. The lock
+ * is retried every 5 ms from the loop — never slept on — for up to 1 s. */
+static void start_failed_tidy(struct loop_timer *t, void *arg)
+{
+	struct vm *vm = arg;
+	if (t)
+		vm->tidy_timer = NULL; /* one-shot: the loop frees it */
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = lock_acquire(lf);
+	int e = errno;
+	free(lf);
+	if (fd < 0 && e == EAGAIN && ++vm->tidy_tries < 200) {
+		vm->tidy_timer = loop_timer_add(vm->m->l, 5, false, start_failed_tidy, vm);
+		return;
+	}
+	net_teardown(vm); /* ours: this vmdeck started it */
+	if (fd >= 0) {
+		tidy_failed(vm);
+		record_write(vm);
+		close(fd);
+	}
+	char *msg = vm->tidy_msg;
+	vm->tidy_msg = NULL;
+	vm->tidying = false;
+	vlog(vm, "%s", msg);
+	changed(vm);
+	waiters_fire(vm, &vm->start_w, -1, msg);
+	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	free(msg);
+}
 
 static void start_failed(struct vm *vm, const char *msg)
 {
@@ -1198,23 +1302,11 @@ static void start_failed(struct vm *vm, const char *msg)
 	vm->code = 0;
 	vm->exit_time = time(NULL);
 	set_error(vm, msg);
-	/* Nothing left behind but why: take vm.lock (the supervisor is gone
-	 * or going), keep the log and the record. */
-	char *lf = vm_file(vm, "vm.lock");
-	int fd = -1;
-	for (int i = 0; i < 200 && (fd = lock_acquire(lf)) < 0 && errno == EAGAIN; i++)
-		usleep(5000); /* the supervisor exits right after QEMU: bounded, ~ms */
-	free(lf);
-	net_teardown(vm); /* ours: this vmdeck started it */
-	if (fd >= 0) {
-		tidy_failed(vm);
-		record_write(vm);
-		close(fd);
-	}
-	vlog(vm, "%s", msg);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, -1, msg);
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	vm->tidying = true;
+	free(vm->tidy_msg);
+	vm->tidy_msg = xstrdup(msg);
+	vm->tidy_tries = 0;
+	start_failed_tidy(NULL, vm);
 }
 
 static void start_succeeded(struct vm *vm)
@@ -1231,6 +1323,27 @@ static void start_succeeded(struct vm *vm)
 	waiters_fire(vm, &vm->start_w, 0, NULL);
 }
 
+/* The open-files limit vmdeck was given (vm_nofile_raise), for QEMU. */
+static struct rlimit nofile_given;
+static bool nofile_raised;
+
+unsigned long vm_nofile_raise(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (!nofile_raised) {
+		nofile_given = rl;
+		nofile_raised = true;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (unsigned long)rl.rlim_cur;
+}
+
 static void close_fds_from(int lowest)
 {
 	if (syscall(SYS_close_range, lowest, ~0U, 0) == 0)
@@ -1239,15 +1352,9 @@ static void close_fds_from(int lowest)
 		close(fd);
 }
 
-static void reset_signals(void)
-{
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocks signals for its signalfd */
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-}
-
+/* vmdeck-supervisor next to this program's binary (an installed vmdeck and
+ * its build tree alike), or NULL: then the supervisor runs in a fork of this
+ * process (a test binary; a broken install). Looked up once. */
 static void write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -1262,90 +1369,41 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* The supervisor: in its own session, holding vm.lock (fd 3), reporting on
- * fd 4. Never returns. */
-static void supervisor(const char *dir, char *const *argv)
+static const char *supervisor_path(void)
 {
-	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		_exit(120);
-	char *log = xasprintf("%s/qemu.log", dir);
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	pid_t pid = fork();
-	if (pid == 0) {
-		reset_signals();
-		int nul = open("/dev/null", O_RDONLY);
-		dup2(nul, 0);
-		if (logfd >= 0) {
-			dup2(logfd, 1);
-			dup2(logfd, 2);
+	static char path[PATH_MAX];
+	static int state; /* 0: not looked, 1: found, -1: none */
+	if (state == 0) {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		state = -1;
+		if (n > 0) {
+			self[n] = '\0';
+			char *slash = strrchr(self, '/');
+			if (slash) {
+				*slash = '\0';
+				if (snprintf(path, sizeof(path), "%s/vmdeck-supervisor", self) < (int)sizeof(path) &&
+				    access(path, X_OK) == 0)
+					state = 1;
+			}
 		}
-		/* Everything else closes on exec — the error pipe too, which is
-		 * how the supervisor learns the exec worked. */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execvp(argv[0], argv);
-		int e = errno;
-		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
-		write_all(ep[1], &e, sizeof(e));
-		_exit(127);
 	}
-	close(ep[1]);
-	if (logfd >= 0)
-		close(logfd);
-	if (pid > 0) {
-		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
-		 * (fixed at fork), before QEMU can write its pidfile. */
-		char rec[64];
-		int n = snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
-		char *f = xasprintf("%s/qemu.start", dir);
-		file_write_atomic(f, rec, (size_t)n, 0600, NULL);
-		free(f);
-	}
-	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
-	if (pid > 0) {
-		int e = 0;
-		ssize_t r;
-		while ((r = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
-			;
-		rep[1] = r == (ssize_t)sizeof(e) ? e : 0;
-	} else {
-		rep[1] = errno;
-	}
-	close(ep[0]);
-	write_all(4, rep, sizeof(rep));
-	close(4);
-	int st;
-	if (pid <= 0 || rep[1]) {
-		/* No QEMU ran: vmdeck removes the whole dir now, so write nothing
-		 * into it (an exit-status here raced with that removal). */
-		if (pid > 0)
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-		_exit(1);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	char text[32];
-	if (WIFSIGNALED(st))
-		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
-	else
-		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(st));
-	char *f = xasprintf("%s/exit-status", dir);
-	file_write_atomic(f, text, strlen(text), 0600, NULL);
-	_exit(0);
+	return state > 0 ? path : NULL;
 }
 
-/* Spawn QEMU detached; returns its pid, or -1 with err. lock_fd stays held
- * by the supervisor. */
-static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
+/* Spawn QEMU detached; returns the pipe on which the supervisor reports
+ * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
+ * with err. lock_fd is shared with the supervisor. */
+static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err)
 {
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0)
 		return error_set(err, "VM %s: pipe: %s", vm->name, strerror(errno));
+	/* The supervisor's command line is "vmdeck-supervisor DIR": QEMU's
+	 * argv reaches it on fd 5 (a memfd, NUL-terminated strings), so ps and
+	 * pgrep -f see QEMU's command line on QEMU alone. */
+	const char *sup_path = supervisor_path();
+	char *const sav[] = { (char *)sup_path, vm->dir, NULL };
 	pid_t helper = fork();
 	if (helper < 0) {
 		close(rp[0]);
@@ -1369,24 +1427,26 @@ static pid_t spawn(struct vm *vm, int lock_fd, char *const *argv, char **err)
 		dup2(nul, 2);
 		if (nul > 2)
 			close(nul);
-		supervisor(vm->dir, argv);
+		/* QEMU gets the open-files limit vmdeck was given. */
+		if (nofile_raised)
+			setrlimit(RLIMIT_NOFILE, &nofile_given);
+		/* A small program of its own: a fork of vmdeck would keep a copy
+		 * of vmdeck's heap for as long as QEMU runs. */
+		int afd = sup_path ? memfd_create("vmdeck-argv", 0) : -1;
+		if (afd >= 0) {
+			for (size_t i = 0; argv[i]; i++)
+				write_all(afd, argv[i], strlen(argv[i]) + 1);
+			if (lseek(afd, 0, SEEK_SET) == 0 && dup2(afd, 5) == 5)
+				execv(sup_path, sav);
+		}
+		supervisor_run(vm->dir, argv);
 	}
 	close(rp[1]);
 	int st;
+	/* The helper exits right after its fork: this is not a wait on QEMU. */
 	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
 		;
-	int rep[2] = { -1, 0 };
-	ssize_t r;
-	/* Bounded: the supervisor answers right after fork + exec. */
-	while ((r = read(rp[0], rep, sizeof(rep))) < 0 && errno == EINTR)
-		;
-	close(rp[0]);
-	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
-		return error_set(err, "VM %s: could not start the QEMU supervisor", vm->name);
-	if (rep[1]) {
-		return error_set(err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, argv[0], strerror(rep[1]));
-	}
-	return rep[0];
+	return rp[0];
 }
 
 /* A start that failed before QEMU ran (bad argv, firmware, TAPs, no
@@ -1406,8 +1466,13 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 	return -1;
 }
 
+static void on_spawn_report(int fd, short rev, void *arg);
+static void step_run(struct vm *vm, enum stop_step step);
+
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->tidying)
+		return error_set(err, "VM %s: still tidying up after a failed start; try again in a moment", vm->name);
 	if (vm->st == VM_STARTING && !vm->starting_here)
 		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
 	if ((vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->pid > 0)
@@ -1445,6 +1510,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 
 	enum vm_mode mode;
 	modes_get(vm->name, &mode);
+	vm->mode = mode;
 	struct strv argv;
 	strv_init(&argv);
 	struct qemu_runtime rt = { .dir = vm->dir };
@@ -1468,14 +1534,18 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->qmp_lock_fd = lock_acquire(qf);
 	free(qf);
 
-	pid_t pid = spawn(vm, lock_fd, argv.v, err);
-	strv_clear(&argv);
-	if (pid < 0) {
+	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
+	if (rfd < 0) {
+		strv_clear(&argv);
 		release_ownership(vm);
 		net_teardown(vm);
 		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
 	}
-	close(lock_fd); /* the supervisor holds it now */
+	free(vm->spawn_argv0);
+	vm->spawn_argv0 = xstrdup(argv.v[0]);
+	strv_clear(&argv);
+	vm->spawn_fd = rfd;
+	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
 	set_error(vm, NULL);
 	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
@@ -1484,6 +1554,47 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->starting_here = true;
 	vm->st = VM_STARTING;
 	waiters_add(&vm->start_w, done, arg);
+	/* The supervisor reports right after fork + exec of QEMU: read it from
+	 * the loop, never waiting here. */
+	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
+	changed(vm);
+	return 0;
+}
+
+/* The supervisor's report: QEMU runs (watch it, connect QMP), or it could
+ * not be run (the start fails like a refused one, for every vmdeck). */
+static void spawn_finish(struct vm *vm)
+{
+	int rep[2] = { -1, 0 };
+	ssize_t r;
+	while ((r = read(vm->spawn_fd, rep, sizeof(rep))) < 0 && errno == EINTR)
+		;
+	loop_fd_del(vm->m->l, vm->spawn_fd);
+	close(vm->spawn_fd);
+	vm->spawn_fd = -1;
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	char *err = NULL;
+	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
+		error_set(&err, "VM %s: could not start the QEMU supervisor", vm->name);
+	else if (rep[1])
+		error_set(&err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, vm->spawn_argv0, strerror(rep[1]));
+	enum stop_step deferred = vm->step_deferred;
+	vm->step_deferred = STEP_NONE;
+	if (err) {
+		vm->starting_here = false;
+		release_ownership(vm);
+		net_teardown(vm);
+		start_refused(vm, lock_fd, &err); /* the supervisor wrote nothing */
+		vlog(vm, "%s", err);
+		waiters_fire(vm, &vm->start_w, -1, err);
+		waiters_fire(vm, &vm->exit_w, 0, NULL);
+		free(err);
+		return;
+	}
+	close(lock_fd); /* the supervisor holds it now */
+	pid_t pid = rep[0];
+	enum vm_mode mode = vm->live_mode;
 	if (watch_pid(vm, pid) < 0) {
 		/* ESRCH: QEMU died at once (a bad option) and is already reaped;
 		 * collect its exit from the loop like any other. */
@@ -1492,12 +1603,20 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
 		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, exit_wait_tick, vm);
 		changed(vm);
-		return 0;
+		return;
 	}
 	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
 	changed(vm);
 	qmp_start_connect(vm);
-	return 0;
+	if (deferred != STEP_NONE)
+		step_run(vm, deferred);
+}
+
+static void on_spawn_report(int fd, short rev, void *arg)
+{
+	(void)fd;
+	(void)rev;
+	spawn_finish(arg);
 }
 
 /* ---------- stop ---------- */
@@ -1592,12 +1711,20 @@ static void step_run(struct vm *vm, enum stop_step step)
 
 static bool alive(const struct vm *vm)
 {
-	return (vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING) &&
+	return (vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING ||
+		vm->st == VM_UNKNOWN) &&
 	       vm->pid > 0;
 }
 
 static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->spawn_fd >= 0) {
+		/* QEMU's pid is not known yet: stop as soon as it is. */
+		waiters_add(&vm->exit_w, done, arg);
+		if (step > vm->step_deferred)
+			vm->step_deferred = step;
+		return 0;
+	}
 	if (!alive(vm))
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
 	waiters_add(&vm->exit_w, done, arg);
@@ -1746,6 +1873,7 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
 				 vm->p->path ? vm->p->path : "its profile");
 	if (modes_set(vm->name, mode, err) < 0)
 		return -1;
+	vm->mode = mode;
 	changed(vm);
 	bool live = (vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->p && vm->p->install.present;
 	if (!live || vm->live_mode == mode) {
@@ -1830,7 +1958,7 @@ static void poll_status(struct vm *vm)
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
 static void scan_vm(struct vm *vm)
 {
-	if (vm->starting_here || vm->gone)
+	if (vm->starting_here || vm->gone || vm->tidying)
 		return;
 	if (vm->pid > 0) {
 		/* Known alive: non-owners poll, and take over a dropped ownership. */
@@ -1843,23 +1971,39 @@ static void scan_vm(struct vm *vm)
 	}
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
 		return; /* absent, or planted (symlink, not ours): never followed */
+	/* Each look below opens one file at a time: out of descriptors, they
+	 * would all say "nothing there" — and a live VM would pass for dead. */
+	int probe = open(vm->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (probe < 0 && fd_starved(errno)) {
+		watch_failed(vm, "open its runtime dir", errno);
+		return;
+	}
+	if (probe >= 0)
+		close(probe);
 	bool held = vm_lock_held(vm);
 	pid_t pid = read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
 	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
 	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(vm, pid);
+	if (vm->st == VM_UNKNOWN)
+		set_error(vm, NULL); /* watched again: what follows says what it is */
 	if (held || live) {
 		if (!live) {
 			if (vm->st != VM_STARTING)
 				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
 			return;
 		}
-		if (watch_pid(vm, pid) < 0)
+		if (watch_pid(vm, pid) < 0) {
+			if (fd_starved(errno))
+				watch_failed(vm, "pidfd_open", errno);
 			return;
+		}
 		if (!pid_is_ours(vm, pid)) {
 			/* The pid was recycled between the look and the pidfd. */
-			loop_fd_del(vm->m->l, vm->pidfd);
-			close(vm->pidfd);
+			if (vm->pidfd >= 0) {
+				loop_fd_del(vm->m->l, vm->pidfd);
+				close(vm->pidfd);
+			}
 			vm->pidfd = -1;
 			vm->pid = 0;
 			return;
@@ -1867,9 +2011,7 @@ static void scan_vm(struct vm *vm)
 		vm->cause = VM_CAUSE_NONE;
 		set_error(vm, NULL);
 		vm->st = VM_RUNNING; /* until query-status says otherwise */
-		enum vm_mode mode;
-		modes_get(vm->name, &mode);
-		vm->live_mode = mode;
+		vm->live_mode = vm->mode;
 		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
 		changed(vm);
 		try_own(vm);
@@ -1881,7 +2023,8 @@ static void scan_vm(struct vm *vm)
 		/* Gone and tidied: by another vmdeck (it recorded why), or the
 		 * other vmdeck's start failed. Its last exit is ours too. */
 		bool took = false;
-		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING) && record_new(vm)) {
+		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
+		    record_new(vm)) {
 			enum vm_state st0 = vm->st;
 			enum vm_cause cause0 = vm->cause;
 			int code0 = vm->code;
@@ -1897,7 +2040,9 @@ static void scan_vm(struct vm *vm)
 			}
 			free(err0);
 		}
-		if (!took && vm->st == VM_STARTING) {
+		if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
+			if (vm->st == VM_UNKNOWN)
+				set_error(vm, NULL);
 			set_state(vm, VM_STOPPED);
 		}
 		return;
@@ -1942,8 +2087,11 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->dir = paths_vm_dir(name);
 	vm->pidfd = -1;
 	vm->qmp_lock_fd = -1;
+	vm->spawn_fd = -1;
+	vm->spawn_lock_fd = -1;
 	vm->mon = monitor_new(0, 0);
-	modes_get(name, &vm->live_mode);
+	modes_get(name, &vm->mode);
+	vm->live_mode = vm->mode;
 	return vm;
 }
 
@@ -1959,6 +2107,17 @@ static void vm_free(struct vm *vm)
 	loop_timer_del(l, vm->step_timer);
 	loop_timer_del(l, vm->exit_timer);
 	loop_timer_del(l, vm->soon_timer);
+	loop_timer_del(l, vm->tidy_timer);
+	free(vm->tidy_msg);
+	if (vm->spawn_fd >= 0) {
+		/* QEMU may come up all the same: its supervisor holds vm.lock and
+		 * the next scan (of any vmdeck) finds it. */
+		loop_fd_del(l, vm->spawn_fd);
+		close(vm->spawn_fd);
+	}
+	if (vm->spawn_lock_fd >= 0)
+		close(vm->spawn_lock_fd);
+	free(vm->spawn_argv0);
 	if (vm->pidfd >= 0) {
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);
@@ -1992,6 +2151,56 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
 }
 
 void vmm_set_read_only(struct vmm *m, bool read_only) { m->read_only = read_only; }
+void vmm_set_snapshot(struct vmm *m, bool snapshot) { m->snapshot = snapshot; }
+
+void vmm_set_scope(struct vmm *m, const char *name)
+{
+	free(m->scope);
+	m->scope = name ? xstrdup(name) : NULL;
+}
+
+size_t vmm_pending(const struct vmm *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct vm *vm = m->vms[i];
+		if (vm->gone || vm->pid <= 0 || vm->st == VM_UNKNOWN)
+			continue;
+		if (vm->polling || (vm->qmp_lock_fd >= 0 && !vm->q_ready && vm->st != VM_STOPPING))
+			n++;
+	}
+	return n;
+}
+
+/* Every VM's saved mode again, when a mode file was replaced since the last
+ * look (one stat per scan; no file per VM). */
+static void modes_refresh(struct vmm *m)
+{
+	char *dir = path_join(paths_state_dir(), "modes");
+	struct stat st;
+	bool have = stat(dir, &st) == 0;
+	free(dir);
+	if (have == m->modes_seen.have &&
+	    (!have || (st.st_dev == m->modes_seen.dev && st.st_ino == m->modes_seen.ino &&
+		       st.st_mtim.tv_sec == m->modes_seen.mtime.tv_sec &&
+		       st.st_mtim.tv_nsec == m->modes_seen.mtime.tv_nsec)))
+		return;
+	m->modes_seen.have = have;
+	if (have) {
+		m->modes_seen.dev = st.st_dev;
+		m->modes_seen.ino = st.st_ino;
+		m->modes_seen.mtime = st.st_mtim;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		enum vm_mode md;
+		modes_get(vm->name, &md);
+		if (md != vm->mode) {
+			vm->mode = md;
+			changed(vm);
+		}
+	}
+}
 
 void vmm_free(struct vmm *m)
 {
@@ -2007,6 +2216,7 @@ void vmm_free(struct vmm *m)
 	for (size_t i = 0; i < m->n_old; i++)
 		profile_set_free(m->old[i]);
 	free(m->old);
+	free(m->scope);
 	free(m);
 }
 
@@ -2073,7 +2283,7 @@ static void vmm_gc(struct vmm *m)
 	for (size_t i = 0; i < m->n;) {
 		struct vm *vm = m->vms[i];
 		if (!vm->in_set && (vm->st == VM_STOPPED || vm->st == VM_EXITED) && !vm->starting_here &&
-		    !vm->exit_w.n && !vm->calls) {
+		    !vm->tidying && !vm->exit_w.n && !vm->calls) {
 			vm_free(vm);
 			memmove(&m->vms[i], &m->vms[i + 1], (m->n - i - 1) * sizeof(*m->vms));
 			m->n--;
@@ -2100,6 +2310,7 @@ static void vmm_gc(struct vmm *m)
 
 void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 {
+	modes_refresh(m); /* first: the VMs made below read their own mode */
 	if (m->set) {
 		m->old = xrealloc(m->old, (m->n_old + 1) * sizeof(*m->old));
 		m->old[m->n_old++] = m->set;
@@ -2115,6 +2326,8 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 		m->vms = xrealloc(m->vms, (m->n + set->n) * sizeof(*m->vms));
 	for (size_t k = 0; set && k < set->n; k++) {
 		struct profile *p = set->items[k];
+		if (m->scope && strcmp(p->name, m->scope) != 0)
+			continue;
 		bool found;
 		size_t at = vmm_lower_bound(m, known, p->name, &found);
 		struct vm *vm = found ? m->vms[at] : NULL;
@@ -2135,28 +2348,38 @@ void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 
 const struct profile_set *vmm_profiles(const struct vmm *m) { return m->set; }
 
+/* A runtime dir without a known VM: list it when its VM lives. */
+static void rescan_dir(struct vmm *m, const char *name)
+{
+	if (name[0] == '.' || !profile_name_valid(name) || vmm_find(m, name))
+		return;
+	char *dir = paths_vm_dir(name);
+	char *lf = path_join(dir, "vm.lock");
+	bool held = paths_private_dir_ok(dir) && lock_held(lf);
+	free(lf);
+	free(dir);
+	if (!held)
+		return;
+	vmm_add(m, vm_new(m, name));
+	if (m->on_change)
+		m->on_change(NULL, m->on_change_arg);
+}
+
 void vmm_rescan(struct vmm *m)
 {
+	modes_refresh(m);
 	/* VMs running without a profile (another profile dir, a deleted
 	 * file): list them so they can still be watched and stopped. */
-	DIR *d = opendir(paths_runtime_dir());
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.' || !profile_name_valid(e->d_name) || vmm_find(m, e->d_name))
-				continue;
-			char *dir = paths_vm_dir(e->d_name);
-			char *lf = path_join(dir, "vm.lock");
-			bool held = paths_private_dir_ok(dir) && lock_held(lf);
-			free(lf);
-			free(dir);
-			if (!held)
-				continue;
-			vmm_add(m, vm_new(m, e->d_name));
-			if (m->on_change)
-				m->on_change(NULL, m->on_change_arg);
+	if (m->scope) {
+		rescan_dir(m, m->scope); /* one VM: never another's dir */
+	} else {
+		DIR *d = opendir(paths_runtime_dir());
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d)))
+				rescan_dir(m, e->d_name);
+			closedir(d);
 		}
-		closedir(d);
 	}
 	for (size_t i = 0; i < m->n; i++)
 		scan_vm(m->vms[i]);
@@ -2190,12 +2413,7 @@ struct monitor *vm_monitor(struct vm *vm) { return vm->mon; }
 bool vm_monitor_busy(const struct vm *vm) { return vm->mon_inflight > 0; }
 enum vm_mode vm_live_mode(const struct vm *vm) { return vm->live_mode; }
 
-enum vm_mode vm_mode(const struct vm *vm)
-{
-	enum vm_mode m;
-	modes_get(vm->name, &m);
-	return m;
-}
+enum vm_mode vm_mode(const struct vm *vm) { return vm->mode; }
 
 const char *vm_cause_text(const struct vm *vm)
 {

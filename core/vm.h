@@ -45,8 +45,10 @@ enum vm_state {
 	VM_PAUSED,      /* QMP "stop" (or started with -S, or an I/O error) */
 	VM_STOPPING,    /* a stop is escalating, or QEMU announced SHUTDOWN */
 	VM_EXITED,      /* QEMU is gone; vm_cause() says why */
+	VM_UNKNOWN,     /* cannot be watched (out of file descriptors): vm_error()
+			 * says why; never taken for stopped. Retried at each scan. */
 };
-#define VM_STATE_COUNT 6
+#define VM_STATE_COUNT 7
 const char *vm_state_name(enum vm_state s); /* "stopped", "running", … */
 
 /* Why a VM is in VM_EXITED (or why a start failed). */
@@ -87,6 +89,18 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks);
  * (state comes from one-shot queries on ctl.sock), never clean leftovers or
  * remove TAPs. Call before the first rescan. */
 void vmm_set_read_only(struct vmm *m, bool read_only);
+/* Know and touch only the VM called name (a verb acting on one VM): other
+ * profiles are not listed, other runtime dirs are not looked at, no other
+ * VM's lock, socket or pid is opened. Call before the first sync. */
+void vmm_set_scope(struct vmm *m, const char *name);
+/* Look once (status): never take a QMP connection or a pidfd; the state of
+ * a live VM comes from one one-shot query-status on ctl.sock. Call before
+ * the first sync. */
+void vmm_set_snapshot(struct vmm *m, bool snapshot);
+/* How many live VMs' state is not confirmed by QEMU yet (a query-status in
+ * flight, or a QMP connection not ready): a one-shot look runs the loop
+ * until this is 0 (bounded by its own deadline). */
+size_t vmm_pending(const struct vmm *m);
 void vmm_free(struct vmm *m);
 
 void vmm_set_on_change(struct vmm *m, vmm_change_cb cb, void *arg);
@@ -111,6 +125,12 @@ void vmm_rescan(struct vmm *m);
 size_t vmm_count(const struct vmm *m);
 struct vm *vmm_at(const struct vmm *m, size_t i);
 struct vm *vmm_find(const struct vmm *m, const char *name);
+
+/* Raise the soft open-files limit to the hard one, once, at program start:
+ * watching a VM holds a few descriptors (pidfd, QMP, locks). The QEMUs
+ * started later get the soft limit the program was given. Returns the new
+ * soft limit. */
+unsigned long vm_nofile_raise(void);
 
 /* ---- reading a VM ---- */
 const char *vm_name(const struct vm *vm);
@@ -158,11 +178,14 @@ bool vm_monitor_busy(const struct vm *vm);
  * "cancelled"). */
 
 /* Start in the saved mode: lock, network hooks, argv, spawn detached, QMP.
- * done fires when QMP reports the VM running (or paused), or with QEMU's own
- * error text when it died during start-up. A start that fails once it holds
- * vm.lock (argv, firmware vars, TAPs, no QEMU binary) returns -1 with err
- * and, like one QEMU failed, leaves the VM exited / start failed with that
- * error (DIR/last-exit) until the next start. */
+ * Returns without waiting for the supervisor (its report is read from the
+ * loop). done fires when QMP reports the VM running (or paused), or with
+ * QEMU's own error text when it died during start-up, or when its binary
+ * cannot be run ("cannot run QEMU binary '…': …"). A start that fails once
+ * it holds vm.lock but before spawning (argv, firmware vars, TAPs) returns
+ * -1 with err; either way the VM is left exited / start failed with that
+ * error (DIR/last-exit) until the next start. A stop asked for before QEMU's
+ * pid is known is carried out as soon as it is. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);
 /* Graceful: system_powerdown, wait stop_timeout_s (profile, default 60),
  * then quit, then SIGTERM, then SIGKILL; each step reported via on_log.

@@ -23,6 +23,10 @@ vmdeck_script_test(vm_exit_cause_owner vm/exit_cause_owner.sh integration)
 vmdeck_script_test(vm_tap_owner vm/tap_owner.sh integration)
 # A stale pidfile naming a look-alike process is not this VM's QEMU.
 vmdeck_script_test(vm_pid_match vm/pid_match.sh integration)
+# Issue 17: 60 running VMs; a verb on one touches only it; status of all,
+# and loud failure when the open-files limit cannot hold them.
+vmdeck_script_test(vm_scale vm/scale.sh integration)
+set_tests_properties(vm_scale PROPERTIES TIMEOUT 300)
 # Benchmark: built, not a test (tests/bench/run runs it).
 add_executable(bench_vmm bench/bench_vmm.c)
 target_link_libraries(bench_vmm PRIVATE vmdeck_core)

@@ -21,6 +21,10 @@
 #include <string.h>
 #include <time.h>
 
+/* How long status waits for QEMUs' answers (each is a one-shot query-status
+ * on ctl.sock, all at once; QEMU answers in milliseconds unless it hangs). */
+#define STATUS_WAIT_MS 5000
+
 struct run {
 	struct loop *l;
 	struct vmm *m;
@@ -54,12 +58,17 @@ static void on_quit_signal(int signo, void *arg)
 	loop_quit(((struct run *)arg)->l);
 }
 
-static int run_open(struct run *r)
+/* only: the one VM the verb acts on (it touches no other VM's lock, socket
+ * or pid), or NULL for all. snapshot: look once (status) — no QMP
+ * connection to keep, no pidfd, one query-status per live VM. */
+static int run_open(struct run *r, const char *only, bool snapshot)
 {
 	memset(r, 0, sizeof(*r));
 	r->l = loop_new();
 	r->m = vmm_new(r->l, &vmnet_hooks);
 	vmm_set_read_only(r->m, cmd_read_only);
+	vmm_set_scope(r->m, only);
+	vmm_set_snapshot(r->m, snapshot);
 	vmm_set_on_log(r->m, on_log, r);
 	const char *dir = paths_profiles_dir();
 	r->quiet = true; /* "found running" lines are noise for a one-shot verb */
@@ -148,7 +157,7 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 		return EXIT_PERM;
 	}
 	struct run r;
-	run_open(&r);
+	run_open(&r, name, false);
 	struct vm *vm = find_vm(&r, name);
 	if (!vm) {
 		run_close(&r);
@@ -293,17 +302,28 @@ static int exec_status(int argc, char **argv)
 	if (only && !cmd_vm_name_ok("status", only))
 		return EXIT_USAGE;
 	struct run r;
-	run_open(&r);
+	run_open(&r, only, !follow);
 	r.quiet = !follow;
 	if (only && !find_vm(&r, only)) {
 		run_close(&r);
 		return EXIT_NOTFOUND;
 	}
-	/* A moment for owners' queries: one loop pass lets query-status land
-	 * for VMs this process just attached to. */
-	uint64_t until = now_mono_us() + 300000;
-	while (now_mono_us() < until)
-		loop_run_once(r.l, 20);
+	/* Running or paused is QEMU's to say: wait for every live VM's
+	 * query-status (all in flight at once), bounded. */
+	uint64_t until = now_mono_us() + STATUS_WAIT_MS * 1000ull;
+	while (vmm_pending(r.m) && !loop_quitting(r.l) && now_mono_us() < until)
+		loop_run_once(r.l, (int)((until - now_mono_us()) / 1000) + 1);
+	size_t late = vmm_pending(r.m), unknown = 0;
+	for (size_t i = 0; i < vmm_count(r.m); i++) {
+		struct vm *vm = vmm_at(r.m, i);
+		if (vm_state(vm) == VM_UNKNOWN && (!only || strcmp(only, vm_name(vm)) == 0)) {
+			cmd_error("%s", vm_error(vm));
+			unknown++;
+		}
+	}
+	if (late)
+		cmd_error("status: %zu VM(s) did not answer query-status within %d s; shown as last seen", late,
+			  STATUS_WAIT_MS / 1000);
 	if (json) {
 		struct json_object *a = json_object_new_array();
 		for (size_t i = 0; i < vmm_count(r.m); i++) {
@@ -331,7 +351,9 @@ static int exec_status(int argc, char **argv)
 		loop_run(r.l);
 	}
 	run_close(&r);
-	return EXIT_OK;
+	/* A VM that could not be watched is not known to be stopped: fail (a
+	 * --follow watcher printed it and went on: its later lines tell). */
+	return unknown && !follow ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- mode -------------------------------------------------------------- */
@@ -362,7 +384,7 @@ static int exec_mode(int argc, char **argv)
 		/* Show: only for a VM vmdeck knows (a profile, or running), as
 		 * every verb; the saved mode, boot when none is saved. */
 		struct run r;
-		run_open(&r);
+		run_open(&r, argv[1], true);
 		r.quiet = true;
 		struct vm *vm = find_vm(&r, argv[1]);
 		if (vm)
@@ -412,7 +434,7 @@ static int exec_monitor(int argc, char **argv)
 		line = n;
 	}
 	struct run r;
-	run_open(&r);
+	run_open(&r, argv[1], false);
 	r.quiet = true;
 	struct vm *vm = find_vm(&r, argv[1]);
 	int rc = EXIT_NOTFOUND;

@@ -2,6 +2,7 @@
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/vm.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 
@@ -95,6 +96,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	/* Watching N VMs takes a few descriptors each: take all we may. A VM
+	 * that still cannot be watched shows as unknown, never stopped. */
+	vm_nofile_raise();
 	static const struct option opts[] = {
 		{ "profiles", required_argument, NULL, 'p' },
 		{ "runtime-dir", required_argument, NULL, 'r' },

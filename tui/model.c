@@ -9,6 +9,7 @@
 static const char *const state_names[MVM__N] = {
 	[MVM_STOPPED] = "stopped", [MVM_STARTING] = "starting", [MVM_RUNNING] = "running",
 	[MVM_PAUSED] = "paused", [MVM_STOPPING] = "stopping", [MVM_EXITED] = "exited",
+	[MVM_UNKNOWN] = "unknown",
 };
 
 const char *mvm_state_name(enum mvm_state s)

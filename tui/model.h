@@ -11,7 +11,9 @@
 struct profile;
 struct monitor;
 
-enum mvm_state { MVM_STOPPED, MVM_STARTING, MVM_RUNNING, MVM_PAUSED, MVM_STOPPING, MVM_EXITED, MVM__N };
+/* MVM_UNKNOWN: vmdeck cannot watch the VM (out of file descriptors); its
+ * note says why. Never shown as stopped. */
+enum mvm_state { MVM_STOPPED, MVM_STARTING, MVM_RUNNING, MVM_PAUSED, MVM_STOPPING, MVM_EXITED, MVM_UNKNOWN, MVM__N };
 const char *mvm_state_name(enum mvm_state s);
 
 /* A line list with a cap: scrollback, log tails, history. Owns its strings. */

@@ -54,6 +54,7 @@ static enum mvm_state map_state(enum vm_state st)
 	static const enum mvm_state map[VM_STATE_COUNT] = {
 		[VM_STOPPED] = MVM_STOPPED, [VM_STARTING] = MVM_STARTING, [VM_RUNNING] = MVM_RUNNING,
 		[VM_PAUSED] = MVM_PAUSED, [VM_STOPPING] = MVM_STOPPING, [VM_EXITED] = MVM_EXITED,
+		[VM_UNKNOWN] = MVM_UNKNOWN,
 	};
 	return (unsigned)st < VM_STATE_COUNT ? map[st] : MVM_EXITED;
 }
@@ -155,7 +156,8 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	const char *cause = vm_cause_text(vm);
 	if (cause && *cause && (v->state == MVM_EXITED || v->state == MVM_STOPPING))
 		v->cause = xstrdup(cause);
-	v->failed = v->state == MVM_EXITED && cause_is_failure(vm);
+	/* Not watched is a failure to show (its note says why), not a stop. */
+	v->failed = (v->state == MVM_EXITED && cause_is_failure(vm)) || v->state == MVM_UNKNOWN;
 	v->install = vm_mode(vm) == VM_MODE_INSTALL;
 	uint64_t up = vm_uptime_s(vm);
 	v->started_wall_s = up || vm_pid(vm) > 0 ? (int64_t)(now_wall_us() / 1000000) - (int64_t)up : 0;
@@ -179,7 +181,7 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	v->mon = vm_monitor(vm);
 	v->mon_busy = vm_monitor_busy(vm);
 	lines_init(&v->log, MVM_LOG_MAX);
-	if (v->failed) {
+	if (v->failed && v->state != MVM_UNKNOWN) {
 		struct strv out;
 		strv_init(&out);
 		vm_log_tail(vm, 12, &out);
@@ -199,6 +201,8 @@ static void sync_model(struct src_vm *s)
 	struct model *m = &ui->m;
 	struct mvm *old_sel = ui_selected_vm(ui);
 	char *sel_name = old_sel ? xstrdup(old_sel->name) : NULL;
+	/* Everything a row shows comes from vmm, a monitor command in flight
+	 * too (vm_monitor_busy): nothing is lost by a rebuild. */
 	for (size_t i = 0; i < m->n_vms; i++)
 		mvm_clear(&m->vms[i]);
 	free(m->vms);
@@ -210,8 +214,15 @@ static void sync_model(struct src_vm *s)
 			sel = i;
 	ui->vm_sel = sel;
 	ui_clamp(ui);
-	for (size_t i = 0; i < m->n_vms; i++)
+	size_t unknown = 0;
+	for (size_t i = 0; i < m->n_vms; i++) {
 		fill_vm(s, &m->vms[i], vmm_at(s->vmm, i), i == ui->vm_sel);
+		unknown += m->vms[i].state == MVM_UNKNOWN;
+	}
+	free(m->vm_degraded);
+	m->vm_degraded = unknown ? xasprintf("%zu VM%s not watched (out of file descriptors): state unknown; raise ulimit -n",
+					     unknown, unknown == 1 ? "" : "s")
+				 : NULL;
 	free(sel_name);
 	ui->dirty |= D_VMS | D_DETAILS | D_HEADER | D_STATUS | D_MONITOR | D_THUMB;
 }
@@ -370,12 +381,36 @@ void src_vm_free(struct src_vm *s)
 	free(s);
 }
 
+/* One row again from vmm (the rows' order is vmm's). */
+static void refill_row(struct src_vm *s, const char *name)
+{
+	struct model *m = &s->ui->m;
+	struct mvm *v = name ? model_vm_find(m, name) : NULL;
+	struct vm *vm = name ? vmm_find(s->vmm, name) : NULL;
+	if (!v || !vm)
+		return;
+	size_t i = (size_t)(v - m->vms);
+	mvm_clear(v);
+	fill_vm(s, v, vm, i == s->ui->vm_sel);
+}
+
 void src_vm_refresh(struct src_vm *s)
 {
 	struct mvm *v = ui_selected_vm(s->ui);
 	struct vm *vm = v ? vmm_find(s->vmm, v->name) : NULL;
-	if (vm && console_refresh(s, vm))
-		s->stale = true;
+	/* The selection moved (or the console grew): only the rows that show
+	 * a console change — the one left and the one selected — not every VM
+	 * (a rebuild reads every failed VM's log: O(N) per key). */
+	char *was = s->console_vm ? xstrdup(s->console_vm) : NULL;
+	if (vm && console_refresh(s, vm)) {
+		char *now = xstrdup(vm_name(vm));
+		if (was && strcmp(was, now) != 0)
+			refill_row(s, was);
+		refill_row(s, now);
+		free(now);
+		s->ui->dirty |= D_VMS | D_DETAILS;
+	}
+	free(was);
 	/* Uptime moves once a second: only the list shows it. */
 	for (size_t i = 0; i < s->ui->m.n_vms; i++)
 		if (s->ui->m.vms[i].started_wall_s)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -566,6 +567,128 @@ static void test_reattach_second_vmm(void **state)
 	strv_clear(&g.logs);
 }
 
+/* vm_start never waits for the supervisor's report (fork + exec of QEMU):
+ * it returns at once, and a binary that cannot run fails the start from the
+ * loop, with the same words, kept like any failed start. */
+static void test_start_does_not_wait(void **state)
+{
+	struct fx *f = *state;
+	char *path = xasprintf("%s/prof/gn.yaml", tmpdir);
+	const char *text = "name: gn\nqemu: /nonexistent/qemu-system-x86_64\naccel: tcg\n";
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644, NULL), 0);
+	free(path);
+	vmm_sync_profiles(f->m, load());
+	struct vm *vm = vmm_find(f->m, "gn");
+	char *err = NULL;
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	assert_int_equal(vm_state(vm), VM_STARTING);
+	assert_int_equal(f->dones, 0);
+	wait_dones(f, 1);
+	assert_int_equal(f->status, -1);
+	assert_non_null(strstr(f->err, "cannot run QEMU binary '/nonexistent/qemu-system-x86_64'"));
+	assert_int_equal(vm_state(vm), VM_EXITED);
+	assert_int_equal(vm_cause(vm), VM_CAUSE_START_FAILED);
+	assert_non_null(strstr(vm_error(vm), "cannot run QEMU binary"));
+}
+
+static struct fx *fx_new(void)
+{
+	struct fx *g = xcalloc(1, sizeof(*g));
+	strv_init(&g->logs);
+	g->l = loop_new();
+	g->m = vmm_new(g->l, NULL);
+	vmm_set_on_log(g->m, on_log, g);
+	return g;
+}
+
+static void fx_free(struct fx *g)
+{
+	vmm_free(g->m);
+	loop_free(g->l);
+	strv_clear(&g->logs);
+	free(g);
+}
+
+static void wait_pending(struct fx *g)
+{
+	uint64_t deadline = now_mono_us() + 5ULL * 1000000;
+	while (vmm_pending(g->m) && now_mono_us() < deadline)
+		loop_run_once(g->l, 50);
+	assert_int_equal(vmm_pending(g->m), 0);
+}
+
+/* Issue 17: a scoped vmm knows one VM; a snapshot vmm owns nothing and
+ * learns running/paused from one query each; out of descriptors a VM is
+ * "unknown" with the reason — never stopped — until the next scan can look. */
+static void test_scope_snapshot_unknown(void **state)
+{
+	struct fx *f = *state;
+	write_profile("ga", NULL);
+	write_profile("gb", NULL);
+	vmm_sync_profiles(f->m, load());
+	char *err = NULL;
+	assert_int_equal(vm_start(vmm_find(f->m, "ga"), on_done, f, &err), 0);
+	assert_int_equal(vm_start(vmm_find(f->m, "gb"), on_done, f, &err), 0);
+	wait_dones(f, 2);
+	assert_int_equal(vm_pause(vmm_find(f->m, "gb"), on_done, f, &err), 0);
+	wait_dones(f, 3);
+
+	struct fx *g = fx_new();
+	vmm_set_scope(g->m, "ga");
+	vmm_sync_profiles(g->m, load());
+	assert_int_equal(vmm_count(g->m), 1);
+	assert_null(vmm_find(g->m, "gb"));
+	assert_int_equal(vm_state(vmm_find(g->m, "ga")), VM_RUNNING);
+	fx_free(g);
+
+	struct fx *h = fx_new();
+	vmm_set_snapshot(h->m, true);
+	vmm_sync_profiles(h->m, load());
+	assert_int_equal(vmm_pending(h->m), 2);
+	wait_pending(h);
+	struct vm *a = vmm_find(h->m, "ga"), *b = vmm_find(h->m, "gb");
+	assert_int_equal(vm_state(a), VM_RUNNING);
+	assert_int_equal(vm_state(b), VM_PAUSED);
+	assert_false(vm_is_owner(a));
+	assert_int_equal(vm_pid(b), vm_pid(vmm_find(f->m, "gb")));
+	fx_free(h);
+
+	/* No descriptor free at all: the soft limit at the lowest free one. */
+	struct fx *k = fx_new();
+	struct profile_set *set = load();
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	vmm_sync_profiles(k->m, set);
+	enum vm_state sa = vm_state(vmm_find(k->m, "ga")), sb = vm_state(vmm_find(k->m, "gb"));
+	setrlimit(RLIMIT_NOFILE, &old);
+	assert_int_equal(sa, VM_UNKNOWN);
+	assert_int_equal(sb, VM_UNKNOWN);
+	assert_string_equal(vm_state_name(sa), "unknown");
+	const char *e = vm_error(vmm_find(k->m, "ga"));
+	assert_non_null(e);
+	assert_non_null(strstr(e, "ga: cannot watch it"));
+	assert_non_null(strstr(e, "ulimit -n"));
+	/* Descriptors again: the next scan (a tick) watches them again. */
+	uint64_t deadline = now_mono_us() + 5ULL * 1000000;
+	while ((vm_state(vmm_find(k->m, "ga")) != VM_RUNNING || vm_state(vmm_find(k->m, "gb")) != VM_PAUSED) &&
+	       now_mono_us() < deadline)
+		loop_run_once(k->l, 50);
+	assert_int_equal(vm_state(vmm_find(k->m, "ga")), VM_RUNNING);
+	assert_int_equal(vm_state(vmm_find(k->m, "gb")), VM_PAUSED);
+	assert_null(vm_error(vmm_find(k->m, "ga")));
+	fx_free(k);
+
+	assert_int_equal(vm_kill(vmm_find(f->m, "ga"), on_done, f, &err), 0);
+	assert_int_equal(vm_kill(vmm_find(f->m, "gb"), on_done, f, &err), 0);
+	wait_dones(f, 5);
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -588,6 +711,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_stop_while_starting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scope_snapshot_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_does_not_wait, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char *rm = xasprintf("rm -rf %s", tmpdir);

@@ -1,0 +1,187 @@
+/* supervisor: hold vm.lock, run QEMU, record its exit (see supervisor.h).
+ * Built into vmdeck_core and, with VMDECK_SUPERVISOR_MAIN, as the small
+ * vmdeck-supervisor program: plain libc, no allocation after start-up. */
+#include "core/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+/* DIR/name, written whole or not at all (like util.c's file_write_atomic:
+ * a fresh temporary file, never through a planted link, then rename). */
+static void write_record(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	write_all(fd, text, strlen(text));
+	if (close(fd) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+/* /proc/PID/stat field 22: start time in clock ticks since boot (0: gone). */
+static unsigned long long start_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	int field = 2;
+	char *save = NULL;
+	for (char *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if (++field == 22)
+			return strtoull(t, NULL, 10);
+	return 0;
+}
+
+void supervisor_run(const char *dir, char *const *argv)
+{
+	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
+	/* What vmdeck's loop blocked for its signalfd stays blocked across
+	 * fork and exec: QEMU must get SIGTERM. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		_exit(120);
+	char log[PATH_MAX];
+	snprintf(log, sizeof(log), "%s/qemu.log", dir);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
+		int nul = open("/dev/null", O_RDONLY);
+		dup2(nul, 0);
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		/* Everything else closes on exec — the error pipe too, which is
+		 * how the supervisor learns the exec worked. */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		execvp(argv[0], argv);
+		int e = errno;
+		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
+		write_all(ep[1], &e, sizeof(e));
+		_exit(127);
+	}
+	int fork_errno = errno;
+	close(ep[1]);
+	if (logfd >= 0)
+		close(logfd);
+	if (pid > 0) {
+		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
+		 * (fixed at fork), before QEMU can write its pidfile. */
+		char rec[64];
+		snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, start_ticks(pid));
+		write_record(dir, "qemu.start", rec);
+	}
+	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
+	if (pid > 0) {
+		int e = 0;
+		ssize_t r;
+		while ((r = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+			;
+		rep[1] = r == (ssize_t)sizeof(e) ? e : 0;
+	} else {
+		rep[1] = fork_errno;
+	}
+	close(ep[0]);
+	write_all(4, rep, sizeof(rep));
+	close(4);
+	int st;
+	if (pid <= 0 || rep[1]) {
+		/* No QEMU ran: vmdeck removes the whole dir now, so write nothing
+		 * into it (an exit-status here raced with that removal). */
+		if (pid > 0)
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+		_exit(1);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	char text[32];
+	if (WIFSIGNALED(st))
+		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
+	else
+		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(st));
+	write_record(dir, "exit-status", text);
+	_exit(0);
+}
+
+#ifdef VMDECK_SUPERVISOR_MAIN
+/* vmdeck-supervisor DIR — started only by vmdeck (vm.c's spawn), with fds 3
+ * and 4 as supervisor.h says and QEMU's argv on fd 5 (NUL-terminated). */
+int main(int argc, char **argv)
+{
+	if (argc != 2 || fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 || fcntl(5, F_GETFD) < 0) {
+		fprintf(stderr, "vmdeck-supervisor: started by vmdeck only (DIR; fds 3, 4 and 5)\n");
+		return 2;
+	}
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			return 120;
+		ssize_t r = read(5, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	close(5);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	char **qargv = calloc(n + 1, sizeof(*qargv));
+	if (!qargv || !n || buf[len - 1] != '\0')
+		return 2;
+	for (size_t i = 0, k = 0; i < len; i += strlen(buf + i) + 1)
+		qargv[k++] = buf + i;
+	supervisor_run(argv[1], qargv);
+}
+#endif

@@ -1,0 +1,19 @@
+/* supervisor: the process that holds a VM's vm.lock for as long as its QEMU
+ * lives, forks and waits for QEMU, and records how it ended. It runs as its
+ * own small program, vmdeck-supervisor (next to vmdeck), so each VM costs a
+ * few hundred KiB instead of a copy of vmdeck's heap; vm.c falls back to
+ * calling supervisor_run in its own fork when the program is missing.
+ *
+ * Contract (set up by vm.c's spawn): a new session; fd 3 holds DIR/vm.lock
+ * (an OFD lock, kept by holding the fd), fd 4 is the report pipe; 0-2 are
+ * /dev/null. The supervisor forks QEMU (argv[0] looked up in PATH, stdout +
+ * stderr to DIR/qemu.log), writes DIR/qemu.start ("PID TICKS"), reports
+ * {pid, errno of exec} on fd 4 and closes it, waits for QEMU and writes
+ * DIR/exit-status ("exit N" / "signal N"). Plain libc only. */
+#ifndef VMDECK_SUPERVISOR_H
+#define VMDECK_SUPERVISOR_H
+
+/* Never returns. */
+void supervisor_run(const char *dir, char *const *argv) __attribute__((noreturn));
+
+#endif
