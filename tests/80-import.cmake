@@ -1,2 +1,8 @@
 # Importing launch scripts (core/shscript.c, core/import*.c, tui/cmd_import.c).
 vmdeck_unit_test(test_shscript unit/test_shscript.c)
+# Every script of tests/import/scripts/ through bash (with a fake QEMU: the
+# oracle) and through `vmdeck import`, both started in QEMU 7.2 and their
+# machines compared over QMP.
+vmdeck_script_test(import_roundtrip import/roundtrip.sh integration)
+set_tests_properties(import_roundtrip PROPERTIES TIMEOUT 600)
+vmdeck_unit_test(test_import unit/test_import.c)
