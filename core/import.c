@@ -712,6 +712,8 @@ int import_qemu(const struct import_arg *argv, size_t argc, const struct import_
 	prescan(&c);
 	choose_name(&c);
 	run_table(&c);
+	if (!c.m.machine.v)
+		c.m.machine = (struct iv){ xstrdup("pc"), xstrdup("no -machine: QEMU's default PC (vmdeck's own default is q35)") };
 	if (!c.m.accel.v)
 		c.m.accel = (struct iv){ xstrdup("tcg"), xstrdup("no -enable-kvm or -accel: QEMU's default is TCG (kvm:tcg "
 							 "would use KVM where there is one)") };

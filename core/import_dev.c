@@ -130,6 +130,9 @@ static void add_disk(struct imp *c, const struct disk_in *d, const struct qopt *
 	x.readonly = d->readonly && !install;
 	lines_why(&x.why, a, b);
 	if (install && !m->has_install) {
+		if (!d->cd && !(d->media && !strcmp(d->media, "cdrom")))
+			imp_note(c, a->line, a->col, "%s was a hard disk in the script; as the installer it becomes a CD "
+				 "(ide-cd, read-only)", file);
 		m->install = x;
 		m->has_install = true;
 		imp_note(c, a->line, a->col, "%s is the installer: install: (its CD boots first in install mode: "
@@ -560,7 +563,7 @@ static void simple_device(struct imp *c, struct qopt *q, struct kvs *o, const ch
 			}
 			m->vga = (struct iv){ xstrdup(displays[i].vga), imp_src(q) };
 			if (strcmp(d, "VGA"))
-				return imp_modern(c, q, "-device %s became display.vga: %s (-vga %s)", d, displays[i].vga,
+				return imp_modern(c, q, "%s became display.vga: %s (-vga %s)", d, displays[i].vga,
 						  displays[i].vga);
 			return imp_kept(c, q);
 		}

@@ -161,9 +161,9 @@ static void disk(struct buf *b, int indent, const struct idisk *d, bool item)
 		first = false;
 	}
 	if (d->snapshot)
-		kv(b, indent + (item ? 2 : 0), "snapshot", "true", NULL);
+		putf(b, "%*ssnapshot: true\n", indent + (item ? 2 : 0), "");
 	if (d->readonly)
-		kv(b, indent + (item ? 2 : 0), "readonly", "true", NULL);
+		putf(b, "%*sreadonly: true\n", indent + (item ? 2 : 0), "");
 }
 
 static void nics(struct buf *b, const struct imodel *m)
@@ -225,8 +225,11 @@ static void machine(struct buf *b, const struct imodel *m)
 	list(b, "smbios", m->smbios, m->n_smbios, NULL);
 	if (m->n_usbdev)
 		list(b, "usb", m->usbdev, m->n_usbdev, m->usb_why);
-	else if (m->usb)
-		kv(b, 0, "usb", "true", m->usb_why);
+	else if (m->usb) {
+		put(b, "usb: true", 9);
+		comment(b, m->usb_why);
+		put(b, "\n", 1);
+	}
 	if (m->audio_dev.v) {
 		section(b, 0, "audio", NULL);
 		kiv(b, 2, "device", &m->audio_dev);
@@ -267,7 +270,7 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 		section(&b, 0, "extra_args", "no profile key for these: passed to QEMU last, as they are");
 		for (size_t i = 0; i < m->n_extra; i++) {
 			if (m->extra[i].why) {
-				put(&b, "  # ", 4);
+				put(&b, " ", 1); /* comment() indents by two and adds "# " */
 				comment(&b, m->extra[i].why);
 				put(&b, "\n", 1);
 			}

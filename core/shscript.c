@@ -37,6 +37,7 @@ struct rd {
 	char *heredoc;                        /* delimiter of a pending here-document */
 	bool heredoc_strip;                   /* <<- : leading tabs */
 	bool empty_at;                        /* "${a[@]}" of an empty array: no word */
+	bool unres_value;                     /* the next var_set_str's value holds a placeholder */
 };
 
 /* One field being built, and the fields done so far. */
@@ -162,7 +163,8 @@ static void var_set(struct rd *r, const char *name, struct shscript_word *w, siz
 static void var_set_str(struct rd *r, const char *name, const char *val, int line, int col, bool user)
 {
 	struct shscript_word *w = xmalloc(sizeof *w);
-	*w = (struct shscript_word){ xstrdup(val), line, col, false };
+	*w = (struct shscript_word){ xstrdup(val), line, col, r->unres_value };
+	r->unres_value = false;
 	var_set(r, name, w, 1, false, user);
 }
 
@@ -332,10 +334,11 @@ static void put_value(struct rd *r, struct fb *f, const struct var *v, const cha
 				fb_end(f);
 			else if (k)
 				fb_put(r, f, " ", 1, line, col);
-			if (dq)
+			if (dq || v->vals[k].unresolved)
 				fb_put(r, f, v->vals[k].text, strlen(v->vals[k].text), v->vals[k].line, v->vals[k].col);
 			else
 				fb_put_split(r, f, v->vals[k].text, v->vals[k].line, v->vals[k].col);
+			f->unres |= v->vals[k].unresolved;
 		}
 		return;
 	}
@@ -344,10 +347,12 @@ static void put_value(struct rd *r, struct fb *f, const struct var *v, const cha
 		k = (unsigned long long)-1;
 	if (k >= v->n)
 		return;
-	if (dq)
+	/* A placeholder stays one piece: its text is not what bash would split. */
+	if (dq || v->vals[k].unresolved)
 		fb_put(r, f, v->vals[k].text, strlen(v->vals[k].text), line, col);
 	else
 		fb_put_split(r, f, v->vals[k].text, line, col);
+	f->unres |= v->vals[k].unresolved;
 }
 
 static bool var_empty(const struct var *v) { return !v || v->n == 0 || !v->vals[0].text[0]; }
@@ -451,8 +456,10 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 			 index[0] == '@' || index[0] == '*' ? v->n : v->n ? strlen(v->vals[0].text) : 0);
 		fb_put(r, f, num, strlen(num), line, col);
 	} else if (use_word) {
-		if (o == '=' && !word_unres)
+		if (o == '=') {
+			r->unres_value = word_unres;
 			var_set_str(r, name, word, line, col, false);
+		}
 		if (dq)
 			fb_put(r, f, word, strlen(word), line, col);
 		else
@@ -712,13 +719,15 @@ static void assignment(struct rd *r, size_t len, bool append)
 		f.nosplit = true;
 		fb_open(&f, line, col);
 		read_word(r, &f, CTX_CMD, false);
-		char *v = fb_join(&f, NULL);
+		bool unres = false;
+		char *v = fb_join(&f, &unres);
 		if (append) {
 			struct var *old = var_find(r, name);
 			char *t = xasprintf("%s%s", old && old->n ? old->vals[0].text : "", v);
 			free(v);
 			v = t;
 		}
+		r->unres_value = unres;
 		var_set_str(r, name, v, line, col, false);
 		free(v);
 	}

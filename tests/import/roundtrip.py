@@ -104,13 +104,19 @@ def media(argv):
 class QMP:
     def __init__(self, path, proc, timeout=30):
         end = time.monotonic() + timeout
-        while not os.path.exists(path):
+        while True:
+            # The socket file appears at bind(), before listen(): until then
+            # a connect is refused.
             if proc.poll() is not None or time.monotonic() > end:
                 raise RuntimeError("QEMU exited or no QMP socket at %s" % path)
-            time.sleep(0.02)  # bounded: the deadline above
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.settimeout(timeout)
+                self.s.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                self.s.close()
+                time.sleep(0.02)  # bounded: the deadline above
         self.f = self.s.makefile("rw")
         self.f.readline()  # greeting
         self.n = 0

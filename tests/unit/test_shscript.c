@@ -140,6 +140,13 @@ static void test_unresolved(void **state)
 	assert_non_null(strstr(s->diags[2].msg, "$(nproc)"));
 	assert_int_equal(s->diags[4].line, 2);
 	shscript_free(s);
+	/* A placeholder in a variable is not split when expanded unquoted. */
+	s = rd("Q=qemu-system-$(uname -m)\n$Q -m 1");
+	j = joined(s, 0);
+	assert_string_equal(j, "qemu-system-$(uname -m)|-m|1");
+	assert_true(s->cmds[0].words[0].unresolved);
+	free(j);
+	shscript_free(s);
 	/* --set wins over the script and fills the gaps. */
 	const char *set[] = { "DISK=/d.img", "M=512" };
 	struct shscript_env e = env;
