@@ -429,11 +429,13 @@ void imp_nic(struct imp *c, struct qopt *q)
 	kvs_free(&o);
 }
 
-/* -net nic,… with -net user|tap|bridge,…: paired in order at the end. */
+static void net_legacy_pairs(struct imp *c);
+
+/* -net nic,… with -net user|tap|bridge,…: all paired in order at the first. */
 void imp_net_legacy(struct imp *c, struct qopt *q)
 {
-	(void)c;
 	(void)q;
+	net_legacy_pairs(c);
 }
 
 static void net_legacy_pairs(struct imp *c)

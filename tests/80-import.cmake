@@ -6,3 +6,6 @@ vmdeck_unit_test(test_shscript unit/test_shscript.c)
 vmdeck_script_test(import_roundtrip import/roundtrip.sh integration)
 set_tests_properties(import_roundtrip PROPERTIES TIMEOUT 600)
 vmdeck_unit_test(test_import unit/test_import.c)
+# The verb: broken scripts (FILE:LINE:COL, exit 1), never executed, --force,
+# stdin, --set, an argv after --, a running QEMU (--pid).
+vmdeck_script_test(import_cli import/cli.sh integration)

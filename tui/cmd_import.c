@@ -42,10 +42,12 @@ static const char *probe_format(const char *path)
 	return "raw";
 }
 
-/* Read a script (or stdin), refusing more than the cap unread. */
-static char *read_script(const char *path, size_t *len, char **err)
+/* Read a script (or stdin), refusing more than the cap unread. *missing
+ * tells "no such file" from the other failures. */
+static char *read_script(const char *path, size_t *len, bool *missing, char **err)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : dup(0);
+	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0)
 		return error_set(err, "%s: cannot open: %s", path, strerror(errno)), NULL;
 	struct stat st;
@@ -153,11 +155,12 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 {
 	char *err = NULL;
 	size_t len = 0;
-	char *buf = read_script(path, &len, &err);
+	bool missing = false;
+	char *buf = read_script(path, &len, &missing, &err);
 	if (!buf) {
 		cmd_error("import: %s", err);
 		free(err);
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+		return missing ? EXIT_NOTFOUND : EXIT_FAIL;
 	}
 	in->base_dir = script_dir(path);
 	char *abs = strcmp(path, "-") && path[0] != '/' ? xasprintf("%s/%s", in->base_dir, basename((char *)path)) : NULL;

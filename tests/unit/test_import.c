@@ -185,6 +185,40 @@ static void test_minimal(void **state)
 	import_result_clear(&r);
 }
 
+/* Tap with an ifup script, a bridge, the legacy -net pair, -nic. */
+static void test_nics(void **state)
+{
+	(void)state;
+	struct import_result r;
+	struct profile *p = import_line(
+		"qemu-system-x86_64 -machine q35 "
+		"-netdev tap,id=net100,ifname=tap100,script=/etc/qemu-ifup.sh,downscript=no "
+		"-device e1000-82545em,netdev=net100,id=net100,mac=00:16:3e:eb:ca:65 "
+		"-netdev bridge,id=br,br=virbr0 -device virtio-net-pci,netdev=br "
+		"-net nic,model=rtl8139,macaddr=52:54:00:00:00:07 -net user "
+		"-nic user,model=e1000",
+		&r);
+	assert_int_equal(p->n_nics, 4);
+	assert_string_equal(p->nics[0].tap, "tap100");
+	assert_null(p->nics[0].bridge);
+	assert_true(has_note(&r, "script=/etc/qemu-ifup.sh is not run"));
+	assert_string_equal(p->nics[1].bridge, "virbr0");
+	assert_null(p->nics[1].tap);
+	char mac[18];
+	mac_format(p->nics[1].mac, mac);
+	assert_string_equal(mac, "52:54:00:12:34:56"); /* QEMU's first default */
+	assert_true(p->nics[2].user_net);
+	assert_string_equal(p->nics[2].model, "rtl8139");
+	mac_format(p->nics[2].mac, mac);
+	assert_string_equal(mac, "52:54:00:00:00:07");
+	assert_true(has_note(&r, "legacy form of -netdev"));
+	assert_true(p->nics[3].user_net);
+	mac_format(p->nics[3].mac, mac);
+	assert_string_equal(mac, "52:54:00:12:34:57");
+	profile_free(p);
+	import_result_clear(&r);
+}
+
 static void test_find_qemu(void **state)
 {
 	(void)state;
@@ -240,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_seed),	  cmocka_unit_test(test_modernised_and_moved),
 		cmocka_unit_test(test_vnc),	  cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_find_qemu), cmocka_unit_test(test_scalar_quoting),
+		cmocka_unit_test(test_nics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
