@@ -6,6 +6,7 @@
 #include "core/import_priv.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -703,6 +704,11 @@ int import_qemu(const struct import_arg *argv, size_t argc, const struct import_
 	memset(r, 0, sizeof *r);
 	if (!argc || !import_is_qemu(argv[0].text))
 		return error_set(err, "no QEMU command (qemu-system-…, qemu-kvm)");
+	for (size_t i = 0; i < argc; i++) { /* a profile is UTF-8 text */
+		size_t n = strlen(argv[i].text);
+		if (yamldoc_utf8_invalid_at(argv[i].text, n) < n)
+			return error_set(err, "argument %zu ('%.20s…') is not valid UTF-8 text", i, argv[i].text);
+	}
 	struct imp c = { .o = o, .r = r };
 	for (size_t i = 0; i < o->n_pre_notes; i++)
 		imp_note(&c, o->pre_notes[i].line, o->pre_notes[i].col, "%s", o->pre_notes[i].msg);

@@ -625,6 +625,8 @@ void imp_vnc(struct imp *c, struct qopt *q)
 	char *rest = kvs_rest(&o);
 	if (!v || !strcmp(v, "none") || !strncmp(v, "unix:", 5)) {
 		imp_drop(c, q, "vmdeck's VNC is on RUN/vnc.sock");
+	} else if (c->m.vnc.v) {
+		imp_drop(c, q, "a second VNC server: the profile has one (display.vnc)");
 	} else if (imp_on(pw)) {
 		const char *colon = strrchr(v, ':');
 		char *addr = colon == v ? xasprintf("0.0.0.0%s", v) : xstrdup(v);

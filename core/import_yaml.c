@@ -69,6 +69,8 @@ char *import_yaml_scalar(const char *s)
 	 * yes/no/on/off are booleans to YAML 1.1: a string that says so is quoted. */
 	static const char *const special[] = { "", "~", "null", "yes", "no", "on", "off", "true", "false", "y", "n" };
 	bool quote = num_colon;
+	for (const char *p = s; *p && !quote; p++)
+		quote = (unsigned char)*p < 0x20 || *p == 0x7f; /* escaped there: the value stays on its line */
 	for (size_t i = 0; i < ARRAY_LEN(special) && !quote; i++)
 		quote = !strcasecmp(s, special[i]);
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
@@ -102,8 +104,9 @@ static void comment(struct buf *b, const char *why)
 	if (!why)
 		return;
 	put(b, "  # ", 4);
+	/* A comment ends at a line break and holds printable characters only. */
 	for (const char *p = why; *p; p++)
-		put(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+		put(b, *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f) ? p : " ", 1);
 }
 
 static void kv(struct buf *b, int indent, const char *key, const char *val, const char *why)
@@ -244,7 +247,8 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		put(&b, n ? "# " : "#", n ? 2 : 1);
-		put(&b, p, n);
+		for (size_t i = 0; i < n; i++) /* printable only: a CR would end the comment */
+			put(&b, p[i] == '\t' || ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f) ? p + i : " ", 1);
 		put(&b, "\n", 1);
 		p += n + (nl != NULL);
 	}

@@ -155,7 +155,8 @@ static void var_set(struct rd *r, const char *name, struct shscript_word *w, siz
 	}
 	v->user = user;
 	v->vals = xrealloc(v->vals, (v->n + n + 1) * sizeof *v->vals);
-	memcpy(v->vals + v->n, w, n * sizeof *w);
+	if (n)
+		memcpy(v->vals + v->n, w, n * sizeof *w);
 	v->n += n;
 	free(w);
 }
