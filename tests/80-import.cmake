@@ -9,3 +9,6 @@ vmdeck_unit_test(test_import unit/test_import.c)
 # The verb: broken scripts (FILE:LINE:COL, exit 1), never executed, --force,
 # stdin, --set, an argv after --, a running QEMU (--pid).
 vmdeck_script_test(import_cli import/cli.sh integration)
+# Benchmark (tests/bench/run runs it): reading and importing a 100-line script.
+add_executable(bench_import bench/bench_import.c)
+target_link_libraries(bench_import PRIVATE vmdeck_core)
