@@ -12,3 +12,6 @@ vmdeck_script_test(import_cli import/cli.sh integration)
 # Benchmark (tests/bench/run runs it): reading and importing a 100-line script.
 add_executable(bench_import bench/bench_import.c)
 target_link_libraries(bench_import PRIVATE vmdeck_core)
+# The TUI's I key: a script path with Tab completion, the new VM selected.
+vmdeck_script_test(import_tui import/tui.sh integration)
+vmdeck_unit_test(test_prompt unit/test_prompt.c)

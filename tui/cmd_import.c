@@ -8,12 +8,14 @@
 #include "core/util.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
+#include "tui/cmd_import.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +131,17 @@ struct import_in {
 	char *base_dir, *source_name;
 	struct import_note *pre;  /* the reader's warnings, for the profile's header */
 	size_t n_pre;
+	struct strv *msgs;        /* what the verb prints on stderr, one line each */
 };
+
+static void say(struct import_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct import_in *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strv_push_owned(in->msgs, xvasprintf(fmt, ap));
+	va_end(ap);
+}
 
 static void pre_note(struct import_in *in, int line, int col, char *msg)
 {
@@ -158,7 +170,7 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 	bool missing = false;
 	char *buf = read_script(path, &len, &missing, &err);
 	if (!buf) {
-		cmd_error("import: %s", err);
+		say(in, "vmdeck: import: %s", err);
 		free(err);
 		return missing ? EXIT_NOTFOUND : EXIT_FAIL;
 	}
@@ -175,7 +187,7 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 	for (size_t i = 0; i < in->script->n_diags; i++) {
 		const struct shscript_diag *d = &in->script->diags[i];
 		if (d->fatal)
-			fprintf(stderr, "%s:%d:%d: %s\n", label, d->line, d->col, d->msg);
+			say(in, "%s:%d:%d: %s", label, d->line, d->col, d->msg);
 		else
 			pre_note(in, d->line, d->col, xstrdup(d->msg));
 	}
@@ -183,8 +195,8 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 		return EXIT_FAIL;
 	size_t ci, wi;
 	if (import_find_qemu(in->script, &ci, &wi) < 0) {
-		fprintf(stderr, "%s:%d:1: no QEMU command in the script (qemu-system-…, qemu-kvm, kvm)\n", label,
-			in->script->last_line);
+		say(in, "%s:%d:1: no QEMU command in the script (qemu-system-…, qemu-kvm, kvm)", label,
+		    in->script->last_line);
 		return EXIT_FAIL;
 	}
 	const struct shscript_cmd *c = &in->script->cmds[ci];
@@ -211,7 +223,7 @@ static int from_pid(const char *pid_s, struct import_in *in)
 {
 	unsigned long long pid;
 	if (parse_uint(pid_s, 1, 4194304, &pid) < 0) {
-		cmd_error("import: --pid wants a process id, not '%s'", pid_s);
+		say(in, "vmdeck: import: --pid wants a process id, not '%s'", pid_s);
 		return EXIT_USAGE;
 	}
 	char path[64];
@@ -219,7 +231,7 @@ static int from_pid(const char *pid_s, struct import_in *in)
 	size_t len = 0;
 	char *buf = file_read_all(path, &len);
 	if (!buf || !len) {
-		cmd_error("import: %s: %s", path, buf ? "empty (a kernel thread or a zombie)" : strerror(errno));
+		say(in, "vmdeck: import: %s: %s", path, buf ? "empty (a kernel thread or a zombie)" : strerror(errno));
 		free(buf);
 		return EXIT_NOTFOUND;
 	}
@@ -243,11 +255,12 @@ static int from_pid(const char *pid_s, struct import_in *in)
 	return EXIT_OK;
 }
 
-static int write_profile(const char *dir, const struct import_result *r, bool force, char **out_path)
+static int write_profile(struct import_in *in, const char *dir, const struct import_result *r, bool force,
+			 char **out_path)
 {
 	char *err = NULL;
 	if (mkdir_p(dir, 0755, &err) < 0) {
-		cmd_error("import: %s", err);
+		say(in, "vmdeck: import: %s", err);
 		free(err);
 		return EXIT_FAIL;
 	}
@@ -257,17 +270,18 @@ static int write_profile(const char *dir, const struct import_result *r, bool fo
 	int rc = EXIT_OK;
 	if (force) {
 		if (file_write_atomic(path, r->yaml, strlen(r->yaml), 0644, &err) < 0) {
-			cmd_error("import: %s", err);
+			say(in, "vmdeck: import: %s", err);
 			rc = EXIT_FAIL;
 		}
 	} else {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		size_t len = strlen(r->yaml);
 		if (fd < 0 && errno == EEXIST) {
-			cmd_error("import: %s exists: not overwritten (--force replaces it, --name picks another name)", path);
+			say(in, "vmdeck: import: %s exists: not overwritten (--force replaces it, --name picks another name)",
+			    path);
 			rc = EXIT_FAIL;
 		} else if (fd < 0 || write(fd, r->yaml, len) != (ssize_t)len) {
-			cmd_error("import: %s: %s", path, strerror(errno));
+			say(in, "vmdeck: import: %s: %s", path, strerror(errno));
 			rc = EXIT_FAIL;
 		}
 		if (fd >= 0)
@@ -279,15 +293,13 @@ static int write_profile(const char *dir, const struct import_result *r, bool fo
 }
 
 /* What `check` would say about the new file (missing media, …). */
-static size_t check_written(const char *path)
+static size_t check_written(struct import_in *in, const char *path)
 {
 	struct profile_diag *d = NULL;
 	size_t n = 0;
 	struct profile *p = profile_load(path, &d, &n);
 	for (size_t i = 0; i < n; i++) {
-		char *line = profile_diag_format(&d[i]);
-		fprintf(stderr, "%s\n", line);
-		free(line);
+		strv_push_owned(in->msgs, profile_diag_format(&d[i]));
 	}
 	size_t errors = profile_diag_errors(d, n);
 	profile_diags_free(d, n);
@@ -312,6 +324,74 @@ static void help(void)
 	       "file exists), 2 usage, 3 no such script or process.\n");
 }
 
+int import_job_run(struct import_job *j)
+{
+	struct import_in in = { .msgs = &j->msgs };
+	const char *source = NULL;
+	int rc = EXIT_OK;
+	if (j->pid) {
+		rc = from_pid(j->pid, &in);
+		source = in.owned ? "a running QEMU" : NULL;
+	} else if (j->argv) {
+		in.argc = j->argc;
+		in.argv = xcalloc(in.argc, sizeof *in.argv);
+		for (size_t i = 0; i < in.argc; i++)
+			in.argv[i] = (struct import_arg){ j->argv[i], 0, 0, false };
+		in.base_dir = getcwd(NULL, 0);
+		in.src_label = "";
+		source = "a QEMU command line";
+	} else {
+		rc = from_script(j->script, j->set, j->n_set, &in);
+		source = j->script;
+	}
+	char *src_desc = j->pid ? xasprintf("/proc/%s/cmdline", j->pid) : xstrdup(source ? source : "");
+	struct import_result r = { 0 };
+	char *err = NULL;
+	if (rc == EXIT_OK) {
+		struct import_opts o = { .name = j->name, .source_name = in.source_name, .source = src_desc,
+					 .base_dir = in.base_dir, .probe_format = probe_format,
+					 .pre_notes = in.pre, .n_pre_notes = in.n_pre };
+		if (import_qemu(in.argv, in.argc, &o, &r, &err) < 0) {
+			say(&in, "vmdeck: import: %s: %s", src_desc, err);
+			rc = EXIT_FAIL;
+		}
+	}
+	if (rc == EXIT_OK) {
+		for (size_t i = 0; i < r.n_notes; i++) {
+			if (r.notes[i].line)
+				say(&in, "%s:%d:%d: %s", in.src_label, r.notes[i].line, r.notes[i].col, r.notes[i].msg);
+			else
+				say(&in, "%s%s%s", in.src_label, *in.src_label ? ": " : "", r.notes[i].msg);
+		}
+		j->summary = import_summary(&r);
+		say(&in, "%s", j->summary);
+		rc = write_profile(&in, j->out ? j->out : paths_profiles_dir(), &r, j->force, &j->path);
+		if (rc == EXIT_OK) {
+			j->name_out = xstrdup(r.name);
+			j->check_errors = check_written(&in, j->path);
+			if (j->check_errors)
+				say(&in, "wrote %s: %zu problem%s for 'vmdeck check' (above) before it can start", j->path,
+				    j->check_errors, j->check_errors == 1 ? "" : "s");
+			if (r.install)
+				say(&in, "the script boots its installer: 'vmdeck mode %s install' does too", r.name);
+		}
+	}
+	free(err);
+	free(src_desc);
+	import_result_clear(&r);
+	in_clear(&in);
+	return rc;
+}
+
+void import_job_clear(struct import_job *j)
+{
+	strv_clear(&j->msgs);
+	free(j->path);
+	free(j->name_out);
+	free(j->summary);
+	j->path = j->name_out = j->summary = NULL;
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -320,17 +400,16 @@ static int cmd_import(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },  { "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *name = NULL, *out = NULL, *pid = NULL;
-	bool force = false;
+	struct import_job j = { 0 };
 	struct strv set = { 0 };
-	int c, rc = EXIT_OK;
+	int c;
 	/* Options may follow SCRIPT; after "--" everything is QEMU's. */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': name = optarg; break;
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
-		case 'p': pid = optarg; break;
+		case 'n': j.name = optarg; break;
+		case 'o': j.out = optarg; break;
+		case 'f': j.force = true; break;
+		case 'p': j.pid = optarg; break;
 		case 's':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				cmd_error("import: --set wants VAR=VALUE, not '%s'", optarg);
@@ -345,70 +424,28 @@ static int cmd_import(int argc, char **argv)
 	}
 	bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
 	int rest = argc - optind;
-	if ((pid && rest) || (!pid && rest < 1) || (!pid && !dashdash && rest != 1)) {
+	if ((j.pid && rest) || (!j.pid && rest < 1) || (!j.pid && !dashdash && rest != 1)) {
 		cmd_error("usage: vmdeck import " USAGE);
 		strv_clear(&set);
 		return EXIT_USAGE;
 	}
-	if (name && !cmd_vm_name_ok("import", name)) {
+	if (j.name && !cmd_vm_name_ok("import", j.name)) {
 		strv_clear(&set);
 		return EXIT_USAGE;
 	}
-	struct import_in in = { 0 };
-	const char *source = NULL;
-	if (pid) {
-		rc = from_pid(pid, &in);
-		source = in.owned ? "a running QEMU" : NULL;
-	} else if (dashdash) {
-		in.argc = (size_t)rest;
-		in.argv = xcalloc(in.argc, sizeof *in.argv);
-		for (size_t i = 0; i < in.argc; i++)
-			in.argv[i] = (struct import_arg){ argv[optind + i], 0, 0, false };
-		in.base_dir = getcwd(NULL, 0);
-		in.src_label = "";
-		source = "a QEMU command line";
-	} else {
-		rc = from_script(argv[optind], (const char *const *)set.v, set.n, &in);
-		source = argv[optind];
-	}
-	char *src_desc = pid ? xasprintf("/proc/%s/cmdline", pid) : xstrdup(source ? source : "");
-	struct import_result r = { 0 };
-	char *err = NULL, *path = NULL;
-	if (rc == EXIT_OK) {
-		struct import_opts o = { .name = name, .source_name = in.source_name, .source = src_desc,
-					 .base_dir = in.base_dir, .probe_format = probe_format,
-					 .pre_notes = in.pre, .n_pre_notes = in.n_pre };
-		if (import_qemu(in.argv, in.argc, &o, &r, &err) < 0) {
-			cmd_error("import: %s: %s", src_desc, err);
-			rc = EXIT_FAIL;
-		}
-	}
-	if (rc == EXIT_OK) {
-		for (size_t i = 0; i < r.n_notes; i++) {
-			if (r.notes[i].line)
-				fprintf(stderr, "%s:%d:%d: %s\n", in.src_label, r.notes[i].line, r.notes[i].col, r.notes[i].msg);
-			else
-				fprintf(stderr, "%s%s%s\n", in.src_label, *in.src_label ? ": " : "", r.notes[i].msg);
-		}
-		char *sum = import_summary(&r);
-		fprintf(stderr, "%s\n", sum);
-		free(sum);
-		rc = write_profile(out ? out : paths_profiles_dir(), &r, force, &path);
-		if (rc == EXIT_OK) {
-			size_t errors = check_written(path);
-			printf("%s\n", path);
-			if (errors)
-				fprintf(stderr, "wrote %s: %zu problem%s for 'vmdeck check' (above) before it can start\n", path,
-					errors, errors == 1 ? "" : "s");
-			if (r.install)
-				fprintf(stderr, "the script boots its installer: 'vmdeck mode %s install' does too\n", r.name);
-		}
-	}
-	free(path);
-	free(err);
-	free(src_desc);
-	import_result_clear(&r);
-	in_clear(&in);
+	if (dashdash && !j.pid) {
+		j.argv = (const char *const *)argv + optind;
+		j.argc = (size_t)rest;
+	} else if (!j.pid)
+		j.script = argv[optind];
+	j.set = (const char *const *)set.v;
+	j.n_set = set.n;
+	int rc = import_job_run(&j);
+	for (size_t i = 0; i < j.msgs.n; i++)
+		fprintf(stderr, "%s\n", j.msgs.v[i]);
+	if (rc == EXIT_OK)
+		printf("%s\n", j.path);
+	import_job_clear(&j);
 	strv_clear(&set);
 	return rc;
 }
