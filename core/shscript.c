@@ -5,6 +5,8 @@
  * command is recorded in order, assignments take effect in order. */
 #include "core/shscript.h"
 
+#include "core/shscript_priv.h"
+
 #include "core/util.h"
 #include "core/yamldoc.h"
 
@@ -13,51 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUCKETS 256
-#define MAX_DEPTH 32                      /* nested ${…} / $(…) */
-#define MAX_EXPANSION (16u * 1024 * 1024) /* bytes produced by expansions */
-
-struct var {
-	char *name;
-	struct shscript_word *vals;
-	size_t n;
-	bool user;                            /* from --set: the script cannot change it */
-	struct var *next;
-};
-
-struct rd {
-	const char *b;
-	size_t n, i;
-	int line, col;
-	const struct shscript_env *env;
-	struct var *vars[NBUCKETS];
-	struct shscript *out;
-	int depth;
-	size_t produced;
-	char *heredoc;                        /* delimiter of a pending here-document */
-	bool heredoc_strip;                   /* <<- : leading tabs */
-	bool empty_at;                        /* "${a[@]}" of an empty array: no word */
-	bool unres_value;                     /* the next var_set_str's value holds a placeholder */
-};
-
-/* One field being built, and the fields done so far. */
-struct fb {
-	char *s;
-	size_t len, cap;
-	bool open, unres;
-	int line, col;
-	bool nosplit;                         /* assignment values and ${V:-…} words */
-	struct shscript_word *w;
-	size_t n, wcap;
-};
-
-enum ctx { CTX_CMD, CTX_ARRAY, CTX_BRACE };
-
 /* ---- diagnostics ------------------------------------------------------- */
 
-static void diag(struct rd *r, int line, int col, bool fatal, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static void diag(struct rd *r, int line, int col, bool fatal, const char *fmt, ...)
+void sh_diag(struct rd *r, int line, int col, bool fatal, const char *fmt, ...)
 {
 	struct shscript *s = r->out;
 	if (s->failed)
@@ -74,9 +34,9 @@ static void diag(struct rd *r, int line, int col, bool fatal, const char *fmt, .
 
 /* ---- input ------------------------------------------------------------- */
 
-static bool at_end(const struct rd *r) { return r->i >= r->n || r->out->failed; }
+bool sh_at_end(const struct rd *r) { return r->i >= r->n || r->out->failed; }
 
-static void adv(struct rd *r)
+void sh_adv(struct rd *r)
 {
 	if (r->i >= r->n)
 		return;
@@ -95,31 +55,28 @@ static void skip_cont(struct rd *r)
 	while (r->i < r->n && r->b[r->i] == '\\' &&
 	       (r->i + 1 == r->n || r->b[r->i + 1] == '\n' ||
 		(r->b[r->i + 1] == '\r' && r->i + 2 < r->n && r->b[r->i + 2] == '\n'))) {
-		adv(r);
+		sh_adv(r);
 		if (r->i < r->n && r->b[r->i] == '\r')
-			adv(r);
-		adv(r);
+			sh_adv(r);
+		sh_adv(r);
 	}
 }
 
-static int cur(struct rd *r)
+int sh_cur(struct rd *r)
 {
 	skip_cont(r);
-	return at_end(r) ? -1 : (unsigned char)r->b[r->i];
+	return sh_at_end(r) ? -1 : (unsigned char)r->b[r->i];
 }
 
-static int peek_raw(const struct rd *r, size_t k)
+int sh_peek_raw(const struct rd *r, size_t k)
 {
 	return r->i + k < r->n ? (unsigned char)r->b[r->i + k] : -1;
 }
 
-static bool is_blank(int c) { return c == ' ' || c == '\t' || c == '\r'; }
-static bool is_name_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static bool is_name(int c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 /* ---- variables --------------------------------------------------------- */
 
-static struct var *var_find(struct rd *r, const char *name)
+struct var *sh_var_find(struct rd *r, const char *name)
 {
 	for (struct var *v = r->vars[name_hash(name) % NBUCKETS]; v; v = v->next)
 		if (strcmp(v->name, name) == 0)
@@ -137,7 +94,7 @@ static void words_free(struct shscript_word *w, size_t n)
 /* Set (append: add to) a variable, taking the words over. */
 static void var_set(struct rd *r, const char *name, struct shscript_word *w, size_t n, bool append, bool user)
 {
-	struct var *v = var_find(r, name);
+	struct var *v = sh_var_find(r, name);
 	if (v && v->user && !user) {
 		words_free(w, n);
 		return;
@@ -161,7 +118,7 @@ static void var_set(struct rd *r, const char *name, struct shscript_word *w, siz
 	free(w);
 }
 
-static void var_set_str(struct rd *r, const char *name, const char *val, int line, int col, bool user)
+void sh_var_set_str(struct rd *r, const char *name, const char *val, int line, int col, bool user)
 {
 	struct shscript_word *w = xmalloc(sizeof *w);
 	*w = (struct shscript_word){ xstrdup(val), line, col, r->unres_value };
@@ -171,7 +128,7 @@ static void var_set_str(struct rd *r, const char *name, const char *val, int lin
 
 /* ---- fields ------------------------------------------------------------ */
 
-static void fb_open(struct fb *f, int line, int col)
+void sh_fb_open(struct fb *f, int line, int col)
 {
 	if (!f->open) {
 		f->open = true;
@@ -180,12 +137,12 @@ static void fb_open(struct fb *f, int line, int col)
 	}
 }
 
-static void fb_put(struct rd *r, struct fb *f, const char *s, size_t n, int line, int col)
+void sh_fb_put(struct rd *r, struct fb *f, const char *s, size_t n, int line, int col)
 {
-	fb_open(f, line, col);
+	sh_fb_open(f, line, col);
 	r->produced += n;
 	if (r->produced > MAX_EXPANSION) {
-		diag(r, line, col, true, "expansions produce more than %u MiB: not a launch script",
+		sh_diag(r, line, col, true, "expansions produce more than %u MiB: not a launch script",
 		     MAX_EXPANSION >> 20);
 		return;
 	}
@@ -198,7 +155,7 @@ static void fb_put(struct rd *r, struct fb *f, const char *s, size_t n, int line
 	f->s[f->len] = '\0';
 }
 
-static void fb_end(struct fb *f)
+void sh_fb_end(struct fb *f)
 {
 	if (!f->open)
 		return;
@@ -213,21 +170,21 @@ static void fb_end(struct fb *f)
 }
 
 /* An unquoted expansion's value: split on blanks (the default IFS). */
-static void fb_put_split(struct rd *r, struct fb *f, const char *s, int line, int col)
+void sh_fb_put_split(struct rd *r, struct fb *f, const char *s, int line, int col)
 {
 	if (f->nosplit) {
-		fb_put(r, f, s, strlen(s), line, col);
+		sh_fb_put(r, f, s, strlen(s), line, col);
 		return;
 	}
 	for (const char *p = s; *p; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\n')
-			fb_end(f);
+			sh_fb_end(f);
 		else
-			fb_put(r, f, p, 1, line, col);
+			sh_fb_put(r, f, p, 1, line, col);
 	}
 }
 
-static void fb_clear(struct fb *f)
+void sh_fb_clear(struct fb *f)
 {
 	free(f->s);
 	words_free(f->w, f->n);
@@ -235,9 +192,9 @@ static void fb_clear(struct fb *f)
 }
 
 /* The fields joined by spaces (caller frees). */
-static char *fb_join(struct fb *f, bool *unres)
+char *sh_fb_join(struct fb *f, bool *unres)
 {
-	fb_end(f);
+	sh_fb_end(f);
 	size_t len = 0;
 	for (size_t i = 0; i < f->n; i++)
 		len += strlen(f->w[i].text) + 1;
@@ -253,298 +210,6 @@ static char *fb_join(struct fb *f, bool *unres)
 	return s;
 }
 
-static int read_word(struct rd *r, struct fb *f, enum ctx ctx, bool dq);
-
-/* ---- expansions -------------------------------------------------------- */
-
-/* Leave the source text from byte `from` to here in the word, unresolved. */
-static void put_unresolved(struct rd *r, struct fb *f, size_t from, int line, int col)
-{
-	fb_put(r, f, r->b + from, r->i - from, line, col);
-	f->unres = true;
-}
-
-/* Skip to the ')' matching an opened '(' (quotes and nesting respected).
- * 0, or -1 (reported) at the end of the script. */
-static int skip_parens(struct rd *r, int line, int col, const char *what)
-{
-	int depth = 1;
-	while (!at_end(r)) {
-		int c = (unsigned char)r->b[r->i];
-		if (c == '\\') {
-			adv(r);
-		} else if (c == '\'' || c == '"') {
-			adv(r);
-			while (!at_end(r) && (unsigned char)r->b[r->i] != c) {
-				if (c == '"' && r->b[r->i] == '\\')
-					adv(r);
-				adv(r);
-			}
-		} else if (c == '(') {
-			depth++;
-		} else if (c == ')' && --depth == 0) {
-			adv(r);
-			return 0;
-		}
-		adv(r);
-	}
-	diag(r, line, col, true, "unterminated %s: no ')' before the end of the script", what);
-	return -1;
-}
-
-static void cmdsub(struct rd *r, struct fb *f, size_t from, int line, int col, bool backtick)
-{
-	size_t start = r->i;
-	if (backtick) {
-		while (!at_end(r) && r->b[r->i] != '`')
-			adv(r);
-		if (at_end(r)) {
-			diag(r, line, col, true, "unterminated command substitution: no closing '`'");
-			return;
-		}
-		adv(r);
-	} else if (skip_parens(r, line, col, "command substitution $(") < 0)
-		return;
-	char *inner = xstrndup(r->b + start, r->i - start - 1);
-	char *t = inner;
-	while (is_blank(*t) || *t == '\n')
-		t++;
-	size_t tl = strlen(t);
-	while (tl && (is_blank(t[tl - 1]) || t[tl - 1] == '\n'))
-		t[--tl] = '\0';
-	if ((!strcmp(t, "pwd") || !strcmp(t, "pwd -P") || !strcmp(t, "pwd -L")) && r->env->pwd)
-		fb_put(r, f, r->env->pwd, strlen(r->env->pwd), line, col);
-	else {
-		put_unresolved(r, f, from, line, col);
-		diag(r, line, col, false, "command substitution '%.*s' is not run: left as it is in the profile",
-		     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
-	}
-	free(inner);
-}
-
-/* Insert a variable's value(s): "${a[@]}" keeps elements apart. */
-static void put_value(struct rd *r, struct fb *f, const struct var *v, const char *index, bool dq, int line,
-		      int col)
-{
-	if (index && (!strcmp(index, "@") || !strcmp(index, "*"))) {
-		r->empty_at |= v->n == 0 && !strcmp(index, "@");
-		bool apart = !strcmp(index, "@") && dq && !f->nosplit;
-		for (size_t k = 0; k < v->n; k++) {
-			r->produced += 8; /* empty elements count too */
-			if (k && (apart || (!dq && !f->nosplit)))
-				fb_end(f);
-			else if (k)
-				fb_put(r, f, " ", 1, line, col);
-			if (dq || v->vals[k].unresolved)
-				fb_put(r, f, v->vals[k].text, strlen(v->vals[k].text), v->vals[k].line, v->vals[k].col);
-			else
-				fb_put_split(r, f, v->vals[k].text, v->vals[k].line, v->vals[k].col);
-			f->unres |= v->vals[k].unresolved;
-		}
-		return;
-	}
-	unsigned long long k = 0;
-	if (index && parse_uint(index, 0, 1000000, &k) < 0)
-		k = (unsigned long long)-1;
-	if (k >= v->n)
-		return;
-	/* A placeholder stays one piece: its text is not what bash would split. */
-	if (dq || v->vals[k].unresolved)
-		fb_put(r, f, v->vals[k].text, strlen(v->vals[k].text), line, col);
-	else
-		fb_put_split(r, f, v->vals[k].text, line, col);
-	f->unres |= v->vals[k].unresolved;
-}
-
-static bool var_empty(const struct var *v) { return !v || v->n == 0 || !v->vals[0].text[0]; }
-
-/* ${…}: r is just past "${". */
-static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, int col, bool dq)
-{
-	char name[128], index[32] = "";
-	size_t nl = 0;
-	bool length = false;
-	if (cur(r) == '#' && peek_raw(r, 1) != '}') {
-		length = true;
-		adv(r);
-	}
-	int c = cur(r);
-	if (is_name_start(c))
-		while (is_name(cur(r)) && nl < sizeof name - 1) {
-			name[nl++] = (char)cur(r);
-			adv(r);
-		}
-	else if (c >= '0' && c <= '9')
-		while (cur(r) >= '0' && cur(r) <= '9' && nl < sizeof name - 1) {
-			name[nl++] = (char)cur(r);
-			adv(r);
-		}
-	name[nl] = '\0';
-	if (nl && cur(r) == '[') {
-		adv(r);
-		size_t il = 0;
-		while (!at_end(r) && cur(r) != ']' && cur(r) != '}' && il < sizeof index - 1) {
-			index[il++] = (char)cur(r);
-			adv(r);
-		}
-		index[il] = '\0';
-		if (cur(r) == ']')
-			adv(r);
-	}
-	char op[3] = "";
-	c = cur(r);
-	if (c == ':' && strchr("-=+?", peek_raw(r, 1) > 0 ? peek_raw(r, 1) : 'x')) {
-		op[0] = ':';
-		op[1] = (char)peek_raw(r, 1);
-		adv(r);
-		adv(r);
-	} else if (c > 0 && strchr("-=+?", c)) {
-		op[0] = (char)c;
-		adv(r);
-	}
-	if (!nl || (c != '}' && !op[0])) { /* ${V%x}, ${V/a/b}, ${!V}, …: not followed */
-		int depth = 1;
-		while (!at_end(r) && depth) {
-			if (r->b[r->i] == '{')
-				depth++;
-			else if (r->b[r->i] == '}')
-				depth--;
-			adv(r);
-		}
-		if (depth) {
-			diag(r, line, col, true, "unterminated '${': no '}' before the end of the script");
-			return;
-		}
-		put_unresolved(r, f, from, line, col);
-		diag(r, line, col, false, "'%.*s' is an expansion vmdeck does not follow: left as it is",
-		     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
-		return;
-	}
-	char *word = NULL;
-	bool word_unres = false;
-	size_t diags_before = r->out->n_diags;
-	if (op[0]) {
-		struct fb w = { .nosplit = true };
-		read_word(r, &w, CTX_BRACE, dq);
-		word = fb_join(&w, &word_unres);
-		fb_clear(&w);
-	}
-	if (cur(r) != '}') {
-		free(word);
-		diag(r, line, col, true, "unterminated '${': no '}' before the end of the script");
-		return;
-	}
-	adv(r);
-	struct var *v = var_find(r, name);
-	if (!v && !strcmp(name, "0") && r->env->script)
-		var_set_str(r, "0", r->env->script, line, col, false), v = var_find(r, name);
-	bool colon = op[0] == ':';
-	char o = colon ? op[1] : op[0];
-	bool use_word = false, unset = !v || (colon && var_empty(v));
-	if (o == '-' || o == '=')
-		use_word = unset;
-	else if (o == '+')
-		use_word = !unset;
-	/* A default that is not used must not leave its diagnostics behind. */
-	if (!use_word && word)
-		while (r->out->n_diags > diags_before && !r->out->failed)
-			free(r->out->diags[--r->out->n_diags].msg);
-	if (length) {
-		if (!v)
-			goto unresolved;
-		char num[32];
-		snprintf(num, sizeof num, "%zu",
-			 index[0] == '@' || index[0] == '*' ? v->n : v->n ? strlen(v->vals[0].text) : 0);
-		fb_put(r, f, num, strlen(num), line, col);
-	} else if (use_word) {
-		if (o == '=') {
-			r->unres_value = word_unres;
-			var_set_str(r, name, word, line, col, false);
-		}
-		if (dq)
-			fb_put(r, f, word, strlen(word), line, col);
-		else
-			fb_put_split(r, f, word, line, col);
-		if (word_unres)
-			f->unres = true;
-	} else if (o == '+') {
-		/* set-but-empty alternative: nothing */
-	} else if (v) {
-		put_value(r, f, v, index[0] ? index : NULL, dq, line, col);
-	} else
-		goto unresolved;
-	free(word);
-	return;
-unresolved:
-	free(word);
-	put_unresolved(r, f, from, line, col);
-	diag(r, line, col, false, "'%s' is never assigned and has no default: left as '%.*s' (give it with --set %s=VALUE)",
-	     name, (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from, name);
-}
-
-/* r is at '$'. */
-static void dollar(struct rd *r, struct fb *f, bool dq)
-{
-	size_t from = r->i;
-	int line = r->line, col = r->col;
-	adv(r);
-	int c = cur(r);
-	if (c == '(') {
-		adv(r);
-		if (cur(r) == '(') {
-			if (skip_parens(r, line, col, "arithmetic $((") < 0)
-				return;
-			put_unresolved(r, f, from, line, col);
-			diag(r, line, col, false, "arithmetic '%.*s' is not evaluated: left as it is",
-			     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
-			return;
-		}
-		if (++r->depth > MAX_DEPTH) {
-			diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
-			return;
-		}
-		cmdsub(r, f, from, line, col, false);
-		r->depth--;
-	} else if (c == '{') {
-		adv(r);
-		if (++r->depth > MAX_DEPTH) {
-			diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
-			return;
-		}
-		brace_expansion(r, f, from, line, col, dq);
-		r->depth--;
-	} else if (is_name_start(c) || (c >= '0' && c <= '9')) {
-		char name[128];
-		size_t nl = 0;
-		if (is_name_start(c))
-			while (is_name(cur(r)) && nl < sizeof name - 1) {
-				name[nl++] = (char)cur(r);
-				adv(r);
-			}
-		else {
-			name[nl++] = (char)c;
-			adv(r);
-		}
-		name[nl] = '\0';
-		struct var *v = var_find(r, name);
-		if (!v && !strcmp(name, "0") && r->env->script)
-			fb_put(r, f, r->env->script, strlen(r->env->script), line, col);
-		else if (v)
-			put_value(r, f, v, NULL, dq, line, col);
-		else {
-			put_unresolved(r, f, from, line, col);
-			diag(r, line, col, false,
-			     "'%s' is never assigned and has no default: left as '$%s' (give it with --set %s=VALUE)", name,
-			     name, name);
-		}
-	} else if (c > 0 && strchr("@*#?$!-", c)) {
-		adv(r);
-		put_unresolved(r, f, from, line, col);
-		diag(r, line, col, false, "'$%c' is only known when the script runs: left as it is", c);
-	} else
-		fb_put(r, f, "$", 1, line, col);
-}
-
 /* ---- words ------------------------------------------------------------- */
 
 static bool ends_word(int c, enum ctx ctx)
@@ -553,101 +218,101 @@ static bool ends_word(int c, enum ctx ctx)
 		return true;
 	if (ctx == CTX_BRACE)
 		return c == '}';
-	return is_blank(c) || c == '\n' || (c > 0 && strchr(";&|<>()", c));
+	return sh_is_blank(c) || c == '\n' || (c > 0 && strchr(";&|<>()", c));
 }
 
 static void single_quoted(struct rd *r, struct fb *f, int wl, int wc)
 {
 	int line = r->line, col = r->col;
-	adv(r);
+	sh_adv(r);
 	size_t start = r->i;
 	while (r->i < r->n && r->b[r->i] != '\'')
-		adv(r);
+		sh_adv(r);
 	if (r->i >= r->n) {
-		diag(r, line, col, true, "unterminated single quote (opened here)");
+		sh_diag(r, line, col, true, "unterminated single quote (opened here)");
 		return;
 	}
-	fb_put(r, f, r->b + start, r->i - start, wl, wc);
-	adv(r);
+	sh_fb_put(r, f, r->b + start, r->i - start, wl, wc);
+	sh_adv(r);
 }
 
 static void double_quoted(struct rd *r, struct fb *f, int wl, int wc)
 {
 	int line = r->line, col = r->col;
-	adv(r);
+	sh_adv(r);
 	r->empty_at = false;
 	for (;;) {
-		int c = cur(r);
+		int c = sh_cur(r);
 		if (c < 0) {
-			diag(r, line, col, true, "unterminated double quote (opened here)");
+			sh_diag(r, line, col, true, "unterminated double quote (opened here)");
 			return;
 		}
 		if (c == '"') {
-			adv(r);
+			sh_adv(r);
 			if (!r->empty_at)
-				fb_open(f, wl, wc);
+				sh_fb_open(f, wl, wc);
 			return;
 		}
 		if (c == '\\') {
-			int n = peek_raw(r, 1);
-			adv(r);
+			int n = sh_peek_raw(r, 1);
+			sh_adv(r);
 			if (n == '$' || n == '`' || n == '"' || n == '\\') {
 				char ch = (char)n;
-				fb_put(r, f, &ch, 1, wl, wc);
-				adv(r);
+				sh_fb_put(r, f, &ch, 1, wl, wc);
+				sh_adv(r);
 			} else
-				fb_put(r, f, "\\", 1, wl, wc);
+				sh_fb_put(r, f, "\\", 1, wl, wc);
 		} else if (c == '$')
-			dollar(r, f, true);
+			sh_dollar(r, f, true);
 		else if (c == '`') {
 			size_t from = r->i;
 			int l = r->line, cl = r->col;
-			adv(r);
-			cmdsub(r, f, from, l, cl, true);
+			sh_adv(r);
+			sh_cmdsub(r, f, from, l, cl, true);
 		} else {
 			char ch = (char)c;
-			fb_put(r, f, &ch, 1, wl, wc);
-			adv(r);
+			sh_fb_put(r, f, &ch, 1, wl, wc);
+			sh_adv(r);
 		}
 	}
 }
 
 /* One shell word into f (several fields when expansions split). Returns 0,
  * -1 on a fatal problem. */
-static int read_word(struct rd *r, struct fb *f, enum ctx ctx, bool dq)
+int sh_read_word(struct rd *r, struct fb *f, enum ctx ctx, bool dq)
 {
 	int wl = r->line, wc = r->col;
-	if (ctx != CTX_BRACE && cur(r) == '~' && r->env->home &&
-	    (peek_raw(r, 1) == '/' || ends_word(peek_raw(r, 1), ctx))) {
-		fb_put(r, f, r->env->home, strlen(r->env->home), wl, wc);
-		adv(r);
+	if (ctx != CTX_BRACE && sh_cur(r) == '~' && r->env->home &&
+	    (sh_peek_raw(r, 1) == '/' || ends_word(sh_peek_raw(r, 1), ctx))) {
+		sh_fb_put(r, f, r->env->home, strlen(r->env->home), wl, wc);
+		sh_adv(r);
 	}
 	for (;;) {
-		int c = cur(r);
+		int c = sh_cur(r);
 		if (r->out->failed)
 			return -1;
 		if (ends_word(c, ctx))
 			break;
 		if (c == '\\') {
-			adv(r);
-			if (at_end(r))
+			sh_adv(r);
+			if (sh_at_end(r))
 				break;
-			fb_put(r, f, r->b + r->i, 1, wl, wc);
-			adv(r);
+			sh_fb_put(r, f, r->b + r->i, 1, wl, wc);
+			sh_adv(r);
 		} else if (c == '\'' && !dq)
 			single_quoted(r, f, wl, wc);
 		else if (c == '"' && !dq)
 			double_quoted(r, f, wl, wc);
 		else if (c == '$')
-			dollar(r, f, dq);
+			sh_dollar(r, f, dq);
 		else if (c == '`') {
 			size_t from = r->i;
 			int l = r->line, cl = r->col;
-			adv(r);
-			cmdsub(r, f, from, l, cl, true);
+			sh_adv(r);
+			sh_cmdsub(r, f, from, l, cl, true);
 		} else {
-			fb_put(r, f, r->b + r->i, 1, wl, wc);
-			adv(r);
+			sh_fb_put(r, f, r->b + r->i, 1, wl, wc);
+			sh_adv(r);
 		}
 	}
 	return r->out->failed ? -1 : 0;
@@ -660,9 +325,9 @@ static size_t assignment_at(struct rd *r, bool *append)
 {
 	skip_cont(r);
 	size_t k = r->i;
-	if (k >= r->n || !is_name_start((unsigned char)r->b[k]))
+	if (k >= r->n || !sh_is_name_start((unsigned char)r->b[k]))
 		return 0;
-	while (k < r->n && is_name((unsigned char)r->b[k]))
+	while (k < r->n && sh_is_name((unsigned char)r->b[k]))
 		k++;
 	*append = k + 1 < r->n && r->b[k] == '+' && r->b[k + 1] == '=';
 	if (*append)
@@ -673,7 +338,7 @@ static size_t assignment_at(struct rd *r, bool *append)
 static void skip_comment(struct rd *r)
 {
 	while (r->i < r->n && r->b[r->i] != '\n')
-		adv(r);
+		sh_adv(r);
 }
 
 static void assignment(struct rd *r, size_t len, bool append)
@@ -681,64 +346,64 @@ static void assignment(struct rd *r, size_t len, bool append)
 	int line = r->line, col = r->col;
 	char *name = xstrndup(r->b + r->i, len - 1 - append);
 	for (size_t k = 0; k < len; k++)
-		adv(r);
+		sh_adv(r);
 	struct fb f = { 0 };
-	if (cur(r) == '(') {
-		adv(r);
+	if (sh_cur(r) == '(') {
+		sh_adv(r);
 		for (;;) {
-			int c = cur(r);
+			int c = sh_cur(r);
 			if (c == '#') {
 				skip_comment(r);
 				continue;
 			}
-			if (is_blank(c) || c == '\n') {
-				adv(r);
+			if (sh_is_blank(c) || c == '\n') {
+				sh_adv(r);
 				continue;
 			}
 			if (c == ')') {
-				adv(r);
+				sh_adv(r);
 				break;
 			}
 			if (c < 0) {
-				diag(r, line, col, true, "unterminated array: '%s=(' has no ')'", name);
+				sh_diag(r, line, col, true, "unterminated array: '%s=(' has no ')'", name);
 				break;
 			}
 			if (ends_word(c, CTX_ARRAY)) { /* a stray ; & | < > ( inside the list */
-				diag(r, r->line, r->col, true, "'%c' inside the array '%s=( … )'", c, name);
+				sh_diag(r, r->line, r->col, true, "'%c' inside the array '%s=( … )'", c, name);
 				break;
 			}
-			read_word(r, &f, CTX_ARRAY, false);
-			fb_end(&f);
+			sh_read_word(r, &f, CTX_ARRAY, false);
+			sh_fb_end(&f);
 			if (r->out->failed)
 				break;
 		}
-		fb_end(&f);
+		sh_fb_end(&f);
 		var_set(r, name, f.w, f.n, append, false);
 		f.w = NULL;
 		f.n = 0;
 	} else {
 		f.nosplit = true;
-		fb_open(&f, line, col);
-		read_word(r, &f, CTX_CMD, false);
+		sh_fb_open(&f, line, col);
+		sh_read_word(r, &f, CTX_CMD, false);
 		bool unres = false;
-		char *v = fb_join(&f, &unres);
+		char *v = sh_fb_join(&f, &unres);
 		if (append) {
-			struct var *old = var_find(r, name);
+			struct var *old = sh_var_find(r, name);
 			char *t = xasprintf("%s%s", old && old->n ? old->vals[0].text : "", v);
 			free(v);
 			v = t;
 		}
 		r->unres_value = unres;
-		var_set_str(r, name, v, line, col, false);
+		sh_var_set_str(r, name, v, line, col, false);
 		free(v);
 	}
-	fb_clear(&f);
+	sh_fb_clear(&f);
 	free(name);
 }
 
 static void push_cmd(struct rd *r, struct fb *f)
 {
-	fb_end(f);
+	sh_fb_end(f);
 	if (f->n) {
 		struct shscript *s = r->out;
 		s->cmds = xrealloc(s->cmds, (s->n_cmds + 1) * sizeof *s->cmds);
@@ -746,7 +411,7 @@ static void push_cmd(struct rd *r, struct fb *f)
 		f->w = NULL;
 		f->n = f->wcap = 0;
 	}
-	fb_clear(f);
+	sh_fb_clear(f);
 }
 
 /* Lines of a here-document are skipped: a launch script's QEMU command is
@@ -756,9 +421,9 @@ static void skip_heredoc(struct rd *r)
 	while (r->heredoc && r->i < r->n) {
 		size_t s = r->i;
 		while (r->i < r->n && r->b[r->i] != '\n')
-			adv(r);
+			sh_adv(r);
 		size_t e = r->i;
-		adv(r);
+		sh_adv(r);
 		if (r->heredoc_strip)
 			while (s < e && r->b[s] == '\t')
 				s++;
@@ -775,23 +440,23 @@ static void skip_heredoc(struct rd *r)
 static void redirection(struct rd *r)
 {
 	bool heredoc = false;
-	while (cur(r) >= '0' && cur(r) <= '9')
-		adv(r);
-	if (cur(r) == '<' && peek_raw(r, 1) == '<' && peek_raw(r, 2) != '<') {
+	while (sh_cur(r) >= '0' && sh_cur(r) <= '9')
+		sh_adv(r);
+	if (sh_cur(r) == '<' && sh_peek_raw(r, 1) == '<' && sh_peek_raw(r, 2) != '<') {
 		heredoc = true;
-		adv(r);
-		adv(r);
-		r->heredoc_strip = cur(r) == '-';
+		sh_adv(r);
+		sh_adv(r);
+		r->heredoc_strip = sh_cur(r) == '-';
 	}
-	while (cur(r) > 0 && strchr("<>&|-", cur(r)))
-		adv(r);
-	while (is_blank(cur(r)))
-		adv(r);
+	while (sh_cur(r) > 0 && strchr("<>&|-", sh_cur(r)))
+		sh_adv(r);
+	while (sh_is_blank(sh_cur(r)))
+		sh_adv(r);
 	struct fb t = { .nosplit = true };
 	size_t diags = r->out->n_diags;
-	read_word(r, &t, CTX_CMD, false);
-	char *target = fb_join(&t, NULL);
-	fb_clear(&t);
+	sh_read_word(r, &t, CTX_CMD, false);
+	char *target = sh_fb_join(&t, NULL);
+	sh_fb_clear(&t);
 	while (r->out->n_diags > diags && !r->out->failed) /* a redirect's target does not matter */
 		free(r->out->diags[--r->out->n_diags].msg);
 	if (heredoc) {
@@ -817,11 +482,11 @@ static void read_script(struct rd *r)
 	struct fb f = { 0 };
 	bool prefix = true, declaring = false;
 	while (!r->out->failed) {
-		int c = cur(r);
+		int c = sh_cur(r);
 		if (c < 0)
 			break;
-		if (is_blank(c)) {
-			adv(r);
+		if (sh_is_blank(c)) {
+			sh_adv(r);
 			continue;
 		}
 		if (c == '#' && !f.open) {
@@ -832,12 +497,12 @@ static void read_script(struct rd *r)
 			push_cmd(r, &f);
 			prefix = true;
 			declaring = false;
-			adv(r);
+			sh_adv(r);
 			if (c == '\n' && r->heredoc)
 				skip_heredoc(r);
 			continue;
 		}
-		if (c == '<' || c == '>' || ((c >= '0' && c <= '9') && (peek_raw(r, 1) == '<' || peek_raw(r, 1) == '>'))) {
+		if (c == '<' || c == '>' || ((c >= '0' && c <= '9') && (sh_peek_raw(r, 1) == '<' || sh_peek_raw(r, 1) == '>'))) {
 			redirection(r);
 			continue;
 		}
@@ -848,8 +513,8 @@ static void read_script(struct rd *r)
 			continue;
 		}
 		size_t before = f.n;
-		read_word(r, &f, CTX_CMD, false);
-		fb_end(&f);
+		sh_read_word(r, &f, CTX_CMD, false);
+		sh_fb_end(&f);
 		if (f.n == before + 1 && before == 0) {
 			if (is_word(&f, 0, lead) || is_word(&f, 0, tail)) {
 				words_free(f.w, f.n);
@@ -882,7 +547,7 @@ static void read_script(struct rd *r)
 static bool check_input(struct rd *r)
 {
 	if (r->n > SHSCRIPT_MAX_SIZE) {
-		diag(r, 1, 1, true, "file too large: %zu bytes (a launch script may be at most %d bytes)", r->n,
+		sh_diag(r, 1, 1, true, "file too large: %zu bytes (a launch script may be at most %d bytes)", r->n,
 		     SHSCRIPT_MAX_SIZE);
 		return false;
 	}
@@ -891,12 +556,12 @@ static bool check_input(struct rd *r)
 	int line, col;
 	if (nul) {
 		yamldoc_offset_pos(r->b, (size_t)(nul - r->b), &line, &col);
-		diag(r, line, col, true, "binary data (a NUL byte at offset %zu): not a shell script", (size_t)(nul - r->b));
+		sh_diag(r, line, col, true, "binary data (a NUL byte at offset %zu): not a shell script", (size_t)(nul - r->b));
 		return false;
 	}
 	if (bad < r->n) {
 		yamldoc_offset_pos(r->b, bad, &line, &col);
-		diag(r, line, col, true, "not valid UTF-8 text: byte 0x%02x: not a shell script",
+		sh_diag(r, line, col, true, "not valid UTF-8 text: byte 0x%02x: not a shell script",
 		     (unsigned char)r->b[bad]);
 		return false;
 	}
@@ -910,15 +575,15 @@ struct shscript *shscript_read(const char *buf, size_t len, const struct shscrip
 	struct rd r = { .b = buf, .n = len, .line = 1, .col = 1, .env = env ? env : &none, .out = s };
 	if (check_input(&r)) {
 		if (r.env->pwd)
-			var_set_str(&r, "PWD", r.env->pwd, 0, 0, false);
+			sh_var_set_str(&r, "PWD", r.env->pwd, 0, 0, false);
 		if (r.env->home)
-			var_set_str(&r, "HOME", r.env->home, 0, 0, false);
+			sh_var_set_str(&r, "HOME", r.env->home, 0, 0, false);
 		for (size_t i = 0; i < r.env->n_set; i++) {
 			const char *eq = strchr(r.env->set[i], '=');
 			if (!eq)
 				continue;
 			char *name = xstrndup(r.env->set[i], (size_t)(eq - r.env->set[i]));
-			var_set_str(&r, name, eq + 1, 0, 0, true);
+			sh_var_set_str(&r, name, eq + 1, 0, 0, true);
 			free(name);
 		}
 		read_script(&r);
