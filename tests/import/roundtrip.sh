@@ -70,4 +70,18 @@ roundtrip() {
 for c in "${cases[@]}"; do
 	check "round trip: $c" roundtrip "$c"
 done
+
+# The comparison must be able to fail: the minimal case's imported command
+# line with another memory size and NIC MAC is told apart, with a diff.
+tampered() {
+	local dir=$T_TMP/cases/minimal
+	sed 's/^256$/320/; s/mac=52:54:00:12:34:56/mac=52:54:00:12:34:99/' "$dir/imported.argv" >"$dir/tampered.argv"
+	python3 "$here/roundtrip.py" compare --netns "$NS" --cwd "$dir" --run "$dir" \
+		"$dir/orig.argv" "$dir/tampered.argv" /dev/null >"$dir/tampered.out" 2>&1
+	local rc=$?
+	sed "s/^/[tampered] /" "$dir/tampered.out" >&2
+	((rc == 1)) && grep -q "DIFF    +memory 320 MiB" "$dir/tampered.out" &&
+		grep -q "DIFF    +device e1000 .*mac=52:54:00:12:34:99" "$dir/tampered.out"
+}
+[[ " ${cases[*]} " == *" minimal "* ]] && check "a tampered profile fails the comparison, with a diff" tampered
 finish
