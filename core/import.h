@@ -66,6 +66,15 @@ bool import_is_qemu(const char *argv0);
  * command). 0 and both set, -1 when there is none. */
 int import_find_qemu(const struct shscript *s, size_t *cmd, size_t *word);
 
+/* `vmdeck new NAME --iso FILE`: a profile for a VM that installs from an
+ * ISO onto one new disk (disk_file, relative to the profile directory). */
+struct import_new {
+	const char *name, *iso, *memory, *disk_file;
+	unsigned cpus;
+};
+/* The commented profile text (caller frees). */
+char *import_new_yaml(const struct import_new *n);
+
 /* A VM name made from any text (a file name, QEMU's -name): invalid
  * characters become '-', at most 32. Caller frees. */
 char *import_name_from(const char *s);

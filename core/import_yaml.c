@@ -4,6 +4,8 @@
  * emitter so quoting is libyaml's. */
 #include "core/import_int.h"
 
+#include "core/import.h"
+
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -284,6 +286,33 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 		}
 	}
 	return b.s ? b.s : xstrdup("");
+}
+
+char *import_new_yaml(const struct import_new *n)
+{
+	struct imodel m = { 0 };
+	m.name = (struct iv){ xstrdup(n->name), NULL };
+	m.description = (struct iv){ xasprintf("new VM, installing from %s", n->iso), NULL };
+	m.machine = (struct iv){ xstrdup("q35"), NULL };
+	m.smp_cpus = n->cpus;
+	m.memory = (struct iv){ xstrdup(n->memory), NULL };
+	m.disks = xcalloc(1, sizeof *m.disks);
+	m.n_disks = 1;
+	m.disks[0].id.v = xstrdup("disk0");
+	m.disks[0].file = (struct iv){ xstrdup(n->disk_file), xstrdup("sparse: it takes space as the guest writes") };
+	m.disks[0].format.v = xstrdup("raw");
+	m.nics = xcalloc(1, sizeof *m.nics);
+	m.n_nics = 1;
+	m.nics[0] = (struct inic){ .id = xstrdup("net0"), .model = xstrdup("virtio-net-pci"), .user = true,
+				   .why = xstrdup("QEMU's user networking: no TAP or bridge needed") };
+	m.has_install = true;
+	m.install.file.v = xstrdup(n->iso);
+	m.install.why = xasprintf("the CD boots first in install mode ('vmdeck mode %s boot' once installed)", n->name);
+	char *h = xasprintf("%s: made by 'vmdeck new'. Edit freely: 'vmdeck check' says what is wrong.", n->name);
+	char *y = import_yaml_write(&m, h);
+	free(h);
+	import_model_clear(&m);
+	return y;
 }
 
 static void iv_clear(struct iv *v)

@@ -15,3 +15,5 @@ target_link_libraries(bench_import PRIVATE vmdeck_core)
 # The TUI's I key: a script path with Tab completion, the new VM selected.
 vmdeck_script_test(import_tui import/tui.sh integration)
 vmdeck_unit_test(test_prompt unit/test_prompt.c)
+# vmdeck new NAME --iso FILE: profile, sparse disk, install mode.
+vmdeck_script_test(import_new import/new.sh unit)

@@ -2,6 +2,7 @@
  * into a profile. The script is read (core/shscript.c), never run. */
 
 #include "core/import.h"
+#include "core/modes.h"
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/shscript.h"
@@ -450,4 +451,125 @@ static int cmd_import(int argc, char **argv)
 	return rc;
 }
 
+/* ---- new --------------------------------------------------------------- */
+
+#define NEW_USAGE "NAME --iso FILE [--memory SIZE] [--cpus N] [--disk-size SIZE] [--out DIR] [--force]"
+
+/* "20G", "512M", "1T" -> bytes; 0 when not such a size. */
+static unsigned long long size_bytes(const char *s)
+{
+	unsigned long long n;
+	size_t d = strspn(s, "0123456789");
+	char unit = s[d];
+	if (!d || d > 12 || (unit && s[d + 1]) || !strchr("MGT", unit ? unit : 'M'))
+		return 0;
+	char *digits = xstrndup(s, d);
+	int rc = parse_uint(digits, 1, 1ull << 40, &n);
+	free(digits);
+	if (rc < 0)
+		return 0;
+	return n << (unit == 'T' ? 40 : unit == 'G' ? 30 : 20);
+}
+
+/* A sparse raw image of size bytes, never over an existing file. */
+static int make_disk(const char *path, unsigned long long size, bool *created)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	*created = fd >= 0;
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	int rc = ftruncate(fd, (off_t)size);
+	close(fd);
+	return rc;
+}
+
+static int cmd_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "iso", required_argument, NULL, 'i' },   { "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },  { "disk-size", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },   { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },	   { 0 },
+	};
+	const char *iso = NULL, *memory = "2G", *disk_size = "20G", *out = NULL;
+	unsigned long long cpus = 2;
+	bool force = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': iso = optarg; break;
+		case 'm': memory = optarg; break;
+		case 'd': disk_size = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'c':
+			if (!cmd_uint_opt("new", "--cpus", optarg, 1, 288, &cpus))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			printf("usage: vmdeck new " NEW_USAGE "\n"
+			       "Write a profile NAME.yaml (default: into the profile directory) for a VM that\n"
+			       "installs from the ISO: q35, --cpus (2), --memory (2G), one new sparse raw disk\n"
+			       "NAME.img of --disk-size (20G) next to the profile (an existing one is kept),\n"
+			       "user networking; its mode is set to install. --force overwrites NAME.yaml.\n"
+			       "Exit: 0 written, 1 failed (the file exists), 2 usage.\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !iso) {
+		cmd_error("usage: vmdeck new " NEW_USAGE);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (!cmd_vm_name_ok("new", name))
+		return EXIT_USAGE;
+	unsigned long long disk = size_bytes(disk_size), mem = size_bytes(memory);
+	if (!disk || !mem) {
+		cmd_error("new: %s must be a size such as 20G or 512M, not '%s'", !disk ? "--disk-size" : "--memory",
+			  !disk ? disk_size : memory);
+		return EXIT_USAGE;
+	}
+	char *cwd = getcwd(NULL, 0);
+	char *iso_abs = iso[0] == '/' || !cwd ? xstrdup(iso) : xasprintf("%s/%s", cwd, iso);
+	free(cwd);
+	char *disk_file = xasprintf("%s.img", name);
+	struct import_new n = { .name = name, .iso = iso_abs, .memory = memory, .disk_file = disk_file,
+				.cpus = (unsigned)cpus };
+	struct import_result r = { .name = xstrdup(name), .yaml = import_new_yaml(&n) };
+	struct strv msgs = { 0 };
+	struct import_in in = { .msgs = &msgs };
+	const char *dir = out ? out : paths_profiles_dir();
+	char *path = NULL, *err = NULL;
+	int rc = write_profile(&in, dir, &r, force, &path);
+	if (rc == EXIT_OK) {
+		char *img = path_join(dir, disk_file);
+		bool created = false;
+		if (make_disk(img, disk, &created) < 0) {
+			say(&in, "vmdeck: new: %s: %s", img, strerror(errno));
+			rc = EXIT_FAIL;
+		} else
+			say(&in, created ? "created %s (%s, sparse)" : "kept the existing disk %s", img, disk_size);
+		free(img);
+		if (modes_set(name, VM_MODE_INSTALL, &err) < 0)
+			say(&in, "vmdeck: new: mode: %s", err);
+		else
+			say(&in, "mode: install (the ISO boots first; 'vmdeck mode %s boot' once installed)", name);
+		check_written(&in, path);
+	}
+	for (size_t i = 0; i < msgs.n; i++)
+		fprintf(stderr, "%s\n", msgs.v[i]);
+	if (rc == EXIT_OK)
+		printf("%s\n", path);
+	strv_clear(&msgs);
+	free(err);
+	free(path);
+	free(disk_file);
+	free(iso_abs);
+	import_result_clear(&r);
+	return rc;
+}
+
+const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile for a new VM that installs from an ISO",
+					 cmd_new };
 const struct cmd_entry cmd_import_entry = { "import", USAGE, "write a profile from a QEMU launch script", cmd_import };
