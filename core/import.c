@@ -650,6 +650,20 @@ bool import_is_qemu(const char *argv0)
 	return !strncmp(b, "qemu-system-", 12) || !strcmp(b, "qemu-kvm") || !strcmp(b, "kvm");
 }
 
+/* "qemu-system-x86_64 --version", "-machine help": a script asking QEMU,
+ * not starting a VM. */
+static bool qemu_query(const struct shscript_cmd *c, size_t k)
+{
+	static const char *const info[] = { "-version", "--version", "-help", "--help", "-h", "help", "?" };
+	if (k + 1 >= c->n)
+		return true;
+	for (size_t i = k + 1; i < c->n; i++)
+		for (size_t j = 0; j < ARRAY_LEN(info); j++)
+			if (!strcmp(c->words[i].text, info[j]))
+				return true;
+	return false;
+}
+
 int import_find_qemu(const struct shscript *s, size_t *cmd, size_t *word)
 {
 	static const char *const wrappers[] = { "exec", "sudo", "env", "nice", "nohup", "time", "command", "doas" };
@@ -658,10 +672,15 @@ int import_find_qemu(const struct shscript *s, size_t *cmd, size_t *word)
 		for (size_t k = 0; k < c->n; k++) {
 			const char *w = c->words[k].text;
 			if (import_is_qemu(w)) {
+				if (qemu_query(c, k))
+					break;
 				*cmd = i;
 				*word = k;
 				return 0;
 			}
+			/* command -v NAME looks a program up, runs nothing */
+			if (!strcmp(w, "-v") || !strcmp(w, "-V"))
+				break;
 			bool wrapper = w[0] == '-' || strchr(w, '=') != NULL;
 			for (size_t j = 0; j < ARRAY_LEN(wrappers) && !wrapper; j++)
 				wrapper = !strcmp(w, wrappers[j]);

@@ -229,6 +229,14 @@ static void test_find_qemu(void **state)
 	assert_int_equal(c, 1);
 	assert_int_equal(w, 6);
 	shscript_free(s);
+	/* Looking QEMU up or asking it something is not the VM's command. */
+	t = "command -v qemu-system-x86_64 >/dev/null || exit 1\nqemu-system-x86_64 --version\n"
+	    "qemu-system-x86_64 -machine help\nqemu-system-x86_64\nqemu-system-x86_64 -m 64\n";
+	s = shscript_read(t, strlen(t), NULL);
+	assert_int_equal(import_find_qemu(s, &c, &w), 0);
+	assert_int_equal(c, 5);
+	assert_int_equal(w, 0);
+	shscript_free(s);
 	t = "echo qemu-system-x86_64\n";
 	s = shscript_read(t, strlen(t), NULL);
 	assert_int_equal(import_find_qemu(s, &c, &w), -1);
