@@ -271,6 +271,8 @@ static void o_machine(struct imp *c, struct qopt *q)
 		for (; t; t = strtok(NULL, ":"))
 			if (!strcmp(t, "kvm") || !strcmp(t, "tcg"))
 				imp_set_accel(c, t, q);
+			else
+				imp_note(c, q->line, q->col, "-machine accel=%s not kept: vmdeck runs QEMU with kvm or tcg", t);
 		free(a);
 	}
 	if (usb && imp_on(usb)) {
