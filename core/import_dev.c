@@ -97,6 +97,7 @@ static void pair_extra(struct imp *c, struct qopt *a, struct qopt *b, const char
 struct disk_in {
 	const char *file, *format, *interface, *bus, *id, *media;
 	bool cd, snapshot, readonly, unresolved;
+	long boot;           /* bootindex, -1: none */
 };
 
 static const char *guess_format(struct imp *c, const char *path, const struct qopt *q)
@@ -120,7 +121,7 @@ static void add_disk(struct imp *c, const struct disk_in *d, const struct qopt *
 {
 	struct imodel *m = &c->m;
 	bool install = d->cd || (d->media && !strcmp(d->media, "cdrom")) || installer_file(d->file);
-	struct idisk x = { 0 };
+	struct idisk x = { .boot = d->boot };
 	char *file = imp_path(c, d->file, d->unresolved);
 	x.file.v = file;
 	x.format.v = xstrdup(d->format ? d->format : guess_format(c, file, a));
@@ -187,7 +188,7 @@ static void disk_device(struct imp *c, struct qopt *q, struct kvs *o, const char
 	char *rest = kvs_rest(o);
 	struct kvs dk;
 	kvs_parse(&dk, dq ? dq->val : NULL, NULL);
-	struct disk_in d = { 0 };
+	struct disk_in d = { .boot = -1 };
 	if (!dq || dq->done || rest || drive_in(c, dq, &dk, &d) < 0) {
 		char *why = rest ? xasprintf("device properties without a profile key (%s)", rest)
 			  : !dq	  ? xstrdup("its drive is not on the command line")
@@ -216,9 +217,11 @@ static void disk_device(struct imp *c, struct qopt *q, struct kvs *o, const char
 	else if (bus && !strcmp(d.interface, "sata"))
 		newbus = xstrdup(bus);
 	d.bus = newbus;
+	unsigned long long bi;
+	d.boot = boot && parse_uint(boot, 0, 1000, &bi) == 0 ? (long)bi : -1;
 	if (boot)
-		imp_note(c, q->line, q->col, "bootindex=%s not kept: vmdeck numbers the disks 2, 3, … in list order "
-			 "(the installer 1)", boot);
+		imp_note(c, q->line, q->col, "bootindex=%s: vmdeck numbers the disks 2, 3, … in list order (the "
+			 "installer 1), so the disks are listed in the script's boot order", boot);
 	bool install = d.cd || (d.media && !strcmp(d.media, "cdrom")) || installer_file(d.file);
 	add_disk(c, &d, q, dq);
 	imp_kept(c, dq);
@@ -260,7 +263,7 @@ void imp_drive(struct imp *c, struct qopt *q)
 		kvs_free(&o);
 		return;
 	}
-	struct disk_in d = { 0 };
+	struct disk_in d = { .boot = -1 };
 	const char *index = kvs_take(&o, "index");
 	if (drive_in(c, q, &o, &d) < 0 || (iface && strcmp(iface, "ide") && strcmp(iface, "virtio") &&
 					   strcmp(iface, "scsi"))) {
@@ -291,7 +294,7 @@ void imp_hdx(struct imp *c, struct qopt *q)
 	char *bus = xasprintf("ide.%u", c->q35 ? ix : ix / 2);
 	char id[8];
 	snprintf(id, sizeof id, "hd%c", 'a' + ix);
-	struct disk_in d = { .file = q->val, .interface = "ide", .bus = bus, .id = id,
+	struct disk_in d = { .boot = -1, .file = q->val, .interface = "ide", .bus = bus, .id = id,
 			     .cd = !strcmp(q->name, "cdrom"), .snapshot = c->snapshot_all, .unresolved = q->unresolved };
 	add_disk(c, &d, q, NULL);
 	imp_kept(c, q);
@@ -667,6 +670,17 @@ void imp_finish_devices(struct imp *c)
 	if (c->snapshot_all)
 		for (size_t i = 0; i < m->n_disks; i++)
 			m->disks[i].snapshot = true;
+	/* The script's boot order: disks with a bootindex first, by it (stable:
+	 * an insertion sort over a handful of disks). */
+	for (size_t i = 1; i < m->n_disks; i++)
+		for (size_t k = i; k > 0; k--) {
+			long a = m->disks[k - 1].boot, b = m->disks[k].boot;
+			if (!(b >= 0 && (a < 0 || b < a)))
+				break;
+			struct idisk t = m->disks[k - 1];
+			m->disks[k - 1] = m->disks[k];
+			m->disks[k] = t;
+		}
 	if (!c->has_net && !c->nodefaults) {
 		struct inic x = { .id = xstrdup("net0"), .model = xstrdup(c->q35 ? "e1000e" : "e1000"), .user = true,
 				  .why = xstrdup("QEMU's default NIC: the script names none (delete nics: for none)") };

@@ -16,6 +16,7 @@ struct idisk {
 	struct iv id, file, format, interface, bus;
 	bool snapshot, readonly;
 	char *why;           /* comment on the item */
+	long boot;           /* the script's bootindex, -1: none (disks are listed in its order) */
 };
 
 struct inic {

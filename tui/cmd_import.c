@@ -207,6 +207,15 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 		const struct shscript_word *w = &c->words[wi + k];
 		in->argv[k] = (struct import_arg){ w->text, w->line, w->col, w->unresolved };
 	}
+	/* One profile per VM: a later QEMU command is named, not merged. */
+	struct shscript later = *in->script;
+	later.cmds += ci + 1;
+	later.n_cmds -= ci + 1;
+	size_t ci2, wi2;
+	if (import_find_qemu(&later, &ci2, &wi2) == 0)
+		pre_note(in, later.cmds[ci2].words[wi2].line, later.cmds[ci2].words[wi2].col,
+			 xstrdup("a second QEMU command is not imported: one profile holds one VM (give it a script "
+				 "of its own, or 'vmdeck import -- ARGS')"));
 	/* The seed's own trap: a line after the command that starts with an
 	 * option ran as a command of its own (a '\' was missing). */
 	if (ci + 1 < in->script->n_cmds) {

@@ -62,6 +62,13 @@ check "an unset variable: reported with LINE:COL, left as a placeholder" \
 	bash -c 'grep -q "unset.sh:1:32: .DISK. is never assigned and has no default" "$1" && grep -q "file: \\\$DISK" "$2"' \
 	_ "$T_TMP/err" "$P/unset.yaml"
 
+# Two VMs in one script: the first is imported, the second named.
+printf 'qemu-system-x86_64 -m 200 -nodefaults &\nqemu-system-x86_64 -m 300 -nodefaults\n' >"$D/two.sh"
+vm import "$D/two.sh" --out "$P" --name two >/dev/null 2>"$T_TMP/err"
+check "two QEMU commands: the first is imported, the second named with LINE:COL" \
+	bash -c 'grep -q "^memory: 200M" "$1" && grep -q "two.sh:2:1: a second QEMU command is not imported" "$2"' \
+	_ "$P/two.yaml" "$T_TMP/err"
+
 # An argv after --.
 check "import -- ARGV" vm import --out "$P" --name fromargv -- qemu-system-x86_64 -m 320 -machine q35 -nodefaults
 check "… with its values" grep -q '^memory: 320M' "$P/fromargv.yaml"

@@ -219,6 +219,25 @@ static void test_nics(void **state)
 	import_result_clear(&r);
 }
 
+/* vmdeck numbers disks by their place: they are listed in the script's boot order. */
+static void test_boot_order(void **state)
+{
+	(void)state;
+	struct import_result r;
+	struct profile *p = import_line(
+		"qemu-system-x86_64 -machine q35 -drive id=a,if=none,file=a.img,format=raw -device virtio-blk-pci,drive=a "
+		"-drive id=b,if=none,file=b.img,format=raw -device virtio-blk-pci,drive=b,bootindex=3 "
+		"-drive id=c,if=none,file=c.img,format=raw -device virtio-blk-pci,drive=c,bootindex=1",
+		&r);
+	assert_int_equal(p->n_disks, 3);
+	assert_string_equal(p->disks[0].id, "c");
+	assert_string_equal(p->disks[1].id, "b");
+	assert_string_equal(p->disks[2].id, "a");
+	assert_true(has_note(&r, "listed in the script's boot order"));
+	profile_free(p);
+	import_result_clear(&r);
+}
+
 static void test_find_qemu(void **state)
 {
 	(void)state;
@@ -282,7 +301,7 @@ int main(void)
 		cmocka_unit_test(test_seed),	  cmocka_unit_test(test_modernised_and_moved),
 		cmocka_unit_test(test_vnc),	  cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_find_qemu), cmocka_unit_test(test_scalar_quoting),
-		cmocka_unit_test(test_nics),
+		cmocka_unit_test(test_nics), cmocka_unit_test(test_boot_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
