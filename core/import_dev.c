@@ -97,6 +97,7 @@ static void pair_extra(struct imp *c, struct qopt *a, struct qopt *b, const char
 struct disk_in {
 	const char *file, *format, *interface, *bus, *id, *media;
 	bool cd, snapshot, readonly, unresolved;
+	bool generic;        /* ide-drive: hard disk or CD by its medium (modernised, reported there) */
 	long boot;           /* bootindex, -1: none */
 };
 
@@ -131,7 +132,7 @@ static void add_disk(struct imp *c, const struct disk_in *d, const struct qopt *
 	x.readonly = d->readonly && !install;
 	lines_why(&x.why, a, b);
 	if (install && !m->has_install) {
-		if (!d->cd && !(d->media && !strcmp(d->media, "cdrom")))
+		if (!d->cd && !d->generic && !(d->media && !strcmp(d->media, "cdrom")))
 			imp_note(c, a->line, a->col, "%s was a hard disk in the script; as the installer it becomes a CD "
 				 "(ide-cd, read-only)", file);
 		m->install = x;
@@ -204,6 +205,7 @@ static void disk_device(struct imp *c, struct qopt *q, struct kvs *o, const char
 		imp_note(c, dq->line, dq->col, "-drive: '%s' not kept (the profile has no key for it)", drest);
 	free(drest);
 	d.cd = strstr(driver, "-cd") != NULL;
+	d.generic = !strcmp(driver, "ide-drive");
 	d.interface = !strncmp(driver, "ide", 3) ? (bus && !strncmp(bus, "sata", 4) ? "sata" : "ide")
 		      : !strncmp(driver, "scsi", 4) ? "scsi" : "virtio";
 	char *newbus = NULL;
