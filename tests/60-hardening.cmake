@@ -32,3 +32,9 @@ vmdeck_script_test(hardening_netfaults hardening/netfaults.sh integration)
 # A resize storm (300 through tmux, 600 on the tty) under the running TUI:
 # behaviour only (alive, state true, the right screen); rates are in bench_resize.sh.
 vmdeck_script_test(hardening_resize hardening/resize.sh integration)
+# The launch-script reader and import (vmdeck import): what it writes must
+# read back as YAML.
+vmdeck_script_test(fuzz_shscript fuzz/run.sh fuzz shscript 15
+  core/shscript.c core/shscript_expand.c core/import.c core/import_dev.c core/import_yaml.c ${VMDECK_PROFILE_SRC} core/util.c
+  tests/fuzz/fuzz_shscript.c)
+set_tests_properties(fuzz_shscript PROPERTIES TIMEOUT 240)

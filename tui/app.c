@@ -4,6 +4,7 @@
  * term_flush writes only the cells that changed. */
 #include "tui/app.h"
 #include "tui/cmd.h"
+#include "tui/cmd_import.h"
 #include "tui/grid.h"
 #include "tui/mouse.h"
 #include "tui/src_net.h"
@@ -99,9 +100,69 @@ static void act_reload(struct app *a, enum action act)
 	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", n);
 }
 
+static void act_import(struct app *a, enum action act)
+{
+	prompt_open(&a->ui.prompt, act, "import script: ");
+	a->ui.dirty |= D_STATUS;
+}
+
+/* Enter on the import prompt: the same job as `vmdeck import SCRIPT`, into
+ * the profile directory; the new VM is selected once the profiles reload. */
+static void import_submit(struct app *a, const char *path)
+{
+	struct import_job j = { .script = path };
+	int rc = import_job_run(&j);
+	if (rc != EXIT_OK) {
+		/* The last line says why (a broken script names LINE:COL). */
+		const char *why = j.msgs.n ? j.msgs.v[j.msgs.n - 1] : "failed";
+		if (!strncmp(why, "vmdeck: import: ", 16))
+			why += 16;
+		/* The status bar is one line: the file by its name, where it broke. */
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		if (!strncmp(why, path, strlen(path)))
+			ui_message(&a->ui, true, "import: %s%s", base, why + strlen(path));
+		else
+			ui_message(&a->ui, true, "import %s: %s", base, why);
+	} else {
+		src_vm_reload(a->vms);
+		src_vm_after(a->vms); /* the model now, to select the new VM in it */
+		for (size_t i = 0; i < a->ui.m.n_vms; i++)
+			if (!strcmp(a->ui.m.vms[i].name, j.name_out)) {
+				a->ui.focus = PANE_VMS;
+				a->ui.vm_sel = i;
+			}
+		ui_clamp(&a->ui);
+		a->ui.dirty |= D_ALL;
+		ui_message(&a->ui, j.check_errors > 0, "imported %s (%s)%s", j.name_out, j.summary,
+			   j.check_errors ? ": 'vmdeck check' lists what is missing" : "");
+	}
+	import_job_clear(&j);
+}
+
+static void prompt_answer(struct app *a, int key)
+{
+	struct prompt *p = &a->ui.prompt;
+	enum prompt_result r = prompt_key(p, key);
+	a->ui.dirty |= D_STATUS;
+	if (r == PROMPT_EDITING)
+		return;
+	char *text = xstrdup(p->text);
+	int act = p->action;
+	prompt_close(p);
+	if (r == PROMPT_CANCEL || !*text)
+		ui_message(&a->ui, false, "cancelled");
+	else if (act == ACT_IMPORT) {
+		char *path = prompt_path(text);
+		import_submit(a, path);
+		free(path);
+	}
+	free(text);
+}
+
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
 	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_RELOAD] = act_reload,
+	[ACT_IMPORT] = act_import,
 };
 
 static void on_act(struct ui *ui, enum action act, void *arg)
@@ -122,6 +183,12 @@ static void on_key(struct app *a, int key)
 		int k = mouse_apply(&a->ui, term_last_mouse(a->term));
 		if (k != K_NONE)
 			on_key(a, k);
+		return;
+	}
+	/* The status bar's prompt (I: a script's path) takes every key while
+	 * it is open; what Enter submits is this file's to do. */
+	if (a->ui.prompt.active) {
+		prompt_answer(a, key);
 		return;
 	}
 	int r = ui_key(&a->ui, key);

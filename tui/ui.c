@@ -27,6 +27,7 @@ void ui_free(struct ui *ui)
 	lines_clear(&ui->m.diags);
 	free(ui->message);
 	free(ui->confirm.question);
+	prompt_close(&ui->prompt);
 	grid_free(ui->thumb.cells);
 	free(ui->thumb.message);
 	free(ui->thumb.vm);

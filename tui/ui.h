@@ -7,6 +7,7 @@
 #include "tui/grid.h"
 #include "tui/keys.h"
 #include "tui/model.h"
+#include "tui/prompt.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,6 +88,7 @@ struct ui {
 	bool input_cut;            /* a key did not fit: Enter refuses to send the cut line */
 	int hist_pos;              /* -1: editing a new line */
 	struct ui_confirm confirm;
+	struct prompt prompt;      /* a line being typed in the status bar (I: a script path) */
 	char *message;
 	bool message_error;
 	uint64_t message_until_us;

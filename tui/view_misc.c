@@ -57,6 +57,15 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 		free(s);
 		return;
 	}
+	if (ui->prompt.active) {
+		int x = r.x + 1;
+		x += grid_print(g, x, r.y, r.x + r.w - x, k, ui->prompt.label);
+		x += grid_print(g, x, r.y, r.x + r.w - x, p, ui->prompt.text);
+		x += grid_print(g, x, r.y, r.x + r.w - x, k, "_");
+		if (ui->prompt.hint)
+			grid_print(g, x + 1, r.y, r.x + r.w - x - 1, p, ui->prompt.hint);
+		return;
+	}
 	int x = r.x + 1;
 	bool message = ui->message && ui->now_us < ui->message_until_us;
 	if (ui->focus == PANE_MONITOR) {

@@ -1,0 +1,15 @@
+qemu-system-x86_64 -enable-kvm -m 2048 -cpu Penryn,kvm=off,vendor=GenuineIntel \
+      -machine pc-q35-2.4 \
+      -smp 2,cores=1 \
+      -usb -device usb-kbd -device usb-tablet \
+      -device isa-applesmc,osk="ourhardworkbythesewordsguardedpleasedontsteal(c)AppleComputerInc" \
+      -kernel ./enoch_rev2902_boot \
+      -smbios type=2 \
+      -device ich9-intel-hda -device hda-duplex \
+      -device ide-drive,bus=ide.2,drive=MacHDD \
+      -drive id=MacHDD,if=none,file=./mac_hdd.img \
+      -netdev tap,id=net0,ifname=tap0,script=no,downscript=no -device e1000-82545em,netdev=net0,id=net0,mac=52:54:00:c9:18:27 \
+      -monitor stdio \
+      -device ide-drive,bus=ide.0,drive=MacDVD \
+      -drive id=MacDVD,if=none,snapshot=on,file=./'Install_macOS_Sierra_OS_X_10.12.iso'
+      -vnc 0.0.0.0:0 -k en-us

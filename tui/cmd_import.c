@@ -1,0 +1,584 @@
+/* cmd_import: `vmdeck import` — a launch script, a running QEMU or an argv
+ * into a profile. The script is read (core/shscript.c), never run. */
+
+#include "core/import.h"
+#include "core/modes.h"
+#include "core/paths.h"
+#include "core/profile.h"
+#include "core/shscript.h"
+#include "core/util.h"
+#include "tui/cmd.h"
+#include "tui/cmd_list.h"
+#include "tui/cmd_import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define USAGE "SCRIPT|-|--pid PID|-- QEMU ARGS... [--name NAME] [--out DIR] [--force] [--set VAR=VALUE]..."
+
+static const char *probe_format(const char *path)
+{
+	unsigned char m[8] = { 0 };
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, m, sizeof m) : -1;
+	close(fd);
+	if (n < 0)
+		return NULL;
+	if (n >= 4 && !memcmp(m, "QFI\xfb", 4))
+		return "qcow2";
+	if (n >= 8 && !memcmp(m, "vhdxfile", 8))
+		return "vhdx";
+	if (n >= 4 && !memcmp(m, "KDMV", 4))
+		return "vmdk";
+	return "raw";
+}
+
+/* Read a script (or stdin), refusing more than the cap unread. *missing
+ * tells "no such file" from the other failures. */
+static char *read_script(const char *path, size_t *len, bool *missing, char **err)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : dup(0);
+	*missing = fd < 0 && errno == ENOENT;
+	if (fd < 0)
+		return error_set(err, "%s: cannot open: %s", path, strerror(errno)), NULL;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > SHSCRIPT_MAX_SIZE) {
+		close(fd);
+		return error_set(err, "%s:1:1: file too large: %lld bytes (a launch script may be at most %d bytes)", path,
+				 (long long)st.st_size, SHSCRIPT_MAX_SIZE),
+		       NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return error_set(err, "%s: is a directory, not a script", path), NULL;
+	}
+	if (strcmp(path, "-"))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	size_t cap = 65536, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n == cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			error_set(err, "%s: cannot read: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > SHSCRIPT_MAX_SIZE) {
+			free(buf);
+			close(fd);
+			return error_set(err, "%s:1:1: file too large: more than %d bytes (a launch script may be at most %d "
+					 "bytes)", path, SHSCRIPT_MAX_SIZE, SHSCRIPT_MAX_SIZE),
+			       NULL;
+		}
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+/* The script's directory, absolute: $PWD when it runs, and the base of
+ * relative paths (launch scripts are run from where they live). */
+static char *script_dir(const char *path)
+{
+	char *cwd = getcwd(NULL, 0);
+	if (!strcmp(path, "-"))
+		return cwd ? cwd : xstrdup("/");
+	char *copy = xstrdup(path);
+	char *d = dirname(copy);
+	char *abs = d[0] == '/' ? xstrdup(d) : !strcmp(d, ".") ? xstrdup(cwd ? cwd : "/") : xasprintf("%s/%s", cwd ? cwd : "", d);
+	free(copy);
+	free(cwd);
+	return abs;
+}
+
+static char *stem(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return NULL;
+	const char *b = strrchr(path, '/');
+	char *s = xstrdup(b ? b + 1 : path);
+	char *dot = strrchr(s, '.');
+	if (dot && dot != s)
+		*dot = '\0';
+	return s;
+}
+
+struct import_in {
+	const char *src_label;    /* prefix of messages: the script path, /proc/PID/cmdline */
+	struct import_arg *argv;
+	size_t argc;
+	struct shscript *script;  /* owns the argv texts when from a script */
+	char **owned;             /* owns them otherwise */
+	char *base_dir, *source_name;
+	struct import_note *pre;  /* the reader's warnings, for the profile's header */
+	size_t n_pre;
+	struct strv *msgs;        /* what the verb prints on stderr, one line each */
+};
+
+static void say(struct import_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct import_in *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strv_push_owned(in->msgs, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+static void pre_note(struct import_in *in, int line, int col, char *msg)
+{
+	in->pre = xrealloc(in->pre, (in->n_pre + 1) * sizeof *in->pre);
+	in->pre[in->n_pre++] = (struct import_note){ line, col, msg };
+}
+
+static void in_clear(struct import_in *in)
+{
+	shscript_free(in->script);
+	for (size_t i = 0; in->owned && in->owned[i]; i++)
+		free(in->owned[i]);
+	free(in->owned);
+	free(in->argv);
+	free(in->base_dir);
+	free(in->source_name);
+	for (size_t i = 0; i < in->n_pre; i++)
+		free(in->pre[i].msg);
+	free(in->pre);
+}
+
+static int from_script(const char *path, const char *const *set, size_t n_set, struct import_in *in)
+{
+	char *err = NULL;
+	size_t len = 0;
+	bool missing = false;
+	char *buf = read_script(path, &len, &missing, &err);
+	if (!buf) {
+		say(in, "vmdeck: import: %s", err);
+		free(err);
+		return missing ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	in->base_dir = script_dir(path);
+	char *abs = strcmp(path, "-") && path[0] != '/' ? xasprintf("%s/%s", in->base_dir, basename((char *)path)) : NULL;
+	struct shscript_env env = { .pwd = in->base_dir, .home = getenv("HOME"), .script = abs ? abs : path,
+				    .set = set, .n_set = n_set };
+	in->script = shscript_read(buf, len, &env);
+	free(buf);
+	free(abs);
+	in->source_name = stem(path);
+	const char *label = strcmp(path, "-") ? path : "(stdin)";
+	in->src_label = label;
+	for (size_t i = 0; i < in->script->n_diags; i++) {
+		const struct shscript_diag *d = &in->script->diags[i];
+		if (d->fatal)
+			say(in, "%s:%d:%d: %s", label, d->line, d->col, d->msg);
+		else
+			pre_note(in, d->line, d->col, xstrdup(d->msg));
+	}
+	if (in->script->failed)
+		return EXIT_FAIL;
+	size_t ci, wi;
+	if (import_find_qemu(in->script, &ci, &wi) < 0) {
+		say(in, "%s:%d:1: no QEMU command in the script (qemu-system-…, qemu-kvm, kvm)", label,
+		    in->script->last_line);
+		return EXIT_FAIL;
+	}
+	const struct shscript_cmd *c = &in->script->cmds[ci];
+	in->argc = c->n - wi;
+	in->argv = xcalloc(in->argc, sizeof *in->argv);
+	for (size_t k = 0; k < in->argc; k++) {
+		const struct shscript_word *w = &c->words[wi + k];
+		in->argv[k] = (struct import_arg){ w->text, w->line, w->col, w->unresolved };
+	}
+	/* One profile per VM: a later QEMU command is named, not merged. */
+	struct shscript later = *in->script;
+	later.cmds += ci + 1;
+	later.n_cmds -= ci + 1;
+	size_t ci2, wi2;
+	if (import_find_qemu(&later, &ci2, &wi2) == 0)
+		pre_note(in, later.cmds[ci2].words[wi2].line, later.cmds[ci2].words[wi2].col,
+			 xstrdup("a second QEMU command is not imported: one profile holds one VM (give it a script "
+				 "of its own, or 'vmdeck import -- ARGS')"));
+	/* The seed's own trap: a line after the command that starts with an
+	 * option ran as a command of its own (a '\' was missing). */
+	if (ci + 1 < in->script->n_cmds) {
+		const struct shscript_cmd *n = &in->script->cmds[ci + 1];
+		if (n->words[0].text[0] == '-')
+			pre_note(in, n->line, n->col,
+				 xasprintf("'%s …' is a command of its own (the line before does not end in '\\'): bash "
+					   "runs QEMU without it, then fails with '%s: command not found'; not imported",
+					   n->words[0].text, n->words[0].text));
+	}
+	return EXIT_OK;
+}
+
+static int from_pid(const char *pid_s, struct import_in *in)
+{
+	unsigned long long pid;
+	if (parse_uint(pid_s, 1, 4194304, &pid) < 0) {
+		say(in, "vmdeck: import: --pid wants a process id, not '%s'", pid_s);
+		return EXIT_USAGE;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%llu/cmdline", pid);
+	size_t len = 0;
+	char *buf = file_read_all(path, &len);
+	if (!buf || !len) {
+		say(in, "vmdeck: import: %s: %s", path, buf ? "empty (a kernel thread or a zombie)" : strerror(errno));
+		free(buf);
+		return EXIT_NOTFOUND;
+	}
+	snprintf(path, sizeof path, "/proc/%llu/cwd", pid);
+	char cwd[PATH_MAX];
+	ssize_t n = readlink(path, cwd, sizeof cwd - 1);
+	in->base_dir = n > 0 ? xstrndup(cwd, (size_t)n) : NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < len; i++)
+		count += buf[i] == '\0';
+	in->owned = xcalloc(count + 2, sizeof *in->owned);
+	in->argv = xcalloc(count + 1, sizeof *in->argv);
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+		in->owned[in->argc] = xstrdup(buf + i);
+		in->argv[in->argc] = (struct import_arg){ in->owned[in->argc], 0, 0, false };
+		in->argc++;
+	}
+	free(buf);
+	in->source_name = xasprintf("qemu-%llu", pid);
+	in->src_label = "";
+	return EXIT_OK;
+}
+
+static int write_profile(struct import_in *in, const char *dir, const struct import_result *r, bool force,
+			 char **out_path)
+{
+	char *err = NULL;
+	if (mkdir_p(dir, 0755, &err) < 0) {
+		say(in, "vmdeck: import: %s", err);
+		free(err);
+		return EXIT_FAIL;
+	}
+	char *file = xasprintf("%s.yaml", r->name);
+	char *path = path_join(dir, file);
+	free(file);
+	int rc = EXIT_OK;
+	if (force) {
+		if (file_write_atomic(path, r->yaml, strlen(r->yaml), 0644, &err) < 0) {
+			say(in, "vmdeck: import: %s", err);
+			rc = EXIT_FAIL;
+		}
+	} else {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		size_t len = strlen(r->yaml);
+		if (fd < 0 && errno == EEXIST) {
+			say(in, "vmdeck: import: %s exists: not overwritten (--force replaces it, --name picks another name)",
+			    path);
+			rc = EXIT_FAIL;
+		} else if (fd < 0 || write(fd, r->yaml, len) != (ssize_t)len) {
+			say(in, "vmdeck: import: %s: %s", path, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	free(err);
+	*out_path = path;
+	return rc;
+}
+
+/* What `check` would say about the new file (missing media, …). */
+static size_t check_written(struct import_in *in, const char *path)
+{
+	struct profile_diag *d = NULL;
+	size_t n = 0;
+	struct profile *p = profile_load(path, &d, &n);
+	for (size_t i = 0; i < n; i++) {
+		strv_push_owned(in->msgs, profile_diag_format(&d[i]));
+	}
+	size_t errors = profile_diag_errors(d, n);
+	profile_diags_free(d, n);
+	profile_free(p);
+	return errors;
+}
+
+static void help(void)
+{
+	printf("usage: vmdeck import " USAGE "\n"
+	       "Write a profile from a QEMU launch script (SCRIPT, or - for stdin), a running QEMU\n"
+	       "(--pid PID: its /proc/PID/cmdline) or a QEMU command line (after --).\n"
+	       "The script is read, never run: variables, arrays, quotes and continuations are\n"
+	       "followed as bash would; what cannot be resolved is reported with LINE:COL and\n"
+	       "left in the profile for you (--set VAR=VALUE gives a value).\n"
+	       "  --name NAME   the VM name (default: QEMU's -name, else the script's file name)\n"
+	       "  --out DIR     where NAME.yaml goes (default: the profile directory)\n"
+	       "  --force       overwrite an existing NAME.yaml\n"
+	       "  --set VAR=VALUE  a value for a script variable (repeatable)\n"
+	       "The report (kept, modernised, moved to extra_args, dropped) goes to stderr and\n"
+	       "into the profile's comments. Exit: 0 written, 1 failed (the script is broken, the\n"
+	       "file exists), 2 usage, 3 no such script or process.\n");
+}
+
+int import_job_run(struct import_job *j)
+{
+	struct import_in in = { .msgs = &j->msgs };
+	const char *source = NULL;
+	int rc = EXIT_OK;
+	if (j->pid) {
+		rc = from_pid(j->pid, &in);
+		source = in.owned ? "a running QEMU" : NULL;
+	} else if (j->argv) {
+		in.argc = j->argc;
+		in.argv = xcalloc(in.argc, sizeof *in.argv);
+		for (size_t i = 0; i < in.argc; i++)
+			in.argv[i] = (struct import_arg){ j->argv[i], 0, 0, false };
+		in.base_dir = getcwd(NULL, 0);
+		in.src_label = "";
+		source = "a QEMU command line";
+	} else {
+		rc = from_script(j->script, j->set, j->n_set, &in);
+		source = j->script;
+	}
+	char *src_desc = j->pid ? xasprintf("/proc/%s/cmdline", j->pid) : xstrdup(source ? source : "");
+	struct import_result r = { 0 };
+	char *err = NULL;
+	if (rc == EXIT_OK) {
+		struct import_opts o = { .name = j->name, .source_name = in.source_name, .source = src_desc,
+					 .base_dir = in.base_dir, .probe_format = probe_format,
+					 .pre_notes = in.pre, .n_pre_notes = in.n_pre };
+		if (import_qemu(in.argv, in.argc, &o, &r, &err) < 0) {
+			say(&in, "vmdeck: import: %s: %s", src_desc, err);
+			rc = EXIT_FAIL;
+		}
+	}
+	if (rc == EXIT_OK) {
+		for (size_t i = 0; i < r.n_notes; i++) {
+			if (r.notes[i].line)
+				say(&in, "%s:%d:%d: %s", in.src_label, r.notes[i].line, r.notes[i].col, r.notes[i].msg);
+			else
+				say(&in, "%s%s%s", in.src_label, *in.src_label ? ": " : "", r.notes[i].msg);
+		}
+		j->summary = import_summary(&r);
+		say(&in, "%s", j->summary);
+		rc = write_profile(&in, j->out ? j->out : paths_profiles_dir(), &r, j->force, &j->path);
+		if (rc == EXIT_OK) {
+			j->name_out = xstrdup(r.name);
+			j->check_errors = check_written(&in, j->path);
+			if (j->check_errors)
+				say(&in, "wrote %s: %zu problem%s for 'vmdeck check' (above) before it can start", j->path,
+				    j->check_errors, j->check_errors == 1 ? "" : "s");
+			if (r.install)
+				say(&in, "the script boots its installer: 'vmdeck mode %s install' does too", r.name);
+		}
+	}
+	free(err);
+	free(src_desc);
+	import_result_clear(&r);
+	in_clear(&in);
+	return rc;
+}
+
+void import_job_clear(struct import_job *j)
+{
+	strv_clear(&j->msgs);
+	free(j->path);
+	free(j->name_out);
+	free(j->summary);
+	j->path = j->name_out = j->summary = NULL;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' }, { "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },	  { "set", required_argument, NULL, 's' },
+		{ "pid", required_argument, NULL, 'p' },  { "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct import_job j = { 0 };
+	struct strv set = { 0 };
+	int c;
+	/* Options may follow SCRIPT; after "--" everything is QEMU's. */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': j.name = optarg; break;
+		case 'o': j.out = optarg; break;
+		case 'f': j.force = true; break;
+		case 'p': j.pid = optarg; break;
+		case 's':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				cmd_error("import: --set wants VAR=VALUE, not '%s'", optarg);
+				strv_clear(&set);
+				return EXIT_USAGE;
+			}
+			strv_push(&set, optarg);
+			break;
+		case 'h': help(); strv_clear(&set); return EXIT_OK;
+		default: strv_clear(&set); return EXIT_USAGE;
+		}
+	}
+	bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+	int rest = argc - optind;
+	if ((j.pid && rest) || (!j.pid && rest < 1) || (!j.pid && !dashdash && rest != 1)) {
+		cmd_error("usage: vmdeck import " USAGE);
+		strv_clear(&set);
+		return EXIT_USAGE;
+	}
+	if (j.name && !cmd_vm_name_ok("import", j.name)) {
+		strv_clear(&set);
+		return EXIT_USAGE;
+	}
+	if (dashdash && !j.pid) {
+		j.argv = (const char *const *)argv + optind;
+		j.argc = (size_t)rest;
+	} else if (!j.pid)
+		j.script = argv[optind];
+	j.set = (const char *const *)set.v;
+	j.n_set = set.n;
+	int rc = import_job_run(&j);
+	for (size_t i = 0; i < j.msgs.n; i++)
+		fprintf(stderr, "%s\n", j.msgs.v[i]);
+	if (rc == EXIT_OK)
+		printf("%s\n", j.path);
+	import_job_clear(&j);
+	strv_clear(&set);
+	return rc;
+}
+
+/* ---- new --------------------------------------------------------------- */
+
+#define NEW_USAGE "NAME --iso FILE [--memory SIZE] [--cpus N] [--disk-size SIZE] [--out DIR] [--force]"
+
+/* "20G", "512M", "1T" -> bytes; 0 when not such a size. */
+static unsigned long long size_bytes(const char *s)
+{
+	unsigned long long n;
+	size_t d = strspn(s, "0123456789");
+	char unit = s[d];
+	if (!d || d > 12 || (unit && s[d + 1]) || !strchr("MGT", unit ? unit : 'M'))
+		return 0;
+	char *digits = xstrndup(s, d);
+	int rc = parse_uint(digits, 1, 1ull << 40, &n);
+	free(digits);
+	if (rc < 0)
+		return 0;
+	return n << (unit == 'T' ? 40 : unit == 'G' ? 30 : 20);
+}
+
+/* A sparse raw image of size bytes, never over an existing file. */
+static int make_disk(const char *path, unsigned long long size, bool *created)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	*created = fd >= 0;
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	int rc = ftruncate(fd, (off_t)size);
+	close(fd);
+	return rc;
+}
+
+static int cmd_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "iso", required_argument, NULL, 'i' },   { "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },  { "disk-size", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },   { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },	   { 0 },
+	};
+	const char *iso = NULL, *memory = "2G", *disk_size = "20G", *out = NULL;
+	unsigned long long cpus = 2;
+	bool force = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': iso = optarg; break;
+		case 'm': memory = optarg; break;
+		case 'd': disk_size = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'c':
+			if (!cmd_uint_opt("new", "--cpus", optarg, 1, 288, &cpus))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			printf("usage: vmdeck new " NEW_USAGE "\n"
+			       "Write a profile NAME.yaml (default: into the profile directory) for a VM that\n"
+			       "installs from the ISO: q35, --cpus (2), --memory (2G), one new sparse raw disk\n"
+			       "NAME.img of --disk-size (20G) next to the profile (an existing one is kept),\n"
+			       "user networking; its mode is set to install. --force overwrites NAME.yaml.\n"
+			       "Exit: 0 written, 1 failed (the file exists), 2 usage.\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !iso) {
+		cmd_error("usage: vmdeck new " NEW_USAGE);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (!cmd_vm_name_ok("new", name))
+		return EXIT_USAGE;
+	unsigned long long disk = size_bytes(disk_size), mem = size_bytes(memory);
+	if (!disk || !mem) {
+		cmd_error("new: %s must be a size such as 20G or 512M, not '%s'", !disk ? "--disk-size" : "--memory",
+			  !disk ? disk_size : memory);
+		return EXIT_USAGE;
+	}
+	char *cwd = getcwd(NULL, 0);
+	char *iso_abs = iso[0] == '/' || !cwd ? xstrdup(iso) : xasprintf("%s/%s", cwd, iso);
+	free(cwd);
+	char *disk_file = xasprintf("%s.img", name);
+	struct import_new n = { .name = name, .iso = iso_abs, .memory = memory, .disk_file = disk_file,
+				.cpus = (unsigned)cpus };
+	struct import_result r = { .name = xstrdup(name), .yaml = import_new_yaml(&n) };
+	struct strv msgs = { 0 };
+	struct import_in in = { .msgs = &msgs };
+	const char *dir = out ? out : paths_profiles_dir();
+	char *path = NULL, *err = NULL;
+	int rc = write_profile(&in, dir, &r, force, &path);
+	if (rc == EXIT_OK) {
+		char *img = path_join(dir, disk_file);
+		bool created = false;
+		if (make_disk(img, disk, &created) < 0) {
+			say(&in, "vmdeck: new: %s: %s", img, strerror(errno));
+			rc = EXIT_FAIL;
+		} else
+			say(&in, created ? "created %s (%s, sparse)" : "kept the existing disk %s", img, disk_size);
+		free(img);
+		if (modes_set(name, VM_MODE_INSTALL, &err) < 0)
+			say(&in, "vmdeck: new: mode: %s", err);
+		else
+			say(&in, "mode: install (the ISO boots first; 'vmdeck mode %s boot' once installed)", name);
+		check_written(&in, path);
+	}
+	for (size_t i = 0; i < msgs.n; i++)
+		fprintf(stderr, "%s\n", msgs.v[i]);
+	if (rc == EXIT_OK)
+		printf("%s\n", path);
+	strv_clear(&msgs);
+	free(err);
+	free(path);
+	free(disk_file);
+	free(iso_abs);
+	import_result_clear(&r);
+	return rc;
+}
+
+const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile for a new VM that installs from an ISO",
+					 cmd_new };
+const struct cmd_entry cmd_import_entry = { "import", USAGE, "write a profile from a QEMU launch script", cmd_import };

@@ -1,0 +1,142 @@
+/* prompt: the status bar's text input and its path completion. */
+#include "tui/prompt.h"
+
+#include "core/util.h"
+#include "tui/keys.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void prompt_open(struct prompt *p, int action, const char *label)
+{
+	prompt_close(p);
+	p->active = true;
+	p->action = action;
+	p->label = label;
+}
+
+void prompt_close(struct prompt *p)
+{
+	free(p->hint);
+	*p = (struct prompt){ 0 };
+}
+
+static void put_utf8(struct prompt *p, int cp)
+{
+	char b[4];
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	if (n == 1)
+		b[0] = (char)cp;
+	else if (n == 2)
+		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F));
+	else if (n == 3)
+		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[2] = (char)(0x80 | (cp & 0x3F));
+	else
+		b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F));
+	if (p->len + n < sizeof p->text) {
+		memcpy(p->text + p->len, b, n);
+		p->len += n;
+		p->text[p->len] = '\0';
+	}
+}
+
+enum prompt_result prompt_key(struct prompt *p, int key)
+{
+	free(p->hint);
+	p->hint = NULL;
+	if (key == K_ESC)
+		return PROMPT_CANCEL;
+	if (key == K_ENTER || key == '\r' || key == '\n')
+		return PROMPT_SUBMIT;
+	if (key == K_TAB || key == '\t') {
+		prompt_complete_path(p);
+		return PROMPT_EDITING;
+	}
+	if (key == K_BACKSPACE || key == 127 || key == 8) {
+		while (p->len && ((unsigned char)p->text[p->len - 1] & 0xC0) == 0x80)
+			p->len--;
+		if (p->len)
+			p->len--;
+		p->text[p->len] = '\0';
+		return PROMPT_EDITING;
+	}
+	if (key >= 0x20 && key < K_BASE && key != 127)
+		put_utf8(p, key);
+	return PROMPT_EDITING;
+}
+
+void prompt_complete_path(struct prompt *p)
+{
+	const char *home = getenv("HOME");
+	bool tilde = !strncmp(p->text, "~/", 2) && home;
+	char *full = tilde ? xasprintf("%s%s", home, p->text + 1) : xstrdup(p->text);
+	const char *slash = strrchr(full, '/');
+	char *dir = slash ? xstrndup(full, (size_t)(slash - full) + 1) : xstrdup("./");
+	const char *base = slash ? slash + 1 : full;
+	DIR *d = opendir(dir);
+	if (!d) {
+		p->hint = xasprintf("(no directory %s)", dir);
+		free(dir);
+		free(full);
+		return;
+	}
+	char *common = NULL, *list = xstrdup("");
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, base, strlen(base)) || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_name[0] == '.' && base[0] != '.')
+			continue;
+		n++;
+		if (!common)
+			common = xstrdup(e->d_name);
+		else {
+			size_t k = 0;
+			while (common[k] && common[k] == e->d_name[k])
+				k++;
+			common[k] = '\0';
+		}
+		if (strlen(list) < 200) {
+			char *t = xasprintf("%s%s%s", list, *list ? " " : "", e->d_name);
+			free(list);
+			list = t;
+		}
+	}
+	closedir(d);
+	if (!n)
+		p->hint = xstrdup("(no match)");
+	else {
+		/* Keep what the user typed before the last '/' as typed (~ stays ~). */
+		const char *typed_slash = strrchr(p->text, '/');
+		size_t keep = typed_slash ? (size_t)(typed_slash - p->text) + 1 : 0;
+		char *cand = xasprintf("%s%s", dir, common);
+		struct stat st;
+		bool isdir = n == 1 && stat(cand, &st) == 0 && S_ISDIR(st.st_mode);
+		char *t = xasprintf("%.*s%s%s", (int)keep, p->text, common, isdir ? "/" : "");
+		if (strlen(t) < sizeof p->text) {
+			strcpy(p->text, t);
+			p->len = strlen(t);
+		}
+		free(t);
+		free(cand);
+		if (n > 1)
+			p->hint = xasprintf("(%s)", list);
+	}
+	free(list);
+	free(common);
+	free(dir);
+	free(full);
+}
+
+char *prompt_path(const char *text)
+{
+	const char *home = getenv("HOME");
+	if (!strncmp(text, "~/", 2) && home)
+		return xasprintf("%s%s", home, text + 1);
+	return xstrdup(text);
+}
