@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void write_all(int fd, const void *buf, size_t len)
+void supervisor_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	while (len) {
@@ -41,7 +41,7 @@ static void write_record(const char *dir, const char *name, const char *text)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
-	write_all(fd, text, strlen(text));
+	supervisor_write_all(fd, text, strlen(text));
 	if (close(fd) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }
@@ -103,7 +103,7 @@ void supervisor_run(const char *dir, char *const *argv)
 		execvp(argv[0], argv);
 		int e = errno;
 		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
-		write_all(ep[1], &e, sizeof(e));
+		supervisor_write_all(ep[1], &e, sizeof(e));
 		_exit(127);
 	}
 	int fork_errno = errno;
@@ -128,7 +128,7 @@ void supervisor_run(const char *dir, char *const *argv)
 		rep[1] = fork_errno;
 	}
 	close(ep[0]);
-	write_all(4, rep, sizeof(rep));
+	supervisor_write_all(4, rep, sizeof(rep));
 	close(4);
 	int st;
 	if (pid <= 0 || rep[1]) {

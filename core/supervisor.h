@@ -13,6 +13,12 @@
 #ifndef VMDECK_SUPERVISOR_H
 #define VMDECK_SUPERVISOR_H
 
+#include <stddef.h>
+
+/* Writes all of buf to fd, retrying on EINTR; gives up silently on an
+ * error (the reader then sees a short message). Shared with vm.c's spawn. */
+void supervisor_write_all(int fd, const void *buf, size_t len);
+
 /* Never returns. */
 void supervisor_run(const char *dir, char *const *argv) __attribute__((noreturn));
 

@@ -1355,20 +1355,6 @@ static void close_fds_from(int lowest)
 /* vmdeck-supervisor next to this program's binary (an installed vmdeck and
  * its build tree alike), or NULL: then the supervisor runs in a fork of this
  * process (a test binary; a broken install). Looked up once. */
-static void write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
-}
-
 static const char *supervisor_path(void)
 {
 	static char path[PATH_MAX];
@@ -1435,7 +1421,7 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 		int afd = sup_path ? memfd_create("vmdeck-argv", 0) : -1;
 		if (afd >= 0) {
 			for (size_t i = 0; argv[i]; i++)
-				write_all(afd, argv[i], strlen(argv[i]) + 1);
+				supervisor_write_all(afd, argv[i], strlen(argv[i]) + 1);
 			if (lseek(afd, 0, SEEK_SET) == 0 && dup2(afd, 5) == 5)
 				execv(sup_path, sav);
 		}
