@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -486,6 +487,17 @@ static rfbClient *link_handshake(struct link *l, char **why)
 	pthread_mutex_unlock(&l->mu);
 	if (c->sock < 0) {
 		error_set(why, "%s: %s", l->target, strerror(errno));
+		c->sock = RFB_INVALID_SOCKET;
+		rfbClientCleanup(c);
+		return NULL;
+	}
+	/* libvncclient waits with select(): a descriptor at or past FD_SETSIZE
+	 * would overrun its fd_set. vmdeck raises its open-files limit (many
+	 * VMs), so say so instead. F_DUPFD took the lowest free one. */
+	if (c->sock >= FD_SETSIZE) {
+		error_set(why, "%s: too many open files for the VNC client (descriptor %d; libvncclient's select() stops at %d)",
+			  l->target, (int)c->sock, FD_SETSIZE);
+		close(c->sock);
 		c->sock = RFB_INVALID_SOCKET;
 		rfbClientCleanup(c);
 		return NULL;
