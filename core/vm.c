@@ -644,10 +644,22 @@ static bool record_read(struct vm *vm)
 }
 
 /* ---------- network: what a start created ----------
- * DIR/created has one line per object the start created ("tap NAME"); the
- * teardown removes exactly these — whatever the profile says by then (it may
- * be gone, or name another VM's TAP now) — and then the record. Written and
- * acted on under vm.lock. */
+ * DIR/created has one line per object the start created ("tap NAME"),
+ * after a first line naming the network namespace they were made in
+ * ("netns DEV:INO" of /proc/self/ns/net); the teardown removes exactly
+ * these — whatever the profile says by then (it may be gone, or name another
+ * VM's TAP now) — and then the record. A vmdeck in another namespace (or
+ * with a runtime directory that fails its checks) leaves both alone: a TAP
+ * of the same name there is someone else's. Written and acted on under
+ * vm.lock. */
+
+static char *netns_id(void)
+{
+	struct stat st;
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return xstrdup("?");
+	return xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+}
 
 static int net_setup(struct vm *vm, char **err)
 {
@@ -662,7 +674,9 @@ static int net_setup(struct vm *vm, char **err)
 	}
 	int rc = 0;
 	if (made.n) {
-		char *text = xstrdup("");
+		char *ns = netns_id();
+		char *text = xasprintf("netns %s\n", ns);
+		free(ns);
 		for (size_t i = 0; i < made.n; i++) {
 			char *t = xasprintf("%stap %s\n", text, made.v[i]);
 			free(text);
@@ -688,14 +702,26 @@ static void net_teardown(struct vm *vm)
 	const struct vm_net_hooks *h = vm->m->hooks;
 	if (vm->m->read_only || !h || !h->teardown)
 		return;
+	if (!paths_private_dir_ok(paths_runtime_dir()) || !paths_private_dir_ok(vm->dir))
+		return; /* a record anyone could have planted: never acted on */
 	char *f = vm_file(vm, "created");
 	char *s = file_read_all(f, NULL);
 	if (s) {
-		char *save = NULL;
-		for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (strncmp(line, "tap ", 4) == 0 && line[4])
+		char *ns = netns_id(), *save = NULL;
+		bool here = true;
+		for (char *line = strtok_r(s, "\n", &save); line && here; line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "netns ", 6) == 0)
+				here = strcmp(line + 6, ns) == 0;
+			else if (strncmp(line, "tap ", 4) == 0 && line[4])
 				h->teardown(line + 4);
+		}
+		free(ns);
 		free(s);
+		if (!here) {
+			vlog(vm, "its TAPs were made in another network namespace: left for a vmdeck there");
+			free(f);
+			return;
+		}
 	}
 	unlink(f);
 	free(f);

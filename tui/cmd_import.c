@@ -432,6 +432,11 @@ static int cmd_import(int argc, char **argv)
 		default: strv_clear(&set); return EXIT_USAGE;
 		}
 	}
+	if (cmd_read_only) {
+		cmd_error("import: refused in --read-only mode (it writes a profile)");
+		strv_clear(&set);
+		return EXIT_PERM;
+	}
 	bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
 	int rest = argc - optind;
 	if ((j.pid && rest) || (!j.pid && rest < 1) || (!j.pid && !dashdash && rest != 1)) {
@@ -529,6 +534,10 @@ static int cmd_new(int argc, char **argv)
 	if (argc - optind != 1 || !iso) {
 		cmd_error("usage: vmdeck new " NEW_USAGE);
 		return EXIT_USAGE;
+	}
+	if (cmd_read_only) {
+		cmd_error("new: refused in --read-only mode (it writes a profile, a disk and the mode)");
+		return EXIT_PERM;
 	}
 	const char *name = argv[optind];
 	if (!cmd_vm_name_ok("new", name))

@@ -53,4 +53,26 @@ check "other's TAP is still there, on virbr0" on_bridge tother0
 check "other still running" running other
 out=$(vd stop --force other 2>&1)
 check "other: its TAP removed" gone tother0
+
+# ---- 4. a dead VM tidied from another namespace: its TAPs are not there --
+# (a TAP of the same name in that namespace is someone else's: it stays,
+# and so does the record, for a vmdeck in the VM's own namespace).
+netns_new ns2
+ip -n "$ns2" tuntap add dev tfar0 mode tap || fail "tuntap in ns2"
+profile_bare far "$(tap_nic tfar0)"
+out=$(vd start far 2>&1) || fail "start far: $out"
+check "far: its TAP joined virbr0" on_bridge tfar0
+kill -9 "$(qemu_pid far)"
+ip netns exec "$ns2" "$VMDECK" status far >/dev/null 2>&1
+check "status from another namespace: that namespace's tfar0 is left alone" \
+	ip -n "$ns2" link show tfar0
+check "… and the record is kept" test -s "$VMDECK_RUNTIME_DIR/far/created"
+# Its next start, in its own namespace, removes the leftover and starts anew.
+out=$(vd start far 2>&1)
+check "far starts again in its own namespace" test $? -eq 0
+log "start far again: $out"
+out=$(vd stop --force far 2>&1)
+check "its stop removes its TAP" gone tfar0
+check "… and the record" test ! -e "$VMDECK_RUNTIME_DIR/far/created"
+check "the other namespace's tfar0 is still there" ip -n "$ns2" link show tfar0
 finish
