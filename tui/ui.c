@@ -27,6 +27,7 @@ void ui_free(struct ui *ui)
 	lines_clear(&ui->m.diags);
 	free(ui->message);
 	free(ui->confirm.question);
+	free(ui->confirm.vm);
 	prompt_close(&ui->prompt);
 	grid_free(ui->thumb.cells);
 	free(ui->thumb.message);
@@ -319,6 +320,9 @@ static int key_table(struct ui *ui, int key)
 		ui->confirm.action = b->action;
 		free(ui->confirm.question);
 		ui->confirm.question = xasprintf(b->confirm, v ? v->name : "?");
+		free(ui->confirm.vm);
+		ui->confirm.vm = v ? xstrdup(v->name) : NULL;
+		ui->confirm.pid = v ? v->pid : 0;
 		ui->dirty |= D_STATUS;
 		return KEY_HANDLED;
 	}

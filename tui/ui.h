@@ -64,6 +64,10 @@ struct ui_hint {
 struct ui_confirm {
 	enum action action;
 	char *question;
+	/* The VM it is about, as it was when asked (name and QEMU's pid): the
+	 * answer acts only on that same run of that VM. */
+	char *vm;
+	int pid;
 };
 
 /* Monitor requests go out through this hook (set by the app; tests record). */

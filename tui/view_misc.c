@@ -139,11 +139,23 @@ static int status_key(struct ui *ui, int key)
 	ui->confirm.action = ACT_NONE;
 	free(ui->confirm.question);
 	ui->confirm.question = NULL;
+	char *was = ui->confirm.vm;
+	ui->confirm.vm = NULL;
 	ui->dirty |= D_STATUS;
-	if (key == 'y' || key == 'Y')
-		return ui_act(ui, a) | KEY_HANDLED;
-	ui_message(ui, false, "cancelled");
-	return KEY_HANDLED;
+	int r = KEY_HANDLED;
+	if (key == 'y' || key == 'Y') {
+		/* Only the run it asked about: a VM that ended (or ended and
+		 * started again) meanwhile is not acted on. */
+		struct mvm *v = ui_selected_vm(ui);
+		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid || v->pid <= 0))
+			ui_message(ui, true, "cancelled: %s changed meanwhile (its QEMU is not the one asked about)", was);
+		else
+			r |= ui_act(ui, a);
+	} else {
+		ui_message(ui, false, "cancelled");
+	}
+	free(was);
+	return r;
 }
 
 static void help_draw(struct ui *ui, struct grid *g, struct rect r)

@@ -488,6 +488,27 @@ static void test_keys_confirm(void **state)
 	assert_int_equal(f->ui.confirm.action, ACT_NONE);
 }
 
+/* A question is about one run of one VM: when its QEMU ended (and maybe
+ * started again) before the answer, y acts on nothing. */
+static void test_keys_confirm_same_run(void **state)
+{
+	struct fixture *f = *state;
+	struct mvm *v = ui_selected_vm(&f->ui);
+	assert_non_null(v);
+	assert_true(v->pid > 0);
+	int pid = v->pid;
+	ui_key(&f->ui, 'X');
+	v->pid = pid + 1; /* the VM was killed and started anew meanwhile */
+	ui_key(&f->ui, 'y');
+	assert_int_equal(f->n_acts, 0);
+	assert_true(status_has(f, "changed meanwhile"));
+	v->pid = pid; /* the same run: y acts */
+	ui_key(&f->ui, 'X');
+	ui_key(&f->ui, 'y');
+	assert_int_equal(f->n_acts, 1);
+	assert_int_equal(f->acts[0], ACT_FORCE);
+}
+
 /* --read-only: a key that changes something is refused with the reason and
  * never reaches the app; keys that only look work; the monitor sends
  * 'info ...' and refuses the rest with a message. */
@@ -650,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_moving_selection_repaints_little, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_confirm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_confirm_same_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_not_applicable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_too_small, setup, teardown),
