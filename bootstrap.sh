@@ -33,6 +33,7 @@ packages=(
 	tmux busybox-static iputils-ping jq xvfb x11vnc tk chafa bmon ca-certificates
 	console-data # console fonts: the zoomed text view and screenshot --text (default8x16 = the VGA ROM font)
 	python3 valgrind util-linux
+	strace openssl # tests: which files the TUI opens, which sockets a verb connects; secrets for VNC tests
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
