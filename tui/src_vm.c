@@ -304,7 +304,7 @@ static void reload_fire(struct loop_timer *t, void *arg)
 	(void)t;
 	s->reload_timer = NULL;
 	size_t n = src_vm_reload(s);
-	ui_message(s->ui, false, "profiles reloaded: %zu VMs%s", n,
+	ui_note(s->ui, "profiles reloaded: %zu VMs%s", n,
 		   s->ui->m.diags.n ? ", with problems (see details)" : "");
 }
 

@@ -152,6 +152,18 @@ void ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	ui->dirty |= D_STATUS;
 }
 
+void ui_note(struct ui *ui, const char *fmt, ...)
+{
+	if (ui->message && ui->message_error && ui->now_us < ui->message_until_us)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui_message(ui, false, "%s", m);
+	free(m);
+}
+
 void ui_clamp(struct ui *ui)
 {
 	if (ui->vm_sel >= ui->m.n_vms)

@@ -125,6 +125,9 @@ struct mbridge *ui_selected_bridge(struct ui *ui);
 bool ui_binding_applies(struct ui *ui, const struct key_binding *b);
 /* Show a message in the status bar for a few seconds. */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for news nobody asked for (the file watcher's reload): it never
+ * replaces an error still on show, which the user has to read first. */
+void ui_note(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keep the selection valid after the model changed. */
 void ui_clamp(struct ui *ui);
 /* The one key dispatcher. The view that has the keyboard gets the key

@@ -488,6 +488,23 @@ static void test_keys_confirm(void **state)
 	assert_int_equal(f->ui.confirm.action, ACT_NONE);
 }
 
+/* News nobody asked for (the file watcher's reload) never hides an error
+ * still on show (a failed import's LINE:COL was replaced within 250 ms). */
+static void test_note_keeps_error(void **state)
+{
+	struct fixture *f = *state;
+	f->ui.now_us = 1000000;
+	ui_message(&f->ui, true, "import: x.sh:1:31: unterminated double quote");
+	ui_note(&f->ui, "profiles reloaded: 3 VMs");
+	assert_string_equal(f->ui.message, "import: x.sh:1:31: unterminated double quote");
+	f->ui.now_us = f->ui.message_until_us + 1; /* once it has had its time */
+	ui_note(&f->ui, "profiles reloaded: 3 VMs");
+	assert_string_equal(f->ui.message, "profiles reloaded: 3 VMs");
+	ui_message(&f->ui, false, "cancelled"); /* and an info note gives way */
+	ui_note(&f->ui, "profiles reloaded: 4 VMs");
+	assert_string_equal(f->ui.message, "profiles reloaded: 4 VMs");
+}
+
 /* A question is about one run of one VM: when its QEMU ended (and maybe
  * started again) before the answer, y acts on nothing. */
 static void test_keys_confirm_same_run(void **state)
@@ -672,6 +689,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_monitor_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_confirm_same_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_note_keeps_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_not_applicable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_too_small, setup, teardown),
