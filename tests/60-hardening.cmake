@@ -37,4 +37,6 @@ vmdeck_script_test(hardening_resize hardening/resize.sh integration)
 vmdeck_script_test(fuzz_shscript fuzz/run.sh fuzz shscript 15
   core/shscript.c core/shscript_expand.c core/import.c core/import_dev.c core/import_yaml.c ${VMDECK_PROFILE_SRC} core/util.c
   tests/fuzz/fuzz_shscript.c)
+# Seeds: its own corpus plus the import round trip's scripts (not copied).
 set_tests_properties(fuzz_shscript PROPERTIES TIMEOUT 240)
+set_property(TEST fuzz_shscript APPEND PROPERTY ENVIRONMENT "FUZZ_SEEDS=tests/import/scripts")

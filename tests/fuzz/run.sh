@@ -7,7 +7,9 @@
 # Reusable by every area, e.g. from an NN-area.cmake:
 #   vmdeck_script_test(fuzz_qmp fuzz/run.sh fuzz qmp 20 core/qmp.c core/util.c tests/fuzz/fuzz_qmp.c)
 # Standalone: tests/fuzz/run.sh profile 30 core/profile.c core/profile_check.c core/profile_set.c core/schema.c core/yamldoc.c core/qemu_args.c core/util.c tests/fuzz/fuzz_profile.c
-# Extra compiler flags: $FUZZ_CFLAGS; extra pkg-config modules: $FUZZ_PKGS.
+# Extra compiler flags: $FUZZ_CFLAGS; extra pkg-config modules: $FUZZ_PKGS;
+# further seed directories (test inputs kept elsewhere): $FUZZ_SEEDS, ':'-separated,
+# relative to the checkout.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=${VMDECK_SRC:-$(cd "$here/../.." && pwd)}
@@ -42,6 +44,11 @@ fi
 seeds=$here/corpus/$name
 mkdir -p "$work/corpus"
 [[ -d $seeds ]] && cp -r "$seeds/." "$work/corpus/"
+IFS=: read -ra more <<<"${FUZZ_SEEDS:-}"
+for d in "${more[@]}"; do
+	[[ -d $src/$d ]] || { echo "fuzz/$name: FAIL: no seed directory $d" >&2; exit 1; }
+	cp -r "$src/$d/." "$work/corpus/"
+done
 echo "fuzz/$name: $(ls "$work/corpus" | wc -l) seeds, running for ${secs}s"
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \

@@ -58,3 +58,17 @@ net_expect() {
 		T_FAILS=$((T_FAILS + 1))
 	fi
 }
+
+# tui_uplinked_br0 NS : an unpinned bridge br0 in NS whose MAC comes from an
+# uplink port up0 with a high MAC (fe:ff:ff:ff:ff:fe): TAPs joining with a
+# lower MAC change it, as on a lab host.
+tui_uplinked_br0() {
+	local ns=$1
+	ip -n "$ns" link add br0 type bridge || fail "bridge br0 in $ns"
+	ip -n "$ns" link set br0 up
+	ip -n "$ns" link add up0 type veth peer name up0p
+	ip -n "$ns" link set up0 address fe:ff:ff:ff:ff:fe
+	ip -n "$ns" link set up0 master br0
+	wait_for 30 bash -c "[ \$(ip -n $ns -j link show br0 | jq -r '.[0].address') = fe:ff:ff:ff:ff:fe ]" ||
+		fail "br0 did not take its port's MAC"
+}

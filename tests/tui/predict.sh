@@ -8,17 +8,11 @@
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
 need_root
-need ip tmux
+need ip tmux jq
 
 netns_new NS
 N="ip -n $NS"
-$N link add br0 type bridge
-$N link set br0 up
-$N link add up0 type veth peer name up0p
-$N link set up0 address fe:ff:ff:ff:ff:fe
-$N link set up0 master br0
-wait_for 30 bash -c "[ \$(ip -n $NS -j link show br0 | jq -r '.[0].address') = fe:ff:ff:ff:ff:fe ]" ||
-	fail "br0 did not take its port's MAC"
+tui_uplinked_br0 "$NS"
 
 prof=$T_TMP/profiles
 mkdir -p "$prof"

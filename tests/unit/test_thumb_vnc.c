@@ -337,13 +337,13 @@ static void test_stalled_server(void **state)
 		struct vnc *v = vnc_new(l, &cfg, &cb, &s, &err);
 		assert_non_null(v);
 		unsigned longest = run_while_connecting(l, v, 10);
-		if (longest > 100)
+		if (longest >= 1000) /* a freeze (the old handshake held it 3 s), not a busy machine's slow pass */
 			fail_msg("mode %zu: a loop pass took %u ms", i, longest);
 		assert_int_equal(vnc_state(v), VNC_GONE);
 		if (!strstr(vnc_reason(v), cases[i].reason))
 			fail_msg("mode %zu: reason: %s", i, vnc_reason(v));
 		vnc_free(v);
-		assert_true(workers_end(1000));
+		assert_true(workers_end(10000));
 		loop_free(l);
 		reap(pid);
 	}
@@ -373,13 +373,13 @@ static void test_stalled_tcp(void **state)
 	struct vnc *v = vnc_new(l, &cfg, NULL, NULL, &err);
 	assert_non_null(v);
 	unsigned longest = run_while_connecting(l, v, 10);
-	if (longest > 100)
+	if (longest >= 1000) /* a freeze, not a busy machine's slow pass */
 		fail_msg("a loop pass took %u ms", longest);
 	assert_int_equal(vnc_state(v), VNC_GONE);
 	if (!strstr(vnc_reason(v), "no answer within 500 ms (waiting for the server to greet)"))
 		fail_msg("reason: %s", vnc_reason(v));
 	vnc_free(v);
-	assert_true(workers_end(1000));
+	assert_true(workers_end(10000));
 	loop_free(l);
 	close(ls);
 }
@@ -403,11 +403,13 @@ static void test_cancel_pending(void **state)
 		loop_run_once(l, 20);
 	assert_int_equal(vnc_state(v), VNC_CONNECTING);
 	assert_int_equal(vnc_workers(), 1);
+	/* Woken, it ends at once; not woken, only libvncclient's own 3 s read
+	 * timeout would end it: 2 s tells the two apart on a loaded machine. */
 	uint64_t t0 = now_mono_us();
 	vnc_free(v);
-	assert_true(workers_end(1000));
-	if (now_mono_us() - t0 > 500000)
-		fail_msg("the cancelled worker took %llu ms to end", (unsigned long long)((now_mono_us() - t0) / 1000));
+	if (!workers_end(2000))
+		fail_msg("the cancelled worker was still there after %llu ms",
+			 (unsigned long long)((now_mono_us() - t0) / 1000));
 	loop_free(l);
 	reap(pid);
 	unlink(sock);
@@ -467,7 +469,7 @@ static void test_frames_and_cancel(void **state)
 	assert_int_equal(tf.h, 48);
 	assert_int_equal(vnc_workers(), 1);
 	vnc_free(v);
-	assert_true(workers_end(1000));
+	assert_true(workers_end(10000));
 	loop_free(l);
 	reap(pid);
 	unlink(sock);
@@ -511,7 +513,7 @@ static void test_huge_screen(void **state)
 				fail_msg("reason: %s", vnc_reason(v));
 		}
 		vnc_free(v);
-		assert_true(workers_end(1000));
+		assert_true(workers_end(10000));
 		loop_free(l);
 		reap(pid);
 	}
@@ -560,7 +562,7 @@ static void test_fd_beyond_select(void **state)
 	if (!strstr(vnc_reason(v), "too many open files for the VNC client"))
 		fail_msg("reason: %s", vnc_reason(v));
 	vnc_free(v);
-	assert_true(workers_end(1000));
+	assert_true(workers_end(10000));
 	loop_free(l);
 	reap(pid);
 	unlink(sock);
