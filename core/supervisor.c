@@ -2,6 +2,7 @@
  * Built into vmdeck_core and, with VMDECK_SUPERVISOR_MAIN, as the small
  * vmdeck-supervisor program: plain libc, no allocation after start-up. */
 #include "core/supervisor.h"
+#include "core/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,30 +45,6 @@ static void write_record(const char *dir, const char *name, const char *text)
 	supervisor_write_all(fd, text, strlen(text));
 	if (close(fd) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
-}
-
-/* /proc/PID/stat field 22: start time in clock ticks since boot (0: gone). */
-static unsigned long long start_ticks(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	int field = 2;
-	char *save = NULL;
-	for (char *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (++field == 22)
-			return strtoull(t, NULL, 10);
-	return 0;
 }
 
 void supervisor_run(const char *dir, char *const *argv)
@@ -114,7 +91,7 @@ void supervisor_run(const char *dir, char *const *argv)
 		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
 		 * (fixed at fork), before QEMU can write its pidfile. */
 		char rec[64];
-		snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, start_ticks(pid));
+		snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
 		write_record(dir, "qemu.start", rec);
 	}
 	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };

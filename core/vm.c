@@ -12,6 +12,7 @@
 #include "core/modes.h"
 #include "core/monitor.h"
 #include "core/paths.h"
+#include "core/proc.h"
 #include "core/qemu_args.h"
 #include "core/qmp.h"
 #include "core/supervisor.h"
@@ -117,7 +118,7 @@ struct vm {
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
-	int fd_errno;        /* EMFILE/ENFILE of the last one-shot connect (0: none) */
+	int fd_errno;        /* EMFILE/ENFILE of the pending status query's connect (0: none) */
 	/* A failed start waits for vm.lock (its supervisor is exiting) from the
 	 * loop, then tidies: no start, no scan meanwhile. */
 	bool tidying;
@@ -317,30 +318,6 @@ static double boot_now_s(void)
 
 /* Process start time in clock ticks since boot, /proc/PID/stat field 22;
  * 0 when the process is gone. With the pid it names one process for good. */
-static unsigned long long proc_start_ticks(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	char *s = file_read_all(path, NULL);
-	if (!s)
-		return 0;
-	unsigned long long r = 0;
-	char *p = strrchr(s, ')');
-	if (p) {
-		p++;
-		int field = 2;
-		char *save = NULL;
-		for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-			if (++field == 22) {
-				r = strtoull(t, NULL, 10);
-				break;
-			}
-		}
-	}
-	free(s);
-	return r;
-}
-
 static double proc_start_s(pid_t pid) { return (double)proc_start_ticks(pid) / (double)sysconf(_SC_CLK_TCK); }
 
 /* Is pid this VM's QEMU? Not a recycled pid, not a look-alike: its start
@@ -820,6 +797,8 @@ static void oneshot_timeout(struct loop_timer *t, void *arg)
 	free(e);
 }
 
+static void status_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg);
+
 /* Connect a one-shot call to ctl.sock; a full backlog (QEMU still busy with
  * the previous client) is retried every 10 ms until the call's deadline. */
 static void oneshot_connect(struct loop_timer *t, void *arg)
@@ -839,8 +818,8 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 		return;
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
-	if (fd_starved(e))
-		vm->fd_errno = e;
+	if (fd_starved(e) && c->cb == status_reply)
+		vm->fd_errno = e; /* for this status query only: status_reply reads and clears it */
 	if (e == EAGAIN && now_mono_us() < c->deadline) {
 		free(err);
 		c->retry = loop_timer_add(vm->m->l, 10, false, oneshot_connect, c);

@@ -8,6 +8,7 @@
 #include "net/labnet_conf.h"
 #include "net/nlact.h"
 #include "core/paths.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -130,26 +131,6 @@ static int sysctl_write(const char *path, int v)
 static const char ip_forward[] = "/proc/sys/net/ipv4/ip_forward";
 
 /* Process start time (field 22 of /proc/PID/stat): a pid alone may be reused. */
-static unsigned long long proc_start(pid_t pid)
-{
-	char *p = xasprintf("/proc/%d/stat", (int)pid);
-	char *s = file_read_all(p, NULL);
-	free(p);
-	if (!s)
-		return 0;
-	unsigned long long v = 0;
-	char *q = strrchr(s, ')');
-	if (q) {
-		/* After "comm)": state is field 3; starttime is field 22. */
-		int field = 2;
-		for (char *t = q + 1; *t && field < 22; t++)
-			if (*t == ' ' && ++field == 22)
-				v = strtoull(t + 1, NULL, 10);
-	}
-	free(s);
-	return v;
-}
-
 /* ---- state record -------------------------------------------------------- */
 
 static char *state_path(const char *name)
@@ -208,22 +189,9 @@ bool labnet_is_up(const char *name)
 /* Alive and not a zombie: dnsmasq daemonised, so once it exits it waits
  * for init to reap it (which can take over a second here), but a zombie
  * holds no socket any more. */
-static bool proc_alive(pid_t pid)
-{
-	if (pid <= 0 || kill(pid, 0) < 0)
-		return false;
-	char *p = xasprintf("/proc/%d/stat", (int)pid);
-	char *s = file_read_all(p, NULL);
-	free(p);
-	char *q = s ? strrchr(s, ')') : NULL;
-	bool alive = !q || (q[1] != ' ' || (q[2] != 'Z' && q[2] != 'X'));
-	free(s);
-	return alive;
-}
-
 static bool pid_is_ours(pid_t pid, unsigned long long start)
 {
-	return proc_alive(pid) && proc_start(pid) == start;
+	return proc_alive(pid) && proc_start_ticks(pid) == start;
 }
 
 /* The bridge says whose it is: its alias names the lab network, for every
@@ -511,7 +479,7 @@ static int up_dnsmasq(const struct labnet *n, const char *dnsmasq, const char *d
 	}
 	free(outp);
 	json_object_object_add(st, "dnsmasq_pid", json_object_new_int(pid));
-	json_object_object_add(st, "dnsmasq_start", json_object_new_int64((int64_t)proc_start(pid)));
+	json_object_object_add(st, "dnsmasq_start", json_object_new_int64((int64_t)proc_start_ticks(pid)));
 	state_save(n->name, st, NULL);
 	return 0;
 }
