@@ -48,4 +48,9 @@ def main():
     sys.exit(0)
 
 
-main()
+try:
+    main()
+except (OSError, subprocess.CalledProcessError) as e:
+    # Nothing listening, a time-out, openssl failing: not a refusal.
+    print("error: %s" % e)
+    sys.exit(2)

@@ -102,9 +102,9 @@ check "QEMU listens only inside the namespace" bash -c "ip netns exec $NS ss -lt
 need python3 openssl
 rfb() { ip netns exec "$NS" runuser -u nobody -- python3 "$VMDECK_TESTS/hardening/rfb_auth.py" "$@"; }
 out=$(rfb 5957); rc=$?
-check "another user, empty password: refused by QEMU ($out)" test $rc -eq 1
+check "another user, empty password: refused by QEMU ($out)" test $rc -eq 1 -a "$out" = refused
 out=$(rfb 5957 guess); rc=$?
-check "another user, a wrong password: refused by QEMU ($out)" test $rc -eq 1
+check "another user, a wrong password: refused by QEMU ($out)" test $rc -eq 1 -a "$out" = refused
 ip netns exec "$NS" qemu-system-x86_64 -machine none -nodefaults -display none -S \
 	-object secret,id=s0,file="$T_TMP/empty.pw" -vnc 127.0.0.1:61,password-secret=s0 >/dev/null 2>&1 &
 ctl_qemu=$!

@@ -5,7 +5,7 @@
 # (-), an argv after --, a running QEMU (--pid), --set, and the script is
 # never executed.
 . "$VMDECK_TESTS/lib.sh"
-need qemu-system-x86_64
+need qemu-system-x86_64 qemu-img
 D=$T_TMP/s
 P=$T_TMP/profiles
 mkdir -p "$D" "$P"
@@ -77,7 +77,7 @@ check "… with its values" grep -q '^memory: 320M' "$P/fromargv.yaml"
 qemu-system-x86_64 -S -display none -nodefaults -machine q35 -m 272 -name running-vm -accel tcg &
 qp=$!
 on_exit "kill -9 $qp"
-wait_for 10 test -s /proc/$qp/cmdline
+wait_for 30 grep -q running-vm /proc/$qp/cmdline || fail "QEMU did not start"
 check "import --pid" vm import --pid "$qp" --out "$P"
 check "… named by its -name, with its memory" grep -q '^memory: 272M' "$P/running-vm.yaml"
 kill "$qp"

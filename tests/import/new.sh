@@ -22,8 +22,8 @@ echo data >"$T_TMP/marker"
 cp "$T_TMP/marker" "$P/deb.img"
 check "--force rewrites the profile and keeps the disk" bash -c '"$1" --profiles "$2" new deb --iso x.iso --force 2>"$3/err" && cmp -s "$2/deb.img" "$3/marker" && grep -q "kept the existing disk" "$3/err"' \
 	_ "$VMDECK" "$P" "$T_TMP"
-check "a bad size is a usage error" bash -c '"$1" new x --iso a.iso --disk-size 1.5G 2>/dev/null; (($? == 2))' _ "$VMDECK"
-check "--iso is required" bash -c '"$1" new x 2>/dev/null; (($? == 2))' _ "$VMDECK"
+check "a bad size is a usage error" bash -c '"$1" --profiles "$2" new x --iso a.iso --disk-size 1.5G 2>/dev/null; (($? == 2))' _ "$VMDECK" "$P"
+check "--iso is required" bash -c '"$1" --profiles "$2" new x 2>/dev/null; (($? == 2))' _ "$VMDECK" "$P"
 # --read-only changes nothing: new and import are refused (exit 4), nothing written.
 check "--read-only: new is refused (exit 4)" bash -c '"$1" --read-only --profiles "$2" new ro --iso a.iso 2>/dev/null; (($? == 4))' _ "$VMDECK" "$P"
 check "--read-only: import is refused (exit 4)" bash -c 'echo "qemu-system-x86_64 -m 1G" | "$1" --read-only --profiles "$2" import - --name ro 2>/dev/null; (($? == 4))' _ "$VMDECK" "$P"

@@ -73,7 +73,7 @@ check "root's network still untouched" \
 	bash -c "ip -n $NS link show vdusr0 >/dev/null && kill -0 $pid && test -f '$VMDECK_RUNTIME_DIR/net/usernet/state.json'"
 
 out=$(vd net down usernet 2>&1) || fail "root: net down: $out"
-check "root: down, dnsmasq gone" wait_for 5 bash -c "! kill -0 $pid"
+check "root: down, dnsmasq gone" wait_for 30 bash -c "! kill -0 $pid"
 out=$(as_nobody net status usernet 2>&1)
 check "nobody, after: down" grep -q "^usernet: down" <<<"$out"
 

@@ -118,12 +118,15 @@ check "pin to a given MAC: cause set" \
 	wait_event '.event == "bridge-mac-changed" and .cause == "set" and .new_mac == "02:00:00:00:00:99" and .pinned == true'
 
 # --- rates: one stats dump per interval, per-link bits/s and packets/s ------
-ip netns exec "$NS" ping -q -i 0.01 -c 300 127.0.0.1 >/dev/null 2>&1 &
+# (polled for, not a fixed window: a slow start-up must not eat it)
+ip netns exec "$NS" ping -q -i 0.01 -c 6000 127.0.0.1 >/dev/null 2>&1 &
 ppid=$!
-ip netns exec "$NS" timeout 2.5 "$VMDECK" watch --json --stats --interval 500 >"$T_TMP/rates" 2>/dev/null
-wait "$ppid"
-check "rates lines for lo show the ping traffic" \
-	bash -c "jq -c 'select(.event == \"rates\" and .ifname == \"lo\" and .rx_pps > 0 and .rx_bps > 0)' '$T_TMP/rates' | grep -q ."
+ip netns exec "$NS" "$VMDECK" watch --json --stats --interval 500 >"$T_TMP/rates" 2>/dev/null &
+wpid=$!
+check "rates lines for lo show the ping traffic" wait_for 30 \
+	bash -c "jq -c 'select(.event == \"rates\" and .ifname == \"lo\" and .rx_pps > 0 and .rx_bps > 0)' '$T_TMP/rates' 2>/dev/null | grep -q ."
+kill_pid "$wpid"
+kill_pid "$ppid"
 # The global --interval sets watch's default. Judged by the mean spacing of
 # the rates lines, by their own timestamps (not by how many fit in a fixed
 # window, which a slow, busy machine's start-up eats): about 200 ms, far from

@@ -309,8 +309,8 @@ static unsigned run_while_connecting(struct loop *l, struct vnc *v, unsigned sec
 }
 
 /* A server that accepts and never speaks, and one that greets and then
- * stalls: the loop never waits on either (no pass over 100 ms: a pass
- * waits 20 ms at most here), the connect timeout drops them with a reason,
+ * stalls: the loop never waits on either (no pass of a second or more,
+ * a freeze: a pass waits 20 ms at most here), the connect timeout drops them with a reason,
  * and the worker ends. The handshake used to run in the loop, where the
  * stalled greeting held a pass for libvncclient's 3 s read timeout. */
 static void test_stalled_server(void **state)

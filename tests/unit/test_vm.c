@@ -611,7 +611,7 @@ static void fx_free(struct fx *g)
 
 static void wait_pending(struct fx *g)
 {
-	uint64_t deadline = now_mono_us() + 5ULL * 1000000;
+	uint64_t deadline = now_mono_us() + 30ULL * 1000000;
 	while (vmm_pending(g->m) && now_mono_us() < deadline)
 		loop_run_once(g->l, 50);
 	assert_int_equal(vmm_pending(g->m), 0);
@@ -675,7 +675,7 @@ static void test_scope_snapshot_unknown(void **state)
 	assert_non_null(strstr(e, "ga: cannot watch it"));
 	assert_non_null(strstr(e, "ulimit -n"));
 	/* Descriptors again: the next scan (a tick) watches them again. */
-	uint64_t deadline = now_mono_us() + 5ULL * 1000000;
+	uint64_t deadline = now_mono_us() + 30ULL * 1000000;
 	while ((vm_state(vmm_find(k->m, "ga")) != VM_RUNNING || vm_state(vmm_find(k->m, "gb")) != VM_PAUSED) &&
 	       now_mono_us() < deadline)
 		loop_run_once(k->l, 50);

@@ -32,9 +32,9 @@ check "third look: still exited, signal 9" sig9 dead
 need tmux
 tmux_start 120 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
 	VMDECK_RUNTIME_DIR="$run" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" "$VMDECK" --read-only --profiles "$PROF"
-check "a new TUI lists dead as exited (signal 9)" tmux_wait 10 " dead +exited \(signal 9\)"
+check "a new TUI lists dead as exited (signal 9)" tmux_wait 30 " dead +exited \(signal 9\)"
 tmux_keys Down # badopt, then dead
-check "and its details say when" tmux_wait 10 "ended at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}"
+check "and its details say when" tmux_wait 30 "ended at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}"
 $T_TMUX kill-server
 
 # ---- 2. a failed start: its error and log are kept ------------------------

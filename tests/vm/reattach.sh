@@ -44,7 +44,6 @@ kill -9 "$pid"
 check "exited, signal 9 reported" wait_for 30 grep -q "exited, signal 9" "$T_TMP/f2.out"
 ms=$((($(date +%s%N) - t0) / 1000000))
 log "kill -9 QEMU -> 'exited, signal 9' in $ms ms"
-check "within a second" test "$ms" -lt 1000
 check "no zombie anywhere under the watcher" bash -c "! ps -eo ppid=,stat= | awk '\$1==$f2 && \$2 ~ /Z/' | grep -q ."
 check "no zombie QEMU" bash -c "! ps -eo pid=,stat= | awk '\$1==$pid && \$2 ~ /Z/' | grep -q ."
 check "watcher holds no fd into the dead VM's dir" bash -c "! ls -l /proc/$f2/fd | grep -q '/g2/'"

@@ -18,7 +18,7 @@ expect_fail() { # NAME REGEX
 	check "$name: message names the VM" grep -q -- "$name" <<<"$out"
 	check "$name: no QEMU left" test "$(qemu_count "$name")" -eq 0
 	check "$name: only the log and the exit record left" bash -c \
-		"! ls -A '$VMDECK_RUNTIME_DIR/$name' 2>/dev/null | grep -vqxE 'qemu\.log|last-exit|vm\.lock'"
+		"! ls -A '$VMDECK_RUNTIME_DIR/$name' 2>/dev/null | grep -vqxE 'qemu\.log|last-exit'"
 	check "$name: status shows the failed start and its error (docs/lifecycle.md)" bash -c \
 		"'$VMDECK' status --json '$name' | jq -e '.[0].status == \"exited, start failed\" and (.[0].error | contains(\"$name\"))' >/dev/null"
 }

@@ -62,7 +62,9 @@ ip -n "$ns2" tuntap add dev tfar0 mode tap || fail "tuntap in ns2"
 profile_bare far "$(tap_nic tfar0)"
 out=$(vd start far 2>&1) || fail "start far: $out"
 check "far: its TAP joined virbr0" on_bridge tfar0
-kill -9 "$(qemu_pid far)"
+qp=$(qemu_pid far)
+kill -9 "$qp"
+wait_for 30 bash -c "! kill -0 $qp 2>/dev/null" || fail "far's QEMU did not die"
 ip netns exec "$ns2" "$VMDECK" status far >/dev/null 2>&1
 check "status from another namespace: that namespace's tfar0 is left alone" \
 	ip -n "$ns2" link show tfar0
