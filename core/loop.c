@@ -3,7 +3,6 @@
 #include "core/util.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,22 +46,8 @@ struct loop {
 	int depth;
 };
 
-/* A process with a loop lives long and allocates big buffers now and then:
- * a VNC frame buffer (1-3 MiB) and libvncclient's decoder state (~1.8 MiB)
- * for each connection, i.e. each VM run the TUI shows. glibc serves those
- * with mmap at first, but the first free of one raises its mmap threshold
- * to that size (dynamic threshold, up to 32 MiB), so later ones come from
- * the heap; freed there, their pages stay resident unless they happen to
- * be at the heap's top with 2x the threshold free. Measured in the
- * VM-cycles soak: the TUI's RSS at quiet moments (no VM running, so no
- * buffer in use) jumped between 8.4 and 10.0 MB from one cycle to the
- * next. A fixed threshold (the default's value; setting it turns the
- * dynamic one off) keeps them mmap'ed: freed, they go back to the kernel. */
-enum { LOOP_MMAP_THRESHOLD = 128 * 1024 };
-
 struct loop *loop_new(void)
 {
-	mallopt(M_MMAP_THRESHOLD, LOOP_MMAP_THRESHOLD);
 	struct loop *l = xcalloc(1, sizeof(*l));
 	l->sigfd = -1;
 	sigemptyset(&l->sigmask);

@@ -15,7 +15,6 @@ typedef void (*loop_timer_cb)(struct loop_timer *t, void *arg);
 typedef void (*loop_signal_cb)(int signo, void *arg);
 typedef void (*loop_after_cb)(void *arg);
 
-/* Also fixes glibc's mmap threshold for the process (loop.c says why). */
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
 
