@@ -54,11 +54,11 @@ struct link {
 	int sock;                  /* the connected socket (the client has a dup); -1 */
 	bool cancel;               /* loop: give up (freed, timed out, reconnecting) */
 	bool go;                   /* loop: frame taken, read on */
-	bool connected;            /* worker: handshake done; desktop, conn_w/h set */
+	bool connected;            /* worker: handshake done; conn_w/h set */
 	bool frame;                /* worker: a complete update is in lfb; waiting for go */
 	bool done;                 /* worker: finished; reason says why */
 	enum stage stage;          /* worker: until connected */
-	char *reason, *desktop;
+	char *reason;
 	int conn_w, conn_h;
 	uint64_t updates;
 	/* Worker-only, except while frame (the loop copies them then). */
@@ -83,7 +83,6 @@ struct vnc {
 	enum vnc_state state;
 	enum phase phase;
 	char *reason;
-	char *desktop;
 	struct link *link;         /* the current attempt; its note fd is in the loop */
 	unsigned gen;              /* counts links: a callback may have replaced it */
 	bool looked_up;            /* the link is past its name lookup */
@@ -265,7 +264,6 @@ static void link_unref(struct link *l)
 	free(l->host);
 	free(l->password);
 	free(l->reason);
-	free(l->desktop);
 	free(l->lfb);
 	free(l);
 }
@@ -596,7 +594,6 @@ static void *link_main(void *arg)
 	if (c) {
 		pthread_mutex_lock(&l->mu);
 		l->connected = true;
-		l->desktop = xstrdup(c->desktopName ? c->desktopName : "");
 		l->conn_w = l->lfbw;
 		l->conn_h = l->lfbh;
 		pthread_mutex_unlock(&l->mu);
@@ -788,12 +785,10 @@ static void take_frame(struct vnc *v)
 	v->pace = loop_timer_add(v->loop, (due - now + 999) / 1000, false, on_pace, v);
 }
 
-static void connected(struct vnc *v, int w, int h, char *desktop)
+static void connected(struct vnc *v, int w, int h)
 {
 	loop_timer_del(v->loop, v->timeout);
 	v->timeout = NULL;
-	free(v->desktop);
-	v->desktop = desktop;
 	free(v->fb);
 	v->fb = xcalloc((size_t)w * (size_t)h, 4);
 	v->fbw = w;
@@ -822,7 +817,6 @@ static void on_note(int fd, short revents, void *arg)
 	bool frame = l->frame && (conn || v->phase == PH_RUNNING);
 	bool done = l->done;
 	int w = l->conn_w, h = l->conn_h;
-	char *desktop = conn ? xstrdup(l->desktop) : NULL;
 	char *reason = done ? xstrdup(l->reason) : NULL;
 	v->updates += l->updates;
 	l->updates = 0;
@@ -832,7 +826,7 @@ static void on_note(int fd, short revents, void *arg)
 		loop_timer_reset(v->loop, v->timeout, v->cfg.connect_timeout_ms);
 	}
 	if (conn)
-		connected(v, w, h, desktop);
+		connected(v, w, h);
 	if (frame && v->gen == gen && v->phase == PH_RUNNING)
 		take_frame(v);
 	if (done && v->gen == gen)
@@ -949,7 +943,6 @@ struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct v
 	v->port = port;
 	v->state = VNC_CONNECTING;
 	v->reason = xstrdup("");
-	v->desktop = xstrdup("");
 	v->backoff_ms = v->cfg.backoff_min_ms;
 	start_connect(v);
 	return v;
@@ -966,7 +959,6 @@ void vnc_free(struct vnc *v)
 	free(v->unix_path);
 	free(v->host);
 	free(v->reason);
-	free(v->desktop);
 	free(v);
 }
 
