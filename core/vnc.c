@@ -746,8 +746,13 @@ static void take_frame(struct vnc *v)
 	struct link *l = v->link;
 	if (l->resized || l->lfbw != v->fbw || l->lfbh != v->fbh) {
 		size_t sz = (size_t)l->lfbw * (size_t)l->lfbh * 4;
-		free(v->fb);
-		v->fb = xmalloc(sz);
+		/* The first frame of a connection has the size connected() gave
+		 * our copy: copied into it, no new buffer; only a new size
+		 * takes one. */
+		if (!v->fb || l->lfbw != v->fbw || l->lfbh != v->fbh) {
+			free(v->fb);
+			v->fb = xmalloc(sz);
+		}
 		memcpy(v->fb, l->lfb, sz);
 		v->fbw = l->lfbw;
 		v->fbh = l->lfbh;
