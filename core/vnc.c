@@ -699,19 +699,22 @@ static void push(struct vnc *v)
 		v->cb.frame(v, copy, n, v->arg);
 }
 
-/* The cap when the caller leaves it 0: $VMDECK_THUMB_FPS (1..60), else
- * VNC_DEFAULT_FPS — so the TUI's rate can be tuned for a slow link. */
-static unsigned default_fps(void)
+int vnc_fps_env(const char *value, unsigned *fps, char **err)
 {
-	const char *e = getenv("VMDECK_THUMB_FPS");
-	long n = e ? strtol(e, NULL, 10) : 0;
-	return n >= 1 && n <= 60 ? (unsigned)n : VNC_DEFAULT_FPS;
+	unsigned long long n;
+	*fps = VNC_DEFAULT_FPS;
+	if (!value || !*value)
+		return 0;
+	if (parse_uint(value, 1, 60, &n) < 0)
+		return error_set(err,
+				 "VMDECK_THUMB_FPS='%s': use a whole number from 1 to 60 (the thumbnail's frames per "
+				 "second; unset: %d)",
+				 value, VNC_DEFAULT_FPS);
+	*fps = (unsigned)n;
+	return 0;
 }
 
-static uint64_t interval_us(const struct vnc *v)
-{
-	return 1000000u / (v->cfg.fps ? v->cfg.fps : default_fps());
-}
+static uint64_t interval_us(const struct vnc *v) { return 1000000u / v->cfg.fps; }
 
 /* Let the worker read on. */
 static void release(struct vnc *v)
@@ -940,6 +943,8 @@ struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct v
 		v->cfg.backoff_max_ms = v->cfg.backoff_min_ms;
 	if (!v->cfg.connect_timeout_ms)
 		v->cfg.connect_timeout_ms = 5000;
+	if (!v->cfg.fps) /* a bad value: VNC_DEFAULT_FPS (the callers that show errors checked it) */
+		vnc_fps_env(getenv("VMDECK_THUMB_FPS"), &v->cfg.fps, NULL);
 	if (cb)
 		v->cb = *cb;
 	v->arg = arg;

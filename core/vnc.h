@@ -55,6 +55,11 @@ struct vnc_config {
 	bool once;                 /* no reconnection: stay VNC_GONE */
 };
 #define VNC_DEFAULT_FPS 4
+/* The frame cap from $VMDECK_THUMB_FPS (value): a whole number from 1 to
+ * 60 (so the TUI's rate can be tuned for a slow link); unset or empty:
+ * VNC_DEFAULT_FPS. Anything else is an error, as for the other VMDECK_*
+ * variables: -1, *fps VNC_DEFAULT_FPS and *err names the variable. */
+int vnc_fps_env(const char *value, unsigned *fps, char **err);
 /* The largest screen taken, each side (QEMU's own VNC server stops well
  * below): a server announcing more is dropped with a reason, so it cannot
  * make us allocate gigabytes (32768x32768x4 would be 4 GiB). */

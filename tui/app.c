@@ -15,6 +15,7 @@
 #include "tui/ui.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "core/vnc.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -303,7 +304,7 @@ int app_run(const struct app_options *o)
 	bool mouse = false;
 	unsigned fps;
 	if (mouse_env(getenv("VMDECK_MOUSE"), &mouse, &err) < 0 ||
-	    src_thumb_fps(getenv("VMDECK_THUMB_FPS"), &fps, &err) < 0) {
+	    vnc_fps_env(getenv("VMDECK_THUMB_FPS"), &fps, &err) < 0) {
 		cmd_error("%s", err);
 		free(err);
 		return EXIT_USAGE;
@@ -326,7 +327,7 @@ int app_run(const struct app_options *o)
 	signal(SIGPIPE, SIG_IGN);
 	a.vms = src_vm_new(a.loop, &a.ui);
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
-	a.thumb = src_thumb_new(a.loop, &a.ui);
+	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
 	a.ui.monitor_send = src_vm_monitor_send;
 	a.ui.monitor_arg = a.vms;
 	a.ui.act = on_act;

@@ -11,7 +11,6 @@
 #include "core/vnc.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
-#include "tui/src_thumb.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -232,7 +231,7 @@ static int screenshot_exec(int argc, char **argv)
 		/* The TUI's cap, checked as strictly as the TUI checks it. */
 		unsigned env_fps;
 		char *err = NULL;
-		if (src_thumb_fps(getenv("VMDECK_THUMB_FPS"), &env_fps, &err) < 0) {
+		if (vnc_fps_env(getenv("VMDECK_THUMB_FPS"), &env_fps, &err) < 0) {
 			cmd_error("%s", err);
 			free(err);
 			return EXIT_USAGE;

@@ -25,8 +25,7 @@ struct src_thumb {
 	struct textscr_font *font; /* loaded at the first zoom */
 	char *font_err;            /* why there is none */
 	bool texting;              /* ui->thumb.cells hold text, not pixels */
-	unsigned fps;              /* frame cap ($VMDECK_THUMB_FPS) */
-	char *fps_err;             /* a bad $VMDECK_THUMB_FPS: no connection */
+	unsigned fps;              /* frame cap (app_run checked $VMDECK_THUMB_FPS) */
 };
 
 static void set_message(struct src_thumb *s, const char *msg)
@@ -240,29 +239,12 @@ static void disconnect(struct src_thumb *s)
 	s->ui->dirty |= D_THUMB;
 }
 
-int src_thumb_fps(const char *value, unsigned *fps, char **err)
-{
-	unsigned long long n;
-	*fps = VNC_DEFAULT_FPS;
-	if (!value || !*value)
-		return 0;
-	if (parse_uint(value, 1, 60, &n) < 0)
-		return error_set(err,
-				 "VMDECK_THUMB_FPS='%s': use a whole number from 1 to 60 (the thumbnail's frames per "
-				 "second; unset: %d)",
-				 value, VNC_DEFAULT_FPS);
-	*fps = (unsigned)n;
-	return 0;
-}
-
-struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui)
+struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui, unsigned fps)
 {
 	struct src_thumb *s = xcalloc(1, sizeof(*s));
 	s->loop = l;
 	s->ui = ui;
-	/* Passed to vnc_new explicitly: core/vnc.c's own fallback would take
-	 * "0", "999" or "4x" silently as its default. */
-	src_thumb_fps(getenv("VMDECK_THUMB_FPS"), &s->fps, &s->fps_err);
+	s->fps = fps;
 	vnc_set_log(NULL);
 	return s;
 }
@@ -276,7 +258,6 @@ void src_thumb_free(struct src_thumb *s)
 	textscr_free(s->text);
 	textscr_font_free(s->font);
 	free(s->font_err);
-	free(s->fps_err);
 	free(s);
 }
 
@@ -308,11 +289,6 @@ void src_thumb_select(struct src_thumb *s)
 	disconnect(s);
 	if (!target) {
 		set_message(s, v && alive ? "this VM has no VNC screen" : NULL);
-		return;
-	}
-	if (s->fps_err) {
-		set_message(s, s->fps_err);
-		free(target);
 		return;
 	}
 	int w, h;

@@ -10,14 +10,9 @@
 struct loop;
 struct src_thumb;
 
-/* The thumbnail's frame cap from $VMDECK_THUMB_FPS (value): a whole number
- * from 1 to 60; unset or empty: VNC_DEFAULT_FPS. Anything else is an error,
- * as for the other VMDECK_* variables: -1 and *err names the variable. */
-int src_thumb_fps(const char *value, unsigned *fps, char **err);
-
-/* Takes the frame cap from $VMDECK_THUMB_FPS (the caller checked it with
- * src_thumb_fps first; a bad value shows in the thumbnail pane). */
-struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui);
+/* fps: the frame cap (the caller took it from $VMDECK_THUMB_FPS with
+ * vnc_fps_env, 1..60). */
+struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui, unsigned fps);
 void src_thumb_free(struct src_thumb *s);
 /* The selected VM changed: connect to its screen (or say why there is none). */
 void src_thumb_select(struct src_thumb *s);
