@@ -377,6 +377,19 @@ bool path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+bool file_stamp_changed(const char *path, const struct file_stamp *seen, struct file_stamp *now)
+{
+	struct stat st;
+	struct file_stamp cur = { 0 };
+	if (stat(path, &st) == 0)
+		cur = (struct file_stamp){ true, st.st_dev, st.st_ino, st.st_mtim };
+	bool changed = cur.have != seen->have ||
+		       (cur.have && (cur.dev != seen->dev || cur.ino != seen->ino ||
+				     cur.mtime.tv_sec != seen->mtime.tv_sec || cur.mtime.tv_nsec != seen->mtime.tv_nsec));
+	*now = cur;
+	return changed;
+}
+
 int parse_bool(const char *s, bool *out)
 {
 	static const struct { const char *word; bool value; } words[] = {

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,5 +78,17 @@ char *path_join(const char *dir, const char *name);
 char *file_read_all(const char *path, size_t *len_out);
 int file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, char **err);
 bool path_exists(const char *path);
+
+/* A file as last looked at (stat: device, inode, mtime): replaced by a
+ * rename, touched, made or removed, it differs. */
+struct file_stamp {
+	bool have; /* it existed */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+};
+/* Has path changed since seen? *now gets its stamp as of this look (now may
+ * be seen itself, to take the look as seen). */
+bool file_stamp_changed(const char *path, const struct file_stamp *seen, struct file_stamp *now);
 
 #endif

@@ -88,7 +88,7 @@ struct vm {
 	time_t exit_time;    /* when the last exit happened (0: none known) */
 	/* The DIR/last-exit this VM's state came from or went to: a new one
 	 * (another vmdeck's exit or failed start) is read at the next scan. */
-	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } rec_seen;
+	struct file_stamp rec_seen;
 
 	pid_t pid;
 	int pidfd;
@@ -147,7 +147,7 @@ struct vmm {
 	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
 	/* The modes dir as last read: every VM's mode is read again only when
 	 * a mode file was replaced (modes_set renames, which moves its mtime). */
-	struct { bool have; dev_t dev; ino_t ino; struct timespec mtime; } modes_seen;
+	struct file_stamp modes_seen;
 };
 
 /* A QMP command on behalf of a VM: on the persistent connection when we own
@@ -544,33 +544,21 @@ static char *log_error_text(const char *log)
  * and read by every vmdeck that comes later — so the first look is not the
  * only one that knows why. It lives until the next start. */
 
-static bool record_stat(const struct vm *vm, struct stat *st)
-{
-	char *f = vm_file(vm, "last-exit");
-	bool ok = lstat(f, st) == 0 && S_ISREG(st->st_mode);
-	free(f);
-	return ok;
-}
-
 static void record_remember(struct vm *vm)
 {
-	struct stat st;
-	vm->rec_seen.have = record_stat(vm, &st);
-	if (vm->rec_seen.have) {
-		vm->rec_seen.dev = st.st_dev;
-		vm->rec_seen.ino = st.st_ino;
-		vm->rec_seen.mtime = st.st_mtim;
-	}
+	char *f = vm_file(vm, "last-exit");
+	file_stamp_changed(f, &vm->rec_seen, &vm->rec_seen);
+	free(f);
 }
 
 /* Is there a DIR/last-exit this VM has not taken in yet? */
 static bool record_new(const struct vm *vm)
 {
-	struct stat st;
-	if (!record_stat(vm, &st))
-		return false;
-	return !vm->rec_seen.have || st.st_dev != vm->rec_seen.dev || st.st_ino != vm->rec_seen.ino ||
-	       st.st_mtim.tv_sec != vm->rec_seen.mtime.tv_sec || st.st_mtim.tv_nsec != vm->rec_seen.mtime.tv_nsec;
+	char *f = vm_file(vm, "last-exit");
+	struct file_stamp now;
+	bool changed = file_stamp_changed(f, &vm->rec_seen, &now);
+	free(f);
+	return changed && now.have;
 }
 
 static void record_write(struct vm *vm)
@@ -2168,20 +2156,10 @@ size_t vmm_pending(const struct vmm *m)
 static void modes_refresh(struct vmm *m)
 {
 	char *dir = path_join(paths_state_dir(), "modes");
-	struct stat st;
-	bool have = stat(dir, &st) == 0;
+	bool replaced = file_stamp_changed(dir, &m->modes_seen, &m->modes_seen);
 	free(dir);
-	if (have == m->modes_seen.have &&
-	    (!have || (st.st_dev == m->modes_seen.dev && st.st_ino == m->modes_seen.ino &&
-		       st.st_mtim.tv_sec == m->modes_seen.mtime.tv_sec &&
-		       st.st_mtim.tv_nsec == m->modes_seen.mtime.tv_nsec)))
+	if (!replaced)
 		return;
-	m->modes_seen.have = have;
-	if (have) {
-		m->modes_seen.dev = st.st_dev;
-		m->modes_seen.ino = st.st_ino;
-		m->modes_seen.mtime = st.st_mtim;
-	}
 	for (size_t i = 0; i < m->n; i++) {
 		struct vm *vm = m->vms[i];
 		enum vm_mode md;
