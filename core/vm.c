@@ -561,6 +561,13 @@ static bool record_new(const struct vm *vm)
 	return changed && now.have;
 }
 
+static void write_record(struct vm *vm, const char *name, const char *text)
+{
+	char *f = vm_file(vm, name);
+	file_write_atomic(f, text, strlen(text), 0600, NULL);
+	free(f);
+}
+
 static void record_write(struct vm *vm)
 {
 	struct json_object *o = json_object_new_object();
@@ -569,10 +576,7 @@ static void record_write(struct vm *vm)
 	json_object_object_add(o, "time", json_object_new_int64((int64_t)vm->exit_time));
 	if (vm->error)
 		json_object_object_add(o, "error", json_object_new_string(vm->error));
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	char *f = vm_file(vm, "last-exit");
-	file_write_atomic(f, text, strlen(text), 0600, NULL);
-	free(f);
+	write_record(vm, "last-exit", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	record_remember(vm);
 }
@@ -877,13 +881,6 @@ static void release_ownership(struct vm *vm)
 	}
 }
 
-static void write_record(struct vm *vm, const char *name, const char *text)
-{
-	char *f = vm_file(vm, name);
-	file_write_atomic(f, text, strlen(text), 0600, NULL);
-	free(f);
-}
-
 static void on_event(struct qmp *q, const char *name, struct json_object *data, void *arg)
 {
 	(void)q;
@@ -939,13 +936,8 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 		start_succeeded(vm);
 		return;
 	}
-	if (vm->st == VM_UNKNOWN) {
-		/* Watched again: QEMU answered. */
-		set_error(vm, NULL);
-		vm->st = ns;
-		changed(vm);
-		return;
-	}
+	if (vm->st == VM_UNKNOWN)
+		set_error(vm, NULL); /* watched again: QEMU answered (set_state tells) */
 	set_state(vm, ns);
 }
 
