@@ -400,16 +400,20 @@ static int lock_acquire(const char *path)
 	return -1;
 }
 
-static bool lock_held(const char *path)
+/* 1: someone holds path's lock, 0: nobody (or no such file), -1: it could
+ * not be opened (errno says why; ENOENT is also 0). */
+static int lock_look(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT ? 0 : -1;
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 	close(fd);
 	return held;
 }
+
+static bool lock_held(const char *path) { return lock_look(path) > 0; }
 
 static bool vm_lock_held(const struct vm *vm)
 {
@@ -1943,40 +1947,46 @@ static void scan_vm(struct vm *vm)
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
 		return; /* absent, or planted (symlink, not ours): never followed */
 	/* Each look below opens one file at a time: out of descriptors, they
-	 * would all say "nothing there" — and a live VM would pass for dead. */
-	int probe = open(vm->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (probe < 0 && fd_starved(errno)) {
-		watch_failed(vm, "open its runtime dir", errno);
+	 * would all say "nothing there" — and a live VM would pass for dead.
+	 * The first one's open says so. */
+	char *lock_path = vm_file(vm, "vm.lock");
+	int look = lock_look(lock_path);
+	int look_errno = errno;
+	free(lock_path);
+	if (look < 0 && fd_starved(look_errno)) {
+		watch_failed(vm, "open its vm.lock", look_errno);
 		return;
 	}
-	if (probe >= 0)
-		close(probe);
-	bool held = vm_lock_held(vm);
+	bool held = look > 0;
 	pid_t pid = read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
-	 * nobody holds vm.lock): never mistake it for a leftover to clean. */
-	bool live = pid > 0 && kill(pid, 0) == 0 && pid_is_ours(vm, pid);
-	if (vm->st == VM_UNKNOWN)
-		set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held || live) {
-		if (!live) {
-			if (vm->st != VM_STARTING)
-				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
+	 * nobody holds vm.lock): never mistake it for a leftover to clean. The
+	 * pidfd first, then one look at who it is: a pid recycled in between
+	 * fails the look. */
+	bool live = false;
+	if (pid > 0 && kill(pid, 0) == 0) {
+		int watched = watch_pid(vm, pid), watch_errno = errno;
+		live = pid_is_ours(vm, pid);
+		if (live && watched < 0) {
+			if (fd_starved(watch_errno))
+				watch_failed(vm, "pidfd_open", watch_errno);
 			return;
 		}
-		if (watch_pid(vm, pid) < 0) {
-			if (fd_starved(errno))
-				watch_failed(vm, "pidfd_open", errno);
-			return;
-		}
-		if (!pid_is_ours(vm, pid)) {
-			/* The pid was recycled between the look and the pidfd. */
+		if (!live && watched == 0) {
 			if (vm->pidfd >= 0) {
 				loop_fd_del(vm->m->l, vm->pidfd);
 				close(vm->pidfd);
 			}
 			vm->pidfd = -1;
 			vm->pid = 0;
+		}
+	}
+	if (vm->st == VM_UNKNOWN)
+		set_error(vm, NULL); /* watched again: what follows says what it is */
+	if (held || live) {
+		if (!live) {
+			if (vm->st != VM_STARTING)
+				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
 			return;
 		}
 		vm->cause = VM_CAUSE_NONE;
@@ -2271,7 +2281,7 @@ static void vmm_gc(struct vmm *m)
 
 void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
 {
-	modes_refresh(m); /* first: the VMs made below read their own mode */
+	/* The VMs made below read their own mode; vmm_rescan refreshes the others'. */
 	if (m->set) {
 		m->old = xrealloc(m->old, (m->n_old + 1) * sizeof(*m->old));
 		m->old[m->n_old++] = m->set;
