@@ -131,6 +131,9 @@ struct vm {
 	int tidy_tries;
 	char *tidy_msg;
 	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
+	/* qemu.log's tail as of the last exit, read once when the exit was
+	 * settled (vm_log_tail reads no file); NULL from the next start. */
+	char *exit_log;
 };
 
 struct vmm {
@@ -511,6 +514,20 @@ static char *read_log_tail(const char *path)
 	close(fd);
 	buf[r > 0 ? r : 0] = '\0';
 	return buf;
+}
+
+/* Keep qemu.log's tail as it is now as the last exit's (NULL: drop it). */
+static void exit_log_set(struct vm *vm, char *tail)
+{
+	free(vm->exit_log);
+	vm->exit_log = tail;
+}
+
+static void exit_log_keep(struct vm *vm)
+{
+	char *f = vm_file(vm, "qemu.log");
+	exit_log_set(vm, read_log_tail(f));
+	free(f);
 }
 
 /* QEMU's own complaint from a log: its lines, joined, without our noise. */
@@ -1149,6 +1166,7 @@ static void finish_exit(struct vm *vm)
 	} else {
 		record_read(vm);
 	}
+	exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vm->starting_here = false;
 	vlog(vm, "exited, %s", vm_cause_text(vm));
@@ -1262,6 +1280,7 @@ static void start_failed_tidy(struct loop_timer *t, void *arg)
 		record_write(vm);
 		close(fd);
 	}
+	exit_log_keep(vm);
 	char *msg = vm->tidy_msg;
 	vm->tidy_msg = NULL;
 	vm->tidying = false;
@@ -1436,6 +1455,7 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 	set_error(vm, err && *err ? *err : "start failed");
 	tidy_failed(vm);
 	record_write(vm);
+	exit_log_keep(vm);
 	close(lock_fd);
 	changed(vm);
 	return -1;
@@ -1522,6 +1542,7 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	vm->spawn_fd = rfd;
 	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
 	set_error(vm, NULL);
+	exit_log_set(vm, NULL);
 	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
@@ -1991,6 +2012,7 @@ static void scan_vm(struct vm *vm)
 		}
 		vm->cause = VM_CAUSE_NONE;
 		set_error(vm, NULL);
+		exit_log_set(vm, NULL); /* started again: the last exit's log is history */
 		vm->st = VM_RUNNING; /* until query-status says otherwise */
 		vm->live_mode = vm->mode;
 		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
@@ -2012,6 +2034,7 @@ static void scan_vm(struct vm *vm)
 			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
 			took = record_read(vm);
 			if (took) {
+				exit_log_keep(vm);
 				vm->st = VM_EXITED;
 				/* The exit this vmdeck saw itself, as another one
 				 * recorded it: a change only if the story differs. */
@@ -2033,6 +2056,7 @@ static void scan_vm(struct vm *vm)
 		if (vm->st != VM_EXITED) {
 			if (!record_read(vm))
 				determine_cause(vm);
+			exit_log_keep(vm);
 			vm->st = VM_EXITED;
 			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
 			changed(vm);
@@ -2053,6 +2077,7 @@ static void scan_vm(struct vm *vm)
 	net_teardown(vm);
 	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
 	close(fd);
+	exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
 	changed(vm);
@@ -2113,6 +2138,7 @@ static void vm_free(struct vm *vm)
 	free(vm->status_text);
 	free(vm->error);
 	free(vm->shutdown_reason);
+	free(vm->exit_log);
 	free(vm);
 }
 
@@ -2438,11 +2464,9 @@ uint64_t vm_uptime_s(const struct vm *vm)
 
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out)
 {
-	char *f = vm_file(vm, "qemu.log");
-	char *log = read_log_tail(f);
-	free(f);
-	if (!log)
+	if (!vm->exit_log)
 		return 0;
+	char *log = xstrdup(vm->exit_log);
 	struct strv lines;
 	strv_init(&lines);
 	char *save = NULL;

@@ -162,8 +162,9 @@ const char *vm_dir(const struct vm *vm);
 const char *vm_error(const struct vm *vm);
 /* When the last exit happened (VM_EXITED), else 0. */
 time_t vm_exit_time(const struct vm *vm);
-/* Append up to n last lines of DIR/qemu.log (also a failed start's, kept
- * there) to out. Returns the number of lines added. */
+/* Append up to n last lines of DIR/qemu.log as of the last exit (also a
+ * failed start's, kept there) to out: read once when the exit was settled,
+ * none after the next start. Returns the number of lines added. */
 size_t vm_log_tail(const struct vm *vm, size_t n, struct strv *out);
 /* The per-VM monitor model (scrollback + history) for the monitor pane. */
 struct monitor *vm_monitor(struct vm *vm);

@@ -184,7 +184,7 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	if (v->failed && v->state != MVM_UNKNOWN) {
 		struct strv out;
 		strv_init(&out);
-		vm_log_tail(vm, 12, &out);
+		vm_log_tail(vm, 12, &out); /* kept in memory at the exit: no file read per rebuild */
 		for (size_t i = 0; i < out.n; i++)
 			lines_push(&v->log, out.v[i]);
 		strv_clear(&out);
@@ -400,7 +400,7 @@ void src_vm_refresh(struct src_vm *s)
 	struct vm *vm = v ? vmm_find(s->vmm, v->name) : NULL;
 	/* The selection moved (or the console grew): only the rows that show
 	 * a console change — the one left and the one selected — not every VM
-	 * (a rebuild reads every failed VM's log: O(N) per key). */
+	 * (a rebuild refills every row: O(N) per key). */
 	char *was = s->console_vm ? xstrdup(s->console_vm) : NULL;
 	if (vm && console_refresh(s, vm)) {
 		char *now = xstrdup(vm_name(vm));

@@ -444,6 +444,14 @@ static void test_start_failure(void **state)
 		vmm_free(m2);
 		loop_free(l2);
 	}
+	/* Kept in memory when the exit was settled: no file read per look. */
+	char *logf = path_join(vm_dir(vm), "qemu.log");
+	assert_int_equal(unlink(logf), 0);
+	free(logf);
+	strv_init(&tail);
+	assert_int_equal(vm_log_tail(vm, 5, &tail), 1);
+	assert_non_null(strstr(tail.v[0], "invalid option"));
+	strv_clear(&tail);
 	vm_clear_exited(vm);
 	assert_int_equal(vm_state(vm), VM_STOPPED);
 	vmm_rescan(f->m); /* dismissed here: the record does not bring it back */
