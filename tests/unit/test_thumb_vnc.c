@@ -73,6 +73,34 @@ static void test_target_parse(void **state)
 	}
 }
 
+/* $VMDECK_THUMB_FPS: one strict parser for the TUI, screenshot and vnc_new. */
+static void test_fps_env(void **state)
+{
+	(void)state;
+	unsigned fps = 0;
+	char *err = NULL;
+	assert_int_equal(vnc_fps_env(NULL, &fps, &err), 0);
+	assert_int_equal(fps, VNC_DEFAULT_FPS);
+	assert_int_equal(vnc_fps_env("", &fps, &err), 0);
+	assert_int_equal(fps, VNC_DEFAULT_FPS);
+	assert_int_equal(vnc_fps_env("1", &fps, &err), 0);
+	assert_int_equal(fps, 1);
+	assert_int_equal(vnc_fps_env("60", &fps, &err), 0);
+	assert_int_equal(fps, 60);
+	assert_null(err);
+	static const char *const bad[] = { "0", "61", "-1", "+5", " 5", "4x", "x", "999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fps = 0;
+		assert_int_equal(vnc_fps_env(bad[i], &fps, &err), -1);
+		assert_int_equal(fps, VNC_DEFAULT_FPS);
+		assert_non_null(strstr(err, "VMDECK_THUMB_FPS='"));
+		assert_non_null(strstr(err, "use a whole number from 1 to 60"));
+		free(err);
+		err = NULL;
+	}
+	assert_int_equal(vnc_fps_env("0", &fps, NULL), -1); /* no message wanted */
+}
+
 static void test_profile_target(void **state)
 {
 	(void)state;
@@ -575,6 +603,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target_parse),
+		cmocka_unit_test(test_fps_env),
 		cmocka_unit_test(test_profile_target),
 		cmocka_unit_test(test_png),
 		cmocka_unit_test(test_no_server),
