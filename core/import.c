@@ -31,7 +31,7 @@ char *imp_src(const struct qopt *q)
 {
 	char *s = q->val ? xasprintf("-%s %s", q->name, q->val) : xasprintf("-%s", q->name);
 	if (strlen(s) > 56)
-		strcpy(s + 53, "…");
+		strcpy(s + utf8_prefix_len(s, strlen(s), 53), "…");
 	char *out = q->line ? xasprintf("line %d: %s", q->line, s) : xstrdup(s);
 	free(s);
 	return out;

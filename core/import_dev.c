@@ -77,8 +77,9 @@ static void lines_why(char **why, const struct qopt *a, const struct qopt *b)
 {
 	free(*why);
 	if (b && b->line && b->line != a->line)
-		*why = xasprintf("lines %d and %d: -%s %.30s… -%s", a->line, b->line, a->name, a->val ? a->val : "",
-				 b->name);
+		*why = xasprintf("lines %d and %d: -%s %.*s… -%s", a->line, b->line, a->name,
+				 (int)utf8_prefix_len(a->val ? a->val : "", a->val ? strlen(a->val) : 0, 30),
+				 a->val ? a->val : "", b->name);
 	else
 		*why = imp_src(a);
 }

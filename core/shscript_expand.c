@@ -11,6 +11,13 @@
 
 /* ---- expansions -------------------------------------------------------- */
 
+/* How much of the source text from byte `from` to here a message quotes:
+ * at most 60 bytes, never half a character. */
+static int src_len(const struct rd *r, size_t from)
+{
+	return (int)utf8_prefix_len(r->b + from, r->i - from, 60);
+}
+
 /* Leave the source text from byte `from` to here in the word, unresolved. */
 static void put_unresolved(struct rd *r, struct fb *f, size_t from, int line, int col)
 {
@@ -71,7 +78,7 @@ void sh_cmdsub(struct rd *r, struct fb *f, size_t from, int line, int col, bool 
 	else {
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false, "command substitution '%.*s' is not run: left as it is in the profile",
-		     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+		     src_len(r, from), r->b + from);
 	}
 	free(inner);
 }
@@ -177,7 +184,7 @@ static bool brace_head(struct rd *r, struct fb *f, size_t from, int line, int co
 	else {
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false, "'%.*s' is an expansion vmdeck does not follow: left as it is",
-			(int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+			src_len(r, from), r->b + from);
 	}
 	return false;
 }
@@ -237,7 +244,7 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false,
 			"'%s' is never assigned and has no default: left as '%.*s' (give it with --set %s=VALUE)", b.name,
-			(int)(r->i - from > 60 ? 60 : r->i - from), r->b + from, b.name);
+			src_len(r, from), r->b + from, b.name);
 	}
 	free(word);
 }
@@ -256,7 +263,7 @@ void sh_dollar(struct rd *r, struct fb *f, bool dq)
 				return;
 			put_unresolved(r, f, from, line, col);
 			sh_diag(r, line, col, false, "arithmetic '%.*s' is not evaluated: left as it is",
-			     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+			     src_len(r, from), r->b + from);
 			return;
 		}
 		if (++r->depth > MAX_DEPTH) {

@@ -15,6 +15,7 @@
 #include "core/profile.h"
 #include "core/shscript.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 /* Import an argv given as one string split on spaces ('~' stands for a space
  * inside an argument). */
@@ -295,6 +296,20 @@ static void test_scalar_quoting(void **state)
 	}
 }
 
+/* A comment cut at a byte count split 'é' in two: the profile was not
+ * UTF-8 and did not load. */
+static void test_utf8_cut(void **state)
+{
+	(void)state;
+	struct import_result r;
+	struct profile *p = import_line("qemu-system-x86_64 -kernel vmlinuz "
+					"-append xconsole=tty0~label=ééééééééééééééééééééééééééééé", &r);
+	assert_non_null(strstr(p->append, "ééé"));
+	assert_int_equal(yamldoc_utf8_invalid_at(r.yaml, strlen(r.yaml)), strlen(r.yaml));
+	profile_free(p);
+	import_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_vnc),	  cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_find_qemu), cmocka_unit_test(test_scalar_quoting),
 		cmocka_unit_test(test_nics), cmocka_unit_test(test_boot_order),
+		cmocka_unit_test(test_utf8_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
