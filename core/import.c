@@ -37,10 +37,17 @@ char *imp_src(const struct qopt *q)
 	return out;
 }
 
+/* Each option counts once, where it is finally kept, modernised, moved or
+ * dropped. */
 void imp_kept(struct imp *c, struct qopt *q)
 {
+	if (q->done)
+		return;
 	q->done = true;
-	c->r->kept++;
+	if (q->modern)
+		c->r->modernised++;
+	else
+		c->r->kept++;
 }
 
 void imp_modern(struct imp *c, struct qopt *q, const char *fmt, ...)
@@ -182,8 +189,7 @@ void kvs_report_short(struct imp *c, struct qopt *q, const struct kvs *o)
 		if (o->a[i].shortform) {
 			imp_note(c, q->line, q->col, "-%s: short-form boolean '%s%s' written as %s=%s (deprecated since QEMU 6.0)",
 				 q->name, strcmp(o->a[i].v, "off") ? "" : "no", o->a[i].k, o->a[i].k, o->a[i].v);
-			c->r->modernised++;
-			c->r->kept--; /* the option counts once: modernised */
+			q->modern = true; /* counted where it is kept */
 		}
 }
 

@@ -259,8 +259,8 @@ void imp_drive(struct imp *c, struct qopt *q)
 		} else {
 			v->v = imp_path(c, file, q->unresolved);
 			v->why = imp_src(q);
-			imp_kept(c, q);
 			kvs_report_short(c, q, &o);
+			imp_kept(c, q);
 		}
 		free(rest);
 		kvs_free(&o);

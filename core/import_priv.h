@@ -12,6 +12,7 @@ struct qopt {
 	int line, col;
 	bool unresolved;
 	bool done;         /* accounted for (kept, modernised, moved or dropped) */
+	bool modern;       /* written in a modern form (short-form booleans): kept counts as modernised */
 };
 
 /* A QemuOpts string split into items. */
