@@ -110,14 +110,14 @@ static void act_import(struct app *a, enum action act)
  * the profile directory; the new VM is selected once the profiles reload. */
 static void import_submit(struct app *a, const char *path)
 {
-	struct import_job j = { .script = path };
+	/* Only a regular file: "-" (the terminal), a FIFO or a device would
+	 * block the TUI. */
+	struct import_job j = { .script = path, .regular_only = true };
 	int rc = import_job_run(&j);
 	if (rc != EXIT_OK) {
-		/* The last line says why (a broken script names LINE:COL). */
-		const char *why = j.msgs.n ? j.msgs.v[j.msgs.n - 1] : "failed";
-		if (!strncmp(why, "vmdeck: import: ", 16))
-			why += 16;
-		/* The status bar is one line: the file by its name, where it broke. */
+		/* Why it failed (a broken script names LINE:COL), on one line: the
+		 * file by its name, where it broke. */
+		const char *why = j.err ? j.err : "failed";
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		if (!strncmp(why, path, strlen(path)))
 			ui_message(&a->ui, true, "import: %s%s", base, why + strlen(path));

@@ -42,6 +42,22 @@ check "the profile is in the profile directory" test -f "$PROF/boot-macOS.yaml"
 tui_expect 5 "┌ boot-macOS ─" "the new VM is selected: its details pane"
 tui_expect 5 "│ imported from /" "… with the description import wrote"
 
+# "-" (stdin: the terminal) and a FIFO would block the TUI: refused, and
+# keys still answer.
+mkfifo "$T_TMP/fifo.sh"
+tmux_keys I
+tmux_keys -l "~/fifo.sh"
+tmux_keys Enter
+tui_expect 5 "import: fifo.sh: not a regular file" "a FIFO is refused, never read"
+tmux_keys I
+tmux_keys -l "-"
+tmux_keys Enter
+tui_expect 5 "import: -: stdin is the terminal" "- is refused, never read"
+tmux_keys I
+tui_expect 5 "import script: _" "keys still answer"
+tmux_keys Escape
+tui_expect 5 "cancelled" "… and Esc cancels"
+
 tmux_keys I
 tmux_keys -l "$T_TMP/osx-scripts/zz-broken.sh"
 tmux_keys Enter
