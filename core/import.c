@@ -494,7 +494,7 @@ static void o_net_none(struct imp *c, struct qopt *q)
 		imp_kept(c, q);
 		return;
 	}
-	imp_net_legacy(c, q);
+	imp_net_legacy_pairs(c);
 }
 
 static const struct opt_entry {

@@ -435,16 +435,8 @@ void imp_nic(struct imp *c, struct qopt *q)
 	kvs_free(&o);
 }
 
-static void net_legacy_pairs(struct imp *c);
-
 /* -net nic,… with -net user|tap|bridge,…: all paired in order at the first. */
-void imp_net_legacy(struct imp *c, struct qopt *q)
-{
-	(void)q;
-	net_legacy_pairs(c);
-}
-
-static void net_legacy_pairs(struct imp *c)
+void imp_net_legacy_pairs(struct imp *c)
 {
 	struct qopt *nics[8], *backs[8];
 	size_t nn = 0, nb = 0;
@@ -660,7 +652,7 @@ void imp_vnc(struct imp *c, struct qopt *q)
 void imp_finish_devices(struct imp *c)
 {
 	struct imodel *m = &c->m;
-	net_legacy_pairs(c);
+	imp_net_legacy_pairs(c);
 	for (size_t i = 0; i < c->nq; i++) {
 		struct qopt *q = &c->q[i];
 		if (q->done)

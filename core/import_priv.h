@@ -63,7 +63,8 @@ void imp_drive(struct imp *c, struct qopt *q);
 void imp_hdx(struct imp *c, struct qopt *q);
 void imp_netdev(struct imp *c, struct qopt *q);
 void imp_nic(struct imp *c, struct qopt *q);
-void imp_net_legacy(struct imp *c, struct qopt *q);
+/* Every -net nic,… with its -net user|tap|bridge,…, paired in order. */
+void imp_net_legacy_pairs(struct imp *c);
 void imp_vnc(struct imp *c, struct qopt *q);
 void imp_usb_device(struct imp *c, const char *dev, const struct qopt *q);
 bool imp_is_display_device(const char *device_val);

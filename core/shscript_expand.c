@@ -211,10 +211,6 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 	}
 	sh_adv(r);
 	struct var *v = sh_var_find(r, b.name);
-	if (!v && !strcmp(b.name, "0") && r->env->script) {
-		sh_var_set_str(r, "0", r->env->script, line, col, false);
-		v = sh_var_find(r, b.name);
-	}
 	bool unset = !v || (b.colon && var_empty(v));
 	bool use_word = b.op == '+' ? !unset : (b.op == '-' || b.op == '=') && unset;
 	/* A default that is not used must not leave its diagnostics behind. */
@@ -249,6 +245,14 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 	free(word);
 }
 
+/* One level deeper into $(…) or ${…}: -1 (reported) past MAX_DEPTH. */
+static int nest_in(struct rd *r, int line, int col)
+{
+	if (++r->depth > MAX_DEPTH)
+		return sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH), -1;
+	return 0;
+}
+
 /* r is at '$'. */
 void sh_dollar(struct rd *r, struct fb *f, bool dq)
 {
@@ -266,18 +270,14 @@ void sh_dollar(struct rd *r, struct fb *f, bool dq)
 			     src_len(r, from), r->b + from);
 			return;
 		}
-		if (++r->depth > MAX_DEPTH) {
-			sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
+		if (nest_in(r, line, col) < 0)
 			return;
-		}
 		sh_cmdsub(r, f, from, line, col, false);
 		r->depth--;
 	} else if (c == '{') {
 		sh_adv(r);
-		if (++r->depth > MAX_DEPTH) {
-			sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
+		if (nest_in(r, line, col) < 0)
 			return;
-		}
 		brace_expansion(r, f, from, line, col, dq);
 		r->depth--;
 	} else if (sh_is_name_start(c) || (c >= '0' && c <= '9')) {
@@ -294,9 +294,7 @@ void sh_dollar(struct rd *r, struct fb *f, bool dq)
 		}
 		name[nl] = '\0';
 		struct var *v = sh_var_find(r, name);
-		if (!v && !strcmp(name, "0") && r->env->script)
-			sh_fb_put(r, f, r->env->script, strlen(r->env->script), line, col);
-		else if (v)
+		if (v)
 			put_value(r, f, v, NULL, dq, line, col);
 		else {
 			put_unresolved(r, f, from, line, col);
