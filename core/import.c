@@ -31,16 +31,23 @@ char *imp_src(const struct qopt *q)
 {
 	char *s = q->val ? xasprintf("-%s %s", q->name, q->val) : xasprintf("-%s", q->name);
 	if (strlen(s) > 56)
-		strcpy(s + 53, "…");
+		strcpy(s + utf8_prefix_len(s, strlen(s), 53), "…");
 	char *out = q->line ? xasprintf("line %d: %s", q->line, s) : xstrdup(s);
 	free(s);
 	return out;
 }
 
+/* Each option counts once, where it is finally kept, modernised, moved or
+ * dropped. */
 void imp_kept(struct imp *c, struct qopt *q)
 {
+	if (q->done)
+		return;
 	q->done = true;
-	c->r->kept++;
+	if (q->modern)
+		c->r->modernised++;
+	else
+		c->r->kept++;
 }
 
 void imp_modern(struct imp *c, struct qopt *q, const char *fmt, ...)
@@ -182,8 +189,7 @@ void kvs_report_short(struct imp *c, struct qopt *q, const struct kvs *o)
 		if (o->a[i].shortform) {
 			imp_note(c, q->line, q->col, "-%s: short-form boolean '%s%s' written as %s=%s (deprecated since QEMU 6.0)",
 				 q->name, strcmp(o->a[i].v, "off") ? "" : "no", o->a[i].k, o->a[i].k, o->a[i].v);
-			c->r->modernised++;
-			c->r->kept--; /* the option counts once: modernised */
+			q->modern = true; /* counted where it is kept */
 		}
 }
 
@@ -488,7 +494,7 @@ static void o_net_none(struct imp *c, struct qopt *q)
 		imp_kept(c, q);
 		return;
 	}
-	imp_net_legacy(c, q);
+	imp_net_legacy_pairs(c);
 }
 
 static const struct opt_entry {

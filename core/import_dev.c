@@ -77,8 +77,9 @@ static void lines_why(char **why, const struct qopt *a, const struct qopt *b)
 {
 	free(*why);
 	if (b && b->line && b->line != a->line)
-		*why = xasprintf("lines %d and %d: -%s %.30s… -%s", a->line, b->line, a->name, a->val ? a->val : "",
-				 b->name);
+		*why = xasprintf("lines %d and %d: -%s %.*s… -%s", a->line, b->line, a->name,
+				 (int)utf8_prefix_len(a->val ? a->val : "", a->val ? strlen(a->val) : 0, 30),
+				 a->val ? a->val : "", b->name);
 	else
 		*why = imp_src(a);
 }
@@ -258,8 +259,8 @@ void imp_drive(struct imp *c, struct qopt *q)
 		} else {
 			v->v = imp_path(c, file, q->unresolved);
 			v->why = imp_src(q);
-			imp_kept(c, q);
 			kvs_report_short(c, q, &o);
+			imp_kept(c, q);
 		}
 		free(rest);
 		kvs_free(&o);
@@ -434,16 +435,8 @@ void imp_nic(struct imp *c, struct qopt *q)
 	kvs_free(&o);
 }
 
-static void net_legacy_pairs(struct imp *c);
-
 /* -net nic,… with -net user|tap|bridge,…: all paired in order at the first. */
-void imp_net_legacy(struct imp *c, struct qopt *q)
-{
-	(void)q;
-	net_legacy_pairs(c);
-}
-
-static void net_legacy_pairs(struct imp *c)
+void imp_net_legacy_pairs(struct imp *c)
 {
 	struct qopt *nics[8], *backs[8];
 	size_t nn = 0, nb = 0;
@@ -659,7 +652,7 @@ void imp_vnc(struct imp *c, struct qopt *q)
 void imp_finish_devices(struct imp *c)
 {
 	struct imodel *m = &c->m;
-	net_legacy_pairs(c);
+	imp_net_legacy_pairs(c);
 	for (size_t i = 0; i < c->nq; i++) {
 		struct qopt *q = &c->q[i];
 		if (q->done)

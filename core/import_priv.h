@@ -12,6 +12,7 @@ struct qopt {
 	int line, col;
 	bool unresolved;
 	bool done;         /* accounted for (kept, modernised, moved or dropped) */
+	bool modern;       /* written in a modern form (short-form booleans): kept counts as modernised */
 };
 
 /* A QemuOpts string split into items. */
@@ -62,7 +63,8 @@ void imp_drive(struct imp *c, struct qopt *q);
 void imp_hdx(struct imp *c, struct qopt *q);
 void imp_netdev(struct imp *c, struct qopt *q);
 void imp_nic(struct imp *c, struct qopt *q);
-void imp_net_legacy(struct imp *c, struct qopt *q);
+/* Every -net nic,… with its -net user|tap|bridge,…, paired in order. */
+void imp_net_legacy_pairs(struct imp *c);
 void imp_vnc(struct imp *c, struct qopt *q);
 void imp_usb_device(struct imp *c, const char *dev, const struct qopt *q);
 bool imp_is_display_device(const char *device_val);

@@ -466,6 +466,14 @@ static void redirection(struct rd *r)
 		free(target);
 }
 
+/* Forget the fields done so far (a keyword, a declaration). */
+static void fb_drop_words(struct fb *f)
+{
+	words_free(f->w, f->n);
+	f->w = NULL;
+	f->n = f->wcap = 0;
+}
+
 static bool is_word(const struct fb *f, size_t i, const char *const *list)
 {
 	for (size_t k = 0; list[k]; k++)
@@ -515,25 +523,13 @@ static void read_script(struct rd *r)
 		size_t before = f.n;
 		sh_read_word(r, &f, CTX_CMD, false);
 		sh_fb_end(&f);
-		if (f.n == before + 1 && before == 0) {
-			if (is_word(&f, 0, lead) || is_word(&f, 0, tail)) {
-				words_free(f.w, f.n);
-				f.w = NULL;
-				f.n = f.wcap = 0;
-				continue;
-			}
-			if (is_word(&f, 0, decl)) {
-				words_free(f.w, f.n);
-				f.w = NULL;
-				f.n = f.wcap = 0;
-				declaring = true;
-				continue;
-			}
-		}
-		if (declaring) { /* export NAME, declare -a NAME: nothing to record */
-			words_free(f.w, f.n);
-			f.w = NULL;
-			f.n = f.wcap = 0;
+		bool first = f.n == before + 1 && before == 0;
+		bool keyword = first && (is_word(&f, 0, lead) || is_word(&f, 0, tail));
+		/* export NAME, declare -a NAME: nothing to record */
+		bool decl_word = first && !keyword && is_word(&f, 0, decl);
+		if (keyword || decl_word || declaring) {
+			fb_drop_words(&f);
+			declaring |= decl_word;
 			continue;
 		}
 		if (f.n > before)
@@ -578,6 +574,8 @@ struct shscript *shscript_read(const char *buf, size_t len, const struct shscrip
 			sh_var_set_str(&r, "PWD", r.env->pwd, 0, 0, false);
 		if (r.env->home)
 			sh_var_set_str(&r, "HOME", r.env->home, 0, 0, false);
+		if (r.env->script)
+			sh_var_set_str(&r, "0", r.env->script, 0, 0, false);
 		for (size_t i = 0; i < r.env->n_set; i++) {
 			const char *eq = strchr(r.env->set[i], '=');
 			if (!eq)

@@ -11,6 +11,13 @@
 
 /* ---- expansions -------------------------------------------------------- */
 
+/* How much of the source text from byte `from` to here a message quotes:
+ * at most 60 bytes, never half a character. */
+static int src_len(const struct rd *r, size_t from)
+{
+	return (int)utf8_prefix_len(r->b + from, r->i - from, 60);
+}
+
 /* Leave the source text from byte `from` to here in the word, unresolved. */
 static void put_unresolved(struct rd *r, struct fb *f, size_t from, int line, int col)
 {
@@ -71,7 +78,7 @@ void sh_cmdsub(struct rd *r, struct fb *f, size_t from, int line, int col, bool 
 	else {
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false, "command substitution '%.*s' is not run: left as it is in the profile",
-		     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+		     src_len(r, from), r->b + from);
 	}
 	free(inner);
 }
@@ -177,7 +184,7 @@ static bool brace_head(struct rd *r, struct fb *f, size_t from, int line, int co
 	else {
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false, "'%.*s' is an expansion vmdeck does not follow: left as it is",
-			(int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+			src_len(r, from), r->b + from);
 	}
 	return false;
 }
@@ -204,10 +211,6 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 	}
 	sh_adv(r);
 	struct var *v = sh_var_find(r, b.name);
-	if (!v && !strcmp(b.name, "0") && r->env->script) {
-		sh_var_set_str(r, "0", r->env->script, line, col, false);
-		v = sh_var_find(r, b.name);
-	}
 	bool unset = !v || (b.colon && var_empty(v));
 	bool use_word = b.op == '+' ? !unset : (b.op == '-' || b.op == '=') && unset;
 	/* A default that is not used must not leave its diagnostics behind. */
@@ -237,9 +240,17 @@ static void brace_expansion(struct rd *r, struct fb *f, size_t from, int line, i
 		put_unresolved(r, f, from, line, col);
 		sh_diag(r, line, col, false,
 			"'%s' is never assigned and has no default: left as '%.*s' (give it with --set %s=VALUE)", b.name,
-			(int)(r->i - from > 60 ? 60 : r->i - from), r->b + from, b.name);
+			src_len(r, from), r->b + from, b.name);
 	}
 	free(word);
+}
+
+/* One level deeper into $(…) or ${…}: -1 (reported) past MAX_DEPTH. */
+static int nest_in(struct rd *r, int line, int col)
+{
+	if (++r->depth > MAX_DEPTH)
+		return sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH), -1;
+	return 0;
 }
 
 /* r is at '$'. */
@@ -256,21 +267,17 @@ void sh_dollar(struct rd *r, struct fb *f, bool dq)
 				return;
 			put_unresolved(r, f, from, line, col);
 			sh_diag(r, line, col, false, "arithmetic '%.*s' is not evaluated: left as it is",
-			     (int)(r->i - from > 60 ? 60 : r->i - from), r->b + from);
+			     src_len(r, from), r->b + from);
 			return;
 		}
-		if (++r->depth > MAX_DEPTH) {
-			sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
+		if (nest_in(r, line, col) < 0)
 			return;
-		}
 		sh_cmdsub(r, f, from, line, col, false);
 		r->depth--;
 	} else if (c == '{') {
 		sh_adv(r);
-		if (++r->depth > MAX_DEPTH) {
-			sh_diag(r, line, col, true, "expansions nested more than %d deep", MAX_DEPTH);
+		if (nest_in(r, line, col) < 0)
 			return;
-		}
 		brace_expansion(r, f, from, line, col, dq);
 		r->depth--;
 	} else if (sh_is_name_start(c) || (c >= '0' && c <= '9')) {
@@ -287,9 +294,7 @@ void sh_dollar(struct rd *r, struct fb *f, bool dq)
 		}
 		name[nl] = '\0';
 		struct var *v = sh_var_find(r, name);
-		if (!v && !strcmp(name, "0") && r->env->script)
-			sh_fb_put(r, f, r->env->script, strlen(r->env->script), line, col);
-		else if (v)
+		if (v)
 			put_value(r, f, v, NULL, dq, line, col);
 		else {
 			put_unresolved(r, f, from, line, col);

@@ -371,6 +371,15 @@ int file_write_atomic(const char *path, const char *data, size_t len, unsigned m
 	return 0;
 }
 
+size_t utf8_prefix_len(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 bool path_exists(const char *path)
 {
 	struct stat st;

@@ -67,6 +67,11 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max, un
  * "tRuE". 0 and *out set, else -1 and *out untouched. */
 int parse_bool(const char *s, bool *out);
 
+/* How many of the len bytes of UTF-8 text s to keep to keep at most max:
+ * len itself when it fits, else at most max bytes ending on a character
+ * boundary (a cut never splits a character). */
+size_t utf8_prefix_len(const char *s, size_t len, size_t max);
+
 /* Monotonic and wall clocks. */
 uint64_t now_mono_us(void);
 uint64_t now_wall_us(void);

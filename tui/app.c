@@ -97,7 +97,6 @@ static void act_reload(struct app *a, enum action act)
 {
 	(void)act;
 	size_t n = src_vm_reload(a->vms);
-	src_net_refresh(a->net);
 	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", n);
 }
 
@@ -111,14 +110,14 @@ static void act_import(struct app *a, enum action act)
  * the profile directory; the new VM is selected once the profiles reload. */
 static void import_submit(struct app *a, const char *path)
 {
-	struct import_job j = { .script = path };
+	/* Only a regular file: "-" (the terminal), a FIFO or a device would
+	 * block the TUI. */
+	struct import_job j = { .script = path, .regular_only = true };
 	int rc = import_job_run(&j);
 	if (rc != EXIT_OK) {
-		/* The last line says why (a broken script names LINE:COL). */
-		const char *why = j.msgs.n ? j.msgs.v[j.msgs.n - 1] : "failed";
-		if (!strncmp(why, "vmdeck: import: ", 16))
-			why += 16;
-		/* The status bar is one line: the file by its name, where it broke. */
+		/* Why it failed (a broken script names LINE:COL), on one line: the
+		 * file by its name, where it broke. */
+		const char *why = j.err ? j.err : "failed";
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		if (!strncmp(why, path, strlen(path)))
 			ui_message(&a->ui, true, "import: %s%s", base, why + strlen(path));
@@ -127,6 +126,7 @@ static void import_submit(struct app *a, const char *path)
 	} else {
 		src_vm_reload(a->vms);
 		src_vm_after(a->vms); /* the model now, to select the new VM in it */
+		src_net_refresh(a->net); /* after()'s rebuild has been done here */
 		for (size_t i = 0; i < a->ui.m.n_vms; i++)
 			if (!strcmp(a->ui.m.vms[i].name, j.name_out)) {
 				a->ui.focus = PANE_VMS;
@@ -267,6 +267,16 @@ static void after(void *arg)
 {
 	struct app *a = arg;
 	set_now(a);
+	/* The one place the model is rebuilt, each half at most once per pass
+	 * however many events marked it stale. VMs first: the network half
+	 * reads them (TAP owners, the bridges profiles name, the selected VM's
+	 * prediction, with the lab networks loaded alongside the profiles),
+	 * and a rebuild may move the selection (a VM gone). */
+	a->passes++;
+	if (src_vm_after(a->vms)) {
+		a->vm_rebuilds++;
+		src_net_refresh(a->net);
+	}
 	/* The selection or focus moved: the sources refresh what depends on it. */
 	if (a->ui.vm_sel != a->last_sel_idx || a->ui.focus != a->last_focus) {
 		a->last_sel_idx = a->ui.vm_sel;
@@ -274,15 +284,6 @@ static void after(void *arg)
 		src_vm_refresh(a->vms);
 		src_net_refresh(a->net);
 		src_thumb_select(a->thumb);
-	}
-	/* The one place the model is rebuilt, each half at most once per pass
-	 * however many events marked it stale. VMs first: the network half
-	 * reads them (TAP owners, the bridges profiles name, the selected VM's
-	 * prediction, with the lab networks loaded alongside the profiles). */
-	a->passes++;
-	if (src_vm_after(a->vms)) {
-		a->vm_rebuilds++;
-		src_net_refresh(a->net);
 	}
 	if (src_net_after(a->net, src_vm_networks(a->vms)))
 		a->net_rebuilds++;

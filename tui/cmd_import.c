@@ -45,15 +45,25 @@ static const char *probe_format(const char *path)
 	return "raw";
 }
 
-/* Read a script (or stdin), refusing more than the cap unread. *missing
- * tells "no such file" from the other failures. */
-static char *read_script(const char *path, size_t *len, bool *missing, char **err)
+/* Read a script (or stdin), refusing more than the cap unread; with
+ * regular_only, "-" and anything but a regular file are refused without
+ * blocking. *missing tells "no such file" from the other failures. */
+static char *read_script(const char *path, bool regular_only, size_t *len, bool *missing, char **err)
 {
+	*missing = false;
+	if (regular_only && !strcmp(path, "-"))
+		return error_set(err, "-: stdin is the terminal here: give a script's path"), NULL;
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : dup(0);
 	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0)
 		return error_set(err, "%s: cannot open: %s", path, strerror(errno)), NULL;
 	struct stat st;
+	if (regular_only && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return error_set(err, "%s: not a regular file (a FIFO, a device or a directory would not be read here)",
+				 path),
+		       NULL;
+	}
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > SHSCRIPT_MAX_SIZE) {
 		close(fd);
 		return error_set(err, "%s:1:1: file too large: %lld bytes (a launch script may be at most %d bytes)", path,
@@ -133,6 +143,7 @@ struct import_in {
 	struct import_note *pre;  /* the reader's warnings, for the profile's header */
 	size_t n_pre;
 	struct strv *msgs;        /* what the verb prints on stderr, one line each */
+	char **err;               /* the job's err: why it failed, one line */
 };
 
 static void say(struct import_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -142,6 +153,22 @@ static void say(struct import_in *in, const char *fmt, ...)
 	va_start(ap, fmt);
 	strv_push_owned(in->msgs, xvasprintf(fmt, ap));
 	va_end(ap);
+}
+
+/* Why the job failed: said like say(), and kept as the job's err (the
+ * first reason wins). */
+static void fail(struct import_in *in, const char *prefix, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct import_in *in, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_pushf(in->msgs, "%s%s", prefix, msg);
+	if (in->err && !*in->err)
+		*in->err = msg;
+	else
+		free(msg);
 }
 
 static void pre_note(struct import_in *in, int line, int col, char *msg)
@@ -164,14 +191,15 @@ static void in_clear(struct import_in *in)
 	free(in->pre);
 }
 
-static int from_script(const char *path, const char *const *set, size_t n_set, struct import_in *in)
+static int from_script(const char *path, bool regular_only, const char *const *set, size_t n_set,
+		       struct import_in *in)
 {
-	char *err = NULL;
 	size_t len = 0;
 	bool missing = false;
-	char *buf = read_script(path, &len, &missing, &err);
+	char *err = NULL;
+	char *buf = read_script(path, regular_only, &len, &missing, &err);
 	if (!buf) {
-		say(in, "vmdeck: import: %s", err);
+		fail(in, "vmdeck: import: ", "%s", err);
 		free(err);
 		return missing ? EXIT_NOTFOUND : EXIT_FAIL;
 	}
@@ -188,7 +216,7 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 	for (size_t i = 0; i < in->script->n_diags; i++) {
 		const struct shscript_diag *d = &in->script->diags[i];
 		if (d->fatal)
-			say(in, "%s:%d:%d: %s", label, d->line, d->col, d->msg);
+			fail(in, "", "%s:%d:%d: %s", label, d->line, d->col, d->msg);
 		else
 			pre_note(in, d->line, d->col, xstrdup(d->msg));
 	}
@@ -196,7 +224,7 @@ static int from_script(const char *path, const char *const *set, size_t n_set, s
 		return EXIT_FAIL;
 	size_t ci, wi;
 	if (import_find_qemu(in->script, &ci, &wi) < 0) {
-		say(in, "%s:%d:1: no QEMU command in the script (qemu-system-…, qemu-kvm, kvm)", label,
+		fail(in, "", "%s:%d:1: no QEMU command in the script (qemu-system-…, qemu-kvm, kvm)", label,
 		    in->script->last_line);
 		return EXIT_FAIL;
 	}
@@ -233,7 +261,7 @@ static int from_pid(const char *pid_s, struct import_in *in)
 {
 	unsigned long long pid;
 	if (parse_uint(pid_s, 1, 4194304, &pid) < 0) {
-		say(in, "vmdeck: import: --pid wants a process id, not '%s'", pid_s);
+		fail(in, "vmdeck: import: ", "--pid wants a process id, not '%s'", pid_s);
 		return EXIT_USAGE;
 	}
 	char path[64];
@@ -241,7 +269,7 @@ static int from_pid(const char *pid_s, struct import_in *in)
 	size_t len = 0;
 	char *buf = file_read_all(path, &len);
 	if (!buf || !len) {
-		say(in, "vmdeck: import: %s: %s", path, buf ? "empty (a kernel thread or a zombie)" : strerror(errno));
+		fail(in, "vmdeck: import: ", "%s: %s", path, buf ? "empty (a kernel thread or a zombie)" : strerror(errno));
 		free(buf);
 		return EXIT_NOTFOUND;
 	}
@@ -270,7 +298,7 @@ static int write_profile(struct import_in *in, const char *dir, const struct imp
 {
 	char *err = NULL;
 	if (mkdir_p(dir, 0755, &err) < 0) {
-		say(in, "vmdeck: import: %s", err);
+		fail(in, "vmdeck: import: ", "%s", err);
 		free(err);
 		return EXIT_FAIL;
 	}
@@ -278,25 +306,23 @@ static int write_profile(struct import_in *in, const char *dir, const struct imp
 	char *path = path_join(dir, file);
 	free(file);
 	int rc = EXIT_OK;
-	if (force) {
-		if (file_write_atomic(path, r->yaml, strlen(r->yaml), 0644, &err) < 0) {
-			say(in, "vmdeck: import: %s", err);
-			rc = EXIT_FAIL;
-		}
-	} else {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		size_t len = strlen(r->yaml);
-		if (fd < 0 && errno == EEXIST) {
-			say(in, "vmdeck: import: %s exists: not overwritten (--force replaces it, --name picks another name)",
-			    path);
-			rc = EXIT_FAIL;
-		} else if (fd < 0 || write(fd, r->yaml, len) != (ssize_t)len) {
-			say(in, "vmdeck: import: %s: %s", path, strerror(errno));
-			rc = EXIT_FAIL;
-		}
-		if (fd >= 0)
-			close(fd);
+	/* Without --force the file appears whole or not at all, never over
+	 * another: written aside, then linked into place (EEXIST: it exists). */
+	char *tmp = force ? NULL : xasprintf("%s.new.%ld", path, (long)getpid());
+	if (file_write_atomic(tmp ? tmp : path, r->yaml, strlen(r->yaml), 0644, &err) < 0) {
+		fail(in, "vmdeck: import: ", "%s", err);
+		rc = EXIT_FAIL;
+	} else if (tmp && link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			fail(in, "vmdeck: import: ", "%s exists: not overwritten (--force replaces it, --name picks another "
+			     "name)", path);
+		else
+			fail(in, "vmdeck: import: ", "%s: %s", path, strerror(errno));
+		rc = EXIT_FAIL;
 	}
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
 	free(err);
 	*out_path = path;
 	return rc;
@@ -336,7 +362,7 @@ static void help(void)
 
 int import_job_run(struct import_job *j)
 {
-	struct import_in in = { .msgs = &j->msgs };
+	struct import_in in = { .msgs = &j->msgs, .err = &j->err };
 	const char *source = NULL;
 	int rc = EXIT_OK;
 	if (j->pid) {
@@ -351,7 +377,7 @@ int import_job_run(struct import_job *j)
 		in.src_label = "";
 		source = "a QEMU command line";
 	} else {
-		rc = from_script(j->script, j->set, j->n_set, &in);
+		rc = from_script(j->script, j->regular_only, j->set, j->n_set, &in);
 		source = j->script;
 	}
 	char *src_desc = j->pid ? xasprintf("/proc/%s/cmdline", j->pid) : xstrdup(source ? source : "");
@@ -362,7 +388,7 @@ int import_job_run(struct import_job *j)
 					 .base_dir = in.base_dir, .probe_format = probe_format,
 					 .pre_notes = in.pre, .n_pre_notes = in.n_pre };
 		if (import_qemu(in.argv, in.argc, &o, &r, &err) < 0) {
-			say(&in, "vmdeck: import: %s: %s", src_desc, err);
+			fail(&in, "vmdeck: import: ", "%s: %s", src_desc, err);
 			rc = EXIT_FAIL;
 		}
 	}
@@ -399,7 +425,8 @@ void import_job_clear(struct import_job *j)
 	free(j->path);
 	free(j->name_out);
 	free(j->summary);
-	j->path = j->name_out = j->summary = NULL;
+	free(j->err);
+	j->path = j->name_out = j->summary = j->err = NULL;
 }
 
 static int cmd_import(int argc, char **argv)
@@ -472,7 +499,7 @@ static int cmd_import(int argc, char **argv)
 /* "20G", "512M", "1T" -> bytes; 0 when not such a size. */
 static unsigned long long size_bytes(const char *s)
 {
-	unsigned long long n;
+	unsigned long long n, bytes;
 	size_t d = strspn(s, "0123456789");
 	char unit = s[d];
 	if (!d || d > 12 || (unit && s[d + 1]) || !strchr("MGT", unit ? unit : 'M'))
@@ -480,9 +507,11 @@ static unsigned long long size_bytes(const char *s)
 	char *digits = xstrndup(s, d);
 	int rc = parse_uint(digits, 1, 1ull << 40, &n);
 	free(digits);
-	if (rc < 0)
+	/* 99999999T does not wrap to a small disk: it is no size. */
+	if (rc < 0 || __builtin_mul_overflow(n, 1ull << (unit == 'T' ? 40 : unit == 'G' ? 30 : 20), &bytes) ||
+	    bytes > (unsigned long long)INT64_MAX)
 		return 0;
-	return n << (unit == 'T' ? 40 : unit == 'G' ? 30 : 20);
+	return bytes;
 }
 
 /* A sparse raw image of size bytes, never over an existing file. */

@@ -10,6 +10,8 @@
 struct import_job {
 	/* What to read: one of script ("-": stdin), pid, argv. */
 	const char *script, *pid;
+	bool regular_only;                 /* script must be a regular file ("-", a FIFO or a
+					    * terminal would block: the TUI's I key) */
 	const char *const *argv;
 	size_t argc;
 	const char *name, *out;            /* NULL: from the source / the profile directory */
@@ -18,6 +20,7 @@ struct import_job {
 	size_t n_set;
 	/* Results. */
 	struct strv msgs;                  /* the report, one line each (the verb's stderr) */
+	char *err;                         /* why it failed (one line, without "vmdeck: import: "), or NULL */
 	char *summary;                     /* "kept N options, …" */
 	char *path, *name_out;             /* the profile written, and its VM name */
 	size_t check_errors;               /* problems 'vmdeck check' has with it (missing media) */

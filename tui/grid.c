@@ -198,7 +198,7 @@ int grid_strwidth(const char *s)
 	return n;
 }
 
-static size_t utf8_encode(uint32_t cp, char *out)
+size_t grid_utf8_encode(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;
@@ -226,7 +226,7 @@ char *grid_row_text(const struct grid *g, int y)
 	size_t n = 0, keep = 0;
 	for (int x = 0; x < g->w; x++) {
 		const struct grid_cell *c = grid_cget(g, x, y);
-		n += utf8_encode(c->ch, out + n);
+		n += grid_utf8_encode(c->ch, out + n);
 		if (c->ch != ' ')
 			keep = n;
 	}

@@ -67,6 +67,8 @@ int grid_find(const struct grid *g, const char *needle);
 
 /* Decode one UTF-8 sequence; returns bytes consumed (>= 1), *cp = 0xFFFD on junk. */
 size_t grid_utf8_decode(const char *s, uint32_t *cp);
+/* Encode one code point as UTF-8 into out (4 bytes room); returns the bytes written. */
+size_t grid_utf8_encode(uint32_t cp, char *out);
 /* Columns a UTF-8 string takes with grid_print's rules. */
 int grid_strwidth(const char *s);
 

@@ -172,8 +172,10 @@ static int click(struct ui *ui, struct mouse_hit h, int x)
 
 int mouse_apply(struct ui *ui, const struct mouse_event *ev)
 {
-	/* A pending y/n names a VM: nothing may change the selection under it. */
-	if (ui->confirm.action != ACT_NONE || ui->too_small)
+	/* A pending y/n names a VM: nothing may change the selection under it.
+	 * The I prompt takes the keyboard: a click is not typed into its path
+	 * (z, m, the hints) nor moves what Enter acts on. */
+	if (ui->confirm.action != ACT_NONE || ui->too_small || ui->prompt.active)
 		return K_NONE;
 	struct mouse_hit h = mouse_hit(ui, ev->x, ev->y);
 	if (h.view == V__N)

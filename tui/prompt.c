@@ -2,6 +2,7 @@
 #include "tui/prompt.h"
 
 #include "core/util.h"
+#include "tui/grid.h"
 #include "tui/keys.h"
 
 #include <dirent.h>
@@ -27,16 +28,7 @@ void prompt_close(struct prompt *p)
 static void put_utf8(struct prompt *p, int cp)
 {
 	char b[4];
-	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-	if (n == 1)
-		b[0] = (char)cp;
-	else if (n == 2)
-		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F));
-	else if (n == 3)
-		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[2] = (char)(0x80 | (cp & 0x3F));
-	else
-		b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F));
+	size_t n = grid_utf8_encode((uint32_t)cp, b);
 	if (p->len + n < sizeof p->text) {
 		memcpy(p->text + p->len, b, n);
 		p->len += n;
@@ -71,9 +63,7 @@ enum prompt_result prompt_key(struct prompt *p, int key)
 
 void prompt_complete_path(struct prompt *p)
 {
-	const char *home = getenv("HOME");
-	bool tilde = !strncmp(p->text, "~/", 2) && home;
-	char *full = tilde ? xasprintf("%s%s", home, p->text + 1) : xstrdup(p->text);
+	char *full = prompt_path(p->text);
 	const char *slash = strrchr(full, '/');
 	char *dir = slash ? xstrndup(full, (size_t)(slash - full) + 1) : xstrdup("./");
 	const char *base = slash ? slash + 1 : full;

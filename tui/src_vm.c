@@ -298,14 +298,34 @@ bool src_vm_after(struct src_vm *s)
 
 const struct labnet_set *src_vm_networks(const struct src_vm *s) { return s->nets; }
 
+/* The profile problems as one text, to tell whether a reload changed them. */
+static char *diags_text(const struct lines *l)
+{
+	char *t = xstrdup("");
+	for (size_t i = 0; i < l->n; i++) {
+		char *u = xasprintf("%s%s\n", t, l->v[i]);
+		free(t);
+		t = u;
+	}
+	return t;
+}
+
+/* The watcher's reload says so only when the set changed: after the TUI's
+ * own import (loaded already) it would hide the import's report. */
 static void reload_fire(struct loop_timer *t, void *arg)
 {
 	struct src_vm *s = arg;
 	(void)t;
 	s->reload_timer = NULL;
+	size_t before = vmm_count(s->vmm);
+	char *diags_before = diags_text(&s->ui->m.diags);
 	size_t n = src_vm_reload(s);
-	ui_note(s->ui, "profiles reloaded: %zu VMs%s", n,
-		   s->ui->m.diags.n ? ", with problems (see details)" : "");
+	char *diags_after = diags_text(&s->ui->m.diags);
+	if (n != before || strcmp(diags_before, diags_after))
+		ui_note(s->ui, "profiles reloaded: %zu VMs%s", n,
+			s->ui->m.diags.n ? ", with problems (see details)" : "");
+	free(diags_before);
+	free(diags_after);
 }
 
 static void ino_watch(struct src_vm *s)

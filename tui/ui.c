@@ -248,7 +248,6 @@ static int act_monitor(struct ui *ui)
 static int act_zoom(struct ui *ui)
 {
 	ui->zoom = !ui->zoom;
-	ui_layout(ui, ui->w, ui->h);
 	return KEY_HANDLED | KEY_RELAYOUT;
 }
 
@@ -265,7 +264,6 @@ static int act_help(struct ui *ui)
 {
 	ui->help = !ui->help;
 	ui->help_top = 0;
-	ui_layout(ui, ui->w, ui->h);
 	return KEY_HANDLED | KEY_RELAYOUT;
 }
 

@@ -167,13 +167,8 @@ static int monitor_key(struct ui *ui, int key)
 		return KEY_UNHANDLED;
 	default:
 		if (key >= 32 && key < 0x110000 && key != 127) {
-			char enc[5] = { 0 };
-			size_t n;
-			uint32_t c = (uint32_t)key;
-			if (c < 0x80) { enc[0] = (char)c; n = 1; }
-			else if (c < 0x800) { enc[0] = (char)(0xC0 | (c >> 6)); enc[1] = (char)(0x80 | (c & 0x3F)); n = 2; }
-			else if (c < 0x10000) { enc[0] = (char)(0xE0 | (c >> 12)); enc[1] = (char)(0x80 | ((c >> 6) & 0x3F)); enc[2] = (char)(0x80 | (c & 0x3F)); n = 3; }
-			else { enc[0] = (char)(0xF0 | (c >> 18)); enc[1] = (char)(0x80 | ((c >> 12) & 0x3F)); enc[2] = (char)(0x80 | ((c >> 6) & 0x3F)); enc[3] = (char)(0x80 | (c & 0x3F)); n = 4; }
+			char enc[4];
+			size_t n = grid_utf8_encode((uint32_t)key, enc);
 			if (ui->input_len + n < sizeof(ui->input)) {
 				memcpy(ui->input + ui->input_len, enc, n);
 				ui->input_len += n;

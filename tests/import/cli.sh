@@ -46,6 +46,17 @@ check "the name comes from -name" test -f "$P/trap.yaml"
 check "an existing profile is kept without --force" bash -c '! "$1" import "$2" --out "$3" 2>"$4" && grep -q "exists: not overwritten" "$4"' \
 	_ "$VMDECK" "$D/trap.sh" "$P" "$T_TMP/err"
 check "--force replaces it" vm import "$D/trap.sh" --out "$P" --force
+# A write that fails (files may hold 0 bytes here) leaves no NAME.yaml,
+# not even a truncated one, and no file aside.
+no_short_profile() {
+	local err rc
+	err=$(trap '' XFSZ; ulimit -f 0; "$VMDECK" --profiles "$P" import "$D/trap.sh" --out "$P" --name short 2>&1 >/dev/null)
+	rc=$?
+	((rc == 1)) || { log "exit $rc, not 1: $err"; return 1; }
+	grep -q "File too large" <<<"$err" || { log "wanted 'File too large', got: $err"; return 1; }
+	[[ -z $(find "$P" -name 'short.yaml*') ]] || { log "left: $(find "$P" -name 'short.yaml*')"; return 1; }
+}
+check "a failed write leaves no profile behind" no_short_profile
 
 # stdin, --set, the report on stderr with LINE:COL, the profile passes check.
 printf 'MEM=${MEM:-256}\nqemu-system-x86_64 -m $MEM -hda $DISK -monitor stdio\n' >"$D/stdin.sh"

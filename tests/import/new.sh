@@ -23,6 +23,10 @@ cp "$T_TMP/marker" "$P/deb.img"
 check "--force rewrites the profile and keeps the disk" bash -c '"$1" --profiles "$2" new deb --iso x.iso --force 2>"$3/err" && cmp -s "$2/deb.img" "$3/marker" && grep -q "kept the existing disk" "$3/err"' \
 	_ "$VMDECK" "$P" "$T_TMP"
 check "a bad size is a usage error" bash -c '"$1" --profiles "$2" new x --iso a.iso --disk-size 1.5G 2>/dev/null; (($? == 2))' _ "$VMDECK" "$P"
+# Sizes past what a disk can be are no size, not a wrapped-around small one.
+for big in 99999999T 8388608T 17179869184G; do
+	check "--disk-size $big is a usage error, nothing written" bash -c '"$1" --profiles "$2" new huge --iso a.iso --disk-size "$3" 2>/dev/null; (($? == 2)) && [[ ! -e $2/huge.yaml && ! -e $2/huge.img ]]' _ "$VMDECK" "$P" "$big"
+done
 check "--iso is required" bash -c '"$1" --profiles "$2" new x 2>/dev/null; (($? == 2))' _ "$VMDECK" "$P"
 # --read-only changes nothing: new and import are refused (exit 4), nothing written.
 check "--read-only: new is refused (exit 4)" bash -c '"$1" --read-only --profiles "$2" new ro --iso a.iso 2>/dev/null; (($? == 4))' _ "$VMDECK" "$P"

@@ -8,6 +8,8 @@
 . "$VMDECK_TESTS/tui/common.sh"
 . "$VMDECK_TESTS/vm/common.sh"
 need tmux
+# never_shows SECONDS REGEX : the screen does not show REGEX for SECONDS (polled).
+never_shows() { ! wait_for "$1" bash -c "$T_TMUX capture-pane -p -t t | grep -Eq -- \"\$0\"" "$2"; }
 PROF=$T_TMP/profiles
 mkdir -p "$PROF" "$T_TMP/osx-scripts"
 profile_bare aaa
@@ -34,13 +36,37 @@ tmux_keys -l "bo"
 tmux_keys Tab
 tui_expect 5 "import script: ~/osx-scripts/boot-macOS.sh_" "Tab completes a file name"
 tmux_keys Enter
-# The report shows in the status bar until the file watcher's own reload
-# (250 ms later) says "profiles reloaded": not asserted, it may be gone.
 tui_expect 10 " boot-macOS +stopped" "Enter imports: the new VM is in the list"
 check "the profile is in the profile directory" test -f "$PROF/boot-macOS.yaml"
 # Selected: the details pane shows the new VM's description.
 tui_expect 5 "┌ boot-macOS ─" "the new VM is selected: its details pane"
 tui_expect 5 "│ imported from /" "… with the description import wrote"
+
+# The report stays: the file watcher's reload 250 ms later finds what the
+# import loaded and says nothing ("profiles reloaded" replaced it).
+printf 'qemu-system-x86_64 -m 256 -name clean\n' >"$T_TMP/clean.sh"
+tmux_keys I
+tmux_keys -l "~/clean.sh"
+tmux_keys Enter
+tui_expect 10 "imported clean \\(kept" "a clean import reports what it kept"
+check "the watcher's reload does not replace the import's report" never_shows 1 "profiles reloaded"
+tui_expect 5 "imported clean \\(kept" "… still on screen after the watcher fired"
+
+# "-" (stdin: the terminal) and a FIFO would block the TUI: refused, and
+# keys still answer.
+mkfifo "$T_TMP/fifo.sh"
+tmux_keys I
+tmux_keys -l "~/fifo.sh"
+tmux_keys Enter
+tui_expect 5 "import: fifo.sh: not a regular file" "a FIFO is refused, never read"
+tmux_keys I
+tmux_keys -l "-"
+tmux_keys Enter
+tui_expect 5 "import: -: stdin is the terminal" "- is refused, never read"
+tmux_keys I
+tui_expect 5 "import script: _" "keys still answer"
+tmux_keys Escape
+tui_expect 5 "cancelled" "… and Esc cancels"
 
 tmux_keys I
 tmux_keys -l "$T_TMP/osx-scripts/zz-broken.sh"

@@ -15,6 +15,7 @@
 #include "core/profile.h"
 #include "core/shscript.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 /* Import an argv given as one string split on spaces ('~' stands for a space
  * inside an argument). */
@@ -295,6 +296,49 @@ static void test_scalar_quoting(void **state)
 	}
 }
 
+/* A comment cut at a byte count split 'é' in two: the profile was not
+ * UTF-8 and did not load. */
+static void test_utf8_cut(void **state)
+{
+	(void)state;
+	struct import_result r;
+	struct profile *p = import_line("qemu-system-x86_64 -kernel vmlinuz "
+					"-append xconsole=tty0~label=ééééééééééééééééééééééééééééé", &r);
+	assert_non_null(strstr(p->append, "ééé"));
+	assert_int_equal(yamldoc_utf8_invalid_at(r.yaml, strlen(r.yaml)), strlen(r.yaml));
+	profile_free(p);
+	import_result_clear(&r);
+}
+
+/* Short-form booleans make an option modernised, once: "-vnc
+ * :1,nowait,nolock" was "kept 4294967295 options". */
+static void test_short_form_counts(void **state)
+{
+	(void)state;
+	struct import_result r;
+	struct profile *p = import_line("qemu-system-x86_64 -vnc :1,password,nowait,nolock", &r);
+	assert_true(has_note(&r, "short-form boolean 'nolock'"));
+	assert_int_equal(r.kept, 0);
+	assert_int_equal(r.modernised, 1);
+	assert_int_equal(r.dropped, 0);
+	profile_free(p);
+	import_result_clear(&r);
+	p = import_line("qemu-system-x86_64 -vnc :1,nowait,nolock", &r);
+	assert_int_equal(r.kept, 0);
+	assert_int_equal(r.modernised, 0);
+	assert_int_equal(r.dropped, 1);
+	profile_free(p);
+	import_result_clear(&r);
+	p = import_line("qemu-system-x86_64 -drive if=pflash,format=raw,readonly,file=OVMF_CODE.fd "
+			"-device virtio-blk-pci,drive=d0 -drive id=d0,if=none,file=a.img,readonly,nocache", &r);
+	assert_int_equal(r.kept, 1);        /* -device virtio-blk-pci */
+	assert_int_equal(r.modernised, 2); /* each -drive once, however many short forms */
+	assert_int_equal(r.moved + r.dropped, 0);
+	assert_non_null(strstr(r.yaml, "kept 1 option, modernised 2"));
+	profile_free(p);
+	import_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_vnc),	  cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_find_qemu), cmocka_unit_test(test_scalar_quoting),
 		cmocka_unit_test(test_nics), cmocka_unit_test(test_boot_order),
+		cmocka_unit_test(test_utf8_cut), cmocka_unit_test(test_short_form_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

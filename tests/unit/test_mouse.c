@@ -257,6 +257,34 @@ static void test_help_and_confirm(void **state)
 	assert_int_equal(press(f, x + 2, 15), '?');
 }
 
+/* The I prompt open: clicks and the wheel change nothing, and no click
+ * comes back as a key (it would be typed into the path). */
+static void test_prompt_open(void **state)
+{
+	struct fixture *f = *state;
+	struct ui *ui = &f->ui;
+	ui->focus = PANE_NET;
+	prompt_open(&ui->prompt, ACT_IMPORT, "import script: ");
+	ui_render(ui, f->g, true);
+	int y = grid_find(f->g, " vm05 ");
+	assert_true(y > 0);
+	assert_int_equal(press(f, 4, y), K_NONE);
+	notch(f, 4, y, false);
+	assert_int_equal(ui->vm_sel, 0);
+	assert_int_equal(ui->vm_top, 0);
+	assert_int_equal(ui->focus, PANE_NET);
+	struct rect t = ui->rects[V_THUMB], m = ui->rects[V_MONITOR];
+	assert_int_equal(press(f, t.x + 3, t.y + 3), K_NONE);
+	assert_int_equal(press(f, m.x + 3, m.y + 2), K_NONE);
+	for (int x = 0; x < 100; x++)
+		assert_int_equal(press(f, x, 29), K_NONE);
+	assert_int_equal(ui->focus, PANE_NET);
+	assert_true(ui->prompt.active);
+	assert_string_equal(ui->prompt.text, "");
+	prompt_close(&ui->prompt);
+	assert_int_equal(press(f, t.x + 3, t.y + 3), 'z'); /* closed: clicks again */
+}
+
 static void test_status_hints(void **state)
 {
 	struct fixture *f = *state;
@@ -304,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wheel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_hints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_open, setup, teardown),
 		cmocka_unit_test(test_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

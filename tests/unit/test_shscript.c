@@ -11,6 +11,7 @@
 
 #include "core/shscript.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
 static const struct shscript_env env = { .pwd = "/vm", .home = "/home/u", .script = "/vm/run.sh" };
 
@@ -208,13 +209,37 @@ static void test_broken(void **state)
 	shscript_free(s);
 }
 
+/* Messages quote at most 60 bytes of the script, never half a character:
+ * they go into the profile's comments, which must stay UTF-8. */
+static void test_quote_cut(void **state)
+{
+	(void)state;
+	static const char *const scripts[] = {
+		"qemu $(echo éééééééééééééééééééééééééééééééééééé)\n",
+		"qemu ${Véééééééééééééééééééééééééééééééééééé%x}\n",
+		"qemu ${UNSET?xéééééééééééééééééééééééééééééé}\n",
+		"qemu $((1+xéééééééééééééééééééééééééééééééééééééé))\n",
+	};
+	for (size_t k = 0; k < sizeof scripts / sizeof *scripts; k++) {
+		struct shscript *s = rd(scripts[k]);
+		assert_false(s->failed);
+		assert_true(s->n_diags > 0);
+		for (size_t i = 0; i < s->n_diags; i++) {
+			print_message("%s\n", s->diags[i].msg);
+			size_t n = strlen(s->diags[i].msg);
+			assert_int_equal(yamldoc_utf8_invalid_at(s->diags[i].msg, n), n);
+		}
+		shscript_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quotes_and_escapes), cmocka_unit_test(test_continuations),
 		cmocka_unit_test(test_variables),          cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_commands),           cmocka_unit_test(test_unresolved),
-		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_broken),             cmocka_unit_test(test_quote_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
