@@ -218,7 +218,12 @@ static void on_stdin(int fd, short revents, void *arg)
 		int k = term_read_key(a->term);
 		if (k == K_NONE)
 			break;
+		/* A key ends the last answer's hold (the user moved on); what
+		 * this key says is its answer. */
+		a->ui.in_key = true;
+		a->ui.answer_until_us = 0;
 		on_key(a, k);
+		a->ui.in_key = false;
 		if (loop_quitting(a->loop))
 			break;
 	}

@@ -260,7 +260,7 @@ static void on_log(struct vm *vm, const char *line, void *arg)
 	char *n = xasprintf("%s\t%s", vm ? vm_name(vm) : "", line);
 	lines_push(&s->notes, n);
 	free(n);
-	ui_message(s->ui, false, "%s", line);
+	ui_note(s->ui, "%s", line);
 	if (vm)
 		s->stale = true;
 }
@@ -450,7 +450,7 @@ static void on_done(struct vm *vm, int status, const char *err, void *arg)
 		return;
 	}
 	if (status == 0)
-		ui_message(c->s->ui, false, "%s: %s done", vm_name(vm), c->what);
+		ui_note(c->s->ui, "%s: %s done", vm_name(vm), c->what);
 	else
 		ui_message(c->s->ui, true, "%s", err ? err : "failed");
 	c->s->stale = true;

@@ -149,12 +149,15 @@ void ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	va_end(ap);
 	ui->message_error = error;
 	ui->message_until_us = ui->now_us + (error ? 8 : 4) * 1000000ull;
+	ui->answer_until_us = ui->in_key ? ui->now_us + UI_ANSWER_US : 0;
 	ui->dirty |= D_STATUS;
 }
 
 void ui_note(struct ui *ui, const char *fmt, ...)
 {
 	if (ui->message && ui->message_error && ui->now_us < ui->message_until_us)
+		return;
+	if (ui->message && ui->now_us < ui->answer_until_us)
 		return;
 	va_list ap;
 	va_start(ap, fmt);

@@ -96,6 +96,8 @@ struct ui {
 	char *message;
 	bool message_error;
 	uint64_t message_until_us;
+	uint64_t answer_until_us;  /* the message answers a key: news waits until then */
+	bool in_key;               /* the app is handling a key or click (its messages are answers) */
 	uint64_t now_us;           /* monotonic, set by the app each pass (tests set it) */
 	int64_t now_wall_s;
 	unsigned dirty;
@@ -123,10 +125,15 @@ struct mvm *ui_selected_vm(struct ui *ui);
 struct mbridge *ui_selected_bridge(struct ui *ui);
 /* Does the binding apply now (its W_* bits all hold)? */
 bool ui_binding_applies(struct ui *ui, const struct key_binding *b);
-/* Show a message in the status bar for a few seconds. */
+/* Show a message in the status bar for a few seconds. Said while a key is
+ * handled (in_key), it is that key's answer ("cancelled", a refusal) and
+ * holds the status bar for UI_ANSWER_US against news, or until the next key. */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The same for news nobody asked for (the file watcher's reload): it never
- * replaces an error still on show, which the user has to read first. */
+/* The same for news nobody asked for just now (the file watcher's reload, a
+ * VM's log line, an action's success arriving later): it never replaces an
+ * error still on show, which the user has to read first, nor a key's answer
+ * younger than UI_ANSWER_US (QEMU's reply to a reset comes after its RESET
+ * event, and must not wipe the "cancelled" of the next question). */
 void ui_note(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keep the selection valid after the model changed. */
 void ui_clamp(struct ui *ui);
@@ -150,5 +157,6 @@ void ui_box(struct grid *g, struct rect r, const char *title, bool focus);
 struct rect ui_inner(struct rect r);
 /* Flash period: a bridge whose MAC changed this recently is highlighted. */
 #define UI_FLASH_US (5ull * 1000000ull)
+#define UI_ANSWER_US (2ull * 1000000ull)
 
 #endif

@@ -503,6 +503,30 @@ static void test_note_keeps_error(void **state)
 	ui_message(&f->ui, false, "cancelled"); /* and an info note gives way */
 	ui_note(&f->ui, "profiles reloaded: 4 VMs");
 	assert_string_equal(f->ui.message, "profiles reloaded: 4 VMs");
+	/* A key's answer holds the bar against news for UI_ANSWER_US: QEMU
+	 * answers a reset after its RESET event, and that late "done" must not
+	 * wipe the "cancelled" of the next question. */
+	f->ui.in_key = true;
+	ui_key(&f->ui, 'X');
+	ui_key(&f->ui, 'n');
+	f->ui.in_key = false;
+	assert_string_equal(f->ui.message, "cancelled");
+	f->ui.now_us += UI_ANSWER_US - 1;
+	ui_note(&f->ui, "k1: reset (QMP system_reset) done");
+	assert_string_equal(f->ui.message, "cancelled");
+	f->ui.answer_until_us = 0; /* the next key ends the hold (the app does) */
+	ui_note(&f->ui, "k1: RESET");
+	assert_string_equal(f->ui.message, "k1: RESET");
+	ui_message(&f->ui, true, "VM k2: exited, signal 9"); /* an error is not held off */
+	assert_string_equal(f->ui.message, "VM k2: exited, signal 9");
+	f->ui.now_us = f->ui.message_until_us;
+	f->ui.in_key = true;
+	ui_key(&f->ui, 'X');
+	ui_key(&f->ui, 'n');
+	f->ui.in_key = false;
+	f->ui.now_us += UI_ANSWER_US; /* its hold over, news shows again */
+	ui_note(&f->ui, "k1: RESET");
+	assert_string_equal(f->ui.message, "k1: RESET");
 }
 
 /* A question is about one run of one VM: when its QEMU ended (and maybe
