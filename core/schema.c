@@ -213,16 +213,17 @@ static int size_parse_mb(const char *s, unsigned long long *mb)
 		return -1;
 	while (*end == ' ')
 		end++;
-	unsigned long long kib;
+	unsigned long long unit_kib, kib;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': *mb = v; return 0;
-	case 'K': kib = v; break;
-	case 'M': kib = v * 1024ull; break;
-	case 'G': kib = v * 1024ull * 1024ull; break;
-	case 'T': kib = v * 1024ull * 1024ull * 1024ull; break;
+	case 'K': unit_kib = 1; break;
+	case 'M': unit_kib = 1024ull; break;
+	case 'G': unit_kib = 1024ull * 1024ull; break;
+	case 'T': unit_kib = 1024ull * 1024ull * 1024ull; break;
 	default: return -1;
 	}
-	if (v > (1ull << 40))
+	/* Checked before use: 17179869185T times 2^30 wraps to 1T. */
+	if (__builtin_mul_overflow(v, unit_kib, &kib))
 		return -1;
 	end++;
 	if (*end == 'i' || *end == 'I')
