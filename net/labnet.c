@@ -497,7 +497,13 @@ struct labnet *labnet_find_by_bridge(const char *bridge)
 
 struct labnet_set {
 	struct netset s;
+	const struct labnet **by_name; /* s.v sorted by name */
 };
+
+static int cmp_net_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct labnet *const *)a)->name, (*(const struct labnet *const *)b)->name);
+}
 
 struct labnet_set *labnet_set_load(const char *dir)
 {
@@ -505,6 +511,10 @@ struct labnet_set *labnet_set_load(const char *dir)
 	char *own = dir ? NULL : labnet_dir();
 	netset_load(&set->s, dir ? dir : own);
 	free(own);
+	set->by_name = xcalloc(set->s.n + 1, sizeof(*set->by_name));
+	for (size_t i = 0; i < set->s.n; i++)
+		set->by_name[i] = set->s.v[i];
+	qsort(set->by_name, set->s.n, sizeof(*set->by_name), cmp_net_name);
 	return set;
 }
 
@@ -513,7 +523,24 @@ void labnet_set_free(struct labnet_set *set)
 	if (!set)
 		return;
 	netset_take(&set->s, NULL);
+	free(set->by_name);
 	free(set);
+}
+
+size_t labnet_set_count(const struct labnet_set *set)
+{
+	return set ? set->s.n : 0;
+}
+
+const struct labnet *labnet_set_at(const struct labnet_set *set, size_t i)
+{
+	return set && i < set->s.n ? set->by_name[i] : NULL;
+}
+
+const char *const *labnet_set_problems(const struct labnet_set *set, size_t *n_files)
+{
+	*n_files = set->s.n_files;
+	return (const char *const *)set->s.problems.v;
 }
 
 const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge)
@@ -538,15 +565,11 @@ char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok)
 
 char **labnet_list(void)
 {
-	char *dir = labnet_dir();
-	struct netset set;
-	netset_load(&set, dir);
-	free(dir);
-	char **names = xcalloc(set.n + 1, sizeof(*names));
-	for (size_t i = 0; i < set.n; i++)
-		names[i] = xstrdup(set.v[i]->name);
-	qsort(names, set.n, sizeof(*names), cmp_str);
-	netset_take(&set, NULL);
+	struct labnet_set *set = labnet_set_load(NULL);
+	size_t n = labnet_set_count(set);
+	char **names = xcalloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = xstrdup(labnet_set_at(set, i)->name);
+	labnet_set_free(set);
 	return names;
 }
-

@@ -86,6 +86,14 @@ void labnet_set_free(struct labnet_set *set); /* NULL is a no-op */
  * set holds nothing. labnet_find_by_bridge is this on a set loaded for the
  * call. */
 const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge);
+/* The networks of a set in name order: labnet_set_at(set, i) for i below
+ * labnet_set_count(set) (borrowed from set; NULL past the end). */
+size_t labnet_set_count(const struct labnet_set *set);
+const struct labnet *labnet_set_at(const struct labnet_set *set, size_t i);
+/* The problems of the set's files that do not load, as labnet_problems gives
+ * them (NULL-terminated, borrowed from set); *n_files: the files looked at
+ * (labnet_set_count of them loaded). */
+const char *const *labnet_set_problems(const struct labnet_set *set, size_t *n_files);
 /* Names of all lab networks (sorted, NULL-terminated, caller frees with
  * free() of each and the array). Files that do not parse are skipped. */
 char **labnet_list(void);
@@ -95,9 +103,7 @@ char **labnet_list(void);
  * the files in *n_files and those that load in *n_ok. Caller frees. */
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
 
-/* Bringing networks up and down and their status: net/labnet_run.h
- * (included here: callers of those functions include this header). The
+/* Bringing networks up and down and their status: net/labnet_run.h. The
  * texts handed to dnsmasq and nftables: net/labnet_conf.h. */
-#include "net/labnet_run.h"
 
 #endif

@@ -590,7 +590,7 @@ static json_object *leases_json(const char *name)
 	return a;
 }
 
-static json_object *status_obj(const struct labnet *n)
+json_object *labnet_status_object(const struct labnet *n)
 {
 	json_object *o = json_object_new_object();
 	json_object *st = state_load(n->name);
@@ -655,14 +655,9 @@ static json_object *status_obj(const struct labnet *n)
 	return o;
 }
 
-json_object *labnet_status_object(const struct labnet *n)
-{
-	return status_obj(n);
-}
-
 char *labnet_status_text(const struct labnet *n)
 {
-	json_object *o = status_obj(n);
+	json_object *o = labnet_status_object(n);
 	json_object *v;
 #define S(k) (json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-")
 #define B(k) (json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v))
