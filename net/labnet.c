@@ -486,15 +486,6 @@ static const struct labnet *netset_by_bridge(const struct netset *set, const cha
 	return NULL;
 }
 
-struct labnet *labnet_find_by_bridge(const char *bridge)
-{
-	char *dir = labnet_dir();
-	struct netset set;
-	netset_load(&set, dir);
-	free(dir);
-	return netset_take(&set, netset_by_bridge(&set, bridge));
-}
-
 struct labnet_set {
 	struct netset s;
 	const struct labnet **by_name; /* s.v sorted by name */
