@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,10 +137,8 @@ bool schema_uint(struct schema *s, yaml_node_t *v, const char *key, unsigned min
 		return false;
 	}
 	const char *t = scalar(v);
-	char *end;
-	errno = 0;
-	unsigned long long n = isdigit((unsigned char)*t) ? strtoull(t, &end, 10) : 0;
-	if (!isdigit((unsigned char)*t) || *end || errno) {
+	unsigned long long n;
+	if (parse_uint(t, 0, ULLONG_MAX, &n) < 0) {
 		schema_error(s, v, "'%s' must be a whole number, got '%s'", key, t);
 		return false;
 	}
@@ -279,7 +278,7 @@ static char *resolve(const struct schema *s, const char *path)
 	return normalize(path_join(s->dir, path));
 }
 
-static void set_str(void *target, size_t off, char *v)
+void schema_set_str(void *target, size_t off, char *v)
 {
 	char **slot = AT(target, off, char *);
 	free(*slot);
@@ -298,7 +297,7 @@ static void apply_str(struct schema *s, const struct schema_field *f, yaml_node_
 		schema_error(s, v, "'%s' must name a file, got an empty string", f->key);
 		return;
 	}
-	set_str(target, f->off, f->type == SCHEMA_PATH ? resolve(s, scalar(v)) : xstrdup(scalar(v)));
+	schema_set_str(target, f->off, f->type == SCHEMA_PATH ? resolve(s, scalar(v)) : xstrdup(scalar(v)));
 }
 
 static void apply_mem(struct schema *s, const struct schema_field *f, yaml_node_t *v, void *target)
@@ -386,6 +385,15 @@ static void field_apply(struct schema *s, const struct schema_field *f, yaml_nod
 	case SCHEMA_MAC:
 		apply_mac(s, f, v, target);
 		break;
+	case SCHEMA_ENUM: {
+		int i = schema_enum(s, v, f->key, f->names, f->n_names);
+		if (i < 0)
+			break;
+		*AT(target, f->off, int) = i;
+		if (f->flag_off)
+			*AT(target, f->flag_off, bool) = true;
+		break;
+	}
 	case SCHEMA_MAP:
 		if (v->type != YAML_MAPPING_NODE) {
 			schema_error(s, v, "'%s' must be a mapping of keys, not %s", f->key, node_kind(v));
