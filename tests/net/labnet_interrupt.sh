@@ -43,14 +43,8 @@ wrapper() {
 wrapper slow-nft "$(command -v nft)"
 wrapper slow-dnsmasq "$(command -v dnsmasq)"
 
-# Every dnsmasq in our namespace.
-ns_dnsmasqs() {
-	local p
-	for p in $(ip netns pids "$HOST" 2>/dev/null); do
-		[[ $(cat "/proc/$p/comm" 2>/dev/null) == dnsmasq ]] && echo "$p"
-	done
-	return 0
-}
+# Every dnsmasq whose network namespace is ours (they all are ours).
+ns_dnsmasqs() { netns_procs "$HOST" dnsmasq; }
 no_dnsmasq() { [[ -z $(ns_dnsmasqs) ]]; }
 
 # cut NET VAR WRAPPER: net up NET with VAR=WRAPPER, killed once the wrapper
