@@ -21,7 +21,8 @@
 /* ---- small tables ---------------------------------------------------- */
 
 static const char *const mode_names[] = { [VM_MODE_BOOT] = "boot", [VM_MODE_INSTALL] = "install" };
-static const char *const policy_names[] = {
+_Static_assert(sizeof(enum mac_policy) == sizeof(int), "SCHEMA_ENUM stores an int");
+const char *const mac_policy_names[MAC_POLICY_COUNT] = {
 	[MAC_POLICY_DERIVED] = "derived", [MAC_POLICY_FIXED] = "fixed", [MAC_POLICY_KERNEL] = "kernel",
 };
 
@@ -38,7 +39,7 @@ int vm_mode_parse(const char *s, enum vm_mode *out)
 
 const char *mac_policy_name(enum mac_policy p)
 {
-	return (unsigned)p < ARRAY_LEN(policy_names) ? policy_names[p] : "?";
+	return (unsigned)p < MAC_POLICY_COUNT ? mac_policy_names[p] : "?";
 }
 
 /* ---- value checks ----------------------------------------------------- */
@@ -73,13 +74,6 @@ static bool nonempty_valid(const char *s) { return *s != '\0'; }
 #define is_null(n) yamldoc_is_null(n)
 #define scalar(n) yamldoc_scalar(n)
 
-static void set_str(void *target, size_t off, char *v)
-{
-	char **slot = (char **)((char *)target + off);
-	free(*slot);
-	*slot = v;
-}
-
 /* ---- custom fields ----------------------------------------------------- */
 
 static const char *const accel_names[] = { "kvm", "tcg", "kvm:tcg" };
@@ -93,7 +87,7 @@ static void f_accel(struct schema *s, yaml_node_t *v, void *target, const struct
 		return;
 	int i = schema_enum(s, v, f->key, accel_names, ARRAY_LEN(accel_names));
 	if (i >= 0)
-		set_str(target, f->off, xstrdup(accel_names[i]));
+		schema_set_str(target, f->off, xstrdup(accel_names[i]));
 }
 
 /* name: the VM name rule (profile_name_problem), each reason in its words. */
@@ -108,7 +102,7 @@ static void f_name(struct schema *s, yaml_node_t *v, void *target, const struct 
 		schema_error(s, v, "'%s': '%s' %s", f->key, scalar(v), why);
 		return;
 	}
-	set_str(target, f->off, xstrdup(scalar(v)));
+	schema_set_str(target, f->off, xstrdup(scalar(v)));
 }
 
 /* QEMU options that open a display server; "--opt" is QEMU's "-opt" too.
@@ -223,19 +217,7 @@ static void f_interface(struct schema *s, yaml_node_t *v, void *target, const st
 	const char *const *names = cd ? cd_if_names : disk_if_names;
 	int i = schema_enum(s, v, f->key, names, cd ? ARRAY_LEN(cd_if_names) : ARRAY_LEN(disk_if_names));
 	if (i >= 0)
-		set_str(target, f->off, xstrdup(names[i]));
-}
-
-static void f_policy(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
-{
-	struct profile_nic *nic = target;
-	if (is_null(v))
-		return;
-	int i = schema_enum(s, v, f->key, policy_names, ARRAY_LEN(policy_names));
-	if (i >= 0) {
-		nic->tap_mac_policy = (enum mac_policy)i;
-		nic->has_tap_mac_policy = true;
-	}
+		schema_set_str(target, f->off, xstrdup(names[i]));
 }
 
 static void f_network(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
@@ -273,7 +255,7 @@ static void f_cpu(struct schema *s, yaml_node_t *v, void *target, const struct s
 				     scalar(v));
 			return;
 		}
-		set_str(target, f->off, xstrdup(scalar(v)));
+		schema_set_str(target, f->off, xstrdup(scalar(v)));
 		return;
 	}
 	if (v->type != YAML_MAPPING_NODE) {
@@ -293,7 +275,7 @@ static void f_cpu(struct schema *s, yaml_node_t *v, void *target, const struct s
 			free(t);
 			t = u;
 		}
-		set_str(target, f->off, t);
+		schema_set_str(target, f->off, t);
 	}
 	free(cpu.model);
 	for (size_t i = 0; i < cpu.n_flags; i++)
@@ -373,7 +355,8 @@ static const struct schema_field nic_fields[] = {
 	CUSTOM("network", 0, f_network),
 	STR("bridge", N(bridge), schema_ifname_valid, SCHEMA_IFNAME_WHAT),
 	STR("tap", N(tap), schema_ifname_valid, SCHEMA_IFNAME_WHAT),
-	CUSTOM("tap_mac_policy", 0, f_policy),
+	{ .key = "tap_mac_policy", .type = SCHEMA_ENUM, .off = N(tap_mac_policy), .names = mac_policy_names,
+	  .n_names = MAC_POLICY_COUNT, .flag_off = N(has_tap_mac_policy) },
 	{ 0 },
 };
 

@@ -16,6 +16,10 @@ int vm_mode_parse(const char *s, enum vm_mode *out);
 
 /* How a TAP's own MAC is chosen before it joins the bridge. */
 enum mac_policy { MAC_POLICY_DERIVED = 0, MAC_POLICY_FIXED, MAC_POLICY_KERNEL };
+#define MAC_POLICY_COUNT 3
+/* The policies' names by value, for every file that takes one (profiles,
+ * lab networks: SCHEMA_ENUM). */
+extern const char *const mac_policy_names[MAC_POLICY_COUNT];
 const char *mac_policy_name(enum mac_policy p);
 
 struct profile_disk {

@@ -62,9 +62,7 @@ static void check_vnc(struct schema *s, struct profile *p, struct schema_pos roo
 			      p->vnc);
 		return;
 	}
-	char *host = xstrndup(p->vnc, (size_t)(colon - p->vnc));
-	bool loopback = vnc_loopback(host);
-	free(host);
+	bool loopback = !profile_vnc_public(p);
 	/* Any local user may connect to a loopback port: without a password
 	 * they would see and type into this VM. Only the UNIX socket in the
 	 * user's 0700 runtime directory keeps them out without one. */
@@ -138,10 +136,8 @@ static void check_name(struct schema *s, struct profile *p, struct schema_pos r)
 	/* Also when given empty ("name:"): other errors may have left it unset too. */
 	if (!seen)
 		schema_report(s, E, r.line, r.col, "missing required key 'name'");
-	else if (s->errors == 0)
+	else if (s->errors == 0) /* else an error already keeps it from loading */
 		schema_report(s, E, seen->line, seen->col, "'name' is empty: every profile needs a VM name");
-	else
-		s->errors++; /* never load a nameless profile */
 }
 
 static void set_defaults(struct schema *s, struct profile *p)

@@ -3,8 +3,8 @@
  * diagnostics all profile loading collects. Declared in profile.h. */
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/yamldoc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,13 +47,6 @@ size_t profile_diag_errors(const struct profile_diag *d, size_t n)
 
 /* ---- the set ------------------------------------------------------------------ */
 
-static bool yaml_name(const char *n)
-{
-	size_t l = strlen(n);
-	return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) || (l > 4 && strcmp(n + l - 4, ".yml") == 0));
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 static int cmp_profile(const void *a, const void *b)
 {
 	return strcmp((*(struct profile *const *)a)->name, (*(struct profile *const *)b)->name);
@@ -185,29 +178,14 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 			set_add_file(s, paths[i]);
 			continue;
 		}
-		DIR *d = opendir(paths[i]);
-		if (!d) {
-			profile_diag_add(&s->diags, &s->n_diags, paths[i], 0, 0, false,
-				 xasprintf("cannot open directory: %s", strerror(errno)));
-			continue;
-		}
-		char **names = NULL;
-		size_t n = 0;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!yaml_name(e->d_name))
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof(char *));
-			names[n++] = path_join(paths[i], e->d_name);
-		}
-		closedir(d);
-		if (n)
-			qsort(names, n, sizeof(char *), cmp_str);
-		for (size_t j = 0; j < n; j++) {
-			set_add_file(s, names[j]);
-			free(names[j]);
-		}
-		free(names);
+		struct strv files;
+		strv_init(&files);
+		char *err = NULL;
+		if (yamldoc_dir_files(paths[i], &files, &err) < 0)
+			profile_diag_add(&s->diags, &s->n_diags, paths[i], 0, 0, false, err);
+		for (size_t j = 0; j < files.n; j++)
+			set_add_file(s, files.v[j]);
+		strv_clear(&files);
 	}
 	set_check_shared(s, mac_key, mac_report);
 	set_check_shared(s, tap_key, tap_report);

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,10 +137,8 @@ bool schema_uint(struct schema *s, yaml_node_t *v, const char *key, unsigned min
 		return false;
 	}
 	const char *t = scalar(v);
-	char *end;
-	errno = 0;
-	unsigned long long n = isdigit((unsigned char)*t) ? strtoull(t, &end, 10) : 0;
-	if (!isdigit((unsigned char)*t) || *end || errno) {
+	unsigned long long n;
+	if (parse_uint(t, 0, ULLONG_MAX, &n) < 0) {
 		schema_error(s, v, "'%s' must be a whole number, got '%s'", key, t);
 		return false;
 	}
@@ -213,16 +212,17 @@ static int size_parse_mb(const char *s, unsigned long long *mb)
 		return -1;
 	while (*end == ' ')
 		end++;
-	unsigned long long kib;
+	unsigned long long unit_kib, kib;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': *mb = v; return 0;
-	case 'K': kib = v; break;
-	case 'M': kib = v * 1024ull; break;
-	case 'G': kib = v * 1024ull * 1024ull; break;
-	case 'T': kib = v * 1024ull * 1024ull * 1024ull; break;
+	case 'K': unit_kib = 1; break;
+	case 'M': unit_kib = 1024ull; break;
+	case 'G': unit_kib = 1024ull * 1024ull; break;
+	case 'T': unit_kib = 1024ull * 1024ull * 1024ull; break;
 	default: return -1;
 	}
-	if (v > (1ull << 40))
+	/* Checked before use: 17179869185T times 2^30 wraps to 1T. */
+	if (__builtin_mul_overflow(v, unit_kib, &kib))
 		return -1;
 	end++;
 	if (*end == 'i' || *end == 'I')
@@ -278,7 +278,7 @@ static char *resolve(const struct schema *s, const char *path)
 	return normalize(path_join(s->dir, path));
 }
 
-static void set_str(void *target, size_t off, char *v)
+void schema_set_str(void *target, size_t off, char *v)
 {
 	char **slot = AT(target, off, char *);
 	free(*slot);
@@ -297,7 +297,7 @@ static void apply_str(struct schema *s, const struct schema_field *f, yaml_node_
 		schema_error(s, v, "'%s' must name a file, got an empty string", f->key);
 		return;
 	}
-	set_str(target, f->off, f->type == SCHEMA_PATH ? resolve(s, scalar(v)) : xstrdup(scalar(v)));
+	schema_set_str(target, f->off, f->type == SCHEMA_PATH ? resolve(s, scalar(v)) : xstrdup(scalar(v)));
 }
 
 static void apply_mem(struct schema *s, const struct schema_field *f, yaml_node_t *v, void *target)
@@ -385,6 +385,15 @@ static void field_apply(struct schema *s, const struct schema_field *f, yaml_nod
 	case SCHEMA_MAC:
 		apply_mac(s, f, v, target);
 		break;
+	case SCHEMA_ENUM: {
+		int i = schema_enum(s, v, f->key, f->names, f->n_names);
+		if (i < 0)
+			break;
+		*AT(target, f->off, int) = i;
+		if (f->flag_off)
+			*AT(target, f->flag_off, bool) = true;
+		break;
+	}
 	case SCHEMA_MAP:
 		if (v->type != YAML_MAPPING_NODE) {
 			schema_error(s, v, "'%s' must be a mapping of keys, not %s", f->key, node_kind(v));

@@ -58,6 +58,8 @@ enum schema_type {
 	SCHEMA_MEM,    /* unsigned MiB from "2G", "2048M", "2048"; [min, max] MiB */
 	SCHEMA_STRV,   /* char ** at off, size_t count at flag_off */
 	SCHEMA_MAC,    /* uint8_t[6], unicast and not all zero; bool at flag_off (if any) set */
+	SCHEMA_ENUM,   /* an enum (int) at off: the index of the value in names (n_names of them);
+			* bool at flag_off (if any) set */
 	SCHEMA_MAP,    /* a mapping walked with sub at target + sub_off; bool at flag_off (if any) set */
 	SCHEMA_LIST,   /* a list of mappings walked with sub: items (item_size bytes each) at off,
 			* size_t count at flag_off, each item's "int line, col;" at item_pos_off */
@@ -80,7 +82,9 @@ struct schema_field {
 	size_t sub_off;                    /* SCHEMA_MAP */
 	size_t item_size, item_pos_off;    /* SCHEMA_LIST */
 	schema_fn fn;                      /* SCHEMA_CUSTOM */
-	size_t flag_off;                   /* see the types; 0 = none for SCHEMA_MAC, SCHEMA_MAP */
+	const char *const *names;          /* SCHEMA_ENUM */
+	size_t n_names;                    /* SCHEMA_ENUM */
+	size_t flag_off;                   /* see the types; 0 = none for SCHEMA_MAC, SCHEMA_MAP, SCHEMA_ENUM */
 };
 
 void schema_init(struct schema *s, schema_sink_fn sink, void *ud);
@@ -131,6 +135,8 @@ int schema_lookup(const char *const *names, size_t n, const char *s);
 /* 1..max characters, each a letter, a digit or in extra. */
 bool schema_chars(const char *s, const char *extra, size_t max);
 /* An interface name: 1-15 of letters, digits, '_', '-', '.', not "." or "..". */
+/* Put v (owned) in the char * at target + off, freeing what was there. */
+void schema_set_str(void *target, size_t off, char *v);
 bool schema_ifname_valid(const char *s);
 #define SCHEMA_IFNAME_WHAT "an interface name (at most 15 letters, digits, '_', '-', '.')"
 

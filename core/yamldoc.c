@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -424,4 +425,37 @@ char *yamldoc_key_list(const char *const *keys)
 		len += (size_t)sprintf(list + len, "%s%s", len ? ", " : "", *k);
 	}
 	return list;
+}
+
+/* ---- directories of YAML files ------------------------------------------ */
+
+static bool yaml_file_name(const char *n)
+{
+	size_t l = strlen(n);
+	return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) || (l > 4 && strcmp(n + l - 4, ".yml") == 0));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int yamldoc_dir_files(const char *dir, struct strv *out, char **err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		error_set(err, "cannot open directory: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	size_t first = out->n;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (yaml_file_name(e->d_name))
+			strv_push_owned(out, path_join(dir, e->d_name));
+	closedir(d);
+	if (out->n > first)
+		qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_str);
+	return 0;
 }

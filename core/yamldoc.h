@@ -42,6 +42,13 @@ void yamldoc_free(struct yamldoc *d);
  * 1:1 for the size cap. Never blocks on a FIFO or device. */
 char *yamldoc_read(const char *path, size_t max, const char *what, size_t *len, yamldoc_report_fn report, void *ud);
 
+/* The *.yaml and *.yml files of dir (not hidden), as paths dir/NAME sorted
+ * by name, appended to out: the one directory scan of every YAML format
+ * (profile directories, networks/). On failure to open dir -1 and *err =
+ * "cannot open directory: REASON" (errno kept: ENOENT for a missing one). */
+struct strv;
+int yamldoc_dir_files(const char *dir, struct strv *out, char **err);
+
 yaml_document_t *yamldoc_document(struct yamldoc *d);
 yaml_node_t *yamldoc_root(struct yamldoc *d);
 

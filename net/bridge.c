@@ -5,17 +5,11 @@
 #include "net/nlact.h"
 #include "core/util.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const uint8_t zero_mac[6];
-
-void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6])
-{
-	macause_lowest_mac(port_macs, n_ports, out);
-}
 
 void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const uint8_t *tap_mac, const char *vm,
 			 struct bridge_prediction *out)
@@ -50,7 +44,7 @@ void bridge_predict_join(const struct linkwatch *lw, const char *bridge, const u
 	for (size_t i = 0; i < n; i++)
 		memcpy(macs[i], linkwatch_port(lw, br->ifindex, i)->mac, 6);
 	memcpy(macs[n], tap_mac, 6);
-	bridge_predict_mac((const uint8_t(*)[6])macs, n + 1, out->after);
+	macause_lowest_mac((const uint8_t(*)[6])macs, n + 1, out->after);
 	free(macs);
 	out->will_change = mac_cmp(out->after, out->current) != 0;
 	mac_format(out->after, after);
@@ -89,17 +83,6 @@ int bridge_read_pinned(const char *name, int ifindex)
 	if (t < 0)
 		return -1;
 	return t == 3; /* NET_ADDR_SET */
-}
-
-bool bridge_name_valid(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > 15 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
-			return false;
-	return true;
 }
 
 bool bridge_err_is_perm(const char *err)

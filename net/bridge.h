@@ -11,11 +11,6 @@
 
 struct linkwatch;
 
-/* The kernel's rule: a bridge whose MAC was never set explicitly takes the
- * numerically lowest port MAC; with no ports it is 00:00:00:00:00:00. Pure;
- * the one copy of the rule is macause_lowest_mac (net/macause.h). */
-void bridge_predict_mac(const uint8_t (*port_macs)[6], size_t n_ports, uint8_t out[6]);
-
 /* What a TAP joining a bridge would do to it. */
 struct bridge_prediction {
 	char bridge[16];
@@ -40,10 +35,6 @@ int bridge_read_pinned(const char *name, int ifindex);
  * arp_notify, also write 1 to /proc/sys/net/ipv4/conf/BR/arp_notify. Errors
  * name the bridge; EPERM says CAP_NET_ADMIN is needed. */
 int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **err);
-
-/* An interface name vmdeck accepts: 1-15 of A-Z a-z 0-9 _ - ., not "." or
- * ".." (the kernel refuses them; they would be path components in /sys). */
-bool bridge_name_valid(const char *name);
 
 /* Is err from a missing privilege? Lets verbs exit with EXIT_PERM. */
 bool bridge_err_is_perm(const char *err);

@@ -10,8 +10,6 @@
 #include "core/yamldoc.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +81,8 @@ static void f_address(struct schema *s, yaml_node_t *v, void *target, const stru
 	free(ip);
 	if (!ok)
 		return;
-	char *end;
-	errno = 0;
-	long p = strtol(slash + 1, &end, 10);
-	if (!slash[1] || *end || errno || p < 1 || p > 30) {
+	unsigned long long p;
+	if (parse_uint(slash + 1, 1, 30, &p) < 0) {
 		schema_error(s, v, "'%s': bad prefix '%s' (expected 1-30)", f->key, slash + 1);
 		return;
 	}
@@ -116,17 +112,6 @@ static void f_ip(struct schema *s, yaml_node_t *v, void *target, const struct sc
 	const char *t = yamldoc_is_null(v) ? NULL : schema_string(s, v, f->key);
 	if (t)
 		ip_parse(s, v, f->key, t, (struct in_addr *)((char *)target + f->off));
-}
-
-static void f_policy(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
-{
-	struct labnet *n = target;
-	const char *names[MAC_POLICY_KERNEL + 1];
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		names[i] = mac_policy_name((enum mac_policy)i);
-	int i = yamldoc_is_null(v) ? -1 : schema_enum(s, v, f->key, names, ARRAY_LEN(names));
-	if (i >= 0)
-		n->tap_mac_policy = (enum mac_policy)i;
 }
 
 /* ---- the schema ---------------------------------------------------------- */
@@ -161,7 +146,8 @@ static const struct schema_field root_fields[] = {
 	{ .key = "pin", .type = SCHEMA_BOOL, .off = L(pin) },
 	{ .key = "nat", .type = SCHEMA_BOOL, .off = L(nat) },
 	{ .key = "dhcp", .type = SCHEMA_MAP, .sub = dhcp_fields, .flag_off = L(dhcp) },
-	{ .key = "tap_mac_policy", .type = SCHEMA_CUSTOM, .fn = f_policy },
+	{ .key = "tap_mac_policy", .type = SCHEMA_ENUM, .off = L(tap_mac_policy), .names = mac_policy_names,
+	  .n_names = MAC_POLICY_COUNT },
 	{ 0 },
 };
 
@@ -351,17 +337,6 @@ char *labnet_dir(void)
 	return path_join(paths_profiles_dir(), "networks");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool yaml_file_name(const char *n)
-{
-	size_t l = strlen(n);
-	return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) || (l > 4 && strcmp(n + l - 4, ".yml") == 0));
-}
-
 /* One directory of lab networks as a set, like the profile set: files in
  * sorted order, and the first file with a name keeps it; a later file with
  * the same name is ignored with an error naming both (else `net list`
@@ -396,15 +371,7 @@ static void netset_load(struct netset *set, const char *dir)
 	strv_init(&set->problems);
 	struct strv files;
 	strv_init(&files);
-	DIR *dh = opendir(dir);
-	struct dirent *e;
-	while (dh && (e = readdir(dh)))
-		if (yaml_file_name(e->d_name))
-			strv_push_owned(&files, path_join(dir, e->d_name));
-	if (dh)
-		closedir(dh);
-	if (files.n)
-		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	yamldoc_dir_files(dir, &files, NULL); /* a missing directory is an empty set */
 	set->n_files = files.n;
 	for (size_t i = 0; i < files.n; i++) {
 		char *err = NULL;
@@ -486,18 +453,15 @@ static const struct labnet *netset_by_bridge(const struct netset *set, const cha
 	return NULL;
 }
 
-struct labnet *labnet_find_by_bridge(const char *bridge)
-{
-	char *dir = labnet_dir();
-	struct netset set;
-	netset_load(&set, dir);
-	free(dir);
-	return netset_take(&set, netset_by_bridge(&set, bridge));
-}
-
 struct labnet_set {
 	struct netset s;
+	const struct labnet **by_name; /* s.v sorted by name */
 };
+
+static int cmp_net_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct labnet *const *)a)->name, (*(const struct labnet *const *)b)->name);
+}
 
 struct labnet_set *labnet_set_load(const char *dir)
 {
@@ -505,6 +469,10 @@ struct labnet_set *labnet_set_load(const char *dir)
 	char *own = dir ? NULL : labnet_dir();
 	netset_load(&set->s, dir ? dir : own);
 	free(own);
+	set->by_name = xcalloc(set->s.n + 1, sizeof(*set->by_name));
+	for (size_t i = 0; i < set->s.n; i++)
+		set->by_name[i] = set->s.v[i];
+	qsort(set->by_name, set->s.n, sizeof(*set->by_name), cmp_net_name);
 	return set;
 }
 
@@ -513,7 +481,24 @@ void labnet_set_free(struct labnet_set *set)
 	if (!set)
 		return;
 	netset_take(&set->s, NULL);
+	free(set->by_name);
 	free(set);
+}
+
+size_t labnet_set_count(const struct labnet_set *set)
+{
+	return set ? set->s.n : 0;
+}
+
+const struct labnet *labnet_set_at(const struct labnet_set *set, size_t i)
+{
+	return set && i < set->s.n ? set->by_name[i] : NULL;
+}
+
+const char *const *labnet_set_problems(const struct labnet_set *set, size_t *n_files)
+{
+	*n_files = set->s.n_files;
+	return (const char *const *)set->s.problems.v;
 }
 
 const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge)
@@ -538,15 +523,11 @@ char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok)
 
 char **labnet_list(void)
 {
-	char *dir = labnet_dir();
-	struct netset set;
-	netset_load(&set, dir);
-	free(dir);
-	char **names = xcalloc(set.n + 1, sizeof(*names));
-	for (size_t i = 0; i < set.n; i++)
-		names[i] = xstrdup(set.v[i]->name);
-	qsort(names, set.n, sizeof(*names), cmp_str);
-	netset_take(&set, NULL);
+	struct labnet_set *set = labnet_set_load(NULL);
+	size_t n = labnet_set_count(set);
+	char **names = xcalloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = xstrdup(labnet_set_at(set, i)->name);
+	labnet_set_free(set);
 	return names;
 }
-

@@ -71,9 +71,6 @@ void labnet_free(struct labnet *n);
 char *labnet_dir(void);
 /* Load <profiles>/networks/NAME.yaml (or the file whose name: is NAME). */
 struct labnet *labnet_find(const char *name, char **err);
-/* The lab network whose bridge is `bridge`, or NULL (no error: most bridges
- * are not lab networks). Used for the TAP MAC policy. */
-struct labnet *labnet_find_by_bridge(const char *bridge);
 /* The lab networks of a directory, loaded once: lookups in it read no file.
  * The TUI loads it with the profiles and again when they change (one
  * inotify), so link events never read a network's file. Files that do not
@@ -83,9 +80,17 @@ struct labnet_set;
 struct labnet_set *labnet_set_load(const char *dir);
 void labnet_set_free(struct labnet_set *set); /* NULL is a no-op */
 /* The network whose bridge is `bridge` (borrowed from set), or NULL; a NULL
- * set holds nothing. labnet_find_by_bridge is this on a set loaded for the
- * call. */
+ * set holds nothing (no error: most bridges are not lab networks). Used
+ * for the TAP MAC policy. */
 const struct labnet *labnet_set_find_bridge(const struct labnet_set *set, const char *bridge);
+/* The networks of a set in name order: labnet_set_at(set, i) for i below
+ * labnet_set_count(set) (borrowed from set; NULL past the end). */
+size_t labnet_set_count(const struct labnet_set *set);
+const struct labnet *labnet_set_at(const struct labnet_set *set, size_t i);
+/* The problems of the set's files that do not load, as labnet_problems gives
+ * them (NULL-terminated, borrowed from set); *n_files: the files looked at
+ * (labnet_set_count of them loaded). */
+const char *const *labnet_set_problems(const struct labnet_set *set, size_t *n_files);
 /* Names of all lab networks (sorted, NULL-terminated, caller frees with
  * free() of each and the array). Files that do not parse are skipped. */
 char **labnet_list(void);
@@ -95,9 +100,7 @@ char **labnet_list(void);
  * the files in *n_files and those that load in *n_ok. Caller frees. */
 char **labnet_problems(const char *dir, size_t *n_files, size_t *n_ok);
 
-/* Bringing networks up and down and their status: net/labnet_run.h
- * (included here: callers of those functions include this header). The
+/* Bringing networks up and down and their status: net/labnet_run.h. The
  * texts handed to dnsmasq and nftables: net/labnet_conf.h. */
-#include "net/labnet_run.h"
 
 #endif

@@ -63,8 +63,13 @@ static int run(char *const argv[], const char *in, char **out)
 		return -1;
 	}
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pin[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(pout[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
@@ -130,7 +135,6 @@ static int sysctl_write(const char *path, int v)
 
 static const char ip_forward[] = "/proc/sys/net/ipv4/ip_forward";
 
-/* Process start time (field 22 of /proc/PID/stat): a pid alone may be reused. */
 /* ---- state record -------------------------------------------------------- */
 
 static char *state_path(const char *name)
@@ -194,6 +198,38 @@ static bool pid_is_ours(pid_t pid, unsigned long long start)
 	return proc_alive(pid) && proc_start_ticks(pid) == start;
 }
 
+/* Does pid run with the argument --conf-file=CONF (its /proc cmdline)? */
+static bool runs_conf(pid_t pid, const char *conf)
+{
+	char path[48];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	size_t len = 0;
+	char *s = file_read_all(path, &len);
+	char *want = xasprintf("--conf-file=%s", conf);
+	bool r = false;
+	for (size_t off = 0; s && off < len && !r; off += strlen(s + off) + 1)
+		r = strcmp(s + off, want) == 0;
+	free(want);
+	free(s);
+	return r;
+}
+
+/* The dnsmasq an up started, or 0: the pid recorded once it was up; else
+ * (the up was interrupted while dnsmasq started: the record names only its
+ * conf and pid files) the pid in its pid file, if that process runs our
+ * conf file. */
+static pid_t recorded_dnsmasq(json_object *st)
+{
+	pid_t pid = (pid_t)st_int(st, "dnsmasq_pid");
+	if (pid)
+		return pid_is_ours(pid, (unsigned long long)st_int(st, "dnsmasq_start")) ? pid : 0;
+	const char *pidf = st_str(st, "dnsmasq_pidfile"), *conf = st_str(st, "dnsmasq_conf");
+	char *s = pidf && conf ? file_read_all(pidf, NULL) : NULL;
+	pid = s ? (pid_t)atoi(s) : 0;
+	free(s);
+	return pid > 0 && proc_alive(pid) && runs_conf(pid, conf) ? pid : 0;
+}
+
 /* The bridge says whose it is: its alias names the lab network, for every
  * user who can see the bridge. The record of what up did lives in the
  * runtime directory of whoever ran it, which nobody else can read; without
@@ -247,8 +283,8 @@ static int undo(const char *name, json_object *st, char **err)
 {
 	int rc = 0;
 	char *e = NULL;
-	pid_t pid = (pid_t)st_int(st, "dnsmasq_pid");
-	if (pid && pid_is_ours(pid, (unsigned long long)st_int(st, "dnsmasq_start"))) {
+	pid_t pid = recorded_dnsmasq(st);
+	if (pid) {
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 100 && proc_alive(pid); i++) {
 			/* dnsmasq is not our child (it daemonised): poll its exit. */
@@ -388,9 +424,10 @@ int labnet_up(const struct labnet *n, char **err)
 	return r;
 }
 
-/* The steps of an up, in order. Each records what it did in st (saved at
- * once: a crash leaves a record down can undo) and returns 0, or -1 with
- * *err set; the caller then undoes everything recorded. */
+/* The steps of an up, in order. Each records what it does in st (saved
+ * before the step where it can be, else at once: a crash leaves a record
+ * down can undo) and returns 0, or -1 with *err set — a record that cannot
+ * be saved too; the caller then undoes everything recorded. */
 
 /* 1. the bridge, pinned at creation unless pin: false, and its mark */
 static int up_bridge(const struct labnet *n, json_object *st, char **err)
@@ -400,7 +437,8 @@ static int up_bridge(const struct labnet *n, json_object *st, char **err)
 	json_object_object_add(st, "bridge_created", json_object_new_boolean(true));
 	json_object_object_add(st, "bridge_ifindex", json_object_new_int(nlact_ifindex(n->bridge)));
 	json_object_object_add(st, "pinned", json_object_new_boolean(n->pin));
-	state_save(n->name, st, NULL);
+	if (state_save(n->name, st, err) < 0)
+		return -1;
 	char *mark = bridge_mark(n);
 	int r = nlact_set_alias(n->bridge, mark, err);
 	free(mark);
@@ -416,30 +454,32 @@ static int up_address(const struct labnet *n, json_object *st, char **err)
 	    nlact_set_up(n->bridge, true, err) < 0)
 		return -1;
 	json_object_object_add(st, "address", json_object_new_string(addr));
-	state_save(n->name, st, NULL);
-	return 0;
+	return state_save(n->name, st, err);
 }
 
 /* 3. forwarding and NAT */
 static int up_nat(const struct labnet *n, const char *nft, json_object *st, char **err)
 {
 	int fwd = sysctl_read(ip_forward);
+	/* Each recorded before it is done: an up killed in the middle leaves
+	 * a record down can undo (deleting a table never made is harmless). */
 	if (fwd == 0) {
+		json_object_object_add(st, "forwarding_enabled", json_object_new_boolean(true));
+		if (state_save(n->name, st, err) < 0)
+			return -1;
 		if (sysctl_write(ip_forward, 1) < 0)
 			return error_set(err, "cannot enable %s: %s", ip_forward, strerror(errno));
-		json_object_object_add(st, "forwarding_enabled", json_object_new_boolean(true));
-		state_save(n->name, st, NULL);
 	}
+	char *t = labnet_conf_nft_table(n);
+	json_object_object_add(st, "nft_table", json_object_new_string(t));
+	free(t);
+	if (state_save(n->name, st, err) < 0)
+		return -1;
 	char *rules = labnet_conf_nft(n);
 	char *argv[] = { (char *)nft, "-f", "-", NULL };
 	char *outp = NULL;
 	int r = run(argv, rules, &outp);
 	free(rules);
-	char *t = labnet_conf_nft_table(n);
-	/* Record before checking: a partly applied ruleset is removed too. */
-	json_object_object_add(st, "nft_table", json_object_new_string(t));
-	free(t);
-	state_save(n->name, st, NULL);
 	if (r != 0)
 		error_set(err, "nft failed (%d): %s", r, outp ? outp : "");
 	free(outp);
@@ -457,8 +497,16 @@ static int up_dnsmasq(const struct labnet *n, const char *dnsmasq, const char *d
 		free(cpath);
 		return -1;
 	}
+	/* Recorded before it starts: an up killed while dnsmasq starts leaves
+	 * the pid file for down to find it by (recorded_dnsmasq). */
+	char *pidp = path_join(dir, "dnsmasq.pid");
 	json_object_object_add(st, "dnsmasq_conf", json_object_new_string(cpath));
-	state_save(n->name, st, NULL);
+	json_object_object_add(st, "dnsmasq_pidfile", json_object_new_string(pidp));
+	if (state_save(n->name, st, err) < 0) {
+		free(pidp);
+		free(cpath);
+		return -1;
+	}
 	char *cfarg = xasprintf("--conf-file=%s", cpath);
 	char *argv[] = { (char *)dnsmasq, cfarg, NULL };
 	char *outp = NULL;
@@ -467,7 +515,6 @@ static int up_dnsmasq(const struct labnet *n, const char *dnsmasq, const char *d
 	r = run(argv, NULL, &outp);
 	free(cfarg);
 	free(cpath);
-	char *pidp = path_join(dir, "dnsmasq.pid");
 	char *pids = r == 0 ? file_read_all(pidp, NULL) : NULL;
 	free(pidp);
 	pid_t pid = pids ? (pid_t)atoi(pids) : 0;
@@ -480,8 +527,14 @@ static int up_dnsmasq(const struct labnet *n, const char *dnsmasq, const char *d
 	free(outp);
 	json_object_object_add(st, "dnsmasq_pid", json_object_new_int(pid));
 	json_object_object_add(st, "dnsmasq_start", json_object_new_int64((int64_t)proc_start_ticks(pid)));
-	state_save(n->name, st, NULL);
-	return 0;
+	return state_save(n->name, st, err);
+}
+
+/* 5. the record says the up finished */
+static int up_complete(const struct labnet *n, json_object *st, char **err)
+{
+	json_object_object_add(st, "complete", json_object_new_boolean(true));
+	return state_save(n->name, st, err);
 }
 
 /* Up already, by this record: 1. A stale record (crash, reboot, someone
@@ -546,11 +599,10 @@ static int up_locked(const struct labnet *n, char **err)
 			rmdir(dir);
 		} else if (up_bridge(n, st, err) < 0 || up_address(n, st, err) < 0 ||
 			   (n->nat && up_nat(n, nft, st, err) < 0) ||
-			   (n->dhcp && up_dnsmasq(n, dnsmasq, dir, st, err) < 0)) {
+			   (n->dhcp && up_dnsmasq(n, dnsmasq, dir, st, err) < 0) || up_complete(n, st, err) < 0) {
 			rc = up_fail(n, st, err);
 		} else {
-			json_object_object_add(st, "complete", json_object_new_boolean(true));
-			rc = state_save(n->name, st, err);
+			rc = 0;
 			json_object_put(st);
 		}
 	}
@@ -590,7 +642,7 @@ static json_object *leases_json(const char *name)
 	return a;
 }
 
-static json_object *status_obj(const struct labnet *n)
+json_object *labnet_status_object(const struct labnet *n)
 {
 	json_object *o = json_object_new_object();
 	json_object *st = state_load(n->name);
@@ -655,14 +707,9 @@ static json_object *status_obj(const struct labnet *n)
 	return o;
 }
 
-json_object *labnet_status_object(const struct labnet *n)
-{
-	return status_obj(n);
-}
-
 char *labnet_status_text(const struct labnet *n)
 {
-	json_object *o = status_obj(n);
+	json_object *o = labnet_status_object(n);
 	json_object *v;
 #define S(k) (json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-")
 #define B(k) (json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v))

@@ -6,8 +6,7 @@
  * bridge's alias says "vmdeck lab network NAME", so every user who can see
  * the bridge sees the network up, although only the user who brought it up
  * (with that runtime directory) can read the record. Needs CAP_NET_ADMIN to
- * act. The functions keep the labnet_ prefix of the concept (callers include
- * net/labnet.h, which includes this). */
+ * act. The functions keep the labnet_ prefix of the concept. */
 #ifndef VMDECK_LABNET_RUN_H
 #define VMDECK_LABNET_RUN_H
 
@@ -28,9 +27,12 @@ int labnet_down(const char *name, char **err);
 
 struct json_object;
 /* Live status of one network as a json-c object (caller puts it):
- * {name, bridge, up, address, pinned, mac, nat, forwarding, dhcp_range,
- *  dnsmasq_pid, dnsmasq_running, leases:[{mac, ip, hostname, expires}],
- *  created: {bridge, address, nft_table, forwarding, dnsmasq}} */
+ * {name, file, bridge, up, recorded, address, subnet, nat, pin,
+ *  tap_mac_policy, dhcp_range?, bridge_exists, mac?, pinned?, forwarding,
+ *  and with a record here: dnsmasq_pid?, dnsmasq_running?,
+ *  leases:[{mac, ip, hostname, expires}],
+ *  created: {bridge, address?, nft_table?, forwarding, dnsmasq}, runtime_dir}
+ * (KEY?: only when known or configured). */
 struct json_object *labnet_status_object(const struct labnet *n);
 /* Human status text (several lines; caller frees). */
 char *labnet_status_text(const struct labnet *n);

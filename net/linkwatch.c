@@ -69,6 +69,10 @@ struct linkwatch {
 	/* Links removed during a dispatch are freed after it (events hold pointers). */
 	struct lw_link **graveyard;
 	size_t n_grave, cap_grave;
+	/* bridge_refresh_flags' port MACs, kept between calls (grown, never
+	 * shrunk): a port joining or leaving allocates nothing. */
+	uint8_t (*port_macs)[6];
+	size_t cap_port_macs;
 };
 
 /* ---- names --------------------------------------------------------------- */
@@ -240,15 +244,18 @@ static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 		/* /sys is another namespace's: infer. A MAC that is not the
 		 * lowest port MAC can only have been set; the lowest one may
 		 * or may not have been, so count it as at risk. */
-		uint8_t(*macs)[6] = xcalloc(lw->n + 1, 6), low[6];
+		if (lw->cap_port_macs < lw->n) {
+			lw->cap_port_macs = lw->n * 2;
+			lw->port_macs = xrealloc(lw->port_macs, lw->cap_port_macs * 6);
+		}
+		uint8_t low[6];
 		size_t n = 0;
 		for (size_t i = 0; i < lw->n; i++) {
 			const struct link_info *p = &lw->links[i]->info;
 			if (p->master == b->ifindex && p->has_mac)
-				memcpy(macs[n++], p->mac, 6);
+				memcpy(lw->port_macs[n++], p->mac, 6);
 		}
-		macause_lowest_mac((const uint8_t(*)[6])macs, n, low);
-		free(macs);
+		macause_lowest_mac((const uint8_t(*)[6])lw->port_macs, n, low);
 		pinned = n > 0 && mac_cmp(low, b->mac) != 0;
 	}
 	b->at_risk = !pinned && b->n_vm_ports > 0;
@@ -865,6 +872,7 @@ void linkwatch_free(struct linkwatch *lw)
 		link_free(lw->links[i]);
 	graveyard_empty(lw);
 	free(lw->graveyard);
+	free(lw->port_macs);
 	free(lw->links);
 	free(lw->bridges);
 	free(lw->ports);

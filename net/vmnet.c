@@ -10,10 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The plan for NIC i; the lab network that gives a policy comes from nets,
- * or, with disk set, from the networks directory as it is now. */
-static int plan_fill(const struct profile *p, size_t i, const struct labnet_set *nets, bool disk,
-		     struct vmnet_nic_plan *plan, char **err)
+int vmnet_nic_plan(const struct profile *p, size_t i, const struct labnet_set *nets, struct vmnet_nic_plan *plan,
+		   char **err)
 {
 	memset(plan, 0, sizeof(*plan));
 	if (i >= p->n_nics)
@@ -26,25 +24,17 @@ static int plan_fill(const struct profile *p, size_t i, const struct labnet_set 
 	profile_nic_guest_mac(p, i, plan->guest_mac);
 	plan->policy = MAC_POLICY_DERIVED;
 	plan->policy_source = "default";
-	struct labnet *own = NULL;
 	const struct labnet *n = NULL;
 	if (nic->has_tap_mac_policy) {
 		plan->policy = nic->tap_mac_policy;
 		plan->policy_source = "nic";
-	} else if (nic->bridge && (n = disk ? (own = labnet_find_by_bridge(nic->bridge))
-					     : labnet_set_find_bridge(nets, nic->bridge))) {
+	} else if ((n = labnet_set_find_bridge(nets, nic->bridge))) {
 		plan->policy = n->tap_mac_policy;
 		snprintf(plan->source_buf, sizeof(plan->source_buf), "network %s", n->name);
 		plan->policy_source = plan->source_buf;
 	}
-	labnet_free(own);
 	plan->has_tap_mac = tap_mac_for_policy(plan->policy, plan->guest_mac, plan->tap_mac);
 	return 0;
-}
-
-int vmnet_nic_plan(const struct profile *p, size_t i, struct vmnet_nic_plan *plan, char **err)
-{
-	return plan_fill(p, i, NULL, true, plan, err);
 }
 
 void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan)
@@ -61,11 +51,16 @@ static int setup(const struct profile *p, struct strv *made, char **err)
 {
 	struct strv mine; /* only these are ours to remove on failure */
 	strv_init(&mine);
+	/* The lab networks' policies in force now: read once, by the first NIC
+	 * that takes its bridge's policy. */
+	struct labnet_set *nets = NULL;
 	for (size_t i = 0; i < p->n_nics; i++) {
 		if (p->nics[i].user_net)
 			continue;
+		if (!nets && p->nics[i].bridge && !p->nics[i].has_tap_mac_policy)
+			nets = labnet_set_load(NULL);
 		struct vmnet_nic_plan plan;
-		if (vmnet_nic_plan(p, i, &plan, err) < 0)
+		if (vmnet_nic_plan(p, i, nets, &plan, err) < 0)
 			goto fail;
 		struct tap_spec spec = {
 			.name = plan.tap,
@@ -83,11 +78,13 @@ static int setup(const struct profile *p, struct strv *made, char **err)
 			goto fail;
 		}
 	}
+	labnet_set_free(nets);
 	for (size_t i = 0; i < mine.n; i++)
 		strv_push(made, mine.v[i]);
 	strv_clear(&mine);
 	return 0;
 fail:
+	labnet_set_free(nets);
 	/* A TAP of that name held by another VM ("in use") was never ours. */
 	for (size_t i = 0; i < mine.n; i++)
 		tap_delete(mine.v[i], NULL);
@@ -106,7 +103,7 @@ size_t vmnet_predict(const struct linkwatch *lw, const struct labnet_set *nets, 
 			continue;
 		if (n < max) {
 			struct vmnet_nic_plan plan;
-			if (plan_fill(p, i, nets, false, &plan, NULL) < 0)
+			if (vmnet_nic_plan(p, i, nets, &plan, NULL) < 0)
 				continue;
 			bridge_predict_join(lw, plan.bridge, plan.has_tap_mac ? plan.tap_mac : NULL, p->name, &out[n]);
 			vmnet_nic_plan_clear(&plan);

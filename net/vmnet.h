@@ -35,9 +35,12 @@ struct vmnet_nic_plan {
 	char source_buf[48];
 };
 /* Fill plan for NIC i (a user_net NIC: returns -1 with err). Free with
- * vmnet_nic_plan_clear. Reads the lab networks' directory for a NIC without
- * its own policy (a VM start takes the policy in force then). */
-int vmnet_nic_plan(const struct profile *p, size_t nic_index, struct vmnet_nic_plan *plan, char **err);
+ * vmnet_nic_plan_clear. A NIC without its own policy takes its bridge's lab
+ * network's from nets (NULL: none); a VM start loads the set once for all
+ * its NICs (the policy in force then). */
+struct labnet_set;
+int vmnet_nic_plan(const struct profile *p, size_t nic_index, const struct labnet_set *nets,
+		   struct vmnet_nic_plan *plan, char **err);
 void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan);
 
 /* Predict, for each TAP NIC of p with a bridge, what starting p does to that

@@ -11,4 +11,6 @@ vmdeck_script_test(net_tap net/tap.sh integration)
 vmdeck_script_test(net_labnet_race net/labnet_race.sh integration)
 set_tests_properties(net_labnet_race PROPERTIES TIMEOUT 300)
 vmdeck_script_test(net_labnet_cli net/labnet_cli.sh integration)
+# net up killed while nft runs and while dnsmasq starts: down still removes both.
+vmdeck_script_test(net_labnet_interrupt net/labnet_interrupt.sh integration)
 vmdeck_script_test(net_labnet_users net/labnet_users.sh integration)

@@ -109,6 +109,15 @@ netns_kill_all() {
 	return 0
 }
 
+# netns_procs NS COMM : the pids of the processes named COMM inside NS.
+netns_procs() {
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == "$2" ]] && echo "$p"
+	done
+	return 0
+}
+
 # kill_pid PID : stop a process this test started, by PID, and reap it.
 kill_pid() {
 	local pid=$1

@@ -3,9 +3,11 @@
 #include "tui/cmd_list.h"
 #include "net/bridge.h"
 #include "net/labnet.h"
+#include "net/labnet_run.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
 #include "core/loop.h"
+#include "core/schema.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -87,9 +89,10 @@ static bool net_name_ok(const struct net_verb *v, const char *name)
 /* A BRIDGE from the command line must be an interface name. */
 static bool net_bridge_ok(const struct net_verb *v, const char *name)
 {
-	if (!bridge_name_valid(name))
-		cmd_error("net %s: '%s' is not an interface name (1-15 letters, digits, '_', '-' or '.')", v->name, name);
-	return bridge_name_valid(name);
+	bool ok = schema_ifname_valid(name);
+	if (!ok)
+		cmd_error("net %s: '%s' is not %s", v->name, name, SCHEMA_IFNAME_WHAT);
+	return ok;
 }
 
 static int net_up(const struct net_verb *v, const struct net_args *a)
@@ -123,21 +126,18 @@ static int net_down(const struct net_verb *v, const struct net_args *a)
 
 /* The whole-directory verbs (net status, net list) show every network that
  * loads, then name each file that does not, with its problems: a broken
- * file is never silently left out. */
-static int report_broken(int code)
+ * file is never silently left out. Both come from the one set loaded. */
+static int report_broken(const struct labnet_set *set, int code)
 {
-	size_t n_files, n_ok;
-	char **probs = labnet_problems(NULL, &n_files, &n_ok);
-	for (size_t i = 0; probs[i]; i++) {
+	size_t n_files, n_ok = labnet_set_count(set);
+	const char *const *probs = labnet_set_problems(set, &n_files);
+	for (size_t i = 0; probs[i]; i++)
 		cmd_error("%s", probs[i]);
-		free(probs[i]);
-	}
 	if (n_ok < n_files) {
 		cmd_error("%zu of %zu lab network files do not load (run 'vmdeck check')", n_files - n_ok, n_files);
 		if (code == EXIT_OK)
 			code = EXIT_FAIL;
 	}
-	free(probs);
 	return code;
 }
 
@@ -171,15 +171,11 @@ static int net_status(const struct net_verb *v, const struct net_args *a)
 		labnet_free(n);
 		return EXIT_OK;
 	}
-	char **names = labnet_list();
+	struct labnet_set *set = labnet_set_load(NULL);
+	size_t n_nets = labnet_set_count(set);
 	json_object *all = a->json ? json_object_new_array() : NULL;
-	for (size_t i = 0; names[i]; i++) {
-		int c;
-		struct labnet *n = load_net(names[i], &c);
-		if (!n) {
-			code = c;
-			continue;
-		}
+	for (size_t i = 0; i < n_nets; i++) {
+		const struct labnet *n = labnet_set_at(set, i);
 		if (all) {
 			json_object_array_add(all, labnet_status_object(n));
 		} else {
@@ -187,34 +183,33 @@ static int net_status(const struct net_verb *v, const struct net_args *a)
 			fputs(s, stdout);
 			free(s);
 		}
-		labnet_free(n);
 	}
 	if (all)
 		print_json(all);
-	else if (!names[0])
+	else if (!n_nets)
 		printf("no lab networks (put NAME.yaml files in the profile directory's networks/)\n");
-	for (size_t i = 0; names[i]; i++)
-		free(names[i]);
-	free(names);
-	return report_broken(code);
+	code = report_broken(set, code);
+	labnet_set_free(set);
+	return code;
 }
 
 static int net_list(const struct net_verb *v, const struct net_args *a)
 {
 	(void)v;
-	char **names = labnet_list();
+	struct labnet_set *set = labnet_set_load(NULL);
 	json_object *all = a->json ? json_object_new_array() : NULL;
-	for (size_t i = 0; names[i]; i++) {
+	for (size_t i = 0; i < labnet_set_count(set); i++) {
+		const char *name = labnet_set_at(set, i)->name;
 		if (all)
-			json_object_array_add(all, json_object_new_string(names[i]));
+			json_object_array_add(all, json_object_new_string(name));
 		else
-			puts(names[i]);
-		free(names[i]);
+			puts(name);
 	}
-	free(names);
 	if (all)
 		print_json(all);
-	return report_broken(EXIT_OK);
+	int code = report_broken(set, EXIT_OK);
+	labnet_set_free(set);
+	return code;
 }
 
 static int net_pin(const struct net_verb *v, const struct net_args *a)

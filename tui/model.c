@@ -139,14 +139,36 @@ void model_history_clear(struct model *m)
 	m->n_history = 0;
 }
 
+/* Sort key of one history entry: its time, then where it was pushed (so
+ * entries of the same time keep their order: qsort is not stable). */
+struct hist_key {
+	int64_t wall_us;
+	size_t at;
+};
+
+static int hist_key_cmp(const void *a, const void *b)
+{
+	const struct hist_key *x = a, *y = b;
+	if (x->wall_us != y->wall_us)
+		return x->wall_us < y->wall_us ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
 void model_history_finish(struct model *m)
 {
-	for (size_t i = 1; i < m->n_history; i++) /* insertion sort: short lists, mostly sorted */
-		for (size_t j = i; j > 0 && m->history[j - 1].wall_us > m->history[j].wall_us; j--) {
-			struct mmac_event t = m->history[j];
-			m->history[j] = m->history[j - 1];
-			m->history[j - 1] = t;
-		}
+	size_t n = m->n_history;
+	if (n > 1) {
+		struct hist_key *k = xmalloc(n * sizeof(*k));
+		for (size_t i = 0; i < n; i++)
+			k[i] = (struct hist_key){ m->history[i].wall_us, i };
+		qsort(k, n, sizeof(*k), hist_key_cmp);
+		struct mmac_event *sorted = xmalloc(n * sizeof(*sorted));
+		for (size_t i = 0; i < n; i++)
+			sorted[i] = m->history[k[i].at];
+		memcpy(m->history, sorted, n * sizeof(*sorted));
+		free(sorted);
+		free(k);
+	}
 	if (m->n_history > MODEL_HISTORY_MAX) {
 		size_t drop = m->n_history - MODEL_HISTORY_MAX;
 		for (size_t i = 0; i < drop; i++)

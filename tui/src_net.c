@@ -19,8 +19,11 @@ struct src_net {
 	struct loop *loop;
 	struct ui *ui;
 	struct linkwatch *lw;
-	uint64_t history_sig; /* what the model's history was built from (history_rebuild()) */
-	bool history_built;
+	/* The model's history (history_rebuild()) is out of date: a bridge MAC
+	 * changed, a bridge came, went or was renamed, or the watcher resynced;
+	 * history_yday: the day it was built on (the marks name the day). */
+	bool history_stale;
+	int history_yday;
 	struct machist *mh;  /* NULL: not recording (said so once) */
 	struct machist_record *past; /* recorded before this vmdeck started, oldest first */
 	size_t n_past;
@@ -123,15 +126,6 @@ static void add_bridge(struct model *m, struct mbridge *b)
 	m->bridges[m->n_bridges++] = *b;
 }
 
-/* FNV-1a over the bytes of v: a signature of what the history is made of. */
-#define FNV_OFFSET 1469598103934665603ull
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	for (int k = 0; k < 8; k++)
-		h = (h ^ (v >> (k * 8) & 0xff)) * 1099511628211ull;
-	return h;
-}
-
 /* The H view's list: the changes from before this session, then every
  * bridge's (linkwatch keeps the newest LINKWATCH_HISTORY_MAX per bridge),
  * merged oldest first and cut to MODEL_HISTORY_MAX. Rebuilt only when
@@ -144,15 +138,10 @@ static void history_rebuild(struct src_net *s)
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	uint64_t sig = mix(mix(FNV_OFFSET, nb), (uint64_t)tm.tm_year * 400 + (uint64_t)tm.tm_yday);
-	for (size_t i = 0; i < nb; i++) {
-		const struct link_info *b = linkwatch_bridge(s->lw, i);
-		sig = mix(mix(sig, (uint64_t)b->ifindex), b->n_history);
-	}
-	if (s->history_built && sig == s->history_sig)
+	if (!s->history_stale && tm.tm_yday == s->history_yday)
 		return;
-	s->history_built = true;
-	s->history_sig = sig;
+	s->history_stale = false;
+	s->history_yday = tm.tm_yday;
 	model_history_clear(m);
 	for (size_t i = 0; i < s->n_past; i++) {
 		const struct machist_record *r = &s->past[i];
@@ -314,6 +303,11 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 		ui_message(s->ui, true, "%s MAC changed %s -> %s: %s", ev->bridge->name, o, n, ev->change->text);
 		past_record(s, ev);
 	}
+	bool of_bridge = ev->link && ev->link->type == LINK_TYPE_BRIDGE;
+	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED || ev->type == LINKWATCH_EV_RESYNC ||
+	    (of_bridge && (ev->type == LINKWATCH_EV_ADDED || ev->type == LINKWATCH_EV_REMOVED ||
+			   ev->type == LINKWATCH_EV_RENAMED)))
+		s->history_stale = true;
 	src_net_refresh(s);
 }
 
@@ -322,6 +316,7 @@ struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms)
 	struct src_net *s = xcalloc(1, sizeof(*s));
 	s->loop = l;
 	s->ui = ui;
+	s->history_stale = true;
 	char *err = NULL;
 	/* Before the watcher starts: what it sees from now on is this session's. */
 	past_load(s);

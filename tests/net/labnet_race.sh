@@ -27,13 +27,7 @@ rec="$VMDECK_RUNTIME_DIR/net/racenet/state.json"
 vd() { timeout 60 ip netns exec "$HOST" "$VMDECK" --profiles "$prof" "$@"; }
 
 # Every dnsmasq whose network namespace is ours (they all are ours).
-ns_dnsmasqs() {
-	local p
-	for p in $(ip netns pids "$HOST" 2>/dev/null); do
-		[[ $(cat "/proc/$p/comm" 2>/dev/null) == dnsmasq ]] && echo "$p"
-	done
-	return 0
-}
+ns_dnsmasqs() { netns_procs "$HOST" dnsmasq; }
 
 # consistent WHAT: the state is entirely up or entirely down, with no orphan.
 consistent() {

@@ -1,6 +1,7 @@
 /* Pure network logic: the kernel's bridge MAC rule, TAP MAC policies,
  * counter wrap and rates, event JSON. No kernel, no privileges. */
 #include "net/bridge.h"
+#include "net/macause.h"
 #include "net/linkwatch.h"
 #include "net/tap.h"
 #include "core/util.h"
@@ -31,9 +32,9 @@ static void test_predict_lowest(void **state)
 	mac("62:93:b7:8a:03:b7", ports[0]); /* the seed's tap101 */
 	mac("2e:fa:07:80:c6:23", ports[1]); /* the seed's tap102: lower, wins */
 	mac("fe:ff:ff:ff:ff:ff", ports[2]);
-	bridge_predict_mac((const uint8_t(*)[6])ports, 3, out);
+	macause_lowest_mac((const uint8_t(*)[6])ports, 3, out);
 	assert_mac(out, "2e:fa:07:80:c6:23");
-	bridge_predict_mac((const uint8_t(*)[6])ports, 1, out);
+	macause_lowest_mac((const uint8_t(*)[6])ports, 1, out);
 	assert_mac(out, "62:93:b7:8a:03:b7");
 }
 
@@ -41,7 +42,7 @@ static void test_predict_empty(void **state)
 {
 	uint8_t out[6];
 	memset(out, 0xaa, 6);
-	bridge_predict_mac(NULL, 0, out);
+	macause_lowest_mac(NULL, 0, out);
 	assert_mac(out, "00:00:00:00:00:00");
 }
 
@@ -51,7 +52,7 @@ static void test_predict_byte_order(void **state)
 	uint8_t ports[2][6], out[6];
 	mac("02:ff:ff:ff:ff:ff", ports[0]);
 	mac("03:00:00:00:00:00", ports[1]);
-	bridge_predict_mac((const uint8_t(*)[6])ports, 2, out);
+	macause_lowest_mac((const uint8_t(*)[6])ports, 2, out);
 	assert_mac(out, "02:ff:ff:ff:ff:ff");
 }
 

@@ -145,7 +145,7 @@ static void test_sizes(void **state)
 		parsed_free(&r);
 		free(t);
 	}
-	static const char *const bad[] = { "1.5G", "2X", "-1", "8", "99T", "G" };
+	static const char *const bad[] = { "1.5G", "2X", "-1", "8", "99T", "G", "17179869185T", "17592186044417G" };
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		char *t = xasprintf("name: s\nmemory: %s\n", bad[i]);
 		struct parsed r = parse(t);

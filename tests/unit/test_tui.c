@@ -211,6 +211,30 @@ static void test_history_bounded(void **state)
 	model_clear(&m);
 }
 
+/* Entries of the same time keep the order they were pushed in (this
+ * session's after the file's), whatever the list's length. */
+static void test_history_sort_stable(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	enum { N = 1500 };
+	for (int i = 0; i < N; i++) { /* three times, interleaved: 3 2 1 3 2 1 ... */
+		struct mmac_event e = { .wall_us = 3 - i % 3, .cause = (char *)"c" };
+		snprintf(e.bridge, sizeof(e.bridge), "br%d", i);
+		model_history_push(&m, &e);
+	}
+	model_history_finish(&m);
+	assert_int_equal(m.n_history, N);
+	for (size_t i = 1; i < m.n_history; i++) {
+		const struct mmac_event *a = &m.history[i - 1], *b = &m.history[i];
+		assert_true(a->wall_us <= b->wall_us);
+		if (a->wall_us == b->wall_us)
+			assert_true(atoi(a->bridge + 2) < atoi(b->bridge + 2));
+	}
+	model_clear(&m);
+}
+
 static void test_flash_is_visible_in_mono(void **state)
 {
 	struct fixture *f = *state;
@@ -706,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flash_is_visible_in_mono, setup, teardown),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_history_sort_stable),
 		cmocka_unit_test_setup_teardown(test_status_follows_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_from_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -280,6 +281,49 @@ static void test_read(void **state)
 	free(ok), free(big), free(fifo), free(none);
 }
 
+/* The YAML files of a directory: *.yaml and *.yml, not hidden, sorted,
+ * appended as paths; a missing directory says why. */
+static void test_dir_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-yamldoc.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	static const char *const names[] = { "b.yml", "a.yaml", ".hidden.yaml", "c.txt", ".yaml", "yaml" };
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		free(p);
+	}
+	struct strv v;
+	strv_init(&v);
+	strv_push(&v, "kept");
+	char *err = NULL;
+	assert_int_equal(yamldoc_dir_files(dir, &v, &err), 0);
+	assert_null(err);
+	assert_int_equal(v.n, 3);
+	assert_string_equal(v.v[0], "kept");
+	char *a = xasprintf("%s/a.yaml", dir), *b = xasprintf("%s/b.yml", dir);
+	assert_string_equal(v.v[1], a);
+	assert_string_equal(v.v[2], b);
+	assert_null(v.v[3]);
+	free(a), free(b);
+	strv_clear(&v);
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	strv_init(&v);
+	assert_int_equal(yamldoc_dir_files(dir, &v, &err), -1);
+	assert_string_equal(err, "cannot open directory: No such file or directory");
+	assert_int_equal(v.n, 0);
+	free(err);
+	strv_clear(&v);
+}
+
 static void test_positions(void **state)
 {
 	(void)state;
@@ -302,7 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks),      cmocka_unit_test(test_size_cap), cmocka_unit_test(test_empty_and_single),
 		cmocka_unit_test(test_nodes),       cmocka_unit_test(test_keys),     cmocka_unit_test(test_positions),
-		cmocka_unit_test(test_read),        cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_read),        cmocka_unit_test(test_depth),    cmocka_unit_test(test_dir_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
