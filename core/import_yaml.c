@@ -15,36 +15,9 @@
 #include <strings.h>
 #include <yaml.h>
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	put(b, s, strlen(s));
-	free(s);
-}
-
 static int write_handler(void *data, unsigned char *buffer, size_t size)
 {
-	put(data, (const char *)buffer, size);
+	strbuf_add(data, (const char *)buffer, size);
 	return 1;
 }
 
@@ -52,7 +25,7 @@ char *import_yaml_scalar(const char *s)
 {
 	yaml_emitter_t e;
 	yaml_event_t ev;
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	yaml_emitter_initialize(&e);
 	yaml_emitter_set_output(&e, write_handler, &b);
 	yaml_emitter_set_width(&e, -1);
@@ -101,54 +74,54 @@ char *import_yaml_scalar(const char *s)
 }
 
 /* "# why" after a value; newlines would end the comment early. */
-static void comment(struct buf *b, const char *why)
+static void comment(struct strbuf *b, const char *why)
 {
 	if (!why)
 		return;
-	put(b, "  # ", 4);
+	strbuf_add(b, "  # ", 4);
 	/* A comment ends at a line break and holds printable characters only. */
 	for (const char *p = why; *p; p++)
-		put(b, *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f) ? p : " ", 1);
+		strbuf_add(b, *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f) ? p : " ", 1);
 }
 
-static void kv(struct buf *b, int indent, const char *key, const char *val, const char *why)
+static void kv(struct strbuf *b, int indent, const char *key, const char *val, const char *why)
 {
 	if (!val)
 		return;
 	char *q = import_yaml_scalar(val);
-	putf(b, "%*s%s: %s", indent, "", key, q);
+	strbuf_addf(b, "%*s%s: %s", indent, "", key, q);
 	free(q);
 	comment(b, why);
-	put(b, "\n", 1);
+	strbuf_add(b, "\n", 1);
 }
 
-static void kiv(struct buf *b, int indent, const char *key, const struct iv *v)
+static void kiv(struct strbuf *b, int indent, const char *key, const struct iv *v)
 {
 	kv(b, indent, key, v->v, v->why);
 }
 
-static void section(struct buf *b, int indent, const char *key, const char *why)
+static void section(struct strbuf *b, int indent, const char *key, const char *why)
 {
-	putf(b, "%*s%s:", indent, "", key);
+	strbuf_addf(b, "%*s%s:", indent, "", key);
 	comment(b, why);
-	put(b, "\n", 1);
+	strbuf_add(b, "\n", 1);
 }
 
-static void list(struct buf *b, const char *key, const struct iv *v, size_t n, const char *why)
+static void list(struct strbuf *b, const char *key, const struct iv *v, size_t n, const char *why)
 {
 	if (!n)
 		return;
 	section(b, 0, key, why);
 	for (size_t i = 0; i < n; i++) {
 		char *q = import_yaml_scalar(v[i].v);
-		putf(b, "  - %s", q);
+		strbuf_addf(b, "  - %s", q);
 		free(q);
 		comment(b, v[i].why);
-		put(b, "\n", 1);
+		strbuf_add(b, "\n", 1);
 	}
 }
 
-static void disk(struct buf *b, int indent, const struct idisk *d, bool item)
+static void disk(struct strbuf *b, int indent, const struct idisk *d, bool item)
 {
 	const struct { const char *k; const struct iv *v; } keys[] = {
 		{ "id", &d->id }, { "file", &d->file }, { "format", &d->format },
@@ -159,26 +132,26 @@ static void disk(struct buf *b, int indent, const struct idisk *d, bool item)
 		if (!keys[i].v->v)
 			continue;
 		if (item && first) {
-			putf(b, "%*s- ", indent, "");
+			strbuf_addf(b, "%*s- ", indent, "");
 			kv(b, 0, keys[i].k, keys[i].v->v, keys[i].v->why ? keys[i].v->why : d->why);
 		} else
 			kiv(b, indent + (item ? 2 : 0), keys[i].k, keys[i].v);
 		first = false;
 	}
 	if (d->snapshot)
-		putf(b, "%*ssnapshot: true\n", indent + (item ? 2 : 0), "");
+		strbuf_addf(b, "%*ssnapshot: true\n", indent + (item ? 2 : 0), "");
 	if (d->readonly)
-		putf(b, "%*sreadonly: true\n", indent + (item ? 2 : 0), "");
+		strbuf_addf(b, "%*sreadonly: true\n", indent + (item ? 2 : 0), "");
 }
 
-static void nics(struct buf *b, const struct imodel *m)
+static void nics(struct strbuf *b, const struct imodel *m)
 {
 	if (!m->n_nics)
 		return;
 	section(b, 0, "nics", NULL);
 	for (size_t i = 0; i < m->n_nics; i++) {
 		const struct inic *n = &m->nics[i];
-		put(b, "  - ", 4);
+		strbuf_add(b, "  - ", 4);
 		kv(b, 0, "id", n->id, n->why);
 		kv(b, 4, "model", n->model, NULL);
 		kv(b, 4, "mac", n->mac, NULL);
@@ -189,7 +162,7 @@ static void nics(struct buf *b, const struct imodel *m)
 	}
 }
 
-static void machine(struct buf *b, const struct imodel *m)
+static void machine(struct strbuf *b, const struct imodel *m)
 {
 	kiv(b, 0, "name", &m->name);
 	kiv(b, 0, "description", &m->description);
@@ -209,7 +182,7 @@ static void machine(struct buf *b, const struct imodel *m)
 		};
 		for (size_t i = 0; i < ARRAY_LEN(t); i++)
 			if (t[i].v)
-				putf(b, "  %s: %u\n", t[i].k, t[i].v);
+				strbuf_addf(b, "  %s: %u\n", t[i].k, t[i].v);
 	}
 	kiv(b, 0, "memory", &m->memory);
 	if (m->kernel.v || m->initrd.v || m->append.v) {
@@ -231,9 +204,9 @@ static void machine(struct buf *b, const struct imodel *m)
 	if (m->n_usbdev)
 		list(b, "usb", m->usbdev, m->n_usbdev, m->usb_why);
 	else if (m->usb) {
-		put(b, "usb: true", 9);
+		strbuf_add(b, "usb: true", 9);
 		comment(b, m->usb_why);
-		put(b, "\n", 1);
+		strbuf_add(b, "\n", 1);
 	}
 	if (m->audio_dev.v) {
 		section(b, 0, "audio", NULL);
@@ -244,14 +217,14 @@ static void machine(struct buf *b, const struct imodel *m)
 
 char *import_yaml_write(const struct imodel *m, const char *header)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	for (const char *p = header; p && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		put(&b, n ? "# " : "#", n ? 2 : 1);
+		strbuf_add(&b, n ? "# " : "#", n ? 2 : 1);
 		for (size_t i = 0; i < n; i++) /* printable only: a CR would end the comment */
-			put(&b, p[i] == '\t' || ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f) ? p + i : " ", 1);
-		put(&b, "\n", 1);
+			strbuf_add(&b, p[i] == '\t' || ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f) ? p + i : " ", 1);
+		strbuf_add(&b, "\n", 1);
 		p += n + (nl != NULL);
 	}
 	machine(&b, m);
@@ -276,12 +249,12 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 		section(&b, 0, "extra_args", "no profile key for these: passed to QEMU last, as they are");
 		for (size_t i = 0; i < m->n_extra; i++) {
 			if (m->extra[i].why) {
-				put(&b, " ", 1); /* comment() indents by two and adds "# " */
+				strbuf_add(&b, " ", 1); /* comment() indents by two and adds "# " */
 				comment(&b, m->extra[i].why);
-				put(&b, "\n", 1);
+				strbuf_add(&b, "\n", 1);
 			}
 			char *q = import_yaml_scalar(m->extra[i].arg);
-			putf(&b, "  - %s\n", q);
+			strbuf_addf(&b, "  - %s\n", q);
 			free(q);
 		}
 	}

@@ -679,25 +679,7 @@ void thumb_picture(const struct thumb *t, int *col, int *row, int *cols, int *ro
 
 /* --- terminal output ---------------------------------------------------- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void buf_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-static void buf_utf8(struct buf *b, uint32_t c)
+static void buf_utf8(struct strbuf *b, uint32_t c)
 {
 	char u[4];
 	size_t n;
@@ -714,7 +696,7 @@ static void buf_utf8(struct buf *b, uint32_t c)
 		u[2] = (char)(0x80 | (c & 0x3F));
 		n = 3;
 	}
-	buf_add(b, u, n);
+	strbuf_add(b, u, n);
 }
 
 /* What the terminal currently has set; -1 = default colours. */
@@ -744,12 +726,12 @@ static void sgr_colour(const struct thumb *t, char *out, size_t n, bool fg, cons
 	}
 }
 
-static void emit_cell(const struct thumb *t, struct buf *b, struct sgr_state *st, const struct thumb_cell *c)
+static void emit_cell(const struct thumb *t, struct strbuf *b, struct sgr_state *st, const struct thumb_cell *c)
 {
 	if (t->o.color != THUMB_COLOR_MONO) {
 		if (c->flags & THUMB_CELL_BLANK) {
 			if (st->fg != -1 || st->bg != -1) {
-				buf_str(b, "\x1b[0m");
+				strbuf_adds(b, "\x1b[0m");
 				st->fg = st->bg = -1;
 			}
 		} else {
@@ -772,7 +754,7 @@ static void emit_cell(const struct thumb *t, struct buf *b, struct sgr_state *st
 			}
 			if (any) {
 				strcat(sgr, "m");
-				buf_str(b, sgr);
+				strbuf_adds(b, sgr);
 			}
 		}
 	}
@@ -781,8 +763,8 @@ static void emit_cell(const struct thumb *t, struct buf *b, struct sgr_state *st
 
 char *thumb_ansi(const struct thumb *t, bool all, int row0, int col0, size_t *len)
 {
-	struct buf b = { 0 };
-	buf_add(&b, "", 0);
+	struct strbuf b = { 0 };
+	strbuf_add(&b, "", 0);
 	struct sgr_state st = { -1, -1 };
 	for (int r = 0; r < t->rows; r++) {
 		if (!all && !t->row_dirty[r])
@@ -798,7 +780,7 @@ char *thumb_ansi(const struct thumb *t, bool all, int row0, int col0, size_t *le
 				if (!placed) {
 					char cup[32];
 					snprintf(cup, sizeof(cup), "\x1b[%d;%dH", row0 + r, col0 + c);
-					buf_str(&b, cup);
+					strbuf_adds(&b, cup);
 					placed = true;
 				}
 			}
@@ -806,14 +788,14 @@ char *thumb_ansi(const struct thumb *t, bool all, int row0, int col0, size_t *le
 		}
 		if (all) {
 			if (st.fg != -1 || st.bg != -1 || t->o.color != THUMB_COLOR_MONO)
-				buf_str(&b, "\x1b[0m");
-			buf_str(&b, "\n");
+				strbuf_adds(&b, "\x1b[0m");
+			strbuf_adds(&b, "\n");
 			st.fg = st.bg = -1;
 		}
 	}
 	if (!all && (st.fg != -1 || st.bg != -1))
-		buf_str(&b, "\x1b[0m");
+		strbuf_adds(&b, "\x1b[0m");
 	if (len)
 		*len = b.len;
-	return b.p;
+	return b.s;
 }

@@ -83,6 +83,29 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void strbuf_adds(struct strbuf *b, const char *s) { strbuf_add(b, s, strlen(s)); }
+
+void strbuf_addf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_adds(b, s);
+	free(s);
+}
+
 int error_set(char **err, const char *fmt, ...)
 {
 	if (!err)

@@ -21,6 +21,15 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
+/* A growing string, always NUL-terminated once anything was added; { 0 } is
+ * empty, free(b.s) frees it. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_adds(struct strbuf *b, const char *s);
+void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void util_set_fatal_hook(void (*hook)(void));
 void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
