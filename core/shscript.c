@@ -236,6 +236,15 @@ static void single_quoted(struct rd *r, struct fb *f, int wl, int wc)
 	sh_adv(r);
 }
 
+/* `...`: a command substitution, reported (never run) by sh_cmdsub. */
+static void backtick(struct rd *r, struct fb *f)
+{
+	size_t from = r->i;
+	int l = r->line, cl = r->col;
+	sh_adv(r);
+	sh_cmdsub(r, f, from, l, cl, true);
+}
+
 static void double_quoted(struct rd *r, struct fb *f, int wl, int wc)
 {
 	int line = r->line, col = r->col;
@@ -264,12 +273,9 @@ static void double_quoted(struct rd *r, struct fb *f, int wl, int wc)
 				sh_fb_put(r, f, "\\", 1, wl, wc);
 		} else if (c == '$')
 			sh_dollar(r, f, true);
-		else if (c == '`') {
-			size_t from = r->i;
-			int l = r->line, cl = r->col;
-			sh_adv(r);
-			sh_cmdsub(r, f, from, l, cl, true);
-		} else {
+		else if (c == '`')
+			backtick(r, f);
+		else {
 			char ch = (char)c;
 			sh_fb_put(r, f, &ch, 1, wl, wc);
 			sh_adv(r);
@@ -305,12 +311,9 @@ int sh_read_word(struct rd *r, struct fb *f, enum ctx ctx, bool dq)
 			double_quoted(r, f, wl, wc);
 		else if (c == '$')
 			sh_dollar(r, f, dq);
-		else if (c == '`') {
-			size_t from = r->i;
-			int l = r->line, cl = r->col;
-			sh_adv(r);
-			sh_cmdsub(r, f, from, l, cl, true);
-		} else {
+		else if (c == '`')
+			backtick(r, f);
+		else {
 			sh_fb_put(r, f, r->b + r->i, 1, wl, wc);
 			sh_adv(r);
 		}
