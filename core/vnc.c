@@ -5,14 +5,11 @@
  * eventfds: the loop only ever reads flags under a mutex and copies pixels
  * while the worker waits. Also a capped frame rate and a reconnect backoff. */
 #include "core/vnc.h"
-#include "core/paths.h"
-#include "core/profile.h"
 #include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <png.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -161,46 +158,6 @@ static const char *const state_names[] = {
 const char *vnc_state_name(enum vnc_state s)
 {
 	return (unsigned)s < ARRAY_LEN(state_names) ? state_names[s] : "?";
-}
-
-int vnc_target_parse(const char *target, char **unix_path, char **host, int *port, char **err)
-{
-	*unix_path = *host = NULL;
-	*port = 0;
-	if (!target || !*target)
-		return error_set(err, "empty VNC target");
-	if (target[0] == '/' || target[0] == '.') {
-		if (strlen(target) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-			return error_set(err, "VNC socket path too long: %s", target);
-		*unix_path = xstrdup(target);
-		return 0;
-	}
-	const char *h = target, *colon;
-	size_t hlen;
-	if (target[0] == '[') { /* [IPv6]:display */
-		const char *close = strchr(target, ']');
-		if (!close || close[1] != ':')
-			return error_set(err, "VNC target %s: expected [ADDRESS]:DISPLAY", target);
-		h = target + 1;
-		hlen = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strchr(target, ':');
-		if (!colon)
-			return error_set(err, "VNC target %s: expected a socket path, HOST:DISPLAY or HOST::PORT",
-					 target);
-		hlen = (size_t)(colon - target);
-	}
-	bool is_port = colon[1] == ':';
-	const char *num = colon + 1 + is_port;
-	char *end;
-	errno = 0;
-	long v = strtol(num, &end, 10);
-	if (!*num || *end || errno || v < 0 || v > 65535 || (!is_port && v > 65535 - 5900))
-		return error_set(err, "VNC target %s: bad %s '%s'", target, is_port ? "port" : "display", num);
-	*host = hlen ? xstrndup(h, hlen) : xstrdup("localhost");
-	*port = (int)(is_port ? v : 5900 + v);
-	return 0;
 }
 
 static void set_state(struct vnc *v, enum vnc_state s, const char *fmt, ...)
@@ -984,115 +941,4 @@ void vnc_set_thumb(struct vnc *v, struct thumb *t)
 	struct thumb_frame f;
 	if (t && vnc_frame(v, &f) == 0)
 		thumb_update_full(t, &f);
-}
-
-/* --- profiles ---------------------------------------------------------- */
-
-char *vnc_profile_target(const struct profile *p, const char *name)
-{
-	if (!p || !p->vnc || !strcmp(p->vnc, "unix") || !*p->vnc) {
-		char *dir = paths_vm_dir(p ? p->name : name);
-		if (!dir)
-			return NULL;
-		char *t = path_join(dir, "vnc.sock");
-		free(dir);
-		return t;
-	}
-	char *t = xstrdup(p->vnc);
-	char *comma = strchr(t, ',');
-	if (comma)
-		*comma = 0;
-	/* QEMU listening on every address is reachable on loopback. */
-	static const struct { const char *any, *loop; } wild[] = {
-		{ "0.0.0.0:", "127.0.0.1:" }, { "[::]:", "[::1]:" }, { ":", "localhost:" },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(wild); i++) {
-		size_t n = strlen(wild[i].any);
-		if (!strncmp(t, wild[i].any, n)) {
-			char *r = xasprintf("%s%s", wild[i].loop, t + n);
-			free(t);
-			return r;
-		}
-	}
-	return t;
-}
-
-int vnc_profile_password(const struct profile *p, char **password, char **err)
-{
-	*password = NULL;
-	if (!p || !p->vnc_password_file)
-		return 0;
-	size_t len;
-	char *s = file_read_all(p->vnc_password_file, &len);
-	if (!s)
-		return error_set(err, "%s: vnc_password_file: %s", p->vnc_password_file, strerror(errno));
-	/* Verbatim, newline included: QEMU's "-object secret,file=" takes the
-	 * file as it is, and both sides must agree. */
-	*password = s;
-	return 0;
-}
-
-int vnc_password_file_read(const char *path, char **password, char **err)
-{
-	size_t len;
-	char *s = file_read_all(path, &len);
-	if (!s)
-		return error_set(err, "%s: %s", path, strerror(errno));
-	s[strcspn(s, "\r\n")] = 0;
-	*password = s;
-	return 0;
-}
-
-/* --- PNG ---------------------------------------------------------------- */
-
-int vnc_write_png(const struct thumb_frame *f, const char *path, char **err)
-{
-	if (!f || !f->px || f->w <= 0 || f->h <= 0)
-		return error_set(err, "%s: no frame to save", path);
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	/* Predictable name, maybe in /tmp: never follow or reuse what another
-	 * user planted there (root writes screenshots too). */
-	unlink(tmp);
-	int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *fp = tfd >= 0 ? fdopen(tfd, "wb") : NULL;
-	if (!fp && tfd >= 0)
-		close(tfd);
-	if (!fp) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	png_infop info = png ? png_create_info_struct(png) : NULL;
-	uint8_t *row = xmalloc((size_t)f->w * 3);
-	if (!png || !info || setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		fclose(fp);
-		unlink(tmp);
-		free(row);
-		free(tmp);
-		return error_set(err, "%s: PNG encoding failed", path);
-	}
-	png_init_io(png, fp);
-	png_set_IHDR(png, info, (png_uint_32)f->w, (png_uint_32)f->h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(png, 3); /* screenshots: fast over small */
-	png_write_info(png, info);
-	for (int y = 0; y < f->h; y++) {
-		const uint8_t *s = f->px + (size_t)y * f->stride;
-		for (int x = 0; x < f->w; x++)
-			memcpy(row + (size_t)x * 3, s + (size_t)x * 4, 3);
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-	png_destroy_write_struct(&png, &info);
-	free(row);
-	if (fclose(fp) != 0 || rename(tmp, path) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
 }
