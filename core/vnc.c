@@ -1,73 +1,20 @@
-/* vnc: libvncclient kept off the loop. libvncclient's API blocks (name
- * lookup, connect, a handshake that reads with a timeout, messages read
- * whole), so each connection attempt runs in a worker thread of its own —
- * a "link" — that does all of that and talks to the loop through two
- * eventfds: the loop only ever reads flags under a mutex and copies pixels
- * while the worker waits. Also a capped frame rate and a reconnect backoff. */
-#include "core/vnc.h"
-#include "core/paths.h"
-#include "core/profile.h"
+/* vnc: the loop's side of the VNC client — the state machine (connecting,
+ * connected, gone, with a reconnect backoff and a connect timeout), the
+ * worker's notes read from its eventfd, the loop's copy of the screen and
+ * the frames handed on at a capped rate. The blocking half, one worker
+ * thread per connection attempt, is core/vnc_worker.c. */
+#include "core/vnc_priv.h"
 #include "core/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <png.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/select.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include <rfb/rfbclient.h>
-
-#define MAX_RECTS 16          /* more pending rectangles collapse into their union */
-#define READ_TIMEOUT_S 3      /* inside a message, in the worker: then the link is dropped */
-
-/* How far a worker got, for the reason when the loop gives up on it. */
-enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
 static const char *const stage_names[] = {
 	[ST_LOOKUP] = "looking up the host name", [ST_CONNECT] = "connecting",
 	[ST_GREETING] = "waiting for the server to greet", [ST_HANDSHAKE] = "in the VNC handshake",
-};
-
-/* One connection attempt and, once connected, its session. Shared by the
- * vnc (the loop's side) and its worker; freed by whichever lets go last.
- * The worker alone touches the rfbClient and lfb; the loop reads lfb only
- * while the worker waits for "go" after publishing a frame. */
-struct link {
-	pthread_mutex_t mu;
-	int refs;                  /* the vnc's and the worker's */
-	int note;                  /* eventfd, worker -> loop: look at the flags */
-	int ctl;                   /* eventfd, loop -> worker: look at the flags */
-	/* Set before the worker starts, then read-only. */
-	char *target, *unix_path, *host, *password;
-	int port;
-	/* Under mu. */
-	int sock;                  /* the connected socket (the client has a dup); -1 */
-	bool cancel;               /* loop: give up (freed, timed out, reconnecting) */
-	bool go;                   /* loop: frame taken, read on */
-	bool connected;            /* worker: handshake done; conn_w/h set */
-	bool frame;                /* worker: a complete update is in lfb; waiting for go */
-	bool done;                 /* worker: finished; reason says why */
-	enum stage stage;          /* worker: until connected */
-	char *reason;
-	int conn_w, conn_h;
-	uint64_t updates;
-	/* Worker-only, except while frame (the loop copies them then). */
-	uint8_t *lfb;
-	int lfbw, lfbh;
-	bool resized;              /* lfb was (re)allocated since the last frame */
-	bool finished;             /* FinishedFrameBufferUpdate seen */
-	struct vnc_rect rects[MAX_RECTS];
-	size_t nrects;
 };
 
 enum phase { PH_IDLE, PH_CONNECT, PH_RUNNING, PH_PAUSED };
@@ -102,56 +49,6 @@ struct vnc {
 	unsigned connections;
 };
 
-static int client_tag; /* its address tags our link in rfbClientData */
-static atomic_uint workers; /* worker threads alive */
-
-/* --- libvncclient's log ------------------------------------------------- */
-
-static FILE *log_fp;
-/* Per thread: each worker reads back the reason for its own failure. */
-static _Thread_local char last_log[256];
-
-static void log_line(const char *fmt, va_list ap)
-{
-	char line[sizeof(last_log)];
-	vsnprintf(line, sizeof(line), fmt, ap);
-	size_t n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	if (n)
-		memcpy(last_log, line, n + 1);
-	if (log_fp)
-		fprintf(log_fp, "libvncclient: %s\n", line);
-}
-
-static void log_cb(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_line(fmt, ap);
-	va_end(ap);
-}
-
-void vnc_set_log(FILE *fp) { log_fp = fp; }
-
-static void redirect_log_once(void)
-{
-	rfbClientLog = log_cb;
-	rfbClientErr = log_cb;
-	/* libvncclient write()s to the socket: a server that just went away
-	 * must be an error return, not a SIGPIPE that kills the program. */
-	struct sigaction sa;
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-		signal(SIGPIPE, SIG_IGN);
-}
-
-static void redirect_log(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, redirect_log_once);
-}
-
-unsigned vnc_workers(void) { return atomic_load(&workers); }
 /* --- helpers ------------------------------------------------------------ */
 
 static const char *const state_names[] = {
@@ -161,46 +58,6 @@ static const char *const state_names[] = {
 const char *vnc_state_name(enum vnc_state s)
 {
 	return (unsigned)s < ARRAY_LEN(state_names) ? state_names[s] : "?";
-}
-
-int vnc_target_parse(const char *target, char **unix_path, char **host, int *port, char **err)
-{
-	*unix_path = *host = NULL;
-	*port = 0;
-	if (!target || !*target)
-		return error_set(err, "empty VNC target");
-	if (target[0] == '/' || target[0] == '.') {
-		if (strlen(target) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-			return error_set(err, "VNC socket path too long: %s", target);
-		*unix_path = xstrdup(target);
-		return 0;
-	}
-	const char *h = target, *colon;
-	size_t hlen;
-	if (target[0] == '[') { /* [IPv6]:display */
-		const char *close = strchr(target, ']');
-		if (!close || close[1] != ':')
-			return error_set(err, "VNC target %s: expected [ADDRESS]:DISPLAY", target);
-		h = target + 1;
-		hlen = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strchr(target, ':');
-		if (!colon)
-			return error_set(err, "VNC target %s: expected a socket path, HOST:DISPLAY or HOST::PORT",
-					 target);
-		hlen = (size_t)(colon - target);
-	}
-	bool is_port = colon[1] == ':';
-	const char *num = colon + 1 + is_port;
-	char *end;
-	errno = 0;
-	long v = strtol(num, &end, 10);
-	if (!*num || *end || errno || v < 0 || v > 65535 || (!is_port && v > 65535 - 5900))
-		return error_set(err, "VNC target %s: bad %s '%s'", target, is_port ? "port" : "display", num);
-	*host = hlen ? xstrndup(h, hlen) : xstrdup("localhost");
-	*port = (int)(is_port ? v : 5900 + v);
-	return 0;
 }
 
 static void set_state(struct vnc *v, enum vnc_state s, const char *fmt, ...)
@@ -221,9 +78,7 @@ static void set_state(struct vnc *v, enum vnc_state s, const char *fmt, ...)
 		v->cb.state(v, v->arg);
 }
 
-/* Add a rectangle to a list of at most MAX_RECTS; more collapse into one
- * bounding box. */
-static void rects_add(struct vnc_rect *rects, size_t *n, int x, int y, int w, int h)
+void vnc_rects_add(struct vnc_rect *rects, size_t *n, int x, int y, int w, int h)
 {
 	if (w <= 0 || h <= 0)
 		return;
@@ -245,381 +100,15 @@ static void rects_add(struct vnc_rect *rects, size_t *n, int x, int y, int w, in
 	*n = 1;
 }
 
-/* --- the link: shared state ---------------------------------------------- */
-
-static void link_unref(struct link *l)
-{
-	pthread_mutex_lock(&l->mu);
-	bool last = --l->refs == 0;
-	pthread_mutex_unlock(&l->mu);
-	if (!last)
-		return;
-	pthread_mutex_destroy(&l->mu);
-	if (l->sock >= 0)
-		close(l->sock);
-	close(l->note);
-	close(l->ctl);
-	free(l->target);
-	free(l->unix_path);
-	free(l->host);
-	free(l->password);
-	free(l->reason);
-	free(l->lfb);
-	free(l);
-}
-
-static void poke(int efd)
-{
-	uint64_t one = 1;
-	ssize_t r = write(efd, &one, sizeof(one));
-	(void)r; /* a full counter still wakes the reader */
-}
-
-static void drain(int efd)
-{
-	uint64_t n;
-	ssize_t r = read(efd, &n, sizeof(n));
-	(void)r;
-}
-
-/* The loop lets go: the worker stops at its next step. A worker blocked
- * inside libvncclient (a handshake read) is woken by the shutdown; one in
- * getaddrinfo finishes that first, then sees cancel (it holds its own
- * reference, so nothing is freed under it). */
-static void link_cancel(struct link *l)
-{
-	pthread_mutex_lock(&l->mu);
-	l->cancel = true;
-	if (l->sock >= 0)
-		shutdown(l->sock, SHUT_RDWR);
-	pthread_mutex_unlock(&l->mu);
-	poke(l->ctl);
-}
-
-/* --- the link: the worker thread ---------------------------------------- */
-
-static bool cancelled(struct link *l)
-{
-	pthread_mutex_lock(&l->mu);
-	bool c = l->cancel;
-	pthread_mutex_unlock(&l->mu);
-	return c;
-}
-
-/* Wait until fd has events (true) or the loop pokes ctl with cancel set
- * (false). No timeout: the loop's connect timer cancels a silent peer. */
-static bool wait_fd(struct link *l, int fd, short events)
-{
-	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = l->ctl, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			return false;
-		if (p[1].revents) {
-			drain(l->ctl);
-			if (cancelled(l))
-				return false;
-		}
-		if (p[0].revents)
-			return true;
-	}
-}
-
-static void set_stage(struct link *l, enum stage st)
-{
-	pthread_mutex_lock(&l->mu);
-	l->stage = st;
-	pthread_mutex_unlock(&l->mu);
-}
-
-static void set_sock(struct link *l, int fd)
-{
-	pthread_mutex_lock(&l->mu);
-	int old = l->sock;
-	l->sock = fd;
-	pthread_mutex_unlock(&l->mu);
-	if (old >= 0)
-		close(old);
-}
-
-/* Connect one address, non-blocking, cancellable. 0, or -1 with errno. */
-static int connect_one(struct link *l, int family, const struct sockaddr *sa, socklen_t len)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	set_sock(l, fd); /* from here on, a cancel shuts it down */
-	set_stage(l, ST_CONNECT);
-	if (connect(fd, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EAGAIN)
-		return -1;
-	if (!wait_fd(l, fd, POLLOUT)) {
-		errno = ECANCELED;
-		return -1;
-	}
-	int e = 0;
-	socklen_t elen = sizeof(e);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
-		e = errno;
-	errno = e;
-	return e ? -1 : 0;
-}
-
-static int link_connect(struct link *l, char **why)
-{
-	if (l->unix_path) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", l->unix_path);
-		if (connect_one(l, AF_UNIX, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return error_set(why, "connect %s: %s", l->target, strerror(errno));
-		return 0;
-	}
-	char port[16];
-	snprintf(port, sizeof(port), "%d", l->port);
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	int g = getaddrinfo(l->host, port, &hints, &ai); /* may take seconds: that is why we are here */
-	if (g)
-		return error_set(why, "%s: %s", l->host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
-	set_stage(l, ST_CONNECT);
-	poke(l->note); /* the connect timeout starts now */
-	int e = ECONNREFUSED;
-	/* Every address in turn: "localhost" may be ::1 first and QEMU on 127.0.0.1 only. */
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		if (cancelled(l)) {
-			e = ECANCELED;
-			break;
-		}
-		if (connect_one(l, a->ai_family, a->ai_addr, a->ai_addrlen) == 0) {
-			freeaddrinfo(ai);
-			return 0;
-		}
-		e = errno;
-	}
-	freeaddrinfo(ai);
-	return error_set(why, "connect %s: %s", l->target, strerror(e));
-}
-
-static rfbBool malloc_fb(rfbClient *c)
-{
-	struct link *l = rfbClientGetClientData(c, &client_tag);
-	if (c->width <= 0 || c->height <= 0 || c->width > VNC_MAX_FB_SIDE || c->height > VNC_MAX_FB_SIDE) {
-		/* libvncclient drops the connection; this is the reason shown. */
-		snprintf(last_log, sizeof(last_log), "the server's screen is %dx%d, more than vmdeck takes (%dx%d at most)",
-			 c->width, c->height, VNC_MAX_FB_SIDE, VNC_MAX_FB_SIDE);
-		return FALSE;
-	}
-	uint8_t *fb = calloc((size_t)c->width * (size_t)c->height, 4);
-	if (!fb) {
-		snprintf(last_log, sizeof(last_log), "no memory for a %dx%d screen", c->width, c->height);
-		return FALSE;
-	}
-	free(l->lfb);
-	l->lfb = fb;
-	l->lfbw = c->width;
-	l->lfbh = c->height;
-	l->resized = true;
-	c->frameBuffer = fb;
-	return TRUE;
-}
-
-static void got_update(rfbClient *c, int x, int y, int w, int h)
-{
-	struct link *l = rfbClientGetClientData(c, &client_tag);
-	pthread_mutex_lock(&l->mu);
-	l->updates++;
-	pthread_mutex_unlock(&l->mu);
-	rects_add(l->rects, &l->nrects, x, y, w, h);
-}
-
-static void finished_update(rfbClient *c)
-{
-	struct link *l = rfbClientGetClientData(c, &client_tag);
-	l->finished = true;
-}
-
-static char *get_password(rfbClient *c)
-{
-	struct link *l = rfbClientGetClientData(c, &client_tag);
-	/* libvncclient frees it. */
-	return strdup(l->password ? l->password : "");
-}
-
-/* libvncclient 0.9.14 always advertises ExtendedDesktopSize, and then
- * ignores QEMU's resize because QEMU numbers its only screen 0 ("invalid
- * screen"): the next update has rectangles of the new size and the library
- * drops the connection ("Rect too large"). So, after the handshake, say
- * again which encodings we take, without ExtendedDesktopSize: QEMU then
- * uses plain DesktopResize, which the library follows. The list holds only
- * encodings libvncclient decodes; zlib-based ones first for TCP links. */
-static const uint32_t encodings[] = {
-	rfbEncodingZRLE, rfbEncodingZlib, rfbEncodingHextile, rfbEncodingCopyRect, rfbEncodingRaw,
-	rfbEncodingCompressLevel0 + 6, rfbEncodingNewFBSize, rfbEncodingLastRect,
-};
-
-static bool send_encodings(rfbClient *client)
-{
-	/* (the byte-order macros want a variable named client) */
-	char msg[sz_rfbSetEncodingsMsg + sizeof(encodings)];
-	rfbSetEncodingsMsg se = { .type = rfbSetEncodings, .nEncodings = rfbClientSwap16IfLE(ARRAY_LEN(encodings)) };
-	memcpy(msg, &se, sz_rfbSetEncodingsMsg);
-	for (size_t i = 0; i < ARRAY_LEN(encodings); i++) {
-		uint32_t e = rfbClientSwap32IfLE(encodings[i]);
-		memcpy(msg + sz_rfbSetEncodingsMsg + i * 4, &e, 4);
-	}
-	return WriteToRFBServer(client, msg, sizeof(msg));
-}
-
-/* The server spoke: libvncclient does the handshake on (a dup of) our
- * socket — listenSpecified: "already connected". It blocks; a cancel shuts
- * the socket down under it. NULL with *why on failure. */
-static rfbClient *link_handshake(struct link *l, char **why)
-{
-	rfbClient *c = rfbGetClient(8, 3, 4);
-	if (!c) {
-		error_set(why, "%s: out of memory", l->target);
-		return NULL;
-	}
-	rfbClientSetClientData(c, &client_tag, l);
-	pthread_mutex_lock(&l->mu);
-	c->sock = fcntl(l->sock, F_DUPFD_CLOEXEC, 0);
-	pthread_mutex_unlock(&l->mu);
-	if (c->sock < 0) {
-		error_set(why, "%s: %s", l->target, strerror(errno));
-		c->sock = RFB_INVALID_SOCKET;
-		rfbClientCleanup(c);
-		return NULL;
-	}
-	/* libvncclient waits with select(): a descriptor at or past FD_SETSIZE
-	 * would overrun its fd_set. vmdeck raises its open-files limit (many
-	 * VMs), so say so instead. F_DUPFD took the lowest free one. */
-	if (c->sock >= FD_SETSIZE) {
-		error_set(why, "%s: too many open files for the VNC client (descriptor %d; libvncclient's select() stops at %d)",
-			  l->target, (int)c->sock, FD_SETSIZE);
-		close(c->sock);
-		c->sock = RFB_INVALID_SOCKET;
-		rfbClientCleanup(c);
-		return NULL;
-	}
-	c->listenSpecified = TRUE;
-	free(c->serverHost);
-	c->serverHost = strdup(l->target);
-	c->programName = "vmdeck";
-	c->readTimeout = READ_TIMEOUT_S;
-	c->canHandleNewFBSize = TRUE;
-	c->MallocFrameBuffer = malloc_fb;
-	c->GotFrameBufferUpdate = got_update;
-	c->FinishedFrameBufferUpdate = finished_update;
-	c->GetPassword = get_password;
-	last_log[0] = 0;
-	set_stage(l, ST_HANDSHAKE);
-	if (!rfbInitClient(c, NULL, NULL)) {
-		/* rfbInitClient freed the client and closed its socket. */
-		error_set(why, "%s: VNC handshake failed%s%s", l->target, last_log[0] ? ": " : "", last_log);
-		return NULL;
-	}
-	if (!send_encodings(c)) {
-		error_set(why, "%s: %s", l->target, last_log[0] ? last_log : "write failed");
-		rfbClientCleanup(c);
-		return NULL;
-	}
-	return c;
-}
-
-/* Hand a complete update to the loop and wait until it took it. False:
- * cancelled. */
-static bool publish_frame(struct link *l)
-{
-	pthread_mutex_lock(&l->mu);
-	l->frame = true;
-	l->go = false;
-	pthread_mutex_unlock(&l->mu);
-	poke(l->note);
-	for (;;) {
-		pthread_mutex_lock(&l->mu);
-		bool go = l->go, cancel = l->cancel;
-		pthread_mutex_unlock(&l->mu);
-		if (cancel)
-			return false;
-		if (go)
-			return true;
-		struct pollfd p = { .fd = l->ctl, .events = POLLIN };
-		if (poll(&p, 1, -1) > 0)
-			drain(l->ctl);
-	}
-}
-
-/* Read messages until the server goes or the loop cancels. Not reading while
- * the loop holds a frame is what paces the server (RFB sends an update only
- * when asked; libvncclient asks again after each one). */
-static void link_run(struct link *l, rfbClient *c, char **why)
-{
-	for (;;) {
-		if (c->buffered == 0 && !wait_fd(l, c->sock, POLLIN))
-			return;
-		last_log[0] = 0;
-		if (!HandleRFBServerMessage(c)) {
-			if (!cancelled(l))
-				error_set(why, "%s", last_log[0] ? last_log : "VNC server closed the connection");
-			return;
-		}
-		if (l->finished) {
-			l->finished = false;
-			if (!publish_frame(l))
-				return;
-		}
-	}
-}
-
-static void *link_main(void *arg)
-{
-	struct link *l = arg;
-	char *why = NULL;
-	rfbClient *c = NULL;
-	if (link_connect(l, &why) == 0) {
-		/* Wait for the greeting here, not in libvncclient's timed read:
-		 * a server that accepts and never speaks (a hung QEMU) is the
-		 * loop's connect timeout's to judge. */
-		pthread_mutex_lock(&l->mu);
-		int fd = l->sock;
-		pthread_mutex_unlock(&l->mu);
-		char byte;
-		set_stage(l, ST_GREETING);
-		if (wait_fd(l, fd, POLLIN) && !cancelled(l)) {
-			if (recv(fd, &byte, 1, MSG_PEEK) == 0)
-				error_set(&why, "%s: the server closed the connection before greeting", l->target);
-			else
-				c = link_handshake(l, &why);
-		}
-	}
-	if (c) {
-		pthread_mutex_lock(&l->mu);
-		l->connected = true;
-		l->conn_w = l->lfbw;
-		l->conn_h = l->lfbh;
-		pthread_mutex_unlock(&l->mu);
-		poke(l->note);
-		link_run(l, c, &why);
-		rfbClientCleanup(c);
-	}
-	pthread_mutex_lock(&l->mu);
-	l->done = true;
-	l->reason = why ? why : xstrdup(l->cancel ? "cancelled" : "VNC server closed the connection");
-	pthread_mutex_unlock(&l->mu);
-	poke(l->note);
-	link_unref(l);
-	atomic_fetch_sub(&workers, 1);
-	return NULL;
-}
-
-/* --- the loop's side ------------------------------------------------------ */
+/* --- the connection ----------------------------------------------------- */
 
 /* Close everything about the current connection attempt or session. */
 static void teardown(struct vnc *v)
 {
 	if (v->link) {
 		loop_fd_del(v->loop, v->link->note);
-		link_cancel(v->link);
-		link_unref(v->link);
+		vnc_worker_cancel(v->link);
+		vnc_worker_unref(v->link);
 		v->link = NULL;
 	}
 	loop_timer_del(v->loop, v->timeout);
@@ -719,13 +208,8 @@ static uint64_t interval_us(const struct vnc *v) { return 1000000u / v->cfg.fps;
 /* Let the worker read on. */
 static void release(struct vnc *v)
 {
-	struct link *l = v->link;
 	v->phase = PH_RUNNING;
-	pthread_mutex_lock(&l->mu);
-	l->frame = false;
-	l->go = true;
-	pthread_mutex_unlock(&l->mu);
-	poke(l->ctl);
+	vnc_worker_go(v->link);
 }
 
 static void on_pace(struct loop_timer *t, void *arg)
@@ -774,7 +258,7 @@ static void take_frame(struct vnc *v)
 				size_t off = ((size_t)y * (size_t)v->fbw + (size_t)r.x) * 4;
 				memcpy(v->fb + off, l->lfb + off, (size_t)r.w * 4);
 			}
-			rects_add(v->rects, &v->nrects, r.x, r.y, r.w, r.h);
+			vnc_rects_add(v->rects, &v->nrects, r.x, r.y, r.w, r.h);
 		}
 	}
 	l->resized = false;
@@ -818,7 +302,7 @@ static void on_note(int fd, short revents, void *arg)
 	struct link *l = v->link;
 	unsigned gen = v->gen;
 	(void)revents;
-	drain(fd);
+	vnc_worker_drain(fd);
 	pthread_mutex_lock(&l->mu);
 	bool looked_up = !v->looked_up && l->stage != ST_LOOKUP;
 	bool conn = l->connected && v->phase == PH_CONNECT;
@@ -860,23 +344,6 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	gone(v, "%s: no answer within %u ms (%s)", v->cfg.target, v->cfg.connect_timeout_ms, stage_names[st]);
 }
 
-static struct link *link_new(const struct vnc *v)
-{
-	struct link *l = xcalloc(1, sizeof(*l));
-	pthread_mutex_init(&l->mu, NULL);
-	l->refs = 2;
-	l->sock = -1;
-	l->note = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	l->ctl = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	l->target = xstrdup(v->cfg.target);
-	l->unix_path = v->unix_path ? xstrdup(v->unix_path) : NULL;
-	l->host = v->host ? xstrdup(v->host) : NULL;
-	l->password = v->cfg.password ? xstrdup(v->cfg.password) : NULL;
-	l->port = v->port;
-	l->stage = v->unix_path ? ST_CONNECT : ST_LOOKUP;
-	return l;
-}
-
 static void start_connect(struct vnc *v)
 {
 	teardown(v);
@@ -884,31 +351,11 @@ static void start_connect(struct vnc *v)
 		gone(v, "no VNC socket at %s (is the VM running?)", v->unix_path);
 		return;
 	}
-	struct link *l = link_new(v);
-	if (l->note < 0 || l->ctl < 0) {
-		int e = errno;
-		l->refs = 1;
-		link_unref(l);
-		gone(v, "%s: eventfd: %s", v->cfg.target, strerror(e));
-		return;
-	}
-	/* The worker takes no signals: the loop's signalfd gets them all. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	atomic_fetch_add(&workers, 1);
-	int e = pthread_create(&th, &attr, link_main, l);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e) {
-		atomic_fetch_sub(&workers, 1);
-		l->refs = 1;
-		link_unref(l);
-		gone(v, "%s: cannot start a thread: %s", v->cfg.target, strerror(e));
+	char *why = NULL;
+	struct link *l = vnc_worker_start(v->cfg.target, v->unix_path, v->host, v->port, v->cfg.password, &why);
+	if (!l) {
+		gone(v, "%s", why);
+		free(why);
 		return;
 	}
 	v->link = l;
@@ -929,7 +376,7 @@ struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct v
 	int port;
 	if (vnc_target_parse(cfg->target, &unix_path, &host, &port, err) < 0)
 		return NULL;
-	redirect_log();
+	vnc_worker_redirect_log();
 	struct vnc *v = xcalloc(1, sizeof(*v));
 	v->loop = l;
 	v->cfg = *cfg;
@@ -984,115 +431,4 @@ void vnc_set_thumb(struct vnc *v, struct thumb *t)
 	struct thumb_frame f;
 	if (t && vnc_frame(v, &f) == 0)
 		thumb_update_full(t, &f);
-}
-
-/* --- profiles ---------------------------------------------------------- */
-
-char *vnc_profile_target(const struct profile *p, const char *name)
-{
-	if (!p || !p->vnc || !strcmp(p->vnc, "unix") || !*p->vnc) {
-		char *dir = paths_vm_dir(p ? p->name : name);
-		if (!dir)
-			return NULL;
-		char *t = path_join(dir, "vnc.sock");
-		free(dir);
-		return t;
-	}
-	char *t = xstrdup(p->vnc);
-	char *comma = strchr(t, ',');
-	if (comma)
-		*comma = 0;
-	/* QEMU listening on every address is reachable on loopback. */
-	static const struct { const char *any, *loop; } wild[] = {
-		{ "0.0.0.0:", "127.0.0.1:" }, { "[::]:", "[::1]:" }, { ":", "localhost:" },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(wild); i++) {
-		size_t n = strlen(wild[i].any);
-		if (!strncmp(t, wild[i].any, n)) {
-			char *r = xasprintf("%s%s", wild[i].loop, t + n);
-			free(t);
-			return r;
-		}
-	}
-	return t;
-}
-
-int vnc_profile_password(const struct profile *p, char **password, char **err)
-{
-	*password = NULL;
-	if (!p || !p->vnc_password_file)
-		return 0;
-	size_t len;
-	char *s = file_read_all(p->vnc_password_file, &len);
-	if (!s)
-		return error_set(err, "%s: vnc_password_file: %s", p->vnc_password_file, strerror(errno));
-	/* Verbatim, newline included: QEMU's "-object secret,file=" takes the
-	 * file as it is, and both sides must agree. */
-	*password = s;
-	return 0;
-}
-
-int vnc_password_file_read(const char *path, char **password, char **err)
-{
-	size_t len;
-	char *s = file_read_all(path, &len);
-	if (!s)
-		return error_set(err, "%s: %s", path, strerror(errno));
-	s[strcspn(s, "\r\n")] = 0;
-	*password = s;
-	return 0;
-}
-
-/* --- PNG ---------------------------------------------------------------- */
-
-int vnc_write_png(const struct thumb_frame *f, const char *path, char **err)
-{
-	if (!f || !f->px || f->w <= 0 || f->h <= 0)
-		return error_set(err, "%s: no frame to save", path);
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	/* Predictable name, maybe in /tmp: never follow or reuse what another
-	 * user planted there (root writes screenshots too). */
-	unlink(tmp);
-	int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *fp = tfd >= 0 ? fdopen(tfd, "wb") : NULL;
-	if (!fp && tfd >= 0)
-		close(tfd);
-	if (!fp) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	png_infop info = png ? png_create_info_struct(png) : NULL;
-	uint8_t *row = xmalloc((size_t)f->w * 3);
-	if (!png || !info || setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		fclose(fp);
-		unlink(tmp);
-		free(row);
-		free(tmp);
-		return error_set(err, "%s: PNG encoding failed", path);
-	}
-	png_init_io(png, fp);
-	png_set_IHDR(png, info, (png_uint_32)f->w, (png_uint_32)f->h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(png, 3); /* screenshots: fast over small */
-	png_write_info(png, info);
-	for (int y = 0; y < f->h; y++) {
-		const uint8_t *s = f->px + (size_t)y * f->stride;
-		for (int x = 0; x < f->w; x++)
-			memcpy(row + (size_t)x * 3, s + (size_t)x * 4, 3);
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-	png_destroy_write_struct(&png, &info);
-	free(row);
-	if (fclose(fp) != 0 || rename(tmp, path) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
 }

@@ -7,7 +7,7 @@ vmdeck_script_test(thumb_x11vnc thumb/x11vnc.sh integration)
 # libFuzzer: arbitrary frame/grid sizes, options and update rectangles;
 # incremental must equal full after every step (tests/fuzz/run.sh is generic).
 vmdeck_script_test(fuzz_thumb fuzz/run.sh fuzz thumb 20
-  core/thumb.c core/vnc.c core/loop.c core/util.c core/paths.c ${VMDECK_PROFILE_SRC} tests/fuzz/fuzz_thumb.c)
+  core/thumb.c core/vnc_target.c core/loop.c core/util.c core/paths.c ${VMDECK_PROFILE_SRC} tests/fuzz/fuzz_thumb.c)
 set_tests_properties(fuzz_thumb PROPERTIES TIMEOUT 240 ENVIRONMENT "FUZZ_PKGS=libvncclient libpng;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 # Benchmark: built, not a test (tests/bench/run runs it and bench_thumb_chafa.sh).
 add_executable(bench_thumb bench/bench_thumb.c)

@@ -1,0 +1,75 @@
+/* vnc_priv: what core/vnc.c (the loop's side) and core/vnc_worker.c (the
+ * worker thread of each connection attempt) share: the link between them. */
+#ifndef VMDECK_VNC_PRIV_H
+#define VMDECK_VNC_PRIV_H
+
+#include "core/vnc.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_RECTS 16          /* more pending rectangles collapse into their union */
+
+/* How far a worker got, for the reason when the loop gives up on it. */
+enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
+
+/* One connection attempt and, once connected, its session. Shared by the
+ * vnc (the loop's side) and its worker; freed by whichever lets go last.
+ * The worker alone touches the rfbClient and lfb; the loop reads lfb only
+ * while the worker waits for "go" after publishing a frame. */
+struct link {
+	pthread_mutex_t mu;
+	int refs;                  /* the vnc's and the worker's */
+	int note;                  /* eventfd, worker -> loop: look at the flags */
+	int ctl;                   /* eventfd, loop -> worker: look at the flags */
+	/* Set before the worker starts, then read-only. */
+	char *target, *unix_path, *host, *password;
+	int port;
+	/* Under mu. */
+	int sock;                  /* the connected socket (the client has a dup); -1 */
+	bool cancel;               /* loop: give up (freed, timed out, reconnecting) */
+	bool go;                   /* loop: frame taken, read on */
+	bool connected;            /* worker: handshake done; conn_w/h set */
+	bool frame;                /* worker: a complete update is in lfb; waiting for go */
+	bool done;                 /* worker: finished; reason says why */
+	enum stage stage;          /* worker: until connected */
+	char *reason;
+	int conn_w, conn_h;
+	uint64_t updates;
+	/* Worker-only, except while frame (the loop copies them then). */
+	uint8_t *lfb;
+	int lfbw, lfbh;
+	bool resized;              /* lfb was (re)allocated since the last frame */
+	bool finished;             /* FinishedFrameBufferUpdate seen */
+	struct vnc_rect rects[MAX_RECTS];
+	size_t nrects;
+};
+
+/* --- core/vnc_worker.c --- */
+
+/* Route libvncclient's log through ours and ignore SIGPIPE; once. */
+void vnc_worker_redirect_log(void);
+/* A link for one connection attempt (target as the user wrote it; either
+ * unix_path or host and port), its worker already running and holding one
+ * reference, the caller the other. NULL with *why when no eventfd or thread
+ * could be had. */
+struct link *vnc_worker_start(const char *target, const char *unix_path, const char *host, int port,
+			      const char *password, char **why);
+/* The loop lets go: the worker stops at its next step. */
+void vnc_worker_cancel(struct link *l);
+/* Drop one reference; the last frees the link. */
+void vnc_worker_unref(struct link *l);
+/* The loop took the published frame: the worker reads on. */
+void vnc_worker_go(struct link *l);
+/* Reset an eventfd after it woke us. */
+void vnc_worker_drain(int efd);
+
+/* --- core/vnc.c --- */
+
+/* Add a rectangle to a list of at most MAX_RECTS; more collapse into one
+ * bounding box. */
+void vnc_rects_add(struct vnc_rect *rects, size_t *n, int x, int y, int w, int h);
+
+#endif
