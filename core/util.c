@@ -106,17 +106,43 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 	free(s);
 }
 
+static int error_vset(char **err, enum err_kind kind, const char *fmt, va_list ap)
+{
+	if (err) {
+		char *msg = xvasprintf(fmt, ap);
+		free(*err);
+		*err = msg;
+	}
+	return -(int)kind;
+}
+
 int error_set(char **err, const char *fmt, ...)
 {
-	if (!err)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
+	int r = error_vset(err, ERR_FAILED, fmt, ap);
 	va_end(ap);
-	free(*err);
-	*err = msg;
-	return -1;
+	return r;
+}
+
+int error_kind_set(char **err, enum err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = error_vset(err, kind, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+enum err_kind error_kind(int rc)
+{
+	switch (rc) {
+	case -ERR_INVALID: return ERR_INVALID;
+	case -ERR_NOTFOUND: return ERR_NOTFOUND;
+	case -ERR_PERM: return ERR_PERM;
+	case -ERR_BUSY: return ERR_BUSY;
+	default: return ERR_FAILED;
+	}
 }
 
 int error_prefix(char **err, const char *fmt, ...)

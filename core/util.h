@@ -1,6 +1,7 @@
 /* util: allocation that never returns NULL, string vectors, and the error
- * convention every module uses: a function that can fail returns 0 / -1 and,
- * when err is not NULL, stores a malloc'd message naming the object. */
+ * convention every module uses: a function that can fail returns 0 / a
+ * negative error kind (-1 is ERR_FAILED) and, when err is not NULL, stores a
+ * malloc'd message naming the object. */
 #ifndef VMDECK_UTIL_H
 #define VMDECK_UTIL_H
 
@@ -33,9 +34,26 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(p
 void util_set_fatal_hook(void (*hook)(void));
 void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* Set *err (if err != NULL, freeing a previous message) and return -1. */
+/* What kind of failure a negative return is: callers (a verb's exit code)
+ * decide by the kind, never by the message's text. A failing call returns
+ * -(int)kind; -1 is ERR_FAILED, so "< 0" stays the test for failure. */
+enum err_kind {
+	ERR_FAILED = 1, /* anything else */
+	ERR_INVALID,    /* a bad argument or value */
+	ERR_NOTFOUND,   /* the VM, network, bridge or interface named does not exist */
+	ERR_PERM,       /* not permitted: a privilege is missing (EPERM, EACCES) */
+	ERR_BUSY,       /* held by someone else: in use, locked */
+};
+/* Set *err (if err != NULL, freeing a previous message) and return -1
+ * (-ERR_FAILED). */
 int error_set(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prefix an existing *err with more context: "prefix: old". Returns -1. */
+/* The same, returning -(int)kind. */
+int error_kind_set(char **err, enum err_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The kind of a failed call's return value rc (< 0); ERR_FAILED for a
+ * negative rc that is no kind. */
+enum err_kind error_kind(int rc);
+/* Prefix an existing *err with more context: "prefix: old". Returns -1; to
+ * keep a kind, return the original rc after prefixing. */
 int error_prefix(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A NULL-terminated, growable vector of owned strings (an argv). */

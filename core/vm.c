@@ -658,11 +658,12 @@ static int net_setup(struct vm *vm, char **err)
 		return 0;
 	struct strv made;
 	strv_init(&made);
-	if (h->setup(vm->p, &made, err) < 0) {
+	int rc = h->setup(vm->p, &made, err);
+	if (rc < 0) {
 		strv_clear(&made);
-		return error_prefix(err, "VM %s", vm->name);
+		error_prefix(err, "VM %s", vm->name);
+		return rc; /* its kind: -ERR_PERM without CAP_NET_ADMIN */
 	}
-	int rc = 0;
 	if (made.n) {
 		char *ns = netns_id();
 		char *text = xasprintf("netns %s\n", ns);
@@ -1520,9 +1521,11 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	net_teardown(vm);
-	if (net_setup(vm, err) < 0) {
+	int nrc = net_setup(vm, err);
+	if (nrc < 0) {
 		strv_clear(&argv);
-		return start_refused(vm, lock_fd, err);
+		start_refused(vm, lock_fd, err);
+		return nrc;
 	}
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");

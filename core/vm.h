@@ -184,7 +184,7 @@ bool vm_monitor_busy(const struct vm *vm);
  * QEMU's own error text when it died during start-up, or when its binary
  * cannot be run ("cannot run QEMU binary '…': …"). A start that fails once
  * it holds vm.lock but before spawning (argv, firmware vars, TAPs) returns
- * -1 with err; either way the VM is left exited / start failed with that
+ * < 0 with err (the TAPs' kind: -ERR_PERM without CAP_NET_ADMIN); either way the VM is left exited / start failed with that
  * error (DIR/last-exit) until the next start. A stop asked for before QEMU's
  * pid is known is carried out as soon as it is. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);

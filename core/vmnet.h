@@ -16,7 +16,9 @@ struct vm_net_hooks {
 	 * created (or adopted: a persistent leftover nobody has open) to made.
 	 * All-or-nothing: on failure only the TAPs made so far are removed
 	 * again (never one of that name another process holds), nothing is
-	 * appended, and err names the NIC / TAP / bridge. */
+	 * appended, err names the NIC / TAP / bridge, and the negative return
+	 * is the failure's kind (core/util.h: -ERR_PERM for a missing
+	 * privilege), which vm_start returns. */
 	int (*setup)(const struct profile *p, struct strv *made, char **err);
 	/* After QEMU is gone (or its start failed): delete one TAP that setup
 	 * made, as recorded then (the profile may have changed or gone since).

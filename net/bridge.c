@@ -5,6 +5,7 @@
 #include "net/nlact.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,24 +86,20 @@ int bridge_read_pinned(const char *name, int ifindex)
 	return t == 3; /* NET_ADDR_SET */
 }
 
-bool bridge_err_is_perm(const char *err)
-{
-	return err && strstr(err, "CAP_NET_ADMIN") != NULL;
-}
-
 int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **err)
 {
 	char kind[16];
 	if (nlact_link_kind(bridge, kind, sizeof(kind)) < 0)
-		return error_set(err, "pin: no bridge %s in this network namespace", bridge);
+		return error_kind_set(err, ERR_NOTFOUND, "pin: no bridge %s in this network namespace", bridge);
 	if (strcmp(kind, "bridge") != 0)
-		return error_set(err, "pin: %s is not a bridge (kind \"%s\")", bridge, kind);
+		return error_kind_set(err, ERR_INVALID, "pin: %s is not a bridge (kind \"%s\")", bridge, kind);
 	uint8_t m[6];
+	int r;
 	if (mac) {
 		memcpy(m, mac, 6);
 	} else {
-		if (nlact_get_mac(bridge, m, err) < 0)
-			return error_prefix(err, "pin");
+		if ((r = nlact_get_mac(bridge, m, err)) < 0)
+			return error_prefix(err, "pin"), r;
 		if (mac_cmp(m, zero_mac) == 0)
 			return error_set(err, "pin %s: its MAC is 00:00:00:00:00:00 (no ports); give a MAC to pin it to",
 					 bridge);
@@ -110,14 +107,14 @@ int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **e
 	if (m[0] & 1) {
 		char s[18];
 		mac_format(m, s);
-		return error_set(err, "pin %s: %s is a multicast MAC", bridge, s);
+		return error_kind_set(err, ERR_INVALID, "pin %s: %s is a multicast MAC", bridge, s);
 	}
 	/* Even the same value pins it: the kernel marks it NET_ADDR_SET. */
-	if (nlact_set_mac(bridge, m, err) < 0)
-		return -1;
+	if ((r = nlact_set_mac(bridge, m, err)) < 0)
+		return r;
 	if (arp_notify) {
 		char *path = xasprintf("/proc/sys/net/ipv4/conf/%s/arp_notify", bridge);
-		int r = file_write_atomic(path, "1\n", 2, 0644, NULL);
+		r = file_write_atomic(path, "1\n", 2, 0644, NULL);
 		if (r < 0) {
 			/* sysctl files cannot be replaced by rename: write in place. */
 			FILE *f = fopen(path, "w");
@@ -126,9 +123,11 @@ int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **e
 				r = -1;
 		}
 		if (r < 0) {
-			error_set(err, "pin %s: pinned, but could not set %s", bridge, path);
+			bool perm = errno == EACCES || errno == EPERM;
+			r = error_kind_set(err, perm ? ERR_PERM : ERR_FAILED, "pin %s: pinned, but could not set %s: %s%s",
+					   bridge, path, strerror(errno), perm ? " (needs root or CAP_NET_ADMIN)" : "");
 			free(path);
-			return -1;
+			return r;
 		}
 		free(path);
 	}

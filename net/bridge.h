@@ -33,10 +33,8 @@ int bridge_read_pinned(const char *name, int ifindex);
 /* Pin: set the bridge's MAC explicitly — to mac, or to its current MAC when
  * mac is NULL (which still pins it: addr_assign_type becomes 3). With
  * arp_notify, also write 1 to /proc/sys/net/ipv4/conf/BR/arp_notify. Errors
- * name the bridge; EPERM says CAP_NET_ADMIN is needed. */
+ * name the bridge; EPERM says CAP_NET_ADMIN is needed (-ERR_PERM), no such
+ * bridge is -ERR_NOTFOUND (core/util.h). */
 int bridge_pin(const char *bridge, const uint8_t *mac, bool arp_notify, char **err);
-
-/* Is err from a missing privilege? Lets verbs exit with EXIT_PERM. */
-bool bridge_err_is_perm(const char *err);
 
 #endif

@@ -409,19 +409,19 @@ static struct labnet *netset_take(struct netset *set, const struct labnet *keep)
 	return r;
 }
 
-struct labnet *labnet_find(const char *name, char **err)
+int labnet_find(const char *name, struct labnet **out, char **err)
 {
+	*out = NULL;
 	/* The name becomes a file name: never one outside the networks dir. */
-	if (labnet_name_problem(name)) {
-		error_set(err, "\"%s\" %s", name, labnet_name_problem(name));
-		return NULL;
-	}
+	if (labnet_name_problem(name))
+		return error_kind_set(err, ERR_INVALID, "\"%s\" %s", name, labnet_name_problem(name));
 	char *dir = labnet_dir();
 	char *p = xasprintf("%s/%s.yaml", dir, name);
 	struct netset set;
 	netset_load(&set, dir);
 	/* By name first; else the file NAME.yaml, whatever name it gives. */
 	const struct labnet *found = netset_by_name(&set, name);
+	int rc = -1;
 	for (size_t i = 0; i < set.n && !found; i++)
 		if (strcmp(set.v[i]->path, p) == 0)
 			found = set.v[i];
@@ -430,7 +430,7 @@ struct labnet *labnet_find(const char *name, char **err)
 		 * the duplicate name); else there is no such network. */
 		struct labnet *ln = NULL;
 		if (!path_exists(p)) {
-			error_set(err, "no lab network %s (looked for %s/%s.yaml)", name, dir, name);
+			rc = error_kind_set(err, ERR_NOTFOUND, "no lab network %s (looked for %s/%s.yaml)", name, dir, name);
 		} else if ((ln = labnet_load(p, err))) {
 			const struct labnet *first = netset_by_name(&set, ln->name);
 			char *m = first ? dup_message(ln, first) : xasprintf("%s: changed while it was read", p);
@@ -439,10 +439,10 @@ struct labnet *labnet_find(const char *name, char **err)
 		}
 		labnet_free(ln);
 	}
-	struct labnet *n = netset_take(&set, found);
+	*out = netset_take(&set, found);
 	free(p);
 	free(dir);
-	return n;
+	return *out ? 0 : rc;
 }
 
 static const struct labnet *netset_by_bridge(const struct netset *set, const char *bridge)

@@ -69,8 +69,10 @@ void labnet_free(struct labnet *n);
 
 /* <profiles>/networks, caller frees. */
 char *labnet_dir(void);
-/* Load <profiles>/networks/NAME.yaml (or the file whose name: is NAME). */
-struct labnet *labnet_find(const char *name, char **err);
+/* Load <profiles>/networks/NAME.yaml (or the file whose name: is NAME)
+ * into *out: 0. Else *out = NULL and < 0 with err: -ERR_NOTFOUND when there
+ * is no such network, -ERR_INVALID for a NAME that is no network name. */
+int labnet_find(const char *name, struct labnet **out, char **err);
 /* The lab networks of a directory, loaded once: lookups in it read no file.
  * The TUI loads it with the profiles and again when they change (one
  * inotify), so link events never read a network's file. Files that do not

@@ -262,13 +262,14 @@ static bool have_net_admin(void)
 }
 
 /* The network is up, but not by us (no record here): someone else's to
- * change. Without CAP_NET_ADMIN that is a permission error. */
+ * change. Without CAP_NET_ADMIN that is a permission error (-ERR_PERM). */
 static int refuse_not_ours(const struct labnet *n, const char *verb, char **err)
 {
 	if (!have_net_admin())
-		return error_set(err, "net %s %s: it is up, brought up by another user (who has the record of what was "
-				      "done); changing it needs root or CAP_NET_ADMIN",
-				 verb, n->name);
+		return error_kind_set(err, ERR_PERM,
+				      "net %s %s: it is up, brought up by another user (who has the record of what "
+				      "was done); changing it needs root or CAP_NET_ADMIN",
+				      verb, n->name);
 	char *dir = paths_net_dir(n->name);
 	error_set(err, "net %s %s: bridge %s is this network's, brought up by vmdeck with another runtime directory "
 		       "(no record in %s): take it down with that runtime directory ('vmdeck net down %s')",
@@ -326,8 +327,9 @@ static int undo(const char *name, json_object *st, char **err)
 	const char *br = st_str(st, "bridge");
 	int idx = (int)st_int(st, "bridge_ifindex");
 	if (br && st_bool(st, "bridge_created") && idx && nlact_ifindex(br) == idx) {
-		if (nlact_delete(br, &e) < 0 && !rc) {
-			rc = -1;
+		int r = nlact_delete(br, &e);
+		if (r < 0 && !rc) {
+			rc = r;
 			if (err) {
 				free(*err);
 				*err = e;
@@ -392,11 +394,13 @@ int labnet_down(const char *name, char **err)
 	json_object *st = state_load(name);
 	int r = 0; /* nothing recorded: nothing of ours to undo */
 	if (st) {
-		r = undo(name, st, err) < 0 ? -1 : 1;
+		r = undo(name, st, err);
+		r = r < 0 ? r : 1;
 		json_object_put(st);
 	} else {
 		/* Unless the bridge says it is up by someone else: say so. */
-		struct labnet *n = labnet_find(name, NULL);
+		struct labnet *n;
+		labnet_find(name, &n, NULL);
 		if (n && nlact_ifindex(n->bridge) && bridge_marked(n))
 			r = refuse_not_ours(n, "down", err);
 		labnet_free(n);
@@ -405,11 +409,12 @@ int labnet_down(const char *name, char **err)
 	return r;
 }
 
-static int up_fail(const struct labnet *n, json_object *st, char **err)
+static int up_fail(const struct labnet *n, json_object *st, int rc, char **err)
 {
 	undo(n->name, st, NULL);
 	json_object_put(st);
-	return error_prefix(err, "net up %s", n->name);
+	error_prefix(err, "net up %s", n->name);
+	return rc;
 }
 
 static int up_locked(const struct labnet *n, char **err);
@@ -426,21 +431,23 @@ int labnet_up(const struct labnet *n, char **err)
 
 /* The steps of an up, in order. Each records what it does in st (saved
  * before the step where it can be, else at once: a crash leaves a record
- * down can undo) and returns 0, or -1 with *err set — a record that cannot
- * be saved too; the caller then undoes everything recorded. */
+ * down can undo) and returns 0, or < 0 (the failure's kind) with *err set —
+ * a record that cannot be saved too; the caller then undoes everything
+ * recorded. */
 
 /* 1. the bridge, pinned at creation unless pin: false, and its mark */
 static int up_bridge(const struct labnet *n, json_object *st, char **err)
 {
-	if (nlact_bridge_add(n->bridge, n->pin ? n->mac : NULL, err) < 0)
-		return -1;
+	int r = nlact_bridge_add(n->bridge, n->pin ? n->mac : NULL, err);
+	if (r < 0)
+		return r;
 	json_object_object_add(st, "bridge_created", json_object_new_boolean(true));
 	json_object_object_add(st, "bridge_ifindex", json_object_new_int(nlact_ifindex(n->bridge)));
 	json_object_object_add(st, "pinned", json_object_new_boolean(n->pin));
 	if (state_save(n->name, st, err) < 0)
 		return -1;
 	char *mark = bridge_mark(n);
-	int r = nlact_set_alias(n->bridge, mark, err);
+	r = nlact_set_alias(n->bridge, mark, err);
 	free(mark);
 	return r;
 }
@@ -450,9 +457,9 @@ static int up_address(const struct labnet *n, json_object *st, char **err)
 {
 	char addr[24];
 	snprintf(addr, sizeof(addr), "%s/%u", inet_ntoa(n->address), n->prefix);
-	if (nlact_addr4(n->bridge, n->address.s_addr, n->prefix, true, err) < 0 ||
-	    nlact_set_up(n->bridge, true, err) < 0)
-		return -1;
+	int r = nlact_addr4(n->bridge, n->address.s_addr, n->prefix, true, err);
+	if (r < 0 || (r = nlact_set_up(n->bridge, true, err)) < 0)
+		return r;
 	json_object_object_add(st, "address", json_object_new_string(addr));
 	return state_save(n->name, st, err);
 }
@@ -468,7 +475,8 @@ static int up_nat(const struct labnet *n, const char *nft, json_object *st, char
 		if (state_save(n->name, st, err) < 0)
 			return -1;
 		if (sysctl_write(ip_forward, 1) < 0)
-			return error_set(err, "cannot enable %s: %s", ip_forward, strerror(errno));
+			return error_kind_set(err, errno == EACCES || errno == EPERM ? ERR_PERM : ERR_FAILED,
+					      "cannot enable %s: %s", ip_forward, strerror(errno));
 	}
 	char *t = labnet_conf_nft_table(n);
 	json_object_object_add(st, "nft_table", json_object_new_string(t));
@@ -589,20 +597,20 @@ static int up_locked(const struct labnet *n, char **err)
 		error_set(err, "net up %s: dnsmasq not found (install dnsmasq-base, or set VMDECK_DNSMASQ)", n->name);
 	else if (n->nat && !nft)
 		error_set(err, "net up %s: nft not found (install nftables, or set VMDECK_NFT)", n->name);
-	else if (up_may(n, dir, err) == 0) {
+	else if ((rc = up_may(n, dir, err)) == 0) {
 		json_object *st = json_object_new_object();
 		json_object_object_add(st, "name", json_object_new_string(n->name));
 		json_object_object_add(st, "bridge", json_object_new_string(n->bridge));
 		json_object_object_add(st, "started", json_object_new_int64((int64_t)time(NULL)));
-		if (state_save(n->name, st, err) < 0) {
+		if ((rc = state_save(n->name, st, err)) < 0) {
 			json_object_put(st);
 			rmdir(dir);
-		} else if (up_bridge(n, st, err) < 0 || up_address(n, st, err) < 0 ||
-			   (n->nat && up_nat(n, nft, st, err) < 0) ||
-			   (n->dhcp && up_dnsmasq(n, dnsmasq, dir, st, err) < 0) || up_complete(n, st, err) < 0) {
-			rc = up_fail(n, st, err);
+		} else if ((rc = up_bridge(n, st, err)) < 0 || (rc = up_address(n, st, err)) < 0 ||
+			   (n->nat && (rc = up_nat(n, nft, st, err)) < 0) ||
+			   (n->dhcp && (rc = up_dnsmasq(n, dnsmasq, dir, st, err)) < 0) ||
+			   (rc = up_complete(n, st, err)) < 0) {
+			rc = up_fail(n, st, rc, err);
 		} else {
-			rc = 0;
 			json_object_put(st);
 		}
 	}

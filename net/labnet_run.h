@@ -15,14 +15,16 @@
 struct labnet;
 
 /* Create it (see above): 0. Up twice is harmless (already up: 1, nothing
- * done). On failure -1, and everything done so far is undone. Up and down
+ * done). On failure < 0 (the kind, core/util.h: -ERR_PERM without
+ * CAP_NET_ADMIN), and everything done so far is undone. Up and down
  * of one network take its lock (<runtime>/net/NAME.lock) for their whole
  * run, so they never interleave: the second waits and then sees the
  * first's result. */
 int labnet_up(const struct labnet *n, char **err);
-/* Undo exactly what up recorded: 1; not up: 0; -1 on failure. Up by
- * another user or runtime directory (marked bridge, no record here): -1,
- * saying so (with "CAP_NET_ADMIN" when this process lacks it); up too. */
+/* Undo exactly what up recorded: 1; not up: 0; < 0 on failure. Up by
+ * another user or runtime directory (marked bridge, no record here): < 0,
+ * saying so (-ERR_PERM, "CAP_NET_ADMIN", when this process lacks it); up
+ * too. */
 int labnet_down(const char *name, char **err);
 
 struct json_object;

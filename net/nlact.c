@@ -22,8 +22,10 @@ int nlact_ifindex(const char *name)
 static int nl_fail(char **err, int r, const char *what, const char *name)
 {
 	if (r == -NLE_PERM)
-		return error_set(err, "%s %s: operation not permitted (needs root or CAP_NET_ADMIN)", what, name);
-	return error_set(err, "%s %s: %s", what, name, nl_geterror(r));
+		return error_kind_set(err, ERR_PERM, "%s %s: operation not permitted (needs root or CAP_NET_ADMIN)",
+				      what, name);
+	enum err_kind k = r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND ? ERR_NOTFOUND : r == -NLE_BUSY ? ERR_BUSY : ERR_FAILED;
+	return error_kind_set(err, k, "%s %s: %s", what, name, nl_geterror(r));
 }
 
 static struct nl_sock *sock_open(char **err)
@@ -46,7 +48,7 @@ static int link_change(const char *name, struct rtnl_link *change, const char *w
 	int idx = nlact_ifindex(name);
 	if (!idx) {
 		rtnl_link_put(change);
-		return error_set(err, "%s: no interface %s in this network namespace", what, name);
+		return error_kind_set(err, ERR_NOTFOUND, "%s: no interface %s in this network namespace", what, name);
 	}
 	struct nl_sock *sk = sock_open(err);
 	if (!sk) {
@@ -95,16 +97,17 @@ int nlact_set_master(const char *name, const char *master, char **err)
 		return error_set(err, "attach %s: bridge %s does not exist", name, master);
 	struct rtnl_link *c = rtnl_link_alloc();
 	rtnl_link_set_master(c, m);
-	if (link_change(name, c, master ? "attach" : "release", err) < 0)
-		return master ? error_prefix(err, "bridge %s", master) : -1;
-	return 0;
+	int r = link_change(name, c, master ? "attach" : "release", err);
+	if (r < 0 && master)
+		error_prefix(err, "bridge %s", master);
+	return r < 0 ? r : 0;
 }
 
 int nlact_delete(const char *name, char **err)
 {
 	int idx = nlact_ifindex(name);
 	if (!idx)
-		return error_set(err, "delete %s: no such interface", name);
+		return error_kind_set(err, ERR_NOTFOUND, "delete %s: no such interface", name);
 	struct nl_sock *sk = sock_open(err);
 	if (!sk)
 		return -1;
@@ -179,7 +182,7 @@ int nlact_get_mac(const char *name, uint8_t mac[6], char **err)
 {
 	struct rtnl_link *l = link_get(name);
 	if (!l)
-		return error_set(err, "no interface %s in this network namespace", name);
+		return error_kind_set(err, ERR_NOTFOUND, "no interface %s in this network namespace", name);
 	struct nl_addr *a = rtnl_link_get_addr(l);
 	int r = 0;
 	if (a && nl_addr_get_len(a) == 6)
@@ -194,7 +197,7 @@ int nlact_addr4(const char *name, uint32_t addr_be, unsigned prefix, bool add, c
 {
 	int idx = nlact_ifindex(name);
 	if (!idx)
-		return error_set(err, "address on %s: no such interface", name);
+		return error_kind_set(err, ERR_NOTFOUND, "address on %s: no such interface", name);
 	struct nl_sock *sk = sock_open(err);
 	if (!sk)
 		return -1;

@@ -2,7 +2,8 @@
  * bridge, tap and labnet. Each opens its own short-lived socket: actions are
  * rare, and the watcher's sockets stay event-only. Changes are made with a
  * fresh object holding only the ifindex (a cached object would resend stale
- * attributes). Errors name the interface; EPERM mentions CAP_NET_ADMIN. */
+ * attributes). Errors name the interface; EPERM mentions CAP_NET_ADMIN and
+ * returns -ERR_PERM, no such interface -ERR_NOTFOUND (core/util.h). */
 #ifndef VMDECK_NLACT_H
 #define VMDECK_NLACT_H
 

@@ -45,8 +45,9 @@ static int tun_open(const char *name, int *fd_out, char **err)
 		return error_set(err, "TAP name %s is longer than %d characters", name, IFNAMSIZ - 1);
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
-		return error_set(err, "TAP %s: cannot open /dev/net/tun: %s (making TAPs needs root or CAP_NET_ADMIN)",
-				 name, strerror(errno));
+		return error_kind_set(err, ERR_PERM,
+				      "TAP %s: cannot open /dev/net/tun: %s (making TAPs needs root or CAP_NET_ADMIN)", name,
+				      strerror(errno));
 	if (fd < 0)
 		return error_set(err, "TAP %s: /dev/net/tun: %s", name, strerror(errno));
 	struct ifreq ifr;
@@ -57,9 +58,11 @@ static int tun_open(const char *name, int *fd_out, char **err)
 		int e = errno;
 		close(fd);
 		if (e == EPERM)
-			return error_set(err, "TAP %s: operation not permitted (needs root or CAP_NET_ADMIN)", name);
+			return error_kind_set(err, ERR_PERM, "TAP %s: operation not permitted (needs root or CAP_NET_ADMIN)",
+					      name);
 		if (e == EBUSY)
-			return error_set(err, "TAP %s: in use by another process (is the VM already running?)", name);
+			return error_kind_set(err, ERR_BUSY, "TAP %s: in use by another process (is the VM already running?)",
+					      name);
 		return error_set(err, "TAP %s: %s", name, strerror(e));
 	}
 	*fd_out = fd;
@@ -84,9 +87,9 @@ int tap_create(const struct tap_spec *s, char **err)
 		existed = true;
 	}
 	int fd;
-	if (tun_open(s->name, &fd, err) < 0)
-		return -1;
-	int rc = 0;
+	int rc = tun_open(s->name, &fd, err);
+	if (rc < 0)
+		return rc;
 	if (s->owner != (uid_t)-1 && ioctl(fd, TUNSETOWNER, (unsigned long)s->owner) < 0)
 		rc = error_set(err, "TAP %s: set owner %u: %s", s->name, (unsigned)s->owner, strerror(errno));
 	if (!rc && s->group != (gid_t)-1 && ioctl(fd, TUNSETGROUP, (unsigned long)s->group) < 0)
@@ -97,7 +100,7 @@ int tap_create(const struct tap_spec *s, char **err)
 	if (rc < 0) {
 		if (!existed)
 			tap_delete(s->name, NULL);
-		return -1;
+		return rc;
 	}
 	/* An adopted TAP may still sit on some bridge: release it first so
 	 * the MAC is never changed while it is a port. */
@@ -111,11 +114,9 @@ int tap_create(const struct tap_spec *s, char **err)
 		rc = nlact_set_master(s->name, s->bridge, err);
 	if (!rc)
 		rc = nlact_set_up(s->name, true, err);
-	if (rc < 0) {
+	if (rc < 0)
 		tap_delete(s->name, NULL);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int tap_delete(const char *name, char **err)
@@ -149,9 +150,10 @@ int tap_delete_unused(const char *name, char **err)
 				 kind[0] ? kind : "no kind");
 	/* Attaching fails with EBUSY while a QEMU has it open. */
 	int fd;
-	if (tun_open(name, &fd, err) < 0)
-		return -1;
-	int r = ioctl(fd, TUNSETPERSIST, 0UL);
+	int r = tun_open(name, &fd, err);
+	if (r < 0)
+		return r;
+	r = ioctl(fd, TUNSETPERSIST, 0UL);
 	int e = errno;
 	close(fd); /* not persistent and nobody attached: the kernel deletes it */
 	if (r < 0)

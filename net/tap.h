@@ -32,7 +32,7 @@ struct tap_spec {
 /* Create (or adopt an existing persistent TAP of that name, e.g. left by a
  * crash), set MAC, up, enslave. All-or-nothing: on failure the TAP is
  * deleted again. Errors name the TAP and the bridge ("bridge virbr0 does not
- * exist"). */
+ * exist"); no privilege is -ERR_PERM, a TAP another process holds -ERR_BUSY. */
 int tap_create(const struct tap_spec *spec, char **err);
 /* Delete a TAP (clears persistence). A TAP already gone returns 0. */
 int tap_delete(const char *name, char **err);

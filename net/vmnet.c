@@ -51,6 +51,7 @@ static int setup(const struct profile *p, struct strv *made, char **err)
 {
 	struct strv mine; /* only these are ours to remove on failure */
 	strv_init(&mine);
+	int rc = -1;
 	/* The lab networks' policies in force now: read once, by the first NIC
 	 * that takes its bridge's policy. */
 	struct labnet_set *nets = NULL;
@@ -60,7 +61,7 @@ static int setup(const struct profile *p, struct strv *made, char **err)
 		if (!nets && p->nics[i].bridge && !p->nics[i].has_tap_mac_policy)
 			nets = labnet_set_load(NULL);
 		struct vmnet_nic_plan plan;
-		if (vmnet_nic_plan(p, i, nets, &plan, err) < 0)
+		if ((rc = vmnet_nic_plan(p, i, nets, &plan, err)) < 0)
 			goto fail;
 		struct tap_spec spec = {
 			.name = plan.tap,
@@ -69,11 +70,11 @@ static int setup(const struct profile *p, struct strv *made, char **err)
 			.group = (gid_t)-1,
 			.bridge = plan.bridge,
 		};
-		int r = tap_create(&spec, err);
-		if (r == 0)
+		rc = tap_create(&spec, err);
+		if (rc == 0)
 			strv_push(&mine, plan.tap);
 		vmnet_nic_plan_clear(&plan);
-		if (r < 0) {
+		if (rc < 0) {
 			error_prefix(err, "NIC %s", p->nics[i].id); /* the lifecycle adds "VM NAME: " */
 			goto fail;
 		}
@@ -89,7 +90,7 @@ fail:
 	for (size_t i = 0; i < mine.n; i++)
 		tap_delete(mine.v[i], NULL);
 	strv_clear(&mine);
-	return -1;
+	return rc; /* its kind: -ERR_PERM without CAP_NET_ADMIN */
 }
 
 const struct vm_net_hooks vmnet_hooks = { setup, teardown };

@@ -20,7 +20,8 @@ struct linkwatch;
 /* setup: tap_create for every TAP NIC (all-or-nothing, undoing only what
  * it made), reporting the TAPs made; teardown: tap_delete_unused of one of
  * them. A missing bridge: "VM X, NIC net0: bridge virbr0 does not exist";
- * no CAP_NET_ADMIN: says so. */
+ * no CAP_NET_ADMIN: says so, and returns -ERR_PERM (the kind of the
+ * failure, core/util.h). */
 extern const struct vm_net_hooks vmnet_hooks;
 
 /* What vmdeck will do for NIC i of p. */

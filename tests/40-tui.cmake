@@ -1,6 +1,7 @@
 # TUI: the cell grid, views and key table (unit), the real binary in tmux (integration).
 vmdeck_unit_test(test_grid unit/test_grid.c)
 vmdeck_unit_test(test_tui unit/test_tui.c)
+vmdeck_unit_test(test_cmd unit/test_cmd.c)
 vmdeck_script_test(tui_basic tui/basic.sh integration)
 vmdeck_script_test(tui_terminals tui/terminals.sh integration)
 vmdeck_script_test(tui_lab tui/lab.sh integration)

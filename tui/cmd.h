@@ -22,6 +22,11 @@ struct cmd_entry {
 	int (*exec)(int argc, char **argv);
 };
 
+/* A failed call's exit code, from its return value's kind (core/util.h),
+ * never from its message: -ERR_PERM 4, -ERR_NOTFOUND 3, any other < 0 1;
+ * rc >= 0 is EXIT_OK. */
+int cmd_exit_code(int rc);
+
 /* Global options parsed by main.c. */
 extern bool cmd_read_only;
 extern bool cmd_no_mouse; /* --no-mouse: leave the mouse to the terminal */

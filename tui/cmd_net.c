@@ -20,32 +20,21 @@
 #include <string.h>
 #include <time.h>
 
-static int fail_code(const char *err)
-{
-	return bridge_err_is_perm(err) ? EXIT_PERM : EXIT_FAIL;
-}
-
+/* rc < 0: say err, and exit by rc's kind. Frees err. */
 static int report(int rc, char *err)
 {
-	if (rc < 0) {
+	if (rc < 0)
 		cmd_error("%s", err ? err : "failed");
-		int code = fail_code(err);
-		free(err);
-		return code;
-	}
 	free(err);
-	return EXIT_OK;
+	return cmd_exit_code(rc);
 }
 
 static struct labnet *load_net(const char *name, int *code)
 {
 	char *err = NULL;
-	struct labnet *n = labnet_find(name, &err);
-	if (!n) {
-		cmd_error("%s", err);
-		*code = err && strstr(err, "no lab network") ? EXIT_NOTFOUND : EXIT_FAIL;
-		free(err);
-	}
+	struct labnet *n;
+	int rc = labnet_find(name, &n, &err);
+	*code = report(rc, err);
 	return n;
 }
 
@@ -224,8 +213,6 @@ static int net_pin(const struct net_verb *v, const struct net_args *a)
 	int rc = bridge_pin(bridge, macs ? mac : NULL, a->arp_notify, &err);
 	if (rc == 0)
 		printf("%s: pinned%s\n", bridge, a->arp_notify ? ", arp_notify on" : "");
-	else if (err && strstr(err, "no bridge"))
-		return cmd_error("%s", err), free(err), EXIT_NOTFOUND;
 	return report(rc, err);
 }
 

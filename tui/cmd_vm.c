@@ -8,7 +8,6 @@
 #include "core/profile.h"
 #include "core/util.h"
 #include "core/vm.h"
-#include "net/bridge.h"
 #include "net/vmnet.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
@@ -87,13 +86,6 @@ static void run_close(struct run *r)
 	free(r->output);
 }
 
-/* A failed action's exit code: 4 when it lacked a privilege (a TAP NIC
- * without CAP_NET_ADMIN: net/bridge.h's wording), as `net` does; else 1. */
-static int fail_code(const char *err)
-{
-	return bridge_err_is_perm(err) ? EXIT_PERM : EXIT_FAIL;
-}
-
 /* Run the loop until the action reports back (or SIGINT/SIGTERM). */
 static int run_wait(struct run *r)
 {
@@ -103,11 +95,9 @@ static int run_wait(struct run *r)
 		cmd_error("interrupted; the VM is left as it is");
 		return EXIT_FAIL;
 	}
-	if (r->status < 0) {
+	if (r->status < 0)
 		cmd_error("%s", r->err ? r->err : "failed");
-		return fail_code(r->err);
-	}
-	return EXIT_OK;
+	return cmd_exit_code(r->status);
 }
 
 static struct vm *find_vm(struct run *r, const char *name)
@@ -164,10 +154,12 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 		return EXIT_NOTFOUND;
 	}
 	char *err = NULL;
-	int rc;
-	if (fn(vm, on_done, &r, &err) < 0) {
+	int rc = fn(vm, on_done, &r, &err);
+	if (rc < 0) {
+		/* Refused or failed at once (a TAP NIC without CAP_NET_ADMIN:
+		 * -ERR_PERM, exit 4, as `net` does). */
 		cmd_error("%s", err);
-		rc = fail_code(err);
+		rc = cmd_exit_code(rc);
 		free(err);
 	} else {
 		rc = run_wait(&r);

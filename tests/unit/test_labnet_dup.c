@@ -152,15 +152,23 @@ static void test_duplicate_names(void **state)
 		free(names[i]);
 	free(names);
 	char *err = NULL;
-	struct labnet *n = labnet_find("lab", &err);
+	struct labnet *n = NULL;
+	assert_int_equal(labnet_find("lab", &n, &err), 0);
 	assert_non_null(n);
 	char *bpath = path_join(dir, "b.yaml");
 	assert_string_equal(n->path, bpath);
 	labnet_free(n);
 	/* The ignored file, asked for by its file name: why it is ignored. */
-	n = labnet_find("c", &err);
+	assert_int_equal(error_kind(labnet_find("c", &n, &err)), ERR_FAILED);
 	assert_null(n);
 	assert_string_equal(err, want1);
+	free(err);
+	/* No such network, and a name that is none: kinds, not text. */
+	err = NULL;
+	assert_int_equal(labnet_find("nosuch", &n, &err), -ERR_NOTFOUND);
+	assert_null(n);
+	assert_int_equal(labnet_find("../x", &n, &err), -ERR_INVALID);
+	assert_null(n);
 	free(err);
 
 	free(bpath);

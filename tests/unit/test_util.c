@@ -70,6 +70,29 @@ static void test_error(void **state)
 	assert_int_equal(error_set(NULL, "ignored"), -1);
 }
 
+static void test_error_kind(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	assert_int_equal(error_kind_set(&err, ERR_PERM, "TAP %s: not permitted", "t0"), -ERR_PERM);
+	assert_string_equal(err, "TAP t0: not permitted");
+	assert_int_equal(error_kind_set(&err, ERR_NOTFOUND, "no bridge %s", "br9"), -ERR_NOTFOUND);
+	assert_string_equal(err, "no bridge br9"); /* the previous message freed */
+	free(err);
+	assert_int_equal(error_kind_set(NULL, ERR_BUSY, "ignored"), -ERR_BUSY);
+	/* error_set is the kind ERR_FAILED: -1, as ever. */
+	assert_int_equal(-ERR_FAILED, -1);
+	assert_int_equal(error_kind(error_set(NULL, "x")), ERR_FAILED);
+	static const enum err_kind kinds[] = { ERR_FAILED, ERR_INVALID, ERR_NOTFOUND, ERR_PERM, ERR_BUSY };
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+		assert_true(error_kind_set(NULL, kinds[i], "k") < 0);
+		assert_int_equal(error_kind(error_kind_set(NULL, kinds[i], "k")), kinds[i]);
+	}
+	/* Any other negative value (a plain -errno, say) is just a failure. */
+	assert_int_equal(error_kind(-99), ERR_FAILED);
+	assert_int_equal(error_kind(-(int)ERR_BUSY - 1), ERR_FAILED);
+}
+
 static void test_path_join(void **state)
 {
 	(void)state;
@@ -104,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shell_quote), cmocka_unit_test(test_strv_join),
 		cmocka_unit_test(test_mac), cmocka_unit_test(test_error),
+		cmocka_unit_test(test_error_kind),
 		cmocka_unit_test(test_path_join), cmocka_unit_test(test_parse_uint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
