@@ -381,6 +381,41 @@ static void bridge_read_pin(struct linkwatch *lw, struct lw_link *l)
 	bridge_refresh_flags(lw, l);
 }
 
+/* A link the model did not have: insert it at pos, emitting its events. */
+static void link_add(struct linkwatch *lw, size_t pos, const struct link_info *ni)
+{
+	struct lw_link *l = xcalloc(1, sizeof(*l));
+	l->info = *ni;
+	l->info.seen_mono_us = now_mono_us();
+	if (lw->n == lw->cap) {
+		lw->cap = lw->cap ? lw->cap * 2 : 64;
+		lw->links = xrealloc(lw->links, lw->cap * sizeof(*lw->links));
+	}
+	memmove(lw->links + pos + 1, lw->links + pos, (lw->n - pos) * sizeof(*lw->links));
+	lw->links[pos] = l;
+	lw->n++;
+	l->seen = true;
+	lw->views_dirty = true;
+	/* Ports that arrived before their bridge (dump order) count now. */
+	if (l->info.type == LINK_TYPE_BRIDGE) {
+		for (size_t k = 0; k < lw->n; k++) {
+			struct link_info *p = &lw->links[k]->info;
+			if (p->master == l->info.ifindex) {
+				l->info.n_ports++;
+				if (p->type == LINK_TYPE_TAP)
+					l->info.n_vm_ports++;
+			}
+		}
+		bridge_read_pin(lw, l);
+	}
+	port_attach(lw, l, l->info.master, +1);
+	if (l->info.master)
+		cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
+	emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
+	if (l->info.master)
+		emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
+}
+
 /* Apply the current state of one link, emitting events for what changed. */
 static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 {
@@ -390,44 +425,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		return;
 	bool found;
 	size_t pos = link_pos(lw, ni.ifindex, &found);
-	struct lw_link *l;
-	uint64_t now = now_mono_us();
-
 	if (!found) {
-		l = xcalloc(1, sizeof(*l));
-		l->info = ni;
-		l->info.seen_mono_us = now;
-		if (lw->n == lw->cap) {
-			lw->cap = lw->cap ? lw->cap * 2 : 64;
-			lw->links = xrealloc(lw->links, lw->cap * sizeof(*lw->links));
-		}
-		memmove(lw->links + pos + 1, lw->links + pos, (lw->n - pos) * sizeof(*lw->links));
-		lw->links[pos] = l;
-		lw->n++;
-		l->seen = true;
-		lw->views_dirty = true;
-		/* Ports that arrived before their bridge (dump order) count now. */
-		if (l->info.type == LINK_TYPE_BRIDGE) {
-			for (size_t k = 0; k < lw->n; k++) {
-				struct link_info *p = &lw->links[k]->info;
-				if (p->master == l->info.ifindex) {
-					l->info.n_ports++;
-					if (p->type == LINK_TYPE_TAP)
-						l->info.n_vm_ports++;
-				}
-			}
-			bridge_read_pin(lw, l);
-		}
-		port_attach(lw, l, l->info.master, +1);
-		if (l->info.master)
-			cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
-		emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
-		if (l->info.master)
-			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
+		link_add(lw, pos, &ni);
 		return;
 	}
 
-	l = lw->links[pos];
+	struct lw_link *l = lw->links[pos];
 	l->seen = true;
 	struct link_info old = l->info;
 	/* Keep what the netlink object does not carry. */
