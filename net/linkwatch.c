@@ -3,8 +3,9 @@
  * ports grouped under bridges, bridge MAC history with causes), and events
  * are derived by diffing each new object against the model, so duplicate or
  * stale notifications are harmless and a resync after an overflow is the
- * same diff against a fresh dump. */
-#include "net/linkwatch.h"
+ * same diff against a fresh dump. Why a bridge's MAC changed is decided in
+ * net/macause.c; counters and rates are net/linkstats.c. */
+#include "net/linkwatch_priv.h"
 #include "net/bridge.h"
 #include "core/loop.h"
 #include "core/util.h"
@@ -14,10 +15,7 @@
 #include <json-c/json.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <netlink/cache.h>
-#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
@@ -32,48 +30,6 @@
  * (macause then decides by force). */
 #define PENDING_TIMEOUT_MS (MACAUSE_TIMEOUT_US / 1000)
 #define DEFAULT_RCVBUF (8u << 20)
-
-struct lw_link {
-	struct link_info info;
-	struct bridge_mac_change *hist;
-	size_t hist_len;
-	/* Stats sample the rates were computed from. */
-	uint64_t stats_mono_us;
-	bool seen;
-};
-
-struct linkwatch {
-	struct loop *loop;
-	struct nl_sock *ev_sk, *sync_sk;
-	struct nl_cache_mngr *mngr;
-	struct nl_cache *cache;
-	int fd;
-
-	struct lw_link **links; /* sorted by ifindex */
-	size_t n, cap;
-
-	/* Sorted views, rebuilt lazily when views_dirty. */
-	bool views_dirty;
-	const struct link_info **bridges, **ports; /* ports grouped by bridge, by name */
-	size_t n_bridges, n_ports;
-
-	struct macause *causes; /* bridge MAC cause attribution, fed from link_update/link_remove */
-	struct loop_timer *pending_timer, *stats_timer;
-
-	linkwatch_change_cb cb;
-	void *cb_arg;
-	bool need_resync;
-	struct loop_timer *resync_timer;
-	bool building; /* initial fill: no events */
-	bool stale_objs; /* the cache may hold objects of links that are gone (purge_stale()) */
-	/* Links removed during a dispatch are freed after it (events hold pointers). */
-	struct lw_link **graveyard;
-	size_t n_grave, cap_grave;
-	/* bridge_refresh_flags' port MACs, kept between calls (grown, never
-	 * shrunk): a port joining or leaving allocates nothing. */
-	uint8_t (*port_macs)[6];
-	size_t cap_port_macs;
-};
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -149,36 +105,6 @@ static enum link_type classify(const char *kind, unsigned arptype)
 	return LINK_TYPE_OTHER;
 }
 
-/* ---- pure helpers -------------------------------------------------------- */
-
-uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now)
-{
-	if (now >= old)
-		return now - old;
-	/* A 32-bit counter zero-extended into 64 bits wrapped at 2^32: only
-	 * from its upper half, and to below it. */
-	if (old <= UINT32_MAX && old > UINT32_MAX / 2 && now <= UINT32_MAX / 2)
-		return ((uint64_t)UINT32_MAX - old) + now + 1;
-	if (old > UINT64_MAX / 2 && now <= UINT64_MAX / 2)
-		return (UINT64_MAX - old) + now + 1; /* a real 64-bit wrap */
-	/* Anything else went backwards because the counters were reset (a
-	 * driver reset, a re-created device): count from zero, no spike. */
-	return now;
-}
-
-void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats *n, uint64_t interval_us,
-			     struct link_rates *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (interval_us == 0)
-		return;
-	double s = (double)interval_us / 1e6;
-	out->rx_bps = (double)linkwatch_counter_delta(o->rx_bytes, n->rx_bytes) * 8.0 / s;
-	out->tx_bps = (double)linkwatch_counter_delta(o->tx_bytes, n->tx_bytes) * 8.0 / s;
-	out->rx_pps = (double)linkwatch_counter_delta(o->rx_packets, n->rx_packets) / s;
-	out->tx_pps = (double)linkwatch_counter_delta(o->tx_packets, n->tx_packets) / s;
-}
-
 /* ---- the model ----------------------------------------------------------- */
 
 static size_t link_pos(const struct linkwatch *lw, int ifindex, bool *found)
@@ -195,7 +121,7 @@ static size_t link_pos(const struct linkwatch *lw, int ifindex, bool *found)
 	return lo;
 }
 
-static struct lw_link *link_get(const struct linkwatch *lw, int ifindex)
+struct lw_link *linkwatch_get(const struct linkwatch *lw, int ifindex)
 {
 	bool found;
 	size_t i = link_pos(lw, ifindex, &found);
@@ -210,7 +136,7 @@ static void link_free(struct lw_link *l)
 	free(l);
 }
 
-static void emit(struct linkwatch *lw, struct linkwatch_event *ev)
+void linkwatch_emit(struct linkwatch *lw, struct linkwatch_event *ev)
 {
 	if (lw->building || !lw->cb)
 		return;
@@ -224,7 +150,7 @@ static void emit(struct linkwatch *lw, struct linkwatch_event *ev)
 static void emit_simple(struct linkwatch *lw, enum linkwatch_event_type type, struct lw_link *l, struct lw_link *br)
 {
 	struct linkwatch_event ev = { .type = type, .link = l ? &l->info : NULL, .bridge = br ? &br->info : NULL };
-	emit(lw, &ev);
+	linkwatch_emit(lw, &ev);
 }
 
 /* "Up" as a user means it: operationally up; links whose driver reports
@@ -263,7 +189,7 @@ static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 
 static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int delta)
 {
-	struct lw_link *br = master ? link_get(lw, master) : NULL;
+	struct lw_link *br = master ? linkwatch_get(lw, master) : NULL;
 	if (!br)
 		return;
 	br->info.n_ports += delta;
@@ -310,7 +236,7 @@ static void pending_flush(struct linkwatch *lw, bool force)
 	struct bridge_mac_change c;
 	int bridge;
 	while (macause_next(lw->causes, now_mono_us(), force, &bridge, &c)) {
-		struct lw_link *br = link_get(lw, bridge);
+		struct lw_link *br = linkwatch_get(lw, bridge);
 		if (!br)
 			continue;
 		history_push(br, &c);
@@ -319,7 +245,7 @@ static void pending_flush(struct linkwatch *lw, bool force)
 			.link = &br->info, .bridge = &br->info, .change = &br->hist[br->hist_len - 1],
 		};
 		memcpy(ev.old_mac, c.old_mac, 6);
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (lw->loop) {
 		loop_timer_del(lw->loop, lw->pending_timer);
@@ -413,7 +339,7 @@ static void link_add(struct linkwatch *lw, size_t pos, const struct link_info *n
 		cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
 	emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
 	if (l->info.master)
-		emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
+		emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, linkwatch_get(lw, l->info.master));
 }
 
 /* Apply the current state of one link, emitting events for what changed. */
@@ -453,7 +379,7 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		lw->views_dirty = true;
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RENAMED, .link = &l->info };
 		snprintf(ev.old_name, sizeof(ev.old_name), "%s", old.name);
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (ni.type == LINK_TYPE_BRIDGE)
 		bridge_read_pin(lw, l);
@@ -462,12 +388,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		if (old.master) {
 			port_attach(lw, l, old.master, -1);
 			cause_port(lw, MACAUSE_PORT_LEFT, old.master, l, NULL);
-			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, old.master));
+			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, linkwatch_get(lw, old.master));
 		}
 		if (ni.master) {
 			port_attach(lw, l, ni.master, +1);
 			cause_port(lw, MACAUSE_PORT_JOINED, ni.master, l, NULL);
-			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, ni.master));
+			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, linkwatch_get(lw, ni.master));
 		}
 	}
 	if (old.has_mac && ni.has_mac && mac_cmp(old.mac, ni.mac) != 0) {
@@ -478,12 +404,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 				cause_port(lw, MACAUSE_PORT_MAC, ni.master, l, old.mac);
 			struct linkwatch_event ev = { .type = LINKWATCH_EV_MAC_CHANGED, .link = &l->info };
 			memcpy(ev.old_mac, old.mac, 6);
-			emit(lw, &ev);
+			linkwatch_emit(lw, &ev);
 		}
 	}
 	if (old.mtu != ni.mtu) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_MTU_CHANGED, .link = &l->info, .old_mtu = old.mtu };
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (is_up(&old) != is_up(&ni))
 		emit_simple(lw, is_up(&ni) ? LINKWATCH_EV_UP : LINKWATCH_EV_DOWN, l, NULL);
@@ -499,7 +425,7 @@ static void link_remove(struct linkwatch *lw, int ifindex)
 	if (l->info.master) {
 		port_attach(lw, l, l->info.master, -1);
 		cause_port(lw, MACAUSE_PORT_LEFT, l->info.master, l, NULL);
-		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, l->info.master));
+		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, linkwatch_get(lw, l->info.master));
 	}
 	/* Ports of a removed bridge are released by the kernel with their own
 	 * messages; drop the dangling master meanwhile. */
@@ -550,7 +476,7 @@ static void mngr_change(struct nl_cache *cache, struct nl_object *obj, int actio
 	if (!obj_is_link(o)) {
 		/* Another family's object of a link that is not (or no longer)
 		 * in the model: see purge_stale(). */
-		if (action != NL_ACT_DEL && !link_get(lw, rtnl_link_get_ifindex(o)))
+		if (action != NL_ACT_DEL && !linkwatch_get(lw, rtnl_link_get_ifindex(o)))
 			lw->stale_objs = true;
 		return;
 	}
@@ -572,7 +498,7 @@ static void stale_collect(struct nl_object *obj, void *arg)
 {
 	struct stale *st = arg;
 	struct rtnl_link *o = (struct rtnl_link *)obj;
-	if (obj_is_link(o) || link_get(st->lw, rtnl_link_get_ifindex(o)))
+	if (obj_is_link(o) || linkwatch_get(st->lw, rtnl_link_get_ifindex(o)))
 		return;
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 16;
@@ -629,7 +555,7 @@ static void model_sync(struct linkwatch *lw)
 			lw->links[i]->info.n_ports = lw->links[i]->info.n_vm_ports = 0;
 	for (size_t i = 0; i < lw->n; i++) {
 		struct link_info *p = &lw->links[i]->info;
-		struct lw_link *br = p->master ? link_get(lw, p->master) : NULL;
+		struct lw_link *br = p->master ? linkwatch_get(lw, p->master) : NULL;
 		if (br) {
 			br->info.n_ports++;
 			if (p->type == LINK_TYPE_TAP)
@@ -663,7 +589,7 @@ int linkwatch_resync(struct linkwatch *lw, char **err)
 	lw->need_resync = false;
 	if (!lw->building) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RESYNC };
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	model_sync(lw);
 	pending_flush(lw, false);
@@ -728,79 +654,6 @@ static void fd_cb(int fd, short revents, void *arg)
 	}
 }
 
-/* ---- stats --------------------------------------------------------------- */
-
-struct stats_ctx {
-	struct linkwatch *lw;
-	uint64_t now;
-};
-
-static int stats_msg(struct nl_msg *msg, void *arg)
-{
-	struct stats_ctx *ctx = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	if (nlh->nlmsg_type != RTM_NEWSTATS)
-		return NL_SKIP;
-	struct if_stats_msg *ifsm = nlmsg_data(nlh);
-	struct nlattr *tb[IFLA_STATS_MAX + 1];
-	if (nlmsg_parse(nlh, sizeof(*ifsm), tb, IFLA_STATS_MAX, NULL) < 0 || !tb[IFLA_STATS_LINK_64])
-		return NL_SKIP;
-	if (nla_len(tb[IFLA_STATS_LINK_64]) < (int)sizeof(struct rtnl_link_stats64))
-		return NL_SKIP;
-	struct lw_link *l = link_get(ctx->lw, (int)ifsm->ifindex);
-	if (!l)
-		return NL_OK;
-	struct rtnl_link_stats64 s64;
-	memcpy(&s64, nla_data(tb[IFLA_STATS_LINK_64]), sizeof(s64));
-	struct link_stats s = {
-		.rx_bytes = s64.rx_bytes, .tx_bytes = s64.tx_bytes,
-		.rx_packets = s64.rx_packets, .tx_packets = s64.tx_packets,
-		.rx_errors = s64.rx_errors, .tx_errors = s64.tx_errors,
-		.rx_dropped = s64.rx_dropped, .tx_dropped = s64.tx_dropped,
-	};
-	if (l->info.has_stats && ctx->now > l->stats_mono_us) {
-		linkwatch_rates_compute(&l->info.stats, &s, ctx->now - l->stats_mono_us, &l->info.rates);
-		l->info.has_rates = true;
-	}
-	l->info.stats = s;
-	l->info.has_stats = true;
-	l->stats_mono_us = ctx->now;
-	return NL_OK;
-}
-
-/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
-static int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
-{
-	struct if_stats_msg ifsm = { .family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP);
-	if (!msg)
-		fatal("out of memory");
-	if (nlmsg_append(msg, &ifsm, sizeof(ifsm), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return error_set(err, "stats request: message too small");
-	}
-	int r = nl_send_auto(lw->sync_sk, msg);
-	nlmsg_free(msg);
-	if (r < 0)
-		return error_set(err, "stats request: %s", nl_geterror(r));
-	struct stats_ctx ctx = { lw, now_mono_us() };
-	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_CUSTOM, stats_msg, &ctx);
-	r = nl_recvmsgs_default(lw->sync_sk);
-	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
-	if (r < 0)
-		return error_set(err, "stats dump: %s", nl_geterror(r));
-	struct linkwatch_event ev = { .type = LINKWATCH_EV_STATS };
-	emit(lw, &ev);
-	return 0;
-}
-
-static void stats_timer_cb(struct loop_timer *t, void *arg)
-{
-	char *err = NULL;
-	linkwatch_stats_refresh(arg, &err);
-	free(err);
-}
-
 /* ---- lifetime ------------------------------------------------------------ */
 
 static void set_rcvbuf(int fd, size_t bytes)
@@ -848,7 +701,7 @@ struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_option
 	if (loop) {
 		loop_fd_add(loop, lw->fd, POLLIN, fd_cb, lw);
 		if (stats_ms)
-			lw->stats_timer = loop_timer_add(loop, stats_ms, true, stats_timer_cb, lw);
+			lw->stats_timer = linkstats_timer_add(lw, stats_ms);
 	}
 	return lw;
 fail:
@@ -918,7 +771,7 @@ static void views_update(const struct linkwatch *clw)
 	lw->n_bridges = lw->n_ports = 0;
 	for (size_t i = 0; i < lw->n; i++) {
 		const struct link_info *l = &lw->links[i]->info;
-		struct lw_link *m = l->master ? link_get(lw, l->master) : NULL;
+		struct lw_link *m = l->master ? linkwatch_get(lw, l->master) : NULL;
 		if (l->type == LINK_TYPE_BRIDGE)
 			lw->bridges[lw->n_bridges++] = l;
 		else if (m && m->info.type == LINK_TYPE_BRIDGE)
@@ -936,9 +789,9 @@ const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i)
 	return i < lw->n ? &lw->links[i]->info : NULL;
 }
 
-static const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
+const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
 {
-	struct lw_link *l = link_get(lw, ifindex);
+	struct lw_link *l = linkwatch_get(lw, ifindex);
 	return l ? &l->info : NULL;
 }
 
