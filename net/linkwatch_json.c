@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -22,6 +23,42 @@ static void time_iso(uint64_t wall_us, char out[40])
 	gmtime_r(&t, &tm);
 	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
+}
+
+/* The members of "stats" (counters) and "rates" (reals), in output order. */
+struct json_member {
+	const char *key;
+	size_t off;
+	bool real; /* a double, else a uint64_t */
+};
+
+static const struct json_member stats_members[] = {
+	{ "rx_bytes", offsetof(struct link_stats, rx_bytes), false },
+	{ "tx_bytes", offsetof(struct link_stats, tx_bytes), false },
+	{ "rx_packets", offsetof(struct link_stats, rx_packets), false },
+	{ "tx_packets", offsetof(struct link_stats, tx_packets), false },
+	{ "rx_errors", offsetof(struct link_stats, rx_errors), false },
+	{ "tx_errors", offsetof(struct link_stats, tx_errors), false },
+	{ "rx_dropped", offsetof(struct link_stats, rx_dropped), false },
+	{ "tx_dropped", offsetof(struct link_stats, tx_dropped), false },
+};
+
+static const struct json_member rates_members[] = {
+	{ "rx_bps", offsetof(struct link_rates, rx_bps), true },
+	{ "tx_bps", offsetof(struct link_rates, tx_bps), true },
+	{ "rx_pps", offsetof(struct link_rates, rx_pps), true },
+	{ "tx_pps", offsetof(struct link_rates, tx_pps), true },
+};
+
+static json_object *members_json(const void *base, const struct json_member *m, size_t n)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)base + m[i].off;
+		json_object_object_add(o, m[i].key, m[i].real ? json_object_new_double(*(const double *)p)
+							      : json_object_new_uint64(*(const uint64_t *)p));
+	}
+	return o;
 }
 
 static json_object *link_json(const struct link_info *l, const struct linkwatch *lw)
@@ -52,26 +89,10 @@ static json_object *link_json(const struct link_info *l, const struct linkwatch 
 		json_object_object_add(o, "vm_ports", json_object_new_int((int)l->n_vm_ports));
 		json_object_object_add(o, "mac_changes", json_object_new_int((int)l->n_history));
 	}
-	if (l->has_stats) {
-		json_object *s = json_object_new_object();
-		json_object_object_add(s, "rx_bytes", json_object_new_uint64(l->stats.rx_bytes));
-		json_object_object_add(s, "tx_bytes", json_object_new_uint64(l->stats.tx_bytes));
-		json_object_object_add(s, "rx_packets", json_object_new_uint64(l->stats.rx_packets));
-		json_object_object_add(s, "tx_packets", json_object_new_uint64(l->stats.tx_packets));
-		json_object_object_add(s, "rx_errors", json_object_new_uint64(l->stats.rx_errors));
-		json_object_object_add(s, "tx_errors", json_object_new_uint64(l->stats.tx_errors));
-		json_object_object_add(s, "rx_dropped", json_object_new_uint64(l->stats.rx_dropped));
-		json_object_object_add(s, "tx_dropped", json_object_new_uint64(l->stats.tx_dropped));
-		json_object_object_add(o, "stats", s);
-	}
-	if (l->has_rates) {
-		json_object *r = json_object_new_object();
-		json_object_object_add(r, "rx_bps", json_object_new_double(l->rates.rx_bps));
-		json_object_object_add(r, "tx_bps", json_object_new_double(l->rates.tx_bps));
-		json_object_object_add(r, "rx_pps", json_object_new_double(l->rates.rx_pps));
-		json_object_object_add(r, "tx_pps", json_object_new_double(l->rates.tx_pps));
-		json_object_object_add(o, "rates", r);
-	}
+	if (l->has_stats)
+		json_object_object_add(o, "stats", members_json(&l->stats, stats_members, ARRAY_LEN(stats_members)));
+	if (l->has_rates)
+		json_object_object_add(o, "rates", members_json(&l->rates, rates_members, ARRAY_LEN(rates_members)));
 	return o;
 }
 
