@@ -3,21 +3,19 @@
  * ports grouped under bridges, bridge MAC history with causes), and events
  * are derived by diffing each new object against the model, so duplicate or
  * stale notifications are harmless and a resync after an overflow is the
- * same diff against a fresh dump. */
-#include "net/linkwatch.h"
+ * same diff against a fresh dump. Why a bridge's MAC changed is decided in
+ * net/macause.c; counters and rates are net/linkstats.c, output
+ * net/linkwatch_json.c. */
+#include "net/linkwatch_priv.h"
 #include "net/bridge.h"
 #include "core/loop.h"
 #include "core/util.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <json-c/json.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <netlink/cache.h>
-#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
@@ -25,55 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #define HISTORY_MAX LINKWATCH_HISTORY_MAX
 /* Look again for the causes of waiting bridge MAC changes after this long
  * (macause then decides by force). */
 #define PENDING_TIMEOUT_MS (MACAUSE_TIMEOUT_US / 1000)
 #define DEFAULT_RCVBUF (8u << 20)
-
-struct lw_link {
-	struct link_info info;
-	struct bridge_mac_change *hist;
-	size_t hist_len;
-	/* Stats sample the rates were computed from. */
-	uint64_t stats_mono_us;
-	bool seen;
-};
-
-struct linkwatch {
-	struct loop *loop;
-	struct nl_sock *ev_sk, *sync_sk;
-	struct nl_cache_mngr *mngr;
-	struct nl_cache *cache;
-	int fd;
-
-	struct lw_link **links; /* sorted by ifindex */
-	size_t n, cap;
-
-	/* Sorted views, rebuilt lazily when views_dirty. */
-	bool views_dirty;
-	const struct link_info **bridges, **ports; /* ports grouped by bridge, by name */
-	size_t n_bridges, n_ports;
-
-	struct macause *causes; /* bridge MAC cause attribution, fed from link_update/link_remove */
-	struct loop_timer *pending_timer, *stats_timer;
-
-	linkwatch_change_cb cb;
-	void *cb_arg;
-	bool need_resync;
-	struct loop_timer *resync_timer;
-	bool building; /* initial fill: no events */
-	bool stale_objs; /* the cache may hold objects of links that are gone (purge_stale()) */
-	/* Links removed during a dispatch are freed after it (events hold pointers). */
-	struct lw_link **graveyard;
-	size_t n_grave, cap_grave;
-	/* bridge_refresh_flags' port MACs, kept between calls (grown, never
-	 * shrunk): a port joining or leaving allocates nothing. */
-	uint8_t (*port_macs)[6];
-	size_t cap_port_macs;
-};
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -149,36 +104,6 @@ static enum link_type classify(const char *kind, unsigned arptype)
 	return LINK_TYPE_OTHER;
 }
 
-/* ---- pure helpers -------------------------------------------------------- */
-
-uint64_t linkwatch_counter_delta(uint64_t old, uint64_t now)
-{
-	if (now >= old)
-		return now - old;
-	/* A 32-bit counter zero-extended into 64 bits wrapped at 2^32: only
-	 * from its upper half, and to below it. */
-	if (old <= UINT32_MAX && old > UINT32_MAX / 2 && now <= UINT32_MAX / 2)
-		return ((uint64_t)UINT32_MAX - old) + now + 1;
-	if (old > UINT64_MAX / 2 && now <= UINT64_MAX / 2)
-		return (UINT64_MAX - old) + now + 1; /* a real 64-bit wrap */
-	/* Anything else went backwards because the counters were reset (a
-	 * driver reset, a re-created device): count from zero, no spike. */
-	return now;
-}
-
-void linkwatch_rates_compute(const struct link_stats *o, const struct link_stats *n, uint64_t interval_us,
-			     struct link_rates *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (interval_us == 0)
-		return;
-	double s = (double)interval_us / 1e6;
-	out->rx_bps = (double)linkwatch_counter_delta(o->rx_bytes, n->rx_bytes) * 8.0 / s;
-	out->tx_bps = (double)linkwatch_counter_delta(o->tx_bytes, n->tx_bytes) * 8.0 / s;
-	out->rx_pps = (double)linkwatch_counter_delta(o->rx_packets, n->rx_packets) / s;
-	out->tx_pps = (double)linkwatch_counter_delta(o->tx_packets, n->tx_packets) / s;
-}
-
 /* ---- the model ----------------------------------------------------------- */
 
 static size_t link_pos(const struct linkwatch *lw, int ifindex, bool *found)
@@ -195,7 +120,7 @@ static size_t link_pos(const struct linkwatch *lw, int ifindex, bool *found)
 	return lo;
 }
 
-static struct lw_link *link_get(const struct linkwatch *lw, int ifindex)
+struct lw_link *linkwatch_get(const struct linkwatch *lw, int ifindex)
 {
 	bool found;
 	size_t i = link_pos(lw, ifindex, &found);
@@ -210,7 +135,7 @@ static void link_free(struct lw_link *l)
 	free(l);
 }
 
-static void emit(struct linkwatch *lw, struct linkwatch_event *ev)
+void linkwatch_emit(struct linkwatch *lw, struct linkwatch_event *ev)
 {
 	if (lw->building || !lw->cb)
 		return;
@@ -224,7 +149,7 @@ static void emit(struct linkwatch *lw, struct linkwatch_event *ev)
 static void emit_simple(struct linkwatch *lw, enum linkwatch_event_type type, struct lw_link *l, struct lw_link *br)
 {
 	struct linkwatch_event ev = { .type = type, .link = l ? &l->info : NULL, .bridge = br ? &br->info : NULL };
-	emit(lw, &ev);
+	linkwatch_emit(lw, &ev);
 }
 
 /* "Up" as a user means it: operationally up; links whose driver reports
@@ -263,7 +188,7 @@ static void bridge_refresh_flags(struct linkwatch *lw, struct lw_link *br)
 
 static void port_attach(struct linkwatch *lw, struct lw_link *p, int master, int delta)
 {
-	struct lw_link *br = master ? link_get(lw, master) : NULL;
+	struct lw_link *br = master ? linkwatch_get(lw, master) : NULL;
 	if (!br)
 		return;
 	br->info.n_ports += delta;
@@ -310,7 +235,7 @@ static void pending_flush(struct linkwatch *lw, bool force)
 	struct bridge_mac_change c;
 	int bridge;
 	while (macause_next(lw->causes, now_mono_us(), force, &bridge, &c)) {
-		struct lw_link *br = link_get(lw, bridge);
+		struct lw_link *br = linkwatch_get(lw, bridge);
 		if (!br)
 			continue;
 		history_push(br, &c);
@@ -319,7 +244,7 @@ static void pending_flush(struct linkwatch *lw, bool force)
 			.link = &br->info, .bridge = &br->info, .change = &br->hist[br->hist_len - 1],
 		};
 		memcpy(ev.old_mac, c.old_mac, 6);
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (lw->loop) {
 		loop_timer_del(lw->loop, lw->pending_timer);
@@ -381,6 +306,41 @@ static void bridge_read_pin(struct linkwatch *lw, struct lw_link *l)
 	bridge_refresh_flags(lw, l);
 }
 
+/* A link the model did not have: insert it at pos, emitting its events. */
+static void link_add(struct linkwatch *lw, size_t pos, const struct link_info *ni)
+{
+	struct lw_link *l = xcalloc(1, sizeof(*l));
+	l->info = *ni;
+	l->info.seen_mono_us = now_mono_us();
+	if (lw->n == lw->cap) {
+		lw->cap = lw->cap ? lw->cap * 2 : 64;
+		lw->links = xrealloc(lw->links, lw->cap * sizeof(*lw->links));
+	}
+	memmove(lw->links + pos + 1, lw->links + pos, (lw->n - pos) * sizeof(*lw->links));
+	lw->links[pos] = l;
+	lw->n++;
+	l->seen = true;
+	lw->views_dirty = true;
+	/* Ports that arrived before their bridge (dump order) count now. */
+	if (l->info.type == LINK_TYPE_BRIDGE) {
+		for (size_t k = 0; k < lw->n; k++) {
+			struct link_info *p = &lw->links[k]->info;
+			if (p->master == l->info.ifindex) {
+				l->info.n_ports++;
+				if (p->type == LINK_TYPE_TAP)
+					l->info.n_vm_ports++;
+			}
+		}
+		bridge_read_pin(lw, l);
+	}
+	port_attach(lw, l, l->info.master, +1);
+	if (l->info.master)
+		cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
+	emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
+	if (l->info.master)
+		emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, linkwatch_get(lw, l->info.master));
+}
+
 /* Apply the current state of one link, emitting events for what changed. */
 static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 {
@@ -390,44 +350,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		return;
 	bool found;
 	size_t pos = link_pos(lw, ni.ifindex, &found);
-	struct lw_link *l;
-	uint64_t now = now_mono_us();
-
 	if (!found) {
-		l = xcalloc(1, sizeof(*l));
-		l->info = ni;
-		l->info.seen_mono_us = now;
-		if (lw->n == lw->cap) {
-			lw->cap = lw->cap ? lw->cap * 2 : 64;
-			lw->links = xrealloc(lw->links, lw->cap * sizeof(*lw->links));
-		}
-		memmove(lw->links + pos + 1, lw->links + pos, (lw->n - pos) * sizeof(*lw->links));
-		lw->links[pos] = l;
-		lw->n++;
-		l->seen = true;
-		lw->views_dirty = true;
-		/* Ports that arrived before their bridge (dump order) count now. */
-		if (l->info.type == LINK_TYPE_BRIDGE) {
-			for (size_t k = 0; k < lw->n; k++) {
-				struct link_info *p = &lw->links[k]->info;
-				if (p->master == l->info.ifindex) {
-					l->info.n_ports++;
-					if (p->type == LINK_TYPE_TAP)
-						l->info.n_vm_ports++;
-				}
-			}
-			bridge_read_pin(lw, l);
-		}
-		port_attach(lw, l, l->info.master, +1);
-		if (l->info.master)
-			cause_port(lw, MACAUSE_PORT_JOINED, l->info.master, l, NULL);
-		emit_simple(lw, LINKWATCH_EV_ADDED, l, NULL);
-		if (l->info.master)
-			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, l->info.master));
+		link_add(lw, pos, &ni);
 		return;
 	}
 
-	l = lw->links[pos];
+	struct lw_link *l = lw->links[pos];
 	l->seen = true;
 	struct link_info old = l->info;
 	/* Keep what the netlink object does not carry. */
@@ -450,7 +378,7 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		lw->views_dirty = true;
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RENAMED, .link = &l->info };
 		snprintf(ev.old_name, sizeof(ev.old_name), "%s", old.name);
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (ni.type == LINK_TYPE_BRIDGE)
 		bridge_read_pin(lw, l);
@@ -459,12 +387,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 		if (old.master) {
 			port_attach(lw, l, old.master, -1);
 			cause_port(lw, MACAUSE_PORT_LEFT, old.master, l, NULL);
-			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, old.master));
+			emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, linkwatch_get(lw, old.master));
 		}
 		if (ni.master) {
 			port_attach(lw, l, ni.master, +1);
 			cause_port(lw, MACAUSE_PORT_JOINED, ni.master, l, NULL);
-			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, link_get(lw, ni.master));
+			emit_simple(lw, LINKWATCH_EV_PORT_JOINED, l, linkwatch_get(lw, ni.master));
 		}
 	}
 	if (old.has_mac && ni.has_mac && mac_cmp(old.mac, ni.mac) != 0) {
@@ -475,12 +403,12 @@ static void link_update(struct linkwatch *lw, struct rtnl_link *o)
 				cause_port(lw, MACAUSE_PORT_MAC, ni.master, l, old.mac);
 			struct linkwatch_event ev = { .type = LINKWATCH_EV_MAC_CHANGED, .link = &l->info };
 			memcpy(ev.old_mac, old.mac, 6);
-			emit(lw, &ev);
+			linkwatch_emit(lw, &ev);
 		}
 	}
 	if (old.mtu != ni.mtu) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_MTU_CHANGED, .link = &l->info, .old_mtu = old.mtu };
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	if (is_up(&old) != is_up(&ni))
 		emit_simple(lw, is_up(&ni) ? LINKWATCH_EV_UP : LINKWATCH_EV_DOWN, l, NULL);
@@ -496,7 +424,7 @@ static void link_remove(struct linkwatch *lw, int ifindex)
 	if (l->info.master) {
 		port_attach(lw, l, l->info.master, -1);
 		cause_port(lw, MACAUSE_PORT_LEFT, l->info.master, l, NULL);
-		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, link_get(lw, l->info.master));
+		emit_simple(lw, LINKWATCH_EV_PORT_LEFT, l, linkwatch_get(lw, l->info.master));
 	}
 	/* Ports of a removed bridge are released by the kernel with their own
 	 * messages; drop the dangling master meanwhile. */
@@ -547,7 +475,7 @@ static void mngr_change(struct nl_cache *cache, struct nl_object *obj, int actio
 	if (!obj_is_link(o)) {
 		/* Another family's object of a link that is not (or no longer)
 		 * in the model: see purge_stale(). */
-		if (action != NL_ACT_DEL && !link_get(lw, rtnl_link_get_ifindex(o)))
+		if (action != NL_ACT_DEL && !linkwatch_get(lw, rtnl_link_get_ifindex(o)))
 			lw->stale_objs = true;
 		return;
 	}
@@ -569,7 +497,7 @@ static void stale_collect(struct nl_object *obj, void *arg)
 {
 	struct stale *st = arg;
 	struct rtnl_link *o = (struct rtnl_link *)obj;
-	if (obj_is_link(o) || link_get(st->lw, rtnl_link_get_ifindex(o)))
+	if (obj_is_link(o) || linkwatch_get(st->lw, rtnl_link_get_ifindex(o)))
 		return;
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 16;
@@ -626,7 +554,7 @@ static void model_sync(struct linkwatch *lw)
 			lw->links[i]->info.n_ports = lw->links[i]->info.n_vm_ports = 0;
 	for (size_t i = 0; i < lw->n; i++) {
 		struct link_info *p = &lw->links[i]->info;
-		struct lw_link *br = p->master ? link_get(lw, p->master) : NULL;
+		struct lw_link *br = p->master ? linkwatch_get(lw, p->master) : NULL;
 		if (br) {
 			br->info.n_ports++;
 			if (p->type == LINK_TYPE_TAP)
@@ -660,7 +588,7 @@ int linkwatch_resync(struct linkwatch *lw, char **err)
 	lw->need_resync = false;
 	if (!lw->building) {
 		struct linkwatch_event ev = { .type = LINKWATCH_EV_RESYNC };
-		emit(lw, &ev);
+		linkwatch_emit(lw, &ev);
 	}
 	model_sync(lw);
 	pending_flush(lw, false);
@@ -725,79 +653,6 @@ static void fd_cb(int fd, short revents, void *arg)
 	}
 }
 
-/* ---- stats --------------------------------------------------------------- */
-
-struct stats_ctx {
-	struct linkwatch *lw;
-	uint64_t now;
-};
-
-static int stats_msg(struct nl_msg *msg, void *arg)
-{
-	struct stats_ctx *ctx = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	if (nlh->nlmsg_type != RTM_NEWSTATS)
-		return NL_SKIP;
-	struct if_stats_msg *ifsm = nlmsg_data(nlh);
-	struct nlattr *tb[IFLA_STATS_MAX + 1];
-	if (nlmsg_parse(nlh, sizeof(*ifsm), tb, IFLA_STATS_MAX, NULL) < 0 || !tb[IFLA_STATS_LINK_64])
-		return NL_SKIP;
-	if (nla_len(tb[IFLA_STATS_LINK_64]) < (int)sizeof(struct rtnl_link_stats64))
-		return NL_SKIP;
-	struct lw_link *l = link_get(ctx->lw, (int)ifsm->ifindex);
-	if (!l)
-		return NL_OK;
-	struct rtnl_link_stats64 s64;
-	memcpy(&s64, nla_data(tb[IFLA_STATS_LINK_64]), sizeof(s64));
-	struct link_stats s = {
-		.rx_bytes = s64.rx_bytes, .tx_bytes = s64.tx_bytes,
-		.rx_packets = s64.rx_packets, .tx_packets = s64.tx_packets,
-		.rx_errors = s64.rx_errors, .tx_errors = s64.tx_errors,
-		.rx_dropped = s64.rx_dropped, .tx_dropped = s64.tx_dropped,
-	};
-	if (l->info.has_stats && ctx->now > l->stats_mono_us) {
-		linkwatch_rates_compute(&l->info.stats, &s, ctx->now - l->stats_mono_us, &l->info.rates);
-		l->info.has_rates = true;
-	}
-	l->info.stats = s;
-	l->info.has_stats = true;
-	l->stats_mono_us = ctx->now;
-	return NL_OK;
-}
-
-/* Read counters now (one RTM_GETSTATS dump) and recompute rates. */
-static int linkwatch_stats_refresh(struct linkwatch *lw, char **err)
-{
-	struct if_stats_msg ifsm = { .family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP);
-	if (!msg)
-		fatal("out of memory");
-	if (nlmsg_append(msg, &ifsm, sizeof(ifsm), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return error_set(err, "stats request: message too small");
-	}
-	int r = nl_send_auto(lw->sync_sk, msg);
-	nlmsg_free(msg);
-	if (r < 0)
-		return error_set(err, "stats request: %s", nl_geterror(r));
-	struct stats_ctx ctx = { lw, now_mono_us() };
-	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_CUSTOM, stats_msg, &ctx);
-	r = nl_recvmsgs_default(lw->sync_sk);
-	nl_socket_modify_cb(lw->sync_sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
-	if (r < 0)
-		return error_set(err, "stats dump: %s", nl_geterror(r));
-	struct linkwatch_event ev = { .type = LINKWATCH_EV_STATS };
-	emit(lw, &ev);
-	return 0;
-}
-
-static void stats_timer_cb(struct loop_timer *t, void *arg)
-{
-	char *err = NULL;
-	linkwatch_stats_refresh(arg, &err);
-	free(err);
-}
-
 /* ---- lifetime ------------------------------------------------------------ */
 
 static void set_rcvbuf(int fd, size_t bytes)
@@ -845,7 +700,7 @@ struct linkwatch *linkwatch_new(struct loop *loop, const struct linkwatch_option
 	if (loop) {
 		loop_fd_add(loop, lw->fd, POLLIN, fd_cb, lw);
 		if (stats_ms)
-			lw->stats_timer = loop_timer_add(loop, stats_ms, true, stats_timer_cb, lw);
+			lw->stats_timer = linkstats_timer_add(lw, stats_ms);
 	}
 	return lw;
 fail:
@@ -915,7 +770,7 @@ static void views_update(const struct linkwatch *clw)
 	lw->n_bridges = lw->n_ports = 0;
 	for (size_t i = 0; i < lw->n; i++) {
 		const struct link_info *l = &lw->links[i]->info;
-		struct lw_link *m = l->master ? link_get(lw, l->master) : NULL;
+		struct lw_link *m = l->master ? linkwatch_get(lw, l->master) : NULL;
 		if (l->type == LINK_TYPE_BRIDGE)
 			lw->bridges[lw->n_bridges++] = l;
 		else if (m && m->info.type == LINK_TYPE_BRIDGE)
@@ -933,9 +788,9 @@ const struct link_info *linkwatch_link(const struct linkwatch *lw, size_t i)
 	return i < lw->n ? &lw->links[i]->info : NULL;
 }
 
-static const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
+const struct link_info *linkwatch_find(const struct linkwatch *lw, int ifindex)
 {
-	struct lw_link *l = link_get(lw, ifindex);
+	struct lw_link *l = linkwatch_get(lw, ifindex);
 	return l ? &l->info : NULL;
 }
 
@@ -990,169 +845,4 @@ const struct link_info *linkwatch_port(const struct linkwatch *lw, int bridge_if
 	views_update(lw);
 	size_t n, first = ports_first(lw, bridge_ifindex, &n);
 	return i < n ? lw->ports[first + i] : NULL;
-}
-
-/* ---- JSON and text ------------------------------------------------------- */
-
-static json_object *json_mac(const uint8_t mac[6])
-{
-	char s[18];
-	mac_format(mac, s);
-	return json_object_new_string(s);
-}
-
-static void time_iso(uint64_t wall_us, char out[40])
-{
-	time_t t = (time_t)(wall_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
-}
-
-static json_object *link_json(const struct link_info *l, const struct linkwatch *lw)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ifindex", json_object_new_int(l->ifindex));
-	json_object_object_add(o, "ifname", json_object_new_string(l->name));
-	if (l->has_mac)
-		json_object_object_add(o, "address", json_mac(l->mac));
-	json_object_object_add(o, "type", json_object_new_string(link_type_name(l->type)));
-	if (l->kind[0])
-		json_object_object_add(o, "kind", json_object_new_string(l->kind));
-	json_object_object_add(o, "operstate", json_object_new_string(l->operstate_name));
-	json_object_object_add(o, "up", json_object_new_boolean(l->admin_up));
-	json_object_object_add(o, "lower_up", json_object_new_boolean(l->carrier));
-	json_object_object_add(o, "mtu", json_object_new_int((int)l->mtu));
-	if (l->master) {
-		const struct link_info *m = lw ? linkwatch_find(lw, l->master) : NULL;
-		json_object_object_add(o, "master_ifindex", json_object_new_int(l->master));
-		if (m)
-			json_object_object_add(o, "master", json_object_new_string(m->name));
-	}
-	if (l->type == LINK_TYPE_BRIDGE) {
-		if (l->pinned_known)
-			json_object_object_add(o, "pinned", json_object_new_boolean(l->pinned));
-		json_object_object_add(o, "at_risk", json_object_new_boolean(l->at_risk));
-		json_object_object_add(o, "ports", json_object_new_int((int)l->n_ports));
-		json_object_object_add(o, "vm_ports", json_object_new_int((int)l->n_vm_ports));
-		json_object_object_add(o, "mac_changes", json_object_new_int((int)l->n_history));
-	}
-	if (l->has_stats) {
-		json_object *s = json_object_new_object();
-		json_object_object_add(s, "rx_bytes", json_object_new_uint64(l->stats.rx_bytes));
-		json_object_object_add(s, "tx_bytes", json_object_new_uint64(l->stats.tx_bytes));
-		json_object_object_add(s, "rx_packets", json_object_new_uint64(l->stats.rx_packets));
-		json_object_object_add(s, "tx_packets", json_object_new_uint64(l->stats.tx_packets));
-		json_object_object_add(s, "rx_errors", json_object_new_uint64(l->stats.rx_errors));
-		json_object_object_add(s, "tx_errors", json_object_new_uint64(l->stats.tx_errors));
-		json_object_object_add(s, "rx_dropped", json_object_new_uint64(l->stats.rx_dropped));
-		json_object_object_add(s, "tx_dropped", json_object_new_uint64(l->stats.tx_dropped));
-		json_object_object_add(o, "stats", s);
-	}
-	if (l->has_rates) {
-		json_object *r = json_object_new_object();
-		json_object_object_add(r, "rx_bps", json_object_new_double(l->rates.rx_bps));
-		json_object_object_add(r, "tx_bps", json_object_new_double(l->rates.tx_bps));
-		json_object_object_add(r, "rx_pps", json_object_new_double(l->rates.rx_pps));
-		json_object_object_add(r, "tx_pps", json_object_new_double(l->rates.tx_pps));
-		json_object_object_add(o, "rates", r);
-	}
-	return o;
-}
-
-char *linkwatch_dump_json(const struct linkwatch *lw)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < lw->n; i++)
-		json_object_array_add(a, link_json(&lw->links[i]->info, lw));
-	char *s = xstrdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-	json_object_put(a);
-	return s;
-}
-
-char *linkwatch_event_json(const struct linkwatch_event *ev)
-{
-	json_object *o = json_object_new_object();
-	char ts[40];
-	time_iso(ev->wall_us, ts);
-	json_object_object_add(o, "time", json_object_new_string(ts));
-	json_object_object_add(o, "ts_us", json_object_new_uint64(ev->wall_us));
-	json_object_object_add(o, "event", json_object_new_string(linkwatch_event_name(ev->type)));
-	const struct link_info *l = ev->link;
-	if (l) {
-		json_object_object_add(o, "ifname", json_object_new_string(l->name));
-		json_object_object_add(o, "ifindex", json_object_new_int(l->ifindex));
-		json_object_object_add(o, "type", json_object_new_string(link_type_name(l->type)));
-		if (l->has_mac)
-			json_object_object_add(o, "mac", json_mac(l->mac));
-		json_object_object_add(o, "operstate", json_object_new_string(l->operstate_name));
-	}
-	if (ev->bridge && ev->type != LINKWATCH_EV_BRIDGE_MAC_CHANGED)
-		json_object_object_add(o, "bridge", json_object_new_string(ev->bridge->name));
-	switch (ev->type) {
-	case LINKWATCH_EV_MAC_CHANGED:
-		json_object_object_add(o, "old_mac", json_mac(ev->old_mac));
-		break;
-	case LINKWATCH_EV_RENAMED:
-		json_object_object_add(o, "old_ifname", json_object_new_string(ev->old_name));
-		break;
-	case LINKWATCH_EV_MTU_CHANGED:
-		json_object_object_add(o, "old_mtu", json_object_new_int((int)ev->old_mtu));
-		json_object_object_add(o, "mtu", json_object_new_int((int)l->mtu));
-		break;
-	case LINKWATCH_EV_BRIDGE_MAC_CHANGED: {
-		const struct bridge_mac_change *c = ev->change;
-		json_object_object_add(o, "bridge", json_object_new_string(l->name));
-		json_object_object_add(o, "old_mac", json_mac(c->old_mac));
-		json_object_object_add(o, "new_mac", json_mac(c->new_mac));
-		json_object_object_add(o, "cause", json_object_new_string(bridge_mac_cause_name(c->cause)));
-		if (c->port[0]) {
-			json_object_object_add(o, "port", json_object_new_string(c->port));
-			json_object_object_add(o, "port_ifindex", json_object_new_int(c->port_ifindex));
-			json_object_object_add(o, "port_mac", json_mac(c->port_mac));
-		}
-		if (l->pinned_known)
-			json_object_object_add(o, "pinned", json_object_new_boolean(l->pinned));
-		json_object_object_add(o, "changes", json_object_new_int((int)l->n_history));
-		break;
-	}
-	default:
-		break;
-	}
-	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
-}
-
-char *linkwatch_event_text(const struct linkwatch_event *ev)
-{
-	char ts[40], mac[18] = "", old[18];
-	time_iso(ev->wall_us, ts);
-	const struct link_info *l = ev->link;
-	const char *name = l ? l->name : "-";
-	if (l && l->has_mac)
-		mac_format(l->mac, mac);
-	const char *what = linkwatch_event_name(ev->type);
-	switch (ev->type) {
-	case LINKWATCH_EV_ADDED:
-		return xasprintf("%s %s %s %s %s %s", ts, what, name, link_type_name(l->type), mac, l->operstate_name);
-	case LINKWATCH_EV_PORT_JOINED:
-	case LINKWATCH_EV_PORT_LEFT:
-		return xasprintf("%s %s %s %s bridge %s", ts, what, name, mac, ev->bridge ? ev->bridge->name : "?");
-	case LINKWATCH_EV_MAC_CHANGED:
-		mac_format(ev->old_mac, old);
-		return xasprintf("%s %s %s %s -> %s", ts, what, name, old, mac);
-	case LINKWATCH_EV_BRIDGE_MAC_CHANGED:
-		return xasprintf("%s %s %s %s", ts, what, name, ev->change->text);
-	case LINKWATCH_EV_RENAMED:
-		return xasprintf("%s %s %s -> %s", ts, what, ev->old_name, name);
-	case LINKWATCH_EV_MTU_CHANGED:
-		return xasprintf("%s %s %s %u -> %u", ts, what, name, ev->old_mtu, l->mtu);
-	case LINKWATCH_EV_UP:
-	case LINKWATCH_EV_DOWN:
-		return xasprintf("%s %s %s %s", ts, what, name, l->operstate_name);
-	default:
-		return xasprintf("%s %s %s", ts, what, name);
-	}
 }
