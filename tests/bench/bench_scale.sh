@@ -122,7 +122,7 @@ qemu_kib=$((nsup ? $(pss_kib "${qemus[@]}") / nsup : 0))
 # it opened meanwhile (strace).
 "$vmdeck" status --follow >"$tmp/follow.out" 2>&1 &
 follow_pid=$!
-key_us=- key_open=- idle_tui=-
+key_us=- key_open=- idle_tui=- key_ms=- key_max=- lat=()
 if command -v tmux >/dev/null 2>&1; then
 	T="tmux -L vbs$$ -f /dev/null"
 	$T new-session -d -s t -x 160 -y 50 "env VMDECK_RUNTIME_DIR=$VMDECK_RUNTIME_DIR VMDECK_STATE_DIR=$VMDECK_STATE_DIR VMDECK_PROFILES=$VMDECK_PROFILES TERM=xterm-256color $vmdeck"
@@ -135,6 +135,20 @@ if command -v tmux >/dev/null 2>&1; then
 	c1=$(cpu_ns "$tpid"); f1=$(cpu_ns "$follow_pid"); s1=$(cpu_ns "${sups[@]}")
 	idle_tui=$(((c1 - c0) / idle_s / 1000)) idle_follow=$(((f1 - f0) / idle_s / 1000))
 	idle_sup=$(((s1 - s0) / idle_s / 1000))
+	# key -> screen: j, then capture-pane until the detail pane names the
+	# next VM ("monitor sNNN"); tmux's own round trip is in it
+	lat=()
+	for ((i = 1; i < N && i <= 20; i++)); do
+		t0=$(date +%s%N)
+		$T send-keys -t t j
+		for r in $(seq 1000); do $T capture-pane -p -t t | grep -q "monitor ${names[i]}" && break; done
+		lat+=($(ms "$t0"))
+		sleep 0.05
+	done
+	key_ms=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(((${#lat[@]} + 1) / 2))p")
+	key_max=$(printf '%s\n' "${lat[@]}" | sort -n | tail -n1)
+	$T send-keys -t t g # back to the first VM (Home), as before the moves
+	sleep 0.2
 	strace -qq -e trace=openat -o "$tmp/keys.trace" -p "$tpid" &
 	spid=$!
 	sleep 0.3
@@ -289,6 +303,7 @@ row "memory: $nsup supervisors / libvirtd + virtlogd (PSS, total)" "$sup_total K
 row "memory: per VM (the above / $N)" "$((sup_total / N)) KiB" "$(u "$(per_vm "$lv_daemon_kib")" KiB)"
 row "memory: QEMU itself, mean PSS" "$qemu_kib KiB" "$(u "$lv_qemu_kib" KiB)"
 row "TUI CPU per selection move (j), ticks included" "$(u "$key_us" us)" "- (no TUI)"
+row "TUI key -> screen (j, through tmux), median / max of ${#lat[@]}" "$(u "$key_ms / $key_max" ms)" "- (no TUI)"
 row "calls into other VMs' dirs: start one / stop --force one" "$(others "$tmp/start.trace") / $(others "$tmp/stop.trace")" "-"
 row "\`status --json\` connections (one per live VM)" "$status_conn" "-"
 echo "(idle CPU over $idle_s s; one start/stop under strace: $one_start / $one_stop ms)"
@@ -303,3 +318,4 @@ p "one VM's state with $N running (virsh domstate)" "$one_loop_ms" "$lv_domstate
 p "idle CPU with $N running, all (libvirtd + virtlogd + virsh event)" "$idle_vmdeck" "$lv_idle_all" "us/s"
 p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$((sup_total / N))" "$(per_vm "$lv_daemon_kib")" KiB
 p "TUI CPU per selection move, $N VMs" "$key_us" "-" us
+p "TUI key to screen, median, $N VMs" "$key_ms" "-" ms
