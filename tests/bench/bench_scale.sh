@@ -90,7 +90,7 @@ t0=$(date +%s%N); "$vmdeck" stop --force sx >/dev/null 2>&1; one_stop_plain=$(ms
 
 st=()
 for i in 1 2 3 4 5; do
-	t0=$(date +%s%N); "$vmdeck" status --json >"$tmp/status.json" 2>/dev/null; st+=($(ms "$t0"))
+	t0=$(date +%s%N); "$vmdeck" status --json >"$tmp/status.json" 2>/dev/null; st+=("$(ms "$t0")")
 done
 status_ms=$(median5 "${st[@]}")
 listed=$(jq '[.[] | select(.state == "running")] | length' "$tmp/status.json" 2>/dev/null || echo "?")
@@ -141,8 +141,8 @@ if command -v tmux >/dev/null 2>&1; then
 	for ((i = 1; i < N && i <= 20; i++)); do
 		t0=$(date +%s%N)
 		$T send-keys -t t j
-		for r in $(seq 1000); do $T capture-pane -p -t t | grep -q "monitor ${names[i]}" && break; done
-		lat+=($(ms "$t0"))
+		for _ in $(seq 1000); do $T capture-pane -p -t t | grep -q "monitor ${names[i]}" && break; done
+		lat+=("$(ms "$t0")")
 		sleep 0.05
 	done
 	key_ms=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(((${#lat[@]} + 1) / 2))p")
@@ -244,7 +244,7 @@ if lv_up "$tmp/lv"; then
 	t0=$(date +%s%N); $V start sx >/dev/null 2>&1; lv_one_start=$(ms "$t0")
 	t0=$(date +%s%N); $V destroy sx >/dev/null 2>&1; lv_one_stop=$(ms "$t0")
 	st=()
-	for i in 1 2 3 4 5; do t0=$(date +%s%N); $V list --all >/dev/null 2>&1; st+=($(ms "$t0")); done
+	for i in 1 2 3 4 5; do t0=$(date +%s%N); $V list --all >/dev/null 2>&1; st+=("$(ms "$t0")"); done
 	lv_list=$(median5 "${st[@]}")
 	t0=$(date +%s%N)
 	for i in $(seq 20); do $V list --all >/dev/null 2>&1; done
@@ -292,7 +292,7 @@ row "one start with $N running" "$one_start_plain ms" "$(u "$lv_one_start" ms)"
 row "one stop with $N running (\`stop --force\` / \`virsh destroy\`)" "$one_stop_plain ms" "$(u "$lv_one_stop" ms)"
 row "stop all $N, 8 in parallel (\`kill\` / \`virsh destroy\`)" "$stop_all ms" "$(u "$lv_stop_all" ms)"
 row "  the same $N QEMUs by hand (SIGKILL, until gone)" "$hand_stop ms" "-"
-row "all states, median of 5 (\`status --json\` / \`virsh list --all\`)" "$status_ms ms" "$(u "$lv_list" ms)"
+row "all states, median of 5 (\`status --json\` / \`virsh list --all\`; $listed running)" "$status_ms ms" "$(u "$lv_list" ms)"
 row "all states, mean of a 20-call loop (\`status\` / \`virsh list --all\`)" "$loop_ms ms" "$(u "$lv_list_loop" ms)"
 row "one VM's state, each of $N in turn (\`status NAME\` / \`virsh domstate\`)" "$one_loop_ms ms" "$(u "$lv_domstate" ms)"
 row "idle CPU, TUI (us per s)" "$idle_tui" "-"
@@ -300,7 +300,7 @@ row "idle CPU, \`status --follow\` / \`virsh event --all --loop\` (us per s)" "$
 row "idle CPU, the $nsup supervisors / libvirtd + virtlogd (us per s)" "$idle_sup" "$lv_idle"
 row "idle CPU, all (TUI + follow + supervisors / event loop + daemons; us per s)" "$idle_vmdeck" "$lv_idle_all"
 row "memory: $nsup supervisors / libvirtd + virtlogd (PSS, total)" "$sup_total KiB" "$(u "$lv_daemon_kib" KiB)"
-row "memory: per VM (the above / $N)" "$((sup_total / N)) KiB" "$(u "$(per_vm "$lv_daemon_kib")" KiB)"
+row "memory: per VM (the above / $N)" "$sup_kib KiB" "$(u "$(per_vm "$lv_daemon_kib")" KiB)"
 row "memory: QEMU itself, mean PSS" "$qemu_kib KiB" "$(u "$lv_qemu_kib" KiB)"
 row "TUI CPU per selection move (j), ticks included" "$(u "$key_us" us)" "- (no TUI)"
 row "TUI key -> screen (j, through tmux), median / max of ${#lat[@]}" "$(u "$key_ms / $key_max" ms)" "- (no TUI)"
@@ -316,6 +316,6 @@ p "stop all $N VMs (libvirt: destroy)" "$stop_all" "$lv_stop_all" ms
 p "status --json with $N running (virsh list --all)" "$status_ms" "$lv_list" ms
 p "one VM's state with $N running (virsh domstate)" "$one_loop_ms" "$lv_domstate" ms
 p "idle CPU with $N running, all (libvirtd + virtlogd + virsh event)" "$idle_vmdeck" "$lv_idle_all" "us/s"
-p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$((sup_total / N))" "$(per_vm "$lv_daemon_kib")" KiB
+p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$sup_kib" "$(per_vm "$lv_daemon_kib")" KiB
 p "TUI CPU per selection move, $N VMs" "$key_us" "-" us
 p "TUI key to screen, median, $N VMs" "$key_ms" "-" ms

@@ -125,8 +125,7 @@ lv_up() {
 	' lv "$LV_DIR" </dev/null >"$LV_DIR/log/start.out" 2>&1 &
 	echo $! >"$LV_DIR/subreaper.pid"
 	LV_URI="qemu+unix:///system?socket=$LV_DIR/run/libvirt-sock"
-	local i
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		virsh -c "$LV_URI" version >/dev/null 2>&1 && break
 		kill -0 "$(cat "$LV_DIR/subreaper.pid")" 2>/dev/null || break
 		sleep 0.1
@@ -141,7 +140,7 @@ lv_up() {
 # lv_down [DIR]: destroy what runs, stop the daemons and the subreaper (by
 # their PIDs), kill any QEMU left (its pid file), remove the namespace.
 lv_down() {
-	local d=${1:-${LV_DIR:-}} p f i uri
+	local d=${1:-${LV_DIR:-}} p f uri
 	[[ -n $d && -d $d ]] || return 0
 	uri="qemu+unix:///system?socket=$d/run/libvirt-sock"
 	if [[ -S $d/run/libvirt-sock ]]; then
@@ -156,7 +155,7 @@ lv_down() {
 	if [[ -f $d/subreaper.pid ]]; then
 		p=$(cat "$d/subreaper.pid")
 		# The subreaper exits by itself once both daemons are gone.
-		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		for f in "$d"/run/libvirtd.pid "$d"/run/virtlogd.pid; do
 			[[ -f $f ]] && kill -9 "$(cat "$f")" 2>/dev/null
 		done
