@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libvirt_env.sh : a private libvirtd (libvirt 9.0, Debian 12) for benches and
-# tests, set up as docs/../shared FACTS say works on these machines, touching
+# tests, set up as shared/FACTS.md says works on these machines, touching
 # nothing of the host's libvirt:
 #   - libvirtd and virtlogd run as root in a network namespace of their own
 #     (unique name, removed by lv_down) and a private mount namespace where
