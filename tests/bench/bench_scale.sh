@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# bench_scale.sh [N] : vmdeck with N no-OS VMs running (TCG, -m 32, no disk,
-# no NIC; default 40, or $VMDECK_SCALE_N). Prints one table: start of all N
-# (8 in parallel), one start and one stop with N running, status --json,
-# a status loop, the supervisors' memory (PSS), the TUI's CPU time per
-# selection move, the calls (connect, open,
+# bench_scale.sh [N...] : vmdeck with N no-OS VMs running (TCG, -m 32, no
+# disk, no NIC; N = 10 and 40 by default, or $VMDECK_SCALE_N, or the
+# arguments), and the same under libvirt. Prints one table per N: start of
+# all N (8 in parallel), one start and one stop with N running, stop of all
+# N, status against `virsh list --all`, a per-VM state loop against a
+# `virsh domstate` loop, idle CPU (TUI, `status --follow`, supervisors
+# against libvirtd + virtlogd), memory (supervisors against the daemons;
+# QEMU itself), the TUI's CPU per selection move, the calls (connect, open,
 # pidfd_open) a one-VM verb makes into the other VMs' dirs, and the same N
-# QEMUs started and killed by hand (the overhead). libvirt's side needs a set-up libvirtd; without one it is
-# skipped with a message. Prints figures; asserts nothing.
+# QEMUs started and killed by hand (the overhead). libvirt's side runs a
+# private libvirtd (tests/bench/libvirt_env.sh: own network and mount
+# namespace, nothing of the host's touched); where it cannot (not root, not
+# installed: `tests/bench/libvirt_env.sh install`) it is skipped with a
+# message. Prints figures; asserts nothing.
 set -uo pipefail
-N=${1:-${VMDECK_SCALE_N:-40}}
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if (($# > 1)); then # one run per N, one after another
+	for n in "$@"; do bash "${BASH_SOURCE[0]}" "$n" || exit; done
+	exit 0
+elif (($# == 0)) && [[ -z ${VMDECK_SCALE_N:-} ]]; then
+	exec bash "${BASH_SOURCE[0]}" 10 40
+fi
+N=${1:-$VMDECK_SCALE_N}
+src=$(cd "$here/../.." && pwd)
 build=${VMDECK_BUILD:-$(ls -td "$src"/build*/ | head -n1)}
 build=${build%/}
 vmdeck=${VMDECK:-$build/tui/vmdeck}
@@ -18,9 +31,13 @@ probe=$build/tests/test_vm_cycles
 tmp=$(mktemp -d /tmp/vmdeck-bench-scale.XXXXXX)
 export VMDECK_RUNTIME_DIR=$tmp/run VMDECK_STATE_DIR=$tmp/state VMDECK_PROFILES=$tmp/prof VMDECK
 mkdir -p "$tmp/prof" "$tmp/hand"
-hand_pids=()
+hand_pids=() follow_pid=
+# shellcheck source=libvirt_env.sh
+. "$here/libvirt_env.sh"
 cleanup() {
 	local f
+	[[ -n $follow_pid ]] && kill "$follow_pid" 2>/dev/null
+	lv_down "$tmp/lv"
 	for f in "$tmp"/run/*/qemu.start; do [[ -f $f ]] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null; done
 	for f in "$tmp"/run/*/qemu.pid; do [[ -f $f ]] && kill -9 "$(cat "$f")" 2>/dev/null; done
 	((${#hand_pids[@]})) && kill -9 "${hand_pids[@]}" 2>/dev/null
@@ -28,6 +45,26 @@ cleanup() {
 }
 trap cleanup EXIT
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+# CPU time (ns) of processes, all their threads (schedstat).
+cpu_ns() {
+	local p t sum=0
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/schedstat; do
+			[[ -r $t ]] && read -r t _ <"$t" && sum=$((sum + t))
+		done
+	done
+	echo "$sum"
+}
+# PSS (KiB) of processes, summed.
+pss_kib() {
+	local p k sum=0
+	for p in "$@"; do
+		k=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null) && sum=$((sum + ${k:-0}))
+	done
+	echo "$sum"
+}
+median5() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+idle_s=${VMDECK_SCALE_IDLE:-10} # the idle CPU window
 names=()
 for i in $(seq -f '%03g' 1 "$N"); do names+=("s$i"); done
 for n in "${names[@]}" sx; do
@@ -53,34 +90,65 @@ t0=$(date +%s%N); "$vmdeck" stop --force sx >/dev/null 2>&1; one_stop_plain=$(ms
 
 st=()
 for i in 1 2 3 4 5; do
-	t0=$(date +%s%N); "$vmdeck" status --json >"$tmp/status.json" 2>/dev/null; st+=($(ms "$t0"))
+	t0=$(date +%s%N); "$vmdeck" status --json >"$tmp/status.json" 2>/dev/null; st+=("$(ms "$t0")")
 done
-status_ms=$(printf '%s\n' "${st[@]}" | sort -n | sed -n 3p)
+status_ms=$(median5 "${st[@]}")
 listed=$(jq '[.[] | select(.state == "running")] | length' "$tmp/status.json" 2>/dev/null || echo "?")
 strace -f -qq -e trace=connect -o "$tmp/status.trace" "$vmdeck" status --json >/dev/null 2>&1
 status_conn=$(grep -c 'connect(' "$tmp/status.trace")
 t0=$(date +%s%N)
 for i in $(seq 20); do "$vmdeck" status >/dev/null 2>&1; done
 loop_ms=$(($(ms "$t0") / 20))
+# One VM's state, each of the N in turn (a script polling its VMs).
+t0=$(date +%s%N)
+for n in "${names[@]}"; do "$vmdeck" status "$n" >/dev/null 2>&1; done
+one_loop_ms=$(($(ms "$t0") / N))
 
 # Supervisors: the parents of the QEMUs (PSS from smaps_rollup).
-pss=0 nsup=0
+sups=() qemus=()
 for f in "$tmp"/run/*/qemu.pid; do
-	sp=$(awk '{print $4}' "/proc/$(cat "$f")/stat" 2>/dev/null) || continue
-	k=$(awk '/^Pss:/ {print $2}' "/proc/$sp/smaps_rollup" 2>/dev/null) || continue
-	pss=$((pss + k)) nsup=$((nsup + 1))
+	q=$(cat "$f" 2>/dev/null) || continue
+	sp=$(awk '{print $4}' "/proc/$q/stat" 2>/dev/null) || continue
+	[[ -n $sp ]] && sups+=("$sp") qemus+=("$q")
 done
-sup_kib=$((nsup ? pss / nsup : 0))
+nsup=${#sups[@]}
+sup_total=$(pss_kib "${sups[@]}")
+sup_kib=$((nsup ? sup_total / nsup : 0))
+qemu_kib=$((nsup ? $(pss_kib "${qemus[@]}") / nsup : 0))
 
-# The TUI with N VMs: CPU time per selection move (schedstat, ns), 50 j's
-# 20 ms apart, and the files it opened meanwhile (strace).
-key_us=- key_open=-
+# Idle CPU over $idle_s s with N running: a `status --follow` watcher, the
+# TUI (when tmux is here), the supervisors. Then the TUI with N VMs: CPU
+# time per selection move (schedstat, ns), 50 j's 20 ms apart, and the files
+# it opened meanwhile (strace).
+"$vmdeck" status --follow >"$tmp/follow.out" 2>&1 &
+follow_pid=$!
+key_us=- key_open=- idle_tui=- key_ms=- key_max=- lat=()
 if command -v tmux >/dev/null 2>&1; then
 	T="tmux -L vbs$$ -f /dev/null"
 	$T new-session -d -s t -x 160 -y 50 "env VMDECK_RUNTIME_DIR=$VMDECK_RUNTIME_DIR VMDECK_STATE_DIR=$VMDECK_STATE_DIR VMDECK_PROFILES=$VMDECK_PROFILES TERM=xterm-256color $vmdeck"
 	for i in $(seq 200); do $T capture-pane -p -t t | grep -q "${names[2]}" && break; sleep 0.05; done
 	tpid=$($T list-panes -t t -F '#{pane_pid}')
 	sleep 1.5 # let the first scans settle (a bench; it judges nothing)
+	# one window for all three: us of CPU per s of wall, each
+	c0=$(cpu_ns "$tpid"); f0=$(cpu_ns "$follow_pid"); s0=$(cpu_ns "${sups[@]}")
+	sleep "$idle_s"
+	c1=$(cpu_ns "$tpid"); f1=$(cpu_ns "$follow_pid"); s1=$(cpu_ns "${sups[@]}")
+	idle_tui=$(((c1 - c0) / idle_s / 1000)) idle_follow=$(((f1 - f0) / idle_s / 1000))
+	idle_sup=$(((s1 - s0) / idle_s / 1000))
+	# key -> screen: j, then capture-pane until the detail pane names the
+	# next VM ("monitor sNNN"); tmux's own round trip is in it
+	lat=()
+	for ((i = 1; i < N && i <= 20; i++)); do
+		t0=$(date +%s%N)
+		$T send-keys -t t j
+		for _ in $(seq 1000); do $T capture-pane -p -t t | grep -q "monitor ${names[i]}" && break; done
+		lat+=("$(ms "$t0")")
+		sleep 0.05
+	done
+	key_ms=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(((${#lat[@]} + 1) / 2))p")
+	key_max=$(printf '%s\n' "${lat[@]}" | sort -n | tail -n1)
+	$T send-keys -t t g # back to the first VM (Home), as before the moves
+	sleep 0.2
 	strace -qq -e trace=openat -o "$tmp/keys.trace" -p "$tpid" &
 	spid=$!
 	sleep 0.3
@@ -95,7 +163,14 @@ if command -v tmux >/dev/null 2>&1; then
 	key_open=$(grep -c openat "$tmp/keys.trace")
 	$T kill-server 2>/dev/null
 	echo "(TUI: 50 moves in $el ms wall; openat during them, ticks included: $key_open)"
+else
+	sleep 1.5
+	f0=$(cpu_ns "$follow_pid"); s0=$(cpu_ns "${sups[@]}")
+	sleep "$idle_s"
+	f1=$(cpu_ns "$follow_pid"); s1=$(cpu_ns "${sups[@]}")
+	idle_follow=$(((f1 - f0) / idle_s / 1000)) idle_sup=$(((s1 - s0) / idle_s / 1000))
 fi
+kill "$follow_pid" 2>/dev/null; wait "$follow_pid" 2>/dev/null; follow_pid=
 
 t0=$(date +%s%N)
 printf '%s\n' "${names[@]}" | xargs -P 8 -I{} "$vmdeck" kill {} >/dev/null 2>&1
@@ -128,31 +203,119 @@ for p in "${hand_pids[@]}"; do until gone "$p"; do sleep 0.01; done; done
 hand_stop=$(ms "$t0")
 hand_pids=()
 
-printf '%-48s %10s\n' "vmdeck, $N no-OS VMs ($up came up)" "value"
-printf '%-48s %8s ms\n' "start all $N (8 in parallel)" "$start_all" \
-	"same $N argvs by hand (to QMP answering)" "$hand_start" \
-	"one start with $N running" "$one_start_plain" \
-	"one stop --force with $N running" "$one_stop_plain" \
-	"kill all $N (8 in parallel)" "$stop_all" \
-	"same $N by hand (SIGKILL, until gone)" "$hand_stop" \
-	"status --json, median of 5 ($listed running)" "$status_ms" \
-	"status, mean of a 20-call loop" "$loop_ms"
-printf '%-48s %8s\n' "calls into other VMs' dirs: start one" "$(others "$tmp/start.trace")" \
-	"calls into other VMs' dirs: stop --force one" "$(others "$tmp/stop.trace")" \
-	"status --json connections (one per live VM)" "$status_conn"
-printf '%-48s %8s KiB\n' "supervisor PSS, mean of $nsup" "$sup_kib"
-printf '%-48s %8s us\n' "TUI CPU per selection move (j), ticks included" "$key_us"
-echo "(one start/stop under strace: $one_start / $one_stop ms)"
-echo "BENCH scale: start all $N VMs|$start_all|$hand_start|ms"
-echo "BENCH scale: one start with $N running|$one_start_plain|-|ms"
-echo "BENCH scale: one stop --force with $N running|$one_stop_plain|-|ms"
-echo "BENCH scale: status --json with $N running|$status_ms|-|ms"
-echo "BENCH scale: supervisor PSS per VM|$sup_kib|-|KiB"
-echo "BENCH scale: TUI CPU per selection move, $N VMs|$key_us|-|us"
-
-# libvirt: only where it is set up (another issue does that).
-if command -v virsh >/dev/null 2>&1 && virsh -c qemu:///system version >/dev/null 2>&1; then
-	echo "libvirt: set up, but its side of this table is not written yet (virsh start/list --all per FACTS.md)"
+# libvirt: the same N VMs as persistent domains of a private libvirtd
+# (libvirt_env.sh), the closest XML to vmdeck's argv: TCG, q35, 32 MiB, one
+# vCPU, ACPI, std VGA, VNC and the serial port on UNIX sockets (serial
+# logged), no disk, no NIC, no USB, no balloon. Same verbs, same parallelism.
+lv_note="libvirt: skipped"
+lv_start_all=- lv_one_start=- lv_one_stop=- lv_stop_all=- lv_list=- lv_list_loop=- lv_domstate=-
+lv_idle=- lv_idle_ev=- lv_daemon_kib=- lv_qemu_kib=- lv_came=-
+if lv_up "$tmp/lv"; then
+	V="virsh -q -c $LV_URI"
+	$V domcapabilities >/dev/null 2>&1 # QEMU's capabilities, probed once per install (cached)
+	for n in "${names[@]}" sx; do
+		cat >"$tmp/lv/dom/$n.xml" <<-XML
+			<domain type='qemu'>
+			  <name>$n</name>
+			  <memory unit='MiB'>32</memory>
+			  <vcpu>1</vcpu>
+			  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+			  <features><acpi/></features>
+			  <devices>
+			    <emulator>$(command -v qemu-system-x86_64)</emulator>
+			    <controller type='usb' model='none'/>
+			    <memballoon model='none'/>
+			    <video><model type='vga'/></video>
+			    <graphics type='vnc' socket='$tmp/lv/dom/$n.vnc'/>
+			    <serial type='unix'>
+			      <source mode='bind' path='$tmp/lv/dom/$n.serial'/>
+			      <log file='$tmp/lv/dom/$n.serial.log'/>
+			    </serial>
+			  </devices>
+			</domain>
+		XML
+		$V define "$tmp/lv/dom/$n.xml" >/dev/null
+	done
+	export LV_URI
+	t0=$(date +%s%N)
+	printf '%s\n' "${names[@]}" | xargs -P 8 -I{} virsh -q -c "$LV_URI" start {} >/dev/null 2>&1
+	lv_start_all=$(ms "$t0")
+	lv_came=$($V list --name | grep -c .)
+	t0=$(date +%s%N); $V start sx >/dev/null 2>&1; lv_one_start=$(ms "$t0")
+	t0=$(date +%s%N); $V destroy sx >/dev/null 2>&1; lv_one_stop=$(ms "$t0")
+	st=()
+	for i in 1 2 3 4 5; do t0=$(date +%s%N); $V list --all >/dev/null 2>&1; st+=("$(ms "$t0")"); done
+	lv_list=$(median5 "${st[@]}")
+	t0=$(date +%s%N)
+	for i in $(seq 20); do $V list --all >/dev/null 2>&1; done
+	lv_list_loop=$(($(ms "$t0") / 20))
+	t0=$(date +%s%N)
+	for n in "${names[@]}"; do $V domstate "$n" >/dev/null 2>&1; done
+	lv_domstate=$(($(ms "$t0") / N))
+	daemons=("$(cat "$tmp/lv/run/libvirtd.pid")" "$(cat "$tmp/lv/run/virtlogd.pid")") # (no newline in them)
+	lvq=()
+	for f in "$tmp"/lv/run/qemu/*.pid; do [[ -f $f ]] && lvq+=("$(cat "$f")"); done
+	lv_daemon_kib=$(pss_kib "${daemons[@]}")
+	lv_qemu_kib=$((${#lvq[@]} ? $(pss_kib "${lvq[@]}") / ${#lvq[@]} : 0))
+	# the watcher's peer: an event loop on every domain (what virt-manager
+	# and scripts use instead of polling)
+	virsh -q -c "$LV_URI" event --all --loop >/dev/null 2>&1 &
+	ev_pid=$!
+	sleep 1.5
+	c0=$(cpu_ns "${daemons[@]}"); e0=$(cpu_ns "$ev_pid")
+	sleep "$idle_s"
+	c1=$(cpu_ns "${daemons[@]}"); e1=$(cpu_ns "$ev_pid")
+	kill "$ev_pid" 2>/dev/null; wait "$ev_pid" 2>/dev/null
+	lv_idle=$(((c1 - c0) / idle_s / 1000)) lv_idle_ev=$(((e1 - e0) / idle_s / 1000))
+	echo "(libvirtd + virtlogd: $((c1 / 1000000)) ms of CPU since they started, capabilities probe included)"
+	t0=$(date +%s%N)
+	printf '%s\n' "${names[@]}" | xargs -P 8 -I{} virsh -q -c "$LV_URI" destroy {} >/dev/null 2>&1
+	lv_stop_all=$(ms "$t0")
+	lv_note="libvirt: $(libvirtd --version | awk '{print $NF}'), private libvirtd (libvirt_env.sh), $lv_came of $N came up"
 else
-	echo "libvirt: skipped (no libvirtd answering on qemu:///system)"
+	lv_note="libvirt: skipped ($LV_WHY)"
 fi
+lv_down "$tmp/lv"
+
+idle_vmdeck=- lv_idle_all=-
+[[ $lv_idle != - ]] && lv_idle_all=$((lv_idle + lv_idle_ev))
+[[ $idle_tui != - ]] && idle_vmdeck=$((idle_tui + idle_follow + idle_sup))
+row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+u() { [[ $1 == - ]] && echo - || echo "$1 $2"; }     # a figure and its unit
+per_vm() { [[ $1 == - ]] && echo - || echo $(($1 / N)); }
+echo "vmdeck, $N no-OS VMs ($up came up); $lv_note"
+echo "| figure, $N VMs | vmdeck | libvirt |"
+echo "|---|---:|---:|"
+row "start all $N, 8 in parallel (\`start\` / \`virsh start\`)" "$start_all ms" "$(u "$lv_start_all" ms)"
+row "  the same $N QEMU argvs by hand (to QMP answering)" "$hand_start ms" "-"
+row "one start with $N running" "$one_start_plain ms" "$(u "$lv_one_start" ms)"
+row "one stop with $N running (\`stop --force\` / \`virsh destroy\`)" "$one_stop_plain ms" "$(u "$lv_one_stop" ms)"
+row "stop all $N, 8 in parallel (\`kill\` / \`virsh destroy\`)" "$stop_all ms" "$(u "$lv_stop_all" ms)"
+row "  the same $N QEMUs by hand (SIGKILL, until gone)" "$hand_stop ms" "-"
+row "all states, median of 5 (\`status --json\` / \`virsh list --all\`; $listed running)" "$status_ms ms" "$(u "$lv_list" ms)"
+row "all states, mean of a 20-call loop (\`status\` / \`virsh list --all\`)" "$loop_ms ms" "$(u "$lv_list_loop" ms)"
+row "one VM's state, each of $N in turn (\`status NAME\` / \`virsh domstate\`)" "$one_loop_ms ms" "$(u "$lv_domstate" ms)"
+row "idle CPU, TUI (us per s)" "$idle_tui" "-"
+row "idle CPU, \`status --follow\` / \`virsh event --all --loop\` (us per s)" "$idle_follow" "$lv_idle_ev"
+row "idle CPU, the $nsup supervisors / libvirtd + virtlogd (us per s)" "$idle_sup" "$lv_idle"
+row "idle CPU, all (TUI + follow + supervisors / event loop + daemons; us per s)" "$idle_vmdeck" "$lv_idle_all"
+row "memory: $nsup supervisors / libvirtd + virtlogd (PSS, total)" "$sup_total KiB" "$(u "$lv_daemon_kib" KiB)"
+row "memory: per VM (the above / $N)" "$sup_kib KiB" "$(u "$(per_vm "$lv_daemon_kib")" KiB)"
+row "memory: QEMU itself, mean PSS" "$qemu_kib KiB" "$(u "$lv_qemu_kib" KiB)"
+row "TUI CPU per selection move (j), ticks included" "$(u "$key_us" us)" "- (no TUI)"
+row "TUI key -> screen (j, through tmux), median / max of ${#lat[@]}" "$(u "$key_ms / $key_max" ms)" "- (no TUI)"
+row "calls into other VMs' dirs: start one / stop --force one" "$(others "$tmp/start.trace") / $(others "$tmp/stop.trace")" "-"
+row "\`status --json\` connections (one per live VM)" "$status_conn" "-"
+echo "(idle CPU over $idle_s s; one start/stop under strace: $one_start / $one_stop ms)"
+p() { echo "BENCH scale: $1|$2|$3|$4"; } # vmdeck|libvirt
+p "start all $N VMs (libvirt)" "$start_all" "$lv_start_all" ms
+p "start all $N VMs, QEMU by hand" "-" "$hand_start" ms
+p "one start with $N running (libvirt)" "$one_start_plain" "$lv_one_start" ms
+p "one stop with $N running (libvirt: destroy)" "$one_stop_plain" "$lv_one_stop" ms
+p "stop all $N VMs (libvirt: destroy)" "$stop_all" "$lv_stop_all" ms
+p "status --json with $N running (virsh list --all)" "$status_ms" "$lv_list" ms
+p "one VM's state with $N running (virsh domstate)" "$one_loop_ms" "$lv_domstate" ms
+p "idle CPU with $N running, all (libvirtd + virtlogd + virsh event)" "$idle_vmdeck" "$lv_idle_all" "us/s"
+p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$sup_kib" "$(per_vm "$lv_daemon_kib")" KiB
+p "TUI CPU per selection move, $N VMs" "$key_us" "-" us
+p "TUI key to screen, median, $N VMs" "$key_ms" "-" ms
