@@ -8,7 +8,7 @@
  * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
  * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
  * Exit is seen through a pidfd on QEMU (polled in the loop). */
-#include "core/vm.h"
+#include "core/vm_priv.h"
 #include "core/modes.h"
 #include "core/monitor.h"
 #include "core/paths.h"
@@ -50,112 +50,10 @@
 #define CONNECT_RETRY_MS 20
 #define START_TIMEOUT_MS 60000   /* QMP must answer within this after spawn */
 #define ESCALATE_MS 5000         /* quit -> SIGTERM -> SIGKILL spacing */
-#define EXIT_STATUS_WAIT_MS 2000 /* supervisor writes exit-status right after */
 #define ONESHOT_TIMEOUT_MS 15000
 #define TICK_MS 1000
 #define LOG_TAIL_BYTES 16384
 
-struct waiter {
-	vm_done_cb cb;
-	void *arg;
-};
-
-struct waiters {
-	struct waiter *v;
-	size_t n, cap;
-};
-
-enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
-
-struct call;
-
-struct vm {
-	unsigned mon_inflight; /* monitor commands sent, not answered yet */
-	bool quit_sent;      /* this vmdeck asked QEMU to quit (the cause, if its SHUTDOWN event is lost) */
-	struct vmm *m;
-	char *name, *dir;
-	const struct profile *p;
-	bool in_set;         /* its profile is in the current set */
-
-	enum vm_state st;
-	enum vm_cause cause;
-	int code;
-	char *cause_text, *status_text, *error;
-	/* What the two cached texts were made from: they are made again when
-	 * any of it changed (not only when someone remembered to drop them). */
-	struct { enum vm_cause cause; int code; } cause_key;
-	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
-	time_t exit_time;    /* when the last exit happened (0: none known) */
-	/* The DIR/last-exit this VM's state came from or went to: a new one
-	 * (another vmdeck's exit or failed start) is read at the next scan. */
-	struct file_stamp rec_seen;
-
-	pid_t pid;
-	int pidfd;
-	double start_boot_s; /* process start, seconds since boot */
-	enum vm_mode live_mode;
-	struct monitor *mon;
-
-	int qmp_lock_fd;     /* >= 0: we own qmp.sock */
-	struct qmp *q;
-	bool q_ready;
-	struct loop_timer *connect_timer;
-	uint64_t connect_deadline;
-
-	bool starting_here;  /* this vmdeck is starting it */
-	struct waiters start_w, exit_w;
-
-	enum stop_step step;
-	struct loop_timer *step_timer;
-	char *shutdown_reason;
-
-	struct loop_timer *exit_timer;
-	uint64_t exit_deadline;
-	bool gone;           /* pid exited, finishing */
-
-	struct call *calls;  /* outstanding commands (for cancel on free) */
-	bool polling;        /* a status poll is in flight (non-owner) */
-	bool freeing;        /* vm_free runs: callbacks must not start anything new */
-	struct waiters soon_w;          /* actions done at once, reported from the loop */
-	struct loop_timer *soon_timer;
-	int fd_errno;        /* EMFILE/ENFILE of the pending status query's connect (0: none) */
-	/* A failed start waits for vm.lock (its supervisor is exiting) from the
-	 * loop, then tidies: no start, no scan meanwhile. */
-	bool tidying;
-	/* A start whose supervisor has not reported yet: its pipe (in the
-	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
-	int spawn_fd, spawn_lock_fd;
-	char *spawn_argv0;
-	enum stop_step step_deferred; /* a stop asked for before that report */
-	struct loop_timer *tidy_timer;
-	int tidy_tries;
-	char *tidy_msg;
-	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
-	/* qemu.log's tail as of the last exit, read once when the exit was
-	 * settled (vm_log_tail reads no file); NULL from the next start. */
-	char *exit_log;
-};
-
-struct vmm {
-	struct loop *l;
-	const struct vm_net_hooks *hooks;
-	struct profile_set *set;
-	struct profile_set **old; size_t n_old; /* retired sets still referenced */
-	struct vm **vms; size_t n;
-	vmm_change_cb on_change; void *on_change_arg;
-	vmm_log_cb on_log; void *on_log_arg;
-	struct loop_timer *tick;
-	bool read_only; /* observe only: never own QMP, never tidy or tear down */
-	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
-	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
-	/* The modes dir as last read: every VM's mode is read again only when
-	 * a mode file was replaced (modes_set renames, which moves its mtime). */
-	struct file_stamp modes_seen;
-};
-
-/* A QMP command on behalf of a VM: on the persistent connection when we own
- * it, else a one-shot connection on ctl.sock. */
-typedef void (*call_cb)(struct vm *vm, struct json_object *ret, const char *err, void *arg);
 struct call {
 	struct call *next;
 	struct vm *vm;
@@ -193,7 +91,7 @@ static const struct {
 	{ "guest-panic", VM_CAUSE_GUEST_PANIC },
 };
 
-static const char *const cause_words[] = {
+const char *const vm_cause_words[VM_CAUSE_COUNT] = {
 	[VM_CAUSE_NONE] = "", [VM_CAUSE_GUEST_SHUTDOWN] = "guest shutdown", [VM_CAUSE_HOST_QUIT] = "quit",
 	[VM_CAUSE_HOST_SIGNAL] = "host signal", [VM_CAUSE_GUEST_PANIC] = "guest panic",
 	[VM_CAUSE_SIGNAL] = "signal", [VM_CAUSE_EXIT_CODE] = "exit code",
@@ -207,10 +105,7 @@ static const char *const step_words[] = {
 
 /* ---------- small helpers ---------- */
 
-static char *vm_file(const struct vm *vm, const char *name) { return path_join(vm->dir, name); }
-
-static void vlog(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vlog(struct vm *vm, const char *fmt, ...)
+void vm_logf(struct vm *vm, const char *fmt, ...)
 {
 	if (!vm->m->on_log)
 		return;
@@ -225,45 +120,43 @@ static void vlog(struct vm *vm, const char *fmt, ...)
 }
 
 /* The cached cause/status texts follow their own keys: nothing to drop here. */
-static void changed(struct vm *vm)
+void vm_changed(struct vm *vm)
 {
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }
 
-static void set_state(struct vm *vm, enum vm_state st)
+void vm_set_state(struct vm *vm, enum vm_state st)
 {
 	if (vm->st == st)
 		return;
 	vm->st = st;
-	changed(vm);
+	vm_changed(vm);
 }
 
-static void set_error(struct vm *vm, const char *msg)
+void vm_set_error(struct vm *vm, const char *msg)
 {
 	free(vm->error);
 	vm->error = msg ? xstrdup(msg) : NULL;
 }
 
-static bool fd_starved(int e) { return e == EMFILE || e == ENFILE; }
-
 /* Out of file descriptors: this VM cannot be watched, so its state is not
  * known — say so (state unknown, the reason as its error), never "stopped".
  * The next scan tries again. */
-static void watch_failed(struct vm *vm, const char *what, int e)
+void vm_watch_failed(struct vm *vm, const char *what, int e)
 {
 	char *msg = xasprintf("VM %s: cannot watch it (%s: %s): state unknown; raise the open-files limit (ulimit -n)",
 			      vm->name, what, strerror(e));
 	if (vm->st != VM_UNKNOWN || !vm->error || strcmp(vm->error, msg) != 0) {
 		vm->st = VM_UNKNOWN;
-		set_error(vm, msg);
-		vlog(vm, "%s", msg + strlen(vm->name) + 5);
-		changed(vm);
+		vm_set_error(vm, msg);
+		vm_logf(vm, "%s", msg + strlen(vm->name) + 5);
+		vm_changed(vm);
 	}
 	free(msg);
 }
 
-static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
+void vm_waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
 {
 	if (!cb)
 		return;
@@ -275,7 +168,7 @@ static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
 }
 
 /* Call and clear: callbacks may add new waiters meanwhile. */
-static void waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err)
+void vm_waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err)
 {
 	struct waiters cur = *w;
 	*w = (struct waiters){ 0 };
@@ -289,23 +182,23 @@ static void soon_fire(struct loop_timer *t, void *arg)
 	(void)t;
 	struct vm *vm = arg;
 	vm->soon_timer = NULL; /* one-shot: the loop frees it */
-	waiters_fire(vm, &vm->soon_w, 0, NULL);
+	vm_waiters_fire(vm, &vm->soon_w, 0, NULL);
 }
 
 /* An action that succeeded at once: done(vm, 0, ...) from the loop, never
  * inside the call (vm.h: "later"). */
-static void done_soon(struct vm *vm, vm_done_cb done, void *arg)
+void vm_done_soon(struct vm *vm, vm_done_cb done, void *arg)
 {
 	if (!done)
 		return;
-	waiters_add(&vm->soon_w, done, arg);
+	vm_waiters_add(&vm->soon_w, done, arg);
 	if (!vm->soon_timer)
 		vm->soon_timer = loop_timer_add(vm->m->l, 0, false, soon_fire, vm);
 }
 
 static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
-static int send_signal(struct vm *vm, int sig)
+int vm_send_signal(struct vm *vm, int sig)
 {
 	if (vm->pidfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0);
@@ -329,7 +222,7 @@ static double proc_start_s(pid_t pid) { return (double)proc_start_ticks(pid) / (
  * options after a comma) — a user's socat naming the socket, or a QEMU of a
  * dir whose path ends with this one, is not. A dir without qemu.start (a
  * VM started by a vmdeck before the record existed) is judged by argv. */
-static bool pid_is_ours(const struct vm *vm, pid_t pid)
+bool vm_pid_is_ours(const struct vm *vm, pid_t pid)
 {
 	char *f = vm_file(vm, "qemu.start");
 	char *rec = file_read_all(f, NULL);
@@ -359,7 +252,7 @@ static bool pid_is_ours(const struct vm *vm, pid_t pid)
 	return ok;
 }
 
-static pid_t read_pidfile(const struct vm *vm)
+pid_t vm_read_pidfile(const struct vm *vm)
 {
 	char *f = vm_file(vm, "qemu.pid");
 	char *s = file_read_all(f, NULL);
@@ -382,7 +275,7 @@ static int lock_try(int fd)
 
 /* Lock path exclusively, or -1 (errno EAGAIN when someone else holds it).
  * The inode check closes the race with a concurrent unlink of the file. */
-static int lock_acquire(const char *path)
+int vm_lock_acquire(const char *path)
 {
 	for (int tries = 0; tries < 5; tries++) {
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -405,7 +298,7 @@ static int lock_acquire(const char *path)
 
 /* 1: someone holds path's lock, 0: nobody (or no such file), -1: it could
  * not be opened (errno says why; ENOENT is also 0). */
-static int lock_look(const char *path)
+int vm_lock_look(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -416,12 +309,12 @@ static int lock_look(const char *path)
 	return held;
 }
 
-static bool lock_held(const char *path) { return lock_look(path) > 0; }
+bool vm_lock_held(const char *path) { return vm_lock_look(path) > 0; }
 
-static bool vm_lock_held(const struct vm *vm)
+bool vm_vmlock_held(const struct vm *vm)
 {
 	char *f = vm_file(vm, "vm.lock");
-	bool r = lock_held(f);
+	bool r = vm_lock_held(f);
 	free(f);
 	return r;
 }
@@ -469,12 +362,19 @@ static void unlink_unless_regular(const struct vm *vm, const char *const *names,
 	}
 }
 
-static char *read_log_tail(const char *path);
+void vm_rundir_clean(const struct vm *vm) { unlink_list(vm, stale_files, ARRAY_LEN(stale_files)); }
+
+void vm_rundir_clean_for_start(const struct vm *vm)
+{
+	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+	unlink_list(vm, record_files, ARRAY_LEN(record_files));
+	unlink_unless_regular(vm, log_files, ARRAY_LEN(log_files));
+}
 
 /* A failed start leaves only what says why: its record and its log, cut to
  * the last LOG_TAIL_BYTES (QEMU's complaint is at the end). vm.lock goes
  * too (the caller holds it; lock_acquire copes with an unlinked file). */
-static void tidy_failed(const struct vm *vm)
+void vm_tidy_failed(const struct vm *vm)
 {
 	DIR *d = opendir(vm->dir);
 	if (d) {
@@ -492,7 +392,7 @@ static void tidy_failed(const struct vm *vm)
 	char *f = vm_file(vm, "qemu.log");
 	struct stat st;
 	if (lstat(f, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > LOG_TAIL_BYTES)) {
-		char *tail = S_ISREG(st.st_mode) ? read_log_tail(f) : NULL;
+		char *tail = S_ISREG(st.st_mode) ? vm_read_log_tail(f) : NULL;
 		unlink(f);
 		if (tail)
 			file_write_atomic(f, tail, strlen(tail), 0600, NULL);
@@ -501,7 +401,7 @@ static void tidy_failed(const struct vm *vm)
 	free(f);
 }
 
-static char *read_log_tail(const char *path)
+char *vm_read_log_tail(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -517,16 +417,16 @@ static char *read_log_tail(const char *path)
 }
 
 /* Keep qemu.log's tail as it is now as the last exit's (NULL: drop it). */
-static void exit_log_set(struct vm *vm, char *tail)
+void vm_exit_log_set(struct vm *vm, char *tail)
 {
 	free(vm->exit_log);
 	vm->exit_log = tail;
 }
 
-static void exit_log_keep(struct vm *vm)
+void vm_exit_log_keep(struct vm *vm)
 {
 	char *f = vm_file(vm, "qemu.log");
-	exit_log_set(vm, read_log_tail(f));
+	vm_exit_log_set(vm, vm_read_log_tail(f));
 	free(f);
 }
 
@@ -582,29 +482,29 @@ static bool record_new(const struct vm *vm)
 	return changed && now.have;
 }
 
-static void write_record(struct vm *vm, const char *name, const char *text)
+void vm_write_record(struct vm *vm, const char *name, const char *text)
 {
 	char *f = vm_file(vm, name);
 	file_write_atomic(f, text, strlen(text), 0600, NULL);
 	free(f);
 }
 
-static void record_write(struct vm *vm)
+void vm_record_write(struct vm *vm)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "cause", json_object_new_string(cause_words[vm->cause]));
+	json_object_object_add(o, "cause", json_object_new_string(vm_cause_words[vm->cause]));
 	json_object_object_add(o, "code", json_object_new_int(vm->code));
 	json_object_object_add(o, "time", json_object_new_int64((int64_t)vm->exit_time));
 	if (vm->error)
 		json_object_object_add(o, "error", json_object_new_string(vm->error));
-	write_record(vm, "last-exit", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	vm_write_record(vm, "last-exit", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	record_remember(vm);
 }
 
 /* Take the last exit from DIR/last-exit; false (vm untouched) when there is
  * none or it makes no sense. */
-static bool record_read(struct vm *vm)
+bool vm_record_read(struct vm *vm)
 {
 	char *f = vm_file(vm, "last-exit");
 	char *text = file_read_all(f, NULL);
@@ -616,8 +516,8 @@ static bool record_read(struct vm *vm)
 	free(text);
 	enum vm_cause cause = VM_CAUSE_NONE;
 	if (o && json_object_object_get_ex(o, "cause", &v) && json_object_is_type(v, json_type_string))
-		for (size_t i = 1; i < ARRAY_LEN(cause_words); i++)
-			if (strcmp(cause_words[i], json_object_get_string(v)) == 0)
+		for (size_t i = 1; i < ARRAY_LEN(vm_cause_words); i++)
+			if (strcmp(vm_cause_words[i], json_object_get_string(v)) == 0)
 				cause = (enum vm_cause)i;
 	if (cause == VM_CAUSE_NONE) {
 		json_object_put(o);
@@ -626,7 +526,7 @@ static bool record_read(struct vm *vm)
 	vm->cause = cause;
 	vm->code = json_object_object_get_ex(o, "code", &v) ? json_object_get_int(v) : 0;
 	vm->exit_time = json_object_object_get_ex(o, "time", &v) ? (time_t)json_object_get_int64(v) : 0;
-	set_error(vm, json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
+	vm_set_error(vm, json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
 			      ? json_object_get_string(v)
 			      : NULL);
 	json_object_put(o);
@@ -651,7 +551,7 @@ static char *netns_id(void)
 	return xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
 }
 
-static int net_setup(struct vm *vm, char **err)
+int vm_net_setup(struct vm *vm, char **err)
 {
 	const struct vm_net_hooks *h = vm->m->hooks;
 	if (!h || !h->setup)
@@ -688,7 +588,7 @@ static int net_setup(struct vm *vm, char **err)
 	return rc;
 }
 
-static void net_teardown(struct vm *vm)
+void vm_net_teardown(struct vm *vm)
 {
 	const struct vm_net_hooks *h = vm->m->hooks;
 	if (vm->m->read_only || !h || !h->teardown)
@@ -709,7 +609,7 @@ static void net_teardown(struct vm *vm)
 		free(ns);
 		free(s);
 		if (!here) {
-			vlog(vm, "its TAPs were made in another network namespace: left for a vmdeck there");
+			vm_logf(vm, "its TAPs were made in another network namespace: left for a vmdeck there");
 			free(f);
 			return;
 		}
@@ -832,7 +732,7 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 		return;
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
-	if (fd_starved(e) && c->cb == status_reply)
+	if (vm_fd_starved(e) && c->cb == status_reply)
 		vm->fd_errno = e; /* for this status query only: status_reply reads and clears it */
 	if (e == EAGAIN && now_mono_us() < c->deadline) {
 		free(err);
@@ -850,7 +750,7 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 }
 
 /* Run a QMP command for vm. args consumed. cb gets err on failure. */
-static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg)
+void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg)
 {
 	struct call *c = xcalloc(1, sizeof(*c));
 	c->vm = vm;
@@ -870,7 +770,7 @@ static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, ca
 	oneshot_connect(NULL, c);
 }
 
-static void cancel_calls(struct vm *vm, const char *why)
+void vm_calls_cancel(struct vm *vm, const char *why)
 {
 	while (vm->calls)
 		call_finish(vm->calls, NULL, why);
@@ -878,11 +778,7 @@ static void cancel_calls(struct vm *vm, const char *why)
 
 /* ---------- QMP connection (owner) ---------- */
 
-static void on_exit_detected(struct vm *vm);
-static void start_failed(struct vm *vm, const char *msg);
-static void start_succeeded(struct vm *vm);
-
-static void drop_qmp(struct vm *vm)
+void vm_qmp_drop(struct vm *vm)
 {
 	loop_timer_del(vm->m->l, vm->connect_timer);
 	vm->connect_timer = NULL;
@@ -894,9 +790,9 @@ static void drop_qmp(struct vm *vm)
 	}
 }
 
-static void release_ownership(struct vm *vm)
+void vm_qmp_release(struct vm *vm)
 {
-	drop_qmp(vm);
+	vm_qmp_drop(vm);
 	if (vm->qmp_lock_fd >= 0) {
 		close(vm->qmp_lock_fd);
 		vm->qmp_lock_fd = -1;
@@ -909,10 +805,10 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 	struct vm *vm = arg;
 	if (strcmp(name, "STOP") == 0) {
 		if (vm->st == VM_RUNNING)
-			set_state(vm, VM_PAUSED);
+			vm_set_state(vm, VM_PAUSED);
 	} else if (strcmp(name, "RESUME") == 0) {
 		if (vm->st == VM_PAUSED)
-			set_state(vm, VM_RUNNING);
+			vm_set_state(vm, VM_RUNNING);
 	} else if (strcmp(name, "SHUTDOWN") == 0) {
 		struct json_object *r;
 		/* A null or non-string reason would be a NULL string here. */
@@ -923,16 +819,16 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason);
 		/* Recorded for vmdecks without events, and for after the fact. */
-		write_record(vm, "shutdown-reason", reason);
-		vlog(vm, "SHUTDOWN (%s)", reason);
+		vm_write_record(vm, "shutdown-reason", reason);
+		vm_logf(vm, "SHUTDOWN (%s)", reason);
 		if (vm->st != VM_STARTING)
-			set_state(vm, VM_STOPPING);
+			vm_set_state(vm, VM_STOPPING);
 	} else if (strcmp(name, "POWERDOWN") == 0) {
-		vlog(vm, "POWERDOWN: the guest got the ACPI power button");
+		vm_logf(vm, "POWERDOWN: the guest got the ACPI power button");
 	} else if (strcmp(name, "RESET") == 0) {
-		vlog(vm, "RESET");
+		vm_logf(vm, "RESET");
 	} else if (strcmp(name, "GUEST_PANICKED") == 0) {
-		vlog(vm, "GUEST_PANICKED");
+		vm_logf(vm, "GUEST_PANICKED");
 	}
 }
 
@@ -943,7 +839,7 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	int starved = vm->fd_errno;
 	vm->fd_errno = 0;
 	if (err && starved && !vm->gone) {
-		watch_failed(vm, "connect to ctl.sock", starved);
+		vm_watch_failed(vm, "connect to ctl.sock", starved);
 		return;
 	}
 	if (err || vm->gone)
@@ -955,12 +851,12 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	enum vm_state ns = run ? VM_RUNNING : VM_PAUSED;
 	if (vm->st == VM_STARTING && vm->starting_here) {
 		vm->st = ns;
-		start_succeeded(vm);
+		vm_start_succeeded(vm);
 		return;
 	}
 	if (vm->st == VM_UNKNOWN)
-		set_error(vm, NULL); /* watched again: QEMU answered (set_state tells) */
-	set_state(vm, ns);
+		vm_set_error(vm, NULL); /* watched again: QEMU answered (set_state tells) */
+	vm_set_state(vm, ns);
 }
 
 static void on_qmp_ready(struct qmp *q, void *arg)
@@ -984,14 +880,14 @@ static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
 	if (vm->pid > 0 && vm->pidfd >= 0) {
 		struct pollfd pfd = { .fd = vm->pidfd, .events = POLLIN };
 		if (poll(&pfd, 1, 0) == 1)
-			on_exit_detected(vm);
+			vm_exit_detected(vm);
 	}
 	(void)why;
 }
 
 static void connect_attempt(struct loop_timer *t, void *arg);
 
-static void qmp_start_connect(struct vm *vm)
+void vm_qmp_connect(struct vm *vm)
 {
 	if (vm->q || vm->connect_timer)
 		return;
@@ -1017,15 +913,15 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 		return;
 	}
 	qmp_free(q);
-	if (fd_starved(e) && !(vm->st == VM_STARTING && vm->starting_here)) {
-		watch_failed(vm, "connect to qmp.sock", e); /* the next scan tries again */
+	if (vm_fd_starved(e) && !(vm->st == VM_STARTING && vm->starting_here)) {
+		vm_watch_failed(vm, "connect to qmp.sock", e); /* the next scan tries again */
 		return;
 	}
 	if (now_mono_us() > vm->connect_deadline) {
 		if (vm->st == VM_STARTING && vm->starting_here) {
 			char *e = xasprintf("VM %s: QEMU did not open its monitor socket within %d s", vm->name,
 					    START_TIMEOUT_MS / 1000);
-			start_failed(vm, e);
+			vm_start_failed(vm, e);
 			free(e);
 		}
 		return;
@@ -1037,22 +933,22 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 }
 
 /* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
-static void try_own(struct vm *vm)
+void vm_qmp_try_own(struct vm *vm)
 {
 	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
-	int fd = lock_acquire(f);
+	int fd = vm_lock_acquire(f);
 	int e = errno;
 	free(f);
 	if (fd < 0) {
-		if (fd_starved(e))
-			watch_failed(vm, "lock qmp.lock", e);
+		if (vm_fd_starved(e))
+			vm_watch_failed(vm, "lock qmp.lock", e);
 		return;
 	}
 	vm->qmp_lock_fd = fd;
-	changed(vm);
-	qmp_start_connect(vm);
+	vm_changed(vm);
+	vm_qmp_connect(vm);
 }
 
 /* ---------- exit ---------- */
@@ -1076,7 +972,7 @@ static void parse_exit_status(struct vm *vm, bool *have)
 	free(s);
 }
 
-static void determine_cause(struct vm *vm)
+void vm_determine_cause(struct vm *vm)
 {
 	bool have;
 	vm->cause = VM_CAUSE_UNKNOWN;
@@ -1120,64 +1016,46 @@ static void finish_exit(struct vm *vm)
 		close(vm->pidfd);
 		vm->pidfd = -1;
 	}
-	release_ownership(vm);
-	cancel_calls(vm, "QEMU exited");
+	vm_qmp_release(vm);
+	vm_calls_cancel(vm, "QEMU exited");
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
-	determine_cause(vm);
+	vm_determine_cause(vm);
 	vm->pid = 0;
 	vm->gone = false;
 	free(vm->shutdown_reason);
 	vm->shutdown_reason = NULL;
 	if (failed_start) {
-		char *log_path = vm_file(vm, "qemu.log");
-		char *log = read_log_tail(log_path);
-		free(log_path);
-		char *txt = log_error_text(log);
-		char *how = vm->cause == VM_CAUSE_SIGNAL ? xasprintf("killed by signal %d", vm->code)
-			    : vm->cause == VM_CAUSE_EXIT_CODE ? xasprintf("exit code %d", vm->code)
-							      : xstrdup("exited");
-		/* A full runtime dir silences QEMU (no log, no pid file): say so. */
-		struct statvfs sv;
-		if (!txt && statvfs(vm->dir, &sv) == 0 && (sv.f_bavail == 0 || sv.f_favail == 0))
-			txt = xasprintf("no output in qemu.log: the runtime directory %s is full (no space left on device)",
-					vm->dir);
-		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
-				    txt ? txt : "no output in qemu.log");
-		free(log);
-		free(how);
-		free(txt);
-		start_failed(vm, e);
-		free(e);
+		vm_start_died(vm);
 		return;
 	}
 	/* Tidy the dir for the next start; keep the logs and the exit record.
 	 * Under vm.lock so a start that just began is not disturbed. */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
+	int fd = vm->m->read_only ? -1 : vm_lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
 		/* Whichever vmdeck tidies records the exit for all that come
 		 * later — or, second, takes the first one's record: one story. */
-		if (!record_read(vm))
-			record_write(vm);
+		if (!vm_record_read(vm))
+			vm_record_write(vm);
 		/* ... and removes what the start recorded. */
-		net_teardown(vm);
-		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+		vm_net_teardown(vm);
+		vm_rundir_clean(vm);
 		close(fd);
 	} else {
-		record_read(vm);
+		vm_record_read(vm);
 	}
-	exit_log_keep(vm);
+	vm_exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vm->starting_here = false;
-	vlog(vm, "exited, %s", vm_cause_text(vm));
-	changed(vm);
+	vm_logf(vm, "exited, %s", vm_cause_text(vm));
+	vm_changed(vm);
 	if (vm->start_w.n) { /* stopped before it ever came up */
 		char *e = xasprintf("VM %s exited before it was up (%s)", vm->name, vm_cause_text(vm));
-		waiters_fire(vm, &vm->start_w, -1, e);
+		vm_waiters_fire(vm, &vm->start_w, -1, e);
 		free(e);
 	}
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 }
 
 /* QEMU's SHUTDOWN event (and with it the reason: guest shutdown, quit ...)
@@ -1191,12 +1069,12 @@ static bool owner_pending(const struct vm *vm, uint64_t now)
 	if (vm->qmp_lock_fd >= 0 || now > vm->exit_deadline + OWNER_WAIT_US)
 		return false;
 	char *f = vm_file(vm, "qmp.lock");
-	bool held = lock_held(f);
+	bool held = vm_lock_held(f);
 	free(f);
 	return held;
 }
 
-static void exit_wait_tick(struct loop_timer *t, void *arg)
+void vm_exit_wait_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
 	struct vm *vm = arg;
@@ -1206,16 +1084,16 @@ static void exit_wait_tick(struct loop_timer *t, void *arg)
 	free(f);
 	/* The supervisor writes exit-status, then exits (releasing vm.lock). */
 	uint64_t now = now_mono_us();
-	bool settled = have && !vm_lock_held(vm);
+	bool settled = have && !vm_vmlock_held(vm);
 	if ((settled && !owner_pending(vm, now)) || (!settled && now > vm->exit_deadline) ||
 	    now > vm->exit_deadline + OWNER_WAIT_US) {
 		finish_exit(vm);
 		return;
 	}
-	vm->exit_timer = loop_timer_add(vm->m->l, 10, false, exit_wait_tick, vm);
+	vm->exit_timer = loop_timer_add(vm->m->l, 10, false, vm_exit_wait_tick, vm);
 }
 
-static void on_exit_detected(struct vm *vm)
+void vm_exit_detected(struct vm *vm)
 {
 	if (vm->gone)
 		return;
@@ -1226,19 +1104,19 @@ static void on_exit_detected(struct vm *vm)
 	 * the socket when the pidfd fires first. */
 	if (vm->q)
 		qmp_drain(vm->q);
-	drop_qmp(vm);
+	vm_qmp_drop(vm);
 	vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
-	exit_wait_tick(NULL, vm);
+	vm_exit_wait_tick(NULL, vm);
 }
 
 static void on_pidfd(int fd, short rev, void *arg)
 {
 	(void)fd;
 	(void)rev;
-	on_exit_detected(arg);
+	vm_exit_detected(arg);
 }
 
-static int watch_pid(struct vm *vm, pid_t pid)
+int vm_watch_pid(struct vm *vm, pid_t pid)
 {
 	if (vm->m->snapshot) {
 		/* One look: the pid and its start time, nothing to keep open. */
@@ -1268,49 +1146,49 @@ static void start_failed_tidy(struct loop_timer *t, void *arg)
 	if (t)
 		vm->tidy_timer = NULL; /* one-shot: the loop frees it */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = lock_acquire(lf);
+	int fd = vm_lock_acquire(lf);
 	int e = errno;
 	free(lf);
 	if (fd < 0 && e == EAGAIN && ++vm->tidy_tries < 200) {
 		vm->tidy_timer = loop_timer_add(vm->m->l, 5, false, start_failed_tidy, vm);
 		return;
 	}
-	net_teardown(vm); /* ours: this vmdeck started it */
+	vm_net_teardown(vm); /* ours: this vmdeck started it */
 	if (fd >= 0) {
-		tidy_failed(vm);
-		record_write(vm);
+		vm_tidy_failed(vm);
+		vm_record_write(vm);
 		close(fd);
 	}
-	exit_log_keep(vm);
+	vm_exit_log_keep(vm);
 	char *msg = vm->tidy_msg;
 	vm->tidy_msg = NULL;
 	vm->tidying = false;
-	vlog(vm, "%s", msg);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, -1, msg);
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	vm_logf(vm, "%s", msg);
+	vm_changed(vm);
+	vm_waiters_fire(vm, &vm->start_w, -1, msg);
+	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 	free(msg);
 }
 
-static void start_failed(struct vm *vm, const char *msg)
+void vm_start_failed(struct vm *vm, const char *msg)
 {
 	vm->starting_here = false;
 	if (vm->pidfd >= 0) {
 		/* QEMU is alive but useless (no monitor): do not leave it behind. */
-		send_signal(vm, SIGKILL);
+		vm_send_signal(vm, SIGKILL);
 		loop_fd_del(vm->m->l, vm->pidfd);
 		close(vm->pidfd);
 		vm->pidfd = -1;
 	}
-	release_ownership(vm);
-	cancel_calls(vm, "start failed");
+	vm_qmp_release(vm);
+	vm_calls_cancel(vm, "start failed");
 	vm->pid = 0;
 	vm->gone = false;
 	vm->st = VM_EXITED;
 	vm->cause = VM_CAUSE_START_FAILED;
 	vm->code = 0;
 	vm->exit_time = time(NULL);
-	set_error(vm, msg);
+	vm_set_error(vm, msg);
 	vm->tidying = true;
 	free(vm->tidy_msg);
 	vm->tidy_msg = xstrdup(msg);
@@ -1318,18 +1196,43 @@ static void start_failed(struct vm *vm, const char *msg)
 	start_failed_tidy(NULL, vm);
 }
 
-static void start_succeeded(struct vm *vm)
+/* QEMU died while this vmdeck started it: the start fails with QEMU's own
+ * words from qemu.log (or why there are none). */
+void vm_start_died(struct vm *vm)
+{
+	char *log_path = vm_file(vm, "qemu.log");
+	char *log = vm_read_log_tail(log_path);
+	free(log_path);
+	char *txt = log_error_text(log);
+	char *how = vm->cause == VM_CAUSE_SIGNAL ? xasprintf("killed by signal %d", vm->code)
+		    : vm->cause == VM_CAUSE_EXIT_CODE ? xasprintf("exit code %d", vm->code)
+						      : xstrdup("exited");
+	/* A full runtime dir silences QEMU (no log, no pid file): say so. */
+	struct statvfs sv;
+	if (!txt && statvfs(vm->dir, &sv) == 0 && (sv.f_bavail == 0 || sv.f_favail == 0))
+		txt = xasprintf("no output in qemu.log: the runtime directory %s is full (no space left on device)",
+				vm->dir);
+	char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
+			    txt ? txt : "no output in qemu.log");
+	free(log);
+	free(how);
+	free(txt);
+	vm_start_failed(vm, e);
+	free(e);
+}
+
+void vm_start_succeeded(struct vm *vm)
 {
 	vm->starting_here = false;
-	set_error(vm, NULL);
-	vlog(vm, "%s (pid %ld)", vm_state_name(vm->st), (long)vm->pid);
+	vm_set_error(vm, NULL);
+	vm_logf(vm, "%s (pid %ld)", vm_state_name(vm->st), (long)vm->pid);
 	/* Asked for explicitly and password-protected (else the profile would
 	 * not load), but said at every start, where the user looks. */
 	if (vm->p && profile_vnc_public(vm->p))
-		vlog(vm, "warning: VNC listens on %s, reachable from the network (password only, no encryption)",
+		vm_logf(vm, "warning: VNC listens on %s, reachable from the network (password only, no encryption)",
 		     vm->p->vnc);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, 0, NULL);
+	vm_changed(vm);
+	vm_waiters_fire(vm, &vm->start_w, 0, NULL);
 }
 
 /* The open-files limit vmdeck was given (vm_nofile_raise), for QEMU. */
@@ -1453,17 +1356,16 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 	vm->cause = VM_CAUSE_START_FAILED;
 	vm->code = 0;
 	vm->exit_time = time(NULL);
-	set_error(vm, err && *err ? *err : "start failed");
-	tidy_failed(vm);
-	record_write(vm);
-	exit_log_keep(vm);
+	vm_set_error(vm, err && *err ? *err : "start failed");
+	vm_tidy_failed(vm);
+	vm_record_write(vm);
+	vm_exit_log_keep(vm);
 	close(lock_fd);
-	changed(vm);
+	vm_changed(vm);
 	return -1;
 }
 
 static void on_spawn_report(int fd, short rev, void *arg);
-static void step_run(struct vm *vm, enum stop_step step);
 
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
@@ -1483,26 +1385,24 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	if (paths_private_dir(root, err) < 0 || paths_private_dir(vm->dir, err) < 0)
 		return error_prefix(err, "VM %s", vm->name);
 	char *lf = vm_file(vm, "vm.lock");
-	int lock_fd = lock_acquire(lf);
+	int lock_fd = vm_lock_acquire(lf);
 	free(lf);
 	if (lock_fd < 0) {
 		if (errno != EAGAIN)
 			return error_set(err, "VM %s: cannot lock %s/vm.lock: %s", vm->name, vm->dir, strerror(errno));
-		pid_t pid = read_pidfile(vm);
+		pid_t pid = vm_read_pidfile(vm);
 		if (pid > 0)
 			return error_set(err, "VM %s is already running (pid %ld)", vm->name, (long)pid);
 		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
 	}
 	/* The supervisor may have been killed while QEMU lives on: never a
 	 * second QEMU on the same disks. */
-	pid_t old = read_pidfile(vm);
-	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(vm, old)) {
+	pid_t old = vm_read_pidfile(vm);
+	if (old > 0 && kill(old, 0) == 0 && vm_pid_is_ours(vm, old)) {
 		close(lock_fd);
 		return error_set(err, "VM %s is already running (pid %ld, its supervisor is gone)", vm->name, (long)old);
 	}
-	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
-	unlink_list(vm, record_files, ARRAY_LEN(record_files));
-	unlink_unless_regular(vm, log_files, ARRAY_LEN(log_files));
+	vm_rundir_clean_for_start(vm);
 
 	enum vm_mode mode;
 	modes_get(vm->name, &mode);
@@ -1520,8 +1420,8 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		return start_refused(vm, lock_fd, err);
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
-	net_teardown(vm);
-	int nrc = net_setup(vm, err);
+	vm_net_teardown(vm);
+	int nrc = vm_net_setup(vm, err);
 	if (nrc < 0) {
 		strv_clear(&argv);
 		start_refused(vm, lock_fd, err);
@@ -1529,14 +1429,14 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	}
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");
-	vm->qmp_lock_fd = lock_acquire(qf);
+	vm->qmp_lock_fd = vm_lock_acquire(qf);
 	free(qf);
 
 	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
 	if (rfd < 0) {
 		strv_clear(&argv);
-		release_ownership(vm);
-		net_teardown(vm);
+		vm_qmp_release(vm);
+		vm_net_teardown(vm);
 		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
 	}
 	free(vm->spawn_argv0);
@@ -1544,19 +1444,19 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	strv_clear(&argv);
 	vm->spawn_fd = rfd;
 	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
-	set_error(vm, NULL);
-	exit_log_set(vm, NULL);
+	vm_set_error(vm, NULL);
+	vm_exit_log_set(vm, NULL);
 	vm->exit_time = 0;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
 	vm->live_mode = mode;
 	vm->starting_here = true;
 	vm->st = VM_STARTING;
-	waiters_add(&vm->start_w, done, arg);
+	vm_waiters_add(&vm->start_w, done, arg);
 	/* The supervisor reports right after fork + exec of QEMU: read it from
 	 * the loop, never waiting here. */
 	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
-	changed(vm);
+	vm_changed(vm);
 	return 0;
 }
 
@@ -1582,33 +1482,33 @@ static void spawn_finish(struct vm *vm)
 	vm->step_deferred = STEP_NONE;
 	if (err) {
 		vm->starting_here = false;
-		release_ownership(vm);
-		net_teardown(vm);
+		vm_qmp_release(vm);
+		vm_net_teardown(vm);
 		start_refused(vm, lock_fd, &err); /* the supervisor wrote nothing */
-		vlog(vm, "%s", err);
-		waiters_fire(vm, &vm->start_w, -1, err);
-		waiters_fire(vm, &vm->exit_w, 0, NULL);
+		vm_logf(vm, "%s", err);
+		vm_waiters_fire(vm, &vm->start_w, -1, err);
+		vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 		free(err);
 		return;
 	}
 	close(lock_fd); /* the supervisor holds it now */
 	pid_t pid = rep[0];
 	enum vm_mode mode = vm->live_mode;
-	if (watch_pid(vm, pid) < 0) {
+	if (vm_watch_pid(vm, pid) < 0) {
 		/* ESRCH: QEMU died at once (a bad option) and is already reaped;
 		 * collect its exit from the loop like any other. */
 		vm->pid = pid;
 		vm->gone = true;
 		vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
-		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, exit_wait_tick, vm);
-		changed(vm);
+		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, vm_exit_wait_tick, vm);
+		vm_changed(vm);
 		return;
 	}
-	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
-	changed(vm);
-	qmp_start_connect(vm);
+	vm_logf(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
+	vm_changed(vm);
+	vm_qmp_connect(vm);
 	if (deferred != STEP_NONE)
-		step_run(vm, deferred);
+		vm_step_run(vm, deferred);
 }
 
 static void on_spawn_report(int fd, short rev, void *arg)
@@ -1620,8 +1520,6 @@ static void on_spawn_report(int fd, short rev, void *arg)
 
 /* ---------- stop ---------- */
 
-static void step_run(struct vm *vm, enum stop_step step);
-
 static void step_timeout(struct loop_timer *t, void *arg)
 {
 	(void)t;
@@ -1630,16 +1528,16 @@ static void step_timeout(struct loop_timer *t, void *arg)
 	unsigned timeout = vm->p && vm->p->stop_timeout_s ? vm->p->stop_timeout_s : 60;
 	switch (vm->step) {
 	case STEP_POWERDOWN:
-		vlog(vm, "the guest did not shut down within %u s, sending quit", timeout);
-		step_run(vm, STEP_QUIT);
+		vm_logf(vm, "the guest did not shut down within %u s, sending quit", timeout);
+		vm_step_run(vm, STEP_QUIT);
 		break;
 	case STEP_QUIT:
-		vlog(vm, "QEMU still there %d s after quit, sending SIGTERM", ESCALATE_MS / 1000);
-		step_run(vm, STEP_TERM);
+		vm_logf(vm, "QEMU still there %d s after quit, sending SIGTERM", ESCALATE_MS / 1000);
+		vm_step_run(vm, STEP_TERM);
 		break;
 	case STEP_TERM:
-		vlog(vm, "QEMU still there %d s after SIGTERM, sending SIGKILL", ESCALATE_MS / 1000);
-		step_run(vm, STEP_KILL);
+		vm_logf(vm, "QEMU still there %d s after SIGTERM, sending SIGKILL", ESCALATE_MS / 1000);
+		vm_step_run(vm, STEP_KILL);
 		break;
 	default:
 		break;
@@ -1653,7 +1551,7 @@ static void quit_reply(struct vm *vm, struct json_object *ret, const char *err, 
 	/* QEMU often drops the connection while answering quit: an error here
 	 * proves nothing. The step timer escalates if QEMU stays. */
 	if (err && !vm->gone)
-		vlog(vm, "no answer to quit (%s); SIGTERM follows in %d s if QEMU stays", err, ESCALATE_MS / 1000);
+		vm_logf(vm, "no answer to quit (%s); SIGTERM follows in %d s if QEMU stays", err, ESCALATE_MS / 1000);
 }
 
 static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
@@ -1661,12 +1559,12 @@ static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *
 	(void)ret;
 	(void)arg;
 	if (err && vm->step == STEP_POWERDOWN && !vm->gone) {
-		vlog(vm, "system_powerdown failed (%s), sending quit", err);
-		step_run(vm, STEP_QUIT);
+		vm_logf(vm, "system_powerdown failed (%s), sending quit", err);
+		vm_step_run(vm, STEP_QUIT);
 	}
 }
 
-static void step_run(struct vm *vm, enum stop_step step)
+void vm_step_run(struct vm *vm, enum stop_step step)
 {
 	if (vm->freeing)
 		return; /* a cancelled powerdown must not escalate on a VM being freed */
@@ -1677,22 +1575,22 @@ static void step_run(struct vm *vm, enum stop_step step)
 	uint64_t wait_ms = ESCALATE_MS;
 	switch (step) {
 	case STEP_POWERDOWN:
-		vlog(vm, "system_powerdown sent, waiting up to %u s for the guest", timeout);
+		vm_logf(vm, "system_powerdown sent, waiting up to %u s for the guest", timeout);
 		wait_ms = (uint64_t)timeout * 1000;
 		vm_call(vm, "system_powerdown", NULL, powerdown_reply, NULL);
 		break;
 	case STEP_QUIT:
-		vlog(vm, "quit sent");
+		vm_logf(vm, "quit sent");
 		vm->quit_sent = true;
 		vm_call(vm, "quit", NULL, quit_reply, NULL);
 		break;
 	case STEP_TERM:
-		vlog(vm, "SIGTERM sent to pid %ld", (long)vm->pid);
-		send_signal(vm, SIGTERM);
+		vm_logf(vm, "SIGTERM sent to pid %ld", (long)vm->pid);
+		vm_send_signal(vm, SIGTERM);
 		break;
 	case STEP_KILL:
-		vlog(vm, "SIGKILL sent to pid %ld", (long)vm->pid);
-		send_signal(vm, SIGKILL);
+		vm_logf(vm, "SIGKILL sent to pid %ld", (long)vm->pid);
+		vm_send_signal(vm, SIGKILL);
 		wait_ms = 0;
 		break;
 	default:
@@ -1701,9 +1599,9 @@ static void step_run(struct vm *vm, enum stop_step step)
 	if (vm->step != step)
 		return; /* a reply inside the call moved on already; its step armed the timer */
 	if (vm->st != VM_STOPPING)
-		set_state(vm, VM_STOPPING);
+		vm_set_state(vm, VM_STOPPING);
 	else
-		changed(vm);
+		vm_changed(vm);
 	if (wait_ms && !vm->gone)
 		vm->step_timer = loop_timer_add(vm->m->l, wait_ms, false, step_timeout, vm);
 }
@@ -1719,17 +1617,17 @@ static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void 
 {
 	if (vm->spawn_fd >= 0) {
 		/* QEMU's pid is not known yet: stop as soon as it is. */
-		waiters_add(&vm->exit_w, done, arg);
+		vm_waiters_add(&vm->exit_w, done, arg);
 		if (step > vm->step_deferred)
 			vm->step_deferred = step;
 		return 0;
 	}
 	if (!alive(vm))
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
-	waiters_add(&vm->exit_w, done, arg);
+	vm_waiters_add(&vm->exit_w, done, arg);
 	if (vm->step >= step)
 		return 0; /* already that far */
-	step_run(vm, step);
+	vm_step_run(vm, step);
 	return 0;
 }
 
@@ -1771,7 +1669,7 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 	(void)ret;
 	struct simple *s = arg;
 	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
-		set_state(vm, s->ok_state);
+		vm_set_state(vm, s->ok_state);
 	if (s->done) {
 		if (err) {
 			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, unnamed(vm, err));
@@ -1832,9 +1730,9 @@ static void mode_finish(struct vm *vm, struct mode_op *op, const char *err)
 {
 	if (!err) {
 		vm->live_mode = op->mode;
-		vlog(vm, "%s", op->mode == VM_MODE_INSTALL ? "installer inserted; it boots first on the next reset"
+		vm_logf(vm, "%s", op->mode == VM_MODE_INSTALL ? "installer inserted; it boots first on the next reset"
 							   : "installer ejected");
-		changed(vm);
+		vm_changed(vm);
 	}
 	if (op->done) {
 		char *e = err ? xasprintf("VM %s: switching to %s mode: %s", vm->name, vm_mode_name(op->mode), unnamed(vm, err))
@@ -1873,12 +1771,12 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
 	if (modes_set(vm->name, mode, err) < 0)
 		return -1;
 	vm->mode = mode;
-	changed(vm);
+	vm_changed(vm);
 	bool live = (vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->p && vm->p->install.present;
 	if (!live || vm->live_mode == mode) {
 		if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED))
 			vm->live_mode = mode;
-		done_soon(vm, done, arg);
+		vm_done_soon(vm, done, arg);
 		return 0;
 	}
 	struct mode_op *op = xcalloc(1, sizeof(*op));
@@ -1922,7 +1820,7 @@ static void monitor_reply(struct vm *vm, struct json_object *ret, const char *er
 	}
 	if (op->cb)
 		op->cb(vm, out ? out : "", err, op->arg);
-	changed(vm);
+	vm_changed(vm);
 	free(op);
 }
 
@@ -1946,7 +1844,7 @@ int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg
 
 /* ---------- re-attach ---------- */
 
-static void poll_status(struct vm *vm)
+void vm_qmp_poll_status(struct vm *vm)
 {
 	if (vm->polling || vm->gone || (vm->q && !vm->q_ready))
 		return;
@@ -1955,17 +1853,17 @@ static void poll_status(struct vm *vm)
 }
 
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
-static void scan_vm(struct vm *vm)
+void vm_scan(struct vm *vm)
 {
 	if (vm->starting_here || vm->gone || vm->tidying)
 		return;
 	if (vm->pid > 0) {
 		/* Known alive: non-owners poll, and take over a dropped ownership. */
-		try_own(vm);
+		vm_qmp_try_own(vm);
 		if (vm->qmp_lock_fd < 0 || vm->q_ready)
-			poll_status(vm);
+			vm_qmp_poll_status(vm);
 		if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
-			qmp_start_connect(vm);
+			vm_qmp_connect(vm);
 		return;
 	}
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
@@ -1974,26 +1872,26 @@ static void scan_vm(struct vm *vm)
 	 * would all say "nothing there" — and a live VM would pass for dead.
 	 * The first one's open says so. */
 	char *lock_path = vm_file(vm, "vm.lock");
-	int look = lock_look(lock_path);
+	int look = vm_lock_look(lock_path);
 	int look_errno = errno;
 	free(lock_path);
-	if (look < 0 && fd_starved(look_errno)) {
-		watch_failed(vm, "open its vm.lock", look_errno);
+	if (look < 0 && vm_fd_starved(look_errno)) {
+		vm_watch_failed(vm, "open its vm.lock", look_errno);
 		return;
 	}
 	bool held = look > 0;
-	pid_t pid = read_pidfile(vm);
+	pid_t pid = vm_read_pidfile(vm);
 	/* A live QEMU of this dir counts even when its supervisor is gone (then
 	 * nobody holds vm.lock): never mistake it for a leftover to clean. The
 	 * pidfd first, then one look at who it is: a pid recycled in between
 	 * fails the look. */
 	bool live = false;
 	if (pid > 0 && kill(pid, 0) == 0) {
-		int watched = watch_pid(vm, pid), watch_errno = errno;
-		live = pid_is_ours(vm, pid);
+		int watched = vm_watch_pid(vm, pid), watch_errno = errno;
+		live = vm_pid_is_ours(vm, pid);
 		if (live && watched < 0) {
-			if (fd_starved(watch_errno))
-				watch_failed(vm, "pidfd_open", watch_errno);
+			if (vm_fd_starved(watch_errno))
+				vm_watch_failed(vm, "pidfd_open", watch_errno);
 			return;
 		}
 		if (!live && watched == 0) {
@@ -2006,23 +1904,23 @@ static void scan_vm(struct vm *vm)
 		}
 	}
 	if (vm->st == VM_UNKNOWN)
-		set_error(vm, NULL); /* watched again: what follows says what it is */
+		vm_set_error(vm, NULL); /* watched again: what follows says what it is */
 	if (held || live) {
 		if (!live) {
 			if (vm->st != VM_STARTING)
-				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
+				vm_set_state(vm, VM_STARTING); /* another vmdeck is starting it */
 			return;
 		}
 		vm->cause = VM_CAUSE_NONE;
-		set_error(vm, NULL);
-		exit_log_set(vm, NULL); /* started again: the last exit's log is history */
+		vm_set_error(vm, NULL);
+		vm_exit_log_set(vm, NULL); /* started again: the last exit's log is history */
 		vm->st = VM_RUNNING; /* until query-status says otherwise */
 		vm->live_mode = vm->mode;
-		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
-		changed(vm);
-		try_own(vm);
+		vm_logf(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
+		vm_changed(vm);
+		vm_qmp_try_own(vm);
 		if (vm->qmp_lock_fd < 0)
-			poll_status(vm);
+			vm_qmp_poll_status(vm);
 		return;
 	}
 	if (!has_stale(vm)) {
@@ -2035,55 +1933,55 @@ static void scan_vm(struct vm *vm)
 			enum vm_cause cause0 = vm->cause;
 			int code0 = vm->code;
 			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
-			took = record_read(vm);
+			took = vm_record_read(vm);
 			if (took) {
-				exit_log_keep(vm);
+				vm_exit_log_keep(vm);
 				vm->st = VM_EXITED;
 				/* The exit this vmdeck saw itself, as another one
 				 * recorded it: a change only if the story differs. */
 				if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
 				    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
-					changed(vm);
+					vm_changed(vm);
 			}
 			free(err0);
 		}
 		if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
 			if (vm->st == VM_UNKNOWN)
-				set_error(vm, NULL);
-			set_state(vm, VM_STOPPED);
+				vm_set_error(vm, NULL);
+			vm_set_state(vm, VM_STOPPED);
 		}
 		return;
 	}
 	if (vm->m->read_only) {
 		/* Report it; the next vmdeck that may change things cleans up. */
 		if (vm->st != VM_EXITED) {
-			if (!record_read(vm))
-				determine_cause(vm);
-			exit_log_keep(vm);
+			if (!vm_record_read(vm))
+				vm_determine_cause(vm);
+			vm_exit_log_keep(vm);
 			vm->st = VM_EXITED;
-			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
-			changed(vm);
+			vm_logf(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
+			vm_changed(vm);
 		}
 		return;
 	}
 	/* A leftover: QEMU died with nobody watching. Record why, clean up,
 	 * keep the logs. */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = lock_acquire(lf);
+	int fd = vm_lock_acquire(lf);
 	free(lf);
 	if (fd < 0)
 		return;
-	if (!record_read(vm)) {
-		determine_cause(vm);
-		record_write(vm);
+	if (!vm_record_read(vm)) {
+		vm_determine_cause(vm);
+		vm_record_write(vm);
 	}
-	net_teardown(vm);
-	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+	vm_net_teardown(vm);
+	vm_rundir_clean(vm);
 	close(fd);
-	exit_log_keep(vm);
+	vm_exit_log_keep(vm);
 	vm->st = VM_EXITED;
-	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
-	changed(vm);
+	vm_logf(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
+	vm_changed(vm);
 }
 
 /* ---------- vmm ---------- */
@@ -2111,8 +2009,8 @@ static void vm_free(struct vm *vm)
 	 * and nothing a callback does may start anything: freeing), then the
 	 * timers, which those callbacks could otherwise have armed again. */
 	vm->freeing = true;
-	release_ownership(vm);
-	cancel_calls(vm, "cancelled");
+	vm_qmp_release(vm);
+	vm_calls_cancel(vm, "cancelled");
 	loop_timer_del(l, vm->step_timer);
 	loop_timer_del(l, vm->exit_timer);
 	loop_timer_del(l, vm->soon_timer);
@@ -2131,9 +2029,9 @@ static void vm_free(struct vm *vm)
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);
 	}
-	waiters_fire(vm, &vm->start_w, -1, "cancelled");
-	waiters_fire(vm, &vm->exit_w, -1, "cancelled");
-	waiters_fire(vm, &vm->soon_w, -1, "cancelled");
+	vm_waiters_fire(vm, &vm->start_w, -1, "cancelled");
+	vm_waiters_fire(vm, &vm->exit_w, -1, "cancelled");
+	vm_waiters_fire(vm, &vm->soon_w, -1, "cancelled");
 	monitor_free(vm->mon);
 	free(vm->name);
 	free(vm->dir);
@@ -2197,7 +2095,7 @@ static void modes_refresh(struct vmm *m)
 		modes_get(vm->name, &md);
 		if (md != vm->mode) {
 			vm->mode = md;
-			changed(vm);
+			vm_changed(vm);
 		}
 	}
 }
@@ -2355,7 +2253,7 @@ static void rescan_dir(struct vmm *m, const char *name)
 		return;
 	char *dir = paths_vm_dir(name);
 	char *lf = path_join(dir, "vm.lock");
-	bool held = paths_private_dir_ok(dir) && lock_held(lf);
+	bool held = paths_private_dir_ok(dir) && vm_lock_held(lf);
 	free(lf);
 	free(dir);
 	if (!held)
@@ -2382,7 +2280,7 @@ void vmm_rescan(struct vmm *m)
 		}
 	}
 	for (size_t i = 0; i < m->n; i++)
-		scan_vm(m->vms[i]);
+		vm_scan(m->vms[i]);
 	/* Profile-less VMs that are gone leave the list. */
 	vmm_gc(m);
 }
@@ -2425,7 +2323,7 @@ const char *vm_cause_text(const struct vm *vm)
 	if (!w->cause_text) {
 		w->cause_key.cause = vm->cause;
 		w->cause_key.code = vm->code;
-		const char *word = (unsigned)vm->cause < ARRAY_LEN(cause_words) ? cause_words[vm->cause] : "";
+		const char *word = (unsigned)vm->cause < ARRAY_LEN(vm_cause_words) ? vm_cause_words[vm->cause] : "";
 		if (vm->cause == VM_CAUSE_SIGNAL || vm->cause == VM_CAUSE_EXIT_CODE)
 			w->cause_text = xasprintf("%s %d", word, vm->code);
 		else
@@ -2491,6 +2389,6 @@ void vm_clear_exited(struct vm *vm)
 	vm->st = VM_STOPPED;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
-	set_error(vm, NULL);
-	changed(vm);
+	vm_set_error(vm, NULL);
+	vm_changed(vm);
 }
