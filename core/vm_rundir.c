@@ -394,18 +394,110 @@ void vm_net_teardown(struct vm *vm)
 	free(f);
 }
 
+/* ---------- scan ---------- */
+
+/* Known alive: non-owners poll, and take over a dropped ownership. */
+static void scan_alive(struct vm *vm)
+{
+	vm_qmp_try_own(vm);
+	if (vm->qmp_lock_fd < 0 || vm->q_ready)
+		vm_qmp_poll_status(vm);
+	if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
+		vm_qmp_connect(vm);
+}
+
+/* vm.lock held or a live QEMU of this dir: being started by another
+ * vmdeck, or running — adopt it. */
+static void scan_adopt(struct vm *vm, pid_t pid, bool live)
+{
+	if (!live) {
+		if (vm->st != VM_STARTING)
+			vm_set_state(vm, VM_STARTING); /* another vmdeck is starting it */
+		return;
+	}
+	vm->cause = VM_CAUSE_NONE;
+	vm_set_error(vm, NULL);
+	vm_exit_log_set(vm, NULL); /* started again: the last exit's log is history */
+	vm->st = VM_RUNNING; /* until query-status says otherwise */
+	vm->live_mode = vm->mode;
+	vm_logf(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
+	vm_changed(vm);
+	vm_qmp_try_own(vm);
+	if (vm->qmp_lock_fd < 0)
+		vm_qmp_poll_status(vm);
+}
+
+/* Gone and tidied: by another vmdeck (it recorded why), or the other
+ * vmdeck's start failed. Its last exit is ours too. */
+static void scan_tidied(struct vm *vm)
+{
+	bool took = false;
+	if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
+	    record_new(vm)) {
+		enum vm_state st0 = vm->st;
+		enum vm_cause cause0 = vm->cause;
+		int code0 = vm->code;
+		char *err0 = vm->error ? xstrdup(vm->error) : NULL;
+		took = vm_record_read(vm);
+		if (took) {
+			vm_exit_log_keep(vm);
+			vm->st = VM_EXITED;
+			/* The exit this vmdeck saw itself, as another one
+			 * recorded it: a change only if the story differs. */
+			if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
+			    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
+				vm_changed(vm);
+		}
+		free(err0);
+	}
+	if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
+		if (vm->st == VM_UNKNOWN)
+			vm_set_error(vm, NULL);
+		vm_set_state(vm, VM_STOPPED);
+	}
+}
+
+/* A leftover: QEMU died with nobody watching. Record why, clean up, keep
+ * the logs — or, read-only, only report it. */
+static void scan_leftover(struct vm *vm)
+{
+	if (vm->m->read_only) {
+		/* Report it; the next vmdeck that may change things cleans up. */
+		if (vm->st != VM_EXITED) {
+			if (!vm_record_read(vm))
+				vm_determine_cause(vm);
+			vm_exit_log_keep(vm);
+			vm->st = VM_EXITED;
+			vm_logf(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
+			vm_changed(vm);
+		}
+		return;
+	}
+	char *lf = vm_file(vm, "vm.lock");
+	int fd = vm_lock_acquire(lf);
+	free(lf);
+	if (fd < 0)
+		return;
+	if (!vm_record_read(vm)) {
+		vm_determine_cause(vm);
+		vm_record_write(vm);
+	}
+	vm_net_teardown(vm);
+	vm_rundir_clean(vm);
+	close(fd);
+	vm_exit_log_keep(vm);
+	vm->st = VM_EXITED;
+	vm_logf(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
+	vm_changed(vm);
+}
+
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
 void vm_scan(struct vm *vm)
 {
 	if (vm->starting_here || vm->gone || vm->tidying)
 		return;
 	if (vm->pid > 0) {
-		/* Known alive: non-owners poll, and take over a dropped ownership. */
-		vm_qmp_try_own(vm);
-		if (vm->qmp_lock_fd < 0 || vm->q_ready)
-			vm_qmp_poll_status(vm);
-		if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
-			vm_qmp_connect(vm);
+		scan_alive(vm);
 		return;
 	}
 	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
@@ -447,81 +539,10 @@ void vm_scan(struct vm *vm)
 	}
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held || live) {
-		if (!live) {
-			if (vm->st != VM_STARTING)
-				vm_set_state(vm, VM_STARTING); /* another vmdeck is starting it */
-			return;
-		}
-		vm->cause = VM_CAUSE_NONE;
-		vm_set_error(vm, NULL);
-		vm_exit_log_set(vm, NULL); /* started again: the last exit's log is history */
-		vm->st = VM_RUNNING; /* until query-status says otherwise */
-		vm->live_mode = vm->mode;
-		vm_logf(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
-		vm_changed(vm);
-		vm_qmp_try_own(vm);
-		if (vm->qmp_lock_fd < 0)
-			vm_qmp_poll_status(vm);
-		return;
-	}
-	if (!has_stale(vm)) {
-		/* Gone and tidied: by another vmdeck (it recorded why), or the
-		 * other vmdeck's start failed. Its last exit is ours too. */
-		bool took = false;
-		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
-		    record_new(vm)) {
-			enum vm_state st0 = vm->st;
-			enum vm_cause cause0 = vm->cause;
-			int code0 = vm->code;
-			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
-			took = vm_record_read(vm);
-			if (took) {
-				vm_exit_log_keep(vm);
-				vm->st = VM_EXITED;
-				/* The exit this vmdeck saw itself, as another one
-				 * recorded it: a change only if the story differs. */
-				if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
-				    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
-					vm_changed(vm);
-			}
-			free(err0);
-		}
-		if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
-			if (vm->st == VM_UNKNOWN)
-				vm_set_error(vm, NULL);
-			vm_set_state(vm, VM_STOPPED);
-		}
-		return;
-	}
-	if (vm->m->read_only) {
-		/* Report it; the next vmdeck that may change things cleans up. */
-		if (vm->st != VM_EXITED) {
-			if (!vm_record_read(vm))
-				vm_determine_cause(vm);
-			vm_exit_log_keep(vm);
-			vm->st = VM_EXITED;
-			vm_logf(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
-			vm_changed(vm);
-		}
-		return;
-	}
-	/* A leftover: QEMU died with nobody watching. Record why, clean up,
-	 * keep the logs. */
-	char *lf = vm_file(vm, "vm.lock");
-	int fd = vm_lock_acquire(lf);
-	free(lf);
-	if (fd < 0)
-		return;
-	if (!vm_record_read(vm)) {
-		vm_determine_cause(vm);
-		vm_record_write(vm);
-	}
-	vm_net_teardown(vm);
-	vm_rundir_clean(vm);
-	close(fd);
-	vm_exit_log_keep(vm);
-	vm->st = VM_EXITED;
-	vm_logf(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
-	vm_changed(vm);
+	if (held || live)
+		scan_adopt(vm, pid, live);
+	else if (!has_stale(vm))
+		scan_tidied(vm);
+	else
+		scan_leftover(vm);
 }
