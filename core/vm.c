@@ -1,42 +1,23 @@
-/* vm: QEMU VM lifecycle on core/loop (see vm.h for the runtime directory
- * layout and docs/lifecycle.md for the rules two vmdecks follow).
- *
- * Process tree: vmdeck forks a helper that calls setsid() and forks the
- * supervisor, then exits at once (vmdeck reaps it right away). The
- * supervisor (core/supervisor.h: the small vmdeck-supervisor program,
- * exec'd) holds DIR/vm.lock, forks QEMU, waits for it and writes
- * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
- * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
- * Exit is seen through a pidfd on QEMU (polled in the loop). */
+/* vm: the state machine of a QEMU VM on core/loop — its state and cause,
+ * how an exit is seen (a pidfd on QEMU, polled in the loop) and settled,
+ * the stop escalation, and reading a VM. See vm.h for the runtime
+ * directory layout, vm_priv.h for the other pieces, and docs/lifecycle.md
+ * for the rules two vmdecks follow. */
 #include "core/vm_priv.h"
-#include "core/modes.h"
-#include "core/monitor.h"
-#include "core/paths.h"
 #include "core/proc.h"
-#include "core/qemu_args.h"
 #include "core/qmp.h"
-#include "core/supervisor.h"
 #include "core/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
