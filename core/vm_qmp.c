@@ -20,6 +20,7 @@
 #define START_TIMEOUT_MS 60000   /* QMP must answer within this after spawn */
 #define ONESHOT_TIMEOUT_MS 15000
 
+/* One command in flight for a VM (vm->calls lists them, for cancel on free). */
 struct call {
 	struct call *next;
 	struct vm *vm;
