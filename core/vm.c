@@ -1,42 +1,23 @@
-/* vm: QEMU VM lifecycle on core/loop (see vm.h for the runtime directory
- * layout and docs/lifecycle.md for the rules two vmdecks follow).
- *
- * Process tree: vmdeck forks a helper that calls setsid() and forks the
- * supervisor, then exits at once (vmdeck reaps it right away). The
- * supervisor (core/supervisor.h: the small vmdeck-supervisor program,
- * exec'd) holds DIR/vm.lock, forks QEMU, waits for it and writes
- * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
- * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact.
- * Exit is seen through a pidfd on QEMU (polled in the loop). */
-#include "core/vm.h"
-#include "core/modes.h"
-#include "core/monitor.h"
-#include "core/paths.h"
+/* vm: the state machine of a QEMU VM on core/loop — its state and cause,
+ * how an exit is seen (a pidfd on QEMU, polled in the loop) and settled,
+ * the stop escalation, and reading a VM. See vm.h for the runtime
+ * directory layout, vm_priv.h for the other pieces, and docs/lifecycle.md
+ * for the rules two vmdecks follow. */
+#include "core/vm_priv.h"
 #include "core/proc.h"
-#include "core/qemu_args.h"
 #include "core/qmp.h"
-#include "core/supervisor.h"
 #include "core/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,128 +28,7 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-#define CONNECT_RETRY_MS 20
-#define START_TIMEOUT_MS 60000   /* QMP must answer within this after spawn */
 #define ESCALATE_MS 5000         /* quit -> SIGTERM -> SIGKILL spacing */
-#define EXIT_STATUS_WAIT_MS 2000 /* supervisor writes exit-status right after */
-#define ONESHOT_TIMEOUT_MS 15000
-#define TICK_MS 1000
-#define LOG_TAIL_BYTES 16384
-
-struct waiter {
-	vm_done_cb cb;
-	void *arg;
-};
-
-struct waiters {
-	struct waiter *v;
-	size_t n, cap;
-};
-
-enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
-
-struct call;
-
-struct vm {
-	unsigned mon_inflight; /* monitor commands sent, not answered yet */
-	bool quit_sent;      /* this vmdeck asked QEMU to quit (the cause, if its SHUTDOWN event is lost) */
-	struct vmm *m;
-	char *name, *dir;
-	const struct profile *p;
-	bool in_set;         /* its profile is in the current set */
-
-	enum vm_state st;
-	enum vm_cause cause;
-	int code;
-	char *cause_text, *status_text, *error;
-	/* What the two cached texts were made from: they are made again when
-	 * any of it changed (not only when someone remembered to drop them). */
-	struct { enum vm_cause cause; int code; } cause_key;
-	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
-	time_t exit_time;    /* when the last exit happened (0: none known) */
-	/* The DIR/last-exit this VM's state came from or went to: a new one
-	 * (another vmdeck's exit or failed start) is read at the next scan. */
-	struct file_stamp rec_seen;
-
-	pid_t pid;
-	int pidfd;
-	double start_boot_s; /* process start, seconds since boot */
-	enum vm_mode live_mode;
-	struct monitor *mon;
-
-	int qmp_lock_fd;     /* >= 0: we own qmp.sock */
-	struct qmp *q;
-	bool q_ready;
-	struct loop_timer *connect_timer;
-	uint64_t connect_deadline;
-
-	bool starting_here;  /* this vmdeck is starting it */
-	struct waiters start_w, exit_w;
-
-	enum stop_step step;
-	struct loop_timer *step_timer;
-	char *shutdown_reason;
-
-	struct loop_timer *exit_timer;
-	uint64_t exit_deadline;
-	bool gone;           /* pid exited, finishing */
-
-	struct call *calls;  /* outstanding commands (for cancel on free) */
-	bool polling;        /* a status poll is in flight (non-owner) */
-	bool freeing;        /* vm_free runs: callbacks must not start anything new */
-	struct waiters soon_w;          /* actions done at once, reported from the loop */
-	struct loop_timer *soon_timer;
-	int fd_errno;        /* EMFILE/ENFILE of the pending status query's connect (0: none) */
-	/* A failed start waits for vm.lock (its supervisor is exiting) from the
-	 * loop, then tidies: no start, no scan meanwhile. */
-	bool tidying;
-	/* A start whose supervisor has not reported yet: its pipe (in the
-	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
-	int spawn_fd, spawn_lock_fd;
-	char *spawn_argv0;
-	enum stop_step step_deferred; /* a stop asked for before that report */
-	struct loop_timer *tidy_timer;
-	int tidy_tries;
-	char *tidy_msg;
-	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
-	/* qemu.log's tail as of the last exit, read once when the exit was
-	 * settled (vm_log_tail reads no file); NULL from the next start. */
-	char *exit_log;
-};
-
-struct vmm {
-	struct loop *l;
-	const struct vm_net_hooks *hooks;
-	struct profile_set *set;
-	struct profile_set **old; size_t n_old; /* retired sets still referenced */
-	struct vm **vms; size_t n;
-	vmm_change_cb on_change; void *on_change_arg;
-	vmm_log_cb on_log; void *on_log_arg;
-	struct loop_timer *tick;
-	bool read_only; /* observe only: never own QMP, never tidy or tear down */
-	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
-	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
-	/* The modes dir as last read: every VM's mode is read again only when
-	 * a mode file was replaced (modes_set renames, which moves its mtime). */
-	struct file_stamp modes_seen;
-};
-
-/* A QMP command on behalf of a VM: on the persistent connection when we own
- * it, else a one-shot connection on ctl.sock. */
-typedef void (*call_cb)(struct vm *vm, struct json_object *ret, const char *err, void *arg);
-struct call {
-	struct call *next;
-	struct vm *vm;
-	call_cb cb;
-	void *arg;
-	struct qmp *oneshot;
-	struct loop_timer *timeout, *retry;
-	uint64_t deadline;
-	char *cmd;
-	struct json_object *args;
-	bool done;
-	char *fail; /* a failure found at once, reported from the loop (call_fail_later) */
-};
 
 static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_STOPPED] = "stopped", [VM_STARTING] = "starting", [VM_RUNNING] = "running",
@@ -193,7 +53,7 @@ static const struct {
 	{ "guest-panic", VM_CAUSE_GUEST_PANIC },
 };
 
-static const char *const cause_words[] = {
+const char *const vm_cause_words[VM_CAUSE_COUNT] = {
 	[VM_CAUSE_NONE] = "", [VM_CAUSE_GUEST_SHUTDOWN] = "guest shutdown", [VM_CAUSE_HOST_QUIT] = "quit",
 	[VM_CAUSE_HOST_SIGNAL] = "host signal", [VM_CAUSE_GUEST_PANIC] = "guest panic",
 	[VM_CAUSE_SIGNAL] = "signal", [VM_CAUSE_EXIT_CODE] = "exit code",
@@ -207,10 +67,7 @@ static const char *const step_words[] = {
 
 /* ---------- small helpers ---------- */
 
-static char *vm_file(const struct vm *vm, const char *name) { return path_join(vm->dir, name); }
-
-static void vlog(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vlog(struct vm *vm, const char *fmt, ...)
+void vm_logf(struct vm *vm, const char *fmt, ...)
 {
 	if (!vm->m->on_log)
 		return;
@@ -225,45 +82,43 @@ static void vlog(struct vm *vm, const char *fmt, ...)
 }
 
 /* The cached cause/status texts follow their own keys: nothing to drop here. */
-static void changed(struct vm *vm)
+void vm_changed(struct vm *vm)
 {
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }
 
-static void set_state(struct vm *vm, enum vm_state st)
+void vm_set_state(struct vm *vm, enum vm_state st)
 {
 	if (vm->st == st)
 		return;
 	vm->st = st;
-	changed(vm);
+	vm_changed(vm);
 }
 
-static void set_error(struct vm *vm, const char *msg)
+void vm_set_error(struct vm *vm, const char *msg)
 {
 	free(vm->error);
 	vm->error = msg ? xstrdup(msg) : NULL;
 }
 
-static bool fd_starved(int e) { return e == EMFILE || e == ENFILE; }
-
 /* Out of file descriptors: this VM cannot be watched, so its state is not
  * known — say so (state unknown, the reason as its error), never "stopped".
  * The next scan tries again. */
-static void watch_failed(struct vm *vm, const char *what, int e)
+void vm_watch_failed(struct vm *vm, const char *what, int e)
 {
 	char *msg = xasprintf("VM %s: cannot watch it (%s: %s): state unknown; raise the open-files limit (ulimit -n)",
 			      vm->name, what, strerror(e));
 	if (vm->st != VM_UNKNOWN || !vm->error || strcmp(vm->error, msg) != 0) {
 		vm->st = VM_UNKNOWN;
-		set_error(vm, msg);
-		vlog(vm, "%s", msg + strlen(vm->name) + 5);
-		changed(vm);
+		vm_set_error(vm, msg);
+		vm_logf(vm, "%s", msg + strlen(vm->name) + 5);
+		vm_changed(vm);
 	}
 	free(msg);
 }
 
-static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
+void vm_waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
 {
 	if (!cb)
 		return;
@@ -275,7 +130,7 @@ static void waiters_add(struct waiters *w, vm_done_cb cb, void *arg)
 }
 
 /* Call and clear: callbacks may add new waiters meanwhile. */
-static void waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err)
+void vm_waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err)
 {
 	struct waiters cur = *w;
 	*w = (struct waiters){ 0 };
@@ -289,23 +144,23 @@ static void soon_fire(struct loop_timer *t, void *arg)
 	(void)t;
 	struct vm *vm = arg;
 	vm->soon_timer = NULL; /* one-shot: the loop frees it */
-	waiters_fire(vm, &vm->soon_w, 0, NULL);
+	vm_waiters_fire(vm, &vm->soon_w, 0, NULL);
 }
 
 /* An action that succeeded at once: done(vm, 0, ...) from the loop, never
  * inside the call (vm.h: "later"). */
-static void done_soon(struct vm *vm, vm_done_cb done, void *arg)
+void vm_done_soon(struct vm *vm, vm_done_cb done, void *arg)
 {
 	if (!done)
 		return;
-	waiters_add(&vm->soon_w, done, arg);
+	vm_waiters_add(&vm->soon_w, done, arg);
 	if (!vm->soon_timer)
 		vm->soon_timer = loop_timer_add(vm->m->l, 0, false, soon_fire, vm);
 }
 
 static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
-static int send_signal(struct vm *vm, int sig)
+int vm_send_signal(struct vm *vm, int sig)
 {
 	if (vm->pidfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0);
@@ -322,738 +177,6 @@ static double boot_now_s(void)
 /* Process start time in clock ticks since boot, /proc/PID/stat field 22;
  * 0 when the process is gone. With the pid it names one process for good. */
 static double proc_start_s(pid_t pid) { return (double)proc_start_ticks(pid) / (double)sysconf(_SC_CLK_TCK); }
-
-/* Is pid this VM's QEMU? Not a recycled pid, not a look-alike: its start
- * time is the one the supervisor recorded in qemu.start ("PID TICKS"), and
- * one argv element is exactly this dir's -qmp value ("unix:DIR/qmp.sock",
- * options after a comma) — a user's socat naming the socket, or a QEMU of a
- * dir whose path ends with this one, is not. A dir without qemu.start (a
- * VM started by a vmdeck before the record existed) is judged by argv. */
-static bool pid_is_ours(const struct vm *vm, pid_t pid)
-{
-	char *f = vm_file(vm, "qemu.start");
-	char *rec = file_read_all(f, NULL);
-	free(f);
-	if (rec) {
-		long rpid = 0;
-		unsigned long long ticks = 0;
-		bool same = sscanf(rec, "%ld %llu", &rpid, &ticks) == 2 && rpid == (long)pid && ticks &&
-			    ticks == proc_start_ticks(pid);
-		free(rec);
-		if (!same)
-			return false;
-	}
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	size_t len = 0;
-	char *s = file_read_all(path, &len);
-	if (!s)
-		return false;
-	char *want = xasprintf("unix:%s/qmp.sock", vm->dir);
-	size_t wl = strlen(want);
-	bool ok = false;
-	for (size_t i = 0; i < len && !ok; i += strlen(s + i) + 1)
-		ok = strncmp(s + i, want, wl) == 0 && (s[i + wl] == '\0' || s[i + wl] == ',');
-	free(want);
-	free(s);
-	return ok;
-}
-
-static pid_t read_pidfile(const struct vm *vm)
-{
-	char *f = vm_file(vm, "qemu.pid");
-	char *s = file_read_all(f, NULL);
-	free(f);
-	if (!s)
-		return 0;
-	long v = strtol(s, NULL, 10);
-	free(s);
-	return v > 0 ? (pid_t)v : 0;
-}
-
-/* ---------- locks (open file description locks: inherited by fork like
- * flock, released when the last fd goes, and testable with F_OFD_GETLK) ---- */
-
-static int lock_try(int fd)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	return fcntl(fd, F_OFD_SETLK, &fl);
-}
-
-/* Lock path exclusively, or -1 (errno EAGAIN when someone else holds it).
- * The inode check closes the race with a concurrent unlink of the file. */
-static int lock_acquire(const char *path)
-{
-	for (int tries = 0; tries < 5; tries++) {
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0)
-			return -1;
-		if (lock_try(fd) < 0) {
-			int e = errno;
-			close(fd);
-			errno = (e == EACCES) ? EAGAIN : e;
-			return -1;
-		}
-		struct stat a, b;
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return fd;
-		close(fd); /* locked a file that was just unlinked: retry on the new one */
-	}
-	errno = EAGAIN;
-	return -1;
-}
-
-/* 1: someone holds path's lock, 0: nobody (or no such file), -1: it could
- * not be opened (errno says why; ENOENT is also 0). */
-static int lock_look(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-	close(fd);
-	return held;
-}
-
-static bool lock_held(const char *path) { return lock_look(path) > 0; }
-
-static bool vm_lock_held(const struct vm *vm)
-{
-	char *f = vm_file(vm, "vm.lock");
-	bool r = lock_held(f);
-	free(f);
-	return r;
-}
-
-/* ---------- runtime dir ---------- */
-
-/* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
- * means a leftover. Logs and exit records are kept. */
-static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
-					    "qmp.lock" };
-static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
-/* Kept across starts, but QEMU and the supervisor open them for writing:
- * anything but a plain file there (a planted symlink) is removed first. */
-static const char *const log_files[] = { "qemu.log", "serial.log" };
-
-static bool has_stale(const struct vm *vm)
-{
-	for (size_t i = 0; i < ARRAY_LEN(stale_files); i++) {
-		char *f = vm_file(vm, stale_files[i]);
-		bool e = path_exists(f);
-		free(f);
-		if (e)
-			return true;
-	}
-	return false;
-}
-
-static void unlink_list(const struct vm *vm, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *f = vm_file(vm, names[i]);
-		unlink(f);
-		free(f);
-	}
-}
-
-static void unlink_unless_regular(const struct vm *vm, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *f = vm_file(vm, names[i]);
-		struct stat st;
-		if (lstat(f, &st) == 0 && !S_ISREG(st.st_mode))
-			unlink(f);
-		free(f);
-	}
-}
-
-static char *read_log_tail(const char *path);
-
-/* A failed start leaves only what says why: its record and its log, cut to
- * the last LOG_TAIL_BYTES (QEMU's complaint is at the end). vm.lock goes
- * too (the caller holds it; lock_acquire copes with an unlinked file). */
-static void tidy_failed(const struct vm *vm)
-{
-	DIR *d = opendir(vm->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-			    strcmp(e->d_name, "qemu.log") == 0)
-				continue;
-			char *f = vm_file(vm, e->d_name);
-			unlink(f);
-			free(f);
-		}
-		closedir(d);
-	}
-	char *f = vm_file(vm, "qemu.log");
-	struct stat st;
-	if (lstat(f, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > LOG_TAIL_BYTES)) {
-		char *tail = S_ISREG(st.st_mode) ? read_log_tail(f) : NULL;
-		unlink(f);
-		if (tail)
-			file_write_atomic(f, tail, strlen(tail), 0600, NULL);
-		free(tail);
-	}
-	free(f);
-}
-
-static char *read_log_tail(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return NULL;
-	off_t size = lseek(fd, 0, SEEK_END);
-	off_t from = size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0;
-	lseek(fd, from, SEEK_SET);
-	char *buf = xmalloc((size_t)(size - from) + 1);
-	ssize_t r = read(fd, buf, (size_t)(size - from));
-	close(fd);
-	buf[r > 0 ? r : 0] = '\0';
-	return buf;
-}
-
-/* Keep qemu.log's tail as it is now as the last exit's (NULL: drop it). */
-static void exit_log_set(struct vm *vm, char *tail)
-{
-	free(vm->exit_log);
-	vm->exit_log = tail;
-}
-
-static void exit_log_keep(struct vm *vm)
-{
-	char *f = vm_file(vm, "qemu.log");
-	exit_log_set(vm, read_log_tail(f));
-	free(f);
-}
-
-/* QEMU's own complaint from a log: its lines, joined, without our noise. */
-static char *log_error_text(const char *log)
-{
-	if (!log)
-		return NULL;
-	struct strv lines;
-	strv_init(&lines);
-	const char *p = log;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len)
-			strv_push_owned(&lines, xstrndup(p, len));
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	char *out = NULL;
-	/* The last few lines hold the error; earlier ones are warnings. */
-	size_t from = lines.n > 3 ? lines.n - 3 : 0;
-	for (size_t i = from; i < lines.n; i++) {
-		char *n = out ? xasprintf("%s; %s", out, lines.v[i]) : xstrdup(lines.v[i]);
-		free(out);
-		out = n;
-	}
-	strv_clear(&lines);
-	return out;
-}
-
-/* ---------- the last exit, kept for every vmdeck ----------
- * DIR/last-exit (JSON: cause, code, time, error) is written by the vmdeck
- * that tidies a dead VM's leftovers (under vm.lock) or whose start failed,
- * and read by every vmdeck that comes later — so the first look is not the
- * only one that knows why. It lives until the next start. */
-
-static void record_remember(struct vm *vm)
-{
-	char *f = vm_file(vm, "last-exit");
-	file_stamp_changed(f, &vm->rec_seen, &vm->rec_seen);
-	free(f);
-}
-
-/* Is there a DIR/last-exit this VM has not taken in yet? */
-static bool record_new(const struct vm *vm)
-{
-	char *f = vm_file(vm, "last-exit");
-	struct file_stamp now;
-	bool changed = file_stamp_changed(f, &vm->rec_seen, &now);
-	free(f);
-	return changed && now.have;
-}
-
-static void write_record(struct vm *vm, const char *name, const char *text)
-{
-	char *f = vm_file(vm, name);
-	file_write_atomic(f, text, strlen(text), 0600, NULL);
-	free(f);
-}
-
-static void record_write(struct vm *vm)
-{
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "cause", json_object_new_string(cause_words[vm->cause]));
-	json_object_object_add(o, "code", json_object_new_int(vm->code));
-	json_object_object_add(o, "time", json_object_new_int64((int64_t)vm->exit_time));
-	if (vm->error)
-		json_object_object_add(o, "error", json_object_new_string(vm->error));
-	write_record(vm, "last-exit", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	record_remember(vm);
-}
-
-/* Take the last exit from DIR/last-exit; false (vm untouched) when there is
- * none or it makes no sense. */
-static bool record_read(struct vm *vm)
-{
-	char *f = vm_file(vm, "last-exit");
-	char *text = file_read_all(f, NULL);
-	free(f);
-	if (!text)
-		return false;
-	record_remember(vm); /* also a record that makes no sense: read once */
-	struct json_object *o = json_tokener_parse(text), *v;
-	free(text);
-	enum vm_cause cause = VM_CAUSE_NONE;
-	if (o && json_object_object_get_ex(o, "cause", &v) && json_object_is_type(v, json_type_string))
-		for (size_t i = 1; i < ARRAY_LEN(cause_words); i++)
-			if (strcmp(cause_words[i], json_object_get_string(v)) == 0)
-				cause = (enum vm_cause)i;
-	if (cause == VM_CAUSE_NONE) {
-		json_object_put(o);
-		return false;
-	}
-	vm->cause = cause;
-	vm->code = json_object_object_get_ex(o, "code", &v) ? json_object_get_int(v) : 0;
-	vm->exit_time = json_object_object_get_ex(o, "time", &v) ? (time_t)json_object_get_int64(v) : 0;
-	set_error(vm, json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
-			      ? json_object_get_string(v)
-			      : NULL);
-	json_object_put(o);
-	return true;
-}
-
-/* ---------- network: what a start created ----------
- * DIR/created has one line per object the start created ("tap NAME"),
- * after a first line naming the network namespace they were made in
- * ("netns DEV:INO" of /proc/self/ns/net); the teardown removes exactly
- * these — whatever the profile says by then (it may be gone, or name another
- * VM's TAP now) — and then the record. A vmdeck in another namespace (or
- * with a runtime directory that fails its checks) leaves both alone: a TAP
- * of the same name there is someone else's. Written and acted on under
- * vm.lock. */
-
-static char *netns_id(void)
-{
-	struct stat st;
-	if (stat("/proc/self/ns/net", &st) < 0)
-		return xstrdup("?");
-	return xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-}
-
-static int net_setup(struct vm *vm, char **err)
-{
-	const struct vm_net_hooks *h = vm->m->hooks;
-	if (!h || !h->setup)
-		return 0;
-	struct strv made;
-	strv_init(&made);
-	int rc = h->setup(vm->p, &made, err);
-	if (rc < 0) {
-		strv_clear(&made);
-		error_prefix(err, "VM %s", vm->name);
-		return rc; /* its kind: -ERR_PERM without CAP_NET_ADMIN */
-	}
-	if (made.n) {
-		char *ns = netns_id();
-		char *text = xasprintf("netns %s\n", ns);
-		free(ns);
-		for (size_t i = 0; i < made.n; i++) {
-			char *t = xasprintf("%stap %s\n", text, made.v[i]);
-			free(text);
-			text = t;
-		}
-		char *f = vm_file(vm, "created");
-		if (file_write_atomic(f, text, strlen(text), 0600, err) < 0) {
-			/* Unrecorded, they would outlive the VM: not made at all. */
-			for (size_t i = 0; i < made.n; i++)
-				if (h->teardown)
-					h->teardown(made.v[i]);
-			rc = error_prefix(err, "VM %s", vm->name);
-		}
-		free(f);
-		free(text);
-	}
-	strv_clear(&made);
-	return rc;
-}
-
-static void net_teardown(struct vm *vm)
-{
-	const struct vm_net_hooks *h = vm->m->hooks;
-	if (vm->m->read_only || !h || !h->teardown)
-		return;
-	if (!paths_private_dir_ok(paths_runtime_dir()) || !paths_private_dir_ok(vm->dir))
-		return; /* a record anyone could have planted: never acted on */
-	char *f = vm_file(vm, "created");
-	char *s = file_read_all(f, NULL);
-	if (s) {
-		char *ns = netns_id(), *save = NULL;
-		bool here = true;
-		for (char *line = strtok_r(s, "\n", &save); line && here; line = strtok_r(NULL, "\n", &save)) {
-			if (strncmp(line, "netns ", 6) == 0)
-				here = strcmp(line + 6, ns) == 0;
-			else if (strncmp(line, "tap ", 4) == 0 && line[4])
-				h->teardown(line + 4);
-		}
-		free(ns);
-		free(s);
-		if (!here) {
-			vlog(vm, "its TAPs were made in another network namespace: left for a vmdeck there");
-			free(f);
-			return;
-		}
-	}
-	unlink(f);
-	free(f);
-}
-
-/* ---------- calls ---------- */
-
-static void call_finish(struct call *c, struct json_object *ret, const char *err);
-
-static void call_unlink(struct call *c)
-{
-	for (struct call **pp = &c->vm->calls; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			return;
-		}
-}
-
-static void call_finish(struct call *c, struct json_object *ret, const char *err)
-{
-	if (c->done)
-		return;
-	c->done = true;
-	call_unlink(c);
-	struct vm *vm = c->vm;
-	if (c->cb)
-		c->cb(vm, ret, err && vm->freeing ? "cancelled" : err, c->arg);
-	/* One-shot connections are freed from the loop, not inside their own
-	 * callback stack (qmp_free defers anyway, this keeps it obvious). */
-	c->vm = vm;
-	loop_timer_del(vm->m->l, c->timeout);
-	c->timeout = NULL;
-	loop_timer_del(vm->m->l, c->retry);
-	c->retry = NULL;
-	qmp_free(c->oneshot);
-	c->oneshot = NULL;
-	json_object_put(c->args);
-	c->args = NULL;
-	free(c->fail);
-	free(c->cmd);
-	free(c);
-}
-
-static void call_fail_now(struct loop_timer *t, void *arg)
-{
-	(void)t;
-	struct call *c = arg;
-	c->retry = NULL; /* one-shot: the loop frees it */
-	char *msg = c->fail;
-	c->fail = NULL;
-	call_finish(c, NULL, msg);
-	free(msg);
-}
-
-/* A call's callback never runs inside the call that made it (vm.h: "later"):
- * a failure found at once is reported from the loop. msg is taken. */
-static void call_fail_later(struct call *c, char *msg)
-{
-	free(c->fail);
-	c->fail = msg;
-	loop_timer_del(c->vm->m->l, c->retry);
-	c->retry = loop_timer_add(c->vm->m->l, 0, false, call_fail_now, c);
-}
-
-static void call_on_reply(struct qmp *q, struct json_object *ret, const char *err, void *arg)
-{
-	(void)q;
-	call_finish(arg, ret, err);
-}
-
-static void oneshot_ready(struct qmp *q, void *arg)
-{
-	struct call *c = arg;
-	struct json_object *args = c->args;
-	c->args = NULL;
-	qmp_send(q, c->cmd, args, call_on_reply, c);
-}
-
-static void oneshot_closed(struct qmp *q, const char *why, void *arg)
-{
-	(void)q;
-	struct call *c = arg;
-	char *e = xasprintf("VM %s: monitor connection (ctl.sock) failed: %s", c->vm->name, why);
-	call_finish(c, NULL, e);
-	free(e);
-}
-
-static void oneshot_timeout(struct loop_timer *t, void *arg)
-{
-	(void)t;
-	struct call *c = arg;
-	c->timeout = NULL;
-	char *e = xasprintf("VM %s: the monitor did not answer '%s' within %d s", c->vm->name, c->cmd,
-			    ONESHOT_TIMEOUT_MS / 1000);
-	call_finish(c, NULL, e);
-	free(e);
-}
-
-static void status_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg);
-
-/* Connect a one-shot call to ctl.sock; a full backlog (QEMU still busy with
- * the previous client) is retried every 10 ms until the call's deadline. */
-static void oneshot_connect(struct loop_timer *t, void *arg)
-{
-	(void)t;
-	struct call *c = arg;
-	struct vm *vm = c->vm;
-	c->retry = NULL;
-	struct qmp_callbacks cbs = { .ready = oneshot_ready, .closed = oneshot_closed, .arg = c };
-	c->oneshot = qmp_new(vm->m->l, &cbs);
-	char *sock = vm_file(vm, "ctl.sock");
-	char *err = NULL;
-	int rc = qmp_connect(c->oneshot, sock, &err);
-	int e = errno;
-	free(sock);
-	if (rc == 0)
-		return;
-	qmp_free(c->oneshot);
-	c->oneshot = NULL;
-	if (fd_starved(e) && c->cb == status_reply)
-		vm->fd_errno = e; /* for this status query only: status_reply reads and clears it */
-	if (e == EAGAIN && now_mono_us() < c->deadline) {
-		free(err);
-		c->retry = loop_timer_add(vm->m->l, 10, false, oneshot_connect, c);
-		return;
-	}
-	char *msg = xasprintf("VM %s: cannot reach the monitor: %s", vm->name, err);
-	free(err);
-	if (t) {
-		call_finish(c, NULL, msg); /* from the loop already */
-		free(msg);
-	} else {
-		call_fail_later(c, msg);
-	}
-}
-
-/* Run a QMP command for vm. args consumed. cb gets err on failure. */
-static void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg)
-{
-	struct call *c = xcalloc(1, sizeof(*c));
-	c->vm = vm;
-	c->cb = cb;
-	c->arg = arg;
-	c->cmd = xstrdup(cmd);
-	c->next = vm->calls;
-	vm->calls = c;
-	if (vm->q && vm->q_ready) {
-		if (qmp_send(vm->q, cmd, args, call_on_reply, c) < 0)
-			call_fail_later(c, xstrdup("QMP connection closed"));
-		return;
-	}
-	c->args = args;
-	c->deadline = now_mono_us() + (uint64_t)ONESHOT_TIMEOUT_MS * 1000;
-	c->timeout = loop_timer_add(vm->m->l, ONESHOT_TIMEOUT_MS, false, oneshot_timeout, c);
-	oneshot_connect(NULL, c);
-}
-
-static void cancel_calls(struct vm *vm, const char *why)
-{
-	while (vm->calls)
-		call_finish(vm->calls, NULL, why);
-}
-
-/* ---------- QMP connection (owner) ---------- */
-
-static void on_exit_detected(struct vm *vm);
-static void start_failed(struct vm *vm, const char *msg);
-static void start_succeeded(struct vm *vm);
-
-static void drop_qmp(struct vm *vm)
-{
-	loop_timer_del(vm->m->l, vm->connect_timer);
-	vm->connect_timer = NULL;
-	if (vm->q) {
-		struct qmp *q = vm->q;
-		vm->q = NULL;
-		vm->q_ready = false;
-		qmp_free(q);
-	}
-}
-
-static void release_ownership(struct vm *vm)
-{
-	drop_qmp(vm);
-	if (vm->qmp_lock_fd >= 0) {
-		close(vm->qmp_lock_fd);
-		vm->qmp_lock_fd = -1;
-	}
-}
-
-static void on_event(struct qmp *q, const char *name, struct json_object *data, void *arg)
-{
-	(void)q;
-	struct vm *vm = arg;
-	if (strcmp(name, "STOP") == 0) {
-		if (vm->st == VM_RUNNING)
-			set_state(vm, VM_PAUSED);
-	} else if (strcmp(name, "RESUME") == 0) {
-		if (vm->st == VM_PAUSED)
-			set_state(vm, VM_RUNNING);
-	} else if (strcmp(name, "SHUTDOWN") == 0) {
-		struct json_object *r;
-		/* A null or non-string reason would be a NULL string here. */
-		const char *reason = data && json_object_object_get_ex(data, "reason", &r) &&
-						     json_object_is_type(r, json_type_string)
-					     ? json_object_get_string(r)
-					     : "unknown";
-		free(vm->shutdown_reason);
-		vm->shutdown_reason = xstrdup(reason);
-		/* Recorded for vmdecks without events, and for after the fact. */
-		write_record(vm, "shutdown-reason", reason);
-		vlog(vm, "SHUTDOWN (%s)", reason);
-		if (vm->st != VM_STARTING)
-			set_state(vm, VM_STOPPING);
-	} else if (strcmp(name, "POWERDOWN") == 0) {
-		vlog(vm, "POWERDOWN: the guest got the ACPI power button");
-	} else if (strcmp(name, "RESET") == 0) {
-		vlog(vm, "RESET");
-	} else if (strcmp(name, "GUEST_PANICKED") == 0) {
-		vlog(vm, "GUEST_PANICKED");
-	}
-}
-
-static void status_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
-{
-	(void)arg;
-	vm->polling = false;
-	int starved = vm->fd_errno;
-	vm->fd_errno = 0;
-	if (err && starved && !vm->gone) {
-		watch_failed(vm, "connect to ctl.sock", starved);
-		return;
-	}
-	if (err || vm->gone)
-		return;
-	struct json_object *running;
-	bool run = json_object_object_get_ex(ret, "running", &running) && json_object_get_boolean(running);
-	if (vm->st == VM_STOPPING)
-		return;
-	enum vm_state ns = run ? VM_RUNNING : VM_PAUSED;
-	if (vm->st == VM_STARTING && vm->starting_here) {
-		vm->st = ns;
-		start_succeeded(vm);
-		return;
-	}
-	if (vm->st == VM_UNKNOWN)
-		set_error(vm, NULL); /* watched again: QEMU answered (set_state tells) */
-	set_state(vm, ns);
-}
-
-static void on_qmp_ready(struct qmp *q, void *arg)
-{
-	struct vm *vm = arg;
-	vm->q_ready = true;
-	vm->polling = true;
-	vm_call(vm, "query-status", NULL, status_reply, NULL);
-	(void)q;
-}
-
-static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
-{
-	(void)q;
-	struct vm *vm = arg;
-	/* QEMU hung up: usually it is exiting (the pidfd says so shortly). Keep
-	 * the lock; reconnect if QEMU is still alive on the next tick. */
-	vm->q_ready = false;
-	vm->q = NULL;
-	qmp_free(q);
-	if (vm->pid > 0 && vm->pidfd >= 0) {
-		struct pollfd pfd = { .fd = vm->pidfd, .events = POLLIN };
-		if (poll(&pfd, 1, 0) == 1)
-			on_exit_detected(vm);
-	}
-	(void)why;
-}
-
-static void connect_attempt(struct loop_timer *t, void *arg);
-
-static void qmp_start_connect(struct vm *vm)
-{
-	if (vm->q || vm->connect_timer)
-		return;
-	vm->connect_deadline = now_mono_us() + (uint64_t)START_TIMEOUT_MS * 1000;
-	connect_attempt(NULL, vm);
-}
-
-static void connect_attempt(struct loop_timer *t, void *arg)
-{
-	(void)t;
-	struct vm *vm = arg;
-	vm->connect_timer = NULL;
-	if (vm->gone)
-		return;
-	struct qmp_callbacks cbs = { .ready = on_qmp_ready, .event = on_event, .closed = on_qmp_closed, .arg = vm };
-	struct qmp *q = qmp_new(vm->m->l, &cbs);
-	char *sock = vm_file(vm, "qmp.sock");
-	int rc = qmp_connect(q, sock, NULL);
-	int e = errno;
-	free(sock);
-	if (rc == 0) {
-		vm->q = q;
-		return;
-	}
-	qmp_free(q);
-	if (fd_starved(e) && !(vm->st == VM_STARTING && vm->starting_here)) {
-		watch_failed(vm, "connect to qmp.sock", e); /* the next scan tries again */
-		return;
-	}
-	if (now_mono_us() > vm->connect_deadline) {
-		if (vm->st == VM_STARTING && vm->starting_here) {
-			char *e = xasprintf("VM %s: QEMU did not open its monitor socket within %d s", vm->name,
-					    START_TIMEOUT_MS / 1000);
-			start_failed(vm, e);
-			free(e);
-		}
-		return;
-	}
-	/* QEMU opens its sockets within tens of ms: poll fast at first. */
-	uint64_t started = vm->connect_deadline - (uint64_t)START_TIMEOUT_MS * 1000;
-	uint64_t retry = now_mono_us() - started < 1000000 ? 5 : CONNECT_RETRY_MS;
-	vm->connect_timer = loop_timer_add(vm->m->l, retry, false, connect_attempt, vm);
-}
-
-/* Become the owner if nobody is: lock qmp.lock, connect qmp.sock. */
-static void try_own(struct vm *vm)
-{
-	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
-		return;
-	char *f = vm_file(vm, "qmp.lock");
-	int fd = lock_acquire(f);
-	int e = errno;
-	free(f);
-	if (fd < 0) {
-		if (fd_starved(e))
-			watch_failed(vm, "lock qmp.lock", e);
-		return;
-	}
-	vm->qmp_lock_fd = fd;
-	changed(vm);
-	qmp_start_connect(vm);
-}
 
 /* ---------- exit ---------- */
 
@@ -1076,7 +199,7 @@ static void parse_exit_status(struct vm *vm, bool *have)
 	free(s);
 }
 
-static void determine_cause(struct vm *vm)
+void vm_determine_cause(struct vm *vm)
 {
 	bool have;
 	vm->cause = VM_CAUSE_UNKNOWN;
@@ -1120,64 +243,46 @@ static void finish_exit(struct vm *vm)
 		close(vm->pidfd);
 		vm->pidfd = -1;
 	}
-	release_ownership(vm);
-	cancel_calls(vm, "QEMU exited");
+	vm_qmp_release(vm);
+	vm_calls_cancel(vm, "QEMU exited");
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
-	determine_cause(vm);
+	vm_determine_cause(vm);
 	vm->pid = 0;
 	vm->gone = false;
 	free(vm->shutdown_reason);
 	vm->shutdown_reason = NULL;
 	if (failed_start) {
-		char *log_path = vm_file(vm, "qemu.log");
-		char *log = read_log_tail(log_path);
-		free(log_path);
-		char *txt = log_error_text(log);
-		char *how = vm->cause == VM_CAUSE_SIGNAL ? xasprintf("killed by signal %d", vm->code)
-			    : vm->cause == VM_CAUSE_EXIT_CODE ? xasprintf("exit code %d", vm->code)
-							      : xstrdup("exited");
-		/* A full runtime dir silences QEMU (no log, no pid file): say so. */
-		struct statvfs sv;
-		if (!txt && statvfs(vm->dir, &sv) == 0 && (sv.f_bavail == 0 || sv.f_favail == 0))
-			txt = xasprintf("no output in qemu.log: the runtime directory %s is full (no space left on device)",
-					vm->dir);
-		char *e = xasprintf("VM %s: QEMU failed to start (%s): %s", vm->name, how,
-				    txt ? txt : "no output in qemu.log");
-		free(log);
-		free(how);
-		free(txt);
-		start_failed(vm, e);
-		free(e);
+		vm_start_died(vm);
 		return;
 	}
 	/* Tidy the dir for the next start; keep the logs and the exit record.
 	 * Under vm.lock so a start that just began is not disturbed. */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = vm->m->read_only ? -1 : lock_acquire(lf);
+	int fd = vm->m->read_only ? -1 : vm_lock_acquire(lf);
 	free(lf);
 	if (fd >= 0) {
 		/* Whichever vmdeck tidies records the exit for all that come
 		 * later — or, second, takes the first one's record: one story. */
-		if (!record_read(vm))
-			record_write(vm);
+		if (!vm_record_read(vm))
+			vm_record_write(vm);
 		/* ... and removes what the start recorded. */
-		net_teardown(vm);
-		unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
+		vm_net_teardown(vm);
+		vm_rundir_clean(vm);
 		close(fd);
 	} else {
-		record_read(vm);
+		vm_record_read(vm);
 	}
-	exit_log_keep(vm);
+	vm_exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vm->starting_here = false;
-	vlog(vm, "exited, %s", vm_cause_text(vm));
-	changed(vm);
+	vm_logf(vm, "exited, %s", vm_cause_text(vm));
+	vm_changed(vm);
 	if (vm->start_w.n) { /* stopped before it ever came up */
 		char *e = xasprintf("VM %s exited before it was up (%s)", vm->name, vm_cause_text(vm));
-		waiters_fire(vm, &vm->start_w, -1, e);
+		vm_waiters_fire(vm, &vm->start_w, -1, e);
 		free(e);
 	}
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
+	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 }
 
 /* QEMU's SHUTDOWN event (and with it the reason: guest shutdown, quit ...)
@@ -1191,12 +296,12 @@ static bool owner_pending(const struct vm *vm, uint64_t now)
 	if (vm->qmp_lock_fd >= 0 || now > vm->exit_deadline + OWNER_WAIT_US)
 		return false;
 	char *f = vm_file(vm, "qmp.lock");
-	bool held = lock_held(f);
+	bool held = vm_lock_held(f);
 	free(f);
 	return held;
 }
 
-static void exit_wait_tick(struct loop_timer *t, void *arg)
+void vm_exit_wait_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
 	struct vm *vm = arg;
@@ -1206,16 +311,16 @@ static void exit_wait_tick(struct loop_timer *t, void *arg)
 	free(f);
 	/* The supervisor writes exit-status, then exits (releasing vm.lock). */
 	uint64_t now = now_mono_us();
-	bool settled = have && !vm_lock_held(vm);
+	bool settled = have && !vm_vmlock_held(vm);
 	if ((settled && !owner_pending(vm, now)) || (!settled && now > vm->exit_deadline) ||
 	    now > vm->exit_deadline + OWNER_WAIT_US) {
 		finish_exit(vm);
 		return;
 	}
-	vm->exit_timer = loop_timer_add(vm->m->l, 10, false, exit_wait_tick, vm);
+	vm->exit_timer = loop_timer_add(vm->m->l, 10, false, vm_exit_wait_tick, vm);
 }
 
-static void on_exit_detected(struct vm *vm)
+void vm_exit_detected(struct vm *vm)
 {
 	if (vm->gone)
 		return;
@@ -1226,19 +331,19 @@ static void on_exit_detected(struct vm *vm)
 	 * the socket when the pidfd fires first. */
 	if (vm->q)
 		qmp_drain(vm->q);
-	drop_qmp(vm);
+	vm_qmp_drop(vm);
 	vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
-	exit_wait_tick(NULL, vm);
+	vm_exit_wait_tick(NULL, vm);
 }
 
 static void on_pidfd(int fd, short rev, void *arg)
 {
 	(void)fd;
 	(void)rev;
-	on_exit_detected(arg);
+	vm_exit_detected(arg);
 }
 
-static int watch_pid(struct vm *vm, pid_t pid)
+int vm_watch_pid(struct vm *vm, pid_t pid)
 {
 	if (vm->m->snapshot) {
 		/* One look: the pid and its start time, nothing to keep open. */
@@ -1257,370 +362,7 @@ static int watch_pid(struct vm *vm, pid_t pid)
 	return 0;
 }
 
-/* ---------- start ---------- */
-
-/* Nothing left behind but why: take vm.lock (the supervisor is gone or
- * going: it exits right after QEMU), keep the log and the record. The lock
- * is retried every 5 ms from the loop — never slept on — for up to 1 s. */
-static void start_failed_tidy(struct loop_timer *t, void *arg)
-{
-	struct vm *vm = arg;
-	if (t)
-		vm->tidy_timer = NULL; /* one-shot: the loop frees it */
-	char *lf = vm_file(vm, "vm.lock");
-	int fd = lock_acquire(lf);
-	int e = errno;
-	free(lf);
-	if (fd < 0 && e == EAGAIN && ++vm->tidy_tries < 200) {
-		vm->tidy_timer = loop_timer_add(vm->m->l, 5, false, start_failed_tidy, vm);
-		return;
-	}
-	net_teardown(vm); /* ours: this vmdeck started it */
-	if (fd >= 0) {
-		tidy_failed(vm);
-		record_write(vm);
-		close(fd);
-	}
-	exit_log_keep(vm);
-	char *msg = vm->tidy_msg;
-	vm->tidy_msg = NULL;
-	vm->tidying = false;
-	vlog(vm, "%s", msg);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, -1, msg);
-	waiters_fire(vm, &vm->exit_w, 0, NULL);
-	free(msg);
-}
-
-static void start_failed(struct vm *vm, const char *msg)
-{
-	vm->starting_here = false;
-	if (vm->pidfd >= 0) {
-		/* QEMU is alive but useless (no monitor): do not leave it behind. */
-		send_signal(vm, SIGKILL);
-		loop_fd_del(vm->m->l, vm->pidfd);
-		close(vm->pidfd);
-		vm->pidfd = -1;
-	}
-	release_ownership(vm);
-	cancel_calls(vm, "start failed");
-	vm->pid = 0;
-	vm->gone = false;
-	vm->st = VM_EXITED;
-	vm->cause = VM_CAUSE_START_FAILED;
-	vm->code = 0;
-	vm->exit_time = time(NULL);
-	set_error(vm, msg);
-	vm->tidying = true;
-	free(vm->tidy_msg);
-	vm->tidy_msg = xstrdup(msg);
-	vm->tidy_tries = 0;
-	start_failed_tidy(NULL, vm);
-}
-
-static void start_succeeded(struct vm *vm)
-{
-	vm->starting_here = false;
-	set_error(vm, NULL);
-	vlog(vm, "%s (pid %ld)", vm_state_name(vm->st), (long)vm->pid);
-	/* Asked for explicitly and password-protected (else the profile would
-	 * not load), but said at every start, where the user looks. */
-	if (vm->p && profile_vnc_public(vm->p))
-		vlog(vm, "warning: VNC listens on %s, reachable from the network (password only, no encryption)",
-		     vm->p->vnc);
-	changed(vm);
-	waiters_fire(vm, &vm->start_w, 0, NULL);
-}
-
-/* The open-files limit vmdeck was given (vm_nofile_raise), for QEMU. */
-static struct rlimit nofile_given;
-static bool nofile_raised;
-
-unsigned long vm_nofile_raise(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 0;
-	if (!nofile_raised) {
-		nofile_given = rl;
-		nofile_raised = true;
-	}
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	return (unsigned long)rl.rlim_cur;
-}
-
-static void close_fds_from(int lowest)
-{
-	if (syscall(SYS_close_range, lowest, ~0U, 0) == 0)
-		return;
-	for (int fd = lowest; fd < 65536; fd++)
-		close(fd);
-}
-
-/* vmdeck-supervisor next to this program's binary (an installed vmdeck and
- * its build tree alike), or NULL: then the supervisor runs in a fork of this
- * process (a test binary; a broken install). Looked up once. */
-static const char *supervisor_path(void)
-{
-	static char path[PATH_MAX];
-	static int state; /* 0: not looked, 1: found, -1: none */
-	if (state == 0) {
-		char self[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		state = -1;
-		if (n > 0) {
-			self[n] = '\0';
-			char *slash = strrchr(self, '/');
-			if (slash) {
-				*slash = '\0';
-				if (snprintf(path, sizeof(path), "%s/vmdeck-supervisor", self) < (int)sizeof(path) &&
-				    access(path, X_OK) == 0)
-					state = 1;
-			}
-		}
-	}
-	return state > 0 ? path : NULL;
-}
-
-/* Spawn QEMU detached; returns the pipe on which the supervisor reports
- * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
- * with err. lock_fd is shared with the supervisor. */
-static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err)
-{
-	int rp[2];
-	if (pipe2(rp, O_CLOEXEC) < 0)
-		return error_set(err, "VM %s: pipe: %s", vm->name, strerror(errno));
-	/* The supervisor's command line is "vmdeck-supervisor DIR": QEMU's
-	 * argv reaches it on fd 5 (a memfd, NUL-terminated strings), so ps and
-	 * pgrep -f see QEMU's command line on QEMU alone. */
-	const char *sup_path = supervisor_path();
-	char *const sav[] = { (char *)sup_path, vm->dir, NULL };
-	pid_t helper = fork();
-	if (helper < 0) {
-		close(rp[0]);
-		close(rp[1]);
-		return error_set(err, "VM %s: fork: %s", vm->name, strerror(errno));
-	}
-	if (helper == 0) {
-		setsid();
-		pid_t sup = fork();
-		if (sup != 0)
-			_exit(sup < 0 ? 1 : 0);
-		/* Move the two fds we keep to 3 and 4, close the rest (other VMs'
-		 * locks, the loop, the terminal's fds). */
-		int a = fcntl(lock_fd, F_DUPFD, 100), b = fcntl(rp[1], F_DUPFD, 100);
-		dup2(a, 3);
-		dup2(b, 4);
-		close_fds_from(5);
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-		/* QEMU gets the open-files limit vmdeck was given. */
-		if (nofile_raised)
-			setrlimit(RLIMIT_NOFILE, &nofile_given);
-		/* A small program of its own: a fork of vmdeck would keep a copy
-		 * of vmdeck's heap for as long as QEMU runs. */
-		int afd = sup_path ? memfd_create("vmdeck-argv", 0) : -1;
-		if (afd >= 0) {
-			for (size_t i = 0; argv[i]; i++)
-				supervisor_write_all(afd, argv[i], strlen(argv[i]) + 1);
-			if (lseek(afd, 0, SEEK_SET) == 0 && dup2(afd, 5) == 5)
-				execv(sup_path, sav);
-		}
-		supervisor_run(vm->dir, argv);
-	}
-	close(rp[1]);
-	int st;
-	/* The helper exits right after its fork: this is not a wait on QEMU. */
-	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
-		;
-	return rp[0];
-}
-
-/* A start that failed before QEMU ran (bad argv, firmware, TAPs, no
- * binary), with vm.lock held: the VM shows why until the next start, for
- * every vmdeck, like a start QEMU itself failed. Returns -1, err kept. */
-static int start_refused(struct vm *vm, int lock_fd, char **err)
-{
-	vm->st = VM_EXITED;
-	vm->cause = VM_CAUSE_START_FAILED;
-	vm->code = 0;
-	vm->exit_time = time(NULL);
-	set_error(vm, err && *err ? *err : "start failed");
-	tidy_failed(vm);
-	record_write(vm);
-	exit_log_keep(vm);
-	close(lock_fd);
-	changed(vm);
-	return -1;
-}
-
-static void on_spawn_report(int fd, short rev, void *arg);
-static void step_run(struct vm *vm, enum stop_step step);
-
-int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
-{
-	if (vm->tidying)
-		return error_set(err, "VM %s: still tidying up after a failed start; try again in a moment", vm->name);
-	if (vm->st == VM_STARTING && !vm->starting_here)
-		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
-	if ((vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->pid > 0)
-		return error_set(err, "VM %s is already running (pid %ld)", vm->name, (long)vm->pid);
-	if (vm->st == VM_STARTING || vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING)
-		return error_set(err, "VM %s is already %s", vm->name, vm_state_name(vm->st));
-	if (!vm->p)
-		return error_set(err, "VM %s has no profile", vm->name);
-	/* Never a symlink, never another user's or a group-writable dir:
-	 * files here are opened, unlinked and handed to QEMU (as root, too). */
-	const char *root = paths_runtime_dir();
-	if (paths_private_dir(root, err) < 0 || paths_private_dir(vm->dir, err) < 0)
-		return error_prefix(err, "VM %s", vm->name);
-	char *lf = vm_file(vm, "vm.lock");
-	int lock_fd = lock_acquire(lf);
-	free(lf);
-	if (lock_fd < 0) {
-		if (errno != EAGAIN)
-			return error_set(err, "VM %s: cannot lock %s/vm.lock: %s", vm->name, vm->dir, strerror(errno));
-		pid_t pid = read_pidfile(vm);
-		if (pid > 0)
-			return error_set(err, "VM %s is already running (pid %ld)", vm->name, (long)pid);
-		return error_set(err, "VM %s is being started by another vmdeck", vm->name);
-	}
-	/* The supervisor may have been killed while QEMU lives on: never a
-	 * second QEMU on the same disks. */
-	pid_t old = read_pidfile(vm);
-	if (old > 0 && kill(old, 0) == 0 && pid_is_ours(vm, old)) {
-		close(lock_fd);
-		return error_set(err, "VM %s is already running (pid %ld, its supervisor is gone)", vm->name, (long)old);
-	}
-	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
-	unlink_list(vm, record_files, ARRAY_LEN(record_files));
-	unlink_unless_regular(vm, log_files, ARRAY_LEN(log_files));
-
-	enum vm_mode mode;
-	modes_get(vm->name, &mode);
-	vm->mode = mode;
-	struct strv argv;
-	strv_init(&argv);
-	struct qemu_runtime rt = { .dir = vm->dir };
-	if (qemu_args_build(vm->p, mode, &rt, &argv, err) < 0) {
-		strv_clear(&argv);
-		return start_refused(vm, lock_fd, err);
-	}
-	if (profile_firmware_vars_prepare(vm->p, err) < 0) {
-		strv_clear(&argv);
-		error_prefix(err, "VM %s", vm->name);
-		return start_refused(vm, lock_fd, err);
-	}
-	/* What a previous run made and nobody removed (its QEMU is gone). */
-	net_teardown(vm);
-	int nrc = net_setup(vm, err);
-	if (nrc < 0) {
-		strv_clear(&argv);
-		start_refused(vm, lock_fd, err);
-		return nrc;
-	}
-	/* Own the persistent connection before QEMU can be reached by anyone. */
-	char *qf = vm_file(vm, "qmp.lock");
-	vm->qmp_lock_fd = lock_acquire(qf);
-	free(qf);
-
-	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
-	if (rfd < 0) {
-		strv_clear(&argv);
-		release_ownership(vm);
-		net_teardown(vm);
-		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
-	}
-	free(vm->spawn_argv0);
-	vm->spawn_argv0 = xstrdup(argv.v[0]);
-	strv_clear(&argv);
-	vm->spawn_fd = rfd;
-	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
-	set_error(vm, NULL);
-	exit_log_set(vm, NULL);
-	vm->exit_time = 0;
-	vm->cause = VM_CAUSE_NONE;
-	vm->code = 0;
-	vm->live_mode = mode;
-	vm->starting_here = true;
-	vm->st = VM_STARTING;
-	waiters_add(&vm->start_w, done, arg);
-	/* The supervisor reports right after fork + exec of QEMU: read it from
-	 * the loop, never waiting here. */
-	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
-	changed(vm);
-	return 0;
-}
-
-/* The supervisor's report: QEMU runs (watch it, connect QMP), or it could
- * not be run (the start fails like a refused one, for every vmdeck). */
-static void spawn_finish(struct vm *vm)
-{
-	int rep[2] = { -1, 0 };
-	ssize_t r;
-	while ((r = read(vm->spawn_fd, rep, sizeof(rep))) < 0 && errno == EINTR)
-		;
-	loop_fd_del(vm->m->l, vm->spawn_fd);
-	close(vm->spawn_fd);
-	vm->spawn_fd = -1;
-	int lock_fd = vm->spawn_lock_fd;
-	vm->spawn_lock_fd = -1;
-	char *err = NULL;
-	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
-		error_set(&err, "VM %s: could not start the QEMU supervisor", vm->name);
-	else if (rep[1])
-		error_set(&err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, vm->spawn_argv0, strerror(rep[1]));
-	enum stop_step deferred = vm->step_deferred;
-	vm->step_deferred = STEP_NONE;
-	if (err) {
-		vm->starting_here = false;
-		release_ownership(vm);
-		net_teardown(vm);
-		start_refused(vm, lock_fd, &err); /* the supervisor wrote nothing */
-		vlog(vm, "%s", err);
-		waiters_fire(vm, &vm->start_w, -1, err);
-		waiters_fire(vm, &vm->exit_w, 0, NULL);
-		free(err);
-		return;
-	}
-	close(lock_fd); /* the supervisor holds it now */
-	pid_t pid = rep[0];
-	enum vm_mode mode = vm->live_mode;
-	if (watch_pid(vm, pid) < 0) {
-		/* ESRCH: QEMU died at once (a bad option) and is already reaped;
-		 * collect its exit from the loop like any other. */
-		vm->pid = pid;
-		vm->gone = true;
-		vm->exit_deadline = now_mono_us() + (uint64_t)EXIT_STATUS_WAIT_MS * 1000;
-		vm->exit_timer = loop_timer_add(vm->m->l, 1, false, exit_wait_tick, vm);
-		changed(vm);
-		return;
-	}
-	vlog(vm, "starting (%s mode, pid %ld)", vm_mode_name(mode), (long)pid);
-	changed(vm);
-	qmp_start_connect(vm);
-	if (deferred != STEP_NONE)
-		step_run(vm, deferred);
-}
-
-static void on_spawn_report(int fd, short rev, void *arg)
-{
-	(void)fd;
-	(void)rev;
-	spawn_finish(arg);
-}
-
 /* ---------- stop ---------- */
-
-static void step_run(struct vm *vm, enum stop_step step);
 
 static void step_timeout(struct loop_timer *t, void *arg)
 {
@@ -1630,16 +372,16 @@ static void step_timeout(struct loop_timer *t, void *arg)
 	unsigned timeout = vm->p && vm->p->stop_timeout_s ? vm->p->stop_timeout_s : 60;
 	switch (vm->step) {
 	case STEP_POWERDOWN:
-		vlog(vm, "the guest did not shut down within %u s, sending quit", timeout);
-		step_run(vm, STEP_QUIT);
+		vm_logf(vm, "the guest did not shut down within %u s, sending quit", timeout);
+		vm_step_run(vm, STEP_QUIT);
 		break;
 	case STEP_QUIT:
-		vlog(vm, "QEMU still there %d s after quit, sending SIGTERM", ESCALATE_MS / 1000);
-		step_run(vm, STEP_TERM);
+		vm_logf(vm, "QEMU still there %d s after quit, sending SIGTERM", ESCALATE_MS / 1000);
+		vm_step_run(vm, STEP_TERM);
 		break;
 	case STEP_TERM:
-		vlog(vm, "QEMU still there %d s after SIGTERM, sending SIGKILL", ESCALATE_MS / 1000);
-		step_run(vm, STEP_KILL);
+		vm_logf(vm, "QEMU still there %d s after SIGTERM, sending SIGKILL", ESCALATE_MS / 1000);
+		vm_step_run(vm, STEP_KILL);
 		break;
 	default:
 		break;
@@ -1653,7 +395,7 @@ static void quit_reply(struct vm *vm, struct json_object *ret, const char *err, 
 	/* QEMU often drops the connection while answering quit: an error here
 	 * proves nothing. The step timer escalates if QEMU stays. */
 	if (err && !vm->gone)
-		vlog(vm, "no answer to quit (%s); SIGTERM follows in %d s if QEMU stays", err, ESCALATE_MS / 1000);
+		vm_logf(vm, "no answer to quit (%s); SIGTERM follows in %d s if QEMU stays", err, ESCALATE_MS / 1000);
 }
 
 static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
@@ -1661,12 +403,12 @@ static void powerdown_reply(struct vm *vm, struct json_object *ret, const char *
 	(void)ret;
 	(void)arg;
 	if (err && vm->step == STEP_POWERDOWN && !vm->gone) {
-		vlog(vm, "system_powerdown failed (%s), sending quit", err);
-		step_run(vm, STEP_QUIT);
+		vm_logf(vm, "system_powerdown failed (%s), sending quit", err);
+		vm_step_run(vm, STEP_QUIT);
 	}
 }
 
-static void step_run(struct vm *vm, enum stop_step step)
+void vm_step_run(struct vm *vm, enum stop_step step)
 {
 	if (vm->freeing)
 		return; /* a cancelled powerdown must not escalate on a VM being freed */
@@ -1677,22 +419,22 @@ static void step_run(struct vm *vm, enum stop_step step)
 	uint64_t wait_ms = ESCALATE_MS;
 	switch (step) {
 	case STEP_POWERDOWN:
-		vlog(vm, "system_powerdown sent, waiting up to %u s for the guest", timeout);
+		vm_logf(vm, "system_powerdown sent, waiting up to %u s for the guest", timeout);
 		wait_ms = (uint64_t)timeout * 1000;
 		vm_call(vm, "system_powerdown", NULL, powerdown_reply, NULL);
 		break;
 	case STEP_QUIT:
-		vlog(vm, "quit sent");
+		vm_logf(vm, "quit sent");
 		vm->quit_sent = true;
 		vm_call(vm, "quit", NULL, quit_reply, NULL);
 		break;
 	case STEP_TERM:
-		vlog(vm, "SIGTERM sent to pid %ld", (long)vm->pid);
-		send_signal(vm, SIGTERM);
+		vm_logf(vm, "SIGTERM sent to pid %ld", (long)vm->pid);
+		vm_send_signal(vm, SIGTERM);
 		break;
 	case STEP_KILL:
-		vlog(vm, "SIGKILL sent to pid %ld", (long)vm->pid);
-		send_signal(vm, SIGKILL);
+		vm_logf(vm, "SIGKILL sent to pid %ld", (long)vm->pid);
+		vm_send_signal(vm, SIGKILL);
 		wait_ms = 0;
 		break;
 	default:
@@ -1701,9 +443,9 @@ static void step_run(struct vm *vm, enum stop_step step)
 	if (vm->step != step)
 		return; /* a reply inside the call moved on already; its step armed the timer */
 	if (vm->st != VM_STOPPING)
-		set_state(vm, VM_STOPPING);
+		vm_set_state(vm, VM_STOPPING);
 	else
-		changed(vm);
+		vm_changed(vm);
 	if (wait_ms && !vm->gone)
 		vm->step_timer = loop_timer_add(vm->m->l, wait_ms, false, step_timeout, vm);
 }
@@ -1719,17 +461,17 @@ static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void 
 {
 	if (vm->spawn_fd >= 0) {
 		/* QEMU's pid is not known yet: stop as soon as it is. */
-		waiters_add(&vm->exit_w, done, arg);
+		vm_waiters_add(&vm->exit_w, done, arg);
 		if (step > vm->step_deferred)
 			vm->step_deferred = step;
 		return 0;
 	}
 	if (!alive(vm))
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
-	waiters_add(&vm->exit_w, done, arg);
+	vm_waiters_add(&vm->exit_w, done, arg);
 	if (vm->step >= step)
 		return 0; /* already that far */
-	step_run(vm, step);
+	vm_step_run(vm, step);
 	return 0;
 }
 
@@ -1746,655 +488,6 @@ int vm_force_stop(struct vm *vm, vm_done_cb done, void *arg, char **err)
 int vm_kill(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
 	return begin_stop(vm, STEP_KILL, done, arg, err);
-}
-
-/* ---------- simple commands ---------- */
-
-struct simple {
-	vm_done_cb done;
-	void *arg;
-	enum vm_state ok_state; /* state to set on success (VM_STATE_COUNT: none) */
-	char *what;
-};
-
-/* err without a leading "VM NAME: " (one-shot errors name the VM already). */
-static const char *unnamed(const struct vm *vm, const char *err)
-{
-	size_t n = strlen(vm->name);
-	if (strncmp(err, "VM ", 3) == 0 && strncmp(err + 3, vm->name, n) == 0 && strncmp(err + 3 + n, ": ", 2) == 0)
-		return err + 3 + n + 2;
-	return err;
-}
-
-static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
-{
-	(void)ret;
-	struct simple *s = arg;
-	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
-		set_state(vm, s->ok_state);
-	if (s->done) {
-		if (err) {
-			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, unnamed(vm, err));
-			s->done(vm, -1, e, s->arg);
-			free(e);
-		} else {
-			s->done(vm, 0, NULL, s->arg);
-		}
-	}
-	free(s->what);
-	free(s);
-}
-
-/* what: the action in the user's words ("pause"), cmd: QEMU's ("stop"). */
-static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct json_object *args, enum vm_state ok,
-		      vm_done_cb done, void *arg, char **err)
-{
-	if (vm->st != VM_RUNNING && vm->st != VM_PAUSED) {
-		json_object_put(args);
-		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
-	}
-	struct simple *s = xcalloc(1, sizeof(*s));
-	s->done = done;
-	s->arg = arg;
-	s->ok_state = ok;
-	s->what = xasprintf("%s (QMP %s)", what, cmd);
-	vm_call(vm, cmd, args, simple_reply, s);
-	return 0;
-}
-
-int vm_pause(struct vm *vm, vm_done_cb done, void *arg, char **err)
-{
-	return simple_cmd(vm, "pause", "stop", NULL, VM_PAUSED, done, arg, err);
-}
-
-int vm_resume(struct vm *vm, vm_done_cb done, void *arg, char **err)
-{
-	return simple_cmd(vm, "resume", "cont", NULL, VM_RUNNING, done, arg, err);
-}
-
-int vm_reset(struct vm *vm, vm_done_cb done, void *arg, char **err)
-{
-	return simple_cmd(vm, "reset", "system_reset", NULL, VM_STATE_COUNT, done, arg, err);
-}
-
-/* ---------- mode ---------- */
-
-struct mode_op {
-	vm_done_cb done;
-	void *arg;
-	enum vm_mode mode;
-	int stage;
-};
-
-static void mode_step(struct vm *vm, struct json_object *ret, const char *err, void *arg);
-
-static void mode_finish(struct vm *vm, struct mode_op *op, const char *err)
-{
-	if (!err) {
-		vm->live_mode = op->mode;
-		vlog(vm, "%s", op->mode == VM_MODE_INSTALL ? "installer inserted; it boots first on the next reset"
-							   : "installer ejected");
-		changed(vm);
-	}
-	if (op->done) {
-		char *e = err ? xasprintf("VM %s: switching to %s mode: %s", vm->name, vm_mode_name(op->mode), unnamed(vm, err))
-			      : NULL;
-		op->done(vm, err ? -1 : 0, e, op->arg);
-		free(e);
-	}
-	free(op);
-}
-
-static void mode_step(struct vm *vm, struct json_object *ret, const char *err, void *arg)
-{
-	(void)ret;
-	struct mode_op *op = arg;
-	if (err) {
-		mode_finish(vm, op, err);
-		return;
-	}
-	if (op->stage++ == 0) {
-		/* Boot order for the next reset: the installer first, or not at all. */
-		struct json_object *a = json_object_new_object();
-		json_object_object_add(a, "path", json_object_new_string("/machine/peripheral/" QEMU_INSTALL_CD_ID));
-		json_object_object_add(a, "property", json_object_new_string("bootindex"));
-		json_object_object_add(a, "value", json_object_new_int(op->mode == VM_MODE_INSTALL ? QEMU_INSTALL_BOOTINDEX : -1));
-		vm_call(vm, "qom-set", a, mode_step, op);
-		return;
-	}
-	mode_finish(vm, op, NULL);
-}
-
-int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, char **err)
-{
-	if (mode == VM_MODE_INSTALL && vm->p && !vm->p->install.present)
-		return error_set(err, "VM %s: install mode needs an 'install:' section in %s", vm->name,
-				 vm->p->path ? vm->p->path : "its profile");
-	if (modes_set(vm->name, mode, err) < 0)
-		return -1;
-	vm->mode = mode;
-	changed(vm);
-	bool live = (vm->st == VM_RUNNING || vm->st == VM_PAUSED) && vm->p && vm->p->install.present;
-	if (!live || vm->live_mode == mode) {
-		if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED))
-			vm->live_mode = mode;
-		done_soon(vm, done, arg);
-		return 0;
-	}
-	struct mode_op *op = xcalloc(1, sizeof(*op));
-	op->done = done;
-	op->arg = arg;
-	op->mode = mode;
-	struct json_object *a = json_object_new_object();
-	json_object_object_add(a, "id", json_object_new_string(QEMU_INSTALL_CD_ID));
-	if (mode == VM_MODE_INSTALL) {
-		json_object_object_add(a, "filename", json_object_new_string(vm->p->install.file));
-		json_object_object_add(a, "format",
-				       json_object_new_string(vm->p->install.format ? vm->p->install.format : "raw"));
-		json_object_object_add(a, "read-only-mode", json_object_new_string("read-only"));
-		vm_call(vm, "blockdev-change-medium", a, mode_step, op);
-	} else {
-		json_object_object_add(a, "force", json_object_new_boolean(true));
-		vm_call(vm, "eject", a, mode_step, op);
-	}
-	return 0;
-}
-
-/* ---------- monitor ---------- */
-
-struct mon_op {
-	vm_monitor_cb cb;
-	void *arg;
-};
-
-static void monitor_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
-{
-	struct mon_op *op = arg;
-	const char *out = err ? NULL : json_object_get_string(ret);
-	if (vm->mon_inflight)
-		vm->mon_inflight--;
-	if (err) {
-		char *e = xasprintf("error: %s", err);
-		monitor_append(vm->mon, e);
-		free(e);
-	} else if (out && *out) {
-		monitor_append(vm->mon, out);
-	}
-	if (op->cb)
-		op->cb(vm, out ? out : "", err, op->arg);
-	changed(vm);
-	free(op);
-}
-
-int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg, char **err)
-{
-	if (!(vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING))
-		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
-	monitor_history_add(vm->mon, line);
-	char *echo = xasprintf("(qemu) %s", line);
-	monitor_append(vm->mon, echo);
-	free(echo);
-	struct mon_op *op = xcalloc(1, sizeof(*op));
-	op->cb = cb;
-	op->arg = arg;
-	struct json_object *a = json_object_new_object();
-	json_object_object_add(a, "command-line", json_object_new_string(line));
-	vm->mon_inflight++;
-	vm_call(vm, "human-monitor-command", a, monitor_reply, op);
-	return 0;
-}
-
-/* ---------- re-attach ---------- */
-
-static void poll_status(struct vm *vm)
-{
-	if (vm->polling || vm->gone || (vm->q && !vm->q_ready))
-		return;
-	vm->polling = true;
-	vm_call(vm, "query-status", NULL, status_reply, NULL);
-}
-
-/* Look at vm's runtime dir and catch up with what happened meanwhile. */
-static void scan_vm(struct vm *vm)
-{
-	if (vm->starting_here || vm->gone || vm->tidying)
-		return;
-	if (vm->pid > 0) {
-		/* Known alive: non-owners poll, and take over a dropped ownership. */
-		try_own(vm);
-		if (vm->qmp_lock_fd < 0 || vm->q_ready)
-			poll_status(vm);
-		if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
-			qmp_start_connect(vm);
-		return;
-	}
-	if (!path_exists(vm->dir) || !paths_private_dir_ok(vm->dir))
-		return; /* absent, or planted (symlink, not ours): never followed */
-	/* Each look below opens one file at a time: out of descriptors, they
-	 * would all say "nothing there" — and a live VM would pass for dead.
-	 * The first one's open says so. */
-	char *lock_path = vm_file(vm, "vm.lock");
-	int look = lock_look(lock_path);
-	int look_errno = errno;
-	free(lock_path);
-	if (look < 0 && fd_starved(look_errno)) {
-		watch_failed(vm, "open its vm.lock", look_errno);
-		return;
-	}
-	bool held = look > 0;
-	pid_t pid = read_pidfile(vm);
-	/* A live QEMU of this dir counts even when its supervisor is gone (then
-	 * nobody holds vm.lock): never mistake it for a leftover to clean. The
-	 * pidfd first, then one look at who it is: a pid recycled in between
-	 * fails the look. */
-	bool live = false;
-	if (pid > 0 && kill(pid, 0) == 0) {
-		int watched = watch_pid(vm, pid), watch_errno = errno;
-		live = pid_is_ours(vm, pid);
-		if (live && watched < 0) {
-			if (fd_starved(watch_errno))
-				watch_failed(vm, "pidfd_open", watch_errno);
-			return;
-		}
-		if (!live && watched == 0) {
-			if (vm->pidfd >= 0) {
-				loop_fd_del(vm->m->l, vm->pidfd);
-				close(vm->pidfd);
-			}
-			vm->pidfd = -1;
-			vm->pid = 0;
-		}
-	}
-	if (vm->st == VM_UNKNOWN)
-		set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held || live) {
-		if (!live) {
-			if (vm->st != VM_STARTING)
-				set_state(vm, VM_STARTING); /* another vmdeck is starting it */
-			return;
-		}
-		vm->cause = VM_CAUSE_NONE;
-		set_error(vm, NULL);
-		exit_log_set(vm, NULL); /* started again: the last exit's log is history */
-		vm->st = VM_RUNNING; /* until query-status says otherwise */
-		vm->live_mode = vm->mode;
-		vlog(vm, "found running (pid %ld, up %llu s)", (long)pid, (unsigned long long)vm_uptime_s(vm));
-		changed(vm);
-		try_own(vm);
-		if (vm->qmp_lock_fd < 0)
-			poll_status(vm);
-		return;
-	}
-	if (!has_stale(vm)) {
-		/* Gone and tidied: by another vmdeck (it recorded why), or the
-		 * other vmdeck's start failed. Its last exit is ours too. */
-		bool took = false;
-		if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
-		    record_new(vm)) {
-			enum vm_state st0 = vm->st;
-			enum vm_cause cause0 = vm->cause;
-			int code0 = vm->code;
-			char *err0 = vm->error ? xstrdup(vm->error) : NULL;
-			took = record_read(vm);
-			if (took) {
-				exit_log_keep(vm);
-				vm->st = VM_EXITED;
-				/* The exit this vmdeck saw itself, as another one
-				 * recorded it: a change only if the story differs. */
-				if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
-				    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
-					changed(vm);
-			}
-			free(err0);
-		}
-		if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
-			if (vm->st == VM_UNKNOWN)
-				set_error(vm, NULL);
-			set_state(vm, VM_STOPPED);
-		}
-		return;
-	}
-	if (vm->m->read_only) {
-		/* Report it; the next vmdeck that may change things cleans up. */
-		if (vm->st != VM_EXITED) {
-			if (!record_read(vm))
-				determine_cause(vm);
-			exit_log_keep(vm);
-			vm->st = VM_EXITED;
-			vlog(vm, "found dead (%s); left for a vmdeck that is not read-only to clean", vm_cause_text(vm));
-			changed(vm);
-		}
-		return;
-	}
-	/* A leftover: QEMU died with nobody watching. Record why, clean up,
-	 * keep the logs. */
-	char *lf = vm_file(vm, "vm.lock");
-	int fd = lock_acquire(lf);
-	free(lf);
-	if (fd < 0)
-		return;
-	if (!record_read(vm)) {
-		determine_cause(vm);
-		record_write(vm);
-	}
-	net_teardown(vm);
-	unlink_list(vm, stale_files, ARRAY_LEN(stale_files));
-	close(fd);
-	exit_log_keep(vm);
-	vm->st = VM_EXITED;
-	vlog(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
-	changed(vm);
-}
-
-/* ---------- vmm ---------- */
-
-static struct vm *vm_new(struct vmm *m, const char *name)
-{
-	struct vm *vm = xcalloc(1, sizeof(*vm));
-	vm->m = m;
-	vm->name = xstrdup(name);
-	vm->dir = paths_vm_dir(name);
-	vm->pidfd = -1;
-	vm->qmp_lock_fd = -1;
-	vm->spawn_fd = -1;
-	vm->spawn_lock_fd = -1;
-	vm->mon = monitor_new(0, 0);
-	modes_get(name, &vm->mode);
-	vm->live_mode = vm->mode;
-	return vm;
-}
-
-static void vm_free(struct vm *vm)
-{
-	struct loop *l = vm->m->l;
-	/* First the connections (their pending replies fail as "cancelled",
-	 * and nothing a callback does may start anything: freeing), then the
-	 * timers, which those callbacks could otherwise have armed again. */
-	vm->freeing = true;
-	release_ownership(vm);
-	cancel_calls(vm, "cancelled");
-	loop_timer_del(l, vm->step_timer);
-	loop_timer_del(l, vm->exit_timer);
-	loop_timer_del(l, vm->soon_timer);
-	loop_timer_del(l, vm->tidy_timer);
-	free(vm->tidy_msg);
-	if (vm->spawn_fd >= 0) {
-		/* QEMU may come up all the same: its supervisor holds vm.lock and
-		 * the next scan (of any vmdeck) finds it. */
-		loop_fd_del(l, vm->spawn_fd);
-		close(vm->spawn_fd);
-	}
-	if (vm->spawn_lock_fd >= 0)
-		close(vm->spawn_lock_fd);
-	free(vm->spawn_argv0);
-	if (vm->pidfd >= 0) {
-		loop_fd_del(l, vm->pidfd);
-		close(vm->pidfd);
-	}
-	waiters_fire(vm, &vm->start_w, -1, "cancelled");
-	waiters_fire(vm, &vm->exit_w, -1, "cancelled");
-	waiters_fire(vm, &vm->soon_w, -1, "cancelled");
-	monitor_free(vm->mon);
-	free(vm->name);
-	free(vm->dir);
-	free(vm->cause_text);
-	free(vm->status_text);
-	free(vm->error);
-	free(vm->shutdown_reason);
-	free(vm->exit_log);
-	free(vm);
-}
-
-static void on_tick(struct loop_timer *t, void *arg)
-{
-	(void)t;
-	vmm_rescan(arg);
-}
-
-struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
-{
-	struct vmm *m = xcalloc(1, sizeof(*m));
-	m->l = l;
-	m->hooks = hooks;
-	m->tick = loop_timer_add(l, TICK_MS, true, on_tick, m);
-	return m;
-}
-
-void vmm_set_read_only(struct vmm *m, bool read_only) { m->read_only = read_only; }
-void vmm_set_snapshot(struct vmm *m, bool snapshot) { m->snapshot = snapshot; }
-
-void vmm_set_scope(struct vmm *m, const char *name)
-{
-	free(m->scope);
-	m->scope = name ? xstrdup(name) : NULL;
-}
-
-size_t vmm_pending(const struct vmm *m)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct vm *vm = m->vms[i];
-		if (vm->gone || vm->pid <= 0 || vm->st == VM_UNKNOWN)
-			continue;
-		if (vm->polling || (vm->qmp_lock_fd >= 0 && !vm->q_ready && vm->st != VM_STOPPING))
-			n++;
-	}
-	return n;
-}
-
-/* Every VM's saved mode again, when a mode file was replaced since the last
- * look (one stat per scan; no file per VM). */
-static void modes_refresh(struct vmm *m)
-{
-	char *dir = path_join(paths_state_dir(), "modes");
-	bool replaced = file_stamp_changed(dir, &m->modes_seen, &m->modes_seen);
-	free(dir);
-	if (!replaced)
-		return;
-	for (size_t i = 0; i < m->n; i++) {
-		struct vm *vm = m->vms[i];
-		enum vm_mode md;
-		modes_get(vm->name, &md);
-		if (md != vm->mode) {
-			vm->mode = md;
-			changed(vm);
-		}
-	}
-}
-
-void vmm_free(struct vmm *m)
-{
-	if (!m)
-		return;
-	loop_timer_del(m->l, m->tick);
-	m->on_change = NULL;
-	m->on_log = NULL;
-	for (size_t i = 0; i < m->n; i++)
-		vm_free(m->vms[i]);
-	free(m->vms);
-	profile_set_free(m->set);
-	for (size_t i = 0; i < m->n_old; i++)
-		profile_set_free(m->old[i]);
-	free(m->old);
-	free(m->scope);
-	free(m);
-}
-
-void vmm_set_on_change(struct vmm *m, vmm_change_cb cb, void *arg)
-{
-	m->on_change = cb;
-	m->on_change_arg = arg;
-}
-
-void vmm_set_on_log(struct vmm *m, vmm_log_cb cb, void *arg)
-{
-	m->on_log = cb;
-	m->on_log_arg = arg;
-}
-
-static int vm_cmp(const void *a, const void *b)
-{
-	return strcmp((*(struct vm *const *)a)->name, (*(struct vm *const *)b)->name);
-}
-
-/* m->vms[0..n) is sorted by name: the index where name is or would go. */
-static size_t vmm_lower_bound(const struct vmm *m, size_t n, const char *name, bool *found)
-{
-	size_t lo = 0, hi = n;
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->vms[mid]->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* One VM into its sorted place (a VM found running without a profile). */
-static void vmm_add(struct vmm *m, struct vm *vm)
-{
-	bool found;
-	size_t at = vmm_lower_bound(m, m->n, vm->name, &found);
-	m->vms = xrealloc(m->vms, (m->n + 1) * sizeof(*m->vms));
-	memmove(&m->vms[at + 1], &m->vms[at], (m->n - at) * sizeof(*m->vms));
-	m->vms[at] = vm;
-	m->n++;
-}
-
-static bool set_holds(const struct profile_set *s, const struct profile *p)
-{
-	for (size_t i = 0; s && i < s->n; i++)
-		if (s->items[i] == p)
-			return true;
-	return false;
-}
-
-/* Free retired sets no VM points into; drop stopped VMs without a profile. */
-static void vmm_gc(struct vmm *m)
-{
-	bool list_changed = false;
-	for (size_t i = 0; i < m->n;) {
-		struct vm *vm = m->vms[i];
-		if (!vm->in_set && (vm->st == VM_STOPPED || vm->st == VM_EXITED) && !vm->starting_here &&
-		    !vm->tidying && !vm->exit_w.n && !vm->calls) {
-			vm_free(vm);
-			memmove(&m->vms[i], &m->vms[i + 1], (m->n - i - 1) * sizeof(*m->vms));
-			m->n--;
-			list_changed = true;
-			continue;
-		}
-		i++;
-	}
-	for (size_t k = 0; k < m->n_old;) {
-		bool used = false;
-		/* A VM in the current set points into it, not into a retired one. */
-		for (size_t i = 0; i < m->n && !used; i++)
-			used = !m->vms[i]->in_set && set_holds(m->old[k], m->vms[i]->p);
-		if (used) {
-			k++;
-			continue;
-		}
-		profile_set_free(m->old[k]);
-		m->old[k] = m->old[--m->n_old];
-	}
-	if (list_changed && m->on_change)
-		m->on_change(NULL, m->on_change_arg);
-}
-
-void vmm_sync_profiles(struct vmm *m, struct profile_set *set)
-{
-	/* The VMs made below read their own mode; vmm_rescan refreshes the others'. */
-	if (m->set) {
-		m->old = xrealloc(m->old, (m->n_old + 1) * sizeof(*m->old));
-		m->old[m->n_old++] = m->set;
-	}
-	m->set = set;
-	for (size_t i = 0; i < m->n; i++)
-		m->vms[i]->in_set = false;
-	/* Loading N profiles is O(N log N): look up among the VMs known
-	 * before (sorted), append the new ones, sort once. Names in a set are
-	 * unique (profile_set refuses duplicates). */
-	size_t known = m->n;
-	if (set && set->n > 0)
-		m->vms = xrealloc(m->vms, (m->n + set->n) * sizeof(*m->vms));
-	for (size_t k = 0; set && k < set->n; k++) {
-		struct profile *p = set->items[k];
-		if (m->scope && strcmp(p->name, m->scope) != 0)
-			continue;
-		bool found;
-		size_t at = vmm_lower_bound(m, known, p->name, &found);
-		struct vm *vm = found ? m->vms[at] : NULL;
-		if (!vm) {
-			vm = vm_new(m, p->name);
-			m->vms[m->n++] = vm;
-		}
-		vm->p = p;
-		vm->in_set = true;
-	}
-	if (m->n > known)
-		qsort(m->vms, m->n, sizeof(*m->vms), vm_cmp);
-	vmm_rescan(m);
-	vmm_gc(m);
-	if (m->on_change)
-		m->on_change(NULL, m->on_change_arg);
-}
-
-const struct profile_set *vmm_profiles(const struct vmm *m) { return m->set; }
-
-/* A runtime dir without a known VM: list it when its VM lives. */
-static void rescan_dir(struct vmm *m, const char *name)
-{
-	if (name[0] == '.' || !profile_name_valid(name) || vmm_find(m, name))
-		return;
-	char *dir = paths_vm_dir(name);
-	char *lf = path_join(dir, "vm.lock");
-	bool held = paths_private_dir_ok(dir) && lock_held(lf);
-	free(lf);
-	free(dir);
-	if (!held)
-		return;
-	vmm_add(m, vm_new(m, name));
-	if (m->on_change)
-		m->on_change(NULL, m->on_change_arg);
-}
-
-void vmm_rescan(struct vmm *m)
-{
-	modes_refresh(m);
-	/* VMs running without a profile (another profile dir, a deleted
-	 * file): list them so they can still be watched and stopped. */
-	if (m->scope) {
-		rescan_dir(m, m->scope); /* one VM: never another's dir */
-	} else {
-		DIR *d = opendir(paths_runtime_dir());
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d)))
-				rescan_dir(m, e->d_name);
-			closedir(d);
-		}
-	}
-	for (size_t i = 0; i < m->n; i++)
-		scan_vm(m->vms[i]);
-	/* Profile-less VMs that are gone leave the list. */
-	vmm_gc(m);
-}
-
-size_t vmm_count(const struct vmm *m) { return m->n; }
-struct vm *vmm_at(const struct vmm *m, size_t i) { return i < m->n ? m->vms[i] : NULL; }
-
-struct vm *vmm_find(const struct vmm *m, const char *name)
-{
-	bool found;
-	size_t at = vmm_lower_bound(m, m->n, name, &found);
-	return found ? m->vms[at] : NULL;
 }
 
 /* ---------- accessors ---------- */
@@ -2425,7 +518,7 @@ const char *vm_cause_text(const struct vm *vm)
 	if (!w->cause_text) {
 		w->cause_key.cause = vm->cause;
 		w->cause_key.code = vm->code;
-		const char *word = (unsigned)vm->cause < ARRAY_LEN(cause_words) ? cause_words[vm->cause] : "";
+		const char *word = (unsigned)vm->cause < ARRAY_LEN(vm_cause_words) ? vm_cause_words[vm->cause] : "";
 		if (vm->cause == VM_CAUSE_SIGNAL || vm->cause == VM_CAUSE_EXIT_CODE)
 			w->cause_text = xasprintf("%s %d", word, vm->code);
 		else
@@ -2491,6 +584,6 @@ void vm_clear_exited(struct vm *vm)
 	vm->st = VM_STOPPED;
 	vm->cause = VM_CAUSE_NONE;
 	vm->code = 0;
-	set_error(vm, NULL);
-	changed(vm);
+	vm_set_error(vm, NULL);
+	vm_changed(vm);
 }

@@ -1,0 +1,190 @@
+/* vm_priv: what the pieces of the VM lifecycle share and nobody else sees —
+ * struct vm, struct vmm and the helpers one file offers the others. The
+ * public contract is core/vm.h.
+ *
+ *   vm.c         the state machine: state and cause, exit, stop, reading a VM
+ *   vm_spawn.c   start: lock, network, argv, the supervisor hand-shake
+ *   vm_rundir.c  the runtime directory: locks, records, logs, TAPs made, scan
+ *   vm_qmp.c     QMP: calls, the owner's connection, pause/resume/reset, mode,
+ *                monitor
+ *   vmm.c        the VM manager: one struct vm per profile */
+#ifndef VMDECK_VM_PRIV_H
+#define VMDECK_VM_PRIV_H
+
+#include "core/vm.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EXIT_STATUS_WAIT_MS 2000 /* supervisor writes exit-status right after */
+
+struct json_object;
+struct qmp;
+
+struct waiter {
+	vm_done_cb cb;
+	void *arg;
+};
+
+struct waiters {
+	struct waiter *v;
+	size_t n, cap;
+};
+
+enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
+
+struct call;
+
+struct vm {
+	unsigned mon_inflight; /* monitor commands sent, not answered yet */
+	bool quit_sent;      /* this vmdeck asked QEMU to quit (the cause, if its SHUTDOWN event is lost) */
+	struct vmm *m;
+	char *name, *dir;
+	const struct profile *p;
+	bool in_set;         /* its profile is in the current set */
+
+	enum vm_state st;
+	enum vm_cause cause;
+	int code;
+	char *cause_text, *status_text, *error;
+	/* What the two cached texts were made from: they are made again when
+	 * any of it changed (not only when someone remembered to drop them). */
+	struct { enum vm_cause cause; int code; } cause_key;
+	struct { enum vm_state st; enum vm_cause cause; int code; int step; } status_key;
+	time_t exit_time;    /* when the last exit happened (0: none known) */
+	/* The DIR/last-exit this VM's state came from or went to: a new one
+	 * (another vmdeck's exit or failed start) is read at the next scan. */
+	struct file_stamp rec_seen;
+
+	pid_t pid;
+	int pidfd;
+	double start_boot_s; /* process start, seconds since boot */
+	enum vm_mode live_mode;
+	struct monitor *mon;
+
+	int qmp_lock_fd;     /* >= 0: we own qmp.sock */
+	struct qmp *q;
+	bool q_ready;
+	struct loop_timer *connect_timer;
+	uint64_t connect_deadline;
+
+	bool starting_here;  /* this vmdeck is starting it */
+	struct waiters start_w, exit_w;
+
+	enum stop_step step;
+	struct loop_timer *step_timer;
+	char *shutdown_reason;
+
+	struct loop_timer *exit_timer;
+	uint64_t exit_deadline;
+	bool gone;           /* pid exited, finishing */
+
+	struct call *calls;  /* outstanding commands (for cancel on free) */
+	bool polling;        /* a status poll is in flight (non-owner) */
+	bool freeing;        /* vm_free runs: callbacks must not start anything new */
+	struct waiters soon_w;          /* actions done at once, reported from the loop */
+	struct loop_timer *soon_timer;
+	int fd_errno;        /* EMFILE/ENFILE of the pending status query's connect (0: none) */
+	/* A failed start waits for vm.lock (its supervisor is exiting) from the
+	 * loop, then tidies: no start, no scan meanwhile. */
+	bool tidying;
+	/* A start whose supervisor has not reported yet: its pipe (in the
+	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
+	int spawn_fd, spawn_lock_fd;
+	char *spawn_argv0;
+	enum stop_step step_deferred; /* a stop asked for before that report */
+	struct loop_timer *tidy_timer;
+	int tidy_tries;
+	char *tidy_msg;
+	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
+	/* qemu.log's tail as of the last exit, read once when the exit was
+	 * settled (vm_log_tail reads no file); NULL from the next start. */
+	char *exit_log;
+};
+
+struct vmm {
+	struct loop *l;
+	const struct vm_net_hooks *hooks;
+	struct profile_set *set;
+	struct profile_set **old; size_t n_old; /* retired sets still referenced */
+	struct vm **vms; size_t n;
+	vmm_change_cb on_change; void *on_change_arg;
+	vmm_log_cb on_log; void *on_log_arg;
+	struct loop_timer *tick;
+	bool read_only; /* observe only: never own QMP, never tidy or tear down */
+	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
+	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
+	/* The modes dir as last read: every VM's mode is read again only when
+	 * a mode file was replaced (modes_set renames, which moves its mtime). */
+	struct file_stamp modes_seen;
+};
+
+#define VM_CAUSE_COUNT (VM_CAUSE_UNKNOWN + 1)
+/* "guest shutdown", "signal", …: the words of vm_cause_text and DIR/last-exit. */
+extern const char *const vm_cause_words[VM_CAUSE_COUNT];
+
+/* ---- vm.c: small helpers ---- */
+static inline char *vm_file(const struct vm *vm, const char *name) { return path_join(vm->dir, name); }
+static inline bool vm_fd_starved(int e) { return e == EMFILE || e == ENFILE; }
+/* A progress line "NAME: ..." to the vmm's on_log. */
+void vm_logf(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vm_changed(struct vm *vm);
+void vm_set_state(struct vm *vm, enum vm_state st);
+void vm_set_error(struct vm *vm, const char *msg);
+void vm_watch_failed(struct vm *vm, const char *what, int e);
+void vm_waiters_add(struct waiters *w, vm_done_cb cb, void *arg);
+void vm_waiters_fire(struct vm *vm, struct waiters *w, int status, const char *err);
+void vm_done_soon(struct vm *vm, vm_done_cb done, void *arg);
+int vm_send_signal(struct vm *vm, int sig);
+
+/* ---- vm.c: exit and stop ---- */
+void vm_determine_cause(struct vm *vm);
+void vm_exit_detected(struct vm *vm);
+void vm_exit_wait_tick(struct loop_timer *t, void *arg);
+int vm_watch_pid(struct vm *vm, pid_t pid);
+void vm_step_run(struct vm *vm, enum stop_step step);
+
+/* ---- vm_spawn.c ---- */
+void vm_start_failed(struct vm *vm, const char *msg);
+void vm_start_succeeded(struct vm *vm);
+/* QEMU died while this vmdeck started it: fail the start with its words. */
+void vm_start_died(struct vm *vm);
+
+/* ---- vm_rundir.c ---- */
+bool vm_pid_is_ours(const struct vm *vm, pid_t pid);
+pid_t vm_read_pidfile(const struct vm *vm);
+int vm_lock_acquire(const char *path);
+int vm_lock_look(const char *path);
+bool vm_lock_held(const char *path);
+bool vm_vmlock_held(const struct vm *vm);
+/* Remove what a live VM leaves (sockets, pid files, qmp.lock). */
+void vm_rundir_clean(const struct vm *vm);
+/* Before a start: also the last exit's records and planted logs. */
+void vm_rundir_clean_for_start(const struct vm *vm);
+void vm_tidy_failed(const struct vm *vm);
+char *vm_read_log_tail(const char *path);
+void vm_exit_log_set(struct vm *vm, char *tail);
+void vm_exit_log_keep(struct vm *vm);
+void vm_write_record(struct vm *vm, const char *name, const char *text);
+void vm_record_write(struct vm *vm);
+bool vm_record_read(struct vm *vm);
+int vm_net_setup(struct vm *vm, char **err);
+void vm_net_teardown(struct vm *vm);
+void vm_scan(struct vm *vm);
+
+/* ---- vm_qmp.c ---- */
+/* A QMP command on behalf of a VM: on the persistent connection when we own
+ * it, else a one-shot connection on ctl.sock. */
+typedef void (*call_cb)(struct vm *vm, struct json_object *ret, const char *err, void *arg);
+/* Run a QMP command for vm. args consumed. cb gets err on failure. */
+void vm_call(struct vm *vm, const char *cmd, struct json_object *args, call_cb cb, void *arg);
+void vm_calls_cancel(struct vm *vm, const char *why);
+void vm_qmp_drop(struct vm *vm);
+void vm_qmp_release(struct vm *vm);
+void vm_qmp_connect(struct vm *vm);
+void vm_qmp_try_own(struct vm *vm);
+void vm_qmp_poll_status(struct vm *vm);
+
+#endif
