@@ -158,18 +158,11 @@ static int line(struct grid *g, struct rect in, int y, enum role role, const cha
 	return y + 1;
 }
 
-static void details_draw(struct ui *ui, struct grid *g, struct rect r)
+/* Problems: this profile's own, and those of files that did not load at
+ * all (a bad profile: its file:line message; the others still load).
+ * Returns the next row. */
+static int details_problems(const struct ui *ui, const struct mvm *v, struct grid *g, struct rect in, int y)
 {
-	struct mvm *v = ui_selected_vm(ui);
-	char title[80];
-	snprintf(title, sizeof(title), "%s", v ? v->name : "details");
-	ui_box(g, r, title, false);
-	struct rect in = ui_inner(r);
-	if (in.w < 4 || in.h < 1)
-		return;
-	int y = in.y;
-	/* Problems: this profile's own, and those of files that did not load at
-	 * all (a bad profile: its file:line message; the others still load). */
 	size_t shown = 0, other = 0;
 	for (size_t i = 0; i < ui->m.diags.n; i++) {
 		const char *d = ui->m.diags.v[i];
@@ -194,9 +187,12 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 	if (other)
 		y = line(g, in, y, ROLE_BAD, "(%zu more: vmdeck check)", other);
-	if (!v)
-		return;
-	const struct profile *p = v->prof;
+	return y;
+}
+
+/* The state with its cause and pid, and the note under it. */
+static int details_state(const struct mvm *v, struct grid *g, struct rect in, int y)
+{
 	char st[160];
 	state_text(v, st, sizeof(st));
 	if (v->pid > 0)
@@ -205,72 +201,110 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 		y = line(g, in, y, state_role(v), "state   %s", st);
 	if (v->note)
 		y = line(g, in, y, ROLE_WARN, "        %s", v->note);
-	if (p) {
-		if (p->description)
-			y = line(g, in, y, ROLE_DIM, "%s", p->description);
-		y = line(g, in, y, v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL, "mode    %s%s%s",
-			 v->install ? "install" : "boot", p->install.present ? "  installer " : "",
-			 p->install.present && p->install.file ? p->install.file : "");
-		y = line(g, in, y, ROLE_NORMAL, "cpu     %u x %s, %s, %s", p->smp_cpus ? p->smp_cpus : 1,
-			 p->cpu ? p->cpu : "default", p->machine ? p->machine : "pc", p->accel ? p->accel : "kvm:tcg");
-		y = line(g, in, y, ROLE_NORMAL, "memory  %u MiB", p->memory_mb);
-		/* A VNC display off the UNIX socket: where; loudly when the network reaches it. */
-		if (p->vnc && strcmp(p->vnc, "unix") != 0) {
-			if (profile_vnc_public(p))
-				y = line(g, in, y, ROLE_BAD, "display VNC on %s: reachable from the network (password only, no encryption)",
-					 p->vnc);
-			else
-				y = line(g, in, y, ROLE_NORMAL, "display VNC on %s", p->vnc);
+	return y;
+}
+
+/* The profile's description, mode, CPU, memory, VNC display and disks. */
+static int details_hardware(const struct mvm *v, const struct profile *p, struct grid *g, struct rect in, int y)
+{
+	if (p->description)
+		y = line(g, in, y, ROLE_DIM, "%s", p->description);
+	y = line(g, in, y, v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL, "mode    %s%s%s",
+		 v->install ? "install" : "boot", p->install.present ? "  installer " : "",
+		 p->install.present && p->install.file ? p->install.file : "");
+	y = line(g, in, y, ROLE_NORMAL, "cpu     %u x %s, %s, %s", p->smp_cpus ? p->smp_cpus : 1,
+		 p->cpu ? p->cpu : "default", p->machine ? p->machine : "pc", p->accel ? p->accel : "kvm:tcg");
+	y = line(g, in, y, ROLE_NORMAL, "memory  %u MiB", p->memory_mb);
+	/* A VNC display off the UNIX socket: where; loudly when the network reaches it. */
+	if (p->vnc && strcmp(p->vnc, "unix") != 0) {
+		if (profile_vnc_public(p))
+			y = line(g, in, y, ROLE_BAD, "display VNC on %s: reachable from the network (password only, no encryption)",
+				 p->vnc);
+		else
+			y = line(g, in, y, ROLE_NORMAL, "display VNC on %s", p->vnc);
+	}
+	for (size_t i = 0; i < p->n_disks; i++) {
+		const struct profile_disk *d = &p->disks[i];
+		y = line(g, in, y, ROLE_NORMAL, "disk    %s %s (%s, %s%s)", d->id ? d->id : "", d->file ? d->file : "",
+			 d->format ? d->format : "raw", d->interface ? d->interface : "virtio",
+			 d->snapshot ? ", snapshot" : "");
+	}
+	return y;
+}
+
+/* Each NIC: its guest MAC and model, then user-mode or its TAP and bridge. */
+static int details_nics(const struct profile *p, struct grid *g, struct rect in, int y)
+{
+	for (size_t i = 0; i < p->n_nics; i++) {
+		const struct profile_nic *n = &p->nics[i];
+		uint8_t mac[6];
+		char macs[18];
+		profile_nic_guest_mac(p, i, mac);
+		mac_format(mac, macs);
+		if (n->user_net) {
+			y = line(g, in, y, ROLE_NORMAL, "nic     %s %s user-mode", macs, n->model ? n->model : "");
+		} else {
+			char *tap = profile_nic_tap_name(p, i);
+			y = line(g, in, y, ROLE_NORMAL, "nic     %s %s", macs, n->model ? n->model : "");
+			y = line(g, in, y, ROLE_NORMAL, "        tap %s %s %s%s%s", tap, theme_glyph_str(GL_ARROW),
+				 n->bridge ? n->bridge : "(no bridge)", n->has_tap_mac_policy ? ", TAP MAC " : "",
+				 n->has_tap_mac_policy ? mac_policy_name(n->tap_mac_policy) : "");
+			free(tap);
 		}
-		for (size_t i = 0; i < p->n_disks; i++) {
-			const struct profile_disk *d = &p->disks[i];
-			y = line(g, in, y, ROLE_NORMAL, "disk    %s %s (%s, %s%s)", d->id ? d->id : "", d->file ? d->file : "",
-				 d->format ? d->format : "raw", d->interface ? d->interface : "virtio",
-				 d->snapshot ? ", snapshot" : "");
-		}
-		for (size_t i = 0; i < p->n_nics; i++) {
-			const struct profile_nic *n = &p->nics[i];
-			uint8_t mac[6];
-			char macs[18];
-			profile_nic_guest_mac(p, i, mac);
-			mac_format(mac, macs);
-			if (n->user_net) {
-				y = line(g, in, y, ROLE_NORMAL, "nic     %s %s user-mode", macs, n->model ? n->model : "");
-			} else {
-				char *tap = profile_nic_tap_name(p, i);
-				y = line(g, in, y, ROLE_NORMAL, "nic     %s %s", macs, n->model ? n->model : "");
-				y = line(g, in, y, ROLE_NORMAL, "        tap %s %s %s%s%s", tap, theme_glyph_str(GL_ARROW),
-					 n->bridge ? n->bridge : "(no bridge)", n->has_tap_mac_policy ? ", TAP MAC " : "",
-					 n->has_tap_mac_policy ? mac_policy_name(n->tap_mac_policy) : "");
-				free(tap);
+	}
+	return y;
+}
+
+/* The console, or after a failure QEMU's log: its last lines, filling the
+ * rest of the pane (needs room for the heading and one line). */
+static void details_log(const struct mvm *v, struct grid *g, struct rect in, int y)
+{
+	if (!v->log.n || y >= in.y + in.h - 1)
+		return;
+	y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_TITLE, "%s", v->failed ? "-- QEMU log --" : "-- console --");
+	int rows = in.y + in.h - y;
+	size_t first = v->log.n > (size_t)rows ? v->log.n - (size_t)rows : 0;
+	for (size_t i = first; i < v->log.n; i++) {
+		/* Console lines end in what matters (ping ... ok / LOST):
+		 * when one is too long, keep its end. */
+		const char *l = v->log.v[i];
+		int w = grid_strwidth(l), room = in.w - 1;
+		if (w > room && room > 4) {
+			for (int skip = w - room + 1; skip > 0 && *l; skip--) {
+				uint32_t cp;
+				l += grid_utf8_decode(l, &cp);
 			}
+			grid_set(g, in.x + 1, y, theme_glyph(GL_ELLIPSIS), theme_pen(ROLE_DIM));
+			grid_print(g, in.x + 2, y++, room - 1, theme_pen(v->failed ? ROLE_BAD : ROLE_NORMAL), l);
+		} else {
+			y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_NORMAL, "%s", l);
 		}
+	}
+}
+
+static void details_draw(struct ui *ui, struct grid *g, struct rect r)
+{
+	struct mvm *v = ui_selected_vm(ui);
+	char title[80];
+	snprintf(title, sizeof(title), "%s", v ? v->name : "details");
+	ui_box(g, r, title, false);
+	struct rect in = ui_inner(r);
+	if (in.w < 4 || in.h < 1)
+		return;
+	int y = details_problems(ui, v, g, in, in.y);
+	if (!v)
+		return;
+	const struct profile *p = v->prof;
+	y = details_state(v, g, in, y);
+	if (p) {
+		y = details_hardware(v, p, g, in, y);
+		y = details_nics(p, g, in, y);
 	} else {
 		y = line(g, in, y, ROLE_BAD, "no profile: found running, or its profile went away");
 	}
 	if (v->runtime_dir)
 		y = line(g, in, y, ROLE_DIM, "run     %s", v->runtime_dir);
-	if (v->log.n && y < in.y + in.h - 1) {
-		y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_TITLE, "%s", v->failed ? "-- QEMU log --" : "-- console --");
-		int rows = in.y + in.h - y;
-		size_t first = v->log.n > (size_t)rows ? v->log.n - (size_t)rows : 0;
-		for (size_t i = first; i < v->log.n; i++) {
-			/* Console lines end in what matters (ping ... ok / LOST):
-			 * when one is too long, keep its end. */
-			const char *l = v->log.v[i];
-			int w = grid_strwidth(l), room = in.w - 1;
-			if (w > room && room > 4) {
-				for (int skip = w - room + 1; skip > 0 && *l; skip--) {
-					uint32_t cp;
-					l += grid_utf8_decode(l, &cp);
-				}
-				grid_set(g, in.x + 1, y, theme_glyph(GL_ELLIPSIS), theme_pen(ROLE_DIM));
-				grid_print(g, in.x + 2, y++, room - 1, theme_pen(v->failed ? ROLE_BAD : ROLE_NORMAL), l);
-			} else {
-				y = line(g, in, y, v->failed ? ROLE_BAD : ROLE_NORMAL, "%s", l);
-			}
-		}
-	}
+	details_log(v, g, in, y);
 }
 
 /* No keys of its own: the key table acts on the selected VM. */
