@@ -152,7 +152,22 @@ static void usage(FILE *fp)
 		VNC_DEFAULT_FPS);
 }
 
-static int screenshot_exec(int argc, char **argv)
+/* What the command line holds once parsed and checked. */
+struct shot_args {
+	const char *vnc_override, *cells, *password_file;
+	const char *name, *file; /* either may be NULL (name: with --vnc) */
+	struct thumb_opts topts;
+	int settle_ms, timeout_s, fps; /* fps: 0 until --fps or the environment */
+	int cols, rows;                /* from --cells; 0 without */
+	bool watch, verbose, text;
+};
+
+/* Returned by the steps below when the command goes on; anything else is
+ * its exit code. */
+enum { SHOT_GO_ON = -1 };
+
+/* The options, each checked as it is read. */
+static int shot_parse_opts(int argc, char **argv, struct shot_args *a)
 {
 	static const struct option opts[] = {
 		{ "vnc", required_argument, NULL, 'V' },     { "cells", required_argument, NULL, 'c' },
@@ -164,70 +179,73 @@ static int screenshot_exec(int argc, char **argv)
 		{ "password-file", required_argument, NULL, 'P' }, { "text", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vnc_override = NULL, *cells = NULL, *password_file = NULL;
-	struct thumb_opts topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true };
-	int settle_ms = 500, timeout_s = 10, fps = 0, c;
 	unsigned long long num;
-	bool watch = false, verbose = false, text = false;
+	int c;
 	optind = 0; /* 0: glibc re-reads the optstring (main.c used "+") */
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'V': vnc_override = optarg; break;
-		case 'c': cells = optarg; break;
+		case 'V': a->vnc_override = optarg; break;
+		case 'c': a->cells = optarg; break;
 		case 'C':
-			if (thumb_color_parse(optarg, &topts.color) < 0) {
+			if (thumb_color_parse(optarg, &a->topts.color) < 0) {
 				cmd_error("--colors %s: expected 24bit, 256, 8 or mono", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'g':
-			if (thumb_glyph_parse(optarg, &topts.glyph) < 0) {
+			if (thumb_glyph_parse(optarg, &a->topts.glyph) < 0) {
 				cmd_error("--glyphs %s: expected half, quad or ascii", optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 's': topts.keep_aspect = false; break;
+		case 's': a->topts.keep_aspect = false; break;
 		/* Checked, never atoi: "--fps -1" or "--fps x" would lift the cap. */
 		case 'S':
 			if (!cmd_uint_opt("screenshot", "--settle", optarg, 0, 60000, &num))
 				return EXIT_USAGE;
-			settle_ms = (int)num;
+			a->settle_ms = (int)num;
 			break;
 		case 't':
 			if (!cmd_uint_opt("screenshot", "--timeout", optarg, 1, 3600, &num))
 				return EXIT_USAGE;
-			timeout_s = (int)num;
+			a->timeout_s = (int)num;
 			break;
-		case 'w': watch = true; break;
+		case 'w': a->watch = true; break;
 		case 'f':
 			if (!cmd_uint_opt("screenshot", "--fps", optarg, 1, 60, &num))
 				return EXIT_USAGE;
-			fps = (int)num;
+			a->fps = (int)num;
 			break;
-		case 'v': verbose = true; break;
-		case 'P': password_file = optarg; break;
-		case 'T': text = true; break;
+		case 'v': a->verbose = true; break;
+		case 'P': a->password_file = optarg; break;
+		case 'T': a->text = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	return SHOT_GO_ON;
+}
+
+/* NAME and FILE after the options, then what needs them all: something to
+ * do, the --watch frame cap, a safe NAME, --cells' size. */
+static int shot_parse_operands(int argc, char **argv, struct shot_args *a)
+{
 	int npos = argc - optind;
-	const char *name = NULL, *file = NULL;
-	if (vnc_override) {
+	if (a->vnc_override) {
 		if (npos > 1) { /* a NAME is allowed, and ignored, with --vnc */
-			name = argv[optind];
-			file = argv[optind + 1];
+			a->name = argv[optind];
+			a->file = argv[optind + 1];
 		} else if (npos == 1)
-			file = argv[optind];
+			a->file = argv[optind];
 	} else if (npos >= 1) {
-		name = argv[optind];
-		file = npos >= 2 ? argv[optind + 1] : NULL;
+		a->name = argv[optind];
+		a->file = npos >= 2 ? argv[optind + 1] : NULL;
 	}
-	if ((!vnc_override && !name) || npos > 2 || (!file && !cells && !watch && !text)) {
+	if ((!a->vnc_override && !a->name) || npos > 2 || (!a->file && !a->cells && !a->watch && !a->text)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (watch && fps == 0) {
+	if (a->watch && a->fps == 0) {
 		/* The TUI's cap, checked as strictly as the TUI checks it. */
 		unsigned env_fps;
 		char *err = NULL;
@@ -236,118 +254,152 @@ static int screenshot_exec(int argc, char **argv)
 			free(err);
 			return EXIT_USAGE;
 		}
-		fps = (int)env_fps;
+		a->fps = (int)env_fps;
 	}
 	/* The name becomes <runtime>/NAME/vnc.sock: never "../x". (With --vnc
 	 * it is only a label.) */
-	if (name && !vnc_override && !cmd_vm_name_ok("screenshot", name))
+	if (a->name && !a->vnc_override && !cmd_vm_name_ok("screenshot", a->name))
 		return EXIT_USAGE;
-	int cols = 0, rows = 0;
-	if (cells && parse_cells(cells, &cols, &rows) < 0) {
-		cmd_error("--cells %s: expected COLSxROWS, e.g. 100x50", cells);
+	if (a->cells && parse_cells(a->cells, &a->cols, &a->rows) < 0) {
+		cmd_error("--cells %s: expected COLSxROWS, e.g. 100x50", a->cells);
 		return EXIT_USAGE;
 	}
+	return SHOT_GO_ON;
+}
 
-	char *target = NULL, *password = NULL, *err = NULL;
-	if (password_file) {
-		if (vnc_password_file_read(password_file, &password, &err) < 0) {
+static int shot_parse(int argc, char **argv, struct shot_args *a)
+{
+	*a = (struct shot_args){
+		.topts = { THUMB_COLOR_256, THUMB_GLYPH_HALF, true },
+		.settle_ms = 500,
+		.timeout_s = 10,
+	};
+	int rc = shot_parse_opts(argc, argv, a);
+	return rc == SHOT_GO_ON ? shot_parse_operands(argc, argv, a) : rc;
+}
+
+/* Where to connect and with which password: --vnc or the VM's profile (or,
+ * with no profile, its VNC socket), --password-file or the profile's. The
+ * caller frees *target and *password, whatever this returns. */
+static int shot_source(const struct shot_args *a, char **target, char **password)
+{
+	char *err = NULL;
+	if (a->password_file && vnc_password_file_read(a->password_file, password, &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
+		return EXIT_FAIL;
+	}
+	if (a->vnc_override) {
+		*target = xstrdup(a->vnc_override);
+		return SHOT_GO_ON;
+	}
+	const char *dir = paths_profiles_dir();
+	struct profile_set *set = profile_set_load(&dir, 1);
+	const struct profile *p = profile_set_find(set, a->name);
+	int rc = SHOT_GO_ON;
+	*target = vnc_profile_target(p, a->name); /* name checked: not NULL */
+	if (p && !*password && vnc_profile_password(p, password, &err) < 0) {
+		cmd_error("%s: %s", a->name, err);
+		free(err);
+		rc = EXIT_FAIL;
+	} else if (!p && !path_exists(*target)) {
+		cmd_error("no VM named '%s' in %s, and no VNC socket at %s", a->name, paths_profiles_dir(), *target);
+		rc = EXIT_NOTFOUND;
+	}
+	profile_set_free(set);
+	return rc;
+}
+
+/* The client's loop: with --watch until a signal; one-shot until the first
+ * frame has settled, the server is gone, or the timeout. */
+static void shot_run(struct shot *s, const struct shot_args *a)
+{
+	uint64_t deadline = now_mono_us() + (uint64_t)a->timeout_s * 1000000u;
+	while (!loop_quitting(s->l)) {
+		uint64_t now = now_mono_us();
+		if (!a->watch && s->first_frame && now - s->first_us >= (uint64_t)a->settle_ms * 1000u)
+			break;
+		if (!a->watch && now >= deadline)
+			break;
+		loop_run_once(s->l, 50);
+	}
+}
+
+/* One-shot: the screen got, as a PNG file, text and/or cells. */
+static int shot_output(struct shot *s, struct vnc *v, const struct shot_args *a, const char *target)
+{
+	const char *name = a->name;
+	char *err = NULL;
+	struct thumb_frame f;
+	if (vnc_frame(v, &f) < 0 || !s->first_frame) {
+		if (s->gone_reason) /* the reason names the target */
+			cmd_error("%s%sno screen: %s", name ? name : "", name ? ": " : "", s->gone_reason);
+		else
+			cmd_error("%s%sno screen from %s within %d s", name ? name : "", name ? ": " : "", target,
+				  a->timeout_s);
+		return EXIT_FAIL;
+	}
+	if (a->file) {
+		if (vnc_write_png(&f, a->file, &err) < 0) {
 			cmd_error("%s", err);
 			free(err);
 			return EXIT_FAIL;
 		}
+		fprintf(stderr, "%s: %dx%d screen saved to %s\n", name ? name : target, f.w, f.h, a->file);
 	}
-	if (vnc_override) {
-		target = xstrdup(vnc_override);
-	} else {
-		const char *dir = paths_profiles_dir();
-		struct profile_set *set = profile_set_load(&dir, 1);
-		const struct profile *p = profile_set_find(set, name);
-		target = vnc_profile_target(p, name); /* name checked above: not NULL */
-		if (p && !password && vnc_profile_password(p, &password, &err) < 0) {
-			cmd_error("%s: %s", name, err);
-			free(err);
-			free(target);
-			profile_set_free(set);
-			return EXIT_FAIL;
-		}
-		if (!p && !path_exists(target)) {
-			cmd_error("no VM named '%s' in %s, and no VNC socket at %s", name, paths_profiles_dir(), target);
-			free(target);
-			profile_set_free(set);
-			return EXIT_NOTFOUND;
-		}
-		profile_set_free(set);
+	if (a->text && print_text(name ? name : target, &f, a->verbose) < 0)
+		return EXIT_FAIL;
+	if (s->thumb) {
+		thumb_update_full(s->thumb, &f);
+		size_t len;
+		char *out = thumb_ansi(s->thumb, true, 1, 1, &len);
+		fwrite(out, 1, len, stdout);
+		free(out);
+	}
+	return EXIT_OK;
+}
+
+static int screenshot_exec(int argc, char **argv)
+{
+	struct shot_args a;
+	int rc = shot_parse(argc, argv, &a);
+	if (rc != SHOT_GO_ON)
+		return rc;
+	char *target = NULL, *password = NULL, *err = NULL;
+	rc = shot_source(&a, &target, &password);
+	if (rc != SHOT_GO_ON) {
+		free(target);
+		free(password);
+		return rc;
 	}
 
-	if (verbose)
+	if (a.verbose)
 		vnc_set_log(stderr);
-	struct shot s = { .watch = watch, .quiet = !verbose };
+	struct shot s = { .watch = a.watch, .quiet = !a.verbose };
 	s.l = loop_new();
 	loop_signal_add(s.l, SIGINT, on_signal, &s);
 	loop_signal_add(s.l, SIGTERM, on_signal, &s);
-	if (cols)
-		s.thumb = thumb_new(cols, rows, &topts);
+	if (a.cols)
+		s.thumb = thumb_new(a.cols, a.rows, &a.topts);
 	struct vnc_config cfg = {
 		.target = target,
 		.password = password,
 		/* One-shot: no frame cap to wait on; --watch: the cap a TUI uses. */
-		.fps = watch ? (unsigned)fps : 50,
-		.once = !watch,
+		.fps = a.watch ? (unsigned)a.fps : 50,
+		.once = !a.watch,
 	};
 	struct vnc_callbacks cb = { on_state, on_frame };
 	struct vnc *v = vnc_new(s.l, &cfg, &cb, &s, &err);
-	int rc = EXIT_OK;
 	if (!v) {
 		cmd_error("%s", err);
 		free(err);
 		rc = EXIT_USAGE;
-		goto out;
+	} else {
+		if (s.thumb)
+			vnc_set_thumb(v, s.thumb);
+		shot_run(&s, &a);
+		rc = a.watch ? EXIT_OK : shot_output(&s, v, &a, target);
 	}
-	if (s.thumb)
-		vnc_set_thumb(v, s.thumb);
-
-	uint64_t deadline = now_mono_us() + (uint64_t)timeout_s * 1000000u;
-	while (!loop_quitting(s.l)) {
-		uint64_t now = now_mono_us();
-		if (!watch && s.first_frame && now - s.first_us >= (uint64_t)settle_ms * 1000u)
-			break;
-		if (!watch && now >= deadline)
-			break;
-		loop_run_once(s.l, 50);
-	}
-	if (watch)
-		goto out;
-
-	struct thumb_frame f;
-	if (vnc_frame(v, &f) < 0 || !s.first_frame) {
-		if (s.gone_reason) /* the reason names the target */
-			cmd_error("%s%sno screen: %s", name ? name : "", name ? ": " : "", s.gone_reason);
-		else
-			cmd_error("%s%sno screen from %s within %d s", name ? name : "", name ? ": " : "", target, timeout_s);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (file) {
-		if (vnc_write_png(&f, file, &err) < 0) {
-			cmd_error("%s", err);
-			free(err);
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		fprintf(stderr, "%s: %dx%d screen saved to %s\n", name ? name : target, f.w, f.h, file);
-	}
-	if (text && print_text(name ? name : target, &f, verbose) < 0) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (s.thumb) {
-		thumb_update_full(s.thumb, &f);
-		size_t len;
-		char *out = thumb_ansi(s.thumb, true, 1, 1, &len);
-		fwrite(out, 1, len, stdout);
-		free(out);
-	}
-out:
 	vnc_free(v);
 	thumb_free(s.thumb);
 	loop_free(s.l);
