@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -433,6 +435,115 @@ bool path_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
+}
+
+char *prog_find(const char *name, const char *env)
+{
+	const char *o = getenv(env);
+	if (o && *o)
+		return access(o, X_OK) == 0 ? xstrdup(o) : NULL;
+	const char *path = getenv("PATH");
+	char *all = xasprintf("%s:/usr/sbin:/sbin:/usr/bin:/bin", path ? path : "");
+	char *save = NULL, *res = NULL;
+	for (char *d = strtok_r(all, ":", &save); d && !res; d = strtok_r(NULL, ":", &save)) {
+		if (!*d)
+			continue;
+		char *p = path_join(d, name);
+		if (access(p, X_OK) == 0)
+			res = p;
+		else
+			free(p);
+	}
+	free(all);
+	return res;
+}
+
+/* fork and exec argv with stdin from in_fd (closed here), stdout and
+ * stderr into a new pipe (*out_fd: its read end). */
+static pid_t spawn_piped(char *const argv[], int in_fd, int *out_fd)
+{
+	int pout[2];
+	if (pipe2(pout, O_CLOEXEC) < 0) {
+		close(in_fd);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The loop blocks the signals it takes through a signalfd: the
+		 * child starts with none blocked. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(in_fd, 0);
+		dup2(pout[1], 1);
+		dup2(pout[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in_fd);
+	close(pout[1]);
+	if (pid < 0) {
+		close(pout[0]);
+		return -1;
+	}
+	*out_fd = pout[0];
+	return pid;
+}
+
+pid_t prog_spawn(char *const argv[], int *out_fd)
+{
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	pid_t pid = spawn_piped(argv, in, out_fd);
+	if (pid > 0)
+		fcntl(*out_fd, F_SETFL, fcntl(*out_fd, F_GETFL) | O_NONBLOCK);
+	return pid;
+}
+
+int prog_run(char *const argv[], const char *in, char **out)
+{
+	int pin[2], out_fd;
+	if (pipe2(pin, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = spawn_piped(argv, pin[0], &out_fd);
+	if (pid < 0) {
+		close(pin[1]);
+		return -1;
+	}
+	if (in) {
+		size_t len = strlen(in), off = 0;
+		signal(SIGPIPE, SIG_IGN);
+		while (off < len) {
+			ssize_t w = write(pin[1], in + off, len - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+	}
+	close(pin[1]);
+	size_t cap = 256, len = 0;
+	char *buf = xmalloc(cap);
+	ssize_t r;
+	while ((r = read(out_fd, buf + len, cap - len - 1)) > 0 || (r < 0 && errno == EINTR)) {
+		if (r < 0)
+			continue;
+		len += (size_t)r;
+		if (cap - len < 64)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(out_fd);
+	buf[len] = 0;
+	while (len && (buf[len - 1] == '\n'))
+		buf[--len] = 0;
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 bool file_stamp_changed(const char *path, const struct file_stamp *seen, struct file_stamp *now)

@@ -111,6 +111,19 @@ char *file_read_all(const char *path, size_t *len_out);
 int file_write_atomic(const char *path, const char *data, size_t len, unsigned mode, char **err);
 bool path_exists(const char *path);
 
+/* Programs. prog_find: an override variable env (its value, when set, is the
+ * program or nothing), then PATH, then /usr/sbin, /sbin, /usr/bin, /bin;
+ * caller frees, NULL when not found. prog_spawn: argv[0] (a path) started
+ * with stdin from /dev/null and stdout+stderr into a pipe whose read end
+ * (non-blocking, close-on-exec) is *out_fd, the signal mask cleared; the pid
+ * (the caller reaps it), or -1. prog_run: the same, feeding in (may be NULL)
+ * on stdin and waiting: its output into *out (may be NULL, trailing
+ * newlines cut), the exit status, or -1. It blocks: for verbs, never for the
+ * TUI's loop (prog_spawn there). */
+char *prog_find(const char *name, const char *env);
+pid_t prog_spawn(char *const argv[], int *out_fd);
+int prog_run(char *const argv[], const char *in, char **out);
+
 /* A file as last looked at (stat: device, inode, mtime): replaced by a
  * rename, touched, made or removed, it differs. */
 struct file_stamp {

@@ -28,90 +28,6 @@
 
 /* ---- helpers for acting -------------------------------------------------- */
 
-/* A program by name: an override variable, then PATH, then /usr/sbin, /sbin. */
-static char *find_prog(const char *name, const char *env)
-{
-	const char *o = getenv(env);
-	if (o && *o)
-		return access(o, X_OK) == 0 ? xstrdup(o) : NULL;
-	const char *path = getenv("PATH");
-	char *all = xasprintf("%s:/usr/sbin:/sbin:/usr/bin:/bin", path ? path : "");
-	char *save = NULL, *res = NULL;
-	for (char *d = strtok_r(all, ":", &save); d && !res; d = strtok_r(NULL, ":", &save)) {
-		if (!*d)
-			continue;
-		char *p = path_join(d, name);
-		if (access(p, X_OK) == 0)
-			res = p;
-		else
-			free(p);
-	}
-	free(all);
-	return res;
-}
-
-/* Run argv, feeding in (may be NULL) on stdin; collect stderr+stdout into
- * *out (may be NULL). Returns the exit status, or -1. */
-static int run(char *const argv[], const char *in, char **out)
-{
-	int pin[2], pout[2];
-	if (pipe2(pin, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(pout, O_CLOEXEC) < 0) {
-		close(pin[0]);
-		close(pin[1]);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pin[0]);
-		close(pin[1]);
-		close(pout[0]);
-		close(pout[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		dup2(pout[1], 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	if (in) {
-		size_t len = strlen(in), off = 0;
-		signal(SIGPIPE, SIG_IGN);
-		while (off < len) {
-			ssize_t w = write(pin[1], in + off, len - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-	}
-	close(pin[1]);
-	size_t cap = 256, len = 0;
-	char *buf = xmalloc(cap);
-	ssize_t r;
-	while ((r = read(pout[0], buf + len, cap - len - 1)) > 0) {
-		len += (size_t)r;
-		if (cap - len < 64)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(pout[0]);
-	buf[len] = 0;
-	while (len && (buf[len - 1] == '\n'))
-		buf[--len] = 0;
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int sysctl_read(const char *path)
 {
 	char *s = file_read_all(path, NULL);
@@ -297,12 +213,12 @@ static int undo(const char *name, json_object *st, char **err)
 	}
 	const char *table = st_str(st, "nft_table");
 	if (table) {
-		char *nft = find_prog("nft", "VMDECK_NFT");
+		char *nft = prog_find("nft", "VMDECK_NFT");
 		if (nft) {
 			char *cmd = xasprintf("table ip %s {}\ndelete table ip %s\n", table, table);
 			char *argv[] = { nft, "-f", "-", NULL };
 			char *out = NULL;
-			if (run(argv, cmd, &out) != 0 && !rc)
+			if (prog_run(argv, cmd, &out) != 0 && !rc)
 				rc = error_set(err, "nft: could not delete table ip %s: %s", table, out ? out : "");
 			free(out);
 			free(cmd);
@@ -486,7 +402,7 @@ static int up_nat(const struct labnet *n, const char *nft, json_object *st, char
 	char *rules = labnet_conf_nft(n);
 	char *argv[] = { (char *)nft, "-f", "-", NULL };
 	char *outp = NULL;
-	int r = run(argv, rules, &outp);
+	int r = prog_run(argv, rules, &outp);
 	free(rules);
 	if (r != 0)
 		error_set(err, "nft failed (%d): %s", r, outp ? outp : "");
@@ -520,7 +436,7 @@ static int up_dnsmasq(const struct labnet *n, const char *dnsmasq, const char *d
 	char *outp = NULL;
 	/* dnsmasq daemonises; its parent exits non-zero with the reason
 	 * when the child cannot start (address in use, bad option). */
-	r = run(argv, NULL, &outp);
+	r = prog_run(argv, NULL, &outp);
 	free(cfarg);
 	free(cpath);
 	char *pids = r == 0 ? file_read_all(pidp, NULL) : NULL;
@@ -589,8 +505,8 @@ static int up_locked(const struct labnet *n, char **err)
 {
 	if (up_already(n))
 		return 1; /* nothing to do */
-	char *dnsmasq = n->dhcp ? find_prog("dnsmasq", "VMDECK_DNSMASQ") : NULL;
-	char *nft = n->nat ? find_prog("nft", "VMDECK_NFT") : NULL;
+	char *dnsmasq = n->dhcp ? prog_find("dnsmasq", "VMDECK_DNSMASQ") : NULL;
+	char *nft = n->nat ? prog_find("nft", "VMDECK_NFT") : NULL;
 	char *dir = paths_net_dir(n->name);
 	int rc = -1;
 	if (n->dhcp && !dnsmasq)
