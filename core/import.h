@@ -66,11 +66,36 @@ bool import_is_qemu(const char *argv0);
  * command). 0 and both set, -1 when there is none. */
 int import_find_qemu(const struct shscript *s, size_t *cmd, size_t *word);
 
-/* `vmdeck new NAME --iso FILE`: a profile for a VM that installs from an
- * ISO onto one new disk (disk_file, relative to the profile directory). */
+/* `vmdeck new NAME [--iso FILE] [--os OS]`: a profile for a new VM with
+ * current defaults for its OS (import_yaml.c):
+ *   linux    q35, UEFI (OVMF, per-VM vars), virtio disk and virtio-net
+ *   windows  q35, UEFI, a SATA (AHCI) disk and e1000: the installer has no
+ *            virtio drivers
+ *   macos    the OpenCore layout: q35, UEFI, Penryn, isa-applesmc, AHCI
+ *            disks OpenCore.qcow2 (the user's) + the new disk, vmxnet3
+ *   other    q35, BIOS, a SATA disk and e1000
+ * One new qcow2 disk (disk_file, relative to the profile directory); the
+ * installer (iso, absolute, or NULL: none) as the install medium; one NIC
+ * with an explicit MAC (the one profile_nic_guest_mac derives from the
+ * name), on user networking or on a bridge. */
+enum new_os { NEW_OS_LINUX, NEW_OS_WINDOWS, NEW_OS_MACOS, NEW_OS_OTHER };
+#define NEW_OS_NAMES "linux|macos|windows|other"
+/* "linux" -> NEW_OS_LINUX …: 0, else -1. */
+int import_new_os_parse(const char *s, enum new_os *out);
+const char *import_new_os_name(enum new_os os);
+/* The memory an OS gets by default ("2G", "4G"). */
+const char *import_new_default_memory(enum new_os os);
+/* Whether the OS boots UEFI (OVMF) by default. */
+bool import_new_uefi(enum new_os os);
+
 struct import_new {
 	const char *name, *iso, *memory, *disk_file;
 	unsigned cpus;
+	enum new_os os;
+	const char *fw_code, *fw_vars_template; /* OVMF's images (absolute), when uefi */
+	const char *mac;          /* "52:54:00:…" */
+	const char *bridge;       /* NULL: user networking */
+	const char *network_why;  /* the comment on the NIC: which bridge or lab network */
 };
 /* The commented profile text (caller frees). */
 char *import_new_yaml(const struct import_new *n);

@@ -34,7 +34,7 @@ struct imodel {
 	struct iv name, description, qemu, accel, machine, cpu, memory;
 	unsigned smp_cpus, smp_sockets, smp_cores, smp_threads;
 	char *smp_why;
-	struct iv kernel, initrd, append, fw_code, fw_vars, osk;
+	struct iv kernel, initrd, append, fw_code, fw_vars, fw_vars_template, osk;
 	struct iv *smbios;
 	size_t n_smbios;
 	bool usb;

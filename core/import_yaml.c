@@ -195,6 +195,7 @@ static void machine(struct strbuf *b, const struct imodel *m)
 		section(b, 0, "firmware", NULL);
 		kiv(b, 2, "code", &m->fw_code);
 		kiv(b, 2, "vars", &m->fw_vars);
+		kiv(b, 2, "vars_template", &m->fw_vars_template);
 	}
 	if (m->osk.v) {
 		section(b, 0, "applesmc", NULL);
@@ -261,27 +262,125 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 	return b.s ? b.s : xstrdup("");
 }
 
+static const char *const os_names[] = { "linux", "windows", "macos", "other" };
+
+int import_new_os_parse(const char *s, enum new_os *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(os_names); i++)
+		if (!strcmp(s, os_names[i])) {
+			*out = (enum new_os)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *import_new_os_name(enum new_os os) { return os_names[os]; }
+
+const char *import_new_default_memory(enum new_os os)
+{
+	return os == NEW_OS_WINDOWS || os == NEW_OS_MACOS ? "4G" : "2G";
+}
+
+bool import_new_uefi(enum new_os os) { return os != NEW_OS_OTHER; }
+
+static struct iv iv2(const char *v, const char *why) { return (struct iv){ xstrdup(v), why ? xstrdup(why) : NULL }; }
+
+static void new_disk(struct idisk *d, const char *id, const char *file, const char *iface, const char *bus,
+		     const char *why)
+{
+	d->id = iv2(id, NULL);
+	d->file = iv2(file, why);
+	d->format = iv2("qcow2", NULL);
+	d->interface = iv2(iface, NULL);
+	if (bus)
+		d->bus = iv2(bus, NULL);
+}
+
+/* The OS's hardware: machine, CPU, firmware, disks and the NIC model. */
+static void new_hardware(struct imodel *m, const struct import_new *n)
+{
+	m->machine = iv2("q35", n->os == NEW_OS_OTHER ? "BIOS: no firmware section" : NULL);
+	if (import_new_uefi(n->os)) {
+		m->fw_code = iv2(n->fw_code, "OVMF (Debian: apt install ovmf), read-only");
+		char *vars = xasprintf("%s-vars.fd", n->name);
+		m->fw_vars = iv2(vars, "this VM's own UEFI variables");
+		free(vars);
+		m->fw_vars_template = iv2(n->fw_vars_template, "copied to vars when they do not exist");
+	}
+	char *disk_why = xstrdup("qcow2: grows as the guest writes");
+	switch (n->os) {
+	case NEW_OS_LINUX:
+		new_disk(&m->disks[0], "disk0", n->disk_file, "virtio", NULL, disk_why);
+		break;
+	case NEW_OS_WINDOWS:
+	case NEW_OS_OTHER:
+		new_disk(&m->disks[0], "disk0", n->disk_file, "sata", NULL,
+			 n->os == NEW_OS_WINDOWS ? "SATA: Windows' installer has no virtio drivers" : disk_why);
+		break;
+	case NEW_OS_MACOS:
+		m->cpu = iv2("Penryn,kvm=on,vendor=GenuineIntel,+invtsc,vmware-cpuid-freq=on,+ssse3,+sse4.2,+popcnt,"
+			     "+avx,+aes,+xsave,+xsaveopt,check", "what macOS expects (OSX-KVM's OpenCore-Boot.sh)");
+		m->osk = iv2("ourhardworkbythesewordsguardedpleasedontsteal(c)AppleComputerInc", NULL);
+		m->smbios = xcalloc(1, sizeof *m->smbios);
+		m->smbios[0] = iv2("type=2", NULL);
+		m->n_smbios = 1;
+		new_disk(&m->disks[0], "OpenCore", "OpenCore.qcow2", "sata", "ide.2",
+			 "the OpenCore boot loader image: yours to put here (OSX-KVM's OpenCore/OpenCore.qcow2)");
+		new_disk(&m->disks[1], "MacHDD", n->disk_file, "sata", "ide.4", disk_why);
+		break;
+	}
+	free(disk_why);
+}
+
 char *import_new_yaml(const struct import_new *n)
 {
 	struct imodel m = { 0 };
-	m.name = (struct iv){ xstrdup(n->name), NULL };
-	m.description = (struct iv){ xasprintf("new VM, installing from %s", n->iso), NULL };
-	m.machine = (struct iv){ xstrdup("q35"), NULL };
+	bool mac = n->os == NEW_OS_MACOS;
+	m.name = iv2(n->name, NULL);
+	m.description = (struct iv){ n->iso ? xasprintf("new %s VM, installing from %s", os_names[n->os], n->iso)
+					    : xasprintf("new %s VM", os_names[n->os]), NULL };
 	m.smp_cpus = n->cpus;
-	m.memory = (struct iv){ xstrdup(n->memory), NULL };
-	m.disks = xcalloc(1, sizeof *m.disks);
-	m.n_disks = 1;
-	m.disks[0].id.v = xstrdup("disk0");
-	m.disks[0].file = (struct iv){ xstrdup(n->disk_file), xstrdup("sparse: it takes space as the guest writes") };
-	m.disks[0].format.v = xstrdup("raw");
+	m.memory = iv2(n->memory, NULL);
+	m.n_disks = mac ? 2 : 1;
+	m.disks = xcalloc(m.n_disks, sizeof *m.disks);
+	new_hardware(&m, n);
+	if (mac) {
+		m.usbdev = xcalloc(3, sizeof *m.usbdev);
+		m.usbdev[0] = iv2("qemu-xhci", NULL);
+		m.usbdev[1] = iv2("usb-kbd", NULL);
+		m.usbdev[2] = iv2("usb-tablet", NULL);
+		m.n_usbdev = 3;
+	} else {
+		m.usbdev = xcalloc(1, sizeof *m.usbdev);
+		m.usbdev[0] = iv2("usb-tablet", NULL);
+		m.n_usbdev = 1;
+		m.usb_why = xstrdup("the pointer follows the VNC cursor");
+	}
+	static const char *const nic_model[] = { "virtio-net-pci", "e1000", "vmxnet3", "e1000" };
 	m.nics = xcalloc(1, sizeof *m.nics);
 	m.n_nics = 1;
-	m.nics[0] = (struct inic){ .id = xstrdup("net0"), .model = xstrdup("virtio-net-pci"), .user = true,
-				   .why = xstrdup("QEMU's user networking: no TAP or bridge needed") };
-	m.has_install = true;
-	m.install.file.v = xstrdup(n->iso);
-	m.install.why = xasprintf("the CD boots first in install mode ('vmdeck mode %s boot' once installed)", n->name);
-	char *h = xasprintf("%s: made by 'vmdeck new'. Edit freely: 'vmdeck check' says what is wrong.", n->name);
+	m.nics[0] = (struct inic){ .id = xstrdup("net0"), .model = xstrdup(nic_model[n->os]), .mac = xstrdup(n->mac),
+				   .user = !n->bridge, .bridge = n->bridge ? xstrdup(n->bridge) : NULL,
+				   .why = xstrdup(n->network_why ? n->network_why
+						  : n->bridge ? "a TAP on the bridge (vmdeck makes it at start)"
+						  : "QEMU's user networking: no TAP or bridge needed") };
+	if (n->iso) {
+		m.has_install = true;
+		m.install.file = iv2(n->iso, NULL);
+		if (mac) {
+			m.install.interface = iv2("sata", NULL);
+			m.install.bus = iv2("ide.3", NULL);
+		}
+		m.install.why = xasprintf("it boots first in install mode ('vmdeck mode %s boot' once installed)", n->name);
+	}
+	m.vga = iv2(n->os == NEW_OS_LINUX ? "virtio" : n->os == NEW_OS_MACOS ? "vmware" : "std", NULL);
+	char *h = xasprintf("%s: made by 'vmdeck new' for %s. Edit freely: 'vmdeck check' says what is wrong.%s",
+			    n->name, os_names[n->os],
+			    mac ? "\nPut OpenCore.qcow2 (the OpenCore boot loader, e.g. from OSX-KVM) next to this file;\n"
+				  "the installer is the recovery image (BaseSystem.img)."
+			    : n->os == NEW_OS_WINDOWS
+				? "\nWindows 11 also wants a TPM (swtpm, in extra_args) and Secure Boot (OVMF_CODE_4M.ms.fd)."
+				: "");
 	char *y = import_yaml_write(&m, h);
 	free(h);
 	import_model_clear(&m);
@@ -307,7 +406,7 @@ static void idisk_clear(struct idisk *d)
 void import_model_clear(struct imodel *m)
 {
 	struct iv *ivs[] = { &m->name, &m->description, &m->qemu, &m->accel, &m->machine, &m->cpu, &m->memory,
-			     &m->kernel, &m->initrd, &m->append, &m->fw_code, &m->fw_vars, &m->osk, &m->audio_dev,
+			     &m->kernel, &m->initrd, &m->append, &m->fw_code, &m->fw_vars, &m->fw_vars_template, &m->osk, &m->audio_dev,
 			     &m->audio_codec, &m->vga, &m->vnc, &m->password_file, &m->keyboard };
 	for (size_t i = 0; i < ARRAY_LEN(ivs); i++)
 		iv_clear(ivs[i]);

@@ -7,6 +7,8 @@
 #include "core/profile.h"
 #include "core/shscript.h"
 #include "core/util.h"
+#include "net/labnet.h"
+#include "net/nlact.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "tui/cmd_import.h"
@@ -494,7 +496,9 @@ static int cmd_import(int argc, char **argv)
 
 /* ---- new --------------------------------------------------------------- */
 
-#define NEW_USAGE "NAME --iso FILE [--memory SIZE] [--cpus N] [--disk-size SIZE] [--out DIR] [--force]"
+#define NEW_USAGE                                                                                                     \
+	"NAME [--iso FILE] [--disk SIZE] [--os " NEW_OS_NAMES "] [--memory SIZE] [--cpus N] "                        \
+	"[--network user|BRIDGE|LAB] [--out DIR] [--force]"
 
 /* "20G", "512M", "1T" -> bytes; 0 when not such a size. */
 static unsigned long long size_bytes(const char *s)
@@ -514,53 +518,261 @@ static unsigned long long size_bytes(const char *s)
 	return bytes;
 }
 
-/* A sparse raw image of size bytes, never over an existing file. */
-static int make_disk(const char *path, unsigned long long size, bool *created)
+/* Debian's ovmf package: the 4M images (bookworm and later), else the old
+ * names; neither installed: the 4M names, which 'check' reports missing. */
+static void ovmf_paths(const char **code, const char **vars)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	*created = fd >= 0;
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -1;
-	int rc = ftruncate(fd, (off_t)size);
-	close(fd);
+	static const char *const c[] = { "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd" };
+	static const char *const v[] = { "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/OVMF/OVMF_VARS.fd" };
+	size_t i = !path_exists(c[0]) && path_exists(c[1]) ? 1 : 0;
+	*code = c[i];
+	*vars = v[i];
+}
+
+/* --network: "user"; a lab network of that name (its bridge); else a bridge
+ * that exists. *bridge NULL for user; *why the NIC's comment. */
+static int new_network(struct new_job *j, struct import_in *in, char **bridge, char **why)
+{
+	*bridge = *why = NULL;
+	if (!j->network || !strcmp(j->network, "user"))
+		return EXIT_OK;
+	struct labnet *ln = NULL;
+	char *err = NULL;
+	int rc = labnet_find(j->network, &ln, &err);
+	if (rc == 0) {
+		*bridge = xstrdup(ln->bridge);
+		*why = xasprintf("lab network %s: a TAP on its bridge ('vmdeck net up %s' first)", ln->name, ln->name);
+		labnet_free(ln);
+		free(err);
+		return EXIT_OK;
+	}
+	/* A network file that is there but broken is not quietly a bridge. */
+	if (error_kind(rc) != ERR_NOTFOUND && error_kind(rc) != ERR_INVALID) {
+		fail(in, "vmdeck: new: ", "--network %s: %s", j->network, err);
+		free(err);
+		return EXIT_FAIL;
+	}
+	free(err);
+	char kind[32];
+	if (nlact_link_kind(j->network, kind, sizeof kind) == 0 && !strcmp(kind, "bridge")) {
+		*bridge = xstrdup(j->network);
+		*why = xasprintf("bridge %s: a TAP on it (vmdeck makes it at start)", j->network);
+		return EXIT_OK;
+	}
+	fail(in, "vmdeck: new: ", "--network %s: no lab network and no bridge of that name (user, a bridge, or one of "
+	     "'vmdeck net list')", j->network);
+	return EXIT_NOTFOUND;
+}
+
+/* Everything but the checks that need the file system: the answers. */
+static int new_validate(struct new_job *j, struct import_in *in, enum new_os *os)
+{
+	if (!j->name || !*j->name || profile_name_problem(j->name)) {
+		fail(in, "vmdeck: new: ", "\"%s\" %s", j->name ? j->name : "", profile_name_problem(j->name ? j->name : ""));
+		return EXIT_USAGE;
+	}
+	*os = NEW_OS_LINUX;
+	if (j->os && import_new_os_parse(j->os, os) < 0) {
+		fail(in, "vmdeck: new: ", "--os wants one of " NEW_OS_NAMES ", not '%s'", j->os);
+		return EXIT_USAGE;
+	}
+	const char *disk = j->disk_size ? j->disk_size : "20G";
+	const char *mem = j->memory ? j->memory : import_new_default_memory(*os);
+	if (!size_bytes(disk) || !size_bytes(mem)) {
+		bool d = !size_bytes(disk);
+		fail(in, "vmdeck: new: ", "%s must be a size such as 20G or 512M, not '%s'", d ? "--disk" : "--memory",
+		     d ? disk : mem);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int new_job_begin(struct new_job *j)
+{
+	struct import_in in = { .msgs = &j->msgs, .err = &j->err };
+	enum new_os os;
+	int rc = new_validate(j, &in, &os);
+	char *bridge = NULL, *why = NULL;
+	if (rc == EXIT_OK)
+		rc = new_network(j, &in, &bridge, &why);
+	const char *dir = j->out ? j->out : paths_profiles_dir();
+	char *disk_file = xasprintf("%s.qcow2", j->name);
+	j->disk = path_join(dir, disk_file);
+	char *qemu_img = NULL;
+	if (rc == EXIT_OK && !path_exists(j->disk) && !(qemu_img = prog_find("qemu-img", "VMDECK_QEMU_IMG"))) {
+		fail(&in, "vmdeck: new: ", "qemu-img not found (Debian: apt install qemu-utils): it makes the disk");
+		rc = EXIT_FAIL;
+	}
+	char *iso = NULL;
+	if (rc == EXIT_OK && j->iso && *j->iso) {
+		char *cwd = getcwd(NULL, 0);
+		iso = j->iso[0] == '/' || !cwd ? xstrdup(j->iso) : xasprintf("%s/%s", cwd, j->iso);
+		free(cwd);
+	}
+	if (rc == EXIT_OK) {
+		const char *code, *vars;
+		ovmf_paths(&code, &vars);
+		struct profile mac_of = { .name = (char *)j->name };
+		uint8_t m[6];
+		char mac[18];
+		profile_nic_guest_mac(&mac_of, 0, m);
+		mac_format(m, mac);
+		struct import_new n = { .name = j->name, .iso = iso, .os = os, .disk_file = disk_file,
+					.memory = j->memory ? j->memory : import_new_default_memory(os),
+					.cpus = j->cpus ? j->cpus : 2, .fw_code = code, .fw_vars_template = vars,
+					.mac = mac, .bridge = bridge, .network_why = why };
+		struct import_result r = { .name = xstrdup(j->name), .yaml = import_new_yaml(&n) };
+		rc = write_profile(&in, dir, &r, j->force, &j->path);
+		import_result_clear(&r);
+	}
+	if (rc == EXIT_OK) {
+		/* The name is claimed before qemu-img runs: an existing disk is
+		 * never overwritten, even one made just now by someone else. */
+		int fd = open(j->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd);
+			const char *size = j->disk_size ? j->disk_size : "20G";
+			strv_push(&j->qemu_img, qemu_img);
+			const char *args[] = { "create", "-q", "-f", "qcow2", j->disk, size };
+			for (size_t i = 0; i < ARRAY_LEN(args); i++)
+				strv_push(&j->qemu_img, args[i]);
+		} else if (errno == EEXIST)
+			say(&in, "kept the existing disk %s", j->disk);
+		else {
+			fail(&in, "vmdeck: new: ", "%s: %s", j->disk, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+	}
+	if (rc == EXIT_OK) {
+		/* The VM's own UEFI variables, as a start would make them. */
+		struct profile_diag *d = NULL;
+		size_t nd = 0;
+		char *err = NULL;
+		struct profile *p = profile_load(j->path, &d, &nd);
+		if (p && p->firmware_vars_template && path_exists(p->firmware_vars_template) &&
+		    !path_exists(p->firmware_vars)) {
+			if (profile_firmware_vars_prepare(p, &err) < 0)
+				say(&in, "vmdeck: new: %s", err);
+			else
+				say(&in, "copied %s to %s", p->firmware_vars_template, p->firmware_vars);
+		}
+		profile_free(p);
+		profile_diags_free(d, nd);
+		if (j->iso && *j->iso) {
+			if (modes_set(j->name, VM_MODE_INSTALL, &err) < 0)
+				say(&in, "vmdeck: new: mode: %s", err);
+			else
+				say(&in, "mode: install (the installer boots first; 'vmdeck mode %s boot' once installed)",
+				    j->name);
+		}
+		free(err);
+	}
+	free(qemu_img);
+	free(iso);
+	free(disk_file);
+	free(bridge);
+	free(why);
 	return rc;
+}
+
+int new_job_finish(struct new_job *j, int status, const char *output)
+{
+	struct import_in in = { .msgs = &j->msgs, .err = &j->err };
+	int rc = EXIT_OK;
+	if (j->qemu_img.n) {
+		if (status != 0) {
+			char *o = output && *output ? xstrdup(output) : xasprintf("exit status %d", status);
+			for (char *c = o; *c; c++)
+				if (*c == '\n')
+					*c = ' ';
+			fail(&in, "vmdeck: new: ", "qemu-img create %s: %s", j->disk, o);
+			free(o);
+			unlink(j->disk); /* the empty file claimed for it */
+			rc = EXIT_FAIL;
+		} else
+			say(&in, "created %s (qcow2, %s)", j->disk, j->qemu_img.v[j->qemu_img.n - 1]);
+	}
+	j->check_errors = check_written(&in, j->path);
+	if (j->check_errors)
+		say(&in, "wrote %s: %zu problem%s for 'vmdeck check' (above) before it can start", j->path,
+		    j->check_errors, j->check_errors == 1 ? "" : "s");
+	return rc;
+}
+
+int new_job_run(struct new_job *j)
+{
+	int rc = new_job_begin(j);
+	if (rc != EXIT_OK)
+		return rc;
+	char *out = NULL;
+	int st = j->qemu_img.n ? prog_run(j->qemu_img.v, NULL, &out) : 0;
+	rc = new_job_finish(j, st, out);
+	free(out);
+	return rc;
+}
+
+void new_job_clear(struct new_job *j)
+{
+	strv_clear(&j->msgs);
+	strv_clear(&j->qemu_img);
+	free(j->err);
+	free(j->path);
+	free(j->disk);
+	j->err = j->path = j->disk = NULL;
 }
 
 static int cmd_new(int argc, char **argv)
 {
+	/* --disk-size: the old spelling of --disk, kept for who uses it. */
 	static const struct option opts[] = {
-		{ "iso", required_argument, NULL, 'i' },   { "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'c' },  { "disk-size", required_argument, NULL, 'd' },
-		{ "out", required_argument, NULL, 'o' },   { "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },	   { 0 },
+		{ "iso", required_argument, NULL, 'i' },     { "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },    { "disk", required_argument, NULL, 'd' },
+		{ "disk-size", required_argument, NULL, 'd' }, { "os", required_argument, NULL, 's' },
+		{ "network", required_argument, NULL, 'n' }, { "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },	     { "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	const char *iso = NULL, *memory = "2G", *disk_size = "20G", *out = NULL;
+	struct new_job j = { 0 };
 	unsigned long long cpus = 2;
-	bool force = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': iso = optarg; break;
-		case 'm': memory = optarg; break;
-		case 'd': disk_size = optarg; break;
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
+		case 'i': j.iso = optarg; break;
+		case 'm': j.memory = optarg; break;
+		case 'd': j.disk_size = optarg; break;
+		case 's': j.os = optarg; break;
+		case 'n': j.network = optarg; break;
+		case 'o': j.out = optarg; break;
+		case 'f': j.force = true; break;
 		case 'c':
 			if (!cmd_uint_opt("new", "--cpus", optarg, 1, 288, &cpus))
 				return EXIT_USAGE;
 			break;
 		case 'h':
 			printf("usage: vmdeck new " NEW_USAGE "\n"
-			       "Write a profile NAME.yaml (default: into the profile directory) for a VM that\n"
-			       "installs from the ISO: q35, --cpus (2), --memory (2G), one new sparse raw disk\n"
-			       "NAME.img of --disk-size (20G) next to the profile (an existing one is kept),\n"
-			       "user networking; its mode is set to install. --force overwrites NAME.yaml.\n"
-			       "Exit: 0 written, 1 failed (the file exists), 2 usage.\n");
+			       "Write a commented profile NAME.yaml (default: into the profile directory) with\n"
+			       "current defaults for the OS, make its disk NAME.qcow2 next to it (qemu-img; an\n"
+			       "existing one is kept) and, with --iso, set its mode to install: 's' boots the\n"
+			       "installer. Without --iso: the profile and the disk only.\n"
+			       "  --iso FILE      the installer (an ISO; for macos the recovery image)\n"
+			       "  --disk SIZE     the new disk's size (20G); --disk-size is an old name for it\n"
+			       "  --os OS         linux (default): q35, UEFI (OVMF, per-VM vars), virtio disk and NIC\n"
+			       "                  windows: q35, UEFI, SATA disk, e1000, 4G (no virtio drivers)\n"
+			       "                  macos: OpenCore layout (Penryn, applesmc, AHCI, vmxnet3, 4G);\n"
+			       "                    OpenCore.qcow2 next to the profile is yours to put there\n"
+			       "                  other: q35, BIOS, SATA disk, e1000\n"
+			       "  --memory SIZE   (2G; windows and macos 4G)   --cpus N (2)\n"
+			       "  --network NET   user (default): QEMU's user networking; else a lab network\n"
+			       "                  of that name (networks/NET.yaml: a TAP on its bridge), else\n"
+			       "                  an existing bridge of that name (a TAP on it)\n"
+			       "  --out DIR       where NAME.yaml and the disk go   --force  overwrite NAME.yaml\n"
+			       "The NIC's MAC is derived from the name. Exit: 0 written, 1 failed (the file\n"
+			       "exists, qemu-img failed), 2 usage, 3 no such network or bridge.\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || !iso) {
+	if (argc - optind != 1) {
 		cmd_error("usage: vmdeck new " NEW_USAGE);
 		return EXIT_USAGE;
 	}
@@ -568,55 +780,17 @@ static int cmd_new(int argc, char **argv)
 		cmd_error("new: refused in --read-only mode (it writes a profile, a disk and the mode)");
 		return EXIT_PERM;
 	}
-	const char *name = argv[optind];
-	if (!cmd_vm_name_ok("new", name))
-		return EXIT_USAGE;
-	unsigned long long disk = size_bytes(disk_size), mem = size_bytes(memory);
-	if (!disk || !mem) {
-		cmd_error("new: %s must be a size such as 20G or 512M, not '%s'", !disk ? "--disk-size" : "--memory",
-			  !disk ? disk_size : memory);
-		return EXIT_USAGE;
-	}
-	char *cwd = getcwd(NULL, 0);
-	char *iso_abs = iso[0] == '/' || !cwd ? xstrdup(iso) : xasprintf("%s/%s", cwd, iso);
-	free(cwd);
-	char *disk_file = xasprintf("%s.img", name);
-	struct import_new n = { .name = name, .iso = iso_abs, .memory = memory, .disk_file = disk_file,
-				.cpus = (unsigned)cpus };
-	struct import_result r = { .name = xstrdup(name), .yaml = import_new_yaml(&n) };
-	struct strv msgs = { 0 };
-	struct import_in in = { .msgs = &msgs };
-	const char *dir = out ? out : paths_profiles_dir();
-	char *path = NULL, *err = NULL;
-	int rc = write_profile(&in, dir, &r, force, &path);
-	if (rc == EXIT_OK) {
-		char *img = path_join(dir, disk_file);
-		bool created = false;
-		if (make_disk(img, disk, &created) < 0) {
-			say(&in, "vmdeck: new: %s: %s", img, strerror(errno));
-			rc = EXIT_FAIL;
-		} else
-			say(&in, created ? "created %s (%s, sparse)" : "kept the existing disk %s", img, disk_size);
-		free(img);
-		if (modes_set(name, VM_MODE_INSTALL, &err) < 0)
-			say(&in, "vmdeck: new: mode: %s", err);
-		else
-			say(&in, "mode: install (the ISO boots first; 'vmdeck mode %s boot' once installed)", name);
-		check_written(&in, path);
-	}
-	for (size_t i = 0; i < msgs.n; i++)
-		fprintf(stderr, "%s\n", msgs.v[i]);
+	j.name = argv[optind];
+	j.cpus = (unsigned)cpus;
+	int rc = new_job_run(&j);
+	for (size_t i = 0; i < j.msgs.n; i++)
+		fprintf(stderr, "%s\n", j.msgs.v[i]);
 	if (rc == EXIT_OK)
-		printf("%s\n", path);
-	strv_clear(&msgs);
-	free(err);
-	free(path);
-	free(disk_file);
-	free(iso_abs);
-	import_result_clear(&r);
+		printf("%s\n", j.path);
+	new_job_clear(&j);
 	return rc;
 }
 
-const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile for a new VM that installs from an ISO",
+const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile and a disk for a new VM (installs from an ISO)",
 					 cmd_new };
 const struct cmd_entry cmd_import_entry = { "import", USAGE, "write a profile from a QEMU launch script", cmd_import };

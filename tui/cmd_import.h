@@ -30,4 +30,27 @@ struct import_job {
 int import_job_run(struct import_job *j);
 void import_job_clear(struct import_job *j);
 
+/* `vmdeck new` as a job the verb and the TUI's N key share: begin
+ * validates, writes the profile (and the VM's UEFI vars, the mode), and
+ * leaves in qemu_img the command that makes the disk (empty: the disk
+ * exists and is kept); the caller runs it (the verb waits, the TUI watches
+ * it from the loop) and hands its exit status and output to finish. */
+struct new_job {
+	const char *name, *iso, *os, *memory, *disk_size, *network, *out; /* NULL: the defaults */
+	unsigned cpus;                     /* 0: 2 */
+	bool force;
+	/* Results. */
+	struct strv msgs;                  /* the report, one line each */
+	char *err;                         /* why it failed (one line), or NULL */
+	char *path, *disk;                 /* the profile and the disk */
+	struct strv qemu_img;              /* the argv that makes the disk, or empty */
+	size_t check_errors;
+};
+/* Exit codes (EXIT_OK: run qemu_img, then finish). */
+int new_job_begin(struct new_job *j);
+int new_job_finish(struct new_job *j, int status, const char *output);
+/* begin, qemu-img waited for, finish: the verb. */
+int new_job_run(struct new_job *j);
+void new_job_clear(struct new_job *j);
+
 #endif
