@@ -314,7 +314,8 @@ static void new_hardware(struct imodel *m, const struct import_new *n)
 		break;
 	case NEW_OS_WINDOWS:
 	case NEW_OS_OTHER:
-		new_disk(&m->disks[0], "disk0", n->disk_file, "sata", NULL,
+		/* Ports named: QEMU would put the disk and the CD on one AHCI port. */
+		new_disk(&m->disks[0], "disk0", n->disk_file, "sata", "ide.0",
 			 n->os == NEW_OS_WINDOWS ? "SATA: Windows' installer has no virtio drivers" : disk_why);
 		break;
 	case NEW_OS_MACOS:
@@ -367,9 +368,9 @@ char *import_new_yaml(const struct import_new *n)
 	if (n->iso) {
 		m.has_install = true;
 		m.install.file = iv2(n->iso, NULL);
-		if (mac) {
+		if (n->os != NEW_OS_LINUX) { /* an AHCI port of its own, after the disks' */
 			m.install.interface = iv2("sata", NULL);
-			m.install.bus = iv2("ide.3", NULL);
+			m.install.bus = iv2(mac ? "ide.3" : "ide.1", NULL);
 		}
 		m.install.why = xasprintf("it boots first in install mode ('vmdeck mode %s boot' once installed)", n->name);
 	}

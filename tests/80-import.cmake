@@ -15,5 +15,7 @@ target_link_libraries(bench_import PRIVATE vmdeck_core)
 # The TUI's I key: a script path with Tab completion, the new VM selected.
 vmdeck_script_test(import_tui import/tui.sh integration)
 vmdeck_unit_test(test_prompt unit/test_prompt.c)
-# vmdeck new NAME --iso FILE: profile, sparse disk, install mode.
-vmdeck_script_test(import_new import/new.sh unit)
+# vmdeck new NAME [--iso FILE] [--os OS] [--network NET]: for each OS the
+# profile, its qcow2 disk, install mode, and QEMU 7.2 accepts it (TCG, -S).
+vmdeck_script_test(import_new import/new.sh integration)
+set_tests_properties(import_new PROPERTIES TIMEOUT 600)
