@@ -15,6 +15,9 @@ target_link_libraries(bench_import PRIVATE vmdeck_core)
 # The TUI's I key: a script path with Tab completion, the new VM selected.
 vmdeck_script_test(import_tui import/tui.sh integration)
 vmdeck_unit_test(test_prompt unit/test_prompt.c)
+# The TUI's N key: name, ISO with Tab completion, size, OS; Esc cancels; the
+# new VM selected.
+vmdeck_script_test(import_tui_new import/tui_new.sh integration)
 # vmdeck new NAME [--iso FILE] [--os OS] [--network NET]: for each OS the
 # profile, its qcow2 disk, install mode, and QEMU 7.2 accepts it (TCG, -S).
 vmdeck_script_test(import_new import/new.sh integration)

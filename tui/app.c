@@ -17,11 +17,13 @@
 #include "core/util.h"
 #include "core/vnc.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct app {
@@ -40,6 +42,14 @@ struct app {
 	unsigned long passes, vm_rebuilds, net_rebuilds;
 	size_t last_sel_idx; /* the selection the sources last saw */
 	enum pane last_focus;
+	/* N: the answers so far, then the job while qemu-img makes the disk. */
+	struct {
+		int step;       /* the question asked: 0 name, 1 ISO, 2 size, 3 OS */
+		char *name, *iso, *size;
+		struct new_job job;
+		pid_t pid;      /* qemu-img, 0: none running */
+		int out_fd;
+	} nw;
 };
 
 static void set_now(struct app *a)
@@ -106,6 +116,21 @@ static void act_import(struct app *a, enum action act)
 	a->ui.dirty |= D_STATUS;
 }
 
+/* A VM just written (I, N): the profiles reloaded now and it selected. */
+static void select_new(struct app *a, const char *name)
+{
+	src_vm_reload(a->vms);
+	src_vm_after(a->vms); /* the model now, to select the new VM in it */
+	src_net_refresh(a->net); /* after()'s rebuild has been done here */
+	for (size_t i = 0; i < a->ui.m.n_vms; i++)
+		if (!strcmp(a->ui.m.vms[i].name, name)) {
+			a->ui.focus = PANE_VMS;
+			a->ui.vm_sel = i;
+		}
+	ui_clamp(&a->ui);
+	a->ui.dirty |= D_ALL;
+}
+
 /* Enter on the import prompt: the same job as `vmdeck import SCRIPT`, into
  * the profile directory; the new VM is selected once the profiles reload. */
 static void import_submit(struct app *a, const char *path)
@@ -124,20 +149,125 @@ static void import_submit(struct app *a, const char *path)
 		else
 			ui_message(&a->ui, true, "import %s: %s", base, why);
 	} else {
-		src_vm_reload(a->vms);
-		src_vm_after(a->vms); /* the model now, to select the new VM in it */
-		src_net_refresh(a->net); /* after()'s rebuild has been done here */
-		for (size_t i = 0; i < a->ui.m.n_vms; i++)
-			if (!strcmp(a->ui.m.vms[i].name, j.name_out)) {
-				a->ui.focus = PANE_VMS;
-				a->ui.vm_sel = i;
-			}
-		ui_clamp(&a->ui);
-		a->ui.dirty |= D_ALL;
+		select_new(a, j.name_out);
 		ui_message(&a->ui, j.check_errors > 0, "imported %s (%s)%s", j.name_out, j.summary,
 			   j.check_errors ? ": 'vmdeck check' lists what is missing" : "");
 	}
 	import_job_clear(&j);
+}
+
+/* ---- N: a new VM, asked in four prompts, made by `vmdeck new`'s job ---- */
+
+static const char *const new_os_words[] = { "linux", "macos", "windows", "other", NULL };
+
+static void new_clear(struct app *a)
+{
+	free(a->nw.name);
+	free(a->nw.iso);
+	free(a->nw.size);
+	new_job_clear(&a->nw.job);
+	a->nw.name = a->nw.iso = a->nw.size = NULL;
+	a->nw.job = (struct new_job){ 0 };
+	a->nw.step = 0;
+}
+
+static void act_new(struct app *a, enum action act)
+{
+	if (a->nw.pid) {
+		ui_message(&a->ui, true, "new: still making the disk of %s", a->nw.name);
+		return;
+	}
+	new_clear(a);
+	prompt_open(&a->ui.prompt, act, "new VM name: ");
+	a->ui.prompt.completion = PROMPT_NO_COMPLETION;
+	a->ui.dirty |= D_STATUS;
+}
+
+/* The job is done (the disk made or kept): the report, the VM selected. */
+static void new_done(struct app *a, int rc)
+{
+	struct new_job *j = &a->nw.job;
+	if (rc != EXIT_OK)
+		ui_message(&a->ui, true, "new %s: %s", a->nw.name, j->err ? j->err : "failed");
+	else {
+		select_new(a, a->nw.name);
+		ui_message(&a->ui, j->check_errors > 0, "new VM %s: %s%s", a->nw.name,
+			   j->qemu_img.n ? "disk made" : "existing disk kept",
+			   j->check_errors ? "; 'vmdeck check' lists what is missing"
+			   : a->nw.iso ? "; install mode: s boots the installer" : "");
+	}
+	new_clear(a);
+}
+
+/* SIGCHLD: has qemu-img ended? (Reaped by its pid only.) */
+static void new_child(struct app *a)
+{
+	int st;
+	if (!a->nw.pid || waitpid(a->nw.pid, &st, WNOHANG) != a->nw.pid)
+		return;
+	struct strbuf out = { 0 };
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(a->nw.out_fd, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0)
+			strbuf_add(&out, buf, (size_t)r);
+	close(a->nw.out_fd);
+	a->nw.pid = 0;
+	int rc = new_job_finish(&a->nw.job, WIFEXITED(st) ? WEXITSTATUS(st) : -1, out.s);
+	free(out.s);
+	new_done(a, rc);
+}
+
+/* After the last answer: the profile now, the disk by qemu-img in the
+ * background (the loop goes on; SIGCHLD says when it is done). */
+static void new_submit(struct app *a, const char *os)
+{
+	struct new_job *j = &a->nw.job;
+	*j = (struct new_job){ .name = a->nw.name, .iso = a->nw.iso, .disk_size = a->nw.size, .os = os };
+	int rc = new_job_begin(j);
+	if (rc == EXIT_OK && j->qemu_img.n) {
+		a->nw.pid = prog_spawn(j->qemu_img.v, &a->nw.out_fd);
+		if (a->nw.pid < 0) {
+			a->nw.pid = 0;
+			rc = new_job_finish(j, -1, strerror(errno));
+		} else {
+			ui_message(&a->ui, false, "new VM %s: making its disk …", a->nw.name);
+			new_child(a); /* it may be done already */
+			return;
+		}
+	} else if (rc == EXIT_OK)
+		rc = new_job_finish(j, 0, NULL);
+	new_done(a, rc);
+}
+
+/* Enter on one of N's prompts: the next question, or the job. Empty
+ * answers: no name cancels; no ISO is none; size and OS their defaults. */
+static void new_answer(struct app *a, const char *text)
+{
+	struct prompt *p = &a->ui.prompt;
+	switch (a->nw.step++) {
+	case 0:
+		if (!*text) {
+			ui_message(&a->ui, false, "cancelled");
+			return;
+		}
+		a->nw.name = xstrdup(text);
+		prompt_open(p, ACT_NEW, "installer ISO (Tab completes; empty: none): ");
+		break;
+	case 1:
+		a->nw.iso = *text ? prompt_path(text) : NULL;
+		prompt_open(p, ACT_NEW, "disk size [20G]: ");
+		p->completion = PROMPT_NO_COMPLETION;
+		break;
+	case 2:
+		a->nw.size = xstrdup(*text ? text : "20G");
+		prompt_open(p, ACT_NEW, "OS (linux|macos|windows|other; Tab completes) [linux]: ");
+		p->completion = PROMPT_WORDS;
+		p->words = new_os_words;
+		break;
+	default:
+		new_submit(a, *text ? text : "linux");
+	}
 }
 
 static void prompt_answer(struct app *a, int key)
@@ -150,7 +280,13 @@ static void prompt_answer(struct app *a, int key)
 	char *text = xstrdup(p->text);
 	int act = p->action;
 	prompt_close(p);
-	if (r == PROMPT_CANCEL || !*text)
+	if (r == PROMPT_CANCEL) {
+		if (act == ACT_NEW)
+			new_clear(a);
+		ui_message(&a->ui, false, "cancelled");
+	} else if (act == ACT_NEW)
+		new_answer(a, text);
+	else if (!*text)
 		ui_message(&a->ui, false, "cancelled");
 	else if (act == ACT_IMPORT) {
 		char *path = prompt_path(text);
@@ -163,7 +299,7 @@ static void prompt_answer(struct app *a, int key)
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
 	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_RELOAD] = act_reload,
-	[ACT_IMPORT] = act_import,
+	[ACT_IMPORT] = act_import, [ACT_NEW] = act_new,
 };
 
 static void on_act(struct ui *ui, enum action act, void *arg)
@@ -244,6 +380,7 @@ static void on_signal(int signo, void *arg)
 		/* The lifecycle reaps its own children by pid and sees QEMU exit
 		 * through a pidfd; this only refreshes what the screen shows. */
 		src_vm_refresh(a->vms);
+		new_child(a);
 		break;
 	}
 }
@@ -353,6 +490,9 @@ int app_run(const struct app_options *o)
 	size_t n_alive = 0;
 	char *alive = src_vm_alive_names(a.vms, &n_alive);
 	term_free(a.term); /* the terminal is back before anything is printed */
+	if (a.nw.pid)
+		close(a.nw.out_fd); /* a disk still being made is left to qemu-img */
+	new_clear(&a);
 	src_vm_free(a.vms);
 	loop_free(a.loop);
 	grid_free(a.grid);

@@ -45,7 +45,10 @@ enum prompt_result prompt_key(struct prompt *p, int key)
 	if (key == K_ENTER || key == '\r' || key == '\n')
 		return PROMPT_SUBMIT;
 	if (key == K_TAB || key == '\t') {
-		prompt_complete_path(p);
+		if (p->completion == PROMPT_PATHS)
+			prompt_complete_path(p);
+		else if (p->completion == PROMPT_WORDS)
+			prompt_complete_word(p);
 		return PROMPT_EDITING;
 	}
 	if (key == K_BACKSPACE || key == 127 || key == 8) {
@@ -121,6 +124,32 @@ void prompt_complete_path(struct prompt *p)
 	free(common);
 	free(dir);
 	free(full);
+}
+
+void prompt_complete_word(struct prompt *p)
+{
+	size_t n = 0, common = 0;
+	const char *first = NULL;
+	for (size_t i = 0; p->words && p->words[i]; i++) {
+		const char *w = p->words[i];
+		if (strncmp(w, p->text, p->len))
+			continue;
+		if (!n++) {
+			first = w;
+			common = strlen(w);
+		} else
+			while (common && strncmp(first, w, common))
+				common--;
+	}
+	if (!n) {
+		p->hint = xstrdup("(no match)");
+		return;
+	}
+	if (common < sizeof p->text) {
+		memcpy(p->text, first, common);
+		p->text[common] = '\0';
+		p->len = common;
+	}
 }
 
 char *prompt_path(const char *text)

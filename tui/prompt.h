@@ -14,6 +14,10 @@ struct prompt {
 	char text[1024];
 	size_t len;
 	char *hint;          /* after a Tab with several matches: them, shortened; or why not */
+	/* What Tab completes: a file path (the default), one of words (a
+	 * NULL-terminated static list), or nothing. Set after prompt_open. */
+	enum prompt_completion { PROMPT_PATHS, PROMPT_WORDS, PROMPT_NO_COMPLETION } completion;
+	const char *const *words;
 };
 
 enum prompt_result { PROMPT_EDITING, PROMPT_CANCEL, PROMPT_SUBMIT };
@@ -26,6 +30,8 @@ enum prompt_result prompt_key(struct prompt *p, int key);
 /* Complete p->text as a path (~/ is $HOME): the longest common prefix of the
  * matching names in its directory, "/" after a single directory. */
 void prompt_complete_path(struct prompt *p);
+/* Complete p->text as one of p->words (the longest common prefix). */
+void prompt_complete_word(struct prompt *p);
 /* The text as a path: a leading ~/ is $HOME (caller frees). */
 char *prompt_path(const char *text);
 
