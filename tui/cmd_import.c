@@ -791,6 +791,6 @@ static int cmd_new(int argc, char **argv)
 	return rc;
 }
 
-const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile and a disk for a new VM (installs from an ISO)",
+const struct cmd_entry cmd_new_entry = { "new", NEW_USAGE, "write a profile and a disk for a new VM (installs from an ISO; --disk-size: old name of --disk)",
 					 cmd_new };
 const struct cmd_entry cmd_import_entry = { "import", USAGE, "write a profile from a QEMU launch script", cmd_import };

@@ -234,7 +234,7 @@ check "vmdeck.1 EXIT STATUS lists exactly tui/cmd.h's codes" \
 # (env, sudo_id, find_prog), and every "VMDECK_..." string (a name kept in a
 # variable or a macro before getenv sees it).
 envs=$( (cat "$VMDECK_SRC"/core/*.[ch] "$VMDECK_SRC"/net/*.[ch] "$VMDECK_SRC"/tui/*.[ch] |
-	grep -oE '(getenv|env|sudo_id)\("[A-Z_]+"\)|find_prog\("[^"]*", *"[A-Z_]+"\)' |
+	grep -oE '(getenv|env|sudo_id)\("[A-Z_]+"\)|prog_find\("[^"]*", *"[A-Z_]+"\)' |
 	grep -oE '"[A-Z_]+"\)$' | tr -d '")'
 	cat "$VMDECK_SRC"/core/*.[ch] "$VMDECK_SRC"/net/*.[ch] "$VMDECK_SRC"/tui/*.[ch] | grep -oE '"VMDECK_[A-Z_]+"' | tr -d '"') |
 	sort -u)
