@@ -339,6 +339,84 @@ static void test_short_form_counts(void **state)
 	import_result_clear(&r);
 }
 
+/* vmdeck new: each OS's profile, read back by the real parser. */
+static struct profile *new_profile(enum new_os os, const char *iso, const char *bridge)
+{
+	struct import_new n = { .name = "nv", .iso = iso, .memory = "1G", .disk_file = "nv.qcow2", .cpus = 2, .os = os,
+				.fw_code = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+				.fw_vars_template = "/usr/share/OVMF/OVMF_VARS_4M.fd", .mac = "52:54:00:12:34:56",
+				.bridge = bridge };
+	char *y = import_new_yaml(&n);
+	struct profile_diag *d = NULL;
+	size_t nd = 0;
+	struct profile *p = profile_parse("/tmp/nv.yaml", y, strlen(y), &d, &nd);
+	if (!p || profile_diag_errors(d, nd))
+		fprintf(stderr, "%s\n", y);
+	profile_diags_free(d, nd);
+	free(y);
+	assert_non_null(p);
+	return p;
+}
+
+static void test_new_os(void **state)
+{
+	(void)state;
+	enum new_os os;
+	assert_int_equal(import_new_os_parse("macos", &os), 0);
+	assert_int_equal(os, NEW_OS_MACOS);
+	assert_int_equal(import_new_os_parse("beos", &os), -1);
+	assert_int_equal(import_new_os_parse("Linux", &os), -1);
+	assert_string_equal(import_new_default_memory(NEW_OS_WINDOWS), "4G");
+	assert_string_equal(import_new_default_memory(NEW_OS_LINUX), "2G");
+
+	struct profile *p = new_profile(NEW_OS_LINUX, "/isos/d.iso", NULL);
+	assert_string_equal(p->machine, "q35");
+	assert_string_equal(p->firmware_code, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+	assert_string_equal(p->firmware_vars, "/tmp/nv-vars.fd");
+	assert_string_equal(p->firmware_vars_template, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+	assert_int_equal(p->n_disks, 1);
+	assert_string_equal(p->disks[0].interface, "virtio");
+	assert_string_equal(p->disks[0].format, "qcow2");
+	assert_string_equal(p->disks[0].file, "/tmp/nv.qcow2");
+	assert_string_equal(p->nics[0].model, "virtio-net-pci");
+	assert_true(p->nics[0].user_net);
+	assert_true(p->nics[0].has_mac);
+	assert_true(p->install.present);
+	assert_string_equal(p->install.file, "/isos/d.iso");
+	assert_int_equal(p->memory_mb, 1024);
+	profile_free(p);
+
+	p = new_profile(NEW_OS_WINDOWS, "/isos/w.iso", "br0");
+	assert_string_equal(p->disks[0].interface, "sata");
+	assert_string_equal(p->disks[0].bus, "ide.0");
+	assert_string_equal(p->install.bus, "ide.1");
+	assert_string_equal(p->nics[0].model, "e1000");
+	assert_false(p->nics[0].user_net);
+	assert_string_equal(p->nics[0].bridge, "br0");
+	assert_non_null(p->firmware_code);
+	profile_free(p);
+
+	p = new_profile(NEW_OS_MACOS, "/isos/BaseSystem.img", NULL);
+	assert_int_equal(p->n_disks, 2);
+	assert_string_equal(p->disks[0].id, "OpenCore");
+	assert_string_equal(p->disks[0].file, "/tmp/OpenCore.qcow2");
+	assert_string_equal(p->disks[1].id, "MacHDD");
+	assert_string_equal(p->disks[1].file, "/tmp/nv.qcow2");
+	assert_non_null(p->applesmc_osk);
+	assert_non_null(strstr(p->cpu, "Penryn"));
+	assert_string_equal(p->nics[0].model, "vmxnet3");
+	assert_string_equal(p->install.bus, "ide.3");
+	profile_free(p);
+
+	p = new_profile(NEW_OS_OTHER, NULL, NULL);
+	assert_null(p->firmware_code);
+	assert_null(p->firmware_vars);
+	assert_false(p->install.present);
+	assert_string_equal(p->nics[0].model, "e1000");
+	assert_string_equal(p->disks[0].interface, "sata");
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_find_qemu), cmocka_unit_test(test_scalar_quoting),
 		cmocka_unit_test(test_nics), cmocka_unit_test(test_boot_order),
 		cmocka_unit_test(test_utf8_cut), cmocka_unit_test(test_short_form_counts),
+		cmocka_unit_test(test_new_os),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,8 +76,45 @@ static void test_complete(void **state)
 	free(a), free(b), free(c), free(sub), free(want);
 }
 
+/* The OS prompt completes words; the name prompt completes nothing. */
+static void test_complete_words(void **state)
+{
+	(void)state;
+	static const char *const os[] = { "linux", "macos", "windows", "other", NULL };
+	struct prompt p = { 0 };
+	prompt_open(&p, 0, "OS: ");
+	p.completion = PROMPT_WORDS;
+	p.words = os;
+	type(&p, "w");
+	assert_int_equal(prompt_key(&p, K_TAB), PROMPT_EDITING);
+	assert_string_equal(p.text, "windows");
+	assert_int_equal(p.len, 7);
+	prompt_open(&p, 0, "OS: ");
+	p.completion = PROMPT_WORDS;
+	p.words = os;
+	type(&p, "x");
+	prompt_key(&p, K_TAB);
+	assert_string_equal(p.text, "x");
+	assert_string_equal(p.hint, "(no match)");
+	static const char *const two[] = { "macos", "machine", NULL };
+	prompt_open(&p, 0, "w: ");
+	p.completion = PROMPT_WORDS;
+	p.words = two;
+	type(&p, "m");
+	prompt_key(&p, K_TAB);
+	assert_string_equal(p.text, "mac"); /* the common prefix */
+	prompt_open(&p, 0, "name: ");
+	p.completion = PROMPT_NO_COMPLETION;
+	type(&p, "/t");
+	prompt_key(&p, K_TAB);
+	assert_string_equal(p.text, "/t");
+	assert_null(p.hint);
+	prompt_close(&p);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_editing), cmocka_unit_test(test_complete) };
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_editing), cmocka_unit_test(test_complete),
+					    cmocka_unit_test(test_complete_words) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
