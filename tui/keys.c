@@ -24,7 +24,7 @@ const struct key_binding keys_table[] = {
 	{ 'z', 0, "z", "zoom", "zoom the screen thumbnail to the whole window (z again: back)", ACT_ZOOM, W_VM, NULL, true },
 	{ 'H', 0, "H", "history", "bridge MAC change history (H again: back)", ACT_HISTORY, 0, NULL, true },
 	{ 'I', 0, "I", "import", "import a QEMU launch script as a new VM (asks for its path; Tab completes)", ACT_IMPORT, W_WRITE, NULL, false },
-	{ 'N', 0, "N", "new", "new VM: asks its name, the installer ISO (Tab completes; empty: none), disk size, OS; makes profile and disk", ACT_NEW, W_WRITE, NULL, false },
+	{ 'N', 0, "N", "new", "new VM: asks its name, installer ISO (Tab completes), disk size and OS", ACT_NEW, W_WRITE, NULL, false },
 	{ 'r', 0, "r", "reload", "reload profiles now (also automatic when the files change)", ACT_RELOAD, 0, NULL, false },
 	{ '?', K_F1, "?/F1", "help", "this help", ACT_HELP, 0, NULL, true },
 	{ K_CTRL_L, 0, "^L", "redraw", "redraw the whole screen", ACT_REDRAW, 0, NULL, false },
