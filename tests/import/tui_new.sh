@@ -13,9 +13,7 @@ PROF=$T_TMP/profiles
 mkdir -p "$PROF" "$T_TMP/isos"
 profile_bare aaa
 head -c 65536 /dev/zero >"$T_TMP/isos/debian-12-netinst.iso"
-tmux_start 160 40 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color LANG=C.UTF-8 \
-	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
-tmux_keys "PS1='$ '" Enter
+tui_shell 160 40
 tui_run_in_pane "$VMDECK" --profiles "$PROF"
 tui_expect 10 " aaa +stopped" "the list shows aaa"
 

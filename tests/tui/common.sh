@@ -12,6 +12,15 @@ tui_run_in_pane() {
 	TUI_PID=$(<"$T_TMP/pid")
 }
 
+# tui_shell COLS ROWS : tmux (session "t") with a clean bash in its pane:
+# only PATH, HOME=$T_TMP, the terminal, UTF-8 and the test's vmdeck
+# directories; prompt "$ ". Then tui_run_in_pane.
+tui_shell() {
+	tmux_start "$1" "$2" env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" HISTFILE=/dev/null TERM=xterm-256color \
+		LANG=C.UTF-8 VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" bash --norc --noprofile
+	tmux_keys "PS1='$ '" Enter
+}
+
 # A screen dump into the log when something is not there.
 tui_dump() { log "screen:"; tmux_screen >&2; }
 
