@@ -223,9 +223,15 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 	if (strcmp(name, "STOP") == 0) {
 		if (vm->st == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED);
+		vm_qmp_poll_status(vm); /* why it stopped (paused, a panic, an I/O error…): one look */
 	} else if (strcmp(name, "RESUME") == 0) {
 		if (vm->st == VM_PAUSED)
 			vm_set_state(vm, VM_RUNNING);
+	} else if (strcmp(name, "SUSPEND") == 0 || strcmp(name, "WAKEUP") == 0) {
+		/* The run state changes (suspended, or back) without STOP or
+		 * RESUME: the one change the owner would otherwise miss. */
+		vm_logf(vm, "%s", name);
+		vm_qmp_poll_status(vm);
 	} else if (strcmp(name, "SHUTDOWN") == 0) {
 		struct json_object *r;
 		/* A null or non-string reason would be a NULL string here. */
@@ -285,7 +291,9 @@ static void on_qmp_ready(struct qmp *q, void *arg)
 	(void)q;
 }
 
-/* A non-owner (or an owner whose connection is up) asks for the state. */
+/* Asks QEMU for the run state: a non-owner on its poll, an owner once on
+ * connect and on the events that need a look (on_event); otherwise an
+ * owner's events keep its state, and it never polls. */
 void vm_qmp_poll_status(struct vm *vm)
 {
 	if (vm->polling || vm->gone || (vm->q && !vm->q_ready))

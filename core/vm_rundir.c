@@ -396,11 +396,12 @@ void vm_net_teardown(struct vm *vm)
 
 /* ---------- scan ---------- */
 
-/* Known alive: non-owners poll, and take over a dropped ownership. */
+/* Known alive: non-owners poll, and take over a dropped ownership. An
+ * owner with its connection up gets QEMU's events: no poll. */
 static void scan_alive(struct vm *vm)
 {
 	vm_qmp_try_own(vm);
-	if (vm->qmp_lock_fd < 0 || vm->q_ready)
+	if (vm->qmp_lock_fd < 0)
 		vm_qmp_poll_status(vm);
 	if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
 		vm_qmp_connect(vm);
@@ -546,3 +547,4 @@ void vm_scan(struct vm *vm)
 	else
 		scan_leftover(vm);
 }
+
