@@ -83,6 +83,8 @@ struct vm {
 
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
+	int wd;              /* the inotify watch on dir (-1: none) */
+	bool scan_due;       /* something changed in dir: scan it from the loop */
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
@@ -113,6 +115,14 @@ struct vmm {
 	vmm_change_cb on_change; void *on_change_arg;
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
+	/* The runtime dir and each VM's dir under inotify (vmm.c): what
+	 * changes there is scanned at once, the tick only looks at VMs that
+	 * need a look every second (vm_scan_needed) and rescans everything
+	 * every FULL_TICKS. run_wd < 0: no watch, every tick rescans all. */
+	int ino_fd, run_wd;
+	struct loop_timer *due_timer;
+	unsigned ticks;       /* ticks since the last full rescan */
+	unsigned dirs_ticks;  /* ticks left of looking for new dirs (one appeared) */
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
 	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
 	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
@@ -173,6 +183,9 @@ bool vm_record_read(struct vm *vm);
 int vm_net_setup(struct vm *vm, char **err);
 void vm_net_teardown(struct vm *vm);
 void vm_scan(struct vm *vm);
+/* Does vm need vm_scan every second (a poll, a start by another vmdeck, a
+ * lost connection), or only when its dir changes? */
+bool vm_scan_needed(const struct vm *vm);
 
 /* ---- vm_qmp.c ---- */
 /* A QMP command on behalf of a VM: on the persistent connection when we own

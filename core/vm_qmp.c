@@ -372,6 +372,12 @@ void vm_qmp_try_own(struct vm *vm)
 	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
+	/* A look first (read-only): a failed take opens it for writing, and
+	 * its close would wake every vmdeck watching the dir, this one too. */
+	if (vm_lock_look(f) > 0) {
+		free(f);
+		return;
+	}
 	int fd = vm_lock_acquire(f);
 	int e = errno;
 	free(f);

@@ -548,3 +548,13 @@ void vm_scan(struct vm *vm)
 		scan_leftover(vm);
 }
 
+bool vm_scan_needed(const struct vm *vm)
+{
+	if (vm->starting_here || vm->gone || vm->tidying)
+		return false; /* vm_scan leaves it alone: its own timers run */
+	if (vm->st == VM_UNKNOWN)
+		return true; /* out of descriptors: try again */
+	if (vm->pid > 0)
+		return vm->qmp_lock_fd < 0 || (!vm->q && !vm->connect_timer); /* a poll, a reconnect */
+	return vm->st != VM_STOPPED && vm->st != VM_EXITED; /* another vmdeck is starting it */
+}

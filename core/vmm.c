@@ -1,7 +1,7 @@
 /* vmm: the VM manager — one struct vm per profile of the current set (plus
  * VMs found running whose profile is gone), sorted by name; profile
- * reloads, the once-a-second rescan of the runtime directory, and the
- * change and log callbacks. */
+ * reloads, the watch on the runtime directory (inotify, with a slow full
+ * rescan behind it), and the change and log callbacks. */
 #include "core/vm_priv.h"
 #include "core/modes.h"
 #include "core/monitor.h"
@@ -9,11 +9,25 @@
 #include "core/util.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #define TICK_MS 1000
+#define FULL_TICKS 30   /* with inotify: everything is rescanned every 30 ticks */
+#define DIRS_TICKS 10   /* a new dir: look for its vm.lock on the next 10 ticks */
+/* What a VM's dir tells: files made, removed, renamed into place (records
+ * are written by rename), closed after writing (vm.lock and qmp.lock when
+ * their holder exits); the dir itself gone. Not opens or reads (a look at a
+ * lock or a record would wake every watcher, this one too), not writes to
+ * the logs. */
+#define VM_DIR_MASK                                                                                       \
+	(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | \
+	 IN_ONLYDIR | IN_DONT_FOLLOW)
+#define RUN_DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
 
 /* ---------- vmm ---------- */
 
@@ -24,6 +38,7 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->name = xstrdup(name);
 	vm->dir = paths_vm_dir(name);
 	vm->pidfd = -1;
+	vm->wd = -1;
 	vm->qmp_lock_fd = -1;
 	vm->spawn_fd = -1;
 	vm->spawn_lock_fd = -1;
@@ -60,6 +75,8 @@ static void vm_free(struct vm *vm)
 		loop_fd_del(l, vm->pidfd);
 		close(vm->pidfd);
 	}
+	if (vm->wd >= 0)
+		inotify_rm_watch(vm->m->ino_fd, vm->wd);
 	vm_waiters_fire(vm, &vm->start_w, -1, "cancelled");
 	vm_waiters_fire(vm, &vm->exit_w, -1, "cancelled");
 	vm_waiters_fire(vm, &vm->soon_w, -1, "cancelled");
@@ -74,10 +91,179 @@ static void vm_free(struct vm *vm)
 	free(vm);
 }
 
+static void modes_refresh(struct vmm *m);
+static void vmm_gc(struct vmm *m);
+static void on_inotify(int fd, short revents, void *arg);
+static void rescan_dir(struct vmm *m, const char *name);
+static void rescan_dirs(struct vmm *m);
+
+/* ---------- the watch on the runtime dir ----------
+ * A VM that is stopped, or owned here (QMP events), or whose owner records
+ * its state (vm_scan_needed), costs nothing per tick: what another vmdeck
+ * or QEMU does in its dir (vm.lock, qemu.pid, qmp.sock, qmp.lock, the
+ * records) wakes the loop, and only that VM is scanned. */
+
+/* vm->wd: the watch, -1 no dir yet (the runtime dir's watch sees it come),
+ * -2 it cannot be watched (no watches left): scanned every tick. */
+static void watch_vm(struct vmm *m, struct vm *vm)
+{
+	if (m->run_wd < 0 || vm->wd >= 0)
+		return;
+	vm->wd = inotify_add_watch(m->ino_fd, vm->dir, VM_DIR_MASK);
+	if (vm->wd < 0)
+		vm->wd = errno == ENOENT ? -1 : -2;
+}
+
+/* The runtime dir itself: the watch (again, when it was missing). Only a
+ * watcher (the TUI, status --follow) has one: a verb about one VM, or a
+ * look at all of them once, rescans as it goes. */
+static void watch_setup(struct vmm *m)
+{
+	if (m->snapshot || m->scope || m->run_wd >= 0)
+		return;
+	if (m->ino_fd < 0) {
+		m->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (m->ino_fd < 0)
+			return;
+		loop_fd_add(m->l, m->ino_fd, POLLIN, on_inotify, m);
+	}
+	m->run_wd = inotify_add_watch(m->ino_fd, paths_runtime_dir(), RUN_DIR_MASK);
+	if (m->run_wd < 0)
+		return;
+	m->ticks = 0;
+	for (size_t i = 0; i < m->n; i++)
+		watch_vm(m, m->vms[i]);
+}
+
+/* The watch is gone (the runtime dir removed or renamed, the queue
+ * overflowed): back to rescanning all every tick until it is made again. */
+static void watch_lost(struct vmm *m)
+{
+	if (m->run_wd >= 0)
+		inotify_rm_watch(m->ino_fd, m->run_wd);
+	m->run_wd = -1;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->vms[i]->wd >= 0)
+			inotify_rm_watch(m->ino_fd, m->vms[i]->wd);
+		m->vms[i]->wd = -1;
+	}
+}
+
+static void scan_due(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vmm *m = arg;
+	m->due_timer = NULL;
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		if (!vm->scan_due)
+			continue;
+		vm->scan_due = false;
+		watch_vm(m, vm);
+		vm_scan(vm);
+	}
+	vmm_gc(m);
+}
+
+static void mark_due(struct vmm *m, struct vm *vm)
+{
+	vm->scan_due = true;
+	if (!m->due_timer)
+		m->due_timer = loop_timer_add(m->l, 0, false, scan_due, m);
+}
+
+/* Files whose changes say nothing about the VM's state. */
+static bool name_ignored(const char *name)
+{
+	return strcmp(name, "qemu.log") == 0 || strcmp(name, "serial.log") == 0 || strstr(name, ".tmp.") != NULL;
+}
+
+static void on_run_dir_event(struct vmm *m, const struct inotify_event *ev)
+{
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+		watch_lost(m);
+		return;
+	}
+	if (!ev->len || !(ev->mask & IN_ISDIR))
+		return;
+	struct vm *vm = vmm_find(m, ev->name);
+	if (vm) {
+		mark_due(m, vm); /* its dir (again): watch it, look at once */
+		return;
+	}
+	/* A VM dir of no known VM: listed once its vm.lock is held, which may
+	 * come a moment after the dir. */
+	m->dirs_ticks = DIRS_TICKS;
+	rescan_dir(m, ev->name);
+	if ((vm = vmm_find(m, ev->name)))
+		mark_due(m, vm);
+}
+
+static void on_vm_dir_event(struct vmm *m, const struct inotify_event *ev)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		if (vm->wd != ev->wd)
+			continue;
+		if (ev->mask & IN_IGNORED)
+			vm->wd = -1; /* the dir went: the runtime dir's watch sees it come back */
+		if (!(ev->len && name_ignored(ev->name)))
+			mark_due(m, vm);
+		return;
+	}
+}
+
+static void on_inotify(int fd, short revents, void *arg)
+{
+	(void)revents;
+	struct vmm *m = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW)
+				watch_lost(m); /* something was missed: rescan all until watched again */
+			else if (ev->wd == m->run_wd)
+				on_run_dir_event(m, ev);
+			else if (m->run_wd >= 0)
+				on_vm_dir_event(m, ev);
+		}
+	}
+}
+
+/* With the watch: the VMs that need a look every second, new dirs for a
+ * while after one appeared, and everything every FULL_TICKS (a safety net:
+ * non-owners' polls that the owner's record stands for are made there).
+ * Without it: everything, every tick. */
 static void on_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
-	vmm_rescan(arg);
+	struct vmm *m = arg;
+	watch_setup(m);
+	if (m->run_wd < 0 || ++m->ticks >= FULL_TICKS) {
+		m->ticks = 0;
+		vmm_rescan(m);
+		return;
+	}
+	modes_refresh(m);
+	if (m->dirs_ticks) {
+		m->dirs_ticks--;
+		rescan_dirs(m);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		if (vm->wd < -1) {
+			vm->wd = -1;
+			watch_vm(m, vm);
+		}
+		if (vm->wd < -1 || vm_scan_needed(vm))
+			vm_scan(vm);
+	}
+	vmm_gc(m);
 }
 
 struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
@@ -86,6 +272,8 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
 	m->l = l;
 	m->hooks = hooks;
 	m->tick = loop_timer_add(l, TICK_MS, true, on_tick, m);
+	m->run_wd = -1;
+	m->ino_fd = -1;
 	return m;
 }
 
@@ -136,10 +324,15 @@ void vmm_free(struct vmm *m)
 	if (!m)
 		return;
 	loop_timer_del(m->l, m->tick);
+	loop_timer_del(m->l, m->due_timer);
 	m->on_change = NULL;
 	m->on_log = NULL;
 	for (size_t i = 0; i < m->n; i++)
 		vm_free(m->vms[i]);
+	if (m->ino_fd >= 0) {
+		loop_fd_del(m->l, m->ino_fd);
+		close(m->ino_fd);
+	}
 	free(m->vms);
 	profile_set_free(m->set);
 	for (size_t i = 0; i < m->n_old; i++)
@@ -294,24 +487,32 @@ static void rescan_dir(struct vmm *m, const char *name)
 		m->on_change(NULL, m->on_change_arg);
 }
 
-void vmm_rescan(struct vmm *m)
+/* VMs running without a profile (another profile dir, a deleted file):
+ * list them so they can still be watched and stopped. */
+static void rescan_dirs(struct vmm *m)
 {
-	modes_refresh(m);
-	/* VMs running without a profile (another profile dir, a deleted
-	 * file): list them so they can still be watched and stopped. */
 	if (m->scope) {
 		rescan_dir(m, m->scope); /* one VM: never another's dir */
-	} else {
-		DIR *d = opendir(paths_runtime_dir());
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d)))
-				rescan_dir(m, e->d_name);
-			closedir(d);
-		}
+		return;
 	}
-	for (size_t i = 0; i < m->n; i++)
+	DIR *d = opendir(paths_runtime_dir());
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		rescan_dir(m, e->d_name);
+	closedir(d);
+}
+
+void vmm_rescan(struct vmm *m)
+{
+	watch_setup(m);
+	modes_refresh(m);
+	rescan_dirs(m);
+	for (size_t i = 0; i < m->n; i++) {
+		watch_vm(m, m->vms[i]);
 		vm_scan(m->vms[i]);
+	}
 	/* Profile-less VMs that are gone leave the list. */
 	vmm_gc(m);
 }
