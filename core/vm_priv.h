@@ -83,6 +83,12 @@ struct vm {
 
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
+	/* DIR/run-state (vm_qmp.c): the owner writes its state there on each
+	 * change; a non-owner that can trust it (rec_trusted) does not poll. */
+	enum vm_state rec_written; /* owner: what it holds (VM_STATE_COUNT: none of ours) */
+	bool q_known;        /* owner: query-status answered on this connection */
+	bool rec_trusted;    /* non-owner: the live owner's record is our state */
+	unsigned rec_gen;    /* non-owner: records taken in; a poll sent before one is stale */
 	int wd;              /* the inotify watch on dir (-1: none) */
 	bool scan_due;       /* something changed in dir: scan it from the loop */
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
@@ -123,6 +129,7 @@ struct vmm {
 	struct loop_timer *due_timer;
 	unsigned ticks;       /* ticks since the last full rescan */
 	unsigned dirs_ticks;  /* ticks left of looking for new dirs (one appeared) */
+	bool full_pass;       /* the tick's full rescan: non-owners poll even with a record */
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
 	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
 	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
@@ -199,5 +206,10 @@ void vm_qmp_release(struct vm *vm);
 void vm_qmp_connect(struct vm *vm);
 void vm_qmp_try_own(struct vm *vm);
 void vm_qmp_poll_status(struct vm *vm);
+/* Owner: DIR/run-state follows its state (from vm_changed). */
+void vm_run_state_sync(struct vm *vm);
+/* Non-owner: take the state from DIR/run-state when its writer is the live
+ * owner of this QEMU; false (and rec_trusted false) when it is not. */
+bool vm_run_state_read(struct vm *vm);
 
 #endif

@@ -39,6 +39,7 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->dir = paths_vm_dir(name);
 	vm->pidfd = -1;
 	vm->wd = -1;
+	vm->rec_written = VM_STATE_COUNT;
 	vm->qmp_lock_fd = -1;
 	vm->spawn_fd = -1;
 	vm->spawn_lock_fd = -1;
@@ -246,7 +247,9 @@ static void on_tick(struct loop_timer *t, void *arg)
 	watch_setup(m);
 	if (m->run_wd < 0 || ++m->ticks >= FULL_TICKS) {
 		m->ticks = 0;
+		m->full_pass = true;
 		vmm_rescan(m);
+		m->full_pass = false;
 		return;
 	}
 	modes_refresh(m);
