@@ -85,6 +85,7 @@ void vm_logf(struct vm *vm, const char *fmt, ...)
 void vm_changed(struct vm *vm)
 {
 	vm_run_state_sync(vm);
+	vmm_tick_need(vm->m, vm);
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }

@@ -124,10 +124,13 @@ struct vmm {
 	/* The runtime dir and each VM's dir under inotify (vmm.c): what
 	 * changes there is scanned at once, the tick only looks at VMs that
 	 * need a look every second (vm_scan_needed) and rescans everything
-	 * every FULL_TICKS. run_wd < 0: no watch, every tick rescans all. */
-	int ino_fd, run_wd;
+	 * every FULL_MS; when none does, it sleeps until then (slow).
+	 * run_wd < 0: no watch, every tick rescans all. The modes dir (or,
+	 * until it exists, the state dir) is watched too. */
+	int ino_fd, run_wd, modes_wd, state_wd;
 	struct loop_timer *due_timer;
-	unsigned ticks;       /* ticks since the last full rescan */
+	uint64_t full_due_us; /* the next full rescan (monotonic) */
+	bool slow;            /* the tick waits for the full rescan */
 	unsigned dirs_ticks;  /* ticks left of looking for new dirs (one appeared) */
 	bool full_pass;       /* the tick's full rescan: non-owners poll even with a record */
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
@@ -206,6 +209,11 @@ void vm_qmp_release(struct vm *vm);
 void vm_qmp_connect(struct vm *vm);
 void vm_qmp_try_own(struct vm *vm);
 void vm_qmp_poll_status(struct vm *vm);
+
+/* ---- vmm.c ---- */
+/* Something changed that may need the 1 s tick back (vm: that VM's need;
+ * NULL: the vmm's own, a new dir or a lost watch). Cheap: O(1). */
+void vmm_tick_need(struct vmm *m, struct vm *vm);
 /* Owner: DIR/run-state follows its state (from vm_changed). */
 void vm_run_state_sync(struct vm *vm);
 /* Non-owner: take the state from DIR/run-state when its writer is the live

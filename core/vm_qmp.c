@@ -397,6 +397,7 @@ static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
 		if (poll(&pfd, 1, 0) == 1)
 			vm_exit_detected(vm);
 	}
+	vmm_tick_need(vm->m, vm); /* no connection: the tick reconnects */
 	(void)why;
 }
 
@@ -439,6 +440,7 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 			vm_start_failed(vm, e);
 			free(e);
 		}
+		vmm_tick_need(vm->m, vm); /* the tick tries again */
 		return;
 	}
 	/* QEMU opens its sockets within tens of ms: poll fast at first. */

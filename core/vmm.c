@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define TICK_MS 1000
-#define FULL_TICKS 30   /* with inotify: everything is rescanned every 30 ticks */
+#define FULL_MS 30000   /* with inotify: everything is rescanned every 30 s */
 #define DIRS_TICKS 10   /* a new dir: look for its vm.lock on the next 10 ticks */
 /* What a VM's dir tells: files made, removed, renamed into place (records
  * are written by rename), closed after writing (vm.lock and qmp.lock when
@@ -28,6 +28,10 @@
 	(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | \
 	 IN_ONLYDIR | IN_DONT_FOLLOW)
 #define RUN_DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+/* modes_set renames a file into the modes dir; the state dir only until
+ * the modes dir is made. IN_MASK_ADD: either may be the runtime dir too. */
+#define MODES_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_MASK_ADD)
+#define STATE_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD)
 
 /* ---------- vmm ---------- */
 
@@ -131,23 +135,96 @@ static void watch_setup(struct vmm *m)
 	m->run_wd = inotify_add_watch(m->ino_fd, paths_runtime_dir(), RUN_DIR_MASK);
 	if (m->run_wd < 0)
 		return;
-	m->ticks = 0;
 	for (size_t i = 0; i < m->n; i++)
 		watch_vm(m, m->vms[i]);
+}
+
+/* The modes dir: another vmdeck's mode change is read when it happens.
+ * Until it exists, the state dir (or, until that exists, its parent), for
+ * it to appear; with none of them, the tick looks every second. Once a
+ * shallower one is watched, the deeper ones are tried again: made in
+ * between, they would send nothing. */
+static void watch_modes(struct vmm *m)
+{
+	if (m->run_wd < 0 || m->modes_wd >= 0 || m->state_wd >= 0)
+		return;
+	char *levels[3];
+	levels[0] = path_join(paths_state_dir(), "modes");
+	levels[1] = xstrdup(paths_state_dir());
+	levels[2] = xstrdup(paths_state_dir());
+	char *slash = strrchr(levels[2], '/');
+	if (slash && slash != levels[2])
+		*slash = '\0';
+	int wd = -1, at = 0;
+	for (int i = 0; i < 3 && wd < 0; i++)
+		if ((wd = inotify_add_watch(m->ino_fd, levels[i], i ? STATE_MASK : MODES_MASK)) >= 0)
+			at = i;
+	for (int j = 0; wd >= 0 && j < at; j++) {
+		int deeper = inotify_add_watch(m->ino_fd, levels[j], j ? STATE_MASK : MODES_MASK);
+		if (deeper < 0)
+			continue;
+		if (wd != m->run_wd && wd != deeper)
+			inotify_rm_watch(m->ino_fd, wd);
+		wd = deeper;
+		at = j;
+	}
+	for (int i = 0; i < 3; i++)
+		free(levels[i]);
+	if (wd < 0)
+		return;
+	if (at == 0) {
+		m->modes_wd = wd;
+		modes_refresh(m); /* what changed before the watch */
+	} else {
+		m->state_wd = wd;
+	}
 }
 
 /* The watch is gone (the runtime dir removed or renamed, the queue
  * overflowed): back to rescanning all every tick until it is made again. */
 static void watch_lost(struct vmm *m)
 {
-	if (m->run_wd >= 0)
-		inotify_rm_watch(m->ino_fd, m->run_wd);
-	m->run_wd = -1;
+	int *wds[] = { &m->run_wd, &m->modes_wd, &m->state_wd };
+	for (size_t i = 0; i < ARRAY_LEN(wds); i++) {
+		if (*wds[i] >= 0)
+			inotify_rm_watch(m->ino_fd, *wds[i]);
+		*wds[i] = -1;
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->vms[i]->wd >= 0)
 			inotify_rm_watch(m->ino_fd, m->vms[i]->wd);
 		m->vms[i]->wd = -1;
 	}
+	vmm_tick_need(m, NULL);
+}
+
+/* ---------- the tick's pace ---------- */
+
+static bool tick_needed(const struct vmm *m)
+{
+	return m->run_wd < 0 || m->dirs_ticks || (m->modes_wd < 0 && m->state_wd < 0);
+}
+
+static bool tick_needed_by(const struct vm *vm) { return vm->wd < -1 || vm_scan_needed(vm); }
+
+/* Every second while anything needs it, else once at the next full rescan. */
+static void tick_pace(struct vmm *m)
+{
+	bool need = tick_needed(m);
+	for (size_t i = 0; i < m->n && !need; i++)
+		need = tick_needed_by(m->vms[i]);
+	m->slow = !need;
+	uint64_t now = now_mono_us();
+	uint64_t ms = need || m->full_due_us <= now ? TICK_MS : (m->full_due_us - now + 999) / 1000;
+	loop_timer_reset(m->l, m->tick, ms);
+}
+
+void vmm_tick_need(struct vmm *m, struct vm *vm)
+{
+	if (!m->slow || !(vm ? tick_needed_by(vm) : tick_needed(m)))
+		return;
+	m->slow = false;
+	loop_timer_reset(m->l, m->tick, TICK_MS);
 }
 
 static void scan_due(struct loop_timer *t, void *arg)
@@ -162,6 +239,7 @@ static void scan_due(struct loop_timer *t, void *arg)
 		vm->scan_due = false;
 		watch_vm(m, vm);
 		vm_scan(vm);
+		vmm_tick_need(m, vm);
 	}
 	vmm_gc(m);
 }
@@ -195,6 +273,7 @@ static void on_run_dir_event(struct vmm *m, const struct inotify_event *ev)
 	/* A VM dir of no known VM: listed once its vm.lock is held, which may
 	 * come a moment after the dir. */
 	m->dirs_ticks = DIRS_TICKS;
+	vmm_tick_need(m, NULL);
 	rescan_dir(m, ev->name);
 	if ((vm = vmm_find(m, ev->name)))
 		mark_due(m, vm);
@@ -214,6 +293,30 @@ static void on_vm_dir_event(struct vmm *m, const struct inotify_event *ev)
 	}
 }
 
+static void on_modes_event(struct vmm *m, const struct inotify_event *ev)
+{
+	if (ev->wd == m->modes_wd) {
+		if (ev->mask & IN_IGNORED) {
+			m->modes_wd = -1; /* gone: the tick watches it again */
+			vmm_tick_need(m, NULL);
+		}
+		modes_refresh(m);
+		return;
+	}
+	if (ev->mask & IN_IGNORED) {
+		m->state_wd = -1;
+		vmm_tick_need(m, NULL);
+	} else if (ev->len && (ev->mask & IN_ISDIR)) {
+		/* A dir appeared there (the modes dir, or the state dir in its
+		 * parent): watch the deepest one that exists now. */
+		int old = m->state_wd;
+		m->state_wd = -1;
+		watch_modes(m);
+		if (old != m->state_wd && old != m->run_wd && old != m->modes_wd)
+			inotify_rm_watch(m->ino_fd, old);
+	}
+}
+
 static void on_inotify(int fd, short revents, void *arg)
 {
 	(void)revents;
@@ -226,33 +329,42 @@ static void on_inotify(int fd, short revents, void *arg)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			p += sizeof(*ev) + ev->len;
-			if (ev->mask & IN_Q_OVERFLOW)
+			if (ev->mask & IN_Q_OVERFLOW) {
 				watch_lost(m); /* something was missed: rescan all until watched again */
-			else if (ev->wd == m->run_wd)
+				continue;
+			}
+			if (ev->wd == m->modes_wd || ev->wd == m->state_wd)
+				on_modes_event(m, ev);
+			if (ev->wd == m->run_wd)
 				on_run_dir_event(m, ev);
-			else if (m->run_wd >= 0)
+			else if (m->run_wd >= 0 && ev->wd != m->modes_wd && ev->wd != m->state_wd)
 				on_vm_dir_event(m, ev);
 		}
 	}
 }
 
 /* With the watch: the VMs that need a look every second, new dirs for a
- * while after one appeared, and everything every FULL_TICKS (a safety net:
- * non-owners' polls that the owner's record stands for are made there).
- * Without it: everything, every tick. */
+ * while after one appeared, and everything every FULL_MS (a safety net:
+ * non-owners' polls that the owner's record stands for are made there);
+ * when nothing needs a look every second, the tick sleeps until that full
+ * rescan (tick_pace) and whatever needs it again wakes it (vmm_tick_need).
+ * Without the watch: everything, every tick. */
 static void on_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
 	struct vmm *m = arg;
 	watch_setup(m);
-	if (m->run_wd < 0 || ++m->ticks >= FULL_TICKS) {
-		m->ticks = 0;
+	watch_modes(m);
+	if (m->run_wd < 0 || now_mono_us() + 500000 >= m->full_due_us) {
+		m->full_due_us = now_mono_us() + (uint64_t)FULL_MS * 1000;
 		m->full_pass = true;
 		vmm_rescan(m);
 		m->full_pass = false;
+		tick_pace(m);
 		return;
 	}
-	modes_refresh(m);
+	if (m->modes_wd < 0)
+		modes_refresh(m);
 	if (m->dirs_ticks) {
 		m->dirs_ticks--;
 		rescan_dirs(m);
@@ -267,6 +379,7 @@ static void on_tick(struct loop_timer *t, void *arg)
 			vm_scan(vm);
 	}
 	vmm_gc(m);
+	tick_pace(m);
 }
 
 struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
@@ -275,8 +388,9 @@ struct vmm *vmm_new(struct loop *l, const struct vm_net_hooks *hooks)
 	m->l = l;
 	m->hooks = hooks;
 	m->tick = loop_timer_add(l, TICK_MS, true, on_tick, m);
-	m->run_wd = -1;
+	m->run_wd = m->modes_wd = m->state_wd = -1;
 	m->ino_fd = -1;
+	m->full_due_us = now_mono_us() + (uint64_t)FULL_MS * 1000;
 	return m;
 }
 
@@ -326,8 +440,11 @@ void vmm_free(struct vmm *m)
 {
 	if (!m)
 		return;
+	m->slow = false; /* nothing below may reset the tick it deletes */
 	loop_timer_del(m->l, m->tick);
+	m->tick = NULL;
 	loop_timer_del(m->l, m->due_timer);
+	m->due_timer = NULL;
 	m->on_change = NULL;
 	m->on_log = NULL;
 	for (size_t i = 0; i < m->n; i++)
