@@ -460,6 +460,8 @@ static void o_serial(struct imp *c, struct qopt *q)
 		return imp_drop(c, q, "vmdeck's serial console is RUN/serial.sock");
 	if (strstr(q->val, "stdio") || !strncmp(q->val, "mon:", 4) || !strcmp(q->val, "vc"))
 		return imp_drop(c, q, "the serial console is RUN/serial.sock, logged to RUN/serial.log");
+	if (!strncmp(q->val, "chardev:", 8) && imp_chardev_is_vmdeck_console(c, q->val + 8))
+		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own on RUN/serial.sock");
 	imp_extra(c, q, "another serial port (vmdeck's console is the first, on RUN/serial.sock)");
 }
 
@@ -467,6 +469,12 @@ static void o_chardev(struct imp *c, struct qopt *q)
 {
 	if (!strncmp(q->val, "stdio", 5) || strstr(q->val, "mux=on") || imp_chardev_is_monitor(c, q))
 		return imp_drop(c, q, "the monitor and console are vmdeck's (RUN/ctl.sock, RUN/serial.sock)");
+	struct kvs o;
+	kvs_parse(&o, q->val, "backend");
+	bool mine = imp_chardev_is_vmdeck_console(c, kvs_peek(&o, "id"));
+	kvs_free(&o);
+	if (mine)
+		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own on RUN/serial.sock");
 	imp_extra(c, q, "no profile key for character devices");
 }
 

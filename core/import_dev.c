@@ -5,6 +5,7 @@
 #include "core/import_priv.h"
 
 #include "core/profile.h"
+#include "core/qemu_args.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -609,6 +610,29 @@ bool imp_chardev_is_monitor(const struct imp *c, const struct qopt *q)
 	}
 	kvs_free(&o);
 	return mon;
+}
+
+/* The chardev ID is the serial console a vmdeck gave a QEMU it started
+ * (socket,id=serial0,path=…/serial.sock): the argv of `import --pid` of a
+ * vmdeck VM. The new VM gets its own; a copy would be a duplicate id. */
+bool imp_chardev_is_vmdeck_console(const struct imp *c, const char *id)
+{
+	if (!id || !qemu_args_reserved_id(id))
+		return false;
+	bool console = false;
+	for (size_t i = 0; i < c->nq && !console; i++) {
+		const struct qopt *q = &c->q[i];
+		if (strcmp(q->name, "chardev") != 0 || !q->val)
+			continue;
+		struct kvs o;
+		kvs_parse(&o, q->val, "backend");
+		const char *cid = kvs_peek(&o, "id"), *be = kvs_peek(&o, "backend"), *path = kvs_peek(&o, "path");
+		size_t pl = path ? strlen(path) : 0;
+		console = cid && !strcmp(cid, id) && be && !strcmp(be, "socket") && pl >= 12 &&
+			  !strcmp(path + pl - 12, "/serial.sock");
+		kvs_free(&o);
+	}
+	return console;
 }
 
 /* ---- display ----------------------------------------------------------- */

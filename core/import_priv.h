@@ -69,6 +69,7 @@ void imp_vnc(struct imp *c, struct qopt *q);
 void imp_usb_device(struct imp *c, const char *dev, const struct qopt *q);
 bool imp_is_display_device(const char *device_val);
 bool imp_chardev_is_monitor(const struct imp *c, const struct qopt *q);
+bool imp_chardev_is_vmdeck_console(const struct imp *c, const char *id);
 void imp_prescan_device(struct imp *c, const struct qopt *q);
 void imp_finish_devices(struct imp *c);
 

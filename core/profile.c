@@ -6,6 +6,7 @@
  * are collected, each with FILE:LINE:COL. */
 #include "core/profile.h"
 #include "core/profile_check.h"
+#include "core/qemu_args.h"
 #include "core/schema.h"
 #include "core/util.h"
 #include "core/yamldoc.h"
@@ -166,8 +167,27 @@ static bool stdio_backend(const char *value)
 	return strcmp(value, "stdio") == 0 || strncmp(value, "stdio,", 6) == 0 || strncmp(value, "mon:stdio", 9) == 0;
 }
 
-/* extra_args: strings appended verbatim, but no display server and nothing
- * that breaks vmdeck's supervision. */
+/* The id= an option's value defines ("socket,id=serial0,path=…"), copied
+ * into buf; NULL when it has none. */
+static const char *value_id(const char *value, char *buf, size_t n)
+{
+	for (const char *p = value; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, "id=", 3) == 0) {
+			size_t l = strcspn(p + 3, ",");
+			if (l >= n)
+				l = n - 1;
+			memcpy(buf, p + 3, l);
+			buf[l] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* extra_args: strings appended verbatim, but no display server, nothing
+ * that breaks vmdeck's supervision and no id vmdeck gives its own objects. */
 static void f_extra_args(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
 {
 	struct profile *p = target;
@@ -194,6 +214,14 @@ static void f_extra_args(struct schema *s, yaml_node_t *v, void *target, const s
 				     "/dev/null and RUN/qemu.log (where it reads why a start failed); the serial console "
 				     "is RUN/serial.sock, the monitor 'vmdeck monitor NAME'",
 				     f->key, scalar(e), next);
+			continue;
+		}
+		char idbuf[64];
+		const char *id = scalar(e)[0] != '-' ? value_id(scalar(e), idbuf, sizeof(idbuf)) : NULL;
+		const char *mine = id ? qemu_args_reserved_id(id) : NULL;
+		if (mine) {
+			schema_error(s, e, "'%s': id '%s' is vmdeck's own, for %s: QEMU would refuse a second; rename it",
+				     f->key, id, mine);
 			continue;
 		}
 		const char *o = display_server_opt(scalar(e), next);

@@ -36,6 +36,23 @@ static const struct accel_map {
 #define STR(x) STR_(x)
 #define BOOTINDEX_STR STR(QEMU_INSTALL_BOOTINDEX)
 
+const char *qemu_args_reserved_id(const char *id)
+{
+	static const struct {
+		const char *id, *what;
+	} ids[] = {
+		{ SERIAL_ID, "the serial console's chardev (RUN/serial.sock)" },
+		{ SCSI_CONTROLLER_ID, "the SCSI controller of scsi disks" },
+		{ AUDIODEV_ID, "the audio backend" },
+		{ VNC_SECRET_ID, "the VNC password's secret" },
+		{ QEMU_INSTALL_DRIVE_ID, "the installer's drive" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(ids); i++)
+		if (strcmp(id, ids[i].id) == 0)
+			return ids[i].what;
+	return NULL;
+}
+
 char *qemu_args_escape(const char *s)
 {
 	size_t n = strlen(s), commas = 0;

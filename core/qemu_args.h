@@ -48,6 +48,11 @@ struct qemu_runtime {
 int qemu_args_build(const struct profile *p, enum vm_mode mode, const struct qemu_runtime *rt,
 		    struct strv *argv, char **err);
 
+/* An id vmdeck's argv gives one of its own objects ("serial0": the serial
+ * console's chardev): what it is for, or NULL for an id that is free. A
+ * second object with it makes QEMU refuse to start ("Duplicate ID"). */
+const char *qemu_args_reserved_id(const char *id);
+
 /* A value for a QEMU option string ("file=VALUE,…"): commas doubled. Caller frees. */
 char *qemu_args_escape(const char *s);
 

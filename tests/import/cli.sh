@@ -92,6 +92,18 @@ wait_for 30 grep -q running-vm /proc/$qp/cmdline || fail "QEMU did not start"
 check "import --pid" vm import --pid "$qp" --out "$P"
 check "… named by its -name, with its memory" grep -q '^memory: 272M' "$P/running-vm.yaml"
 kill "$qp"
+# A QEMU vmdeck itself runs: its own sockets, pid file and serial console
+# are not copied (a copied console chardev was a duplicate id: the new VM
+# could not start), and the new profile starts beside the old one.
+printf 'name: own\naccel: tcg\nmachine: q35\nmemory: 64M\nstop_timeout: 3\n' >"$P/own.yaml"
+on_exit 'for f in "$VMDECK_RUNTIME_DIR"/*/qemu.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")"; done'
+check "a vmdeck VM starts" vm start own
+ownpid=$(cat "$VMDECK_RUNTIME_DIR/own/qemu.pid")
+check "import --pid of a vmdeck VM" vm import --pid "$ownpid" --name owncopy --out "$P"
+check "… without vmdeck's own console" bash -c '! grep -Eq "^ *- .*(serial\.sock|chardev:serial0)" "$1"' _ "$P/owncopy.yaml"
+check "… that passes check" vm check "$P/owncopy.yaml"
+check "… and starts beside it" vm start owncopy
+{ vm stop --force own; vm stop --force owncopy; } >/dev/null 2>&1
 check "--pid of no process exits 3" bash -c '"$1" import --pid 4194304 --out "$2"; (($? == 3))' _ "$VMDECK" "$P"
 check "usage errors exit 2" bash -c '"$1" import; (($? == 2)) && "$1" import a b; (($? == 2))' _ "$VMDECK"
 finish
