@@ -12,7 +12,7 @@ vmdeck_script_test(profile_qemu_accepts profiles/qemu_accepts.sh integration)
 set_tests_properties(profile_qemu_accepts PROPERTIES TIMEOUT 300)
 # libFuzzer on the profile parser for a bounded time (tests/fuzz/run.sh is generic).
 vmdeck_script_test(fuzz_profile fuzz/run.sh fuzz profile 20
-  ${VMDECK_PROFILE_SRC} core/qemu_args.c core/util.c tests/fuzz/fuzz_profile.c)
+  ${VMDECK_PROFILE_SRC} core/util.c tests/fuzz/fuzz_profile.c)
 set_tests_properties(fuzz_profile PROPERTIES TIMEOUT 240)
 # Benchmarks: built, not run as tests (tests/bench/run runs them).
 add_executable(bench_profiles bench/bench_profiles.c)
