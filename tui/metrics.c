@@ -115,6 +115,10 @@ void metrics_render(const struct metrics_snap *s, struct strbuf *b)
 	promtext_family(b, "vmdeck_build_info", PROMTEXT_GAUGE, "vmdeck's version; always 1");
 	struct promtext_label v[] = { { "version", s->version } };
 	promtext_sample_u64(b, "vmdeck_build_info", v, 1, 1);
+	/* Moves once per statistics interval: a scraper sees the loop is alive. */
+	promtext_family(b, "vmdeck_metrics_snapshots_total", PROMTEXT_COUNTER,
+			"Snapshots the exporter's loop has published (one per statistics interval and change)");
+	promtext_sample_u64(b, "vmdeck_metrics_snapshots_total", NULL, 0, s->snapshots);
 	render_vms(s, b);
 	render_links(s, b);
 	render_bridges(s, b);
@@ -142,6 +146,7 @@ struct metrics {
 	struct bridge_count *counts; /* by bridge name: a re-created bridge keeps counting up */
 	size_t n_counts;
 	long clk_tck, page_size;
+	uint64_t snapshots;
 };
 
 struct metrics *metrics_new(void)
@@ -294,6 +299,23 @@ static const char *bridge_name(const struct linkwatch *lw, int ifindex)
 	return "";
 }
 
+/* A bridge pinned to the MAC it already had sends no netlink event, so
+ * linkwatch's flag can be stale: read sysfs again, once per snapshot and
+ * bridge (sysfs is this namespace's when pinned_known). */
+static bool bridge_pinned_now(const struct link_info *b)
+{
+	if (!b->pinned_known)
+		return b->pinned;
+	char path[64 + IF_NAMESIZE], buf[8] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", b->name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return b->pinned;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	return ok ? atoi(buf) == 3 : b->pinned;
+}
+
 static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct metrics_snap *s)
 {
 	struct tap_owner *own;
@@ -317,7 +339,7 @@ static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkw
 	for (size_t i = 0; i < nb; i++) {
 		const struct link_info *b = linkwatch_bridge(lw, i);
 		br[i].name = b->name;
-		br[i].pinned = b->pinned;
+		br[i].pinned = bridge_pinned_now(b);
 		br[i].pinned_known = b->pinned_known;
 		br[i].n_ports = b->n_ports;
 		br[i].n_vm_ports = b->n_vm_ports;
@@ -336,7 +358,7 @@ static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkw
 
 void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct strbuf *out)
 {
-	struct metrics_snap s = { .version = VMDECK_VERSION };
+	struct metrics_snap s = { .version = VMDECK_VERSION, .snapshots = ++m->snapshots };
 	collect_vms(m, vmm, &s);
 	collect_links(m, vmm, lw, &s);
 	metrics_render(&s, out);

@@ -53,7 +53,8 @@ struct metrics_snap {
 	size_t n_links;
 	const struct metrics_bridge *bridges;
 	size_t n_bridges;
-	bool links_ok;         /* false: the link watcher is down (vmdeck_links_up 0) */
+	bool links_ok;         /* false: the link watcher is down (vmdeck_links_watched 0) */
+	uint64_t snapshots;    /* snapshots published so far, this one included */
 };
 
 /* Append the whole exposition for s to out. */

@@ -99,7 +99,7 @@ static void test_render(void **state)
 	};
 	struct metrics_bridge br[] = { { .name = "virbr0", .pinned_known = true, .n_ports = 1, .n_vm_ports = 1,
 					 .changes = { [BRIDGE_MAC_CAUSE_PORT_JOINED] = 2 } } };
-	struct metrics_snap s = { "9.9", vms, 2, links, 1, br, 1, true };
+	struct metrics_snap s = { "9.9", vms, 2, links, 1, br, 1, true, 7 };
 	struct strbuf b = { 0 };
 	metrics_render(&s, &b);
 	static const char *const want[] = {
@@ -111,6 +111,7 @@ static void test_render(void **state)
 		"vmdeck_vm_cpu_seconds_total{vm=\"web1\"} 1.25\n",
 		"vmdeck_vm_resident_memory_bytes{vm=\"web1\"} 4096\n",
 		"vmdeck_links_watched 1\n",
+		"vmdeck_metrics_snapshots_total 7\n",
 		"vmdeck_link_receive_bytes_total{link=\"tap-web1-0\",bridge=\"virbr0\",vm=\"web1\"} 100\n",
 		"vmdeck_link_transmit_bytes_total{link=\"tap-web1-0\",bridge=\"virbr0\",vm=\"web1\"} 200\n",
 		"vmdeck_link_receive_packets_total{link=\"tap-web1-0\",bridge=\"virbr0\",vm=\"web1\"} 3\n",
@@ -132,7 +133,7 @@ static void test_render(void **state)
 	size_t types = 0;
 	while ((p = strstr(p, "# TYPE ")) != NULL)
 		types++, p++;
-	assert_int_equal(types, 14);
+	assert_int_equal(types, 15);
 	free(b.s);
 }
 
