@@ -53,7 +53,7 @@ wait_for 120 grep -q "seq=.* ok" "$SER" || fail "the guest never pinged its gate
 TAP=vd-guesta-0
 
 # --- the exporter and Prometheus ---------------------------------------------
-in_ns "$VMDECK" metrics 2>"$T_TMP/metrics.err" &
+ip netns exec "$NS" "$VMDECK" metrics 2>"$T_TMP/metrics.err" &
 mpid=$!
 on_exit "kill_pid $mpid"
 wait_for 20 grep -q "serving http://127.0.0.1:9177/metrics" "$T_TMP/metrics.err" || fail "metrics did not start: $(cat "$T_TMP/metrics.err")"
@@ -66,7 +66,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:9177']
 EOF
-in_ns prometheus --config.file="$T_TMP/prometheus.yml" --storage.tsdb.path="$T_TMP/prom-data" \
+ip netns exec "$NS" prometheus --config.file="$T_TMP/prometheus.yml" --storage.tsdb.path="$T_TMP/prom-data" \
 	--web.listen-address=127.0.0.1:9090 >"$T_TMP/prometheus.log" 2>&1 &
 ppid=$!
 on_exit "kill_pid $ppid"
