@@ -27,15 +27,13 @@ struct exporter {
 	struct linkwatch *lw;
 	struct metrics *m;
 	struct promhttp *http;
-	bool dirty;
+	bool dirty;      /* something changed: render (within METRICS_RENDER_MS) */
+	bool sample_due; /* the interval passed: read the files, render now */
+	struct loop_timer *render_timer;
 };
 
-/* After every loop pass: rebuild once if anything changed. */
-static void exporter_after(void *arg)
+static void render(struct exporter *e)
 {
-	struct exporter *e = arg;
-	if (!e->dirty)
-		return;
 	e->dirty = false;
 	struct strbuf b = { 0 };
 	metrics_collect(e->m, e->vmm, e->lw, &b);
@@ -43,13 +41,41 @@ static void exporter_after(void *arg)
 	free(b.s);
 }
 
+static void render_fire(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct exporter *e = arg;
+	e->render_timer = NULL;
+	if (e->dirty)
+		render(e);
+}
+
+/* After every loop pass. The interval's sample (its files and a render) is
+ * done at once; other changes — link events, VM state — render from memory
+ * once the render timer fires, so a storm of events costs one render per
+ * METRICS_RENDER_MS and no file read at all. */
+static void exporter_after(void *arg)
+{
+	struct exporter *e = arg;
+	if (e->sample_due) {
+		e->sample_due = false;
+		metrics_sample(e->m, e->vmm, e->lw);
+		render(e);
+		return;
+	}
+	if (e->dirty && !e->render_timer)
+		e->render_timer = loop_timer_add(e->loop, METRICS_RENDER_MS, false, render_fire, e);
+}
+
 static void on_link(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
 {
 	(void)lw;
 	struct exporter *e = arg;
 	metrics_link_event(e->m, ev);
-	/* Counters move with STATS (once per interval); the set of links and
-	 * bridges with the others. */
+	/* Counters move with STATS (once per interval): the sample; the set of
+	 * links and bridges and the MAC change counts with the others. */
+	if (ev->type == LINKWATCH_EV_STATS)
+		e->sample_due = true;
 	e->dirty = true;
 }
 
@@ -63,7 +89,7 @@ static void on_vm(struct vm *vm, void *arg)
 static void on_tick(struct loop_timer *t, void *arg)
 {
 	(void)t;
-	((struct exporter *)arg)->dirty = true;
+	((struct exporter *)arg)->sample_due = true;
 }
 
 static void on_signal(int signo, void *arg)
@@ -137,7 +163,7 @@ static int cmd_metrics(int argc, char **argv)
 		cmd_error("metrics: warning: listening on %s, not loopback: anyone who can reach this host can read "
 			  "its VM names, states and traffic counters (no authentication, no TLS)", addr.text);
 	vm_nofile_raise(); /* every scrape in flight holds a descriptor */
-	struct exporter e = { .loop = loop_new(), .m = metrics_new(), .dirty = true };
+	struct exporter e = { .loop = loop_new(), .m = metrics_new(), .sample_due = true };
 	char *err = NULL;
 	int rc = promhttp_start(&addr, &e.http, &err);
 	if (rc < 0) {
@@ -156,6 +182,7 @@ static int cmd_metrics(int argc, char **argv)
 	/* Tests and service logs wait for this line. */
 	fprintf(stderr, "vmdeck metrics: serving http://%s/metrics\n", promhttp_addr_bound(e.http)->text);
 	loop_run(e.loop);
+	loop_timer_del(e.loop, e.render_timer);
 	promhttp_free(e.http);
 	linkwatch_free(e.lw);
 	vmm_free(e.vmm);

@@ -138,6 +138,15 @@ struct acc {
 struct bridge_count {
 	char name[IF_NAMESIZE];
 	uint64_t changes[BRIDGE_MAC_CAUSE_SET + 1];
+	int pinned_ifindex; /* sysfs said pinned (metrics_sample) for this ifindex; 0: no */
+};
+
+/* A live VM's QEMU as the last sample read it. */
+struct vm_usage {
+	char *name;
+	pid_t pid;
+	double cpu_seconds;
+	uint64_t rss_bytes;
 };
 
 struct metrics {
@@ -147,7 +156,18 @@ struct metrics {
 	size_t n_counts;
 	long clk_tck, page_size;
 	uint64_t snapshots;
+	struct vm_usage *use; /* metrics_sample's readings */
+	size_t n_use;
 };
+
+static void use_clear(struct metrics *m)
+{
+	for (size_t i = 0; i < m->n_use; i++)
+		free(m->use[i].name);
+	free(m->use);
+	m->use = NULL;
+	m->n_use = 0;
+}
 
 struct metrics *metrics_new(void)
 {
@@ -165,6 +185,7 @@ void metrics_free(struct metrics *m)
 		return;
 	free(m->accs);
 	free(m->counts);
+	use_clear(m);
 	free(m);
 }
 
@@ -277,15 +298,15 @@ static void collect_vms(struct metrics *m, struct vmm *vmm, struct metrics_snap 
 	struct metrics_vm *vms = xcalloc(n ? n : 1, sizeof(*vms));
 	for (size_t i = 0; i < n; i++) {
 		struct vm *vm = vmm_at(vmm, i);
-		struct proc_usage u;
 		vms[i].name = vm_name(vm);
 		vms[i].state = vm_state(vm);
 		vms[i].uptime_s = vm_uptime_s(vm);
-		if (vm_pid(vm) && proc_usage_read(vm_pid(vm), &u) == 0) {
-			vms[i].has_usage = true;
-			vms[i].cpu_seconds = (double)u.cpu_ticks / (double)m->clk_tck;
-			vms[i].rss_bytes = u.rss_pages * (uint64_t)m->page_size;
-		}
+		for (size_t k = 0; k < m->n_use && vm_pid(vm); k++)
+			if (m->use[k].pid == vm_pid(vm) && strcmp(m->use[k].name, vm_name(vm)) == 0) {
+				vms[i].has_usage = true;
+				vms[i].cpu_seconds = m->use[k].cpu_seconds;
+				vms[i].rss_bytes = m->use[k].rss_bytes;
+			}
 	}
 	s->vms = vms;
 	s->n_vms = n;
@@ -300,20 +321,41 @@ static const char *bridge_name(const struct linkwatch *lw, int ifindex)
 }
 
 /* A bridge pinned to the MAC it already had sends no netlink event, so
- * linkwatch's flag can be stale: read sysfs again, once per snapshot and
- * bridge (sysfs is this namespace's when pinned_known). */
-static bool bridge_pinned_now(const struct link_info *b)
+ * linkwatch's flag can be stale: metrics_sample reads sysfs again (when it
+ * is this namespace's: pinned_known). */
+static bool sysfs_pinned(const char *bridge)
 {
-	if (!b->pinned_known)
-		return b->pinned;
 	char path[64 + IF_NAMESIZE], buf[8] = "";
-	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", b->name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", bridge);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return b->pinned;
+		return false;
 	bool ok = fgets(buf, sizeof(buf), f) != NULL;
 	fclose(f);
-	return ok ? atoi(buf) == 3 : b->pinned;
+	return ok && atoi(buf) == 3;
+}
+
+void metrics_sample(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw)
+{
+	use_clear(m);
+	size_t n = vmm ? vmm_count(vmm) : 0;
+	m->use = xcalloc(n ? n : 1, sizeof(*m->use));
+	for (size_t i = 0; i < n; i++) {
+		struct vm *vm = vmm_at(vmm, i);
+		struct proc_usage u;
+		if (!vm_pid(vm) || proc_usage_read(vm_pid(vm), &u) < 0)
+			continue;
+		struct vm_usage *e = &m->use[m->n_use++];
+		e->name = xstrdup(vm_name(vm));
+		e->pid = vm_pid(vm);
+		e->cpu_seconds = (double)u.cpu_ticks / (double)m->clk_tck;
+		e->rss_bytes = u.rss_pages * (uint64_t)m->page_size;
+	}
+	for (size_t i = 0; lw && i < linkwatch_bridge_count(lw); i++) {
+		const struct link_info *b = linkwatch_bridge(lw, i);
+		if (b->pinned_known && !b->pinned)
+			count_get(m, b->name)->pinned_ifindex = sysfs_pinned(b->name) ? b->ifindex : 0;
+	}
 }
 
 static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct metrics_snap *s)
@@ -339,7 +381,7 @@ static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkw
 	for (size_t i = 0; i < nb; i++) {
 		const struct link_info *b = linkwatch_bridge(lw, i);
 		br[i].name = b->name;
-		br[i].pinned = bridge_pinned_now(b);
+		br[i].pinned = b->pinned || count_get(m, b->name)->pinned_ifindex == b->ifindex;
 		br[i].pinned_known = b->pinned_known;
 		br[i].n_ports = b->n_ports;
 		br[i].n_vm_ports = b->n_vm_ports;

@@ -3,11 +3,12 @@
  * Two halves. metrics_render() is pure: a snapshot of plain values in, the
  * exposition text out (unit-tested). struct metrics is the exporter's state
  * between snapshots: link counters carried across kernel resets so every
- * counter it exports only goes up, and bridge MAC changes counted by cause
- * from linkwatch's events. metrics_collect() reads the models (vmm,
- * linkwatch) once — one /proc/PID/stat read per running VM, no other file —
- * and renders. The loop calls it once per statistics interval and after a
- * bridge MAC change, never per scrape. */
+ * counter it exports only goes up, bridge MAC changes counted by cause from
+ * linkwatch's events, and the last sample of what no model holds (QEMU's
+ * CPU and memory, sysfs pinned). metrics_sample() reads those files once per
+ * statistics interval; metrics_collect() renders from memory — after each
+ * sample, and at most every METRICS_RENDER_MS after other changes; never
+ * per scrape. */
 #ifndef VMDECK_METRICS_H
 #define VMDECK_METRICS_H
 
@@ -19,6 +20,10 @@
 #include <stdint.h>
 
 struct strbuf;
+
+/* A change between samples (a VM state, a bridge MAC) is rendered after at
+ * most this long: an event storm is not a render per event. */
+#define METRICS_RENDER_MS 100
 
 /* ---- the pure half ---- */
 
@@ -67,8 +72,12 @@ struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 /* Feed every linkwatch event (counts bridge MAC changes by cause). */
 void metrics_link_event(struct metrics *m, const struct linkwatch_event *ev);
-/* Read the models and render into out. vmm and lw may be NULL (not
- * watched: no VM, or no link families). */
+/* Read the files the models do not hold: each live VM's /proc/PID/stat and,
+ * for unpinned bridges, sysfs addr_assign_type (pinning to the same MAC
+ * sends no event). Once per statistics interval, never per event. */
+void metrics_sample(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw);
+/* Render the models and the last sample into out; reads no file. vmm and
+ * lw may be NULL (not watched: no VM, or no link families). */
 void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct strbuf *out);
 
 #endif
