@@ -48,9 +48,11 @@ lock = threading.Lock()
 def scrape():
     try:
         r = urllib.request.urlopen(url, timeout=60)
-        body = r.read().decode()
-        good = r.status == 200 and body.rstrip().endswith("}" + body.rstrip().rsplit("}", 1)[-1]) and \
-            "vmdeck_bridge_vm_ports" in body and body.endswith("\n")
+        length = int(r.headers["Content-Length"])
+        body = r.read().decode()  # a short body raises IncompleteRead
+        # The whole exposition: as long as announced, its last family there, ending in a newline.
+        good = r.status == 200 and len(body.encode()) == length and "# TYPE vmdeck_bridge_vm_ports" in body \
+            and body.endswith("\n")
     except Exception as e:  # noqa: BLE001 - reported as a failed scrape
         good = False
         print(f"scrape failed: {e}", file=sys.stderr)
