@@ -69,6 +69,9 @@ kill_pid "$ping_pid"
 "$VMDECK" kill spin >/dev/null 2>&1
 tui_expect 30 " spin .*(exited|stopped)" "the VM is gone"
 check "the port's sparklines go flat" wait_for 60 bash -c "! $T_TMUX capture-pane -p -t t | grep -E 'p0 ' | grep -q '[▁▂▃▄▅▆▇█]'"
+# The VM's exit left a message in the status bar; it expires after a few
+# seconds (a redraw): wait for the key hints to be back first.
+tui_expect 30 "Tab/l pane" "the status bar shows the key hints again (the exit's message expired)"
 settled() { local a; a=$(tmux_screen | md5sum); sleep 1; [[ $(tmux_screen | md5sum) == "$a" ]]; }
 wait_for 60 settled || log "the screen did not settle"
 $T_TMUX pipe-pane -t t -o "cat >> $T_TMP/idle.out"
