@@ -6,6 +6,7 @@
 #include "net/labnet_run.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
+#include "net/outage.h"
 #include "core/loop.h"
 #include "core/schema.h"
 #include "core/util.h"
@@ -281,8 +282,13 @@ static int net_history(const struct net_verb *v, const struct net_args *a)
 		}
 		puts(line);
 		free(line);
+		for (size_t k = 0; !json && k < r[i].n_outages; k++) {
+			const struct machist_outage *g = &r[i].outages[k];
+			printf("    %s: %llu frame%s lost, %.1f s\n", g->vm[0] ? g->vm : g->port, (unsigned long long)g->frames,
+			       g->frames == 1 ? "" : "s", (double)g->duration_us / 1e6);
+		}
 	}
-	free(r);
+	machist_records_free(r, n);
 	machist_free(h);
 	return EXIT_OK;
 }
@@ -381,6 +387,7 @@ struct watch {
 	const char *dump_path;
 	struct machist *mh; /* NULL: the namespace could not be identified */
 	bool mh_failed;     /* said so once */
+	struct outage *ob;  /* what each change costs the guests */
 };
 
 /* Append a bridge MAC change to the namespace's history file (machist.h);
@@ -399,9 +406,35 @@ static void watch_record(struct watch *w, const struct linkwatch_event *ev)
 	free(err);
 }
 
+/* An outage's start and end as a line; its end also goes to the history. */
+static void watch_outage(struct outage *o, const struct outage_event *ev, void *arg)
+{
+	struct watch *w = arg;
+	(void)o;
+	char *s = w->json ? outage_event_json(ev) : outage_event_text(ev);
+	puts(s);
+	fflush(stdout);
+	free(s);
+	if (ev->type != OUTAGE_EV_ENDED || !w->mh)
+		return;
+	const struct outage_guest *g = ev->guest;
+	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
+				     .duration_us = g->duration_us };
+	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
+	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
+	char *err = NULL;
+	if (machist_append_outage(w->mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
+				  ev->change->wall_us, &mo, &err) < 0 && !w->mh_failed) {
+		cmd_error("watch: not recording MAC history: %s", err);
+		w->mh_failed = true;
+	}
+	free(err);
+}
+
 static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
 {
 	struct watch *w = arg;
+	outage_link_event(w->ob, ev);
 	if (ev->type == LINKWATCH_EV_STATS) {
 		if (!w->stats)
 			return;
@@ -531,6 +564,10 @@ static int cmd_watch(int argc, char **argv)
 		err = NULL;
 	}
 	linkwatch_set_on_change(w.lw, watch_event, &w);
+	w.ob = outage_new(w.loop, w.lw);
+	outage_set_on_event(w.ob, watch_outage, &w);
+	if (outage_unavailable(w.ob))
+		fprintf(stderr, "vmdeck watch: %s\n", outage_unavailable(w.ob));
 	loop_signal_add(w.loop, SIGINT, watch_signal, &w);
 	loop_signal_add(w.loop, SIGTERM, watch_signal, &w);
 	loop_signal_add(w.loop, SIGHUP, watch_signal, &w);
@@ -538,6 +575,7 @@ static int cmd_watch(int argc, char **argv)
 	/* Tests wait for this line: from here on no event is missed. */
 	fprintf(stderr, "vmdeck watch: watching %zu links\n", linkwatch_count(w.lw));
 	loop_run(w.loop);
+	outage_free(w.ob);
 	linkwatch_free(w.lw);
 	machist_free(w.mh);
 	loop_free(w.loop);
