@@ -2,10 +2,12 @@
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "net/bridge.h"
+#include "net/heal.h"
 #include "net/labnet.h"
 #include "net/labnet_run.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
+#include "net/nlact.h"
 #include "net/outage.h"
 #include "core/loop.h"
 #include "core/schema.h"
@@ -217,6 +219,37 @@ static int net_pin(const struct net_verb *v, const struct net_args *a)
 	return report(rc, err);
 }
 
+/* `net heal BRIDGE on|off`: kept for the bridge's life (net/heal.h); a
+ * watching vmdeck announces after each change. On also announces now. */
+static int net_heal(const struct net_verb *v, const struct net_args *a)
+{
+	const char *bridge = a->arg[0], *state = a->arg[1];
+	if (!net_bridge_ok(v, bridge))
+		return EXIT_USAGE;
+	bool on = strcmp(state, "on") == 0;
+	if (!on && strcmp(state, "off") != 0)
+		return cmd_error("net heal: \"%s\" is not on or off", state), EXIT_USAGE;
+	char *err = NULL;
+	int rc = heal_set(NULL, bridge, on, &err);
+	if (rc < 0)
+		return report(rc, err);
+	if (!on) {
+		printf("%s: heal off\n", bridge);
+		return EXIT_OK;
+	}
+	uint8_t mac[6];
+	unsigned sent = 0;
+	int ifindex = (int)if_nametoindex(bridge);
+	if (nlact_get_mac(bridge, mac, NULL) == 0 && heal_announce(bridge, ifindex, mac, &sent, &err) < 0) {
+		cmd_error("net heal: %s", err);
+		free(err);
+		err = NULL;
+	}
+	printf("%s: heal on (announced now to %u address%s; after each MAC change by any vmdeck watching: "
+	       "the TUI, vmdeck watch)\n", bridge, sent, sent == 1 ? "" : "es");
+	return EXIT_OK;
+}
+
 /* "90", "90s", "15m", "2h", "7d" -> microseconds; -1 when malformed. */
 static int64_t duration_us(const char *s)
 {
@@ -309,8 +342,12 @@ static const struct net_verb net_verbs[] = {
 	{ "list", "[--json]", "the lab network names", false, o_json, 0, 0, net_list },
 	{ "pin", "BRIDGE [MAC] [--arp-notify]", "pin a bridge's MAC (to MAC, or its current one)", true, o_pin, 1, 2,
 	  net_pin },
-	{ "history", "[BRIDGE] [--json] [--since DURATION]", "bridge MAC changes recorded in this network namespace",
-	  false, o_history, 0, 1, net_history },
+	{ "heal", "BRIDGE on|off",
+	  "after each MAC change announce BRIDGE's new MAC to its guests (gratuitous ARP, unsolicited NA)", true,
+	  o_plain, 2, 2, net_heal },
+	{ "history", "[BRIDGE] [--json] [--since DURATION]",
+	  "bridge MAC changes recorded in this network namespace, with what each cost its guests", false, o_history, 0,
+	  1, net_history },
 };
 
 static void net_help(FILE *out)
@@ -583,7 +620,7 @@ static int cmd_watch(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_net_entry = {
-	"net", "up|down|status|pin|list|history ...", "lab networks: bring up/down, status; pin a bridge's MAC; MAC history", cmd_net,
+	"net", "up|down|status|pin|heal|list|history ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
 	"watch", "[--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] [--rcvbuf BYTES]", "print link, port and bridge MAC events as they happen", cmd_watch,
