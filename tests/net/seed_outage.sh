@@ -94,21 +94,23 @@ stop_a() {
 	wait_for 20 bash -c "! ip -n $NS link show vd-guesta-0" 2>/dev/null
 }
 
-# Longest outage (s) in serial lines after line $1: from the last ok before a
-# run of LOST to the first ok after it, in guest uptime. 0 if none.
+# Longest outage (s) in serial lines from line $1 (the last line when the
+# window began: the ok before a run of LOST that starts right after it):
+# from the last ok before a run of LOST to the first ok after it, in guest
+# uptime. 0 if none.
 outage() {
-	tail -n +"$(($1 + 1))" "$SER" | awk '
+	tail -n +"$(($1 > 0 ? $1 : 1))" "$SER" | awk '
 		/ ok / { t = substr($1, 2, length($1) - 2) + 0
-			 if (lost && t - last > max) max = t - last
-			 last = t; lost = 0; next }
+			 if (lost && have && t - last > max) max = t - last
+			 last = t; have = 1; lost = 0; next }
 		/LOST/ { lost = 1 }
 		END { printf "%.1f\n", max + 0 }'
 }
-# Longest outage (s) in serial lines $1+1 .. $2.
-outage_between() { head -n "$2" "$SER" | tail -n +"$(($1 + 1))" | awk '
+# Longest outage (s) in serial lines $1 .. $2 (as outage).
+outage_between() { head -n "$2" "$SER" | tail -n +"$(($1 > 0 ? $1 : 1))" | awk '
 		/ ok / { t = substr($1, 2, length($1) - 2) + 0
-			 if (lost && t - last > max) max = t - last
-			 last = t; lost = 0; next }
+			 if (lost && have && t - last > max) max = t - last
+			 last = t; have = 1; lost = 0; next }
 		/LOST/ { lost = 1 }
 		END { printf "%.1f\n", max + 0 }'; }
 # The guest's real ping interval: the median spacing of consecutive ok pings.
