@@ -76,6 +76,7 @@ struct outage {
 	struct outage_bridge_total *btot;
 	size_t n_btot;
 	size_t n_sockets;
+	bool no_heal; /* outage_set_heal(false) */
 };
 
 static const uint8_t zero_mac[6];
@@ -451,7 +452,7 @@ static void heal_now(struct outage *o, struct ob_bridge *br, struct outage_chang
 {
 	struct outage_bridge_total *bt = btot_get(o, br);
 	bt->heal = heal_get(NULL, br->name, br->ifindex);
-	if (!bt->heal || mac_cmp(br->cur, zero_mac) == 0)
+	if (!bt->heal || o->no_heal || mac_cmp(br->cur, zero_mac) == 0)
 		return;
 	unsigned sent = 0;
 	heal_announce(br->name, br->ifindex, br->cur, &sent, NULL);
@@ -582,6 +583,11 @@ void outage_set_on_event(struct outage *o, outage_event_cb cb, void *arg)
 {
 	o->cb = cb;
 	o->cb_arg = arg;
+}
+
+void outage_set_heal(struct outage *o, bool announce)
+{
+	o->no_heal = !announce;
 }
 
 void outage_set_namer(struct outage *o, outage_namer fn, void *arg)

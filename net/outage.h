@@ -113,6 +113,9 @@ struct outage *outage_new(struct loop *loop, struct linkwatch *lw);
 void outage_free(struct outage *o);
 void outage_set_on_event(struct outage *o, outage_event_cb cb, void *arg);
 void outage_set_namer(struct outage *o, outage_namer fn, void *arg);
+/* Whether this observer announces healed bridges' MACs (default true; a
+ * --read-only vmdeck changes nothing, so it does not). */
+void outage_set_heal(struct outage *o, bool announce);
 /* Ports joining, leaving, changing MAC; resyncs. Cheap when nothing is watched. */
 void outage_link_event(struct outage *o, const struct linkwatch_event *ev);
 /* NULL while measuring works; else why not ("needs root or CAP_NET_RAW …"). */

@@ -603,6 +603,7 @@ static int cmd_watch(int argc, char **argv)
 	linkwatch_set_on_change(w.lw, watch_event, &w);
 	w.ob = outage_new(w.loop, w.lw);
 	outage_set_on_event(w.ob, watch_outage, &w);
+	outage_set_heal(w.ob, !cmd_read_only);
 	if (outage_unavailable(w.ob))
 		fprintf(stderr, "vmdeck watch: %s\n", outage_unavailable(w.ob));
 	loop_signal_add(w.loop, SIGINT, watch_signal, &w);

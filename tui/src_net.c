@@ -442,6 +442,7 @@ struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms)
 		s->ob = outage_new(l, s->lw);
 		outage_set_on_event(s->ob, on_outage, s);
 		outage_set_namer(s->ob, port_owner, s);
+		outage_set_heal(s->ob, !ui->read_only);
 	}
 	s->heal_stale = true;
 	src_net_refresh(s);

@@ -287,8 +287,11 @@ both_cases unhealed
 check "join over another port's MAC: A's ping log shows an outage" awk -v o="$G_JOIN" 'BEGIN { exit !(o >= 1.0) }'
 agree "lower-MAC port joins over another port's MAC" "$O_JOIN" "$G_JOIN"
 agree "that lowest port leaves" "$O_LEFT" "$G_LEFT"
-check "the outages are in the history with A's name" \
-	bash -c "vd() { ip netns exec $NS \"$VMDECK\" \"\$@\"; }; vd net history virbr0 --json | jq -e 'select(.new_mac == \"$JOINED_MAC\") | .outages[] | select(.vm == \"guesta\" and .frames > 0)' >/dev/null"
+hist_has_outage() { # the change to MAC $1 carries A's outage in net history --json
+	vd net history virbr0 --json |
+		jq -e --arg m "$1" 'select(.new_mac == $m) | (.outages // [])[] | select(.vm == "guesta" and .frames > 0)' >/dev/null
+}
+check "the outages are in the history with A's name" hist_has_outage "$JOINED_MAC"
 check "net history shows the cost under the change" \
 	bash -c "ip netns exec $NS \"$VMDECK\" net history virbr0 | grep -Eq '^    guesta: [0-9]+ frames? lost, [0-9.]+ s'"
 
