@@ -79,7 +79,7 @@ pps=$(awk -v a="$rx0" -v b="$rx1" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) /
 printf 'vmdeck watch, %s guests pinging the bridge (%s frames/s reached the bridge), filters on every port, %s s:\n' \
 	"$ports" "$pps" "$secs"
 printf '  CPU %.2f s (%s sockets)\n' "$(awk "BEGIN { print $c1 - $c0 }")" "$socks"
-printf 'BENCH CPU of the outage observer at %s guests, %s frames/s of normal traffic, %s s||%.2f|s\n' "$ports" "$pps" \
+printf 'BENCH CPU of the outage observer at %s guests, %s frames/s of normal traffic, %s s|%.2f|-|s\n' "$ports" "$pps" \
 	"$secs" "$(awk "BEGIN { print $c1 - $c0 }")"
 
 # The flip back: every guest now sends to a former MAC.
@@ -102,6 +102,6 @@ if lat:
     print("stale-frame detection latency (kernel time stamp -> line read), %d guests: median %.2f ms, p95 %.2f ms, max %.2f ms"
           % (len(lat), m(lat, .5), m(lat, .95), lat[-1]))
     print("  (first lost frame came %.1f ms after the change was read, median)" % m(since, .5))
-    print("BENCH stale-frame detection latency, median||%.2f|ms" % m(lat, .5))
+    print("BENCH stale-frame detection latency, median|%.2f|-|ms" % m(lat, .5))
 '
 finish

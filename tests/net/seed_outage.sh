@@ -289,7 +289,7 @@ agree "lower-MAC port joins over another port's MAC" "$O_JOIN" "$G_JOIN"
 agree "that lowest port leaves" "$O_LEFT" "$G_LEFT"
 hist_has_outage() { # the change to MAC $1 carries A's outage in net history --json
 	vd net history virbr0 --json |
-		jq -e --arg m "$1" 'select(.new_mac == $m) | (.outages // [])[] | select(.vm == "guesta" and .frames > 0)' >/dev/null
+		jq -s -e --arg m "$1" '[.[] | select(.new_mac == $m) | (.outages // [])[] | select(.vm == "guesta" and .frames > 0)] | length > 0' >/dev/null
 }
 check "the outages are in the history with A's name" hist_has_outage "$JOINED_MAC"
 check "net history shows the cost under the change" \
