@@ -263,6 +263,46 @@ void src_net_refresh(struct src_net *s)
 /* The network half of the model from the watcher, the VM half (TAP owners,
  * the bridges the profiles name, the selected VM) and nets. Everything it
  * reads is in memory: it runs once per loop pass that changed something. */
+/* How often a bridge's MAC changed (this session and recorded before), the
+ * last change, what it cost the guests (or why that cannot be measured),
+ * and whether heal is on. */
+static void bridge_changes(struct src_net *s, const struct link_info *l, struct mbridge *b)
+{
+	b->n_changes = (unsigned)l->n_history;
+	b->changed_mono_us = l->mac_changed_mono_us;
+	const struct machist_record *last_past = NULL;
+	for (size_t k = 0; k < s->n_past; k++)
+		if (strcmp(s->past[k].bridge, l->name) == 0) {
+			b->n_changes++;
+			last_past = &s->past[k];
+		}
+	size_t kept = l->n_history < LINKWATCH_HISTORY_MAX ? l->n_history : LINKWATCH_HISTORY_MAX;
+	if (kept && l->history) {
+		char t[16];
+		const struct bridge_mac_change *c = &l->history[kept - 1];
+		fmt_hms(c->wall_us, t, sizeof(t));
+		b->last_change = xasprintf("last %s %s", t, c->text);
+		b->cost = session_cost(s, l->ifindex, c->mono_us, &b->cost_bad);
+	} else if (last_past) {
+		char t[16], mark[48];
+		fmt_hms(last_past->wall_us, t, sizeof(t));
+		past_mark(last_past->wall_us, mark, sizeof(mark));
+		b->last_change = xasprintf("last %s %s %s", t, mark, last_past->text);
+		b->cost = past_cost(last_past);
+		b->cost_bad = b->cost != NULL;
+	}
+	if (outage_unavailable(s->ob) && (l->at_risk || b->n_changes)) {
+		free(b->cost);
+		b->cost = xstrdup(outage_unavailable(s->ob));
+		b->cost_bad = false;
+	} else if (b->cost) {
+		char *t = xasprintf("cost: %s", b->cost);
+		free(b->cost);
+		b->cost = t;
+	}
+	b->healed = heal_on(s, l->ifindex);
+}
+
 static void rebuild(struct src_net *s, const struct labnet_set *nets)
 {
 	struct ui *ui = s->ui;
@@ -282,39 +322,7 @@ static void rebuild(struct src_net *s, const struct labnet_set *nets)
 		b.pinned = l->pinned;
 		b.at_risk = l->at_risk;
 		b.present = true;
-		b.n_changes = (unsigned)l->n_history;
-		b.changed_mono_us = l->mac_changed_mono_us;
-		const struct machist_record *last_past = NULL;
-		for (size_t k = 0; k < s->n_past; k++)
-			if (strcmp(s->past[k].bridge, l->name) == 0) {
-				b.n_changes++;
-				last_past = &s->past[k];
-			}
-		size_t kept = l->n_history < LINKWATCH_HISTORY_MAX ? l->n_history : LINKWATCH_HISTORY_MAX;
-		if (kept && l->history) {
-			char t[16];
-			const struct bridge_mac_change *c = &l->history[kept - 1];
-			fmt_hms(c->wall_us, t, sizeof(t));
-			b.last_change = xasprintf("last %s %s", t, c->text);
-			b.cost = session_cost(s, l->ifindex, c->mono_us, &b.cost_bad);
-		} else if (last_past) {
-			char t[16], mark[48];
-			fmt_hms(last_past->wall_us, t, sizeof(t));
-			past_mark(last_past->wall_us, mark, sizeof(mark));
-			b.last_change = xasprintf("last %s %s %s", t, mark, last_past->text);
-			b.cost = past_cost(last_past);
-			b.cost_bad = b.cost != NULL;
-		}
-		if (outage_unavailable(s->ob) && (l->at_risk || b.n_changes)) {
-			free(b.cost);
-			b.cost = xstrdup(outage_unavailable(s->ob));
-			b.cost_bad = false;
-		} else if (b.cost) {
-			char *t = xasprintf("cost: %s", b.cost);
-			free(b.cost);
-			b.cost = t;
-		}
-		b.healed = heal_on(s, l->ifindex);
+		bridge_changes(s, l, &b);
 		size_t np = linkwatch_port_count(s->lw, l->ifindex);
 		b.ports = xcalloc(np ? np : 1, sizeof(*b.ports));
 		for (size_t j = 0; j < np; j++) {
