@@ -499,7 +499,7 @@ static void on_bridge_mac(struct linkwatch *lw, const struct link_info *b, const
 			br->ports[i]->awaiting = true;
 			filter_apply(br->ports[i]);
 		}
-		c->measured = br->n_ports > 0;
+		c->measured = true;
 		tick_arm(o);
 	}
 	heal_now(o, br, c);

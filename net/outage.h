@@ -59,7 +59,7 @@ struct outage_change {
 	char bridge[IF_NAMESIZE];
 	uint8_t old_mac[6], new_mac[6];
 	uint64_t wall_us, mono_us; /* as linkwatch's change (match it with outage_find) */
-	bool measured;         /* the ports were watched (false: no privilege, or no ports) */
+	bool measured;         /* the bridge's ports were watched (false: no privilege) */
 	bool healed;           /* heal announced the new MAC */
 	unsigned heal_sent;    /* announcements sent (one per address) */
 	struct outage_guest *guests;
