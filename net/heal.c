@@ -107,6 +107,13 @@ int heal_set(const char *dir, const char *bridge, bool on, char **err)
 		return error_kind_set(err, ERR_NOTFOUND, "heal: no bridge %s in this network namespace", bridge);
 	if (strcmp(kind, "bridge") != 0)
 		return error_kind_set(err, ERR_INVALID, "heal: %s is not a bridge (kind \"%s\")", bridge, kind);
+	if (on) { /* a heal nobody here may announce would only look like one */
+		int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 && (errno == EPERM || errno == EACCES))
+			return error_kind_set(err, ERR_PERM, "heal %s: announcing its MAC needs root or CAP_NET_RAW", bridge);
+		if (fd >= 0)
+			close(fd);
+	}
 	int ifindex = (int)if_nametoindex(bridge);
 	struct machist_netns ns;
 	char *path = state_path(dir, &ns, err);

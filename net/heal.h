@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 /* Turn heal on or off for bridge (which must exist and be a bridge:
- * -ERR_NOTFOUND / -ERR_INVALID). dir NULL: <runtime>/heal. */
+ * -ERR_NOTFOUND / -ERR_INVALID; on without CAP_NET_RAW: -ERR_PERM, nothing
+ * saved). dir NULL: <runtime>/heal. */
 int heal_set(const char *dir, const char *bridge, bool on, char **err);
 /* Whether heal is on for this bridge (name and ifindex). Reads the small
  * file each time: a change made by another vmdeck counts at once. */
