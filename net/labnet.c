@@ -144,6 +144,7 @@ static const struct schema_field root_fields[] = {
 	{ .key = "address", .type = SCHEMA_CUSTOM, .fn = f_address },
 	{ .key = "mac", .type = SCHEMA_MAC, .off = L(mac), .flag_off = L(has_mac) },
 	{ .key = "pin", .type = SCHEMA_BOOL, .off = L(pin) },
+	{ .key = "heal", .type = SCHEMA_BOOL, .off = L(heal) },
 	{ .key = "nat", .type = SCHEMA_BOOL, .off = L(nat) },
 	{ .key = "dhcp", .type = SCHEMA_MAP, .sub = dhcp_fields, .flag_off = L(dhcp) },
 	{ .key = "tap_mac_policy", .type = SCHEMA_ENUM, .off = L(tap_mac_policy), .names = mac_policy_names,

@@ -6,6 +6,7 @@
  *   address: 172.16.1.1/24       # the host's address on the bridge
  *   mac: 52:54:00:ac:10:01       # pinned MAC (default: derived from the name)
  *   pin: true                    # false = leave the bridge unpinned (demo only)
+ *   heal: false                  # true = announce its MAC after each change (net/heal.h)
  *   nat: true                    # masquerade the subnet out of the namespace
  *   dhcp:
  *     range: 172.16.1.100-172.16.1.199
@@ -45,6 +46,7 @@ struct labnet {
 	uint8_t mac[6];    /* the MAC the bridge is pinned to */
 	bool has_mac;      /* mac: given; else mac_from_name(name) */
 	bool pin;          /* default true */
+	bool heal;         /* default false: net up turns heal on for the bridge (net/heal.h) */
 	bool nat;          /* default true */
 	bool dhcp;         /* a dhcp: section is present */
 	struct in_addr dhcp_start, dhcp_end;

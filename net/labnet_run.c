@@ -3,6 +3,7 @@
  * exactly what up did and a failed up leaves nothing behind; and their live
  * status. */
 #include "net/labnet_run.h"
+#include "net/heal.h"
 #include "net/bridge.h"
 #include "net/labnet.h"
 #include "net/labnet_conf.h"
@@ -365,6 +366,9 @@ static int up_bridge(const struct labnet *n, json_object *st, char **err)
 	char *mark = bridge_mark(n);
 	r = nlact_set_alias(n->bridge, mark, err);
 	free(mark);
+	/* Heal lasts as long as this bridge: down needs to undo nothing. */
+	if (r >= 0 && n->heal)
+		r = heal_set(NULL, n->bridge, true, err);
 	return r;
 }
 
@@ -585,6 +589,7 @@ json_object *labnet_status_object(const struct labnet *n)
 	json_object_object_add(o, "subnet", json_object_new_string(sub));
 	json_object_object_add(o, "nat", json_object_new_boolean(n->nat));
 	json_object_object_add(o, "pin", json_object_new_boolean(n->pin));
+	json_object_object_add(o, "heal", json_object_new_boolean(n->heal));
 	json_object_object_add(o, "tap_mac_policy", json_object_new_string(mac_policy_name(n->tap_mac_policy)));
 	if (n->dhcp) {
 		inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
@@ -604,6 +609,7 @@ json_object *labnet_status_object(const struct labnet *n)
 		int pin = bridge_read_pinned(n->bridge, idx);
 		if (pin >= 0)
 			json_object_object_add(o, "pinned", json_object_new_boolean(pin == 1));
+		json_object_object_add(o, "healed", json_object_new_boolean(heal_get(NULL, n->bridge, idx)));
 	}
 	json_object_object_add(o, "forwarding", json_object_new_boolean(sysctl_read(ip_forward) == 1));
 	if (st) {

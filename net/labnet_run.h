@@ -29,8 +29,8 @@ int labnet_down(const char *name, char **err);
 
 struct json_object;
 /* Live status of one network as a json-c object (caller puts it):
- * {name, file, bridge, up, recorded, address, subnet, nat, pin,
- *  tap_mac_policy, dhcp_range?, bridge_exists, mac?, pinned?, forwarding,
+ * {name, file, bridge, up, recorded, address, subnet, nat, pin, heal,
+ *  tap_mac_policy, dhcp_range?, bridge_exists, mac?, pinned?, healed?, forwarding,
  *  and with a record here: dnsmasq_pid?, dnsmasq_running?,
  *  leases:[{mac, ip, hostname, expires}],
  *  created: {bridge, address?, nft_table?, forwarding, dnsmasq}, runtime_dir}

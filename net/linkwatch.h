@@ -128,6 +128,15 @@ void linkwatch_free(struct linkwatch *lw);
 /* Called for every event, after the model is updated. One callback. */
 void linkwatch_set_on_change(struct linkwatch *lw, linkwatch_change_cb cb, void *arg);
 
+/* Called at once when a bridge's own MAC changes, while its cause is still
+ * being decided (the LINKWATCH_EV_BRIDGE_MAC_CHANGED event with the same
+ * wall_us and mono_us follows, up to MACAUSE_TIMEOUT_US later): for what
+ * cannot wait, like re-aiming packet filters at the former MAC and
+ * announcing the new one (net/outage.h). One hook; NULL removes it. */
+typedef void (*linkwatch_bridge_mac_cb)(struct linkwatch *lw, const struct link_info *bridge,
+					const uint8_t old_mac[6], uint64_t wall_us, uint64_t mono_us, void *arg);
+void linkwatch_set_on_bridge_mac(struct linkwatch *lw, linkwatch_bridge_mac_cb cb, void *arg);
+
 /* Rebuild the model from a fresh dump, firing events for the differences. */
 int linkwatch_resync(struct linkwatch *lw, char **err);
 

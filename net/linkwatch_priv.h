@@ -41,6 +41,8 @@ struct linkwatch {
 
 	linkwatch_change_cb cb;
 	void *cb_arg;
+	linkwatch_bridge_mac_cb mac_cb; /* linkwatch_set_on_bridge_mac */
+	void *mac_cb_arg;
 	bool need_resync;
 	struct loop_timer *resync_timer;
 	bool building; /* initial fill: no events */

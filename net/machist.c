@@ -42,8 +42,7 @@ struct machist {
 	size_t n_seen, seen_next;
 };
 
-/* The current namespace's identity; -1 when /proc/self/ns/net is unreadable. */
-static int machist_netns_self(struct machist_netns *out, char **err)
+int machist_netns_self(struct machist_netns *out, char **err)
 {
 	memset(out, 0, sizeof(*out));
 	struct stat st;
@@ -147,6 +146,19 @@ static json_object *json_mac(const uint8_t mac[6])
 	return json_object_new_string(s);
 }
 
+static json_object *outage_json(const struct machist_outage *g)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "port", json_object_new_string(g->port));
+	json_object_object_add(o, "vm", g->vm[0] ? json_object_new_string(g->vm) : NULL);
+	json_object_object_add(o, "frames", json_object_new_uint64(g->frames));
+	json_object_object_add(o, "first_us", json_object_new_uint64(g->first_us));
+	json_object_object_add(o, "last_us", json_object_new_uint64(g->last_us));
+	json_object_object_add(o, "duration_us", json_object_new_uint64(g->duration_us));
+	json_object_object_add(o, "duration", json_object_new_double((double)g->duration_us / 1e6));
+	return o;
+}
+
 char *machist_record_json(const struct machist_record *r)
 {
 	json_object *o = json_object_new_object();
@@ -177,6 +189,12 @@ char *machist_record_json(const struct machist_record *r)
 	json_object_object_add(ns, "cookie", json_object_new_uint64(r->netns.cookie));
 	json_object_object_add(ns, "boot_id", json_object_new_string(r->netns.boot_id));
 	json_object_object_add(o, "netns", ns);
+	if (r->n_outages) {
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < r->n_outages; i++)
+			json_object_array_add(a, outage_json(&r->outages[i]));
+		json_object_object_add(o, "outages", a);
+	}
 	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
@@ -225,6 +243,9 @@ int machist_record_parse(const char *line, struct machist_record *r)
 	int rc = -1;
 	uint64_t v = 0;
 	json_object *ns;
+	const char *event = json_object_is_type(o, json_type_object) ? jstr(o, "event") : NULL;
+	if (event && strcmp(event, "bridge-mac-changed") != 0)
+		goto out;
 	if (!json_object_is_type(o, json_type_object) || !jnum(o, "ts_us", &r->wall_us) ||
 	    !jcopy(o, "bridge", r->bridge, sizeof(r->bridge), true) || !r->bridge[0] || !jmac(o, "old_mac", r->old_mac) ||
 	    !jmac(o, "new_mac", r->new_mac) || !jcopy(o, "cause", r->cause, sizeof(r->cause), true) ||
@@ -347,23 +368,24 @@ static size_t seen_count(struct machist *h, const struct machist_record *r)
 
 /* A duplicate when the file already holds as many records of this change
  * within the window as this process has seen: another watcher wrote it. */
-static bool is_duplicate(const struct machist *h, const char *tail, size_t len, const struct machist_record *r,
-			 size_t seen)
+struct dup_change {
+	const struct machist_record *r;
+	size_t seen;
+};
+
+static bool dup_change(const struct machist *h, char *tail, size_t len, const void *arg)
 {
-	char *copy = xmalloc(len + 1);
-	memcpy(copy, tail, len);
-	copy[len] = '\0';
+	const struct dup_change *d = arg;
 	size_t n = 0, pos = 0;
 	char new_mac[18];
-	mac_format(r->new_mac, new_mac); /* vmdeck writes MACs this way: a cheap filter before parsing */
-	for (char *line; (line = next_line(copy, len, &pos));) {
+	mac_format(d->r->new_mac, new_mac); /* vmdeck writes MACs this way: a cheap filter before parsing */
+	for (char *line; (line = next_line(tail, len, &pos));) {
 		struct machist_record o;
 		if (!strstr(line, new_mac) || machist_record_parse(line, &o) < 0 || !machist_netns_same(&h->ns, &o.netns))
 			continue;
-		n += near(h, o.wall_us, r->wall_us) && same_change(o.bridge, o.old_mac, o.new_mac, r);
+		n += near(h, o.wall_us, d->r->wall_us) && same_change(o.bridge, o.old_mac, o.new_mac, d->r);
 	}
-	free(copy);
-	return n >= seen;
+	return n >= d->seen;
 }
 
 /* Past max_records lines, keep the newest max_records/2: rewritten in place
@@ -389,11 +411,14 @@ static int trim(struct machist *h, int fd, char **err)
 	return rc;
 }
 
-int machist_append(struct machist *h, const struct machist_record *r, bool *written, char **err)
+typedef bool (*dup_fn)(const struct machist *h, char *tail, size_t len, const void *arg);
+
+/* Append line under the lock unless dup says the file's tail already has it. */
+static int append_line(struct machist *h, const char *line, dup_fn dup_check, const void *arg, bool *written,
+		       char **err)
 {
 	if (written)
 		*written = false;
-	size_t seen = seen_count(h, r);
 	if (paths_private_dir(h->dir, err) < 0)
 		return -1;
 	int fd = file_open(h->path, O_WRONLY | O_APPEND | O_CREAT, err);
@@ -415,9 +440,6 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 	fstat(rfd, &st);
 	size_t len = 0;
 	char *tail = read_from(rfd, st.st_size > TAIL_BYTES ? st.st_size - TAIL_BYTES : 0, &len);
-	char *nl = st.st_size > TAIL_BYTES && tail ? memchr(tail, '\n', len) : NULL; /* drop the partial first line */
-	char *from = nl ? nl + 1 : tail;
-	bool dup = tail && is_duplicate(h, from, len - (size_t)(from - tail), r, seen);
 	/* After a torn last line (a writer died mid-line), start a fresh one. */
 	bool torn = tail && len && tail[len - 1] != '\n';
 	/* Lines in the file, estimated from the tail's mean line length:
@@ -427,17 +449,18 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 	for (size_t i = 0; tail && i < len; i++)
 		tail_lines += tail[i] == '\n';
 	bool full = tail_lines && (uint64_t)st.st_size / (len / tail_lines) + 1 > h->max_records;
+	char *nl = st.st_size > TAIL_BYTES && tail ? memchr(tail, '\n', len) : NULL; /* drop the partial first line */
+	char *from = nl ? nl + 1 : tail;
+	bool dup = tail && dup_check(h, from, len - (size_t)(from - tail), arg); /* dup_check cuts tail into lines */
 	free(tail);
 	int rc = 0;
 	if (!dup) {
-		char *line = machist_record_json(r);
 		char *s = xasprintf("%s%s\n", torn ? "\n" : "", line);
 		size_t n = strlen(s);
 		if (write(fd, s, n) != (ssize_t)n)
 			rc = error_set(err, "MAC history %s: write: %s", h->path, strerror(errno));
 		else if (written)
 			*written = true;
-		free(line);
 		free(s);
 		if (rc == 0 && full) {
 			close(rfd);
@@ -449,6 +472,127 @@ int machist_append(struct machist *h, const struct machist_record *r, bool *writ
 		close(rfd);
 	close(fd); /* releases the lock */
 	return rc;
+}
+
+int machist_append(struct machist *h, const struct machist_record *r, bool *written, char **err)
+{
+	struct dup_change d = { r, seen_count(h, r) };
+	char *line = machist_record_json(r);
+	int rc = append_line(h, line, dup_change, &d, written, err);
+	free(line);
+	return rc;
+}
+
+/* ---- guest outages ------------------------------------------------------- */
+
+struct outage_line {
+	char bridge[IF_NAMESIZE];
+	uint8_t old_mac[6], new_mac[6];
+	uint64_t change_us;
+	struct machist_outage g;
+	struct machist_netns netns;
+};
+
+static json_object *ns_json(const struct machist_netns *n)
+{
+	json_object *ns = json_object_new_object();
+	json_object_object_add(ns, "dev", json_object_new_uint64(n->dev));
+	json_object_object_add(ns, "ino", json_object_new_uint64(n->ino));
+	json_object_object_add(ns, "cookie", json_object_new_uint64(n->cookie));
+	json_object_object_add(ns, "boot_id", json_object_new_string(n->boot_id));
+	return ns;
+}
+
+static int outage_line_parse(const char *line, struct outage_line *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!strstr(line, "\"guest-outage\""))
+		return -1; /* the cheap test first: most lines are changes */
+	json_object *o = json_tokener_parse(line), *ns;
+	const char *ev = o && json_object_is_type(o, json_type_object) ? jstr(o, "event") : NULL;
+	int rc = -1;
+	if (!ev || strcmp(ev, "guest-outage") != 0 || !jnum(o, "ts_us", &l->change_us) ||
+	    !jcopy(o, "bridge", l->bridge, sizeof(l->bridge), true) || !jmac(o, "old_mac", l->old_mac) ||
+	    !jmac(o, "new_mac", l->new_mac) || !jcopy(o, "port", l->g.port, sizeof(l->g.port), true) ||
+	    !jcopy(o, "vm", l->g.vm, sizeof(l->g.vm), false) || !jnum(o, "frames", &l->g.frames) ||
+	    !jnum(o, "duration_us", &l->g.duration_us) || !json_object_object_get_ex(o, "netns", &ns) ||
+	    !jnum(ns, "dev", &l->netns.dev) || !jnum(ns, "ino", &l->netns.ino) ||
+	    !jcopy(ns, "boot_id", l->netns.boot_id, sizeof(l->netns.boot_id), false))
+		goto out;
+	jnum(ns, "cookie", &l->netns.cookie);
+	jnum(o, "first_us", &l->g.first_us);
+	jnum(o, "last_us", &l->g.last_us);
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+static bool dup_outage(const struct machist *h, char *tail, size_t len, const void *arg)
+{
+	const struct outage_line *want = arg;
+	size_t pos = 0;
+	for (char *line; (line = next_line(tail, len, &pos));) {
+		struct outage_line l;
+		if (outage_line_parse(line, &l) == 0 && machist_netns_same(&h->ns, &l.netns) &&
+		    strcmp(l.bridge, want->bridge) == 0 && strcmp(l.g.port, want->g.port) == 0 &&
+		    !mac_cmp(l.old_mac, want->old_mac) && !mac_cmp(l.new_mac, want->new_mac) &&
+		    near(h, l.change_us, want->change_us) && l.g.frames >= want->g.frames)
+			return true;
+	}
+	return false;
+}
+
+int machist_append_outage(struct machist *h, const char *bridge, const uint8_t old_mac[6], const uint8_t new_mac[6],
+			  uint64_t change_wall_us, const struct machist_outage *g, char **err)
+{
+	struct outage_line l = { .change_us = change_wall_us, .g = *g, .netns = h->ns };
+	snprintf(l.bridge, sizeof(l.bridge), "%s", bridge);
+	memcpy(l.old_mac, old_mac, 6);
+	memcpy(l.new_mac, new_mac, 6);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ts_us", json_object_new_uint64(change_wall_us));
+	json_object_object_add(o, "event", json_object_new_string("guest-outage"));
+	json_object_object_add(o, "bridge", json_object_new_string(bridge));
+	json_object_object_add(o, "old_mac", json_mac(old_mac));
+	json_object_object_add(o, "new_mac", json_mac(new_mac));
+	json_object *go = outage_json(g);
+	json_object_object_foreach(go, k, v) json_object_object_add(o, k, json_object_get(v));
+	json_object_put(go);
+	json_object_object_add(o, "pid", json_object_new_int64((int64_t)getpid()));
+	json_object_object_add(o, "netns", ns_json(&h->ns));
+	char *line = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	int rc = append_line(h, line, dup_outage, &l, NULL, err);
+	free(line);
+	return rc;
+}
+
+/* The outage joins the newest change of its bridge and MACs within the
+ * window; a later line for the same guest replaces an earlier one. */
+static void outage_attach(const struct machist *h, struct machist_record *r, size_t n, const struct outage_line *l)
+{
+	for (size_t i = n; i-- > 0;) {
+		struct machist_record *c = &r[i];
+		if (strcmp(c->bridge, l->bridge) || mac_cmp(c->old_mac, l->old_mac) || mac_cmp(c->new_mac, l->new_mac) ||
+		    !near(h, c->wall_us, l->change_us))
+			continue;
+		for (size_t k = 0; k < c->n_outages; k++)
+			if (strcmp(c->outages[k].port, l->g.port) == 0) {
+				c->outages[k] = l->g;
+				return;
+			}
+		c->outages = xrealloc(c->outages, (c->n_outages + 1) * sizeof(*c->outages));
+		c->outages[c->n_outages++] = l->g;
+		return;
+	}
+}
+
+void machist_records_free(struct machist_record *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		free(r[i].outages);
+	free(r);
 }
 
 int machist_load(const struct machist *h, const char *bridge, uint64_t since_us, struct machist_record **out,
@@ -481,6 +625,12 @@ int machist_load(const struct machist *h, const char *bridge, uint64_t since_us,
 	size_t cap = 0, pos = 0;
 	for (char *line; (line = next_line(all, len, &pos));) {
 		struct machist_record r;
+		struct outage_line ol;
+		if (outage_line_parse(line, &ol) == 0) {
+			if (machist_netns_same(&h->ns, &ol.netns))
+				outage_attach(h, *out, *n, &ol);
+			continue;
+		}
 		if (machist_record_parse(line, &r) < 0 || !machist_netns_same(&h->ns, &r.netns))
 			continue; /* a torn, damaged or foreign line costs that line only */
 		if ((bridge && strcmp(bridge, r.bridge) != 0) || r.wall_us < since_us)

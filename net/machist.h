@@ -36,6 +36,16 @@ struct machist_netns {
 	char boot_id[40];  /* /proc/sys/kernel/random/boot_id ("" when unreadable) */
 };
 
+/* What one change cost one guest (net/outage.h), as recorded: a
+ * "guest-outage" line after the change's line, written when the outage
+ * ended, joined to its change when loading. */
+struct machist_outage {
+	char port[IF_NAMESIZE];
+	char vm[64];             /* "" when unknown */
+	uint64_t frames;         /* frames sent to a former MAC */
+	uint64_t first_us, last_us, duration_us;
+};
+
 /* One recorded change. */
 struct machist_record {
 	uint64_t wall_us;
@@ -49,6 +59,9 @@ struct machist_record {
 	char text[160];          /* the human line linkwatch made */
 	long pid;                /* the vmdeck that wrote it */
 	struct machist_netns netns;
+	/* machist_load: its guests' outages (owned; machist_records_free). */
+	struct machist_outage *outages;
+	size_t n_outages;
 };
 
 struct machist_options {
@@ -58,6 +71,8 @@ struct machist_options {
 	uint64_t dedupe_us;                /* 0: MACHIST_DEDUPE_US */
 };
 
+/* The current namespace's identity; -1 when /proc/self/ns/net is unreadable. */
+int machist_netns_self(struct machist_netns *out, char **err);
 /* Whether a record written in namespace `rec` belongs to namespace `self`. */
 bool machist_netns_same(const struct machist_netns *self, const struct machist_netns *rec);
 
@@ -75,12 +90,22 @@ void machist_record_from_change(const struct machist *h, const struct link_info 
  * which (may be NULL). Refuses a symlinked or foreign-owned directory or file. */
 int machist_append(struct machist *h, const struct machist_record *r, bool *written, char **err);
 
-/* This namespace's records, oldest first; bridge NULL = all, since_us 0 =
+/* Append what change c (of bridge, seen at change_wall_us) cost a guest,
+ * unless the file already holds this guest's outage of that change with as
+ * many frames or more (another watcher wrote it). */
+int machist_append_outage(struct machist *h, const char *bridge, const uint8_t old_mac[6], const uint8_t new_mac[6],
+			  uint64_t change_wall_us, const struct machist_outage *g, char **err);
+
+/* This namespace's records, oldest first, each with the outages recorded
+ * for it (the guest-outage line within the dedupe window after it); bridge NULL = all, since_us 0 =
  * all. A missing file is an empty history. Caller frees *out. */
 int machist_load(const struct machist *h, const char *bridge, uint64_t since_us, struct machist_record **out,
 		 size_t *n, char **err);
 
-/* Record <-> one JSON line (no newline). parse: -1 on anything malformed. */
+void machist_records_free(struct machist_record *r, size_t n);
+
+/* Record <-> one JSON line (no newline); the JSON has "outages" when the
+ * record has any. parse: -1 on anything malformed or not a change. */
 char *machist_record_json(const struct machist_record *r);
 int machist_record_parse(const char *line, struct machist_record *r);
 

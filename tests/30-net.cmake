@@ -1,6 +1,7 @@
 # Network: link watcher, bridge MAC rule, TAPs, lab networks (area: net).
 vmdeck_unit_test(test_net_pure unit/test_net_pure.c)
 vmdeck_unit_test(test_macause unit/test_macause.c)
+vmdeck_unit_test(test_outage unit/test_outage.c)
 vmdeck_unit_test(test_labnet unit/test_labnet.c)
 vmdeck_unit_test(test_labnet_dup unit/test_labnet_dup.c)
 vmdeck_script_test(net_labnet net/labnet.sh integration)

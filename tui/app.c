@@ -103,6 +103,24 @@ static void act_pin(struct app *a, enum action act)
 	src_net_refresh(a->net);
 }
 
+static void act_heal(struct app *a, enum action act)
+{
+	(void)act;
+	struct mbridge *b = ui_selected_bridge(&a->ui);
+	if (!b)
+		return;
+	char name[16], *err = NULL;
+	snprintf(name, sizeof(name), "%s", b->name);
+	bool on = false;
+	if (src_net_heal(a->net, name, &on, &err) < 0)
+		ui_message(&a->ui, true, "heal %s: %s", name, err ? err : "failed");
+	else if (on)
+		ui_message(&a->ui, false, "%s: heal on; its new MAC is announced to the guests after each change", name);
+	else
+		ui_message(&a->ui, false, "%s: heal off", name);
+	free(err);
+}
+
 static void act_reload(struct app *a, enum action act)
 {
 	(void)act;
@@ -298,7 +316,7 @@ static void prompt_answer(struct app *a, int key)
 
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
-	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_RELOAD] = act_reload,
+	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_HEAL] = act_heal, [ACT_RELOAD] = act_reload,
 	[ACT_IMPORT] = act_import, [ACT_NEW] = act_new,
 };
 

@@ -2,10 +2,13 @@
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "net/bridge.h"
+#include "net/heal.h"
 #include "net/labnet.h"
 #include "net/labnet_run.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
+#include "net/nlact.h"
+#include "net/outage.h"
 #include "core/loop.h"
 #include "core/schema.h"
 #include "core/util.h"
@@ -216,6 +219,37 @@ static int net_pin(const struct net_verb *v, const struct net_args *a)
 	return report(rc, err);
 }
 
+/* `net heal BRIDGE on|off`: kept for the bridge's life (net/heal.h); a
+ * watching vmdeck announces after each change. On also announces now. */
+static int net_heal(const struct net_verb *v, const struct net_args *a)
+{
+	const char *bridge = a->arg[0], *state = a->arg[1];
+	if (!net_bridge_ok(v, bridge))
+		return EXIT_USAGE;
+	bool on = strcmp(state, "on") == 0;
+	if (!on && strcmp(state, "off") != 0)
+		return cmd_error("net heal: \"%s\" is not on or off", state), EXIT_USAGE;
+	char *err = NULL;
+	int rc = heal_set(NULL, bridge, on, &err);
+	if (rc < 0)
+		return report(rc, err);
+	if (!on) {
+		printf("%s: heal off\n", bridge);
+		return EXIT_OK;
+	}
+	uint8_t mac[6];
+	unsigned sent = 0;
+	int ifindex = (int)if_nametoindex(bridge);
+	if (nlact_get_mac(bridge, mac, NULL) == 0 && heal_announce(bridge, ifindex, mac, &sent, &err) < 0) {
+		cmd_error("net heal: %s", err);
+		free(err);
+		err = NULL;
+	}
+	printf("%s: heal on (announced now to %u address%s; after each MAC change by any vmdeck watching: "
+	       "the TUI, vmdeck watch)\n", bridge, sent, sent == 1 ? "" : "es");
+	return EXIT_OK;
+}
+
 /* "90", "90s", "15m", "2h", "7d" -> microseconds; -1 when malformed. */
 static int64_t duration_us(const char *s)
 {
@@ -281,8 +315,13 @@ static int net_history(const struct net_verb *v, const struct net_args *a)
 		}
 		puts(line);
 		free(line);
+		for (size_t k = 0; !json && k < r[i].n_outages; k++) {
+			const struct machist_outage *g = &r[i].outages[k];
+			printf("    %s: %llu frame%s lost, %.1f s\n", g->vm[0] ? g->vm : g->port, (unsigned long long)g->frames,
+			       g->frames == 1 ? "" : "s", (double)g->duration_us / 1e6);
+		}
 	}
-	free(r);
+	machist_records_free(r, n);
 	machist_free(h);
 	return EXIT_OK;
 }
@@ -303,8 +342,12 @@ static const struct net_verb net_verbs[] = {
 	{ "list", "[--json]", "the lab network names", false, o_json, 0, 0, net_list },
 	{ "pin", "BRIDGE [MAC] [--arp-notify]", "pin a bridge's MAC (to MAC, or its current one)", true, o_pin, 1, 2,
 	  net_pin },
-	{ "history", "[BRIDGE] [--json] [--since DURATION]", "bridge MAC changes recorded in this network namespace",
-	  false, o_history, 0, 1, net_history },
+	{ "heal", "BRIDGE on|off",
+	  "after each MAC change announce BRIDGE's new MAC to its guests (gratuitous ARP, unsolicited NA)", true,
+	  o_plain, 2, 2, net_heal },
+	{ "history", "[BRIDGE] [--json] [--since DURATION]",
+	  "bridge MAC changes recorded in this network namespace, with what each cost its guests", false, o_history, 0,
+	  1, net_history },
 };
 
 static void net_help(FILE *out)
@@ -381,6 +424,7 @@ struct watch {
 	const char *dump_path;
 	struct machist *mh; /* NULL: the namespace could not be identified */
 	bool mh_failed;     /* said so once */
+	struct outage *ob;  /* what each change costs the guests */
 };
 
 /* Append a bridge MAC change to the namespace's history file (machist.h);
@@ -399,9 +443,35 @@ static void watch_record(struct watch *w, const struct linkwatch_event *ev)
 	free(err);
 }
 
+/* An outage's start and end as a line; its end also goes to the history. */
+static void watch_outage(struct outage *o, const struct outage_event *ev, void *arg)
+{
+	struct watch *w = arg;
+	(void)o;
+	char *s = w->json ? outage_event_json(ev) : outage_event_text(ev);
+	puts(s);
+	fflush(stdout);
+	free(s);
+	if (ev->type != OUTAGE_EV_ENDED || !w->mh)
+		return;
+	const struct outage_guest *g = ev->guest;
+	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
+				     .duration_us = g->duration_us };
+	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
+	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
+	char *err = NULL;
+	if (machist_append_outage(w->mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
+				  ev->change->wall_us, &mo, &err) < 0 && !w->mh_failed) {
+		cmd_error("watch: not recording MAC history: %s", err);
+		w->mh_failed = true;
+	}
+	free(err);
+}
+
 static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, void *arg)
 {
 	struct watch *w = arg;
+	outage_link_event(w->ob, ev);
 	if (ev->type == LINKWATCH_EV_STATS) {
 		if (!w->stats)
 			return;
@@ -531,6 +601,11 @@ static int cmd_watch(int argc, char **argv)
 		err = NULL;
 	}
 	linkwatch_set_on_change(w.lw, watch_event, &w);
+	w.ob = outage_new(w.loop, w.lw);
+	outage_set_on_event(w.ob, watch_outage, &w);
+	outage_set_heal(w.ob, !cmd_read_only);
+	if (outage_unavailable(w.ob))
+		fprintf(stderr, "vmdeck watch: %s\n", outage_unavailable(w.ob));
 	loop_signal_add(w.loop, SIGINT, watch_signal, &w);
 	loop_signal_add(w.loop, SIGTERM, watch_signal, &w);
 	loop_signal_add(w.loop, SIGHUP, watch_signal, &w);
@@ -538,6 +613,7 @@ static int cmd_watch(int argc, char **argv)
 	/* Tests wait for this line: from here on no event is missed. */
 	fprintf(stderr, "vmdeck watch: watching %zu links\n", linkwatch_count(w.lw));
 	loop_run(w.loop);
+	outage_free(w.ob);
 	linkwatch_free(w.lw);
 	machist_free(w.mh);
 	loop_free(w.loop);
@@ -545,7 +621,7 @@ static int cmd_watch(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_net_entry = {
-	"net", "up|down|status|pin|list|history ...", "lab networks: bring up/down, status; pin a bridge's MAC; MAC history", cmd_net,
+	"net", "up|down|status|pin|heal|list|history ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
 	"watch", "[--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] [--rcvbuf BYTES]", "print link, port and bridge MAC events as they happen", cmd_watch,

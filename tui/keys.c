@@ -20,6 +20,7 @@ const struct key_binding keys_table[] = {
 	{ 'R', 0, "R", "reset", "hard reset (confirm)", ACT_RESET, W_VM | W_VM_LIVE | W_WRITE, "Reset %s now? Unsaved work in the guest is lost.", true },
 	{ 'i', 0, "i", "install/boot", "toggle install/boot mode (live on a running VM: inserts/ejects the installer)", ACT_MODE, W_VM | W_WRITE, NULL, true },
 	{ 'P', 0, "P", "pin MAC", "pin the selected bridge's MAC (set it explicitly: it stops flipping)", ACT_PIN, W_BRIDGE | W_UNPINNED | W_WRITE, NULL, true },
+	{ 'A', 0, "A", "heal", "heal on/off: after each MAC change announce the new MAC to the guests", ACT_HEAL, W_BRIDGE | W_WRITE, NULL, true },
 	{ 'm', ':', "m/:", "monitor", "type into the selected VM's QEMU monitor (Esc leaves)", ACT_MONITOR, W_VM | W_VM_LIVE, NULL, true },
 	{ 'z', 0, "z", "zoom", "zoom the screen thumbnail to the whole window (z again: back)", ACT_ZOOM, W_VM, NULL, true },
 	{ 'H', 0, "H", "history", "bridge MAC change history (H again: back)", ACT_HISTORY, 0, NULL, true },

@@ -82,6 +82,7 @@ void mvm_clear(struct mvm *v)
 static void mbridge_clear(struct mbridge *b)
 {
 	free(b->last_change);
+	free(b->cost);
 	free(b->ports);
 	free(b->prediction);
 	memset(b, 0, sizeof(*b));
@@ -129,13 +130,16 @@ void model_history_push(struct model *m, const struct mmac_event *e)
 	}
 	m->history[m->n_history] = *e;
 	m->history[m->n_history].cause = e->cause ? xstrdup(e->cause) : NULL;
+	m->history[m->n_history].cost = e->cost ? xstrdup(e->cost) : NULL;
 	m->n_history++;
 }
 
 void model_history_clear(struct model *m)
 {
-	for (size_t i = 0; i < m->n_history; i++)
+	for (size_t i = 0; i < m->n_history; i++) {
 		free(m->history[i].cause);
+		free(m->history[i].cost);
+	}
 	m->n_history = 0;
 }
 
@@ -171,8 +175,10 @@ void model_history_finish(struct model *m)
 	}
 	if (m->n_history > MODEL_HISTORY_MAX) {
 		size_t drop = m->n_history - MODEL_HISTORY_MAX;
-		for (size_t i = 0; i < drop; i++)
+		for (size_t i = 0; i < drop; i++) {
 			free(m->history[i].cause);
+			free(m->history[i].cost);
+		}
 		memmove(m->history, m->history + drop, MODEL_HISTORY_MAX * sizeof(*m->history));
 		m->n_history = MODEL_HISTORY_MAX;
 	}

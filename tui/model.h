@@ -75,6 +75,10 @@ struct mbridge {
 	bool present;         /* false: a configured bridge that vanished (degraded) */
 	unsigned n_changes;
 	char *last_change;    /* "12:03:04 aa -> bb (vd-x-0 joined)" */
+	char *cost;           /* what the last change cost its guests ("guesta: 13 frames lost, 6.4 s"),
+	                       * or why it cannot be measured; NULL: nothing to say */
+	bool cost_bad;        /* cost names lost frames (drawn as a warning) */
+	bool healed;          /* heal is on: vmdeck announces its MAC after each change */
 	uint64_t changed_mono_us; /* 0: never; the view highlights recent changes */
 	struct mport *ports;
 	size_t n_ports;
@@ -86,6 +90,7 @@ struct mmac_event {
 	char bridge[16];
 	uint8_t old_mac[6], new_mac[6];
 	char *cause;
+	char *cost;           /* what it cost the guests, or NULL */
 };
 
 /* The bridge MAC changes the TUI keeps in memory (the H view): the newest

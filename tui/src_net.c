@@ -5,8 +5,10 @@
 #include "core/profile.h"
 #include "core/util.h"
 #include "net/bridge.h"
+#include "net/heal.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
+#include "net/outage.h"
 #include "net/vmnet.h"
 
 #include <ctype.h>
@@ -33,6 +35,10 @@ struct src_net {
 	 * interval, kept across rebuilds (the model is made afresh each time). */
 	struct port_hist *hist;
 	size_t n_hist, cap_hist;
+	struct outage *ob;   /* what each change costs the guests */
+	int *healed;         /* ifindexes of the bridges heal is on for (read when heal_stale) */
+	size_t n_healed;
+	bool heal_stale;
 };
 
 struct port_hist {
@@ -124,6 +130,8 @@ static void past_load(struct src_net *s)
 		return;
 	}
 	size_t skip = n > SRC_NET_PAST_MAX ? n - SRC_NET_PAST_MAX : 0;
+	for (size_t i = 0; i < skip; i++)
+		free(r[i].outages);
 	if (skip)
 		memmove(r, r + skip, (n - skip) * sizeof(*r));
 	s->past = r;
@@ -144,6 +152,72 @@ static void past_record(struct src_net *s, const struct linkwatch_event *ev)
 		s->mh_failed = true;
 	}
 	free(err);
+}
+
+/* An outage that ended goes to the history file after its change. */
+static void past_record_outage(struct src_net *s, const struct outage_event *ev)
+{
+	if (!s->mh || ev->type != OUTAGE_EV_ENDED)
+		return;
+	const struct outage_guest *g = ev->guest;
+	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
+				     .duration_us = g->duration_us };
+	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
+	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
+	char *err = NULL;
+	if (machist_append_outage(s->mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
+				  ev->change->wall_us, &mo, &err) < 0 && !s->mh_failed) {
+		ui_message(s->ui, true, "not recording MAC history: %s", err);
+		s->mh_failed = true;
+	}
+	free(err);
+}
+
+/* "guesta: 13 frames lost, 6.4 s; …" of a recorded change, or NULL. */
+static char *past_cost(const struct machist_record *r)
+{
+	struct outage_change c = { .n_guests = r->n_outages };
+	c.guests = xcalloc(r->n_outages + 1, sizeof(*c.guests));
+	for (size_t i = 0; i < r->n_outages; i++) {
+		struct outage_guest *g = &c.guests[i];
+		snprintf(g->port, sizeof(g->port), "%s", r->outages[i].port);
+		snprintf(g->vm, sizeof(g->vm), "%s", r->outages[i].vm);
+		g->frames = r->outages[i].frames;
+		g->duration_us = r->outages[i].duration_us;
+	}
+	char *t = outage_change_text(&c);
+	free(c.guests);
+	return t;
+}
+
+/* The cost line of a change this session saw (bridge, its mono_us). */
+static char *session_cost(const struct src_net *s, int bridge, uint64_t mono_us, bool *bad)
+{
+	const struct outage_change *c = outage_find(s->ob, bridge, mono_us);
+	char *t = c ? outage_change_text(c) : NULL;
+	*bad = t && strstr(t, " lost");
+	if (t)
+		return t;
+	return c && c->measured ? xstrdup("no guest lost a frame") : NULL;
+}
+
+static bool heal_on(struct src_net *s, int ifindex)
+{
+	if (s->heal_stale) {
+		s->heal_stale = false;
+		s->n_healed = 0;
+		size_t nb = s->lw ? linkwatch_bridge_count(s->lw) : 0;
+		s->healed = xrealloc(s->healed, (nb + 1) * sizeof(*s->healed));
+		for (size_t i = 0; i < nb; i++) {
+			const struct link_info *b = linkwatch_bridge(s->lw, i);
+			if (heal_get(NULL, b->name, b->ifindex))
+				s->healed[s->n_healed++] = b->ifindex;
+		}
+	}
+	for (size_t i = 0; i < s->n_healed; i++)
+		if (s->healed[i] == ifindex)
+			return true;
+	return false;
 }
 
 static void fmt_hms(uint64_t wall_us, char *buf, size_t n)
@@ -208,23 +282,28 @@ static void history_rebuild(struct src_net *s)
 		char mark[48];
 		past_mark(r->wall_us, mark, sizeof(mark));
 		char *cause = xasprintf("%s %s", mark, r->text);
-		struct mmac_event e = { .wall_us = (int64_t)r->wall_us, .cause = cause };
+		char *cost = past_cost(r);
+		struct mmac_event e = { .wall_us = (int64_t)r->wall_us, .cause = cause, .cost = cost };
 		snprintf(e.bridge, sizeof(e.bridge), "%s", r->bridge);
 		memcpy(e.old_mac, r->old_mac, 6);
 		memcpy(e.new_mac, r->new_mac, 6);
 		model_history_push(m, &e);
 		free(cause);
+		free(cost);
 	}
 	for (size_t i = 0; i < nb; i++) {
 		const struct link_info *b = linkwatch_bridge(s->lw, i);
 		size_t kept = b->n_history < LINKWATCH_HISTORY_MAX ? b->n_history : LINKWATCH_HISTORY_MAX;
 		for (size_t k = 0; k < kept && b->history; k++) {
 			const struct bridge_mac_change *c = &b->history[k];
-			struct mmac_event e = { .wall_us = (int64_t)c->wall_us, .cause = (char *)c->text };
+			bool bad;
+			struct mmac_event e = { .wall_us = (int64_t)c->wall_us, .cause = (char *)c->text,
+						.cost = session_cost(s, b->ifindex, c->mono_us, &bad) };
 			snprintf(e.bridge, sizeof(e.bridge), "%s", b->name);
 			memcpy(e.old_mac, c->old_mac, 6);
 			memcpy(e.new_mac, c->new_mac, 6);
 			model_history_push(m, &e);
+			free(e.cost);
 		}
 	}
 	model_history_finish(m);
@@ -244,6 +323,46 @@ void src_net_refresh(struct src_net *s)
 /* The network half of the model from the watcher, the VM half (TAP owners,
  * the bridges the profiles name, the selected VM) and nets. Everything it
  * reads is in memory: it runs once per loop pass that changed something. */
+/* How often a bridge's MAC changed (this session and recorded before), the
+ * last change, what it cost the guests (or why that cannot be measured),
+ * and whether heal is on. */
+static void bridge_changes(struct src_net *s, const struct link_info *l, struct mbridge *b)
+{
+	b->n_changes = (unsigned)l->n_history;
+	b->changed_mono_us = l->mac_changed_mono_us;
+	const struct machist_record *last_past = NULL;
+	for (size_t k = 0; k < s->n_past; k++)
+		if (strcmp(s->past[k].bridge, l->name) == 0) {
+			b->n_changes++;
+			last_past = &s->past[k];
+		}
+	size_t kept = l->n_history < LINKWATCH_HISTORY_MAX ? l->n_history : LINKWATCH_HISTORY_MAX;
+	if (kept && l->history) {
+		char t[16];
+		const struct bridge_mac_change *c = &l->history[kept - 1];
+		fmt_hms(c->wall_us, t, sizeof(t));
+		b->last_change = xasprintf("last %s %s", t, c->text);
+		b->cost = session_cost(s, l->ifindex, c->mono_us, &b->cost_bad);
+	} else if (last_past) {
+		char t[16], mark[48];
+		fmt_hms(last_past->wall_us, t, sizeof(t));
+		past_mark(last_past->wall_us, mark, sizeof(mark));
+		b->last_change = xasprintf("last %s %s %s", t, mark, last_past->text);
+		b->cost = past_cost(last_past);
+		b->cost_bad = b->cost != NULL;
+	}
+	if (outage_unavailable(s->ob) && (l->at_risk || b->n_changes)) {
+		free(b->cost);
+		b->cost = xstrdup(outage_unavailable(s->ob));
+		b->cost_bad = false;
+	} else if (b->cost) {
+		char *t = xasprintf("cost: %s", b->cost);
+		free(b->cost);
+		b->cost = t;
+	}
+	b->healed = heal_on(s, l->ifindex);
+}
+
 static void rebuild(struct src_net *s, const struct labnet_set *nets)
 {
 	struct ui *ui = s->ui;
@@ -263,26 +382,7 @@ static void rebuild(struct src_net *s, const struct labnet_set *nets)
 		b.pinned = l->pinned;
 		b.at_risk = l->at_risk;
 		b.present = true;
-		b.n_changes = (unsigned)l->n_history;
-		b.changed_mono_us = l->mac_changed_mono_us;
-		const struct machist_record *last_past = NULL;
-		for (size_t k = 0; k < s->n_past; k++)
-			if (strcmp(s->past[k].bridge, l->name) == 0) {
-				b.n_changes++;
-				last_past = &s->past[k];
-			}
-		size_t kept = l->n_history < LINKWATCH_HISTORY_MAX ? l->n_history : LINKWATCH_HISTORY_MAX;
-		if (kept && l->history) {
-			char t[16];
-			const struct bridge_mac_change *c = &l->history[kept - 1];
-			fmt_hms(c->wall_us, t, sizeof(t));
-			b.last_change = xasprintf("last %s %s", t, c->text);
-		} else if (last_past) {
-			char t[16], mark[48];
-			fmt_hms(last_past->wall_us, t, sizeof(t));
-			past_mark(last_past->wall_us, mark, sizeof(mark));
-			b.last_change = xasprintf("last %s %s %s", t, mark, last_past->text);
-		}
+		bridge_changes(s, l, &b);
 		size_t np = linkwatch_port_count(s->lw, l->ifindex);
 		b.ports = xcalloc(np ? np : 1, sizeof(*b.ports));
 		for (size_t j = 0; j < np; j++) {
@@ -361,6 +461,7 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 {
 	struct src_net *s = arg;
 	(void)lw;
+	outage_link_event(s->ob, ev);
 	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED && ev->bridge && ev->change) {
 		char o[18], n[18];
 		mac_format(ev->change->old_mac, o);
@@ -375,7 +476,25 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 	    (of_bridge && (ev->type == LINKWATCH_EV_ADDED || ev->type == LINKWATCH_EV_REMOVED ||
 			   ev->type == LINKWATCH_EV_RENAMED)))
 		s->history_stale = true;
+	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED || (of_bridge && ev->type != LINKWATCH_EV_STATS))
+		s->heal_stale = true;
 	src_net_refresh(s);
+}
+
+/* An outage began or ended: the pane's cost lines and the history change. */
+static void on_outage(struct outage *o, const struct outage_event *ev, void *arg)
+{
+	struct src_net *s = arg;
+	(void)o;
+	past_record_outage(s, ev);
+	s->history_stale = true;
+	src_net_refresh(s);
+}
+
+static const char *port_owner(const char *port, void *arg)
+{
+	struct src_net *s = arg;
+	return tap_owner(&s->ui->m, port);
 }
 
 struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms)
@@ -395,7 +514,12 @@ struct src_net *src_net_new(struct loop *l, struct ui *ui, unsigned interval_ms)
 		free(err);
 	} else {
 		linkwatch_set_on_change(s->lw, on_change, s);
+		s->ob = outage_new(l, s->lw);
+		outage_set_on_event(s->ob, on_outage, s);
+		outage_set_namer(s->ob, port_owner, s);
+		outage_set_heal(s->ob, !ui->read_only);
 	}
+	s->heal_stale = true;
 	src_net_refresh(s);
 	return s;
 }
@@ -404,10 +528,12 @@ void src_net_free(struct src_net *s)
 {
 	if (!s)
 		return;
+	outage_free(s->ob);
 	linkwatch_free(s->lw);
 	machist_free(s->mh);
-	free(s->past);
+	machist_records_free(s->past, s->n_past);
 	free(s->hist);
+	free(s->healed);
 	free(s);
 }
 
@@ -419,5 +545,21 @@ int src_net_pin(struct src_net *s, const char *bridge, char **err)
 	 * re-read addr_assign_type: ask it to look again (one dump). */
 	if (s->lw)
 		linkwatch_resync(s->lw, NULL);
+	return 0;
+}
+
+int src_net_heal(struct src_net *s, const char *bridge, bool *on, char **err)
+{
+	const struct link_info *b = s->lw ? linkwatch_find_name(s->lw, bridge) : NULL;
+	if (!b)
+		return error_kind_set(err, ERR_NOTFOUND, "heal: no bridge %s in this network namespace", bridge);
+	*on = !heal_get(NULL, bridge, b->ifindex);
+	if (heal_set(NULL, bridge, *on, err) < 0)
+		return -1;
+	s->heal_stale = true;
+	unsigned sent = 0;
+	if (*on && heal_announce(bridge, b->ifindex, b->mac, &sent, err) < 0)
+		return -1;
+	src_net_refresh(s);
 	return 0;
 }

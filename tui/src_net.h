@@ -25,5 +25,9 @@ void src_net_refresh(struct src_net *s);
 bool src_net_after(struct src_net *s, const struct labnet_set *nets);
 /* Pin a bridge's MAC (set it explicitly to its current value). */
 int src_net_pin(struct src_net *s, const char *bridge, char **err);
+/* Toggle heal for a bridge (net/heal.h); *on says what it is now. Turning
+ * it on announces the MAC at once (-ERR_PERM without CAP_NET_RAW: heal is
+ * on all the same). */
+int src_net_heal(struct src_net *s, const char *bridge, bool *on, char **err);
 
 #endif

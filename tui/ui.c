@@ -323,7 +323,8 @@ static int key_table(struct ui *ui, int key)
 		if ((b->when & W_WRITE) && ui->read_only)
 			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
 		else if (b->when & W_BRIDGE)
-			ui_message(ui, true, "%s: select an unpinned bridge in the network pane first (Tab)", b->label);
+			ui_message(ui, true, "%s: select %s bridge in the network pane first (Tab)", b->label,
+				   b->when & W_UNPINNED ? "an unpinned" : "a");
 		else
 			ui_message(ui, true, "%s: does not apply to the selected VM now", b->label);
 		return KEY_HANDLED;

@@ -41,6 +41,7 @@ static int bridge_rows(const struct mbridge *b, int w)
 {
 	char *ch = change_line(b);
 	int rows = 1 + grid_print_wrap(NULL, 0, 0, w - 3, TEXT_ROWS, (struct grid_pen){ 0 }, ch) +
+		   grid_print_wrap(NULL, 0, 0, w - 3, TEXT_ROWS, (struct grid_pen){ 0 }, b->cost) +
 		   grid_print_wrap(NULL, 0, 0, w - 3, TEXT_ROWS, (struct grid_pen){ 0 }, b->prediction) +
 		   (int)b->n_ports * (ports_wide(b, w) ? 1 : 2);
 	free(ch);
@@ -106,7 +107,9 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 		x += grid_print(g, x, y, in.x + in.w - x, pb, b->present ? mac : "(missing)") + 1;
 		const char *pin = !b->present ? "GONE" : b->pinned ? "pinned" : b->at_risk ? "AT RISK" : "unpinned";
 		enum role pr = !b->present || b->at_risk ? ROLE_BAD : b->pinned ? ROLE_OK : ROLE_WARN;
-		grid_print(g, x, y, in.x + in.w - x, base != ROLE_NORMAL ? pb : theme_pen(pr), pin);
+		x += grid_print(g, x, y, in.x + in.w - x, base != ROLE_NORMAL ? pb : theme_pen(pr), pin) + 1;
+		if (b->healed && x < in.x + in.w)
+			grid_print(g, x, y, in.x + in.w - x, base != ROLE_NORMAL ? pb : theme_pen(ROLE_OK), "healed");
 		y++;
 		if (y < end) {
 			char *ch = change_line(b);
@@ -114,6 +117,9 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 					     theme_pen(flash ? ROLE_FLASH : ROLE_DIM), ch);
 			free(ch);
 		}
+		if (b->cost && y < end)
+			y += grid_print_wrap(g, in.x + 3, y, in.w - 3, end - y < TEXT_ROWS ? end - y : TEXT_ROWS,
+					     theme_pen(b->cost_bad ? ROLE_WARN : ROLE_DIM), b->cost);
 		if (b->prediction && y < end)
 			y += grid_print_wrap(g, in.x + 3, y, in.w - 3, end - y < TEXT_ROWS ? end - y : TEXT_ROWS,
 					     theme_pen(ROLE_WARN), b->prediction);
@@ -180,6 +186,8 @@ static void net_draw_history(struct ui *ui, struct grid *g, struct rect in)
 					    e->cause ? e->cause : "");
 			grid_print(g, in.x + 1, y++, in.w - 1, pen, s);
 			free(s);
+			if (e->cost && y < in.y + in.h)
+				y += grid_print_wrap(g, in.x + 3, y, in.w - 3, 1, theme_pen(ROLE_WARN), e->cost);
 		} else { /* narrow: the MACs on a line of their own */
 			char *s = xasprintf("%s %s %s", t, e->bridge, e->cause ? e->cause : "");
 			grid_print(g, in.x + 1, y++, in.w - 1, pen, s);
@@ -189,6 +197,8 @@ static void net_draw_history(struct ui *ui, struct grid *g, struct rect in)
 			s = xasprintf("%s %s %s", o, theme_glyph_str(GL_ARROW), n);
 			grid_print(g, in.x + 1, y++, in.w - 1, pen, s);
 			free(s);
+			if (e->cost && y < in.y + in.h)
+				y += grid_print_wrap(g, in.x + 3, y, in.w - 3, 1, theme_pen(ROLE_WARN), e->cost);
 		}
 	}
 }

@@ -72,6 +72,18 @@ check "another runtime dir: net down refused too (exit 1; got $rc)" test "$rc" -
 check "root's network still untouched" \
 	bash -c "ip -n $NS link show vdusr0 >/dev/null && kill -0 $pid && test -f '$VMDECK_RUNTIME_DIR/net/usernet/state.json'"
 
+# Measuring outages and healing need CAP_NET_RAW: nobody is told so.
+out=$(ip netns exec "$NS" runuser -u nobody -- env VMDECK_RUNTIME_DIR="$NB/run" VMDECK_STATE_DIR="$NB/state" \
+	HOME="$NB" timeout 5 "$VMDECK" watch 2>&1 >/dev/null)
+check "nobody's watch says it cannot measure guest outages, and why" \
+	grep -q "cannot measure guest outages: .*need root or CAP_NET_RAW" <<<"$out"
+out=$(as_nobody net heal vdusr0 on 2>&1); rc=$?
+check "nobody: net heal on refused (exit 4; got $rc)" test "$rc" -eq 4
+check "nobody: says it needs CAP_NET_RAW" grep -q "needs root or CAP_NET_RAW" <<<"$out"
+out=$(vd net heal vdusr0 on 2>&1) || fail "root: net heal: $out"
+healed() { vd net status usernet --json | jq -e '.healed == true' >/dev/null; }
+check "root: net status says healed" healed
+
 out=$(vd net down usernet 2>&1) || fail "root: net down: $out"
 check "root: down, dnsmasq gone" wait_for 30 bash -c "! kill -0 $pid"
 out=$(as_nobody net status usernet 2>&1)

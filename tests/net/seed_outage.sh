@@ -11,6 +11,15 @@
 #   4. unpinned, both TAPs policy derived, and an uplink port as the bridge
 #      has on a real host (libvirt's rule works because the uplink's MAC is
 #      lower than every 0xFE TAP): no change, no outage.
+#   5. unpinned, an uplink port with a MAC below A's TAP, B's TAP random and
+#      lower still: B joins over the uplink's MAC, then leaves (the lowest
+#      port leaves).
+#   6. the same with `vmdeck net heal` on.
+# Throughout, `vmdeck watch` measures what each change cost guest A from the
+# frames A sends (net/outage.c): its guest-outage-ended duration must agree
+# with A's own ping log within one ping interval (the median spacing of A's
+# pings, measured) plus 0.2 s; pinned, no frame is lost; healed, every
+# outage vmdeck measures is at most 1 s and A loses at most one ping.
 # The guest's ARP timing is lowered (base_reachable_time 2 s) as in FACTS.md.
 . "$VMDECK_TESTS/lib.sh"
 need_root
@@ -85,16 +94,45 @@ stop_a() {
 	wait_for 20 bash -c "! ip -n $NS link show vd-guesta-0" 2>/dev/null
 }
 
-# Longest outage (s) in serial lines after line $1: from the last ok before a
-# run of LOST to the first ok after it, in guest uptime. 0 if none.
+# Longest outage (s) in serial lines from line $1 (the last line when the
+# window began: the ok before a run of LOST that starts right after it):
+# from the last ok before a run of LOST to the first ok after it, in guest
+# uptime. 0 if none.
 outage() {
-	tail -n +"$(($1 + 1))" "$SER" | awk '
+	tail -n +"$(($1 > 0 ? $1 : 1))" "$SER" | awk '
 		/ ok / { t = substr($1, 2, length($1) - 2) + 0
-			 if (lost && t - last > max) max = t - last
-			 last = t; lost = 0; next }
+			 if (lost && have && t - last > max) max = t - last
+			 last = t; have = 1; lost = 0; next }
 		/LOST/ { lost = 1 }
 		END { printf "%.1f\n", max + 0 }'
 }
+# Longest outage (s) in serial lines $1 .. $2 (as outage).
+outage_between() { head -n "$2" "$SER" | tail -n +"$(($1 > 0 ? $1 : 1))" | awk '
+		/ ok / { t = substr($1, 2, length($1) - 2) + 0
+			 if (lost && have && t - last > max) max = t - last
+			 last = t; have = 1; lost = 0; next }
+		/LOST/ { lost = 1 }
+		END { printf "%.1f\n", max + 0 }'; }
+# The guest's real ping interval: the median spacing of consecutive ok pings.
+ping_interval() {
+	awk '/ ok / { t = substr($1, 2, length($1) - 2) + 0; if (ok) print t - last; last = t; ok = 1; next }
+	     { ok = 0 }' "$SER" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f\n", NR ? a[int((NR + 1) / 2)] : 0.2 }'
+}
+# vmdeck's measure of A's outage for the change to MAC $2, from events after
+# line $1: "DURATION FRAMES" of the last guest-outage-ended, or "".
+vd_outage() {
+	tail -n +"$(($1 + 1))" "$EV" | jq -r --arg m "$2" \
+		'select(.event == "guest-outage-ended" and .vm == "guesta" and .new_mac == $m) | "\(.duration) \(.frames)"' | tail -1
+}
+# agree NAME VD_DURATION GUEST_OUTAGE
+agree() {
+	local tol
+	tol=$(awk -v i="$(ping_interval)" 'BEGIN { printf "%.3f", i + 0.2 }')
+	log "FIGURE: $1: vmdeck measured ${2:-no outage} s, A's ping log ${3} s (tolerance $tol s)"
+	check "$1: vmdeck's outage of A agrees with A's ping log" \
+		awk -v a="${2:-0}" -v b="$3" -v t="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
+}
+no_stale_since() { ! tail -n +"$(($1 + 1))" "$EV" | jq -c 'select(.event == "guest-outage-started")' | grep -q .; }
 changes_since() { tail -n +"$(($1 + 1))" "$EV" | jq -c 'select(.event == "bridge-mac-changed" and .bridge == "virbr0")'; }
 
 # run_b : start B, hold, stop it, let A run on. Sets SER0/EV0 (window start).
@@ -142,6 +180,11 @@ check "exactly two changes" test "$(grep -c . <<<"$ch")" -eq 2
 o1=$(outage "$SER0")
 log "FIGURE: unpinned, random lower TAP: longest outage of A's pings ${o1} s"
 check "A's serial log shows the outage (>= 1 s of lost pings)" awk -v o="$o1" 'BEGIN { exit !(o >= 1.0) }'
+check "B joined over A's own TAP MAC: vmdeck saw A lose nothing" \
+	test -z "$(vd_outage "$EV0" "$joined")"
+m=$(vd_outage "$EV0" fe:54:00:12:34:56)
+log "vmdeck: A lost ${m#* } frames when B left"
+agree "lowest port leaves" "${m%% *}" "$o1"
 
 # --- 2. pinned ----------------------------------------------------------------
 vd net pin virbr0 --arp-notify >/dev/null || fail "net pin"
@@ -153,6 +196,7 @@ o2=$(outage "$SER0")
 log "FIGURE: pinned: bridge MAC changes $(grep -c . <<<"$ch"), longest outage ${o2} s"
 check "pinned: no bridge MAC change" test -z "$ch"
 check "pinned: no outage" awk -v o="$o2" 'BEGIN { exit !(o == 0) }'
+check "pinned: vmdeck saw no frame lost" no_stale_since "$EV0"
 stop_a
 
 # --- 3. unpinned, policy fixed ------------------------------------------------
@@ -185,6 +229,90 @@ log "FIGURE: policy derived (+uplink): bridge MAC changes $(grep -c . <<<"$ch"),
 check "derived: no bridge MAC change" test -z "$ch"
 check "derived: no outage" awk -v o="$o4" 'BEGIN { exit !(o == 0) }'
 check "derived TAP MAC is libvirt's" bash -c "ip -n $NS link show vd-guesta-0 | grep -q fe:54:00:12:34:56"
+stop_a
+
+# --- 5. B joins over another port's MAC, then leaves ----------------------------
+UPLINK=fe:00:00:00:00:10 # below A's TAP (fe:54:…), above ~98% of random TAPs
+bridge_uplink() {
+	bridge_fresh
+	$N link del uplink 2>/dev/null
+	$N link add uplink type veth peer name uplink-p
+	$N link set uplink address $UPLINK
+	$N link set uplink master virbr0
+	$N link set uplink up
+	$N link set uplink-p up
+}
+# run_b_long : like run_b, but B stays until A has recovered on its own;
+# SER1/EV1 mark the moment B is stopped.
+run_b_long() {
+	SER0=$(wc -l <"$SER")
+	EV0=$(wc -l <"$EV")
+	vd start guestb >/dev/null || fail "start guestb"
+	wait_for 20 bash -c "jq -c 'select(.event == \"port-joined\" and .ifname == \"vd-guestb-0\")' '$EV' | grep -q ." ||
+		fail "B's TAP never joined"
+	sleep_pings 10
+	wait_for 90 bash -c "[ \$(tail -5 '$SER' | grep -c ' ok ') -eq 5 ]" || fail "A never recovered with B on"
+	SER1=$(wc -l <"$SER")
+	EV1=$(wc -l <"$EV")
+	vd kill guestb >/dev/null 2>&1
+	wait_for 20 bash -c "[ \$(tail -n +$((EV1 + 1)) '$EV' | jq -c 'select(.event == \"removed\" and .ifname == \"vd-guestb-0\")' | wc -l) -ge 1 ]" ||
+		fail "B's TAP was not removed when B ended"
+	sleep_pings 10
+	wait_for 90 bash -c "[ \$(tail -5 '$SER' | grep -c ' ok ') -eq 5 ]" || fail "A never recovered after B left"
+}
+# both_cases LABEL : B over the uplink, then B leaving; sets JOINED_MAC.
+both_cases() {
+	local ch left o_join o_left m
+	for try in 1 2 3; do
+		run_b_long
+		JOINED_MAC=$(tail -n +"$((EV0 + 1))" "$EV" | jq -r 'select(.event == "bridge-mac-changed" and .cause == "port-joined" and .port == "vd-guestb-0" and .old_mac == "'$UPLINK'") | .new_mac' | head -1)
+		[[ -n $JOINED_MAC ]] && break
+		log "B's random TAP MAC was not below the uplink's (try $try); again"
+	done
+	[[ -n $JOINED_MAC ]] || fail "B's TAP never took the bridge MAC"
+	o_join=$(outage_between "$SER0" "$SER1")
+	o_left=$(outage_between "$SER1" "$(wc -l <"$SER")")
+	m=$(vd_outage "$EV0" "$JOINED_MAC")
+	log "$1: vmdeck: A lost ${m#* } frames when B joined over the uplink"
+	O_JOIN=${m%% *} G_JOIN=$o_join
+	m=$(vd_outage "$EV1" "$UPLINK")
+	log "$1: vmdeck: A lost ${m#* } frames when B left"
+	O_LEFT=${m%% *} G_LEFT=$o_left
+}
+bridge_uplink
+profile_a derived
+profile_b kernel
+start_a
+both_cases unhealed
+check "join over another port's MAC: A's ping log shows an outage" awk -v o="$G_JOIN" 'BEGIN { exit !(o >= 1.0) }'
+agree "lower-MAC port joins over another port's MAC" "$O_JOIN" "$G_JOIN"
+agree "that lowest port leaves" "$O_LEFT" "$G_LEFT"
+hist_has_outage() { # the change to MAC $1 carries A's outage in net history --json
+	vd net history virbr0 --json |
+		jq -s -e --arg m "$1" '[.[] | select(.new_mac == $m) | (.outages // [])[] | select(.vm == "guesta" and .frames > 0)] | length > 0' >/dev/null
+}
+check "the outages are in the history with A's name" hist_has_outage "$JOINED_MAC"
+check "net history shows the cost under the change" \
+	bash -c "ip netns exec $NS \"$VMDECK\" net history virbr0 | grep -Eq '^    guesta: [0-9]+ frames? lost, [0-9.]+ s'"
+
+# --- 6. the same, healed ---------------------------------------------------------
+vd net heal virbr0 on >/dev/null || fail "net heal on"
+sleep_pings 5
+both_cases healed
+lost_join=$(head -n "$SER1" "$SER" | tail -n +"$SER0" | grep -c LOST)
+lost_left=$(tail -n +"$SER1" "$SER" | grep -c LOST)
+log "FIGURE: healed: vmdeck measured ${O_JOIN:-no outage} (join), ${O_LEFT:-no outage} (leave); A's ping log ${G_JOIN} s, ${G_LEFT} s ($lost_join and $lost_left pings lost)"
+for v in "${O_JOIN:-0}" "${O_LEFT:-0}"; do
+	check "healed: vmdeck's outage of A $v s <= 1 s" awk -v o="$v" 'BEGIN { exit !(o <= 1.0) }'
+done
+# A ping already on its way to the former MAC when the announcement left is
+# lost, and its 1 s timeout then makes the log's gap longer than the outage
+# was: at most that one.
+check "healed: A lost at most one ping when B joined" test "$lost_join" -le 1
+check "healed: A lost at most one ping when B left" test "$lost_left" -le 1
+check "healed: watch reported the announcements" \
+	bash -c "tail -n +$((EV0 + 1)) '$EV' | jq -c 'select(.event == \"bridge-healed\" and .sent >= 1)' | grep -q ."
+vd net heal virbr0 off >/dev/null || fail "net heal off"
 stop_a
 
 finish

@@ -26,7 +26,24 @@ soak_spawn() {
 	printf -v "$__var" '%s' "$pid"
 }
 
-soak_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+# Open fds, less the packet sockets the outage observer (net/outage.c) keeps
+# on each port of a bridge whose MAC changed lately: their number follows
+# the ports there are, not time (soak_packet_socks counts them).
+soak_fds() {
+	local all pk
+	all=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	pk=$(soak_packet_socks "$1")
+	echo $((all - pk))
+}
+# soak_packet_socks PID : how many of its fds are packet sockets (their
+# inodes listed in its namespace's /proc/net/packet).
+soak_packet_socks() {
+	local inodes
+	inodes=$(awk 'NR > 1 { print $9 }' "/proc/$1/net/packet" 2>/dev/null | sort -u)
+	[[ -z $inodes ]] && { echo 0; return; }
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' |
+		sort -u | comm -12 - <(echo "$inodes") | wc -l
+}
 soak_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # soak_sample PID LABEL : print and remember fds and RSS as S_FDS_LABEL/S_RSS_LABEL.

@@ -87,6 +87,10 @@ el=$(($(date +%s%N) - t0))
 model_eq "after $done_ operations"
 soak_sample "$W" end
 soak_flat first end
+# The outage observer's packet sockets (left out of the fd count): one per
+# port of a bridge whose MAC changed in the last 5 minutes, never more.
+pk=$(soak_packet_socks "$W") ports=$($N -o link show | grep -c ' master br')
+check "packet sockets bounded by the bridge ports ($pk sockets, $ports ports)" test "$pk" -le "$ports"
 soak_rss_flat watcher 2 4 128
 log "$done_ operations in $((el / 1000000)) ms; the watcher printed $(events) events" \
 	"($(grep -c '"event":"resync"' "$T_TMP/events.json") resyncs)"

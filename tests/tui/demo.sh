@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `./bootstrap.sh demo` end to end: the demo script in tmux opens vmdeck on
 # its lab (namespace, unpinned virbr0 with dnsmasq, test guests); starting two
-# guests flips the bridge MAC (shown, with history); pinning stops it; quitting
+# guests flips the bridge MAC (shown, with history and what it cost the
+# guests); A heals the bridge; pinning stops the flips; quitting
 # removes everything the demo created (VMs, network, namespace, temp dir).
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/tui/common.sh"
@@ -29,9 +30,12 @@ tmux_keys j s
 tui_expect 60 " testguest2 +running" "testguest2 runs"
 # Two random TAP MACs: the bridge took the lower one at each join.
 tui_expect 10 "[0-9]+ MAC changes?, last" "the bridge MAC changes are counted"
+tui_expect 10 "cost: " "under the last change, what it cost the guests (measured from their frames)"
 tmux_keys H
 tui_expect 5 "bridge MAC history \([1-9]" "the history lists them"
-tmux_keys H Tab P
+tmux_keys H Tab A
+tui_expect 10 "virbr0 [0-9a-f:]{17} (AT RISK|unpinned) healed" "A heals virbr0"
+tmux_keys P
 tui_expect 10 "virbr0 [0-9a-f:]{17} pinned" "P pins virbr0"
 check "virbr0 is pinned (sysfs)" bash -c "[[ \$(ip netns exec $ns cat /sys/class/net/virbr0/addr_assign_type) == 3 ]]"
 tmux_keys Tab

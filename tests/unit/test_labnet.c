@@ -63,7 +63,7 @@ static void test_defaults(void **state)
 	assert_non_null(n);
 	assert_string_equal(n->name, "net");      /* from the file name */
 	assert_string_equal(n->bridge, "net");
-	assert_true(n->pin && n->nat && !n->dhcp);
+	assert_true(n->pin && n->nat && !n->dhcp && !n->heal);
 	/* Stable, derived from the name by the one mac_from_name (guest MACs
 	 * of profiles too): pinned here, a change would move every bridge. */
 	char m[18];
@@ -97,9 +97,10 @@ static void test_defaults(void **state)
 	profile_free(p);
 	profile_diags_free(d, nd);
 	labnet_free(n);
-	n = parse("address: 10.1.2.3/16\npin: false\nnat: no\ntap_mac_policy: kernel\n", &err);
+	n = parse("address: 10.1.2.3/16\npin: false\nnat: no\ntap_mac_policy: kernel\nheal: true\n", &err);
 	assert_non_null(n);
 	assert_false(n->pin);
+	assert_true(n->heal);
 	assert_false(n->nat);
 	assert_int_equal(n->tap_mac_policy, MAC_POLICY_KERNEL);
 	labnet_free(n);
@@ -129,6 +130,7 @@ static void test_errors(void **state)
 		{ "address: 172.16.1.1/24\nmac: 01:00:00:00:00:01\n", "net.yaml:2:6: 'mac': 01:00:00:00:00:01 is a multicast address" },
 		{ "address: 172.16.1.1/24\nbridge: this-name-is-too-long\n", "net.yaml:2:9: 'bridge': 'this-name-is-too-long' is not an interface name" },
 		{ "address: 172.16.1.1/24\npin: maybe\n", "net.yaml:2:6: 'pin' must be true or false, got 'maybe'" },
+		{ "address: 172.16.1.1/24\nheal: sometimes\n", "net.yaml:2:7: 'heal' must be true or false, got 'sometimes'" },
 		{ "address: 172.16.1.1/24\ntap_mac_policy: random\n", "net.yaml:2:17: 'tap_mac_policy' must be one of derived, fixed, kernel; got 'random'" },
 		{ "address: 172.16.1.1/24\nbrige: x\n", "net.yaml:2:1: unknown key 'brige'; did you mean 'bridge'?" },
 		{ "address: [1, 2\n", "net.yaml:" },

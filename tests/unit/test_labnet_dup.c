@@ -25,6 +25,8 @@ static void test_duplicate_keys(void **state)
 		  "net.yaml:2:1: duplicate key 'address' (first given at line 1, column 1)" },
 		{ "pin: true\naddress: 172.16.1.1/24\npin: false\n",
 		  "net.yaml:3:1: duplicate key 'pin' (first given at line 1, column 1)" },
+		{ "heal: true\naddress: 172.16.1.1/24\nheal: false\n",
+		  "net.yaml:3:1: duplicate key 'heal' (first given at line 1, column 1)" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  range: 172.16.1.10-172.16.1.20\n  range: 172.16.1.30-172.16.1.40\n",
 		  "net.yaml:4:3: duplicate key 'range' (first given at line 3, column 3)" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  range: 172.16.1.10-172.16.1.20\n  hosts:\n"

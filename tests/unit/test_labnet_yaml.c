@@ -38,7 +38,7 @@ static void test_gains(void **state)
 		  "net.yaml:2:1: unknown key 'tap_mac_polcy'; did you mean 'tap_mac_policy'?" },
 		{ "address: 172.16.1.1/24\nzzzzzzzz: 1\n", 0,
 		  "net.yaml:2:1: unknown key 'zzzzzzzz' (known keys: name, description, bridge, address, mac, "
-		  "pin, nat, dhcp, tap_mac_policy)" },
+		  "pin, heal, nat, dhcp, tap_mac_policy)" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  rnage: 172.16.1.10-172.16.1.20\n", 0,
 		  "net.yaml:3:3: unknown key 'rnage' in 'dhcp'; did you mean 'range'?" },
 		{ "address: 172.16.1.1/24\ndhcp:\n  range: 172.16.1.10-172.16.1.20\n  hosts:\n"

@@ -190,6 +190,35 @@ static void test_network_pane(void **state)
 	assert_true(has(f, "62:00:00:00:00:00 > fe:00:00:00:00:00"));
 }
 
+/* What a change cost the guests: under the bridge's last change, and under
+ * the change in the history view; "healed" beside the pin state. */
+static void test_network_cost(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(lacks(f, "cost:"));
+	assert_true(lacks(f, "healed"));
+	struct mbridge *b = &f->ui.m.bridges[0];
+	b->cost = xstrdup("cost: testguest2: 13 frames lost, 6.4 s");
+	b->cost_bad = true;
+	b->healed = true;
+	grid_free(f->g); /* a pane wide enough for the whole bridge line */
+	f->g = grid_new(120, 30);
+	ui_layout(&f->ui, 120, 30);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "AT RISK healed"));
+	assert_true(has(f, "cost: testguest2: 13 frames lost, 6.4 s"));
+	assert_true(has(f, "vd-tg1-0")); /* the port still shows below it */
+	struct mmac_event e = { .wall_us = 0, .cause = (char *)"vd-tg2-0 (fe:..) left",
+				.cost = (char *)"testguest2: 13 frames lost, 6.4 s" };
+	snprintf(e.bridge, sizeof(e.bridge), "virbr0");
+	model_history_push(&f->ui.m, &e);
+	f->ui.history = true;
+	f->ui.dirty |= D_NET;
+	render(f);
+	assert_true(has(f, "vd-tg2-0 (fe:..) left"));
+	assert_true(has(f, "  testguest2: 13 frames lost, 6.4 s"));
+}
+
 /* The in-memory MAC history keeps the newest MODEL_HISTORY_MAX, oldest first. */
 static void test_history_bounded(void **state)
 {
@@ -727,6 +756,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list_and_details, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flash_is_visible_in_mono, setup, teardown),
 		cmocka_unit_test(test_history_bounded),
