@@ -32,8 +32,8 @@ kill_pid "$mpid"
 
 "$VMDECK" start lz1 >/dev/null || fail "start lz1"
 on_exit "'$VMDECK' stop --force lz1 >/dev/null 2>&1"
-libs=$(LD_DEBUG=files "$VMDECK" screenshot lz1 "$T_TMP/shot.png" 2>&1 >/dev/null | grep -o 'file=[^ ]*libvncclient[^ ]*' | head -n1)
-[[ -s $T_TMP/shot.png ]] || fail "screenshot of a running VM wrote no picture"
+libs=$(LD_DEBUG=files "$VMDECK" screenshot --timeout 120 lz1 "$T_TMP/shot.png" 2>&1 >/dev/null | grep -o 'file=[^ ]*libvncclient[^ ]*' | head -n1)
+[[ -s $T_TMP/shot.png ]] || fail "screenshot of a running VM wrote no picture ($(LD_DEBUG= "$VMDECK" status lz1 2>&1 | head -n2 | tr "\n" " "))"
 check "screenshot loads libvncclient when it needs it ($libs)" test -n "$libs"
 "$VMDECK" stop --force lz1 >/dev/null
 finish
