@@ -67,6 +67,8 @@ static bool word_valid(const char *s) { return schema_chars(s, "_.-", 64); }
 static bool id_valid(const char *s) { return schema_chars(s, "_.-", 32) && isalpha((unsigned char)s[0]); }
 static bool keyboard_valid(const char *s) { return schema_chars(s, "-", 16); }
 static bool nonempty_valid(const char *s) { return *s != '\0'; }
+/* A login for `vmdeck ssh`: it becomes ssh's argument, never an option. */
+static bool login_valid(const char *s) { return schema_chars(s, "_.-", 32) && s[0] != '-'; }
 
 #define P(m) offsetof(struct profile, m)
 #define D(m) offsetof(struct profile_disk, m)
@@ -490,6 +492,7 @@ static const struct schema_field root_fields[] = {
 	BOOL("serial_log", P(serial_log)),
 	CUSTOM("extra_args", P(extra_args), f_extra_args),
 	{ .key = "stop_timeout", .type = SCHEMA_UINT, .off = P(stop_timeout_s), .min = 1, .max = 3600 },
+	STR("ssh_user", P(ssh_user), login_valid, "a login name (letters, digits, '_', '.', '-'; not starting with '-')"),
 	{ 0 },
 };
 
@@ -626,6 +629,7 @@ void profile_free(struct profile *p)
 	free(p->vnc_password_file);
 	free(p->keyboard);
 	strvec_free(p->extra_args, p->n_extra_args);
+	free(p->ssh_user);
 	free(p);
 }
 

@@ -99,6 +99,7 @@ struct profile {
 
 	char **extra_args; size_t n_extra_args;
 	unsigned stop_timeout_s; /* graceful stop wait, default 60 */
+	char *ssh_user;    /* `vmdeck ssh`'s login (NULL: the invoking user) */
 
 	int name_line, name_col; /* where 'name' was given (duplicate-name messages) */
 };

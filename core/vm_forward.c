@@ -69,19 +69,28 @@ static bool same_port(const struct forward *a, const struct forward *b)
 	return a->proto == b->proto && a->host_port == b->host_port && strcmp(a->host, b->host) == 0;
 }
 
-/* QEMU answered: hostfwd_add / _remove print nothing on success, and why
- * not otherwise ("Could not set up host forwarding rule …"). */
+/* QEMU 7.2's words: hostfwd_add prints nothing on success, else why not
+ * ("Could not set up host forwarding rule …"); hostfwd_remove prints
+ * "host forwarding rule for … removed", else "… not found". */
+static bool reply_ok(bool add, const char *out)
+{
+	return add ? !*out : strstr(out, " removed") != NULL;
+}
+
 static void forward_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
 {
 	struct fwd_op *op = arg;
 	const char *out = err ? NULL : json_object_get_string(ret);
+	if (!out)
+		out = "";
 	char *msg = NULL;
 	char *rule = forward_format(&op->f);
 	if (err)
 		msg = xasprintf("VM %s: forward %s: %s", vm->name, rule, err);
-	else if (out && *out)
+	else if (!reply_ok(op->add, out))
 		msg = xasprintf("VM %s: forward %s: QEMU: %.*s", vm->name, rule, (int)strcspn(out, "\r\n"), out);
-	else {
+	/* A rule QEMU does not have is not recorded either. */
+	if (!err && (!msg || (!op->add && strstr(out, "not found")))) {
 		struct forward *cur;
 		size_t n = vm_forwards(vm, &cur, NULL), w = 0;
 		for (size_t i = 0; i < n; i++)
@@ -92,11 +101,10 @@ static void forward_reply(struct vm *vm, struct json_object *ret, const char *er
 			cur[w++] = op->f;
 		}
 		char *e = NULL;
-		if (forward_live_write(vm->dir, cur, w, &e) < 0) {
+		if (forward_live_write(vm->dir, cur, w, &e) < 0 && !msg)
 			msg = xasprintf("VM %s: forward %s is %s, but not recorded: %s", vm->name, rule,
 					op->add ? "added" : "removed", e);
-			free(e);
-		}
+		free(e);
 		free(cur);
 	}
 	free(rule);
