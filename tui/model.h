@@ -47,6 +47,11 @@ struct mvm {
 	 * the VM manager, NULL when there is none). */
 	struct monitor *mon;
 	bool mon_busy;        /* a command is in flight */
+	/* Port forwards (core/forward.h), filled for the selected VM only (a
+	 * running one's come from RUN/forwards: one small read per rebuild). */
+	struct forward *fwd;
+	size_t n_fwd;
+	bool fwd_live;        /* as QEMU has them now, live changes included */
 };
 
 struct mport {

@@ -5,6 +5,7 @@
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/forward.h"
 #include "core/vm.h"
 #include "net/labnet.h"
 #include "net/vmnet.h"
@@ -180,6 +181,8 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);
 	v->mon_busy = vm_monitor_busy(vm);
+	if (selected)
+		v->n_fwd = vm_forwards(vm, &v->fwd, &v->fwd_live);
 	lines_init(&v->log, MVM_LOG_MAX);
 	if (v->failed && v->state != MVM_UNKNOWN) {
 		struct strv out;
