@@ -502,6 +502,27 @@ int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err)
 	return r;
 }
 
+int src_vm_forward(struct src_vm *s, const char *name, const char *text, char **err)
+{
+	struct vm *vm = vmm_find(s->vmm, name);
+	if (!vm)
+		return error_set(err, "no VM named %s", name);
+	bool add = strncmp(text, "add ", 4) == 0, rm = strncmp(text, "remove ", 7) == 0;
+	if (!add && !rm)
+		return error_set(err, "forward: say 'add RULE' or 'remove RULE' (RULE like tcp:8080:80), not '%s'", text);
+	const char *rule = text + (add ? 4 : 7);
+	while (*rule == ' ')
+		rule++;
+	struct done_ctx *c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->what = add ? "forward add" : "forward remove";
+	int r = vm_forward_change(vm, add, NULL, rule, on_done, c, err);
+	if (r < 0)
+		free(c);
+	s->stale = true;
+	return r;
+}
+
 static void on_monitor(struct vm *vm, const char *output, const char *err, void *arg)
 {
 	struct src_vm *s = arg;
