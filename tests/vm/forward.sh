@@ -4,7 +4,8 @@
 # start whose host port is taken is refused naming the holder (another of
 # our VMs, a python listener); `vmdeck forward` adds a forward live (the
 # echo answers through it) and removes it (the port is closed); status
-# --json lists the forwards; `vmdeck ssh` runs ssh (a fake one on PATH that
+# --json and the TUI's details pane list the forwards (red on every address);
+# the TUI's f adds and removes one; `vmdeck ssh` runs ssh (a fake one on PATH that
 # prints its argv) at the forward of guest port 22. Ports are picked free
 # at run time.
 . "$VMDECK_TESTS/lib.sh"
@@ -44,8 +45,8 @@ except ConnectionRefusedError:
 sys.exit(1)' "$1"
 }
 
-read -r P1 P2 P3 P4 <<<"$(free_ports 4)"
-log "ports: profile $P1, python $P2, live $P3, ssh $P4"
+read -r P1 P2 P3 P4 P5 P6 <<<"$(free_ports 6)"
+log "ports: profile $P1, python $P2, live $P3, ssh $P4, TUI $P5, public $P6"
 
 # profile_fwd NAME RULE...: the test guest with its echo service, on user networking.
 profile_fwd() {
@@ -63,6 +64,7 @@ profile_fwd() {
 profile_fwd fw1 "tcp:$P1:7"
 profile_fwd fw2 "tcp:127.0.0.1:$P1:7"
 profile_fwd fw3 "tcp:$P2:7"
+profile_fwd fw4 "tcp:0.0.0.0:$P6:7" # never started: shown in red
 
 out=$("$VMDECK" start fw1 2>&1) || fail "start fw1: $out"
 check "the guest's echo service is up" wait_for 90 grep -q "echo service on tcp port 7" "$VMDECK_RUNTIME_DIR/fw1/serial.log"
@@ -116,6 +118,27 @@ check "removing it again fails (exit 3)" test "$rc" -eq 3
 check "… saying there is no such forward" grep -q "has no forward of tcp port $P3 on 127.0.0.1" <<<"$out"
 out=$("$VMDECK" forward fw1 add "sctp:$P3:7" 2>&1)
 check "a bad rule is refused in its words" grep -q "protocol 'sctp' is not tcp or udp" <<<"$out"
+
+# The TUI: the details pane lists the forwards; f adds and removes one live.
+need tmux
+tmux_start 160 50 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm-256color LANG=C.UTF-8 \
+	VMDECK_RUNTIME_DIR="$VMDECK_RUNTIME_DIR" VMDECK_STATE_DIR="$VMDECK_STATE_DIR" "$VMDECK" --profiles "$PROF"
+check "TUI: fw1's details list its forward" tmux_wait 30 "fwd tcp 127\.0\.0\.1:$P1 .+ guest 7"
+tmux_keys f
+check "TUI: f asks add or remove" tmux_wait 10 "forward \(add\|remove RULE"
+tmux_keys "add tcp:$P5:7" Enter
+check "TUI: echo answers through the forward added with f" wait_for 30 echo_ok "$P5"
+check "TUI: … and the details pane shows it" tmux_wait 30 "fwd tcp 127\.0\.0\.1:$P5 .+ guest 7"
+tmux_keys f
+tmux_wait 10 "forward \(add\|remove RULE" || fail "f did not ask again"
+tmux_keys "remove tcp:$P5:7" Enter
+check "TUI: after remove with f, $P5 is closed" wait_for 30 port_closed "$P5"
+check "TUI: the status bar says it is done" tmux_wait 30 "fw1: forward remove done"
+check "TUI: … and it is gone from the details pane" bash -c "! $T_TMUX capture-pane -p -t t | grep -q ':$P5 '"
+tmux_keys Down Down Down # fw2, fw3, fw4
+check "TUI: a forward on every address says so" tmux_wait 30 "fwd tcp 0\.0\.0\.0:$P6 .+ guest 7 +reachable from the network"
+check "TUI: … in red (colour 196)" bash -c "tmux -L $T_ID capture-pane -e -p -t t | grep 'reachable from the network' | grep -q '38;5;196'"
+$T_TMUX kill-server
 
 # vmdeck ssh, with a fake ssh first on PATH.
 mkdir -p "$T_TMP/bin"
