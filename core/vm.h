@@ -212,7 +212,7 @@ int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg
  * RUN/forwards (the profile's as started, with live changes; *live set),
  * else the profile's. *out (with each rule's NIC id) is the caller's. */
 struct forward;
-size_t vm_forwards(const struct vm *vm, struct forward **out, bool *live);
+size_t vm_forwards(struct vm *vm, struct forward **out, bool *live);
 /* Add or remove a forward on a running VM: HMP hostfwd_add/hostfwd_remove
  * on the user-mode NIC nic (NULL: the first), then RUN/forwards. RULE as in
  * profiles (core/forward.h); an added host port is checked free first and

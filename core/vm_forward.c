@@ -48,13 +48,31 @@ static bool alive(const struct vm *vm)
 	return vm->st == VM_RUNNING || vm->st == VM_PAUSED || vm->st == VM_STOPPING || vm->st == VM_STARTING;
 }
 
-size_t vm_forwards(const struct vm *vm, struct forward **out, bool *live)
+size_t vm_forwards(struct vm *vm, struct forward **out, bool *live)
 {
-	size_t n = 0;
-	bool l = alive(vm) && forward_live_read(vm->dir, out, &n) == 0;
+	bool l = false;
+	if (alive(vm)) {
+		char *path = vm_file(vm, "forwards");
+		struct file_stamp now;
+		if (file_stamp_changed(path, &vm->fwd_seen, &now)) {
+			free(vm->fwd_cache);
+			vm->fwd_cache = NULL;
+			vm->n_fwd_cache = 0;
+			if (now.have && forward_live_read(vm->dir, &vm->fwd_cache, &vm->n_fwd_cache) < 0)
+				now.have = false; /* gone between the look and the read */
+			vm->fwd_seen = now;
+		}
+		free(path);
+		l = vm->fwd_seen.have;
+	}
 	if (live)
 		*live = l;
-	return l ? n : profile_forwards(vm->p, out);
+	if (!l)
+		return profile_forwards(vm->p, out);
+	*out = vm->n_fwd_cache ? xmalloc(vm->n_fwd_cache * sizeof(**out)) : NULL;
+	if (vm->n_fwd_cache)
+		memcpy(*out, vm->fwd_cache, vm->n_fwd_cache * sizeof(**out));
+	return vm->n_fwd_cache;
 }
 
 struct fwd_op {

@@ -58,6 +58,11 @@ struct vm {
 	/* The DIR/last-exit this VM's state came from or went to: a new one
 	 * (another vmdeck's exit or failed start) is read at the next scan. */
 	struct file_stamp rec_seen;
+	/* RUN/forwards as last read (vm_forwards): read again only when its
+	 * stamp changed, so redrawing a running VM's details opens nothing. */
+	struct forward *fwd_cache;
+	size_t n_fwd_cache;
+	struct file_stamp fwd_seen;
 
 	pid_t pid;
 	int pidfd;
