@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The commands that never look at a screen do not load libvncclient (and the
 # GnuTLS, libgcrypt, nettle ... it brings): core/vnc_worker.c dlopen()s it
-# when a screen is first wanted. `vmdeck screenshot` of a VM that runs still
+# when a screen is first wanted; nor libmicrohttpd (GnuTLS again), which
+# core/promhttp.c dlopen()s when `vmdeck metrics` starts serving. `vmdeck screenshot` of a VM that runs still
 # loads it and works (thumb_text covers the pictures themselves).
 . "$VMDECK_TESTS/lib.sh"
 need qemu-system-x86_64
@@ -16,9 +17,18 @@ loaded() { # loaded ARGS... : the libraries the dynamic loader opened, one a lin
 for args in "--version" "status --json" "list" "check lz1" "args lz1"; do
 	libs=$(loaded $args)
 	[[ -n $libs ]] || fail "LD_DEBUG=files showed no library for 'vmdeck $args'"
-	grep -q 'libvncclient\|libgnutls\|libgcrypt' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'vnc\|gnutls\|gcrypt' <<<"$libs" | tr '\n' ' ')"
+	grep -q 'libvncclient\|libgnutls\|libgcrypt\|libmicrohttpd' <<<"$libs" &&
+		fail "'vmdeck $args' loaded $(grep 'vnc\|gnutls\|gcrypt\|microhttpd' <<<"$libs" | tr '\n' ' ')"
 done
-check "commands without a screen load no VNC library" true
+check "commands without a screen load no VNC library, and no HTTP server library" true
+
+# `vmdeck metrics` loads libmicrohttpd when it starts serving, and serves.
+LD_DEBUG=files "$VMDECK" metrics --listen 127.0.0.1:0 2>"$T_TMP/metrics.err" &
+mpid=$!
+on_exit "kill_pid $mpid"
+wait_for 20 grep -q "serving http://" "$T_TMP/metrics.err" || fail "vmdeck metrics did not start: $(tail -3 "$T_TMP/metrics.err")"
+check "metrics loads libmicrohttpd when it serves" grep -q 'file=[^ ]*libmicrohttpd' "$T_TMP/metrics.err"
+kill_pid "$mpid"
 
 "$VMDECK" start lz1 >/dev/null || fail "start lz1"
 on_exit "'$VMDECK' stop --force lz1 >/dev/null 2>&1"
