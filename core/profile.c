@@ -67,6 +67,8 @@ static bool word_valid(const char *s) { return schema_chars(s, "_.-", 64); }
 static bool id_valid(const char *s) { return schema_chars(s, "_.-", 32) && isalpha((unsigned char)s[0]); }
 static bool keyboard_valid(const char *s) { return schema_chars(s, "-", 16); }
 static bool nonempty_valid(const char *s) { return *s != '\0'; }
+/* A login for `vmdeck ssh`: it becomes ssh's argument, never an option. */
+static bool login_valid(const char *s) { return schema_chars(s, "_.-", 32) && s[0] != '-'; }
 
 #define P(m) offsetof(struct profile, m)
 #define D(m) offsetof(struct profile_disk, m)
@@ -258,6 +260,38 @@ static void f_network(struct schema *s, yaml_node_t *v, void *target, const stru
 		nic->user_net = i == 1;
 }
 
+/* forwards: ["tcp:2222:22", "udp:127.0.0.1:5353:53", …]. A rule without a
+ * host gets the NIC's 'host:' (which may come later in the mapping) in
+ * profile_check. */
+static void f_forwards(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
+{
+	struct profile_nic *nic = target;
+	if (is_null(v))
+		return;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		schema_error(s, v, "'%s' must be a list of rules like [\"tcp:2222:22\"], not %s", f->key,
+			     yamldoc_kind(v));
+		return;
+	}
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(s->doc, *it);
+		if (!e || !schema_string(s, e, f->key))
+			continue;
+		struct forward fw;
+		char *err = NULL;
+		if (forward_parse(scalar(e), "", &fw, &err) < 0) {
+			schema_error(s, e, "%s", err);
+			free(err);
+			continue;
+		}
+		struct schema_pos at = schema_node_pos(e);
+		fw.line = at.line;
+		fw.col = at.col;
+		nic->forwards = xrealloc(nic->forwards, (nic->n_forwards + 1) * sizeof(*nic->forwards));
+		nic->forwards[nic->n_forwards++] = fw;
+	}
+}
+
 struct cpu_spec {
 	char *model;
 	char **flags;
@@ -381,6 +415,9 @@ static const struct schema_field nic_fields[] = {
 	STR("model", N(model), word_valid, "a NIC model such as e1000-82545em or virtio-net-pci"),
 	{ .key = "mac", .type = SCHEMA_MAC, .off = N(mac), .flag_off = N(has_mac) },
 	CUSTOM("network", 0, f_network),
+	BOOL("user", N(user_key)),
+	CUSTOM("forwards", 0, f_forwards),
+	STR("host", N(fwd_host), forward_host_valid, "an IPv4 address such as 127.0.0.1 or 0.0.0.0"),
 	STR("bridge", N(bridge), schema_ifname_valid, SCHEMA_IFNAME_WHAT),
 	STR("tap", N(tap), schema_ifname_valid, SCHEMA_IFNAME_WHAT),
 	{ .key = "tap_mac_policy", .type = SCHEMA_ENUM, .off = N(tap_mac_policy), .names = mac_policy_names,
@@ -455,6 +492,7 @@ static const struct schema_field root_fields[] = {
 	BOOL("serial_log", P(serial_log)),
 	CUSTOM("extra_args", P(extra_args), f_extra_args),
 	{ .key = "stop_timeout", .type = SCHEMA_UINT, .off = P(stop_timeout_s), .min = 1, .max = 3600 },
+	STR("ssh_user", P(ssh_user), login_valid, "a login name (letters, digits, '_', '.', '-'; not starting with '-')"),
 	{ 0 },
 };
 
@@ -578,6 +616,8 @@ void profile_free(struct profile *p)
 		free(n->model);
 		free(n->bridge);
 		free(n->tap);
+		free(n->forwards);
+		free(n->fwd_host);
 	}
 	free(p->nics);
 	free(p->install.file);
@@ -589,6 +629,7 @@ void profile_free(struct profile *p)
 	free(p->vnc_password_file);
 	free(p->keyboard);
 	strvec_free(p->extra_args, p->n_extra_args);
+	free(p->ssh_user);
 	free(p);
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/forward.h"
+
 enum vm_mode { VM_MODE_BOOT = 0, VM_MODE_INSTALL = 1 };
 const char *vm_mode_name(enum vm_mode m);
 int vm_mode_parse(const char *s, enum vm_mode *out);
@@ -38,7 +40,10 @@ struct profile_nic {
 	char *model;       /* "virtio-net-pci", "e1000-82545em", … */
 	uint8_t mac[6];
 	bool has_mac;      /* else vmdeck derives a stable 52:54:00 MAC from the name */
-	bool user_net;     /* "network: user": QEMU user-mode networking, no TAP */
+	bool user_net;     /* "network: user" or "user: true": QEMU user-mode networking, no TAP */
+	bool user_key;     /* the value of 'user:' (profile_check merges it into user_net) */
+	struct forward *forwards; size_t n_forwards; /* user_net only: hostfwd rules */
+	char *fwd_host;    /* 'host:': the forwards' default host address (NULL: 127.0.0.1) */
 	char *bridge;      /* bridge the TAP joins (NULL: TAP not enslaved) */
 	char *tap;         /* TAP name; NULL: vmdeck chooses one (<=15 chars) */
 	enum mac_policy tap_mac_policy;
@@ -94,6 +99,7 @@ struct profile {
 
 	char **extra_args; size_t n_extra_args;
 	unsigned stop_timeout_s; /* graceful stop wait, default 60 */
+	char *ssh_user;    /* `vmdeck ssh`'s login (NULL: the invoking user) */
 
 	int name_line, name_col; /* where 'name' was given (duplicate-name messages) */
 };

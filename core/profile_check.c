@@ -220,6 +220,55 @@ static void check_disks(struct schema *s, struct profile *p)
 					      p->disks[j].id, p->disks[i].file);
 }
 
+/* 'user:' and 'network:' say the same thing: they may not disagree. */
+static void check_user_key(struct schema *s, struct profile_nic *n)
+{
+	const struct schema_seen *u = schema_seen_find(s, "user", n);
+	if (!u)
+		return;
+	if (schema_seen_find(s, "network", n) && n->user_key != n->user_net)
+		schema_report(s, E, u->line, u->col, "NIC '%s': 'user: %s' contradicts 'network: %s'", n->id,
+			      n->user_key ? "true" : "false", n->user_net ? "user" : "tap");
+	else
+		n->user_net = n->user_key;
+}
+
+/* Forwards: user networking only; hosts filled in; no two rules of the
+ * profile on one host port (QEMU would fail to start, naming neither). */
+static void check_forwards(struct schema *s, struct profile *p, struct profile_nic *n)
+{
+	const struct schema_seen *at = schema_seen_find(s, "forwards", n);
+	const struct schema_seen *h = schema_seen_find(s, "host", n);
+	if (!n->user_net && (n->n_forwards || h)) {
+		const struct schema_seen *w = n->n_forwards ? at : h;
+		schema_report(s, E, w ? w->line : n->line, w ? w->col : n->col,
+			      "NIC '%s': '%s' needs user networking ('user: true'); a TAP NIC is reached on its bridge",
+			      n->id, n->n_forwards ? "forwards" : "host");
+		return;
+	}
+	for (size_t k = 0; k < n->n_forwards; k++) {
+		struct forward *f = &n->forwards[k];
+		if (!f->host[0])
+			snprintf(f->host, sizeof(f->host), "%s", n->fwd_host ? n->fwd_host : FORWARD_DEFAULT_HOST);
+	}
+	for (size_t k = 0; k < n->n_forwards; k++) {
+		struct forward *f = &n->forwards[k];
+		/* Every earlier rule of the profile: other NICs, then this one's. */
+		for (struct profile_nic *o = p->nics; o <= n; o++)
+			for (size_t j = 0; j < (o == n ? k : o->n_forwards); j++) {
+				if (!forward_clash(f, &o->forwards[j]))
+					continue;
+				char *a = forward_format(f), *b = forward_format(&o->forwards[j]);
+				schema_report(s, E, f->line, f->col,
+					      "NIC '%s': forward %s uses %s port %u like forward %s at line %d, column %d",
+					      n->id, a, forward_proto_name(f->proto), f->host_port, b, o->forwards[j].line,
+					      o->forwards[j].col);
+				free(a);
+				free(b);
+			}
+	}
+}
+
 static void check_nics(struct schema *s, struct profile *p)
 {
 	for (size_t i = 0; i < p->n_nics; i++) {
@@ -228,6 +277,8 @@ static void check_nics(struct schema *s, struct profile *p)
 			n->id = xasprintf("net%zu", i);
 		if (!n->model)
 			n->model = xstrdup("virtio-net-pci");
+		check_user_key(s, n);
+		check_forwards(s, p, n);
 		if (n->user_net && (n->bridge || n->tap || n->has_tap_mac_policy))
 			schema_report(s, E, n->line, n->col,
 				      "NIC '%s' uses 'network: user': 'bridge', 'tap' and 'tap_mac_policy' do not apply",

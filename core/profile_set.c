@@ -1,6 +1,7 @@
 /* profile_set: every profile of a set of files and directories, with the
- * checks across profiles (one name, one MAC, one TAP per VM), and the
- * diagnostics all profile loading collects. Declared in profile.h. */
+ * checks across profiles (one name, one MAC, one TAP per VM; a warning for
+ * a host port two VMs forward), and the diagnostics all profile loading
+ * collects. Declared in profile.h. */
 #include "core/profile.h"
 #include "core/util.h"
 #include "core/yamldoc.h"
@@ -164,6 +165,61 @@ static void tap_report(struct profile_set *s, const struct use *first, const str
 				   nb->id, again->key, na->id, a->name, a->path, na->tap_line, na->tap_col));
 }
 
+/* ---- one host port per forward ---------------------------------------------- */
+
+struct fwd_use {
+	const struct forward *f;
+	size_t item, nic;
+};
+
+static int cmp_fwd_use(const void *a, const void *b)
+{
+	const struct fwd_use *x = a, *y = b;
+	if (x->f->proto != y->f->proto)
+		return x->f->proto < y->f->proto ? -1 : 1;
+	if (x->f->host_port != y->f->host_port)
+		return x->f->host_port < y->f->host_port ? -1 : 1;
+	return x->item != y->item ? (x->item < y->item ? -1 : 1) : 0;
+}
+
+/* Two VMs forwarding one host port cannot run at the same time (the second
+ * start is refused, naming the first): a warning, as they may be meant to
+ * run one at a time. Within one profile profile_check makes it an error. */
+static void set_check_forwards(struct profile_set *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->items[i]->n_nics; j++)
+			n += s->items[i]->nics[j].n_forwards;
+	if (n < 2)
+		return;
+	struct fwd_use *u = xmalloc(n * sizeof(*u));
+	n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->items[i]->n_nics; j++)
+			for (size_t k = 0; k < s->items[i]->nics[j].n_forwards; k++)
+				u[n++] = (struct fwd_use){ &s->items[i]->nics[j].forwards[k], i, j };
+	qsort(u, n, sizeof(*u), cmp_fwd_use);
+	for (size_t k = 1; k < n; k++) {
+		/* The nearest earlier VM in this port's run that clashes. */
+		for (size_t f = k; f-- > 0 && u[f].f->proto == u[k].f->proto && u[f].f->host_port == u[k].f->host_port;) {
+			if (u[f].item == u[k].item || !forward_clash(u[f].f, u[k].f))
+				continue;
+			const struct profile *a = s->items[u[f].item], *b = s->items[u[k].item];
+			char *fa = forward_format(u[f].f), *fb = forward_format(u[k].f);
+			profile_diag_add(&s->diags, &s->n_diags, b->path, u[k].f->line, u[k].f->col, true,
+					 xasprintf("NIC '%s': forward %s uses %s port %u like forward %s of VM '%s' "
+						   "(%s:%d:%d): the two cannot run at the same time",
+						   b->nics[u[k].nic].id, fb, forward_proto_name(u[k].f->proto),
+						   u[k].f->host_port, fa, a->name, a->path, u[f].f->line, u[f].f->col));
+			free(fa);
+			free(fb);
+			break;
+		}
+	}
+	free(u);
+}
+
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 {
 	struct profile_set *s = xcalloc(1, sizeof(*s));
@@ -189,6 +245,7 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 	}
 	set_check_shared(s, mac_key, mac_report);
 	set_check_shared(s, tap_key, tap_report);
+	set_check_forwards(s);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
 	return s;

@@ -176,9 +176,16 @@ static void push_nics(struct strv *a, const struct profile *p)
 {
 	for (size_t i = 0; i < p->n_nics; i++) {
 		const struct profile_nic *n = &p->nics[i];
-		if (n->user_net)
-			push_opt(a, "-netdev", xasprintf("user,id=%s", n->id));
-		else {
+		if (n->user_net) {
+			struct strbuf b = { 0 };
+			strbuf_addf(&b, "user,id=%s", n->id);
+			for (size_t k = 0; k < n->n_forwards; k++) {
+				char *r = forward_qemu(&n->forwards[k]);
+				strbuf_addf(&b, ",hostfwd=%s", r);
+				free(r);
+			}
+			push_opt(a, "-netdev", b.s);
+		} else {
 			char *tap = profile_nic_tap_name(p, i);
 			push_opt(a, "-netdev", xasprintf("tap,id=%s,ifname=%s,script=no,downscript=no", n->id, tap));
 			free(tap);

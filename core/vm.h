@@ -208,6 +208,19 @@ int vm_set_mode(struct vm *vm, enum vm_mode mode, vm_done_cb done, void *arg, ch
  * and the output to vm_monitor()'s scrollback and the line to its history. */
 int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg, char **err);
 
+/* Port forwards (core/vm_forward.c). The VM's forwards: while it runs,
+ * RUN/forwards (the profile's as started, with live changes; *live set),
+ * else the profile's. *out (with each rule's NIC id) is the caller's. */
+struct forward;
+size_t vm_forwards(struct vm *vm, struct forward **out, bool *live);
+/* Add or remove a forward on a running VM: HMP hostfwd_add/hostfwd_remove
+ * on the user-mode NIC nic (NULL: the first), then RUN/forwards. RULE as in
+ * profiles (core/forward.h); an added host port is checked free first and
+ * a clash names its holder; remove matches protocol, host and host port.
+ * done gets the outcome; 0, or < 0 with a kind (nothing sent). */
+int vm_forward_change(struct vm *vm, bool add, const char *nic, const char *rule, vm_done_cb done, void *arg,
+		      char **err);
+
 /* Forget an exited VM's cause/error in this vmm (state back to stopped);
  * DIR/last-exit stays until the next start (other vmdecks still see it). */
 void vm_clear_exited(struct vm *vm);

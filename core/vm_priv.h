@@ -7,6 +7,7 @@
  *   vm_rundir.c  the runtime directory: locks, records, logs, TAPs made, scan
  *   vm_qmp.c     QMP: calls, the owner's connection, pause/resume/reset, mode,
  *                monitor
+ *   vm_forward.c port forwards: free before a start, changed live
  *   vmm.c        the VM manager: one struct vm per profile */
 #ifndef VMDECK_VM_PRIV_H
 #define VMDECK_VM_PRIV_H
@@ -57,6 +58,11 @@ struct vm {
 	/* The DIR/last-exit this VM's state came from or went to: a new one
 	 * (another vmdeck's exit or failed start) is read at the next scan. */
 	struct file_stamp rec_seen;
+	/* RUN/forwards as last read (vm_forwards): read again only when its
+	 * stamp changed, so redrawing a running VM's details opens nothing. */
+	struct forward *fwd_cache;
+	size_t n_fwd_cache;
+	struct file_stamp fwd_seen;
 
 	pid_t pid;
 	int pidfd;
@@ -173,6 +179,11 @@ bool vm_record_read(struct vm *vm);
 int vm_net_setup(struct vm *vm, char **err);
 void vm_net_teardown(struct vm *vm);
 void vm_scan(struct vm *vm);
+
+/* ---- vm_forward.c ---- */
+/* Before a start: every forward's host port free (else the clash, naming
+ * who holds it), then RUN/forwards written. 0 / < 0 with a kind. */
+int vm_forwards_prepare(struct vm *vm, char **err);
 
 /* ---- vm_qmp.c ---- */
 /* A QMP command on behalf of a VM: on the persistent connection when we own

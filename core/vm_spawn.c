@@ -345,6 +345,13 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		error_prefix(err, "VM %s", vm->name);
 		return start_refused(vm, lock_fd, err);
 	}
+	/* QEMU would only say "Could not set up host forwarding rule". */
+	int frc = vm_forwards_prepare(vm, err);
+	if (frc < 0) {
+		strv_clear(&argv);
+		start_refused(vm, lock_fd, err);
+		return frc;
+	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	vm_net_teardown(vm);
 	int nrc = vm_net_setup(vm, err);

@@ -69,6 +69,7 @@ static void vm_free(struct vm *vm)
 	free(vm->cause_text);
 	free(vm->status_text);
 	free(vm->error);
+	free(vm->fwd_cache);
 	free(vm->shutdown_reason);
 	free(vm->exit_log);
 	free(vm);

@@ -1,6 +1,8 @@
 # Profiles and the QEMU command line (core/profile.c, core/qemu_args.c, tui/cmd_profile.c).
 vmdeck_unit_test(test_profile unit/test_profile.c)
 vmdeck_unit_test(test_qemu_args unit/test_qemu_args.c)
+# Port-forward rules, their argv, RUN/forwards and the bind test (core/forward*.c).
+vmdeck_unit_test(test_forward unit/test_forward.c)
 # Every bundled profile, both modes, against tests/golden/*.argv (regen: tests/golden/regen.sh).
 vmdeck_script_test(profile_golden golden/regen.sh unit --check)
 # Each broken fixture gives its exact FILE:LINE:COL: message; check exits 1.

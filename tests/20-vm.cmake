@@ -23,6 +23,8 @@ vmdeck_script_test(vm_exit_cause_owner vm/exit_cause_owner.sh integration)
 vmdeck_script_test(vm_tap_owner vm/tap_owner.sh integration)
 # A stale pidfile naming a look-alike process is not this VM's QEMU.
 vmdeck_script_test(vm_pid_match vm/pid_match.sh integration)
+# Issue 14: port forwards of user networking (echo through them, clashes, live add/remove, ssh).
+vmdeck_script_test(vm_forward vm/forward.sh integration)
 # Issue 17: 60 running VMs; a verb on one touches only it; status of all,
 # and loud failure when the open-files limit cannot hold them.
 vmdeck_script_test(vm_scale vm/scale.sh integration)

@@ -50,6 +50,7 @@ struct app {
 		pid_t pid;      /* qemu-img, 0: none running */
 		int out_fd;
 	} nw;
+	char fwd_vm[33];    /* f: the VM the forward prompt is about */
 };
 
 static void set_now(struct app *a)
@@ -126,6 +127,21 @@ static void act_reload(struct app *a, enum action act)
 	(void)act;
 	size_t n = src_vm_reload(a->vms);
 	ui_message(&a->ui, false, "profiles reloaded: %zu VMs", n);
+}
+
+static const char *const forward_words[] = { "add ", "remove ", NULL };
+
+/* f: ask what to change; the VM is remembered, the selection may move. */
+static void act_forward(struct app *a, enum action act)
+{
+	struct mvm *v = ui_selected_vm(&a->ui);
+	if (!v)
+		return;
+	snprintf(a->fwd_vm, sizeof(a->fwd_vm), "%s", v->name);
+	prompt_open(&a->ui.prompt, act, "forward (add|remove RULE, e.g. add tcp:8080:80): ");
+	a->ui.prompt.completion = PROMPT_WORDS;
+	a->ui.prompt.words = forward_words;
+	a->ui.dirty |= D_STATUS;
 }
 
 static void act_import(struct app *a, enum action act)
@@ -306,7 +322,12 @@ static void prompt_answer(struct app *a, int key)
 		new_answer(a, text);
 	else if (!*text)
 		ui_message(&a->ui, false, "cancelled");
-	else if (act == ACT_IMPORT) {
+	else if (act == ACT_FORWARD) {
+		char *err = NULL;
+		if (src_vm_forward(a->vms, a->fwd_vm, text, &err) < 0)
+			ui_message(&a->ui, true, "%s", err ? err : "failed");
+		free(err);
+	} else if (act == ACT_IMPORT) {
 		char *path = prompt_path(text);
 		import_submit(a, path);
 		free(path);
@@ -317,7 +338,7 @@ static void prompt_answer(struct app *a, int key)
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
 	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_HEAL] = act_heal, [ACT_RELOAD] = act_reload,
-	[ACT_IMPORT] = act_import, [ACT_NEW] = act_new,
+	[ACT_IMPORT] = act_import, [ACT_NEW] = act_new, [ACT_FORWARD] = act_forward,
 };
 
 static void on_act(struct ui *ui, enum action act, void *arg)

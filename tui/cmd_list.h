@@ -9,6 +9,8 @@ extern const struct cmd_entry cmd_check_entry, cmd_args_entry, cmd_list_entry;
 /* Lifecycle (cmd_vm.c) */
 extern const struct cmd_entry cmd_start_entry, cmd_stop_entry, cmd_kill_entry, cmd_pause_entry,
 	cmd_resume_entry, cmd_reset_entry, cmd_status_entry, cmd_mode_entry, cmd_monitor_entry;
+/* Port forwards and ssh (cmd_forward.c) */
+extern const struct cmd_entry cmd_forward_entry, cmd_ssh_entry;
 /* Network (cmd_net.c) */
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
 /* Prometheus exporter (cmd_metrics.c) */

@@ -1,4 +1,5 @@
 /* cmd_profile: the profile verbs — check, args, list. */
+#include "core/forward.h"
 #include "core/modes.h"
 #include "core/paths.h"
 #include "core/profile.h"
@@ -233,6 +234,14 @@ static json_object *profile_json(const struct profile *p, enum vm_mode mode)
 			free(tap);
 			json_object_object_add(j, "tap_mac_policy",
 					       n->has_tap_mac_policy ? jstr(mac_policy_name(n->tap_mac_policy)) : NULL);
+		} else {
+			json_object *fw = json_object_new_array();
+			for (size_t k = 0; k < n->n_forwards; k++) {
+				char *r = forward_format(&n->forwards[k]);
+				json_object_array_add(fw, jstr(r));
+				free(r);
+			}
+			json_object_object_add(j, "forwards", fw);
 		}
 		json_object_array_add(nics, j);
 	}
@@ -248,6 +257,7 @@ static json_object *profile_json(const struct profile *p, enum vm_mode mode)
 	json_object_object_add(o, "install", inst);
 	json_object_object_add(o, "vnc", jstr(p->vnc ? p->vnc : "unix"));
 	json_object_object_add(o, "stop_timeout", json_object_new_int64(p->stop_timeout_s));
+	json_object_object_add(o, "ssh_user", jstr(p->ssh_user));
 	return o;
 }
 

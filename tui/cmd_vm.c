@@ -11,6 +11,7 @@
 #include "net/vmnet.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
+#include "tui/cmd_run.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -24,15 +25,6 @@
  * on ctl.sock, all at once; QEMU answers in milliseconds unless it hangs). */
 #define STATUS_WAIT_MS 5000
 
-struct run {
-	struct loop *l;
-	struct vmm *m;
-	bool done, quiet;
-	int status;
-	char *err;
-	char *output;
-};
-
 static void on_log(struct vm *vm, const char *line, void *arg)
 {
 	(void)vm;
@@ -41,7 +33,7 @@ static void on_log(struct vm *vm, const char *line, void *arg)
 		fprintf(stderr, "%s\n", line);
 }
 
-static void on_done(struct vm *vm, int status, const char *err, void *arg)
+void on_done(struct vm *vm, int status, const char *err, void *arg)
 {
 	(void)vm;
 	struct run *r = arg;
@@ -60,7 +52,7 @@ static void on_quit_signal(int signo, void *arg)
 /* only: the one VM the verb acts on (it touches no other VM's lock, socket
  * or pid), or NULL for all. snapshot: look once (status) — no QMP
  * connection to keep, no pidfd, one query-status per live VM. */
-static int run_open(struct run *r, const char *only, bool snapshot)
+int run_open(struct run *r, const char *only, bool snapshot)
 {
 	memset(r, 0, sizeof(*r));
 	r->l = loop_new();
@@ -78,7 +70,7 @@ static int run_open(struct run *r, const char *only, bool snapshot)
 	return 0;
 }
 
-static void run_close(struct run *r)
+void run_close(struct run *r)
 {
 	vmm_free(r->m);
 	loop_free(r->l);
@@ -87,7 +79,7 @@ static void run_close(struct run *r)
 }
 
 /* Run the loop until the action reports back (or SIGINT/SIGTERM). */
-static int run_wait(struct run *r)
+int run_wait(struct run *r)
 {
 	while (!r->done && !loop_quitting(r->l))
 		loop_run_once(r->l, -1);
@@ -100,7 +92,7 @@ static int run_wait(struct run *r)
 	return cmd_exit_code(r->status);
 }
 
-static struct vm *find_vm(struct run *r, const char *name)
+struct vm *find_vm(struct run *r, const char *name)
 {
 	struct vm *vm = vmm_find(r->m, name);
 	if (!vm) {
@@ -208,6 +200,7 @@ static struct json_object *vm_json(struct vm *vm)
 	json_object_object_add(o, "owner", json_object_new_boolean(vm_is_owner(vm)));
 	json_object_object_add(o, "profile", json_object_new_boolean(vm_profile(vm) != NULL));
 	json_object_object_add(o, "runtime_dir", json_object_new_string(vm_dir(vm)));
+	json_object_object_add(o, "nics", cmd_forward_nics_json(vm));
 	if (vm_error(vm))
 		json_object_object_add(o, "error", json_object_new_string(vm_error(vm)));
 	if (vm_state(vm) == VM_EXITED) {

@@ -75,6 +75,7 @@ void mvm_clear(struct mvm *v)
 	free(v->cause);
 	free(v->runtime_dir);
 	free(v->note);
+	free(v->fwd);
 	lines_clear(&v->log);
 	memset(v, 0, sizeof(*v));
 }

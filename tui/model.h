@@ -54,6 +54,11 @@ struct mvm {
 	double cpu_pct;       /* of one CPU, over the last second */
 	uint64_t rss_bytes;
 	struct spark cpu_hist;
+	/* Port forwards (core/forward.h), filled for the selected VM only (a
+	 * running one's from RUN/forwards, read again only when it changed). */
+	struct forward *fwd;
+	size_t n_fwd;
+	bool fwd_live;        /* as QEMU has them now, live changes included */
 };
 
 struct mport {

@@ -6,6 +6,7 @@
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "core/forward.h"
 #include "core/vm.h"
 #include "net/labnet.h"
 #include "net/vmnet.h"
@@ -183,6 +184,8 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	v->mon = vm_monitor(vm);
 	v->mon_busy = vm_monitor_busy(vm);
 	vmuse_apply(s->use, v);
+	if (selected)
+		v->n_fwd = vm_forwards(vm, &v->fwd, &v->fwd_live);
 	lines_init(&v->log, MVM_LOG_MAX);
 	if (v->failed && v->state != MVM_UNKNOWN) {
 		struct strv out;
@@ -508,6 +511,27 @@ int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err)
 				r = acts[i].fn(vm, on_done, c, err);
 			}
 	}
+	if (r < 0)
+		free(c);
+	s->stale = true;
+	return r;
+}
+
+int src_vm_forward(struct src_vm *s, const char *name, const char *text, char **err)
+{
+	struct vm *vm = vmm_find(s->vmm, name);
+	if (!vm)
+		return error_set(err, "no VM named %s", name);
+	bool add = strncmp(text, "add ", 4) == 0, rm = strncmp(text, "remove ", 7) == 0;
+	if (!add && !rm)
+		return error_set(err, "forward: say 'add RULE' or 'remove RULE' (RULE like tcp:8080:80), not '%s'", text);
+	const char *rule = text + (add ? 4 : 7);
+	while (*rule == ' ')
+		rule++;
+	struct done_ctx *c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->what = add ? "forward add" : "forward remove";
+	int r = vm_forward_change(vm, add, NULL, rule, on_done, c, err);
 	if (r < 0)
 		free(c);
 	s->stale = true;

@@ -34,6 +34,9 @@ void src_vm_refresh(struct src_vm *s);
 /* Start, stop, force, pause/resume, reset, mode toggle on v. Returns -1 with
  * err when the action cannot begin; its outcome arrives as a ui message. */
 int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err);
+/* f's answer "add RULE" / "remove RULE" for VM name: vm_forward_change on
+ * its first user-mode NIC; the outcome is a note or a message. */
+int src_vm_forward(struct src_vm *s, const char *name, const char *text, char **err);
 /* The monitor pane's relay (a ui_monitor_send_fn; arg is the src_vm). */
 void src_vm_monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg);
 /* "a, b" of VMs that are alive (caller frees; NULL when none). */

@@ -3,6 +3,7 @@
  * paths, and the console or, after a failure, QEMU's last log lines). */
 #include "tui/theme.h"
 #include "tui/ui.h"
+#include "core/forward.h"
 #include "core/profile.h"
 #include "core/util.h"
 
@@ -255,8 +256,25 @@ static int details_hardware(const struct mvm *v, const struct profile *p, struct
 	return y;
 }
 
-/* Each NIC: its guest MAC and model, then user-mode or its TAP and bridge. */
-static int details_nics(const struct profile *p, struct grid *g, struct rect in, int y)
+/* A user-mode NIC's forwards: host -> guest port; red when every address
+ * (the network) reaches it, as a public VNC display is. */
+static int details_forwards(const struct mvm *v, const char *nic, struct grid *g, struct rect in, int y)
+{
+	for (size_t k = 0; k < v->n_fwd; k++) {
+		const struct forward *f = &v->fwd[k];
+		if (strcmp(f->nic, nic) != 0)
+			continue;
+		bool pub = forward_public(f);
+		y = line(g, in, y, pub ? ROLE_BAD : ROLE_NORMAL, "        fwd %s %s:%u %s guest %u%s",
+			 forward_proto_name(f->proto), f->host, f->host_port, theme_glyph_str(GL_ARROW), f->guest_port,
+			 pub ? "  reachable from the network" : "");
+	}
+	return y;
+}
+
+/* Each NIC: its guest MAC and model, then user-mode (and its forwards) or
+ * its TAP and bridge. */
+static int details_nics(const struct mvm *v, const struct profile *p, struct grid *g, struct rect in, int y)
 {
 	for (size_t i = 0; i < p->n_nics; i++) {
 		const struct profile_nic *n = &p->nics[i];
@@ -265,7 +283,9 @@ static int details_nics(const struct profile *p, struct grid *g, struct rect in,
 		profile_nic_guest_mac(p, i, mac);
 		mac_format(mac, macs);
 		if (n->user_net) {
-			y = line(g, in, y, ROLE_NORMAL, "nic     %s %s user-mode", macs, n->model ? n->model : "");
+			y = line(g, in, y, ROLE_NORMAL, "nic     %s %s user-mode%s", macs, n->model ? n->model : "",
+				 v->fwd_live ? ", forwards as running" : "");
+			y = details_forwards(v, n->id ? n->id : "", g, in, y);
 		} else {
 			char *tap = profile_nic_tap_name(p, i);
 			y = line(g, in, y, ROLE_NORMAL, "nic     %s %s", macs, n->model ? n->model : "");
@@ -321,7 +341,7 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 	y = details_state(v, g, in, y);
 	if (p) {
 		y = details_hardware(v, p, g, in, y);
-		y = details_nics(p, g, in, y);
+		y = details_nics(v, p, g, in, y);
 	} else {
 		y = line(g, in, y, ROLE_BAD, "no profile: found running, or its profile went away");
 	}

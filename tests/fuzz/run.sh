@@ -6,7 +6,7 @@
 # sanitizer report or timeout fails; the reproducer is kept and named.
 # Reusable by every area, e.g. from an NN-area.cmake:
 #   vmdeck_script_test(fuzz_qmp fuzz/run.sh fuzz qmp 20 core/qmp.c core/util.c tests/fuzz/fuzz_qmp.c)
-# Standalone: tests/fuzz/run.sh profile 30 core/profile.c core/profile_check.c core/profile_set.c core/schema.c core/yamldoc.c core/qemu_args.c core/util.c tests/fuzz/fuzz_profile.c
+# Standalone: tests/fuzz/run.sh profile 30 core/profile.c core/profile_check.c core/profile_set.c core/schema.c core/yamldoc.c core/qemu_args.c core/forward.c core/util.c tests/fuzz/fuzz_profile.c
 # Extra compiler flags: $FUZZ_CFLAGS; extra pkg-config modules: $FUZZ_PKGS;
 # further seed directories (test inputs kept elsewhere): $FUZZ_SEEDS, ':'-separated,
 # relative to the checkout.
