@@ -1,0 +1,5 @@
+# Storage (issue 13): disks from size:, disk listing and resize (core/disk.c,
+# tui/cmd_disk.c), against real QEMU and qemu-img with the test guest.
+vmdeck_unit_test(test_disk unit/test_disk.c)
+vmdeck_script_test(storage_disk storage/disk.sh integration)
+set_tests_properties(storage_disk PROPERTIES TIMEOUT 300)
