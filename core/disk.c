@@ -275,3 +275,46 @@ const struct profile_disk *disk_find(const struct profile *p, const char *which)
 	}
 	return NULL;
 }
+
+bool disk_snap_covers(const struct profile_disk *d) { return !d->readonly && !d->snapshot; }
+
+const char *disk_snap_tag_problem(const char *tag)
+{
+	if (!tag || !*tag)
+		return "is empty";
+	if (strlen(tag) > 64)
+		return "is longer than 64 characters";
+	if (!isalnum((unsigned char)tag[0]))
+		return "must start with a letter or a digit";
+	for (const char *c = tag; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-.:+", *c))
+			return "may hold only letters, digits and _ - . : +";
+	return NULL;
+}
+
+const struct disk_snap *disk_snap_find(const struct disk_image *img, const char *tag)
+{
+	for (size_t i = 0; img && i < img->n_snaps; i++)
+		if (strcmp(img->snaps[i].tag, tag) == 0)
+			return &img->snaps[i];
+	return NULL;
+}
+
+int disk_snap_offline(const char *vm, const struct profile_disk *d, char op, const char *tag, char **err)
+{
+	const char *flag = op == 'c' ? "-c" : op == 'a' ? "-a" : "-d";
+	/* qemu-img snapshot takes no -f: it probes, which is safe here (only
+	 * qcow2 disks get this far; a raw image never reaches qemu-img). */
+	if (strcmp(d->format, "qcow2") != 0)
+		return error_set(err, "VM %s: disk '%s' (%s) is %s: only qcow2 images keep snapshots", vm, d->id, d->file,
+				 d->format);
+	const char *args[] = { "snapshot", "-q", flag, tag, d->file };
+	char *o = NULL;
+	int rc = disk_qemu_img_run(args, ARRAY_LEN(args), &o, err);
+	if (rc == -1 && o)
+		error_set(err, "qemu-img snapshot %s %s: %s", flag, tag, o);
+	free(o);
+	if (rc < 0)
+		return error_prefix(err, "VM %s: disk '%s' (%s)", vm, d->id, d->file), rc;
+	return 0;
+}

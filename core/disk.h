@@ -71,6 +71,19 @@ const char *disk_resize_problem(const struct profile_disk *d);
  * the exit status) in *out. 0 on exit 0, else -1 with *out set. */
 int disk_qemu_img_run(const char *const *args, size_t n, char **out, char **err);
 
+/* ---- internal snapshots (qcow2) ---- */
+/* The disks a snapshot covers: those the guest writes (not readonly, not
+ * snapshot: true). */
+bool disk_snap_covers(const struct profile_disk *d);
+/* A tag is 1-64 of A-Z a-z 0-9 _ - . : +, starting with a letter or digit.
+ * NULL when valid, else why not. */
+const char *disk_snap_tag_problem(const char *tag);
+/* The snapshot called tag in an image's own list, or NULL. */
+const struct disk_snap *disk_snap_find(const struct disk_image *img, const char *tag);
+/* qemu-img snapshot on a stopped VM's disk: op 'c' create, 'a' apply
+ * (revert), 'd' delete. */
+int disk_snap_offline(const char *vm, const struct profile_disk *d, char op, const char *tag, char **err);
+
 /* The profile disk with this id or file name (basename or path), or NULL. */
 const struct profile_disk *disk_find(const struct profile *p, const char *which);
 

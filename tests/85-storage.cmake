@@ -3,3 +3,5 @@
 vmdeck_unit_test(test_disk unit/test_disk.c)
 vmdeck_script_test(storage_disk storage/disk.sh integration)
 set_tests_properties(storage_disk PROPERTIES TIMEOUT 300)
+vmdeck_script_test(storage_snapshot storage/snapshot.sh integration)
+set_tests_properties(storage_snapshot PROPERTIES TIMEOUT 300)

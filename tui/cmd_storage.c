@@ -136,3 +136,13 @@ int stor_image(struct stor *s, const struct profile_disk *d, struct disk_image *
 		return error_prefix(err, "VM %s: disk '%s' (%s): query-block", vm_name(s->vm), d->id, d->file);
 	return 0;
 }
+
+const char *stor_node(struct stor *s, const char *id)
+{
+	if (!s->blocks && stor_qmp(s, "query-block", NULL, &s->blocks, NULL) < 0)
+		return NULL;
+	struct json_object *b = block_of(s->blocks, id), *ins, *node;
+	if (!b || !json_object_object_get_ex(b, "inserted", &ins) || !json_object_object_get_ex(ins, "node-name", &node))
+		return NULL;
+	return json_object_get_string(node);
+}

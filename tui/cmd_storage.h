@@ -34,4 +34,9 @@ int stor_qmp(struct stor *s, const char *cmd, struct json_object *args, struct j
  * qemu-img info's. */
 int stor_image(struct stor *s, const struct profile_disk *d, struct disk_image *out, char **err);
 
+/* A live VM's block node name of drive id (the snapshot jobs name nodes,
+ * not drives: -drive id=X names the drive only); NULL when unknown.
+ * Borrowed, valid until the next query-block. */
+const char *stor_node(struct stor *s, const char *id);
+
 #endif

@@ -9,6 +9,7 @@ not contain verbatim, so the answer is found also among the kernel's and
 init's own lines. Exit 0 with the output, 1 when no answer came in time.
 """
 import os
+import re
 import socket
 import sys
 import time
@@ -49,6 +50,9 @@ while time.monotonic() < deadline:
     e = text.find(f"END-{tok}")
     b = text.rfind(f"BEGIN-{tok}\n", 0, e) if e >= 0 else -1
     if b >= 0 and e >= 0:
-        sys.stdout.write(text[b + len(f"BEGIN-{tok}\n"):e])
+        # init's own lines ("[7.43] 17:02:33 g1: ping ...") may land in
+        # between: they are whole lines of their own, cut them out.
+        ans = text[b + len(f"BEGIN-{tok}\n"):e]
+        sys.stdout.write(re.sub(r"\[\d+\.\d+\] \d\d:\d\d:\d\d [^\n]*\n", "", ans))
         sys.exit(0)
 sys.exit(f"guest_sh: no answer to '{cmd}' within {timeout} s")
