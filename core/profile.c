@@ -385,6 +385,7 @@ static const struct schema_field disk_fields[] = {
 	PATH("file", D(file)),
 	STR("format", D(format), word_valid, "an image format such as raw or qcow2"),
 	CUSTOM("size", D(size), f_disk_size),
+	PATH("linked_base", D(linked_base)),
 	CUSTOM("interface", D(interface), f_interface),
 	STR("bus", D(bus), word_valid, "a bus name such as ide.2"),
 	BOOL("snapshot", D(snapshot)),
@@ -586,6 +587,7 @@ void profile_free(struct profile *p)
 		free(d->format);
 		free(d->interface);
 		free(d->bus);
+		free(d->linked_base);
 	}
 	free(p->disks);
 	for (size_t i = 0; i < p->n_nics; i++) {

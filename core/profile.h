@@ -30,6 +30,10 @@ struct profile_disk {
 			    * does not exist (core/disk.h) */
 	char *interface;   /* "ide", "virtio", "sata", "scsi" (default "virtio") */
 	char *bus;         /* optional, e.g. "ide.2" */
+	/* A linked clone's overlay names its base image here (vmdeck clone
+	 * --linked): a profile whose disk IS that base gets a warning from
+	 * check, since starting it writes under the clone. */
+	char *linked_base;
 	bool snapshot, readonly;
 	int line;          /* where it was declared, for messages */
 	int col;

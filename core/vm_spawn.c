@@ -297,8 +297,24 @@ static void on_spawn_report(int fd, short rev, void *arg);
 /* Disks with a size: whose file does not exist yet: made now, under
  * vm.lock (two starts never race), and said. qemu-img create writes only a
  * header or a sparse file: milliseconds, like the vars copy above. */
+static void warn_linked_bases(struct vm *vm)
+{
+	const struct profile_set *set = vm->m->set;
+	for (size_t i = 0; set && i < vm->p->n_disks; i++)
+		for (size_t j = 0; j < set->n; j++)
+			for (size_t k = 0; set->items[j] != vm->p && k < set->items[j]->n_disks; k++) {
+				const char *b = set->items[j]->disks[k].linked_base;
+				const struct profile_disk *d = &vm->p->disks[i];
+				if (b && d->file && strcmp(b, d->file) == 0 && !d->readonly && !d->snapshot)
+					vm_logf(vm, "warning: disk '%s' (%s) is the linked base of VM %s: this start "
+						    "writes to it and breaks that clone",
+						d->id, d->file, set->items[j]->name);
+			}
+}
+
 static int disks_prepare(struct vm *vm, char **err)
 {
+	warn_linked_bases(vm);
 	for (size_t i = 0; i < vm->p->n_disks; i++) {
 		const struct profile_disk *d = &vm->p->disks[i];
 		if (!disk_needs_create(d))
