@@ -67,6 +67,8 @@ guest_ready g1 || fail "no shell in g1"
 gsh g1 "printf tui-first | dd of=/dev/vda bs=9 count=1 conv=fsync 2>/dev/null" >/dev/null
 tmux_keys D
 tui_expect 10 "storage: g1" "D on the running VM"
+# Keys wait while the view reads (they say so): wait for its rows.
+tui_expect 20 "data  qcow2  128 MiB" "it has read the running VM's disk (query-block)"
 tmux_keys c
 tmux_keys -l "live1"
 tmux_keys Enter
