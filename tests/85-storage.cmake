@@ -2,6 +2,7 @@
 # tui/cmd_disk.c), against real QEMU and qemu-img with the test guest.
 vmdeck_unit_test(test_disk unit/test_disk.c)
 vmdeck_unit_test(test_clone unit/test_clone.c)
+vmdeck_unit_test(test_storage_rows unit/test_storage_rows.c)
 vmdeck_script_test(storage_disk storage/disk.sh integration)
 set_tests_properties(storage_disk PROPERTIES TIMEOUT 300)
 vmdeck_script_test(storage_snapshot storage/snapshot.sh integration)

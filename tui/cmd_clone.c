@@ -210,9 +210,13 @@ static int clone_run(const char *src, const char *name, const char *out_dir, con
 			rc = EXIT_FAIL;
 		}
 	}
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK) {
 		printf("%s: wrote %s (%s clone of %s%s%s)\n", name, yaml, linked ? "linked" : "full", src,
 		       tag ? ", snapshot " : "", tag ? tag : "");
+		if (s.p->vnc && strcmp(s.p->vnc, "unix") != 0)
+			printf("%s: its VNC display is on a UNIX socket (%s's TCP display %s would clash)\n", name, src,
+			       s.p->vnc);
+	}
 	job_clear(&j, rc != EXIT_OK);
 	free(yaml);
 	free(err);
