@@ -1,5 +1,7 @@
-# Storage (issue 13): disks from size:, disk listing and resize (core/disk.c,
-# tui/cmd_disk.c), against real QEMU and qemu-img with the test guest.
+# Storage (issue 13): disks from size:, listing and resize (core/disk.c,
+# tui/cmd_disk.c), snapshots (tui/cmd_snapshot.c), clones (core/clone.c,
+# tui/cmd_clone.c), the TUI's storage view (tui/src_storage.c): pure unit
+# tests, then real QEMU and qemu-img with the test guest (docs/storage.md).
 vmdeck_unit_test(test_disk unit/test_disk.c)
 vmdeck_unit_test(test_clone unit/test_clone.c)
 vmdeck_unit_test(test_storage_rows unit/test_storage_rows.c)
