@@ -313,7 +313,11 @@ static int create_live(struct snapv *v, const char *tag, const bool *pick, bool 
 	json_object_object_add(args, "tag", json_object_new_string(tag));
 	json_object_object_add(args, "vmstate", json_object_new_string(vm_node));
 	json_object_object_add(args, "devices", devs);
-	return run_job(v, "snapshot-save", args, "snapshot-save", err);
+	/* The VM state goes to the first disk: a full file system shows there. */
+	char *what = xasprintf("snapshot-save (VM state to disk '%s', %s)", p->disks[first].id, p->disks[first].file);
+	int rc = run_job(v, "snapshot-save", args, what, err);
+	free(what);
+	return rc;
 }
 
 /* Stopped: each disk in turn; a failure deletes the tag again from the

@@ -92,6 +92,29 @@ check "the image holds the first marker again" test "$(host_marker)" = "offline-
 out=$(VMDECK_QEMU_IMG=$T_TMP/none "$VMDECK" snapshot g1 delete off1 2>&1)
 check "qemu-img missing: named: $out" grep -q "VM g1: disk 'data' ($img): qemu-img not found" <<<"$out"
 
+# A full file system under a live snapshot: the VM state does not fit on a
+# 512 KiB tmpfs. QEMU's job error names it; the image stays sound, without
+# the snapshot, and the VM runs on. (A no-OS VM's state is about 1 MiB: its
+# ROMs and device state; the image takes 196 KiB of the 512 KiB.)
+full=$T_TMP/full
+mkdir -p "$full"
+mount -t tmpfs -o size=512k tmpfs "$full" || fail "cannot mount a tmpfs (needs root)"
+on_exit "umount '$full'"
+qemu-img create -q -f qcow2 "$full/f.qcow2" 64M
+profile_bare f1 'disks:' '  - id: fd' "    file: $full/f.qcow2" '    format: qcow2'
+out=$("$VMDECK" start f1 2>&1) || fail "start f1: $out"
+out=$("$VMDECK" snapshot f1 create big 2>&1)
+check "a live snapshot on a full file system fails" test $? -eq 1
+# QEMU 7.2 says "Error while writing VM state: Input/output error" here.
+check "... naming the VM, the disk, the file and QEMU's words: $out" \
+	grep -q "VM f1: snapshot-save (VM state to disk 'fd', $full/f.qcow2): Error while writing VM state" <<<"$out"
+check "... the VM still runs" vm_state_is f1 running
+"$VMDECK" kill f1 >/dev/null 2>&1
+qemu-img check -q "$full/f.qcow2" >/dev/null 2>&1
+rc=$?
+check "... the image is sound (qemu-img check: $rc)" test "$rc" -eq 0 -o "$rc" -eq 3
+check "... and has no snapshot 'big'" bash -c "! qemu-img snapshot -l '$full/f.qcow2' | grep -q ' big '"
+
 # Refused before trying: a raw disk.
 qemu-img create -q -f raw "$PROF/r.img" 16M
 profile_disk r1 '  - id: rawdisk' '    file: r.img' '    format: raw'

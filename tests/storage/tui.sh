@@ -33,7 +33,7 @@ tmux_keys Enter
 tui_expect 20 "snapshot keep1 " "a named snapshot"
 # The rows: data, file, <time>, keep1: select keep1 (the last).
 tmux_keys G d
-tui_expect 5 "Delete the selected snapshot of g1\\? .*\\[y/n\\]" "d asks y/n"
+tui_expect 5 "Delete this snapshot of g1\\? .*\\[y/n\\]" "d asks y/n"
 tmux_keys n
 tui_expect 5 "cancelled" "n keeps it"
 check "keep1 is still there" bash -c "qemu-img snapshot -l '$img' | grep -q keep1"
@@ -75,7 +75,7 @@ tmux_keys Enter
 tui_expect 30 "snapshot live1 .*VM state" "a live snapshot carries the VM state"
 gsh g1 "printf tui-other | dd of=/dev/vda bs=9 count=1 conv=fsync 2>/dev/null" >/dev/null
 tmux_keys G v
-tui_expect 5 "Revert g1 to the selected snapshot\\? .*\\[y/n\\]" "v asks y/n"
+tui_expect 5 "Revert g1 to this snapshot\\? .*\\[y/n\\]" "v asks y/n"
 tmux_keys y
 tui_expect 30 "reverted to snapshot 'live1' \\(memory and disks\\)" "y reverts the running VM"
 check "the guest reads the first data again" test "$(gsh g1 'echo 3 >/proc/sys/vm/drop_caches; head -c 9 /dev/vda')" = "tui-first"
