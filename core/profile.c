@@ -250,6 +250,21 @@ static void f_interface(struct schema *s, yaml_node_t *v, void *target, const st
 		schema_set_str(target, f->off, xstrdup(names[i]));
 }
 
+/* size: a disk's size in bytes ("64G"), for creating it (core/disk.h). */
+static void f_disk_size(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
+{
+	if (is_null(v))
+		return;
+	const char *t = schema_string(s, v, f->key);
+	uint64_t b;
+	if (!t)
+		return;
+	if (parse_size(t, &b) < 0 || b < 1024 * 1024)
+		schema_error(s, v, "'%s' must be a disk size of at least 1M such as 64G, 512M or 2T, not '%s'", f->key, t);
+	else
+		((struct profile_disk *)target)->size = b;
+}
+
 static void f_network(struct schema *s, yaml_node_t *v, void *target, const struct schema_field *f)
 {
 	struct profile_nic *nic = target;
@@ -403,6 +418,8 @@ static const struct schema_field disk_fields[] = {
 	STR("id", D(id), id_valid, ID_WHAT),
 	PATH("file", D(file)),
 	STR("format", D(format), word_valid, "an image format such as raw or qcow2"),
+	CUSTOM("size", D(size), f_disk_size),
+	PATH("linked_base", D(linked_base)),
 	CUSTOM("interface", D(interface), f_interface),
 	STR("bus", D(bus), word_valid, "a bus name such as ide.2"),
 	BOOL("snapshot", D(snapshot)),
@@ -608,6 +625,7 @@ void profile_free(struct profile *p)
 		free(d->format);
 		free(d->interface);
 		free(d->bus);
+		free(d->linked_base);
 	}
 	free(p->disks);
 	for (size_t i = 0; i < p->n_nics; i++) {

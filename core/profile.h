@@ -27,9 +27,15 @@ const char *mac_policy_name(enum mac_policy p);
 struct profile_disk {
 	char *id;          /* drive id, e.g. "MacHDD"; default "disk0", "disk1"… */
 	char *file;        /* absolute (resolved against the profile's directory) */
-	char *format;      /* "raw", "qcow2", … (default "raw") */
+	char *format;      /* "raw", "qcow2", … (default "raw"; "qcow2" with a size) */
+	uint64_t size;     /* bytes; > 0: create the file at the first start when it
+			    * does not exist (core/disk.h) */
 	char *interface;   /* "ide", "virtio", "sata", "scsi" (default "virtio") */
 	char *bus;         /* optional, e.g. "ide.2" */
+	/* A linked clone's overlay names its base image here (vmdeck clone
+	 * --linked): a profile whose disk IS that base gets a warning from
+	 * check, since starting it writes under the clone. */
+	char *linked_base;
 	bool snapshot, readonly;
 	int line;          /* where it was declared, for messages */
 	int col;

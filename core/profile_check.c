@@ -197,7 +197,7 @@ static void check_disks(struct schema *s, struct profile *p)
 		if (!d->id)
 			d->id = xasprintf("disk%zu", i);
 		if (!d->format)
-			d->format = xstrdup("raw");
+			d->format = xstrdup(d->size ? "qcow2" : "raw");
 		if (!d->interface)
 			d->interface = xstrdup("virtio");
 		/* QEMU refuses it at start-up ("Block node is read-only"). */
@@ -342,7 +342,15 @@ static void check_files(struct schema *s, struct profile *p, struct schema_pos r
 	check_vnc_password(s, p, pw);
 	for (size_t i = 0; i < p->n_disks; i++) {
 		struct profile_disk *d = &p->disks[i];
-		check_file(s, d->file, "disk image", schema_pos(s, "file", d, (struct schema_pos){ d->line, d->col }));
+		struct schema_pos at = schema_pos(s, "file", d, (struct schema_pos){ d->line, d->col });
+		if (d->size && d->file && !path_exists(d->file)) {
+			char *sz = size_text(d->size);
+			schema_report(s, SCHEMA_WARNING, at.line, at.col,
+				      "disk '%s': %s will be created (%s, %s) at the first start", d->id, d->file,
+				      d->format, sz);
+			free(sz);
+		} else
+			check_file(s, d->file, "disk image", at);
 	}
 	if (p->install.present)
 		check_file(s, p->install.file, "installer medium",

@@ -220,6 +220,31 @@ static void set_check_forwards(struct profile_set *s)
 	free(u);
 }
 
+/* A disk that is another VM's linked base (its overlay names it in
+ * linked_base): writing it corrupts that VM's disk. A warning: the base's
+ * owner may know the clone is gone. */
+static void set_check_bases(struct profile_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t k = 0; k < s->items[i]->n_disks; k++) {
+			const struct profile_disk *o = &s->items[i]->disks[k];
+			if (!o->linked_base)
+				continue;
+			for (size_t j = 0; j < s->n; j++)
+				for (size_t m = 0; j != i && m < s->items[j]->n_disks; m++) {
+					const struct profile_disk *b = &s->items[j]->disks[m];
+					if (!b->file || strcmp(b->file, o->linked_base) != 0 || b->readonly || b->snapshot)
+						continue;
+					profile_diag_add(&s->diags, &s->n_diags, s->items[j]->path, b->line, b->col, true,
+							 xasprintf("disk '%s' (%s) is the linked base of VM '%s' (disk '%s', "
+								   "%s): starting VM '%s' writes to it and breaks that clone; "
+								   "make the clone a full copy first (qemu-img convert)",
+								   b->id, b->file, s->items[i]->name, o->id, s->items[i]->path,
+								   s->items[j]->name));
+				}
+		}
+}
+
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 {
 	struct profile_set *s = xcalloc(1, sizeof(*s));
@@ -246,6 +271,7 @@ struct profile_set *profile_set_load(const char *const *paths, size_t n_paths)
 	set_check_shared(s, mac_key, mac_report);
 	set_check_shared(s, tap_key, tap_report);
 	set_check_forwards(s);
+	set_check_bases(s);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_profile);
 	return s;

@@ -596,3 +596,48 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max, un
 	*out = v;
 	return 0;
 }
+
+int parse_size(const char *s, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	uint64_t v = 0;
+	const char *p = s;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX >> 1) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	static const char units[] = "kmgtp";
+	unsigned shift = 0;
+	if (*p) {
+		const char *u = strchr(units, tolower((unsigned char)*p));
+		if (!u)
+			return -1;
+		shift = 10 * (unsigned)(u - units + 1);
+		p++;
+		if (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0 || strcmp(p, "b") == 0)
+			p += strlen(p);
+	}
+	if (*p || v == 0 || v > ((UINT64_MAX >> 1) >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+char *size_text(uint64_t b)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t i = 0;
+	uint64_t whole = b;
+	while (whole >= 1024 && i + 1 < ARRAY_LEN(u)) {
+		whole >>= 10;
+		i++;
+	}
+	if (i == 0)
+		return xasprintf("%llu B", (unsigned long long)b);
+	uint64_t unit = 1ull << (10 * i);
+	if (b % unit == 0)
+		return xasprintf("%llu %s", (unsigned long long)(b / unit), u[i]);
+	return xasprintf("%.1f %s", (double)b / (double)unit, u[i]);
+}

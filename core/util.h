@@ -88,6 +88,13 @@ uint32_t name_hash(const char *s);
  * never atoi's 0 or -1). */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 
+/* A size in bytes (disks): "64G", "512M", "1T", "20k", "1048576" (bytes): K M G T P are binary
+ * multiples (either case, "iB" or "B" may follow); digits only before, any
+ * size > 0 that fits in 63 bits. 0 and *out, else -1. */
+int parse_size(const char *s, uint64_t *out);
+/* "64 GiB", "1.5 GiB", "512 MiB", "4 KiB", "100 B". Caller frees. */
+char *size_text(uint64_t bytes);
+
 /* A YAML boolean, one spelling for every file vmdeck reads (profiles and
  * lab networks): true/yes/on and false/no/off, each all lower case,
  * Capitalised or ALL UPPER CASE (YAML 1.1's spellings without y/n). Not

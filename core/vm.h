@@ -35,6 +35,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct json_object;
 struct monitor;
 struct strv;
 
@@ -220,6 +221,14 @@ size_t vm_forwards(struct vm *vm, struct forward **out, bool *live);
  * done gets the outcome; 0, or < 0 with a kind (nothing sent). */
 int vm_forward_change(struct vm *vm, bool add, const char *nic, const char *rule, vm_done_cb done, void *arg,
 		      char **err);
+/* Any QMP command on a live VM (running or paused): on this vmdeck's own
+ * connection, else one-shot on ctl.sock. args (may be NULL) is consumed,
+ * also on failure. -1 with err when the VM is not live; else 0 and cb gets
+ * the reply's "return" (borrowed) or QEMU's error text, exactly once, later.
+ * Storage work (core/disk.h callers) uses it for query-block, block_resize
+ * and the snapshot jobs. */
+typedef void (*vm_qmp_cb)(struct vm *vm, struct json_object *ret, const char *err, void *arg);
+int vm_qmp(struct vm *vm, const char *cmd, struct json_object *args, vm_qmp_cb cb, void *arg, char **err);
 
 /* Forget an exited VM's cause/error in this vmm (state back to stopped);
  * DIR/last-exit stays until the next start (other vmdecks still see it). */

@@ -575,3 +575,13 @@ int vm_monitor_exec(struct vm *vm, const char *line, vm_monitor_cb cb, void *arg
 	vm_call(vm, "human-monitor-command", a, monitor_reply, op);
 	return 0;
 }
+
+int vm_qmp(struct vm *vm, const char *cmd, struct json_object *args, vm_qmp_cb cb, void *arg, char **err)
+{
+	if (vm->st != VM_RUNNING && vm->st != VM_PAUSED) {
+		json_object_put(args);
+		return error_set(err, "VM %s is not running (%s)", vm->name, vm_state_name(vm->st));
+	}
+	vm_call(vm, cmd, args, cb, arg);
+	return 0;
+}

@@ -10,6 +10,7 @@
  * DIR/exit-status. So QEMU survives vmdeck and SIGHUP, vmdeck never has a
  * zombie, and any vmdeck — parent or not — learns "signal 9" after the fact. */
 #include "core/vm_priv.h"
+#include "core/disk.h"
 #include "core/modes.h"
 #include "core/paths.h"
 #include "core/qemu_args.h"
@@ -293,6 +294,40 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 
 static void on_spawn_report(int fd, short rev, void *arg);
 
+/* Disks with a size: whose file does not exist yet: made now, under
+ * vm.lock (two starts never race), and said. qemu-img create writes only a
+ * header or a sparse file: milliseconds, like the vars copy above. */
+static void warn_linked_bases(struct vm *vm)
+{
+	const struct profile_set *set = vm->m->set;
+	for (size_t i = 0; set && i < vm->p->n_disks; i++)
+		for (size_t j = 0; j < set->n; j++)
+			for (size_t k = 0; set->items[j] != vm->p && k < set->items[j]->n_disks; k++) {
+				const char *b = set->items[j]->disks[k].linked_base;
+				const struct profile_disk *d = &vm->p->disks[i];
+				if (b && d->file && strcmp(b, d->file) == 0 && !d->readonly && !d->snapshot)
+					vm_logf(vm, "warning: disk '%s' (%s) is the linked base of VM %s: this start "
+						    "writes to it and breaks that clone",
+						d->id, d->file, set->items[j]->name);
+			}
+}
+
+static int disks_prepare(struct vm *vm, char **err)
+{
+	warn_linked_bases(vm);
+	for (size_t i = 0; i < vm->p->n_disks; i++) {
+		const struct profile_disk *d = &vm->p->disks[i];
+		if (!disk_needs_create(d))
+			continue;
+		if (disk_create(vm->name, d, err) < 0)
+			return -1;
+		char *sz = size_text(d->size);
+		vm_logf(vm, "disk '%s': created %s (%s, %s)", d->id, d->file, d->format, sz);
+		free(sz);
+	}
+	return 0;
+}
+
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 {
 	if (vm->tidying)
@@ -351,6 +386,10 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		strv_clear(&argv);
 		start_refused(vm, lock_fd, err);
 		return frc;
+	}
+	if (disks_prepare(vm, err) < 0) {
+		strv_clear(&argv);
+		return start_refused(vm, lock_fd, err);
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	vm_net_teardown(vm);

@@ -8,6 +8,7 @@
 #include "tui/grid.h"
 #include "tui/mouse.h"
 #include "tui/src_net.h"
+#include "tui/src_storage.h"
 #include "tui/src_thumb.h"
 #include "tui/src_vm.h"
 #include "tui/term.h"
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct app {
@@ -34,6 +36,7 @@ struct app {
 	struct src_vm *vms;
 	struct src_net *net;
 	struct src_thumb *thumb;
+	struct src_storage *storage;
 	struct loop_timer *tick;
 	bool full;          /* repaint everything (^L, resize) */
 	const char *why;    /* why we left */
@@ -304,6 +307,8 @@ static void new_answer(struct app *a, const char *text)
 	}
 }
 
+static void storage_answer(struct app *a, int act, const char *text);
+
 static void prompt_answer(struct app *a, int key)
 {
 	struct prompt *p = &a->ui.prompt;
@@ -320,6 +325,8 @@ static void prompt_answer(struct app *a, int key)
 		ui_message(&a->ui, false, "cancelled");
 	} else if (act == ACT_NEW)
 		new_answer(a, text);
+	else if (act == ACT_SNAP_CREATE || act == ACT_DISK_RESIZE || act == ACT_CLONE)
+		storage_answer(a, act, text);
 	else if (!*text)
 		ui_message(&a->ui, false, "cancelled");
 	else if (act == ACT_FORWARD) {
@@ -335,10 +342,116 @@ static void prompt_answer(struct app *a, int key)
 	free(text);
 }
 
+/* ---- storage (D, C): child verbs through src_storage ---- */
+
+static void act_storage(struct app *a, enum action act)
+{
+	(void)act;
+	struct mvm *v = ui_selected_vm(&a->ui);
+	if (a->ui.storage.on || !v)
+		src_storage_close(a->storage);
+	else
+		src_storage_open(a->storage, v->name);
+}
+
+static void storage_job(struct app *a, const char *what, const char *const *args, size_t n)
+{
+	char *err = NULL;
+	if (src_storage_run(a->storage, what, args, n, &err) < 0)
+		ui_message(&a->ui, true, "%s: %s", what, err);
+	free(err);
+}
+
+/* The selected row of the storage view (its VM is the view's). */
+static const struct ui_storage_row *storage_row(struct app *a)
+{
+	struct ui_storage *st = &a->ui.storage;
+	return st->sel < st->n ? &st->rows[st->sel] : NULL;
+}
+
+static void act_snap(struct app *a, enum action act)
+{
+	const struct ui_storage_row *r = storage_row(a);
+	const char *vm = a->ui.storage.vm;
+	if (act == ACT_SNAP_CREATE) {
+		prompt_open(&a->ui.prompt, act, "snapshot tag (empty: the time now): ");
+		a->ui.prompt.completion = PROMPT_NO_COMPLETION;
+	} else if (act == ACT_DISK_RESIZE && r) {
+		prompt_open(&a->ui.prompt, act, "grow the disk to (64G, or +10G): ");
+		a->ui.prompt.completion = PROMPT_NO_COMPLETION;
+	} else if (r && r->tag && vm) {
+		/* Asked y/n already (the key table); a running VM's revert
+		 * needs the verb's --yes then. */
+		bool rev = act == ACT_SNAP_REVERT;
+		const char *args[] = { "snapshot", vm, rev ? "revert" : "delete", r->tag, "--yes" };
+		char *what = xasprintf("snapshot %s %s", rev ? "revert" : "delete", r->tag);
+		storage_job(a, what, args, rev ? 5 : 4);
+		free(what);
+	}
+	a->ui.dirty |= D_STATUS;
+}
+
+static void act_clone(struct app *a, enum action act)
+{
+	prompt_open(&a->ui.prompt, act, "clone as (a new VM name): ");
+	a->ui.prompt.completion = PROMPT_NO_COMPLETION;
+	a->ui.dirty |= D_STATUS;
+}
+
+/* Enter on a storage prompt. */
+static void storage_answer(struct app *a, int act, const char *text)
+{
+	const struct ui_storage_row *r = storage_row(a);
+	struct mvm *v = ui_selected_vm(&a->ui);
+	char tag[32];
+	if (act == ACT_SNAP_CREATE && a->ui.storage.vm) {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(tag, sizeof tag, "%Y%m%d-%H%M%S", &tm);
+		const char *args[] = { "snapshot", a->ui.storage.vm, "create", *text ? text : tag };
+		char *what = xasprintf("snapshot create %s", args[3]);
+		storage_job(a, what, args, 4);
+		free(what);
+	} else if (act == ACT_DISK_RESIZE && r && *text && a->ui.storage.vm) {
+		const char *args[] = { "disk", "resize", a->ui.storage.vm, r->disk, text };
+		storage_job(a, "disk resize", args, 5);
+	} else if (act == ACT_CLONE && v && *text) {
+		const char *args[] = { "clone", v->name, text };
+		char *what = xasprintf("clone %s", text);
+		storage_job(a, what, args, 3);
+		free(what);
+	} else
+		ui_message(&a->ui, false, "cancelled");
+}
+
+/* A storage job ended: its last line says what happened. */
+static void storage_done(void *arg, const char *what, int status, const char *out)
+{
+	struct app *a = arg;
+	const char *end = out + strlen(out);
+	while (end > out && end[-1] == '\n')
+		end--;
+	const char *b = end;
+	while (b > out && b[-1] != '\n')
+		b--;
+	char *line = xstrndup(b, (size_t)(end - b));
+	if (status == 0) {
+		ui_note(&a->ui, "%s: %s", what, line);
+		if (strncmp(what, "clone ", 6) == 0)
+			select_new(a, what + 6);
+	} else
+		ui_message(&a->ui, true, "%s", *line ? line : what);
+	free(line);
+}
+
 static const action_fn actions[ACT__N] = {
 	[ACT_START] = act_vm, [ACT_STOP] = act_vm, [ACT_FORCE] = act_vm, [ACT_PAUSE] = act_vm,
 	[ACT_RESET] = act_vm, [ACT_MODE] = act_vm, [ACT_PIN] = act_pin, [ACT_HEAL] = act_heal, [ACT_RELOAD] = act_reload,
 	[ACT_IMPORT] = act_import, [ACT_NEW] = act_new, [ACT_FORWARD] = act_forward,
+	[ACT_STORAGE] = act_storage,
+	[ACT_SNAP_CREATE] = act_snap, [ACT_SNAP_REVERT] = act_snap, [ACT_SNAP_DELETE] = act_snap,
+	[ACT_DISK_RESIZE] = act_snap, [ACT_CLONE] = act_clone,
 };
 
 static void on_act(struct ui *ui, enum action act, void *arg)
@@ -420,6 +533,7 @@ static void on_signal(int signo, void *arg)
 		 * through a pidfd; this only refreshes what the screen shows. */
 		src_vm_refresh(a->vms);
 		new_child(a);
+		src_storage_child(a->storage);
 		break;
 	}
 }
@@ -511,6 +625,7 @@ int app_run(const struct app_options *o)
 	a.vms = src_vm_new(a.loop, &a.ui);
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
+	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
 	a.ui.monitor_send = src_vm_monitor_send;
 	a.ui.monitor_arg = a.vms;
 	a.ui.act = on_act;
@@ -526,6 +641,7 @@ int app_run(const struct app_options *o)
 	loop_run(a.loop);
 
 	src_thumb_free(a.thumb);
+	src_storage_free(a.storage);
 	src_net_free(a.net);
 	size_t n_alive = 0;
 	char *alive = src_vm_alive_names(a.vms, &n_alive);

@@ -19,6 +19,8 @@ extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_screenshot_entry;
 /* Import a launch script, or a new VM from an ISO (cmd_import.c) */
 extern const struct cmd_entry cmd_import_entry, cmd_new_entry;
+/* Storage: disks (cmd_disk.c), snapshots (cmd_snapshot.c), clones (cmd_clone.c) */
+extern const struct cmd_entry cmd_disk_entry, cmd_snapshot_entry, cmd_clone_entry;
 /* The full-screen interface (cmd_tui.c) */
 extern const struct cmd_entry cmd_tui_entry;
 

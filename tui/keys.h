@@ -22,6 +22,7 @@ enum action {
 	ACT_START, ACT_STOP, ACT_FORCE, ACT_PAUSE, ACT_RESET, ACT_MODE,
 	ACT_PIN, ACT_MONITOR, ACT_ZOOM, ACT_HISTORY, ACT_RELOAD, ACT_HELP, ACT_REDRAW, ACT_QUIT, ACT_IMPORT,
 	ACT_NEW, ACT_HEAL, ACT_FORWARD,
+	ACT_STORAGE, ACT_SNAP_CREATE, ACT_SNAP_REVERT, ACT_SNAP_DELETE, ACT_DISK_RESIZE, ACT_CLONE,
 	ACT__N
 };
 
@@ -35,6 +36,9 @@ enum {
 	W_UNPINNED = 1 << 5, /* ... and its MAC is not pinned */
 	W_WRITE = 1 << 6,    /* not --read-only */
 	W_THUMB = 1 << 7,    /* the selected VM has a screen to show */
+	W_STORAGE = 1 << 8,  /* the storage view (D) is open and no storage job runs */
+	W_SNAP = 1 << 9,     /* ... on a snapshot row */
+	W_DISK = 1 << 10,    /* ... on a disk row */
 };
 
 struct key_binding {

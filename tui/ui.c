@@ -28,6 +28,10 @@ void ui_free(struct ui *ui)
 	free(ui->message);
 	free(ui->confirm.question);
 	free(ui->confirm.vm);
+	ui_storage_clear_rows(&ui->storage);
+	free(ui->storage.vm);
+	free(ui->storage.busy);
+	free(ui->storage.error);
 	prompt_close(&ui->prompt);
 	grid_free(ui->thumb.cells);
 	free(ui->thumb.message);
@@ -109,6 +113,18 @@ struct mbridge *ui_selected_bridge(struct ui *ui)
 	return ui->net_sel < ui->m.n_bridges ? &ui->m.bridges[ui->net_sel] : NULL;
 }
 
+void ui_storage_clear_rows(struct ui_storage *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->rows[i].text);
+		free(s->rows[i].disk);
+		free(s->rows[i].tag);
+	}
+	free(s->rows);
+	s->rows = NULL;
+	s->n = s->sel = s->top = 0;
+}
+
 static unsigned context(struct ui *ui)
 {
 	unsigned c = 0;
@@ -125,6 +141,14 @@ static unsigned context(struct ui *ui)
 			c |= W_VM_LIVE;
 		if (v->state != MVM_STOPPED && v->state != MVM_EXITED)
 			c |= W_THUMB;
+		const struct ui_storage *st = &ui->storage;
+		if (st->on && !st->busy && st->vm && !strcmp(st->vm, v->name)) {
+			c |= W_STORAGE;
+			if (st->sel < st->n && st->rows[st->sel].tag)
+				c |= W_SNAP;
+			if (st->sel < st->n && st->rows[st->sel].head)
+				c |= W_DISK;
+		}
 	}
 	struct mbridge *b = ui_selected_bridge(ui);
 	if (b && ui->focus == PANE_NET) {
@@ -194,7 +218,12 @@ static bool navigate(struct ui *ui, enum action a)
 	size_t n;
 	unsigned bit;
 	int page;
-	if (ui->history && ui->focus == PANE_NET) {
+	if (ui->storage.on && ui->focus == PANE_VMS) {
+		sel = &ui->storage.sel; /* the VM stays: D closes the view first */
+		n = ui->storage.n;
+		bit = D_DETAILS | D_STATUS;
+		page = ui->rects[V_DETAILS].h - 3;
+	} else if (ui->history && ui->focus == PANE_NET) {
 		sel = &ui->hist_top;
 		n = ui->m.n_history;
 		bit = D_NET;
@@ -322,6 +351,10 @@ static int key_table(struct ui *ui, int key)
 	if (!ui_binding_applies(ui, b)) {
 		if ((b->when & W_WRITE) && ui->read_only)
 			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
+		else if ((b->when & W_STORAGE) && ui->storage.on && ui->storage.busy)
+			ui_message(ui, true, "%s: wait, the storage view is busy (%s)", b->label, ui->storage.busy);
+		else if ((b->when & W_STORAGE) && !ui->storage.on)
+			ui_message(ui, true, "%s: open the storage view first (D)", b->label);
 		else if (b->when & W_BRIDGE)
 			ui_message(ui, true, "%s: select %s bridge in the network pane first (Tab)", b->label,
 				   b->when & W_UNPINNED ? "an unpinned" : "a");

@@ -70,6 +70,25 @@ struct ui_confirm {
 	int pid;
 };
 
+/* The storage view (D): the selected VM's disks and snapshots as rows, read
+ * by a child `vmdeck disk NAME --json` (tui/src_storage.c); its actions run
+ * as child verbs too, one at a time, never blocking the loop. */
+struct ui_storage_row {
+	char *text;
+	char *disk;  /* the disk id of this row */
+	char *tag;   /* a snapshot row: its tag; NULL for a disk row */
+	bool head;   /* a disk's first row (+ grows it) */
+};
+struct ui_storage {
+	bool on;
+	char *vm;                  /* whose storage */
+	struct ui_storage_row *rows;
+	size_t n, sel, top;
+	char *busy;                /* a job runs: what it says last ("snapshot-save: running") */
+	char *error;               /* the listing failed: why */
+};
+void ui_storage_clear_rows(struct ui_storage *s);
+
 /* Monitor requests go out through this hook (set by the app; tests record). */
 typedef void (*ui_monitor_send_fn)(struct ui *ui, struct mvm *vm, const char *cmd, void *arg);
 /* Actions beyond the screen (start, stop, pin, reload...) go out through
@@ -92,6 +111,7 @@ struct ui {
 	bool input_cut;            /* a key did not fit: Enter refuses to send the cut line */
 	int hist_pos;              /* -1: editing a new line */
 	struct ui_confirm confirm;
+	struct ui_storage storage;
 	struct prompt prompt;      /* a line being typed in the status bar (I: a script path) */
 	char *message;
 	bool message_error;
@@ -151,6 +171,9 @@ int ui_act(struct ui *ui, enum action a);
 /* The bridge whose block holds screen row y of the network pane as last
  * drawn (tui/view_net.c), or -1 (no bridge there, the history is shown). */
 long view_net_bridge_at(const struct ui *ui, int y);
+
+/* The storage view in the details pane's place (tui/view_storage.c). */
+void view_storage_draw(struct ui *ui, struct grid *g, struct rect r);
 
 /* Shared drawing helpers. */
 void ui_box(struct grid *g, struct rect r, const char *title, bool focus);

@@ -147,7 +147,11 @@ static int status_key(struct ui *ui, int key)
 		/* Only the run it asked about: a VM that ended (or ended and
 		 * started again) meanwhile is not acted on. */
 		struct mvm *v = ui_selected_vm(ui);
-		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid || v->pid <= 0))
+		/* A storage key asks about the VM's files, stopped or not: the
+		 * same VM in the same run (pid, 0 for none) is what counts. */
+		const struct key_binding *b = keys_for_action(a);
+		bool any_run = b && (b->when & W_STORAGE);
+		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid || (!any_run && v->pid <= 0)))
 			ui_message(ui, true, "cancelled: %s changed meanwhile (its QEMU is not the one asked about)", was);
 		else
 			r |= ui_act(ui, a);

@@ -327,6 +327,10 @@ static void details_log(const struct mvm *v, struct grid *g, struct rect in, int
 
 static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 {
+	if (ui->storage.on) {
+		view_storage_draw(ui, g, r);
+		return;
+	}
 	struct mvm *v = ui_selected_vm(ui);
 	char title[80];
 	snprintf(title, sizeof(title), "%s", v ? v->name : "details");

@@ -18,8 +18,11 @@ EMPTY=$T_TMP/empty
 mkdir -p "$EMPTY"
 
 # Profiles: good ones, one broken file, one that QEMU refuses to start.
-profile_bare stopped1
-profile_bare runs1
+# Disks for the storage verbs: stopped1's is made at its first start (none
+# yet), runs1's is a qcow2 the running QEMU has open.
+profile_bare stopped1 'disks:' '  - { file: s1.qcow2, size: 16M }'
+qemu-img create -q -f qcow2 "$PROF/r1.qcow2" 16M
+profile_bare runs1 'disks:' '  - { file: r1.qcow2, format: qcow2 }'
 profile_bare fails1 'extra_args: ["-frobnicate", "yes"]'
 printf 'name: broken1\naccel: tcg\nmemory: [unclosed\n' >"$PROF/broken1.yaml"
 mkdir -p "$PROF/networks"
@@ -79,6 +82,17 @@ check "status --json: the failed start is kept, with QEMU's error" \
 	bash -c "'$VMDECK' status --json fails1 | jq -e '.[0].cause == \"start failed\" and (.[0].error | test(\"frobnicate\"))' >/dev/null"
 js doc "status --json, a missing VM" "$VMDECK" status --json nosuch
 js doc "status --json, a broken profile's VM" "$VMDECK" status --json broken1
+
+# ---- disk, snapshot ---------------------------------------------------------------
+js doc "disk --json, a stopped VM (its disk not made yet)" "$VMDECK" disk stopped1 --json
+js doc "disk --json, a running VM (query-block)" "$VMDECK" disk runs1 --json
+check "disk --json: the running VM's qcow2" \
+	bash -c "'$VMDECK' disk runs1 --json | jq -e '.[0].format == \"qcow2\" and .[0].virtual_size == 16777216' >/dev/null"
+js doc "disk --json, a missing VM" "$VMDECK" disk nosuch --json
+js doc "disk --json, a broken profile's VM" "$VMDECK" disk broken1 --json
+js doc "snapshot --json, a stopped VM" "$VMDECK" snapshot stopped1 --json
+js doc "snapshot --json, a running VM" "$VMDECK" snapshot runs1 --json
+js doc "snapshot --json, a missing VM" "$VMDECK" snapshot nosuch --json
 
 # ---- net status / net history (in a namespace of the test's own) ----------------
 js doc "net status --json, empty profile dir" in_ns "$VMDECK" --profiles "$EMPTY" net status --json

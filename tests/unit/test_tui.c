@@ -498,6 +498,19 @@ static void test_keys_confirm(void **state)
 		const struct key_binding *b = &keys_table[i];
 		if (!b->confirm)
 			continue;
+		/* The storage view's keys (v, d) apply on a snapshot row of the
+		 * selected VM's open view. */
+		struct ui_storage *st = &f->ui.storage;
+		ui_storage_clear_rows(st);
+		free(st->vm);
+		st->vm = NULL;
+		st->on = b->when & W_STORAGE;
+		if (st->on) {
+			st->vm = xstrdup("testguest1");
+			st->rows = xcalloc(1, sizeof(*st->rows));
+			st->rows[0] = (struct ui_storage_row){ xstrdup("  snapshot s1"), xstrdup("data"), xstrdup("s1"), false };
+			st->n = 1;
+		}
 		asked++;
 		assert_int_equal(ui_key(&f->ui, b->key), KEY_HANDLED);
 		assert_int_equal(f->ui.confirm.action, b->action);
@@ -513,7 +526,8 @@ static void test_keys_confirm(void **state)
 		assert_true(status_lacks(f, "[y/n]"));
 		f->n_acts = 0;
 	}
-	assert_int_equal(asked, 2); /* X and R */
+	f->ui.storage.on = false;
+	assert_int_equal(asked, 4); /* X and R; the storage view's v and d */
 	/* n cancels. */
 	ui_key(&f->ui, 'X');
 	ui_key(&f->ui, 'n');

@@ -1,0 +1,42 @@
+/* cmd_storage: what the storage verbs (disk, snapshot) share — one VM
+ * looked at once (its state from QEMU, no QMP connection kept), QMP
+ * commands waited for on the verb's own loop, a disk's images read from
+ * qemu-img (stopped) or query-block (running). */
+#ifndef VMDECK_CMD_STORAGE_H
+#define VMDECK_CMD_STORAGE_H
+
+#include "core/disk.h"
+#include "core/loop.h"
+#include "core/vm.h"
+
+#include <stdbool.h>
+
+struct json_object;
+
+struct stor {
+	struct loop *l;
+	struct vmm *m;
+	struct vm *vm;
+	const struct profile *p;
+	struct json_object *blocks; /* query-block's answer (running VM), else NULL */
+};
+
+/* Open the verb's view of VM name: EXIT_OK, or an exit code after saying
+ * why (no such VM, no profile). */
+int stor_open(struct stor *s, const char *verb, const char *name);
+void stor_close(struct stor *s);
+bool stor_live(const struct stor *s); /* running or paused */
+/* Run one QMP command and wait (bounded by the call's own timeout, or
+ * SIGINT). 0 and *ret (a reference the caller puts; may be NULL), else
+ * -1 and *err. args consumed. */
+int stor_qmp(struct stor *s, const char *cmd, struct json_object *args, struct json_object **ret, char **err);
+/* The image chain of disk d: query-block's when the VM is live, else
+ * qemu-img info's. */
+int stor_image(struct stor *s, const struct profile_disk *d, struct disk_image *out, char **err);
+
+/* A live VM's block node name of drive id (the snapshot jobs name nodes,
+ * not drives: -drive id=X names the drive only); NULL when unknown.
+ * Borrowed, valid until the next query-block. */
+const char *stor_node(struct stor *s, const char *id);
+
+#endif
