@@ -15,6 +15,8 @@ extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
 extern const struct cmd_entry cmd_screenshot_entry;
 /* Import a launch script, or a new VM from an ISO (cmd_import.c) */
 extern const struct cmd_entry cmd_import_entry, cmd_new_entry;
+/* A VM as a libvirt domain (cmd_export.c) */
+extern const struct cmd_entry cmd_export_entry;
 /* The full-screen interface (cmd_tui.c) */
 extern const struct cmd_entry cmd_tui_entry;
 
