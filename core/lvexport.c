@@ -252,6 +252,24 @@ static void collect_qemu_args(struct lvw *w, const struct profile *p, const stru
 		lvw_qemu_arg(w, p->extra_args[i], NULL, "extra_args, verbatim");
 }
 
+/* What the profile says that libvirt has no word for but a round trip
+ * needs: kept in vmdeck's own <metadata> element (libvirt keeps it). */
+static void write_metadata(struct lvw *w, const struct profile *p, const struct lvexport_opts *o)
+{
+	lvw_start(w, "metadata");
+	if (xmlTextWriterStartElementNS(w->w, BAD_CAST "vmdeck", BAD_CAST "vm", BAD_CAST LVEXPORT_VMDECK_NS) < 0)
+		w->failed = true;
+	if (p->accel && !strcmp(p->accel, "kvm:tcg"))
+		lvw_attr(w, "accel", p->accel);
+	lvw_attrf(w, "stop_timeout", "%u", p->stop_timeout_s);
+	if (p->install.present && o->mode != VM_MODE_INSTALL) { /* the CD is empty: its medium */
+		lvw_attr(w, "install_file", p->install.file);
+		lvw_attr(w, "install_format", p->install.format);
+	}
+	lvw_end(w);
+	lvw_end(w);
+}
+
 static int write_domain(struct lvw *w, const struct profile *p, const struct lvexport_opts *o, char **err)
 {
 	struct lvcpu c = { 0 };
@@ -269,6 +287,7 @@ static int write_domain(struct lvw *w, const struct profile *p, const struct lve
 	char *desc = xasprintf("exported by 'vmdeck export --libvirt' from %s", p->path ? p->path : p->name);
 	lvw_text(w, "description", desc);
 	free(desc);
+	write_metadata(w, p, o);
 	write_memory(w, p);
 	write_os(w, p);
 	write_features(w, &c);

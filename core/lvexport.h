@@ -52,5 +52,9 @@ void lvexport_smp_topology(const char *machine, unsigned cpus, unsigned sockets,
 
 /* The libvirt namespace of <qemu:commandline>. */
 #define LVEXPORT_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
+/* vmdeck's <metadata> element: <vmdeck:vm accel="kvm:tcg" stop_timeout="60"
+ * install_file="…" install_format="…"/> (the installer's medium when the
+ * exported CD is empty): what a round trip needs that libvirt has no word for. */
+#define LVEXPORT_VMDECK_NS "urn:vmdeck:profile:1"
 
 #endif

@@ -88,6 +88,17 @@ struct lvbus {
 	const char *bus, *prefix; /* libvirt's bus, the target's dev prefix */
 };
 
+/* <alias name='ua-ID'/>: the profile's id kept for a round trip (libvirt's
+ * user aliases are "ua-" and [A-Za-z0-9_-]). */
+static void write_alias(struct lvw *w, const char *id)
+{
+	if (!id || !*id || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(id))
+		return;
+	char *a = xasprintf("ua-%s", id);
+	lvw_empty(w, "alias", "name", a, NULL);
+	free(a);
+}
+
 static bool is_q35(const struct profile *p) { return strstr(p->machine ? p->machine : "q35", "q35") != NULL; }
 
 static struct lvbus disk_bus(const struct profile *p, const char *iface)
@@ -158,6 +169,7 @@ static void write_disk(struct lvw *w, const struct profile *p, struct disk_ctx *
 	if (d->snapshot)
 		lvw_empty(w, "transient", NULL);
 	char *what = xasprintf("disk '%s'", d->id);
+	write_alias(w, d->id);
 	write_address(w, dc, b, d->bus, what);
 	free(what);
 	lvw_end(w);
@@ -339,6 +351,7 @@ static void write_nic(struct lvw *w, const struct profile *p, size_t i)
 		free(tap);
 	}
 	lvw_empty(w, "model", "type", !strcmp(n->model, "virtio-net-pci") ? "virtio" : n->model, NULL);
+	write_alias(w, n->id);
 	lvw_end(w);
 	if (!n->user_net && n->has_tap_mac_policy && n->tap_mac_policy != MAC_POLICY_DERIVED)
 		lvw_note(w, "NIC '%s': tap_mac_policy %s does not cross over: libvirt always derives the TAP's MAC", n->id,
