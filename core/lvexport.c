@@ -266,8 +266,30 @@ static void write_metadata(struct lvw *w, const struct profile *p, const struct 
 		lvw_attr(w, "install_file", p->install.file);
 		lvw_attr(w, "install_format", p->install.format);
 	}
+	if (p->install.present && p->install.snapshot)
+		lvw_attr(w, "install_snapshot", "true");
 	lvw_end(w);
 	lvw_end(w);
+}
+
+/* A UUID of the VM's name (FNV of NAME/0..3, RFC 4122 version 5 and variant
+ * bits): exporting again and defining replaces the same domain. */
+static void write_uuid(struct lvw *w, const char *name)
+{
+	uint8_t u[16];
+	for (int i = 0; i < 4; i++) {
+		char *k = xasprintf("%s/%d", name, i);
+		uint32_t h = name_hash(k);
+		free(k);
+		for (int j = 0; j < 4; j++)
+			u[i * 4 + j] = (uint8_t)(h >> (8 * j));
+	}
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x50);
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	char s[37];
+	snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	lvw_text(w, "uuid", s);
 }
 
 static int write_domain(struct lvw *w, const struct profile *p, const struct lvexport_opts *o, char **err)
@@ -283,6 +305,7 @@ static int write_domain(struct lvw *w, const struct profile *p, const struct lve
 		lvw_note(w, "accel kvm:tcg: libvirt has no fallback; exported as <domain type='kvm'> ('qemu' is TCG)");
 	xmlTextWriterWriteAttribute(w->w, BAD_CAST "xmlns:qemu", BAD_CAST LVEXPORT_QEMU_NS);
 	lvw_text(w, "name", p->name);
+	write_uuid(w, p->name);
 	lvw_text(w, "title", p->description);
 	char *desc = xasprintf("exported by 'vmdeck export --libvirt' from %s", p->path ? p->path : p->name);
 	lvw_text(w, "description", desc);

@@ -200,7 +200,7 @@ static void write_cd(struct lvw *w, const struct profile *p, struct disk_ctx *dc
 		lvw_note(w, "the installer CD is there, empty (boot mode): 'virsh change-media %s %s %s' inserts it", p->name,
 			 dev, in->file);
 	if (in->snapshot)
-		lvw_note(w, "install.snapshot: not needed under libvirt, a CD is read-only");
+		lvw_note(w, "install.snapshot: no libvirt element (a CD is read-only anyway); kept in vmdeck's <metadata>");
 }
 
 /* ---- USB, sound, display, serial, NICs --------------------------------- */

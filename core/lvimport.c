@@ -228,6 +228,9 @@ static void do_metadata(struct lvi *c, xmlNode *dom)
 		lvi_set(&c->m.stop_timeout, st, vm);
 	c->meta_install_file = lvi_attr(vm, "install_file");
 	c->meta_install_format = lvi_attr(vm, "install_format");
+	char *snap = lvi_attr(vm, "install_snapshot");
+	c->meta_install_snapshot = snap && !strcmp(snap, "true");
+	free(snap);
 }
 
 static void do_domain_type(struct lvi *c, xmlNode *dom)

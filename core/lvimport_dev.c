@@ -59,6 +59,9 @@ void lvi_cpu_finish(struct lvi *c)
 {
 	if (!c->cpu_model && !c->cpu_items.n)
 		return;
+	/* libvirt writes QEMU's default model out (TCG domains): no cpu: key. */
+	if (c->cpu_model && !strcmp(c->cpu_model, "qemu64") && !c->cpu_items.n)
+		return;
 	struct strbuf b = { 0 };
 	strbuf_adds(&b, c->cpu_model ? c->cpu_model : "qemu64");
 	for (size_t i = 0; i < c->cpu_items.n; i++)
@@ -135,7 +138,8 @@ static void do_disk(struct lvi *c, xmlNode *n)
 		if (!file && c->meta_install_file)
 			file = xstrdup(c->meta_install_file), d.format.v = d.format.v ? d.format.v : xstrdup(c->meta_install_format ? c->meta_install_format : "raw");
 		free(d.id.v), d.id.v = NULL;
-		d.readonly = d.snapshot = false;
+		d.readonly = false;
+		d.snapshot = c->meta_install_snapshot;
 		d.file.v = file ? lvi_path(c, file) : xstrdup("INSTALLER.iso");
 		d.file.why = file ? lvi_src(n) : xstrdup("the CD drive is empty: put the installer's path here");
 		c->m.install = d;

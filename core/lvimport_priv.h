@@ -15,6 +15,7 @@ struct lvi {
 	struct import_result *r;
 	struct imodel m;
 	char *meta_install_file, *meta_install_format;
+	bool meta_install_snapshot;
 	bool install_mode;       /* the CD holds a medium and boots first */
 	/* The CPU as read: model, then items ("+ssse3", "kvm=off", "vendor=…"). */
 	char *cpu_model;
