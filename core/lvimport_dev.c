@@ -404,10 +404,19 @@ static char *unescape(const char *s)
 	return out;
 }
 
+/* A comma that ends an option item (",," is an escaped one). */
+static bool has_item_comma(const char *s)
+{
+	for (; *s; s++)
+		if (*s == ',' && *++s != ',')
+			return true;
+	return false;
+}
+
 /* -device/-smbios/-global V that the profile has a key for: true when taken. */
 static bool qemu_pair(struct lvi *c, const char *opt, const char *val, const xmlNode *n)
 {
-	if (!strcmp(opt, "-device") && !strncmp(val, "isa-applesmc,osk=", 17) && !strstr(val + 17, ",")) {
+	if (!strcmp(opt, "-device") && !strncmp(val, "isa-applesmc,osk=", 17) && !has_item_comma(val + 17)) {
 		lvi_set(&c->m.osk, unescape(val + 17), n);
 		return true;
 	}

@@ -2,3 +2,6 @@
 # core/lvimport*.c, net/labnet_libvirt.c) against a private libvirtd.
 vmdeck_script_test(libvirt_export libvirt/export.sh integration)
 set_tests_properties(libvirt_export PROPERTIES TIMEOUT 600)
+# The writer and the reader without a daemon: XPath on exports, the profile
+# parser on imports, the virt-manager fixture, refusals (broken XML, XXE).
+vmdeck_unit_test(test_lvxml unit/test_lvxml.c)
