@@ -333,6 +333,8 @@ static int write_domain(struct lvw *w, const struct profile *p, const struct lve
 int lvexport_domain(const struct profile *p, const struct lvexport_opts *o, struct lvexport *out, char **err)
 {
 	memset(out, 0, sizeof *out);
+	if (xmlso_load(err) < 0)
+		return -1;
 	if (o->mode == VM_MODE_INSTALL && !p->install.present)
 		return error_set(err, "%s: install mode needs an 'install:' section in %s", p->name, p->path);
 	xmlBufferPtr buf = xmlBufferCreate();

@@ -6,6 +6,7 @@
 #include "core/lvexport.h"
 
 #include <libxml/xmlwriter.h>
+#include "core/xmlso.h"
 #include <stdarg.h>
 #include <stdbool.h>
 

@@ -288,6 +288,8 @@ static char *header(const struct lvi *c)
 int lvimport_domain(const char *xml, size_t len, const struct import_opts *o, struct import_result *r, char **err)
 {
 	memset(r, 0, sizeof *r);
+	if (xmlso_load(err) < 0)
+		return -1;
 	if (len > LVIMPORT_MAX_SIZE)
 		return error_set(err, "1: too large: %zu bytes (a domain XML may be at most %d)", len, LVIMPORT_MAX_SIZE);
 	if (yamldoc_utf8_invalid_at(xml, len) < len)

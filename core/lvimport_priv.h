@@ -9,6 +9,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include "core/xmlso.h"
 
 struct lvi {
 	const struct import_opts *o;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <libxml/xmlwriter.h>
+#include "core/xmlso.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,8 @@ static void write_network(struct nw *w, const struct labnet *n, struct strv *not
 int labnet_libvirt_xml(const struct labnet *n, char **xml, struct strv *notes, char **err)
 {
 	*xml = NULL;
+	if (xmlso_load(err) < 0)
+		return -1;
 	xmlBufferPtr buf = xmlBufferCreate();
 	struct nw w = { .w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL };
 	if (!w.w)

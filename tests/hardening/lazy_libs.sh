@@ -17,8 +17,11 @@ for args in "--version" "status --json" "list" "check lz1" "args lz1"; do
 	libs=$(loaded $args)
 	[[ -n $libs ]] || fail "LD_DEBUG=files showed no library for 'vmdeck $args'"
 	grep -q 'libvncclient\|libgnutls\|libgcrypt' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'vnc\|gnutls\|gcrypt' <<<"$libs" | tr '\n' ' ')"
+	grep -q 'libxml2\|libicu' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'xml\|icu' <<<"$libs" | tr '\n' ' ')"
 done
-check "commands without a screen load no VNC library" true
+check "commands without a screen load no VNC library, commands without XML no libxml2 (core/xmlso.c)" true
+libs=$(loaded export lz1 --libvirt)
+check "export --libvirt loads libxml2 when it needs it" grep -q libxml2 <<<"$libs"
 
 "$VMDECK" start lz1 >/dev/null || fail "start lz1"
 on_exit "'$VMDECK' stop --force lz1 >/dev/null 2>&1"
