@@ -27,6 +27,7 @@ packages=(
 	libncurses-dev libnl-3-dev libnl-route-3-dev libyaml-dev libvncserver-dev
 	libjson-c-dev libcmocka-dev libpng-dev clang libclang-rt-14-dev
 	libmicrohttpd-dev # vmdeck metrics: the Prometheus exporter's HTTP server
+	libxml2-dev # libvirt domain/network XML: export and import --libvirt
 	# run
 	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
 	ncurses-term # xterm-direct, tmux-direct...: 24-bit colour in the TUI
@@ -35,6 +36,10 @@ packages=(
 	console-data # console fonts: the zoomed text view and screenshot --text (default8x16 = the VGA ROM font)
 	python3 valgrind util-linux
 	prometheus prometheus-node-exporter # tests: a real Prometheus scrapes vmdeck metrics; the bench compares node_exporter
+	# libvirt export/import tests: a private libvirtd (tests/bench/libvirt_env.sh), virt-xml-validate
+	# (libvirt-clients), iptables for a libvirt NAT network. Never libvirt-daemon-system: its
+	# postinst defines and starts libvirt's 'default' network on the host.
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients iptables
 	strace openssl # tests: which files the TUI opens, which sockets a verb connects; secrets for VNC tests
 )
 

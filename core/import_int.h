@@ -49,6 +49,7 @@ struct imodel {
 	struct inic *nics;
 	size_t n_nics;
 	struct iv vga, vnc, password_file, keyboard;
+	struct iv stop_timeout; /* seconds; NULL: vmdeck's default */
 	struct iextra *extra;
 	size_t n_extra;
 };

@@ -246,6 +246,7 @@ char *import_yaml_write(const struct imodel *m, const char *header)
 		kiv(&b, 2, "vga", &m->vga);
 		kiv(&b, 2, "keyboard", &m->keyboard);
 	}
+	kiv(&b, 0, "stop_timeout", &m->stop_timeout);
 	if (m->n_extra) {
 		section(&b, 0, "extra_args", "no profile key for these: passed to QEMU last, as they are");
 		for (size_t i = 0; i < m->n_extra; i++) {
@@ -408,7 +409,7 @@ void import_model_clear(struct imodel *m)
 {
 	struct iv *ivs[] = { &m->name, &m->description, &m->qemu, &m->accel, &m->machine, &m->cpu, &m->memory,
 			     &m->kernel, &m->initrd, &m->append, &m->fw_code, &m->fw_vars, &m->fw_vars_template, &m->osk, &m->audio_dev,
-			     &m->audio_codec, &m->vga, &m->vnc, &m->password_file, &m->keyboard };
+			     &m->audio_codec, &m->vga, &m->vnc, &m->password_file, &m->keyboard, &m->stop_timeout };
 	for (size_t i = 0; i < ARRAY_LEN(ivs); i++)
 		iv_clear(ivs[i]);
 	free(m->smp_why);

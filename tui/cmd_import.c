@@ -2,6 +2,7 @@
  * into a profile. The script is read (core/shscript.c), never run. */
 
 #include "core/import.h"
+#include "core/lvimport.h"
 #include "core/modes.h"
 #include "core/paths.h"
 #include "core/profile.h"
@@ -25,7 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define USAGE "SCRIPT|-|--pid PID|-- QEMU ARGS... [--name NAME] [--out DIR] [--force] [--set VAR=VALUE]..."
+#define USAGE                                                                                                         \
+	"SCRIPT|-|--pid PID|--libvirt FILE.xml|--connect URI --domain NAME|-- QEMU ARGS... [--name NAME] [--out DIR] "      \
+	"[--force] [--set VAR=VALUE]..."
 
 static const char *probe_format(const char *path)
 {
@@ -353,6 +356,9 @@ static void help(void)
 	       "The script is read, never run: variables, arrays, quotes and continuations are\n"
 	       "followed as bash would; what cannot be resolved is reported with LINE:COL and\n"
 	       "left in the profile for you (--set VAR=VALUE gives a value).\n"
+	       "  --libvirt FILE.xml  a libvirt domain XML instead (virsh dumpxml, virt-manager,\n"
+	       "                virt-install); --connect URI --domain NAME: the domain NAME of a\n"
+	       "                libvirt (virsh -c URI dumpxml NAME). See docs/libvirt.md.\n"
 	       "  --name NAME   the VM name (default: QEMU's -name, else the script's file name)\n"
 	       "  --out DIR     where NAME.yaml goes (default: the profile directory)\n"
 	       "  --force       overwrite an existing NAME.yaml\n"
@@ -378,6 +384,8 @@ int import_job_run(struct import_job *j)
 		in.base_dir = getcwd(NULL, 0);
 		in.src_label = "";
 		source = "a QEMU command line";
+	} else if (j->libvirt_file || j->domain) {
+		in.base_dir = getcwd(NULL, 0); /* relative paths in the XML */
 	} else {
 		rc = from_script(j->script, j->regular_only, j->set, j->n_set, &in);
 		source = j->script;
@@ -385,7 +393,20 @@ int import_job_run(struct import_job *j)
 	char *src_desc = j->pid ? xasprintf("/proc/%s/cmdline", j->pid) : xstrdup(source ? source : "");
 	struct import_result r = { 0 };
 	char *err = NULL;
-	if (rc == EXIT_OK) {
+	if (rc == EXIT_OK && (j->libvirt_file || j->domain)) {
+		size_t len = 0;
+		free(src_desc);
+		char *xml = import_lv_read(j, &len, &src_desc, &err, &rc);
+		struct import_opts o = { .name = j->name, .source = src_desc, .base_dir = in.base_dir };
+		if (!xml)
+			fail(&in, "vmdeck: import: ", "%s", err);
+		else if (lvimport_domain(xml, len, &o, &r, &err) < 0) {
+			fail(&in, "", "%s:%s", src_desc, err);
+			rc = EXIT_FAIL;
+		}
+		in.src_label = src_desc;
+		free(xml);
+	} else if (rc == EXIT_OK) {
 		struct import_opts o = { .name = j->name, .source_name = in.source_name, .source = src_desc,
 					 .base_dir = in.base_dir, .probe_format = probe_format,
 					 .pre_notes = in.pre, .n_pre_notes = in.n_pre };
@@ -411,7 +432,8 @@ int import_job_run(struct import_job *j)
 				say(&in, "wrote %s: %zu problem%s for 'vmdeck check' (above) before it can start", j->path,
 				    j->check_errors, j->check_errors == 1 ? "" : "s");
 			if (r.install)
-				say(&in, "the script boots its installer: 'vmdeck mode %s install' does too", r.name);
+				say(&in, "%s boots its installer: 'vmdeck mode %s install' does too", j->script ? "the script" : "it",
+				    r.name);
 		}
 	}
 	free(err);
@@ -437,7 +459,8 @@ static int cmd_import(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' }, { "out", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },	  { "set", required_argument, NULL, 's' },
 		{ "pid", required_argument, NULL, 'p' },  { "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "libvirt", required_argument, NULL, 'l' }, { "connect", required_argument, NULL, 'c' },
+		{ "domain", required_argument, NULL, 'd' }, { 0 },
 	};
 	struct import_job j = { 0 };
 	struct strv set = { 0 };
@@ -449,6 +472,9 @@ static int cmd_import(int argc, char **argv)
 		case 'o': j.out = optarg; break;
 		case 'f': j.force = true; break;
 		case 'p': j.pid = optarg; break;
+		case 'l': j.libvirt_file = optarg; break;
+		case 'c': j.connect = optarg; break;
+		case 'd': j.domain = optarg; break;
 		case 's':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				cmd_error("import: --set wants VAR=VALUE, not '%s'", optarg);
@@ -468,7 +494,15 @@ static int cmd_import(int argc, char **argv)
 	}
 	bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
 	int rest = argc - optind;
-	if ((j.pid && rest) || (!j.pid && rest < 1) || (!j.pid && !dashdash && rest != 1)) {
+	bool lv = j.libvirt_file || j.connect || j.domain;
+	if (lv && (rest || j.pid || (j.libvirt_file && (j.connect || j.domain)) ||
+		   (!j.libvirt_file && !(j.connect && j.domain)))) {
+		cmd_error("usage: vmdeck import --libvirt FILE.xml | --connect URI --domain NAME [--name NAME] [--out DIR] "
+			  "[--force]");
+		strv_clear(&set);
+		return EXIT_USAGE;
+	}
+	if (!lv && ((j.pid && rest) || (!j.pid && rest < 1) || (!j.pid && !dashdash && rest != 1))) {
 		cmd_error("usage: vmdeck import " USAGE);
 		strv_clear(&set);
 		return EXIT_USAGE;
@@ -477,7 +511,9 @@ static int cmd_import(int argc, char **argv)
 		strv_clear(&set);
 		return EXIT_USAGE;
 	}
-	if (dashdash && !j.pid) {
+	if (lv)
+		;
+	else if (dashdash && !j.pid) {
 		j.argv = (const char *const *)argv + optind;
 		j.argc = (size_t)rest;
 	} else if (!j.pid)

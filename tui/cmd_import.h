@@ -14,6 +14,8 @@ struct import_job {
 					    * terminal would block: the TUI's I key) */
 	const char *const *argv;
 	size_t argc;
+	/* Or a libvirt domain: an XML file, or virsh -c CONNECT dumpxml DOMAIN. */
+	const char *libvirt_file, *connect, *domain;
 	const char *name, *out;            /* NULL: from the source / the profile directory */
 	bool force;
 	const char *const *set;            /* "VAR=VALUE" */
@@ -25,6 +27,11 @@ struct import_job {
 	char *path, *name_out;             /* the profile written, and its VM name */
 	size_t check_errors;               /* problems 'vmdeck check' has with it (missing media) */
 };
+
+/* The domain XML of j->libvirt_file or of virsh -c j->connect dumpxml
+ * j->domain (cmd_import_lv.c): the text and *label (its name for messages,
+ * caller frees), else NULL with *err and *rc (an exit code). */
+char *import_lv_read(const struct import_job *j, size_t *len, char **label, char **err, int *rc);
 
 /* Read, import, write. Returns an exit code (EXIT_OK when written). */
 int import_job_run(struct import_job *j);

@@ -21,6 +21,8 @@ extern const struct cmd_entry cmd_screenshot_entry;
 extern const struct cmd_entry cmd_import_entry, cmd_new_entry;
 /* Storage: disks (cmd_disk.c), snapshots (cmd_snapshot.c), clones (cmd_clone.c) */
 extern const struct cmd_entry cmd_disk_entry, cmd_snapshot_entry, cmd_clone_entry;
+/* A VM as a libvirt domain (cmd_export.c) */
+extern const struct cmd_entry cmd_export_entry;
 /* The full-screen interface (cmd_tui.c) */
 extern const struct cmd_entry cmd_tui_entry;
 

@@ -4,6 +4,7 @@
 #include "net/bridge.h"
 #include "net/heal.h"
 #include "net/labnet.h"
+#include "net/labnet_libvirt.h"
 #include "net/labnet_run.h"
 #include "net/linkwatch.h"
 #include "net/machist.h"
@@ -47,8 +48,8 @@ static struct labnet *load_net(const char *name, int *code)
 struct net_args {
 	const char *arg[2]; /* NAME, BRIDGE [MAC] */
 	int n_args;
-	bool json, arp_notify;
-	const char *since;
+	bool json, arp_notify, libvirt;
+	const char *since, *out;
 };
 
 struct net_verb {
@@ -326,10 +327,50 @@ static int net_history(const struct net_verb *v, const struct net_args *a)
 	return EXIT_OK;
 }
 
+/* net export NAME --libvirt [--out FILE]: the lab network as libvirt's. */
+static int net_export(const struct net_verb *v, const struct net_args *a)
+{
+	if (!net_name_ok(v, a->arg[0]))
+		return EXIT_USAGE;
+	if (!a->libvirt) {
+		cmd_error("usage: vmdeck net export %s (--libvirt: the only format)", v->usage);
+		return EXIT_USAGE;
+	}
+	int code;
+	struct labnet *n = load_net(a->arg[0], &code);
+	if (!n)
+		return code;
+	char *xml = NULL, *err = NULL;
+	struct strv notes = { 0 };
+	int rc = EXIT_OK;
+	if (labnet_libvirt_xml(n, &xml, &notes, &err) < 0) {
+		cmd_error("net export: %s", err);
+		rc = EXIT_FAIL;
+	}
+	for (size_t i = 0; i < notes.n; i++)
+		fprintf(stderr, "%s: %s\n", n->name, notes.v[i]);
+	if (rc == EXIT_OK && a->out) {
+		if (file_write_atomic(a->out, xml, strlen(xml), 0644, &err) < 0) {
+			cmd_error("net export: %s", err);
+			rc = EXIT_FAIL;
+		} else
+			fprintf(stderr, "%s: wrote %s (virsh net-define %s)\n", n->name, a->out, a->out);
+	} else if (rc == EXIT_OK)
+		fputs(xml, stdout);
+	free(xml);
+	free(err);
+	strv_clear(&notes);
+	labnet_free(n);
+	return rc;
+}
+
 #define NET_HELP { "help", no_argument, NULL, 'h' }
 static const struct option o_plain[] = { NET_HELP, { 0 } };
 static const struct option o_json[] = { { "json", no_argument, NULL, 'j' }, NET_HELP, { 0 } };
 static const struct option o_pin[] = { { "arp-notify", no_argument, NULL, 'a' }, NET_HELP, { 0 } };
+static const struct option o_export[] = {
+	{ "libvirt", no_argument, NULL, 'l' }, { "out", required_argument, NULL, 'o' }, NET_HELP, { 0 },
+};
 static const struct option o_history[] = {
 	{ "json", no_argument, NULL, 'j' }, { "since", required_argument, NULL, 's' }, NET_HELP, { 0 },
 };
@@ -348,6 +389,8 @@ static const struct net_verb net_verbs[] = {
 	{ "history", "[BRIDGE] [--json] [--since DURATION]",
 	  "bridge MAC changes recorded in this network namespace, with what each cost its guests", false, o_history, 0,
 	  1, net_history },
+	{ "export", "NAME --libvirt [--out FILE]", "write lab network NAME as a libvirt network XML (pinned MAC, NAT, DHCP)",
+	  false, o_export, 1, 1, net_export },
 };
 
 static void net_help(FILE *out)
@@ -374,6 +417,8 @@ static int net_parse(const struct net_verb *v, int argc, char **argv, struct net
 		case 'j': a->json = true; break;
 		case 'a': a->arp_notify = true; break;
 		case 's': a->since = optarg; break;
+		case 'l': a->libvirt = true; break;
+		case 'o': a->out = optarg; break;
 		default: return net_usage_error(v);
 		}
 	}
@@ -621,7 +666,7 @@ static int cmd_watch(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_net_entry = {
-	"net", "up|down|status|pin|heal|list|history ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages", cmd_net,
+	"net", "up|down|status|pin|heal|list|history|export ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages; export to libvirt", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
 	"watch", "[--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] [--rcvbuf BYTES]", "print link, port and bridge MAC events as they happen", cmd_watch,

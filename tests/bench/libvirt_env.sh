@@ -82,7 +82,8 @@ lv_up() {
 	LV_WHY=$(lv_missing)
 	[[ -z $LV_WHY ]] || return 1
 	case $LV_DIR in /run/* | /var/*) LV_WHY="DIR under /run or /var"; return 1 ;; esac
-	mkdir -p "$LV_DIR"/{etc/qemu,run,lib,cache,log,dom} || { LV_WHY="cannot make $LV_DIR"; return 1; }
+	# log/qemu: the package ships /var/log/libvirt/qemu (serial <log file> go there).
+	mkdir -p "$LV_DIR"/{etc/qemu,run,lib,cache,log/qemu,dom} || { LV_WHY="cannot make $LV_DIR"; return 1; }
 	LV_DIR=$(cd "$LV_DIR" && pwd)
 	lv_user || { LV_WHY="cannot create the libvirt-qemu user"; return 1; }
 	printf '%s' "$lv_subreaper_c" >"$LV_DIR/subreaper.c"

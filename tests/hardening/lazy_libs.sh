@@ -19,9 +19,11 @@ for args in "--version" "status --json" "list" "check lz1" "args lz1"; do
 	[[ -n $libs ]] || fail "LD_DEBUG=files showed no library for 'vmdeck $args'"
 	grep -q 'libvncclient\|libgnutls\|libgcrypt\|libmicrohttpd' <<<"$libs" &&
 		fail "'vmdeck $args' loaded $(grep 'vnc\|gnutls\|gcrypt\|microhttpd' <<<"$libs" | tr '\n' ' ')"
+	grep -q 'libxml2\|libicu' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'xml\|icu' <<<"$libs" | tr '\n' ' ')"
 done
-check "commands without a screen load no VNC library, and no HTTP server library" true
-
+check "commands without a screen load no VNC library, no HTTP server library, and commands without XML no libxml2 (core/xmlso.c)" true
+libs=$(loaded export lz1 --libvirt)
+check "export --libvirt loads libxml2 when it needs it" grep -q libxml2 <<<"$libs"
 # `vmdeck metrics` loads libmicrohttpd when it starts serving, and serves.
 LD_DEBUG=files "$VMDECK" metrics --listen 127.0.0.1:0 2>"$T_TMP/metrics.err" &
 mpid=$!
