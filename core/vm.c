@@ -84,6 +84,8 @@ void vm_logf(struct vm *vm, const char *fmt, ...)
 /* The cached cause/status texts follow their own keys: nothing to drop here. */
 void vm_changed(struct vm *vm)
 {
+	vm_run_state_sync(vm);
+	vmm_tick_need(vm->m, vm);
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }

@@ -83,6 +83,14 @@ struct vm {
 
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
+	/* DIR/run-state (vm_qmp.c): the owner writes its state there on each
+	 * change; a non-owner that can trust it (rec_trusted) does not poll. */
+	enum vm_state rec_written; /* owner: what it holds (VM_STATE_COUNT: none of ours) */
+	bool q_known;        /* owner: query-status answered on this connection */
+	bool rec_trusted;    /* non-owner: the live owner's record is our state */
+	unsigned rec_gen;    /* non-owner: records taken in; a poll sent before one is stale */
+	int wd;              /* the inotify watch on dir (-1: none) */
+	bool scan_due;       /* something changed in dir: scan it from the loop */
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
@@ -113,6 +121,18 @@ struct vmm {
 	vmm_change_cb on_change; void *on_change_arg;
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
+	/* The runtime dir and each VM's dir under inotify (vmm.c): what
+	 * changes there is scanned at once, the tick only looks at VMs that
+	 * need a look every second (vm_scan_needed) and rescans everything
+	 * every FULL_MS; when none does, it sleeps until then (slow).
+	 * run_wd < 0: no watch, every tick rescans all. The modes dir (or,
+	 * until it exists, the state dir) is watched too. */
+	int ino_fd, run_wd, modes_wd, state_wd;
+	struct loop_timer *due_timer;
+	uint64_t full_due_us; /* the next full rescan (monotonic) */
+	bool slow;            /* the tick waits for the full rescan */
+	unsigned dirs_ticks;  /* ticks left of looking for new dirs (one appeared) */
+	bool full_pass;       /* the tick's full rescan: non-owners poll even with a record */
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
 	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
 	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
@@ -173,6 +193,9 @@ bool vm_record_read(struct vm *vm);
 int vm_net_setup(struct vm *vm, char **err);
 void vm_net_teardown(struct vm *vm);
 void vm_scan(struct vm *vm);
+/* Does vm need vm_scan every second (a poll, a start by another vmdeck, a
+ * lost connection), or only when its dir changes? */
+bool vm_scan_needed(const struct vm *vm);
 
 /* ---- vm_qmp.c ---- */
 /* A QMP command on behalf of a VM: on the persistent connection when we own
@@ -186,5 +209,15 @@ void vm_qmp_release(struct vm *vm);
 void vm_qmp_connect(struct vm *vm);
 void vm_qmp_try_own(struct vm *vm);
 void vm_qmp_poll_status(struct vm *vm);
+
+/* ---- vmm.c ---- */
+/* Something changed that may need the 1 s tick back (vm: that VM's need;
+ * NULL: the vmm's own, a new dir or a lost watch). Cheap: O(1). */
+void vmm_tick_need(struct vmm *m, struct vm *vm);
+/* Owner: DIR/run-state follows its state (from vm_changed). */
+void vm_run_state_sync(struct vm *vm);
+/* Non-owner: take the state from DIR/run-state when its writer is the live
+ * owner of this QEMU; false (and rec_trusted false) when it is not. */
+bool vm_run_state_read(struct vm *vm);
 
 #endif

@@ -129,7 +129,7 @@ bool vm_vmlock_held(const struct vm *vm)
 /* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
  * means a leftover. Logs and exit records are kept. */
 static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
-					    "qmp.lock" };
+					    "qmp.lock", "run-state" };
 static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */
@@ -396,12 +396,22 @@ void vm_net_teardown(struct vm *vm)
 
 /* ---------- scan ---------- */
 
-/* Known alive: non-owners poll, and take over a dropped ownership. */
+/* A non-owner: the owner's record when it can be trusted, else a poll
+ * (and one on the tick's full rescan all the same: an owner that stalls —
+ * stopped, swapped out — writes nothing). */
+static void scan_watch(struct vm *vm)
+{
+	if (!vm_run_state_read(vm) || vm->m->full_pass)
+		vm_qmp_poll_status(vm);
+}
+
+/* Known alive: non-owners poll, and take over a dropped ownership. An
+ * owner with its connection up gets QEMU's events: no poll. */
 static void scan_alive(struct vm *vm)
 {
 	vm_qmp_try_own(vm);
-	if (vm->qmp_lock_fd < 0 || vm->q_ready)
-		vm_qmp_poll_status(vm);
+	if (vm->qmp_lock_fd < 0)
+		scan_watch(vm);
 	if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
 		vm_qmp_connect(vm);
 }
@@ -424,7 +434,7 @@ static void scan_adopt(struct vm *vm, pid_t pid, bool live)
 	vm_changed(vm);
 	vm_qmp_try_own(vm);
 	if (vm->qmp_lock_fd < 0)
-		vm_qmp_poll_status(vm);
+		scan_watch(vm);
 }
 
 /* Gone and tidied: by another vmdeck (it recorded why), or the other
@@ -545,4 +555,15 @@ void vm_scan(struct vm *vm)
 		scan_tidied(vm);
 	else
 		scan_leftover(vm);
+}
+
+bool vm_scan_needed(const struct vm *vm)
+{
+	if (vm->starting_here || vm->gone || vm->tidying)
+		return false; /* vm_scan leaves it alone: its own timers run */
+	if (vm->st == VM_UNKNOWN)
+		return true; /* out of descriptors: try again */
+	if (vm->pid > 0)
+		return vm->qmp_lock_fd < 0 ? !vm->rec_trusted : !vm->q && !vm->connect_timer; /* a poll, a reconnect */
+	return vm->st != VM_STOPPED && vm->st != VM_EXITED; /* another vmdeck is starting it */
 }

@@ -7,6 +7,9 @@ vmdeck_script_test(vm_guest_lifecycle vm/guest_lifecycle.sh integration)
 vmdeck_script_test(vm_noos_escalate vm/noos_escalate.sh integration)
 vmdeck_script_test(vm_reattach vm/reattach.sh integration)
 vmdeck_script_test(vm_readonly vm/readonly.sh integration)
+# Idle watching: an owner sends no query-status, a second watcher reads the
+# owner's record; both see another vmdeck's pause (issue: idle CPU with N).
+vmdeck_script_test(vm_idle_events vm/idle_events.sh integration)
 vmdeck_script_test(vm_race vm/race.sh integration)
 vmdeck_script_test(vm_start_errors vm/start_errors.sh integration)
 vmdeck_script_test(vm_install_toggle vm/install_toggle.sh integration)

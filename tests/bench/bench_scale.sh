@@ -12,7 +12,8 @@
 # private libvirtd (tests/bench/libvirt_env.sh: own network and mount
 # namespace, nothing of the host's touched); where it cannot (not root, not
 # installed: `tests/bench/libvirt_env.sh install`) it is skipped with a
-# message. Prints figures; asserts nothing.
+# message; VMDECK_SCALE_LIBVIRT=0 skips it on purpose (vmdeck's side only).
+# Prints figures; asserts nothing.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if (($# > 1)); then # one run per N, one after another
@@ -210,7 +211,10 @@ hand_pids=()
 lv_note="libvirt: skipped"
 lv_start_all=- lv_one_start=- lv_one_stop=- lv_stop_all=- lv_list=- lv_list_loop=- lv_domstate=-
 lv_idle=- lv_idle_ev=- lv_daemon_kib=- lv_qemu_kib=- lv_came=-
-if lv_up "$tmp/lv"; then
+if [[ ${VMDECK_SCALE_LIBVIRT:-1} == 0 ]]; then
+	LV_WHY="VMDECK_SCALE_LIBVIRT=0"
+	false
+elif lv_up "$tmp/lv"; then
 	V="virsh -q -c $LV_URI"
 	$V domcapabilities >/dev/null 2>&1 # QEMU's capabilities, probed once per install (cached)
 	for n in "${names[@]}" sx; do
