@@ -233,6 +233,8 @@ void vm_determine_cause(struct vm *vm)
 	vm->quit_sent = false;
 }
 
+static void finish_exit_tidy(struct loop_timer *t, void *arg);
+
 static void finish_exit(struct vm *vm)
 {
 	loop_timer_del(vm->m->l, vm->exit_timer);
@@ -250,18 +252,46 @@ static void finish_exit(struct vm *vm)
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
 	vm_determine_cause(vm);
 	vm->pid = 0;
-	vm->gone = false;
 	free(vm->shutdown_reason);
 	vm->shutdown_reason = NULL;
 	if (failed_start) {
+		vm->gone = false;
 		vm_start_died(vm);
 		return;
 	}
-	/* Tidy the dir for the next start; keep the logs and the exit record.
-	 * Under vm.lock so a start that just began is not disturbed. */
+	vm->exit_lock_tries = 0;
+	finish_exit_tidy(NULL, vm);
+}
+
+/* Tidy the dir for the next start; keep the logs and the exit record.
+ * Under vm.lock so a start that just began is not disturbed. Another
+ * vmdeck holding it saw this exit too and tidies it (a `stop` that took it
+ * between our look and our take): its record, written a moment later, is
+ * the story — wait for it (every 5 ms from the loop, up to 1 s: a start
+ * holds it for good), still "gone" so that no scan meanwhile takes the
+ * held lock for a start by another vmdeck. Told at once instead, the exit
+ * would be told again when its record came in ("exited", "starting",
+ * "exited"). */
+static void finish_exit_tidy(struct loop_timer *t, void *arg)
+{
+	struct vm *vm = arg;
+	if (t)
+		vm->exit_timer = NULL; /* one-shot: the loop frees it */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = vm->m->read_only ? -1 : vm_lock_acquire(lf);
+	int fd = -1;
+	bool busy;
+	if (vm->m->read_only) {
+		busy = vm_lock_held(lf);
+	} else {
+		fd = vm_lock_acquire(lf);
+		busy = fd < 0 && errno == EAGAIN;
+	}
 	free(lf);
+	if (busy && ++vm->exit_lock_tries < 200) {
+		vm->exit_timer = loop_timer_add(vm->m->l, 5, false, finish_exit_tidy, vm);
+		return;
+	}
+	vm->gone = false;
 	if (fd >= 0) {
 		/* Whichever vmdeck tidies records the exit for all that come
 		 * later — or, second, takes the first one's record: one story. */

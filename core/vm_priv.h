@@ -105,6 +105,7 @@ struct vm {
 	enum stop_step step_deferred; /* a stop asked for before that report */
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
+	int exit_lock_tries;     /* finish_exit_tidy: looks at a vm.lock another vmdeck holds */
 	char *tidy_msg;
 	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 	/* qemu.log's tail as of the last exit, read once when the exit was

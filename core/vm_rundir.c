@@ -258,6 +258,18 @@ static bool record_new(const struct vm *vm)
 	return changed && now.have;
 }
 
+/* Is there a DIR/last-exit at all? A start removes it as soon as it holds
+ * vm.lock (vm_rundir_clean_for_start); a vmdeck that tidies an exit writes
+ * or reads it under vm.lock. So vm.lock held, no live QEMU and the record
+ * there is a tidy, not a start — which, removing it, is seen next. */
+static bool record_present(const struct vm *vm)
+{
+	char *f = vm_file(vm, "last-exit");
+	bool e = path_exists(f);
+	free(f);
+	return e;
+}
+
 void vm_write_record(struct vm *vm, const char *name, const char *text)
 {
 	char *f = vm_file(vm, name);
@@ -549,7 +561,9 @@ void vm_scan(struct vm *vm)
 	}
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held || live)
+	if (held && !live && (vm->st == VM_EXITED || vm->st == VM_STOPPED) && record_present(vm))
+		scan_tidied(vm); /* a vmdeck tidying (or looking at) the last exit: no start */
+	else if (held || live)
 		scan_adopt(vm, pid, live);
 	else if (!has_stale(vm))
 		scan_tidied(vm);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <poll.h>
@@ -599,6 +600,123 @@ static void test_start_does_not_wait(void **state)
 	assert_non_null(strstr(vm_error(vm), "cannot run QEMU binary"));
 }
 
+/* ---- another vmdeck tidies the exit this one watches ---- */
+
+static char trace[512]; /* the states on_change_trace saw, one letter each */
+
+static void on_change_trace(struct vm *vm, void *arg)
+{
+	(void)arg;
+	if (!vm)
+		return;
+	static const char letters[VM_STATE_COUNT] = { [VM_STOPPED] = 's', [VM_STARTING] = 'S', [VM_RUNNING] = 'r',
+						      [VM_PAUSED] = 'p', [VM_STOPPING] = 'x', [VM_EXITED] = 'E',
+						      [VM_UNKNOWN] = '?' };
+	size_t n = strlen(trace);
+	if (n + 1 < sizeof(trace))
+		trace[n] = letters[vm_state(vm)] ? letters[vm_state(vm)] : '.';
+}
+
+static void pump(struct fx *f, unsigned ms)
+{
+	uint64_t end = now_mono_us() + (uint64_t)ms * 1000;
+	while (now_mono_us() < end)
+		loop_run_once(f->l, 10);
+}
+
+/* Another vmdeck's hold on DIR/vm.lock (an OFD lock, as vm_lock_acquire
+ * takes it): -1 while it is held (by the supervisor). */
+static int other_lock(struct vm *vm)
+{
+	char *lf = path_join(vm_dir(vm), "vm.lock");
+	int fd = open(lf, O_RDWR | O_CLOEXEC);
+	free(lf);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void other_tidy(struct vm *vm, bool record)
+{
+	static const char *const stale[] = { "qmp.sock", "ctl.sock", "qemu.pid", "qemu.start", "qmp.lock", "run-state" };
+	for (size_t i = 0; i < sizeof(stale) / sizeof(*stale); i++) {
+		char *f = path_join(vm_dir(vm), stale[i]);
+		unlink(f);
+		free(f);
+	}
+	if (record) {
+		char *f = path_join(vm_dir(vm), "last-exit");
+		const char *text = "{\"cause\":\"signal\",\"code\":9,\"time\":1}";
+		assert_int_equal(file_write_atomic(f, text, strlen(text), 0600, NULL), 0);
+		free(f);
+	}
+}
+
+/* The soak's "watcher saw every exit (201 of 200)": the watcher (the QMP
+ * owner) sees QEMU go, but another vmdeck (`stop --force`) takes vm.lock to
+ * tidy first. The watcher must not tell the exit twice — its own story at
+ * once, then, having seen the held vm.lock as a start ("starting"), the
+ * other's record as a new exit — but once, the tidier's. And once the exit
+ * is told, a vmdeck that takes vm.lock only to look (the second tidier)
+ * is no start either: the exit stays. */
+static void test_exit_tidied_by_another(void **state)
+{
+	struct fx *f = *state;
+	write_profile("ft", NULL);
+	vmm_sync_profiles(f->m, load());
+	struct vm *vm = vmm_find(f->m, "ft");
+	char *err = NULL;
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	wait_dones(f, 1);
+	assert_true(vm_is_owner(vm));
+	vmm_set_on_change(f->m, on_change_trace, f);
+	trace[0] = '\0';
+	/* QEMU dies; the supervisor records it and lets go of vm.lock; the
+	 * other vmdeck takes it before this one's loop runs. */
+	assert_int_equal(kill(vm_pid(vm), SIGKILL), 0);
+	int fd = -1;
+	for (int i = 0; i < 1000 && fd < 0; i++) {
+		fd = other_lock(vm);
+		if (fd < 0)
+			usleep(10000);
+	}
+	assert_true(fd >= 0);
+	pump(f, 2300);     /* past the wait for exit-status and vm.lock: the exit is settled */
+	other_tidy(vm, false);
+	vmm_rescan(f->m);  /* a look while the other holds vm.lock, its record not written yet */
+	pump(f, 50);
+	other_tidy(vm, true);
+	vmm_rescan(f->m);
+	pump(f, 50);
+	close(fd);         /* the other vmdeck is done */
+	pump(f, 300);
+	vmm_rescan(f->m);
+	pump(f, 50);
+	assert_int_equal(vm_state(vm), VM_EXITED);
+	assert_string_equal(vm_status_text(vm), "exited, signal 9");
+	if (strchr(trace, 'S'))
+		fprintf(stderr, "trace: %s\n", trace);
+	assert_null(strchr(trace, 'S'));
+	assert_int_equal(strchr(trace, 'E') - trace, (long)strlen(trace) - 1); /* told once, last */
+
+	/* A second vmdeck takes vm.lock only to take the record in. */
+	trace[0] = '\0';
+	fd = other_lock(vm);
+	assert_true(fd >= 0);
+	vmm_rescan(f->m);
+	pump(f, 50);
+	close(fd);
+	vmm_rescan(f->m);
+	pump(f, 50);
+	assert_string_equal(trace, "");
+	assert_int_equal(vm_state(vm), VM_EXITED);
+	assert_string_equal(vm_status_text(vm), "exited, signal 9");
+	vmm_set_on_change(f->m, on_change, f);
+}
+
 static struct fx *fx_new(void)
 {
 	struct fx *g = xcalloc(1, sizeof(*g));
@@ -721,6 +839,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_snapshot_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_does_not_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_tidied_by_another, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char *rm = xasprintf("rm -rf %s", tmpdir);
