@@ -260,6 +260,7 @@ static void finish_exit(struct vm *vm)
 		return;
 	}
 	vm->exit_lock_tries = 0;
+	vm->exit_saw_records = false;
 	finish_exit_tidy(NULL, vm);
 }
 
@@ -267,11 +268,27 @@ static void finish_exit(struct vm *vm)
  * Under vm.lock so a start that just began is not disturbed. Another
  * vmdeck holding it saw this exit too and tidies it (a `stop` that took it
  * between our look and our take): its record, written a moment later, is
- * the story — wait for it (every 5 ms from the loop, up to 1 s: a start
- * holds it for good), still "gone" so that no scan meanwhile takes the
- * held lock for a start by another vmdeck. Told at once instead, the exit
- * would be told again when its record came in ("exited", "starting",
- * "exited"). */
+ * the story — wait for it (every 5 ms from the loop), still "gone" so that
+ * no scan meanwhile takes the held lock for a start by another vmdeck.
+ * Told at once instead, the exit would be told again when its record came
+ * in ("exited", "starting", "exited"). Who holds it: a tidier keeps the
+ * exit's records (exit-status, shutdown-reason, last-exit), a start
+ * removes them at once and holds the lock for good — so with records
+ * there the wait is long (a tidier that is slow to be scheduled: busy
+ * cores), once they went it ends (a start: the exit is told now), and
+ * with none ever seen (QEMU's supervisor was killed) it is short. */
+#define EXIT_TIDY_STEP_MS 5
+#define EXIT_TIDY_TRIES_RECORDS 2000 /* 10 s */
+#define EXIT_TIDY_TRIES_NONE 200     /* 1 s */
+static bool exit_tidy_wait(struct vm *vm)
+{
+	bool recs = vm_exit_records_present(vm);
+	if (recs)
+		vm->exit_saw_records = true;
+	int limit = recs ? EXIT_TIDY_TRIES_RECORDS : vm->exit_saw_records ? 0 : EXIT_TIDY_TRIES_NONE;
+	return ++vm->exit_lock_tries < limit;
+}
+
 static void finish_exit_tidy(struct loop_timer *t, void *arg)
 {
 	struct vm *vm = arg;
@@ -287,8 +304,8 @@ static void finish_exit_tidy(struct loop_timer *t, void *arg)
 		busy = fd < 0 && errno == EAGAIN;
 	}
 	free(lf);
-	if (busy && ++vm->exit_lock_tries < 200) {
-		vm->exit_timer = loop_timer_add(vm->m->l, 5, false, finish_exit_tidy, vm);
+	if (busy && exit_tidy_wait(vm)) {
+		vm->exit_timer = loop_timer_add(vm->m->l, EXIT_TIDY_STEP_MS, false, finish_exit_tidy, vm);
 		return;
 	}
 	vm->gone = false;

@@ -106,6 +106,7 @@ struct vm {
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
 	int exit_lock_tries;     /* finish_exit_tidy: looks at a vm.lock another vmdeck holds */
+	bool exit_saw_records;   /* ... while the exit's records were there (a tidier, not a start) */
 	char *tidy_msg;
 	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 	/* qemu.log's tail as of the last exit, read once when the exit was
@@ -185,6 +186,8 @@ void vm_rundir_clean(const struct vm *vm);
 /* Before a start: also the last exit's records and planted logs. */
 void vm_rundir_clean_for_start(const struct vm *vm);
 void vm_tidy_failed(const struct vm *vm);
+/* The last exit's records (exit-status, shutdown-reason, last-exit) there? */
+bool vm_exit_records_present(const struct vm *vm);
 char *vm_read_log_tail(const char *path);
 void vm_exit_log_set(struct vm *vm, char *tail);
 void vm_exit_log_keep(struct vm *vm);

@@ -258,15 +258,20 @@ static bool record_new(const struct vm *vm)
 	return changed && now.have;
 }
 
-/* Is there a DIR/last-exit at all? A start removes it as soon as it holds
- * vm.lock (vm_rundir_clean_for_start); a vmdeck that tidies an exit writes
- * or reads it under vm.lock. So vm.lock held, no live QEMU and the record
- * there is a tidy, not a start — which, removing it, is seen next. */
-static bool record_present(const struct vm *vm)
+/* Are the last exit's records there (exit-status, shutdown-reason,
+ * last-exit)? A start removes them as soon as it holds vm.lock
+ * (vm_rundir_clean_for_start), for good; a vmdeck that tidies an exit keeps
+ * them (it writes or reads last-exit under vm.lock). So vm.lock held, no
+ * live QEMU and a record there is a tidy, not a start — which, removing
+ * them, is seen next. */
+bool vm_exit_records_present(const struct vm *vm)
 {
-	char *f = vm_file(vm, "last-exit");
-	bool e = path_exists(f);
-	free(f);
+	bool e = false;
+	for (size_t i = 0; i < ARRAY_LEN(record_files) && !e; i++) {
+		char *f = vm_file(vm, record_files[i]);
+		e = path_exists(f);
+		free(f);
+	}
 	return e;
 }
 
@@ -449,6 +454,30 @@ static void scan_adopt(struct vm *vm, pid_t pid, bool live)
 		scan_watch(vm);
 }
 
+/* What a watcher told of a VM's last exit: a record of the same exit taken
+ * in later (another vmdeck's) is a change only if its story differs. */
+struct story {
+	enum vm_state st;
+	enum vm_cause cause;
+	int code;
+	char *err;
+};
+
+static struct story story_save(const struct vm *vm)
+{
+	return (struct story){ vm->st, vm->cause, vm->code, vm->error ? xstrdup(vm->error) : NULL };
+}
+
+/* Frees s. */
+static bool story_told(struct story *s, const struct vm *vm)
+{
+	bool same = s->st == VM_EXITED && s->cause == vm->cause && s->code == vm->code &&
+		    (s->err ? vm->error && strcmp(s->err, vm->error) == 0 : vm->error == NULL);
+	free(s->err);
+	s->err = NULL;
+	return same;
+}
+
 /* Gone and tidied: by another vmdeck (it recorded why), or the other
  * vmdeck's start failed. Its last exit is ours too. */
 static void scan_tidied(struct vm *vm)
@@ -456,21 +485,16 @@ static void scan_tidied(struct vm *vm)
 	bool took = false;
 	if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
 	    record_new(vm)) {
-		enum vm_state st0 = vm->st;
-		enum vm_cause cause0 = vm->cause;
-		int code0 = vm->code;
-		char *err0 = vm->error ? xstrdup(vm->error) : NULL;
+		struct story was = story_save(vm);
 		took = vm_record_read(vm);
 		if (took) {
 			vm_exit_log_keep(vm);
 			vm->st = VM_EXITED;
-			/* The exit this vmdeck saw itself, as another one
-			 * recorded it: a change only if the story differs. */
-			if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
-			    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
-				vm_changed(vm);
 		}
-		free(err0);
+		/* The exit this vmdeck saw itself, as another one recorded
+		 * it: told again only if the story differs. */
+		if (!story_told(&was, vm) && took)
+			vm_changed(vm);
 	}
 	if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
 		if (vm->st == VM_UNKNOWN)
@@ -480,7 +504,9 @@ static void scan_tidied(struct vm *vm)
 }
 
 /* A leftover: QEMU died with nobody watching. Record why, clean up, keep
- * the logs — or, read-only, only report it. */
+ * the logs — or, read-only, only report it. A leftover of the exit this
+ * vmdeck told already (it could not tidy: another vmdeck held vm.lock
+ * and did not either) is cleaned without telling it again. */
 static void scan_leftover(struct vm *vm)
 {
 	if (vm->m->read_only) {
@@ -500,6 +526,7 @@ static void scan_leftover(struct vm *vm)
 	free(lf);
 	if (fd < 0)
 		return;
+	struct story was = story_save(vm);
 	if (!vm_record_read(vm)) {
 		vm_determine_cause(vm);
 		vm_record_write(vm);
@@ -510,7 +537,8 @@ static void scan_leftover(struct vm *vm)
 	vm_exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vm_logf(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
-	vm_changed(vm);
+	if (!story_told(&was, vm))
+		vm_changed(vm);
 }
 
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
@@ -561,7 +589,7 @@ void vm_scan(struct vm *vm)
 	}
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held && !live && (vm->st == VM_EXITED || vm->st == VM_STOPPED) && record_present(vm))
+	if (held && !live && (vm->st == VM_EXITED || vm->st == VM_STOPPED) && vm_exit_records_present(vm))
 		scan_tidied(vm); /* a vmdeck tidying (or looking at) the last exit: no start */
 	else if (held || live)
 		scan_adopt(vm, pid, live);

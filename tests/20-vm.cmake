@@ -2,7 +2,9 @@
 vmdeck_unit_test(test_qmp unit/test_qmp.c)
 vmdeck_unit_test(test_monitor unit/test_monitor.c)
 # The state machine against a fake QEMU with canned QMP (no real QEMU).
-vmdeck_unit_test(test_vm unit/test_vm.c)
+vmdeck_unit_test(test_vm unit/test_vm.c unit/vm_fixture.c)
+# Two vmdecks watching one exit: told once (the soak's 'watcher saw every exit').
+vmdeck_unit_test(test_vm_races unit/test_vm_races.c unit/vm_fixture.c)
 vmdeck_script_test(vm_guest_lifecycle vm/guest_lifecycle.sh integration)
 vmdeck_script_test(vm_noos_escalate vm/noos_escalate.sh integration)
 vmdeck_script_test(vm_reattach vm/reattach.sh integration)
