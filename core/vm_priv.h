@@ -36,6 +36,7 @@ struct waiters {
 enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
 
 struct call;
+struct simple;
 
 struct vm {
 	unsigned mon_inflight; /* monitor commands sent, not answered yet */
@@ -89,6 +90,10 @@ struct vm {
 	bool q_known;        /* owner: query-status answered on this connection */
 	bool rec_trusted;    /* non-owner: the live owner's record is our state */
 	unsigned rec_gen;    /* non-owner: records taken in; a poll sent before one is stale */
+	/* non-owner: a pause/resume done on ctl.sock, reported once the
+	 * owner's record says so too (vm_qmp.c) */
+	struct simple *rec_wait;
+	struct loop_timer *rec_wait_timer;
 	int wd;              /* the inotify watch on dir (-1: none) */
 	bool scan_due;       /* something changed in dir: scan it from the loop */
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
@@ -223,5 +228,8 @@ void vm_run_state_sync(struct vm *vm);
 /* Non-owner: take the state from DIR/run-state when its writer is the live
  * owner of this QEMU; false (and rec_trusted false) when it is not. */
 bool vm_run_state_read(struct vm *vm);
+/* The wait for the owner's record after a change made here (vm_free runs
+ * it once more to report it cancelled). */
+void vm_record_wait_tick(struct loop_timer *t, void *arg);
 
 #endif

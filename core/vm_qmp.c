@@ -254,21 +254,36 @@ static void run_state_drop(struct vm *vm)
 		run_state_unlink(vm);
 }
 
-bool vm_run_state_read(struct vm *vm)
+/* DIR/run-state as it is now, if it names this QEMU: the owner's state
+ * word (VM_RUNNING or VM_PAUSED) and who wrote it; VM_STATE_COUNT if not. */
+static enum vm_state run_state_load(const struct vm *vm, long *opid, unsigned long long *ticks)
 {
-	vm->rec_trusted = false;
-	if (vm->m->snapshot)
-		return false; /* one look: QEMU's own answer, never a record a moment behind */
 	char *f = vm_file(vm, "run-state");
 	char *text = file_read_all(f, NULL);
 	free(f);
-	long qpid = 0, opid = 0;
-	unsigned long long ticks = 0;
+	long qpid = 0;
 	char word[16] = "";
-	bool ok = text && sscanf(text, "%ld %ld %llu %15s", &qpid, &opid, &ticks, word) == 4 && qpid == (long)vm->pid &&
-		  opid > 0 && ticks && (strcmp(word, "running") == 0 || strcmp(word, "paused") == 0) &&
-		  proc_start_ticks((pid_t)opid) == ticks;
+	*opid = 0;
+	*ticks = 0;
+	bool ok = text && sscanf(text, "%ld %ld %llu %15s", &qpid, opid, ticks, word) == 4 && qpid == (long)vm->pid &&
+		  *opid > 0 && *ticks;
 	free(text);
+	if (!ok)
+		return VM_STATE_COUNT;
+	return strcmp(word, "running") == 0 ? VM_RUNNING : strcmp(word, "paused") == 0 ? VM_PAUSED : VM_STATE_COUNT;
+}
+
+bool vm_run_state_read(struct vm *vm)
+{
+	vm->rec_trusted = false;
+	long opid;
+	unsigned long long ticks;
+	enum vm_state said = run_state_load(vm, &opid, &ticks);
+	bool ok = said != VM_STATE_COUNT && proc_start_ticks((pid_t)opid) == ticks;
+	/* One look (status): not from an owner that is stopped (SIGSTOP, a
+	 * debugger) — it would not have recorded a change; QEMU is asked. */
+	if (ok && vm->m->snapshot)
+		ok = !proc_stopped((pid_t)opid);
 	if (ok) {
 		char *lf = vm_file(vm, "qmp.lock");
 		ok = vm_lock_look(lf) > 0;
@@ -282,7 +297,7 @@ bool vm_run_state_read(struct vm *vm)
 		return true;
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL);
-	vm_set_state(vm, strcmp(word, "running") == 0 ? VM_RUNNING : VM_PAUSED);
+	vm_set_state(vm, said);
 	return true;
 }
 
@@ -497,10 +512,12 @@ void vm_qmp_try_own(struct vm *vm)
 /* ---------- simple commands ---------- */
 
 struct simple {
+	struct vm *vm;
 	vm_done_cb done;
 	void *arg;
 	enum vm_state ok_state; /* state to set on success (VM_STATE_COUNT: none) */
 	char *what;
+	int tries;
 };
 
 /* err without a leading "VM NAME: " (one-shot errors name the VM already). */
@@ -512,12 +529,8 @@ static const char *unnamed(const struct vm *vm, const char *err)
 	return err;
 }
 
-static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+static void simple_finish(struct vm *vm, struct simple *s, const char *err)
 {
-	(void)ret;
-	struct simple *s = arg;
-	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
-		vm_set_state(vm, s->ok_state);
 	if (s->done) {
 		if (err) {
 			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, unnamed(vm, err));
@@ -531,6 +544,43 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 	free(s);
 }
 
+/* A change made here on ctl.sock while another vmdeck owns the VM: done
+ * once the owner's record says so too (its event comes a moment after our
+ * reply), so that a `status` right after a `pause` — which believes the
+ * record — says paused. Every 5 ms from the loop, up to 1 s. */
+#define RECORD_WAIT_TRIES 200
+void vm_record_wait_tick(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	struct simple *s = vm->rec_wait;
+	vm->rec_wait_timer = NULL;
+	long opid;
+	unsigned long long ticks;
+	enum vm_state said = run_state_load(vm, &opid, &ticks);
+	if (!vm->freeing && said != VM_STATE_COUNT && said != s->ok_state && ++s->tries < RECORD_WAIT_TRIES) {
+		vm->rec_wait_timer = loop_timer_add(vm->m->l, 5, false, vm_record_wait_tick, vm);
+		return;
+	}
+	vm->rec_wait = NULL;
+	simple_finish(vm, s, vm->freeing ? "cancelled" : NULL);
+}
+
+static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	struct simple *s = arg;
+	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
+		vm_set_state(vm, s->ok_state);
+	if (!err && s->ok_state != VM_STATE_COUNT && vm->qmp_lock_fd < 0 && vm->rec_trusted && !vm->rec_wait &&
+	    !vm->freeing) {
+		vm->rec_wait = s;
+		vm_record_wait_tick(NULL, vm);
+		return;
+	}
+	simple_finish(vm, s, err);
+}
+
 /* what: the action in the user's words ("pause"), cmd: QEMU's ("stop"). */
 static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct json_object *args, enum vm_state ok,
 		      vm_done_cb done, void *arg, char **err)
@@ -540,6 +590,7 @@ static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct j
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
 	}
 	struct simple *s = xcalloc(1, sizeof(*s));
+	s->vm = vm;
 	s->done = done;
 	s->arg = arg;
 	s->ok_state = ok;

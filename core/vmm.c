@@ -66,6 +66,10 @@ static void vm_free(struct vm *vm)
 	loop_timer_del(l, vm->exit_timer);
 	loop_timer_del(l, vm->soon_timer);
 	loop_timer_del(l, vm->tidy_timer);
+	if (vm->rec_wait) { /* freeing: reported cancelled */
+		loop_timer_del(l, vm->rec_wait_timer);
+		vm_record_wait_tick(NULL, vm);
+	}
 	free(vm->tidy_msg);
 	if (vm->spawn_fd >= 0) {
 		/* QEMU may come up all the same: its supervisor holds vm.lock and

@@ -322,8 +322,8 @@ static void test_start_does_not_wait(void **state)
 }
 
 /* Issue 17: a scoped vmm knows one VM; a snapshot vmm owns nothing and
- * learns running/paused from one query each; out of descriptors a VM is
- * "unknown" with the reason — never stopped — until the next scan can look. */
+ * learns running/paused from the owner's records (else one query each);
+ * out of descriptors a VM is "unknown" with the reason — never stopped — until the next scan can look. */
 static void test_scope_snapshot_unknown(void **state)
 {
 	struct fx *f = *state;
@@ -348,7 +348,7 @@ static void test_scope_snapshot_unknown(void **state)
 	struct fx *h = fx_new();
 	vmm_set_snapshot(h->m, true);
 	vmm_sync_profiles(h->m, load());
-	assert_int_equal(vmm_pending(h->m), 2);
+	assert_int_equal(vmm_pending(h->m), 0); /* f owns both: their records, no query */
 	wait_pending(h);
 	struct vm *a = vmm_find(h->m, "ga"), *b = vmm_find(h->m, "gb");
 	assert_int_equal(vm_state(a), VM_RUNNING);
@@ -393,6 +393,57 @@ static void test_scope_snapshot_unknown(void **state)
 	wait_dones(f, 5);
 }
 
+/* status (a snapshot vmm) takes a running VM's state from its live owner's
+ * run-state record — no query-status in flight — and a pause made by
+ * another vmdeck on ctl.sock is reported done only once the owner has
+ * recorded it, so that a status right after it says paused. */
+static void test_snapshot_trusts_owner_record(void **state)
+{
+	struct fx *f = *state;
+	write_profile("gr", NULL);
+	vmm_sync_profiles(f->m, load());
+	char *err = NULL;
+	struct vm *vm = vmm_find(f->m, "gr");
+	assert_int_equal(vm_start(vm, on_done, f, &err), 0);
+	wait_dones(f, 1);
+	assert_true(vm_is_owner(vm));
+	char *rec = path_join(vm_dir(vm), "run-state");
+	uint64_t deadline = now_mono_us() + 20ULL * 1000000;
+	while (!path_exists(rec) && now_mono_us() < deadline)
+		loop_run_once(f->l, 10);
+	assert_true(path_exists(rec));
+
+	struct fx *h = fx_new();
+	vmm_set_snapshot(h->m, true);
+	vmm_sync_profiles(h->m, load());
+	assert_int_equal(vmm_pending(h->m), 0); /* from the record: nothing asked */
+	assert_int_equal(vm_state(vmm_find(h->m, "gr")), VM_RUNNING);
+	fx_free(h);
+
+	struct fx *g = fx_new(); /* another vmdeck, not the owner */
+	vmm_sync_profiles(g->m, load());
+	struct vm *v2 = vmm_find(g->m, "gr");
+	assert_false(vm_is_owner(v2));
+	assert_int_equal(vm_pause(v2, on_done, g, &err), 0);
+	deadline = now_mono_us() + 20ULL * 1000000;
+	while (g->dones < 1 && now_mono_us() < deadline) { /* both vmdecks' loops run */
+		loop_run_once(g->l, 5);
+		loop_run_once(f->l, 5);
+	}
+	assert_int_equal(g->dones, 1);
+	assert_int_equal(g->status, 0);
+	fx_free(g);
+	h = fx_new();
+	vmm_set_snapshot(h->m, true);
+	vmm_sync_profiles(h->m, load());
+	assert_int_equal(vmm_pending(h->m), 0);
+	assert_int_equal(vm_state(vmm_find(h->m, "gr")), VM_PAUSED);
+	fx_free(h);
+	free(rec);
+	assert_int_equal(vm_kill(vm, on_done, f, &err), 0);
+	wait_dones(f, 2);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = vmfx_init(argc, argv);
@@ -408,6 +459,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reattach_second_vmm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_snapshot_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_does_not_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_trusts_owner_record, setup, teardown),
 	};
 	return vmfx_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
