@@ -144,6 +144,15 @@ qemu_kib=$((nsup ? $(pss_kib "${qemus[@]}") / nsup : 0))
 # it opened meanwhile (strace).
 "$vmdeck" status --follow >"$tmp/follow.out" 2>&1 &
 follow_pid=$!
+# With a watcher running (it owns every VM's QMP and records each state in
+# its run-state once connected), status believes those records: no QEMU
+# asked. Once all N are recorded (bounded), median of 5.
+for _ in $(seq 200); do (($(ls "$tmp"/run/*/run-state 2>/dev/null | wc -l) >= N)) && break; sleep 0.05; done
+st=()
+for i in 1 2 3 4 5; do
+	t0=$(date +%s%N); "$vmdeck" status --json >/dev/null 2>&1; st+=("$(ms "$t0")")
+done
+status_w_ms=$(median5 "${st[@]}")
 key_us=- key_open=- idle_tui=- key_ms=- key_max=- key2_ms=- key2_max=-
 if command -v tmux >/dev/null 2>&1; then
 	T="tmux -L vbs$$ -f /dev/null"
@@ -321,6 +330,7 @@ row "stop all $N, 8 in parallel (\`kill\` / \`virsh destroy\`)" "$stop_all ms" "
 row "  the same $N QEMUs by hand (SIGKILL, until gone)" "$hand_stop ms" "-"
 row "all states, median of 5 (\`status --json\` / \`virsh list --all\`; $listed running)" "$status_ms ms" "$(u "$lv_list" ms)"
 row "all states, mean of a 20-call loop (\`status\` / \`virsh list --all\`)" "$loop_ms ms" "$(u "$lv_list_loop" ms)"
+row "all states with \`status --follow\` running (its records), median of 5" "$status_w_ms ms" "$(u "$lv_list" ms)"
 row "one VM's state, each of $N in turn (\`status NAME\` / \`virsh domstate\`)" "$one_loop_ms ms" "$(u "$lv_domstate" ms)"
 row "idle CPU, TUI (us per s)" "$idle_tui" "-"
 row "idle CPU, \`status --follow\` / \`virsh event --all --loop\` (us per s)" "$idle_follow" "$lv_idle_ev"
@@ -342,6 +352,7 @@ p "one start with $N running (libvirt)" "$one_start_plain" "$lv_one_start" ms
 p "one stop with $N running (libvirt: destroy)" "$one_stop_plain" "$lv_one_stop" ms
 p "stop all $N VMs (libvirt: destroy)" "$stop_all" "$lv_stop_all" ms
 p "status --json with $N running (virsh list --all)" "$status_ms" "$lv_list" ms
+p "status --json with $N running and a watcher (virsh list --all)" "$status_w_ms" "$lv_list" ms
 p "one VM's state with $N running (virsh domstate)" "$one_loop_ms" "$lv_domstate" ms
 p "idle CPU with $N running, all (libvirtd + virtlogd + virsh event)" "$idle_vmdeck" "$lv_idle_all" "us/s"
 p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$sup_kib" "$(per_vm "$lv_daemon_kib")" KiB
