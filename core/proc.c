@@ -40,6 +40,13 @@ unsigned long long proc_start_ticks(pid_t pid)
 	return 0;
 }
 
+bool proc_stopped(pid_t pid)
+{
+	char buf[1024];
+	char *p = pid > 0 ? stat_fields(pid, buf, sizeof(buf)) : NULL;
+	return p && p[0] == ' ' && (p[1] == 'T' || p[1] == 't');
+}
+
 bool proc_alive(pid_t pid)
 {
 	if (pid <= 0 || kill(pid, 0) < 0)

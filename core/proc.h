@@ -11,6 +11,8 @@
  * With the pid it names one process for good: pids are recycled, start
  * times within a boot are not. */
 unsigned long long proc_start_ticks(pid_t pid);
+/* Stopped (SIGSTOP, a debugger): alive, but it answers and writes nothing. */
+bool proc_stopped(pid_t pid);
 /* Alive and not a zombie (an exited process nobody has reaped yet is gone). */
 bool proc_alive(pid_t pid);
 

@@ -26,6 +26,8 @@ struct qmp {
 	struct qmp_callbacks cbs;
 	int fd;
 	bool connecting, greeted, ready, closed;
+	bool pipelined; /* qmp_capabilities at connect, commands right behind it */
+	bool caps_sent;
 	struct json_tokener *tok;
 	char *out; size_t out_len, out_cap;     /* bytes waiting for the socket */
 	char *held; size_t held_len, held_cap;  /* commands sent before ready */
@@ -182,8 +184,9 @@ int qmp_send(struct qmp *q, const char *cmd, struct json_object *args, qmp_reply
 	}
 	unsigned long id = q->next_id++;
 	add_pending(q, id, cb, arg);
-	queue_msg(q, id, cmd, args, !q->ready);
-	if (q->ready)
+	bool now = q->ready || q->caps_sent; /* QEMU runs them in order, after the negotiation */
+	queue_msg(q, id, cmd, args, !now);
+	if (now)
 		flush_out(q);
 	return 0;
 }
@@ -211,6 +214,8 @@ static void on_message(struct qmp *q, struct json_object *msg)
 		if (q->greeted)
 			return;
 		q->greeted = true;
+		if (q->caps_sent)
+			return; /* pipelined: it is on its way already */
 		/* id 0: our own negotiation, answered before anything queued. */
 		add_pending(q, 0, NULL, NULL);
 		queue_msg(q, 0, "qmp_capabilities", NULL, false);
@@ -355,6 +360,8 @@ void qmp_drain(struct qmp *q)
 		on_fd(q->fd, POLLIN, q);
 }
 
+void qmp_set_pipelined(struct qmp *q) { q->pipelined = true; }
+
 void qmp_attach_fd(struct qmp *q, int fd)
 {
 	q->fd = fd;
@@ -363,6 +370,13 @@ void qmp_attach_fd(struct qmp *q, int fd)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (q->l)
 		loop_fd_add(q->l, fd, POLLIN, on_fd, q);
+	if (q->pipelined && !q->caps_sent) {
+		/* id 0: our own negotiation, before any command; the greeting
+		 * is not waited for (QEMU reads requests once it sent it). */
+		q->caps_sent = true;
+		add_pending(q, 0, NULL, NULL);
+		queue_msg(q, 0, "qmp_capabilities", NULL, false);
+	}
 	update_events(q);
 }
 

@@ -33,6 +33,11 @@ struct qmp *qmp_new(struct loop *l, const struct qmp_callbacks *cbs);
  * NULL is a no-op. */
 void qmp_free(struct qmp *q);
 
+/* Before qmp_connect: send qmp_capabilities at once, and commands right
+ * behind it, without waiting for the greeting or the negotiation's answer
+ * (QEMU handles a connection's requests in order): one round trip for a
+ * one-shot command instead of three. ready() still comes first. */
+void qmp_set_pipelined(struct qmp *q);
 /* Start a non-blocking connect to a UNIX socket. -1 with err when the socket
  * is absent or refuses (the caller may retry). */
 int qmp_connect(struct qmp *q, const char *path, char **err);

@@ -84,6 +84,8 @@ void vm_logf(struct vm *vm, const char *fmt, ...)
 /* The cached cause/status texts follow their own keys: nothing to drop here. */
 void vm_changed(struct vm *vm)
 {
+	vm_run_state_sync(vm);
+	vmm_tick_need(vm->m, vm);
 	if (vm->m->on_change)
 		vm->m->on_change(vm, vm->m->on_change_arg);
 }
@@ -231,6 +233,8 @@ void vm_determine_cause(struct vm *vm)
 	vm->quit_sent = false;
 }
 
+static void finish_exit_tidy(struct loop_timer *t, void *arg);
+
 static void finish_exit(struct vm *vm)
 {
 	loop_timer_del(vm->m->l, vm->exit_timer);
@@ -248,18 +252,63 @@ static void finish_exit(struct vm *vm)
 	bool failed_start = vm->st == VM_STARTING && vm->starting_here;
 	vm_determine_cause(vm);
 	vm->pid = 0;
-	vm->gone = false;
 	free(vm->shutdown_reason);
 	vm->shutdown_reason = NULL;
 	if (failed_start) {
+		vm->gone = false;
 		vm_start_died(vm);
 		return;
 	}
-	/* Tidy the dir for the next start; keep the logs and the exit record.
-	 * Under vm.lock so a start that just began is not disturbed. */
+	vm->exit_lock_tries = 0;
+	vm->exit_saw_records = false;
+	finish_exit_tidy(NULL, vm);
+}
+
+/* Tidy the dir for the next start; keep the logs and the exit record.
+ * Under vm.lock so a start that just began is not disturbed. Another
+ * vmdeck holding it saw this exit too and tidies it (a `stop` that took it
+ * between our look and our take): its record, written a moment later, is
+ * the story — wait for it (every 5 ms from the loop), still "gone" so that
+ * no scan meanwhile takes the held lock for a start by another vmdeck.
+ * Told at once instead, the exit would be told again when its record came
+ * in ("exited", "starting", "exited"). Who holds it: a tidier keeps the
+ * exit's records (exit-status, shutdown-reason, last-exit), a start
+ * removes them at once and holds the lock for good — so with records
+ * there the wait is long (a tidier that is slow to be scheduled: busy
+ * cores), once they went it ends (a start: the exit is told now), and
+ * with none ever seen (QEMU's supervisor was killed) it is short. */
+#define EXIT_TIDY_STEP_MS 5
+#define EXIT_TIDY_TRIES_RECORDS 2000 /* 10 s */
+#define EXIT_TIDY_TRIES_NONE 200     /* 1 s */
+static bool exit_tidy_wait(struct vm *vm)
+{
+	bool recs = vm_exit_records_present(vm);
+	if (recs)
+		vm->exit_saw_records = true;
+	int limit = recs ? EXIT_TIDY_TRIES_RECORDS : vm->exit_saw_records ? 0 : EXIT_TIDY_TRIES_NONE;
+	return ++vm->exit_lock_tries < limit;
+}
+
+static void finish_exit_tidy(struct loop_timer *t, void *arg)
+{
+	struct vm *vm = arg;
+	if (t)
+		vm->exit_timer = NULL; /* one-shot: the loop frees it */
 	char *lf = vm_file(vm, "vm.lock");
-	int fd = vm->m->read_only ? -1 : vm_lock_acquire(lf);
+	int fd = -1;
+	bool busy;
+	if (vm->m->read_only) {
+		busy = vm_lock_held(lf);
+	} else {
+		fd = vm_lock_acquire(lf);
+		busy = fd < 0 && errno == EAGAIN;
+	}
 	free(lf);
+	if (busy && exit_tidy_wait(vm)) {
+		vm->exit_timer = loop_timer_add(vm->m->l, EXIT_TIDY_STEP_MS, false, finish_exit_tidy, vm);
+		return;
+	}
+	vm->gone = false;
 	if (fd >= 0) {
 		/* Whichever vmdeck tidies records the exit for all that come
 		 * later — or, second, takes the first one's record: one story. */

@@ -37,6 +37,7 @@ struct waiters {
 enum stop_step { STEP_NONE, STEP_POWERDOWN, STEP_QUIT, STEP_TERM, STEP_KILL };
 
 struct call;
+struct simple;
 
 struct vm {
 	unsigned mon_inflight; /* monitor commands sent, not answered yet */
@@ -89,6 +90,18 @@ struct vm {
 
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
+	/* DIR/run-state (vm_qmp.c): the owner writes its state there on each
+	 * change; a non-owner that can trust it (rec_trusted) does not poll. */
+	enum vm_state rec_written; /* owner: what it holds (VM_STATE_COUNT: none of ours) */
+	bool q_known;        /* owner: query-status answered on this connection */
+	bool rec_trusted;    /* non-owner: the live owner's record is our state */
+	unsigned rec_gen;    /* non-owner: records taken in; a poll sent before one is stale */
+	/* non-owner: a pause/resume done on ctl.sock, reported once the
+	 * owner's record says so too (vm_qmp.c) */
+	struct simple *rec_wait;
+	struct loop_timer *rec_wait_timer;
+	int wd;              /* the inotify watch on dir (-1: none) */
+	bool scan_due;       /* something changed in dir: scan it from the loop */
 	bool freeing;        /* vm_free runs: callbacks must not start anything new */
 	struct waiters soon_w;          /* actions done at once, reported from the loop */
 	struct loop_timer *soon_timer;
@@ -103,6 +116,8 @@ struct vm {
 	enum stop_step step_deferred; /* a stop asked for before that report */
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
+	int exit_lock_tries;     /* finish_exit_tidy: looks at a vm.lock another vmdeck holds */
+	bool exit_saw_records;   /* ... while the exit's records were there (a tidier, not a start) */
 	char *tidy_msg;
 	enum vm_mode mode;   /* the saved mode (vm_mode reads no file; see modes_refresh) */
 	/* qemu.log's tail as of the last exit, read once when the exit was
@@ -119,6 +134,18 @@ struct vmm {
 	vmm_change_cb on_change; void *on_change_arg;
 	vmm_log_cb on_log; void *on_log_arg;
 	struct loop_timer *tick;
+	/* The runtime dir and each VM's dir under inotify (vmm.c): what
+	 * changes there is scanned at once, the tick only looks at VMs that
+	 * need a look every second (vm_scan_needed) and rescans everything
+	 * every FULL_MS; when none does, it sleeps until then (slow).
+	 * run_wd < 0: no watch, every tick rescans all. The modes dir (or,
+	 * until it exists, the state dir) is watched too. */
+	int ino_fd, run_wd, modes_wd, state_wd;
+	struct loop_timer *due_timer;
+	uint64_t full_due_us; /* the next full rescan (monotonic) */
+	bool slow;            /* the tick waits for the full rescan */
+	unsigned dirs_ticks;  /* ticks left of looking for new dirs (one appeared) */
+	bool full_pass;       /* the tick's full rescan: non-owners poll even with a record */
 	bool read_only; /* observe only: never own QMP, never tidy or tear down */
 	bool snapshot;  /* look once: no QMP ownership, no pidfd; state by one-shot query */
 	char *scope;    /* non-NULL: the only VM this vmm knows and touches */
@@ -170,6 +197,8 @@ void vm_rundir_clean(const struct vm *vm);
 /* Before a start: also the last exit's records and planted logs. */
 void vm_rundir_clean_for_start(const struct vm *vm);
 void vm_tidy_failed(const struct vm *vm);
+/* The last exit's records (exit-status, shutdown-reason, last-exit) there? */
+bool vm_exit_records_present(const struct vm *vm);
 char *vm_read_log_tail(const char *path);
 void vm_exit_log_set(struct vm *vm, char *tail);
 void vm_exit_log_keep(struct vm *vm);
@@ -179,6 +208,9 @@ bool vm_record_read(struct vm *vm);
 int vm_net_setup(struct vm *vm, char **err);
 void vm_net_teardown(struct vm *vm);
 void vm_scan(struct vm *vm);
+/* Does vm need vm_scan every second (a poll, a start by another vmdeck, a
+ * lost connection), or only when its dir changes? */
+bool vm_scan_needed(const struct vm *vm);
 
 /* ---- vm_forward.c ---- */
 /* Before a start: every forward's host port free (else the clash, naming
@@ -197,5 +229,18 @@ void vm_qmp_release(struct vm *vm);
 void vm_qmp_connect(struct vm *vm);
 void vm_qmp_try_own(struct vm *vm);
 void vm_qmp_poll_status(struct vm *vm);
+
+/* ---- vmm.c ---- */
+/* Something changed that may need the 1 s tick back (vm: that VM's need;
+ * NULL: the vmm's own, a new dir or a lost watch). Cheap: O(1). */
+void vmm_tick_need(struct vmm *m, struct vm *vm);
+/* Owner: DIR/run-state follows its state (from vm_changed). */
+void vm_run_state_sync(struct vm *vm);
+/* Non-owner: take the state from DIR/run-state when its writer is the live
+ * owner of this QEMU; false (and rec_trusted false) when it is not. */
+bool vm_run_state_read(struct vm *vm);
+/* The wait for the owner's record after a change made here (vm_free runs
+ * it once more to report it cancelled). */
+void vm_record_wait_tick(struct loop_timer *t, void *arg);
 
 #endif

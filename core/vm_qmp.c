@@ -5,6 +5,7 @@
 #include "core/vm_priv.h"
 #include "core/modes.h"
 #include "core/monitor.h"
+#include "core/proc.h"
 #include "core/qemu_args.h"
 #include "core/qmp.h"
 #include "core/util.h"
@@ -12,6 +13,8 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +34,7 @@ struct call {
 	uint64_t deadline;
 	char *cmd;
 	struct json_object *args;
-	bool done;
+	bool done, sent;
 	char *fail; /* a failure found at once, reported from the loop (call_fail_later) */
 };
 
@@ -100,12 +103,20 @@ static void call_on_reply(struct qmp *q, struct json_object *ret, const char *er
 	call_finish(arg, ret, err);
 }
 
-static void oneshot_ready(struct qmp *q, void *arg)
+static void oneshot_send(struct call *c)
 {
-	struct call *c = arg;
+	if (c->sent)
+		return;
+	c->sent = true;
 	struct json_object *args = c->args;
 	c->args = NULL;
-	qmp_send(q, c->cmd, args, call_on_reply, c);
+	qmp_send(c->oneshot, c->cmd, args, call_on_reply, c);
+}
+
+static void oneshot_ready(struct qmp *q, void *arg)
+{
+	(void)q;
+	oneshot_send(arg);
 }
 
 static void oneshot_closed(struct qmp *q, const char *why, void *arg)
@@ -140,13 +151,23 @@ static void oneshot_connect(struct loop_timer *t, void *arg)
 	c->retry = NULL;
 	struct qmp_callbacks cbs = { .ready = oneshot_ready, .closed = oneshot_closed, .arg = c };
 	c->oneshot = qmp_new(vm->m->l, &cbs);
+	/* A query goes with the negotiation: one round trip instead of three
+	 * (status of N VMs). An action waits for it, as before: an owner
+	 * that has just connected is in command mode by then and gets the
+	 * events the action brings (SHUTDOWN and its reason). */
+	bool query = strncmp(c->cmd, "query-", 6) == 0;
+	if (query)
+		qmp_set_pipelined(c->oneshot);
 	char *sock = vm_file(vm, "ctl.sock");
 	char *err = NULL;
 	int rc = qmp_connect(c->oneshot, sock, &err);
 	int e = errno;
 	free(sock);
-	if (rc == 0)
+	if (rc == 0) {
+		if (query)
+			oneshot_send(c);
 		return;
+	}
 	qmp_free(c->oneshot);
 	c->oneshot = NULL;
 	if (vm_fd_starved(e) && c->cb == status_reply)
@@ -195,8 +216,95 @@ void vm_calls_cancel(struct vm *vm, const char *why)
 
 /* ---------- QMP connection (owner) ---------- */
 
+/* ---------- DIR/run-state: the owner's state for the others ----------
+ * One line "QEMU-PID OWNER-PID OWNER-START-TICKS running|paused", written
+ * (by rename) by the vmdeck that owns qmp.sock whenever the state its
+ * events keep changes, removed when it lets go. A vmdeck that is not the
+ * owner cannot get QEMU's events (one client per socket): it watches the
+ * dir (inotify) and takes the state from there instead of asking QEMU
+ * every second — as long as the record names this QEMU and a live owner
+ * (pid and start time: a crashed owner's record is not believed) and
+ * qmp.lock is held. */
+
+void vm_run_state_sync(struct vm *vm)
+{
+	if (vm->qmp_lock_fd < 0 || !vm->q_known || vm->pid <= 0 || vm->st == vm->rec_written ||
+	    (vm->st != VM_RUNNING && vm->st != VM_PAUSED))
+		return;
+	pid_t self = getpid();
+	char *text = xasprintf("%ld %ld %llu %s\n", (long)vm->pid, (long)self, proc_start_ticks(self),
+			       vm->st == VM_RUNNING ? "running" : "paused");
+	vm_write_record(vm, "run-state", text);
+	free(text);
+	vm->rec_written = vm->st;
+}
+
+static void run_state_unlink(struct vm *vm)
+{
+	char *f = vm_file(vm, "run-state");
+	unlink(f);
+	free(f);
+	vm->rec_written = VM_STATE_COUNT;
+}
+
+/* The owner lets go: no record of its state stays. */
+static void run_state_drop(struct vm *vm)
+{
+	if (vm->rec_written != VM_STATE_COUNT)
+		run_state_unlink(vm);
+}
+
+/* DIR/run-state as it is now, if it names this QEMU: the owner's state
+ * word (VM_RUNNING or VM_PAUSED) and who wrote it; VM_STATE_COUNT if not. */
+static enum vm_state run_state_load(const struct vm *vm, long *opid, unsigned long long *ticks)
+{
+	char *f = vm_file(vm, "run-state");
+	char *text = file_read_all(f, NULL);
+	free(f);
+	long qpid = 0;
+	char word[16] = "";
+	*opid = 0;
+	*ticks = 0;
+	bool ok = text && sscanf(text, "%ld %ld %llu %15s", &qpid, opid, ticks, word) == 4 && qpid == (long)vm->pid &&
+		  *opid > 0 && *ticks;
+	free(text);
+	if (!ok)
+		return VM_STATE_COUNT;
+	return strcmp(word, "running") == 0 ? VM_RUNNING : strcmp(word, "paused") == 0 ? VM_PAUSED : VM_STATE_COUNT;
+}
+
+bool vm_run_state_read(struct vm *vm)
+{
+	vm->rec_trusted = false;
+	long opid;
+	unsigned long long ticks;
+	enum vm_state said = run_state_load(vm, &opid, &ticks);
+	bool ok = said != VM_STATE_COUNT && proc_start_ticks((pid_t)opid) == ticks;
+	/* One look (status): not from an owner that is stopped (SIGSTOP, a
+	 * debugger) — it would not have recorded a change; QEMU is asked. */
+	if (ok && vm->m->snapshot)
+		ok = !proc_stopped((pid_t)opid);
+	if (ok) {
+		char *lf = vm_file(vm, "qmp.lock");
+		ok = vm_lock_look(lf) > 0;
+		free(lf);
+	}
+	if (!ok)
+		return false;
+	vm->rec_trusted = true;
+	vm->rec_gen++; /* a poll in flight is older than this */
+	if (vm->st == VM_STOPPING)
+		return true;
+	if (vm->st == VM_UNKNOWN)
+		vm_set_error(vm, NULL);
+	vm_set_state(vm, said);
+	return true;
+}
+
 void vm_qmp_drop(struct vm *vm)
 {
+	vm->q_known = false;
+	vm->rec_written = VM_STATE_COUNT; /* written again once the state is known again */
 	loop_timer_del(vm->m->l, vm->connect_timer);
 	vm->connect_timer = NULL;
 	if (vm->q) {
@@ -209,6 +317,8 @@ void vm_qmp_drop(struct vm *vm)
 
 void vm_qmp_release(struct vm *vm)
 {
+	if (vm->qmp_lock_fd >= 0)
+		run_state_drop(vm);
 	vm_qmp_drop(vm);
 	if (vm->qmp_lock_fd >= 0) {
 		close(vm->qmp_lock_fd);
@@ -223,9 +333,15 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 	if (strcmp(name, "STOP") == 0) {
 		if (vm->st == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED);
+		vm_qmp_poll_status(vm); /* why it stopped (paused, a panic, an I/O error…): one look */
 	} else if (strcmp(name, "RESUME") == 0) {
 		if (vm->st == VM_PAUSED)
 			vm_set_state(vm, VM_RUNNING);
+	} else if (strcmp(name, "SUSPEND") == 0 || strcmp(name, "WAKEUP") == 0) {
+		/* The run state changes (suspended, or back) without STOP or
+		 * RESUME: the one change the owner would otherwise miss. */
+		vm_logf(vm, "%s", name);
+		vm_qmp_poll_status(vm);
 	} else if (strcmp(name, "SHUTDOWN") == 0) {
 		struct json_object *r;
 		/* A null or non-string reason would be a NULL string here. */
@@ -251,8 +367,9 @@ static void on_event(struct qmp *q, const char *name, struct json_object *data, 
 
 static void status_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
 {
-	(void)arg;
 	vm->polling = false;
+	if (vm->qmp_lock_fd < 0 && (unsigned)(uintptr_t)arg != vm->rec_gen)
+		return; /* the owner's record came in meanwhile: it is newer */
 	int starved = vm->fd_errno;
 	vm->fd_errno = 0;
 	if (err && starved && !vm->gone) {
@@ -261,6 +378,8 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	}
 	if (err || vm->gone)
 		return;
+	if (vm->qmp_lock_fd >= 0 && vm->q_ready)
+		vm->q_known = true; /* from here on the events keep the state: it is recorded */
 	struct json_object *running;
 	bool run = json_object_object_get_ex(ret, "running", &running) && json_object_get_boolean(running);
 	if (vm->st == VM_STOPPING)
@@ -274,6 +393,7 @@ static void status_reply(struct vm *vm, struct json_object *ret, const char *err
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL); /* watched again: QEMU answered (set_state tells) */
 	vm_set_state(vm, ns);
+	vm_run_state_sync(vm); /* the first answer on this connection: recorded even if unchanged */
 }
 
 static void on_qmp_ready(struct qmp *q, void *arg)
@@ -281,17 +401,19 @@ static void on_qmp_ready(struct qmp *q, void *arg)
 	struct vm *vm = arg;
 	vm->q_ready = true;
 	vm->polling = true;
-	vm_call(vm, "query-status", NULL, status_reply, NULL);
+	vm_call(vm, "query-status", NULL, status_reply, (void *)(uintptr_t)vm->rec_gen);
 	(void)q;
 }
 
-/* A non-owner (or an owner whose connection is up) asks for the state. */
+/* Asks QEMU for the run state: a non-owner on its poll, an owner once on
+ * connect and on the events that need a look (on_event); otherwise an
+ * owner's events keep its state, and it never polls. */
 void vm_qmp_poll_status(struct vm *vm)
 {
 	if (vm->polling || vm->gone || (vm->q && !vm->q_ready))
 		return;
 	vm->polling = true;
-	vm_call(vm, "query-status", NULL, status_reply, NULL);
+	vm_call(vm, "query-status", NULL, status_reply, (void *)(uintptr_t)vm->rec_gen);
 }
 
 static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
@@ -308,6 +430,7 @@ static void on_qmp_closed(struct qmp *q, const char *why, void *arg)
 		if (poll(&pfd, 1, 0) == 1)
 			vm_exit_detected(vm);
 	}
+	vmm_tick_need(vm->m, vm); /* no connection: the tick reconnects */
 	(void)why;
 }
 
@@ -350,6 +473,7 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 			vm_start_failed(vm, e);
 			free(e);
 		}
+		vmm_tick_need(vm->m, vm); /* the tick tries again */
 		return;
 	}
 	/* QEMU opens its sockets within tens of ms of its exec: poll every
@@ -367,6 +491,12 @@ void vm_qmp_try_own(struct vm *vm)
 	if (vm->qmp_lock_fd >= 0 || vm->gone || vm->m->read_only || vm->m->snapshot)
 		return;
 	char *f = vm_file(vm, "qmp.lock");
+	/* A look first (read-only): a failed take opens it for writing, and
+	 * its close would wake every vmdeck watching the dir, this one too. */
+	if (vm_lock_look(f) > 0) {
+		free(f);
+		return;
+	}
 	int fd = vm_lock_acquire(f);
 	int e = errno;
 	free(f);
@@ -376,6 +506,8 @@ void vm_qmp_try_own(struct vm *vm)
 		return;
 	}
 	vm->qmp_lock_fd = fd;
+	run_state_unlink(vm); /* a crashed owner's: gone before we connect */
+	vm->rec_trusted = false;
 	vm_changed(vm);
 	vm_qmp_connect(vm);
 }
@@ -383,10 +515,12 @@ void vm_qmp_try_own(struct vm *vm)
 /* ---------- simple commands ---------- */
 
 struct simple {
+	struct vm *vm;
 	vm_done_cb done;
 	void *arg;
 	enum vm_state ok_state; /* state to set on success (VM_STATE_COUNT: none) */
 	char *what;
+	int tries;
 };
 
 /* err without a leading "VM NAME: " (one-shot errors name the VM already). */
@@ -398,12 +532,8 @@ static const char *unnamed(const struct vm *vm, const char *err)
 	return err;
 }
 
-static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+static void simple_finish(struct vm *vm, struct simple *s, const char *err)
 {
-	(void)ret;
-	struct simple *s = arg;
-	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
-		vm_set_state(vm, s->ok_state);
 	if (s->done) {
 		if (err) {
 			char *e = xasprintf("VM %s: %s failed: %s", vm->name, s->what, unnamed(vm, err));
@@ -417,6 +547,43 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 	free(s);
 }
 
+/* A change made here on ctl.sock while another vmdeck owns the VM: done
+ * once the owner's record says so too (its event comes a moment after our
+ * reply), so that a `status` right after a `pause` — which believes the
+ * record — says paused. Every 5 ms from the loop, up to 1 s. */
+#define RECORD_WAIT_TRIES 200
+void vm_record_wait_tick(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	struct vm *vm = arg;
+	struct simple *s = vm->rec_wait;
+	vm->rec_wait_timer = NULL;
+	long opid;
+	unsigned long long ticks;
+	enum vm_state said = run_state_load(vm, &opid, &ticks);
+	if (!vm->freeing && said != VM_STATE_COUNT && said != s->ok_state && ++s->tries < RECORD_WAIT_TRIES) {
+		vm->rec_wait_timer = loop_timer_add(vm->m->l, 5, false, vm_record_wait_tick, vm);
+		return;
+	}
+	vm->rec_wait = NULL;
+	simple_finish(vm, s, vm->freeing ? "cancelled" : NULL);
+}
+
+static void simple_reply(struct vm *vm, struct json_object *ret, const char *err, void *arg)
+{
+	(void)ret;
+	struct simple *s = arg;
+	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
+		vm_set_state(vm, s->ok_state);
+	if (!err && s->ok_state != VM_STATE_COUNT && vm->qmp_lock_fd < 0 && vm->rec_trusted && !vm->rec_wait &&
+	    !vm->freeing) {
+		vm->rec_wait = s;
+		vm_record_wait_tick(NULL, vm);
+		return;
+	}
+	simple_finish(vm, s, err);
+}
+
 /* what: the action in the user's words ("pause"), cmd: QEMU's ("stop"). */
 static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct json_object *args, enum vm_state ok,
 		      vm_done_cb done, void *arg, char **err)
@@ -426,6 +593,7 @@ static int simple_cmd(struct vm *vm, const char *what, const char *cmd, struct j
 		return error_set(err, "VM %s is not running (%s)", vm->name, vm_status_text(vm));
 	}
 	struct simple *s = xcalloc(1, sizeof(*s));
+	s->vm = vm;
 	s->done = done;
 	s->arg = arg;
 	s->ok_state = ok;

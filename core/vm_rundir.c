@@ -129,7 +129,7 @@ bool vm_vmlock_held(const struct vm *vm)
 /* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
  * means a leftover. Logs and exit records are kept. */
 static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "qemu.pid", "qemu.start",
-					    "qmp.lock", "forwards" };
+					    "qmp.lock", "forwards", "run-state" };
 static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */
@@ -256,6 +256,23 @@ static bool record_new(const struct vm *vm)
 	bool changed = file_stamp_changed(f, &vm->rec_seen, &now);
 	free(f);
 	return changed && now.have;
+}
+
+/* Are the last exit's records there (exit-status, shutdown-reason,
+ * last-exit)? A start removes them as soon as it holds vm.lock
+ * (vm_rundir_clean_for_start), for good; a vmdeck that tidies an exit keeps
+ * them (it writes or reads last-exit under vm.lock). So vm.lock held, no
+ * live QEMU and a record there is a tidy, not a start — which, removing
+ * them, is seen next. */
+bool vm_exit_records_present(const struct vm *vm)
+{
+	bool e = false;
+	for (size_t i = 0; i < ARRAY_LEN(record_files) && !e; i++) {
+		char *f = vm_file(vm, record_files[i]);
+		e = path_exists(f);
+		free(f);
+	}
+	return e;
 }
 
 void vm_write_record(struct vm *vm, const char *name, const char *text)
@@ -396,12 +413,22 @@ void vm_net_teardown(struct vm *vm)
 
 /* ---------- scan ---------- */
 
-/* Known alive: non-owners poll, and take over a dropped ownership. */
+/* A non-owner: the owner's record when it can be trusted, else a poll
+ * (and one on the tick's full rescan all the same: an owner that stalls —
+ * stopped, swapped out — writes nothing). */
+static void scan_watch(struct vm *vm)
+{
+	if (!vm_run_state_read(vm) || vm->m->full_pass)
+		vm_qmp_poll_status(vm);
+}
+
+/* Known alive: non-owners poll, and take over a dropped ownership. An
+ * owner with its connection up gets QEMU's events: no poll. */
 static void scan_alive(struct vm *vm)
 {
 	vm_qmp_try_own(vm);
-	if (vm->qmp_lock_fd < 0 || vm->q_ready)
-		vm_qmp_poll_status(vm);
+	if (vm->qmp_lock_fd < 0)
+		scan_watch(vm);
 	if (vm->qmp_lock_fd >= 0 && !vm->q && !vm->connect_timer)
 		vm_qmp_connect(vm);
 }
@@ -424,7 +451,31 @@ static void scan_adopt(struct vm *vm, pid_t pid, bool live)
 	vm_changed(vm);
 	vm_qmp_try_own(vm);
 	if (vm->qmp_lock_fd < 0)
-		vm_qmp_poll_status(vm);
+		scan_watch(vm);
+}
+
+/* What a watcher told of a VM's last exit: a record of the same exit taken
+ * in later (another vmdeck's) is a change only if its story differs. */
+struct story {
+	enum vm_state st;
+	enum vm_cause cause;
+	int code;
+	char *err;
+};
+
+static struct story story_save(const struct vm *vm)
+{
+	return (struct story){ vm->st, vm->cause, vm->code, vm->error ? xstrdup(vm->error) : NULL };
+}
+
+/* Frees s. */
+static bool story_told(struct story *s, const struct vm *vm)
+{
+	bool same = s->st == VM_EXITED && s->cause == vm->cause && s->code == vm->code &&
+		    (s->err ? vm->error && strcmp(s->err, vm->error) == 0 : vm->error == NULL);
+	free(s->err);
+	s->err = NULL;
+	return same;
 }
 
 /* Gone and tidied: by another vmdeck (it recorded why), or the other
@@ -434,21 +485,16 @@ static void scan_tidied(struct vm *vm)
 	bool took = false;
 	if ((vm->st == VM_STOPPED || vm->st == VM_EXITED || vm->st == VM_STARTING || vm->st == VM_UNKNOWN) &&
 	    record_new(vm)) {
-		enum vm_state st0 = vm->st;
-		enum vm_cause cause0 = vm->cause;
-		int code0 = vm->code;
-		char *err0 = vm->error ? xstrdup(vm->error) : NULL;
+		struct story was = story_save(vm);
 		took = vm_record_read(vm);
 		if (took) {
 			vm_exit_log_keep(vm);
 			vm->st = VM_EXITED;
-			/* The exit this vmdeck saw itself, as another one
-			 * recorded it: a change only if the story differs. */
-			if (st0 != VM_EXITED || cause0 != vm->cause || code0 != vm->code ||
-			    (err0 ? !vm->error || strcmp(err0, vm->error) != 0 : vm->error != NULL))
-				vm_changed(vm);
 		}
-		free(err0);
+		/* The exit this vmdeck saw itself, as another one recorded
+		 * it: told again only if the story differs. */
+		if (!story_told(&was, vm) && took)
+			vm_changed(vm);
 	}
 	if (!took && (vm->st == VM_STARTING || vm->st == VM_UNKNOWN)) {
 		if (vm->st == VM_UNKNOWN)
@@ -458,7 +504,9 @@ static void scan_tidied(struct vm *vm)
 }
 
 /* A leftover: QEMU died with nobody watching. Record why, clean up, keep
- * the logs — or, read-only, only report it. */
+ * the logs — or, read-only, only report it. A leftover of the exit this
+ * vmdeck told already (it could not tidy: another vmdeck held vm.lock
+ * and did not either) is cleaned without telling it again. */
 static void scan_leftover(struct vm *vm)
 {
 	if (vm->m->read_only) {
@@ -478,6 +526,7 @@ static void scan_leftover(struct vm *vm)
 	free(lf);
 	if (fd < 0)
 		return;
+	struct story was = story_save(vm);
 	if (!vm_record_read(vm)) {
 		vm_determine_cause(vm);
 		vm_record_write(vm);
@@ -488,7 +537,8 @@ static void scan_leftover(struct vm *vm)
 	vm_exit_log_keep(vm);
 	vm->st = VM_EXITED;
 	vm_logf(vm, "found dead (%s); cleaned up, qemu.log kept", vm_cause_text(vm));
-	vm_changed(vm);
+	if (!story_told(&was, vm))
+		vm_changed(vm);
 }
 
 /* Look at vm's runtime dir and catch up with what happened meanwhile. */
@@ -539,10 +589,23 @@ void vm_scan(struct vm *vm)
 	}
 	if (vm->st == VM_UNKNOWN)
 		vm_set_error(vm, NULL); /* watched again: what follows says what it is */
-	if (held || live)
+	if (held && !live && (vm->st == VM_EXITED || vm->st == VM_STOPPED) && vm_exit_records_present(vm))
+		scan_tidied(vm); /* a vmdeck tidying (or looking at) the last exit: no start */
+	else if (held || live)
 		scan_adopt(vm, pid, live);
 	else if (!has_stale(vm))
 		scan_tidied(vm);
 	else
 		scan_leftover(vm);
+}
+
+bool vm_scan_needed(const struct vm *vm)
+{
+	if (vm->starting_here || vm->gone || vm->tidying)
+		return false; /* vm_scan leaves it alone: its own timers run */
+	if (vm->st == VM_UNKNOWN)
+		return true; /* out of descriptors: try again */
+	if (vm->pid > 0)
+		return vm->qmp_lock_fd < 0 ? !vm->rec_trusted : !vm->q && !vm->connect_timer; /* a poll, a reconnect */
+	return vm->st != VM_STOPPED && vm->st != VM_EXITED; /* another vmdeck is starting it */
 }

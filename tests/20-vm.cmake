@@ -2,11 +2,16 @@
 vmdeck_unit_test(test_qmp unit/test_qmp.c)
 vmdeck_unit_test(test_monitor unit/test_monitor.c)
 # The state machine against a fake QEMU with canned QMP (no real QEMU).
-vmdeck_unit_test(test_vm unit/test_vm.c)
+vmdeck_unit_test(test_vm unit/test_vm.c unit/vm_fixture.c)
+# Two vmdecks watching one exit: told once (the soak's 'watcher saw every exit').
+vmdeck_unit_test(test_vm_races unit/test_vm_races.c unit/vm_fixture.c)
 vmdeck_script_test(vm_guest_lifecycle vm/guest_lifecycle.sh integration)
 vmdeck_script_test(vm_noos_escalate vm/noos_escalate.sh integration)
 vmdeck_script_test(vm_reattach vm/reattach.sh integration)
 vmdeck_script_test(vm_readonly vm/readonly.sh integration)
+# Idle watching: an owner sends no query-status, a second watcher reads the
+# owner's record; both see another vmdeck's pause (issue: idle CPU with N).
+vmdeck_script_test(vm_idle_events vm/idle_events.sh integration)
 vmdeck_script_test(vm_race vm/race.sh integration)
 vmdeck_script_test(vm_start_errors vm/start_errors.sh integration)
 vmdeck_script_test(vm_install_toggle vm/install_toggle.sh integration)

@@ -410,10 +410,18 @@ void ui_box(struct grid *g, struct rect r, const char *title, bool focus)
 	grid_set(g, r.x + r.w - 1, r.y, theme_glyph(GL_TR), b);
 	grid_set(g, r.x, r.y + r.h - 1, theme_glyph(GL_BL), b);
 	grid_set(g, r.x + r.w - 1, r.y + r.h - 1, theme_glyph(GL_BR), b);
-	if (title) {
-		struct grid_pen t = theme_pen(focus ? ROLE_TITLE_FOCUS : ROLE_TITLE);
-		grid_set(g, r.x + 1, r.y, ' ', t);
-		int n2 = grid_print(g, r.x + 2, r.y, r.w - 4, t, title);
-		grid_set(g, r.x + 2 + n2, r.y, ' ', t);
-	}
+	if (title)
+		ui_box_title(g, r, title, focus);
+}
+
+void ui_box_title(struct grid *g, struct rect r, const char *title, bool focus)
+{
+	if (r.w < 4 || r.h < 2)
+		return;
+	struct grid_pen b = theme_pen(ROLE_BORDER), t = theme_pen(focus ? ROLE_TITLE_FOCUS : ROLE_TITLE);
+	for (int x = r.x + 1; x < r.x + r.w - 1; x++) /* a shorter title than before leaves none of it */
+		grid_set(g, x, r.y, theme_glyph(GL_HLINE), b);
+	grid_set(g, r.x + 1, r.y, ' ', t);
+	int n2 = grid_print(g, r.x + 2, r.y, r.w - 4, t, title);
+	grid_set(g, r.x + 2 + n2, r.y, ' ', t);
 }

@@ -177,6 +177,8 @@ void view_storage_draw(struct ui *ui, struct grid *g, struct rect r);
 
 /* Shared drawing helpers. */
 void ui_box(struct grid *g, struct rect r, const char *title, bool focus);
+/* Only the top edge and its title again (a title that changes alone). */
+void ui_box_title(struct grid *g, struct rect r, const char *title, bool focus);
 struct rect ui_inner(struct rect r);
 /* Flash period: a bridge whose MAC changed this recently is highlighted. */
 #define UI_FLASH_US (5ull * 1000000ull)

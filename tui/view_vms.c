@@ -144,14 +144,22 @@ static void vms_draw(struct ui *ui, struct grid *g, struct rect r)
 			 in.w >= 4 && in.h >= 1;
 	size_t was = ui->vm_drawn_sel;
 	ui->vm_drawn_sel = ui->vm_sel;
+	/* A list longer than the pane says where the selection is ("VMs
+	 * 12/40"): the rows above and below are out of sight. */
+	char title[64];
+	bool scrolls = ui->m.n_vms > (size_t)(in.h > 0 ? in.h : 0);
+	if (scrolls)
+		snprintf(title, sizeof(title), "VMs %zu/%zu", ui->vm_sel + 1, ui->m.n_vms);
+	else
+		snprintf(title, sizeof(title), "VMs %zu", ui->m.n_vms);
 	if (rows_only) {
 		struct cols c = vms_cols(ui, in);
 		vms_row(ui, g, in, c, was);
 		vms_row(ui, g, in, c, ui->vm_sel);
+		if (scrolls)
+			ui_box_title(g, r, title, ui->focus == PANE_VMS);
 		return;
 	}
-	char title[64];
-	snprintf(title, sizeof(title), "VMs %zu", ui->m.n_vms);
 	ui_box(g, r, title, ui->focus == PANE_VMS);
 	if (in.w < 4 || in.h < 1)
 		return;

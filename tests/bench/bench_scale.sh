@@ -12,7 +12,8 @@
 # private libvirtd (tests/bench/libvirt_env.sh: own network and mount
 # namespace, nothing of the host's touched); where it cannot (not root, not
 # installed: `tests/bench/libvirt_env.sh install`) it is skipped with a
-# message. Prints figures; asserts nothing.
+# message; VMDECK_SCALE_LIBVIRT=0 skips it on purpose (vmdeck's side only).
+# Prints figures; asserts nothing.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if (($# > 1)); then # one run per N, one after another
@@ -64,6 +65,27 @@ pss_kib() {
 	echo "$sum"
 }
 median5() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+# key_lat SESSION ALT NAME... : key -> screen of up to 20 moves in the TUI
+# of tmux session SESSION, whose selection goes through NAME... in turn: j
+# (ALT=1: j and k by turns, up and down a list of two), then capture-pane
+# until the detail pane names the VM reached ("monitor NAME"); tmux's own
+# round trip is in it. Sets kl_med and kl_max (ms).
+key_lat() {
+	local s=$1 alt=$2 i t0 key lat=()
+	shift 2
+	local v=("$@")
+	for ((i = 1; i < ${#v[@]} && i <= 20; i++)); do
+		key=j
+		((alt && i % 2 == 0)) && key=k
+		t0=$(date +%s%N)
+		$T send-keys -t "$s" "$key"
+		for _ in $(seq 1000); do $T capture-pane -p -t "$s" | grep -q "monitor ${v[i]}" && break; done
+		lat+=("$(ms "$t0")")
+		sleep 0.05
+	done
+	kl_med=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(((${#lat[@]} + 1) / 2))p")
+	kl_max=$(printf '%s\n' "${lat[@]}" | sort -n | tail -n1)
+}
 idle_s=${VMDECK_SCALE_IDLE:-10} # the idle CPU window
 names=()
 for i in $(seq -f '%03g' 1 "$N"); do names+=("s$i"); done
@@ -122,7 +144,16 @@ qemu_kib=$((nsup ? $(pss_kib "${qemus[@]}") / nsup : 0))
 # it opened meanwhile (strace).
 "$vmdeck" status --follow >"$tmp/follow.out" 2>&1 &
 follow_pid=$!
-key_us=- key_open=- idle_tui=- key_ms=- key_max=- lat=()
+# With a watcher running (it owns every VM's QMP and records each state in
+# its run-state once connected), status believes those records: no QEMU
+# asked. Once all N are recorded (bounded), median of 5.
+for _ in $(seq 200); do (($(ls "$tmp"/run/*/run-state 2>/dev/null | wc -l) >= N)) && break; sleep 0.05; done
+st=()
+for i in 1 2 3 4 5; do
+	t0=$(date +%s%N); "$vmdeck" status --json >/dev/null 2>&1; st+=("$(ms "$t0")")
+done
+status_w_ms=$(median5 "${st[@]}")
+key_us=- key_open=- idle_tui=- key_ms=- key_max=- key2_ms=- key2_max=-
 if command -v tmux >/dev/null 2>&1; then
 	T="tmux -L vbs$$ -f /dev/null"
 	$T new-session -d -s t -x 160 -y 50 "env VMDECK_RUNTIME_DIR=$VMDECK_RUNTIME_DIR VMDECK_STATE_DIR=$VMDECK_STATE_DIR VMDECK_PROFILES=$VMDECK_PROFILES TERM=xterm-256color $vmdeck"
@@ -135,18 +166,20 @@ if command -v tmux >/dev/null 2>&1; then
 	c1=$(cpu_ns "$tpid"); f1=$(cpu_ns "$follow_pid"); s1=$(cpu_ns "${sups[@]}")
 	idle_tui=$(((c1 - c0) / idle_s / 1000)) idle_follow=$(((f1 - f0) / idle_s / 1000))
 	idle_sup=$(((s1 - s0) / idle_s / 1000))
-	# key -> screen: j, then capture-pane until the detail pane names the
-	# next VM ("monitor sNNN"); tmux's own round trip is in it
-	lat=()
-	for ((i = 1; i < N && i <= 20; i++)); do
-		t0=$(date +%s%N)
-		$T send-keys -t t j
-		for _ in $(seq 1000); do $T capture-pane -p -t t | grep -q "monitor ${names[i]}" && break; done
-		lat+=("$(ms "$t0")")
-		sleep 0.05
-	done
-	key_ms=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n "$(((${#lat[@]} + 1) / 2))p")
-	key_max=$(printf '%s\n' "${lat[@]}" | sort -n | tail -n1)
+	key_lat t 0 "${names[@]}"
+	key_ms=$kl_med key_max=$kl_max
+	# The same with the smallest list j moves in: two VMs, one running,
+	# in a runtime dir of their own (the TUI keys row: N against 2).
+	mkdir -p "$tmp/few/prof"
+	for n in k1 k2; do printf 'name: %s\naccel: tcg\nmachine: q35\nmemory: 32M\nstop_timeout: 3\n' "$n" >"$tmp/few/prof/$n.yaml"; done
+	VMDECK_RUNTIME_DIR=$tmp/few/run VMDECK_PROFILES=$tmp/few/prof "$vmdeck" start k1 >/dev/null 2>&1
+	$T new-session -d -s few -x 160 -y 50 "env VMDECK_RUNTIME_DIR=$tmp/few/run VMDECK_STATE_DIR=$VMDECK_STATE_DIR VMDECK_PROFILES=$tmp/few/prof TERM=xterm-256color $vmdeck"
+	for i in $(seq 200); do $T capture-pane -p -t few | grep -q k2 && break; sleep 0.05; done
+	sleep 1.5
+	key_lat few 1 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1 k2 k1
+	key2_ms=$kl_med key2_max=$kl_max
+	$T kill-session -t few
+	VMDECK_RUNTIME_DIR=$tmp/few/run VMDECK_PROFILES=$tmp/few/prof "$vmdeck" kill k1 >/dev/null 2>&1
 	$T send-keys -t t g # back to the first VM (Home), as before the moves
 	sleep 0.2
 	strace -qq -e trace=openat -o "$tmp/keys.trace" -p "$tpid" &
@@ -210,7 +243,10 @@ hand_pids=()
 lv_note="libvirt: skipped"
 lv_start_all=- lv_one_start=- lv_one_stop=- lv_stop_all=- lv_list=- lv_list_loop=- lv_domstate=-
 lv_idle=- lv_idle_ev=- lv_daemon_kib=- lv_qemu_kib=- lv_came=-
-if lv_up "$tmp/lv"; then
+if [[ ${VMDECK_SCALE_LIBVIRT:-1} == 0 ]]; then
+	LV_WHY="VMDECK_SCALE_LIBVIRT=0"
+	false
+elif lv_up "$tmp/lv"; then
 	V="virsh -q -c $LV_URI"
 	$V domcapabilities >/dev/null 2>&1 # QEMU's capabilities, probed once per install (cached)
 	for n in "${names[@]}" sx; do
@@ -294,6 +330,7 @@ row "stop all $N, 8 in parallel (\`kill\` / \`virsh destroy\`)" "$stop_all ms" "
 row "  the same $N QEMUs by hand (SIGKILL, until gone)" "$hand_stop ms" "-"
 row "all states, median of 5 (\`status --json\` / \`virsh list --all\`; $listed running)" "$status_ms ms" "$(u "$lv_list" ms)"
 row "all states, mean of a 20-call loop (\`status\` / \`virsh list --all\`)" "$loop_ms ms" "$(u "$lv_list_loop" ms)"
+row "all states with \`status --follow\` running (its records), median of 5" "$status_w_ms ms" "$(u "$lv_list" ms)"
 row "one VM's state, each of $N in turn (\`status NAME\` / \`virsh domstate\`)" "$one_loop_ms ms" "$(u "$lv_domstate" ms)"
 row "idle CPU, TUI (us per s)" "$idle_tui" "-"
 row "idle CPU, \`status --follow\` / \`virsh event --all --loop\` (us per s)" "$idle_follow" "$lv_idle_ev"
@@ -303,7 +340,8 @@ row "memory: $nsup supervisors / libvirtd + virtlogd (PSS, total)" "$sup_total K
 row "memory: per VM (the above / $N)" "$sup_kib KiB" "$(u "$(per_vm "$lv_daemon_kib")" KiB)"
 row "memory: QEMU itself, mean PSS" "$qemu_kib KiB" "$(u "$lv_qemu_kib" KiB)"
 row "TUI CPU per selection move (j), ticks included" "$(u "$key_us" us)" "- (no TUI)"
-row "TUI key -> screen (j, through tmux), median / max of ${#lat[@]}" "$(u "$key_ms / $key_max" ms)" "- (no TUI)"
+row "TUI key -> screen (j, through tmux), median / max of 20" "$(u "$key_ms / $key_max" ms)" "- (no TUI)"
+row "TUI keys: the same with 2 VMs (N against 2: goal within 2x)" "$(u "$key2_ms / $key2_max" ms)" "- (no TUI)"
 row "calls into other VMs' dirs: start one / stop --force one" "$(others "$tmp/start.trace") / $(others "$tmp/stop.trace")" "-"
 row "\`status --json\` connections (one per live VM)" "$status_conn" "-"
 echo "(idle CPU over $idle_s s; one start/stop under strace: $one_start / $one_stop ms)"
@@ -314,8 +352,10 @@ p "one start with $N running (libvirt)" "$one_start_plain" "$lv_one_start" ms
 p "one stop with $N running (libvirt: destroy)" "$one_stop_plain" "$lv_one_stop" ms
 p "stop all $N VMs (libvirt: destroy)" "$stop_all" "$lv_stop_all" ms
 p "status --json with $N running (virsh list --all)" "$status_ms" "$lv_list" ms
+p "status --json with $N running and a watcher (virsh list --all)" "$status_w_ms" "$lv_list" ms
 p "one VM's state with $N running (virsh domstate)" "$one_loop_ms" "$lv_domstate" ms
 p "idle CPU with $N running, all (libvirtd + virtlogd + virsh event)" "$idle_vmdeck" "$lv_idle_all" "us/s"
 p "daemon memory per VM, $N VMs (libvirtd + virtlogd)" "$sup_kib" "$(per_vm "$lv_daemon_kib")" KiB
 p "TUI CPU per selection move, $N VMs" "$key_us" "-" us
 p "TUI key to screen, median, $N VMs" "$key_ms" "-" ms
+p "TUI key to screen, median, 2 VMs" "$key2_ms" "-" ms

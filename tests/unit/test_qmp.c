@@ -137,6 +137,42 @@ static void test_handshake_and_queue(void **state)
 	assert_string_equal(f->r.replies, "a={\"status\":\"running\",\"running\":true};");
 }
 
+/* Pipelined (one-shot calls): qmp_capabilities goes at once, a command
+ * right behind it, both before the greeting; ready() still comes first,
+ * and the greeting sends no second negotiation. */
+static void test_pipelined(void **state)
+{
+	struct fx *f = *state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct qmp_callbacks cbs = { on_ready, on_event, on_closed, &f->r };
+	struct qmp *q = qmp_new(f->l, &cbs);
+	qmp_set_pipelined(q);
+	qmp_attach_fd(q, sv[0]);
+	assert_int_equal(qmp_send(q, "query-status", NULL, on_reply, "p"), 0);
+	int peer = sv[1];
+	for (int i = 0; i < 5; i++)
+		loop_run_once(f->l, 10);
+	char buf[1024];
+	ssize_t n = read(peer, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	char *caps = strstr(buf, "\"execute\":\"qmp_capabilities\""), *qs = strstr(buf, "\"execute\":\"query-status\"");
+	assert_non_null(caps);
+	assert_non_null(qs);
+	assert_true(caps < qs);
+	const char *in = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n{\"return\": {}, \"id\": 0}\r\n"
+			 "{\"return\": {\"running\": true}, \"id\": 1}\r\n";
+	assert_int_equal(write(peer, in, strlen(in)), (ssize_t)strlen(in));
+	for (int i = 0; i < 5; i++)
+		loop_run_once(f->l, 10);
+	assert_int_equal(f->r.ready, 1);
+	assert_string_equal(f->r.replies, "p={\"running\":true};");
+	struct pollfd p = { .fd = peer, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 0), 0); /* nothing more was sent */
+	qmp_free(q);
+	close(peer);
+}
+
 static void test_events_between_and_out_of_order(void **state)
 {
 	struct fx *f = *state;
@@ -214,6 +250,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_between_and_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_and_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_fails_pending, setup, teardown),

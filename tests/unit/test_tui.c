@@ -423,6 +423,40 @@ static void test_moving_selection_repaints_little(void **state)
 		assert_int_equal(f->g->cells[i].ch, marker);
 }
 
+/* Issue 17: at 80x24 a list of 40 VMs scrolls with the selection, and the
+ * pane's title says where it is ("VMs 31/40"), also when only the rows
+ * the selection left and reached are drawn again. */
+static void test_list_scrolls_with_position(void **state)
+{
+	struct fixture *f = *state;
+	struct model *m = &f->ui.m;
+	m->vms = xrealloc(m->vms, 40 * sizeof(*m->vms));
+	for (size_t i = 2; i < 40; i++) {
+		m->vms[i] = (struct mvm){ 0 };
+		m->vms[i].name = xasprintf("vm%02zu", i);
+		m->vms[i].prof = &f->prof[1];
+		m->vms[i].state = MVM_STOPPED;
+		lines_init(&m->vms[i].log, 20);
+	}
+	m->n_vms = 40;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	assert_true(has(f, "VMs 1/40"));
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(ui_key(&f->ui, 'j'), KEY_HANDLED);
+		render(f);
+	}
+	assert_int_equal(f->ui.vm_sel, 30);
+	assert_true(has(f, "VMs 31/40"));
+	assert_true(has(f, "vm30"));     /* moved past the bottom: still in sight */
+	assert_true(lacks(f, "testguest1"));
+	assert_int_equal(ui_key(&f->ui, 'k'), KEY_HANDLED); /* one row up: no scroll */
+	render(f);
+	assert_true(has(f, "VMs 30/40"));
+	assert_true(lacks(f, "VMs 31/40"));
+	assert_true(has(f, "vm29"));
+}
+
 static void test_monitor_input(void **state)
 {
 	struct fixture *f = *state;
@@ -779,6 +813,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_from_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_moving_selection_repaints_little, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_scrolls_with_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_confirm_same_run, setup, teardown),

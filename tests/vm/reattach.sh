@@ -56,8 +56,11 @@ check "exit record kept" grep -q "signal 9" "$VMDECK_RUNTIME_DIR/g2/exit-status"
 profile_bare lo
 "$VMDECK" start lo >/dev/null 2>&1 || fail "start lo"
 pid=$(qemu_pid lo)
+sup=$(awk '{print $4}' "/proc/$pid/stat") # its supervisor holds vm.lock until it has recorded the exit
 kill -9 "$pid"
 wait_for 30 bash -c "! kill -0 $pid 2>/dev/null"
+# until it lets go, the VM is "starting" (vm.lock held, no QEMU): not the case tested here
+wait_for 30 bash -c "[[ ! -e /proc/$sup/stat || \$(awk '{print \$3}' /proc/$sup/stat) == Z ]]"
 check "leftover socket present before" test -e "$VMDECK_RUNTIME_DIR/lo/qmp.sock"
 json=$("$VMDECK" status --json lo)
 log "$(jq -c '.[0] | {status, cause, signal}' <<<"$json")"

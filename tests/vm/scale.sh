@@ -79,6 +79,14 @@ tmux_start 160 50 env -i "${T_SAN_ENV[@]}" PATH="$PATH" HOME="$T_TMP" TERM=xterm
 tui_run_in_pane "$VMDECK" --profiles "$PROF"
 tui_expect 20 "┌ s01 ─" "the TUI shows s01 selected"
 tui_expect 20 " s0[0-9] +running" "the TUI lists running VMs"
+# The TUI owns every VM's QMP (nobody else does) and records each one's
+# state in its run-state once connected (docs/lifecycle.md): let it finish
+# that before the window, which is about what a move reads. A record it
+# writes all the same (a state it learns meanwhile) is its own output, not
+# a look at the VM moved over: counted, not failed.
+records() { ls "$VMDECK_RUNTIME_DIR"/*/run-state 2>/dev/null | wc -l; }
+wait_for 60 bash -c "(( \$(ls '$VMDECK_RUNTIME_DIR'/*/run-state 2>/dev/null | wc -l) >= $((N + 1)) ))" ||
+	log "the TUI recorded $(records) of $((N + 1)) states before the window"
 strace -e trace=openat,open -o "$T_TMP/keys.trace" -p "$TUI_PID" 2>"$T_TMP/strace.err" &
 spid=$!
 wait_for 10 grep -q attached "$T_TMP/strace.err" || fail "strace did not attach to the TUI"
@@ -89,8 +97,9 @@ done
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 modes=$(grep -c "/modes/" "$T_TMP/keys.trace")
-other=$(grep -F "$VMDECK_RUNTIME_DIR/" "$T_TMP/keys.trace" | grep -vE "/(s0[2-6])/serial.log|$VMDECK_RUNTIME_DIR/sx/" || true)
-log "five moves: $(grep -c open "$T_TMP/keys.trace") opens, $modes of mode files"
+own=$(grep -cE "/run-state\.tmp\.[0-9]+\"" "$T_TMP/keys.trace")
+other=$(grep -F "$VMDECK_RUNTIME_DIR/" "$T_TMP/keys.trace" | grep -vE "/(s0[2-6])/serial.log|$VMDECK_RUNTIME_DIR/sx/|/run-state\.tmp\.[0-9]+\"" || true)
+log "five moves: $(grep -c open "$T_TMP/keys.trace") opens, $modes of mode files, $own run-state records written"
 [[ -z $other ]] || log "the TUI opened: $(head -n 5 <<<"$other")"
 check "selection moves read no mode file" test "$modes" -eq 0
 check "selection moves open only the selected VM's console" test -z "$other"
