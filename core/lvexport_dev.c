@@ -1,6 +1,7 @@
 /* lvexport_dev: the <devices> of an exported domain, and the -cpu string
  * taken apart into libvirt's <cpu> (mapping: core/lvexport.h). */
 #include "core/lvexport_priv.h"
+#include "core/forward.h"
 
 #include "core/qemu_args.h"
 
@@ -353,6 +354,15 @@ static void write_nic(struct lvw *w, const struct profile *p, size_t i)
 	lvw_empty(w, "model", "type", !strcmp(n->model, "virtio-net-pci") ? "virtio" : n->model, NULL);
 	write_alias(w, n->id);
 	lvw_end(w);
+	/* libvirt 9 has <portForward> only for the passt backend, not for the
+	 * slirp user networking QEMU gives this NIC: say so, rule by rule. */
+	for (size_t k = 0; k < n->n_forwards; k++) {
+		char *f = forward_format(&n->forwards[k]);
+		lvw_note(w, "NIC '%s': forward %s does not cross over: libvirt's user networking (slirp) has no port "
+			 "forwards (<portForward> needs the passt backend); add it live with HMP hostfwd_add",
+			 n->id, f);
+		free(f);
+	}
 	if (!n->user_net && n->has_tap_mac_policy && n->tap_mac_policy != MAC_POLICY_DERIVED)
 		lvw_note(w, "NIC '%s': tap_mac_policy %s does not cross over: libvirt always derives the TAP's MAC", n->id,
 			 mac_policy_name(n->tap_mac_policy));

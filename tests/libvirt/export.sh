@@ -46,6 +46,7 @@ done
 check "macos: isa-applesmc listed as <qemu:commandline> on stderr" \
 	grep -q "<qemu:commandline> -device isa-applesmc,osk=" "$T_TMP/x/macos-opencore.boot.xml.err"
 check "bridged NICs: the TAP MAC rule is stated" grep -q "first byte 0xFE" "$T_TMP/x/testguest.boot.xml.err"
+check "port forwards: each one named as not crossing over" grep -q "forward tcp:127.0.0.1:10007:7 does not cross over" "$T_TMP/x/testguest-fwd.boot.xml.err"
 check "TCG profile -> <domain type='qemu'>" grep -q '<domain type="qemu"' "$T_TMP/x/testguest.boot.xml"
 check "unknown NAME -> exit 3" bash -c "'$VMDECK' --profiles '$PROF' export nosuchvm --libvirt 2>/dev/null; test \$? = 3"
 check "without --libvirt -> exit 2" bash -c "'$VMDECK' --profiles '$PROF' export testguest 2>/dev/null; test \$? = 2"
@@ -91,7 +92,9 @@ roundtrip() { # NAME MODE SOURCE(file|connect)
 		vd import --connect "$U" --domain "$1" --out "$d" --force >"$d/$1.out" 2>"$d/$1.err"
 	fi
 	[[ -s $d/$1.yaml ]] || { log "import $1: $(cat "$d/$1.err")"; return 1; }
-	vd args "$1" --mode "$2" --lines >"$d/$1.orig" || return 1
+	# Port forwards do not cross over (export says so on stderr): compare
+	# without them.
+	vd args "$1" --mode "$2" --lines | sed 's/,hostfwd=[^,]*//g' >"$d/$1.orig" || return 1
 	"$VMDECK" --profiles "$d" args "$1" --mode "$2" --lines >"$d/$1.back" 2>"$d/$1.args.err" ||
 		{ log "args of the import: $(cat "$d/$1.args.err")"; return 1; }
 	python3 "$here/argsdiff.py" "$d/$1.orig" "$d/$1.back" >&2
