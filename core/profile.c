@@ -510,6 +510,9 @@ static const struct schema_field root_fields[] = {
 	CUSTOM("extra_args", P(extra_args), f_extra_args),
 	{ .key = "stop_timeout", .type = SCHEMA_UINT, .off = P(stop_timeout_s), .min = 1, .max = 3600 },
 	STR("ssh_user", P(ssh_user), login_valid, "a login name (letters, digits, '_', '.', '-'; not starting with '-')"),
+	BOOL("autostart", P(autostart)),
+	{ .key = "autostart_order", .type = SCHEMA_UINT, .off = P(autostart_order), .min = 0, .max = 9999 },
+	{ .key = "autostart_delay", .type = SCHEMA_UINT, .off = P(autostart_delay_s), .min = 0, .max = 3600 },
 	{ 0 },
 };
 

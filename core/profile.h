@@ -106,6 +106,12 @@ struct profile {
 	char **extra_args; size_t n_extra_args;
 	unsigned stop_timeout_s; /* graceful stop wait, default 60 */
 	char *ssh_user;    /* `vmdeck ssh`'s login (NULL: the invoking user) */
+	/* `vmdeck autostart` (run at boot by vmdeck-autostart.service) starts
+	 * these, by autostart_order then name, waiting autostart_delay_s after
+	 * each start; `autostart --stop` stops them in reverse order. */
+	bool autostart;
+	unsigned autostart_order;   /* 0-9999, default 0 */
+	unsigned autostart_delay_s; /* 0-3600, default 0 */
 
 	int name_line, name_col; /* where 'name' was given (duplicate-name messages) */
 };
@@ -142,6 +148,10 @@ void profile_free(struct profile *p);
 struct profile_set *profile_set_load(const char *const *paths, size_t n_paths);
 void profile_set_free(struct profile_set *s);
 struct profile *profile_set_find(const struct profile_set *s, const char *name);
+/* The profiles with autostart: true, in the order `vmdeck autostart` starts
+ * them: autostart_order, then name (stops go in reverse). The array is the
+ * caller's to free (the profiles stay s's); *n its length, NULL when 0. */
+const struct profile **profile_set_autostart(const struct profile_set *s, size_t *n);
 char *profile_diag_format(const struct profile_diag *d); /* caller frees */
 
 /* The VM name rule: 1-32 of A-Z a-z 0-9 _ -, not starting with '-', not

@@ -304,3 +304,26 @@ struct profile *profile_set_find(const struct profile_set *s, const char *name)
 	return NULL;
 }
 
+
+static int autostart_cmp(const void *a, const void *b)
+{
+	const struct profile *x = *(const struct profile *const *)a, *y = *(const struct profile *const *)b;
+	if (x->autostart_order != y->autostart_order)
+		return x->autostart_order < y->autostart_order ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+const struct profile **profile_set_autostart(const struct profile_set *s, size_t *n)
+{
+	const struct profile **v = NULL;
+	*n = 0;
+	for (size_t i = 0; s && i < s->n; i++) {
+		if (!s->items[i]->autostart)
+			continue;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = s->items[i];
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), autostart_cmp);
+	return v;
+}

@@ -258,6 +258,9 @@ static json_object *profile_json(const struct profile *p, enum vm_mode mode)
 	json_object_object_add(o, "vnc", jstr(p->vnc ? p->vnc : "unix"));
 	json_object_object_add(o, "stop_timeout", json_object_new_int64(p->stop_timeout_s));
 	json_object_object_add(o, "ssh_user", jstr(p->ssh_user));
+	json_object_object_add(o, "autostart", json_object_new_boolean(p->autostart));
+	json_object_object_add(o, "autostart_order", json_object_new_int64(p->autostart_order));
+	json_object_object_add(o, "autostart_delay", json_object_new_int64(p->autostart_delay_s));
 	return o;
 }
 

@@ -178,6 +178,47 @@ static void test_all_problems_collected(void **state)
 	parsed_free(&r);
 }
 
+/* autostart, autostart_order, autostart_delay: defaults, ranges, and the
+ * order `vmdeck autostart` starts them in (order, then name). */
+static void test_autostart(void **state)
+{
+	(void)state;
+	struct parsed r = parse("name: a\n");
+	assert_non_null(r.p);
+	assert_false(r.p->autostart);
+	assert_int_equal(r.p->autostart_order, 0);
+	assert_int_equal(r.p->autostart_delay_s, 0);
+	parsed_free(&r);
+	r = parse("name: a\nautostart: true\nautostart_order: 20\nautostart_delay: 5\n");
+	assert_non_null(r.p);
+	assert_true(r.p->autostart);
+	assert_int_equal(r.p->autostart_order, 20);
+	assert_int_equal(r.p->autostart_delay_s, 5);
+	parsed_free(&r);
+	r = parse("name: a\nautostart: yes please\nautostart_order: -1\nautostart_delay: 3601\nautostart: true\n");
+	assert_null(r.p);
+	assert_true(has_diag(&r, 2, 12, "'autostart' must be true or false"));
+	assert_true(has_diag(&r, 3, 18, "'autostart_order' must be"));
+	assert_true(has_diag(&r, 4, 18, "'autostart_delay' must be between 0 and 3600, got 3601"));
+	assert_true(has_diag(&r, 5, 1, "autostart"));
+	parsed_free(&r);
+
+	struct profile p[4] = { { .name = "web" }, { .name = "db" }, { .name = "off" }, { .name = "app" } };
+	p[0].autostart = p[1].autostart = p[3].autostart = true;
+	p[0].autostart_order = 10;
+	p[1].autostart_order = 0;
+	p[3].autostart_order = 10;
+	struct profile *items[4] = { &p[3], &p[1], &p[2], &p[0] };
+	struct profile_set set = { .items = items, .n = 4 };
+	size_t n = 99;
+	const struct profile **plan = profile_set_autostart(&set, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(plan[0]->name, "db");
+	assert_string_equal(plan[1]->name, "app");
+	assert_string_equal(plan[2]->name, "web");
+	free(plan);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -601,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_set_taps),
 		cmocka_unit_test(test_vars_prepare),
 		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_autostart),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(pw_file);
