@@ -23,6 +23,8 @@ extern const struct cmd_entry cmd_import_entry, cmd_new_entry;
 extern const struct cmd_entry cmd_disk_entry, cmd_snapshot_entry, cmd_clone_entry;
 /* A VM as a libvirt domain (cmd_export.c) */
 extern const struct cmd_entry cmd_export_entry;
+/* Start and stop the autostart VMs at boot and shutdown (cmd_autostart.c) */
+extern const struct cmd_entry cmd_autostart_entry;
 /* The full-screen interface (cmd_tui.c) */
 extern const struct cmd_entry cmd_tui_entry;
 

@@ -9,5 +9,6 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_reset_entry, &cmd_status_entry, &cmd_mode_entry, &cmd_monitor_entry, &cmd_disk_entry, &cmd_snapshot_entry, &cmd_clone_entry,
 	&cmd_forward_entry, &cmd_ssh_entry,
 	&cmd_net_entry, &cmd_watch_entry, &cmd_metrics_entry, &cmd_screenshot_entry,
+	&cmd_autostart_entry,
 	NULL,
 };

@@ -40,6 +40,11 @@ static void state_text(const struct mvm *v, char *buf, size_t n)
 		snprintf(buf, n, "%s", mvm_state_name(v->state));
 }
 
+static bool autostart(const struct mvm *v)
+{
+	return v->prof && v->prof->autostart;
+}
+
 static void keep_visible(size_t sel, size_t *top, int rows)
 {
 	if (rows < 1)
@@ -66,7 +71,7 @@ static struct cols vms_cols(const struct ui *ui, struct rect in)
 	int need = 8;
 	for (size_t i = 0; i < ui->m.n_vms; i++) {
 		const struct mvm *v = &ui->m.vms[i];
-		int l = grid_strwidth(v->name);
+		int l = grid_strwidth(v->name) + (autostart(v) ? 2 : 0);
 		if (l > c.namew)
 			c.namew = l;
 		char st[128];
@@ -109,7 +114,11 @@ static void vms_row(struct ui *ui, struct grid *g, struct rect in, struct cols c
 	struct grid_pen ps = sel ? pb : theme_pen(state_role(v));
 	grid_set(g, x, y, theme_glyph(state_glyph(v)), ps);
 	x += 2;
-	grid_print(g, x, y, c.namew, pb, v->name);
+	int nl = grid_print(g, x, y, c.namew, pb, v->name);
+	/* "web1 A": the VM starts at boot (vmdeck autostart); dropped when the
+	 * name fills its column. */
+	if (autostart(v) && nl + 2 <= c.namew)
+		grid_set(g, x + nl + 1, y, 'A', sel ? pb : theme_pen(ROLE_DIM));
 	x += c.namew + 1;
 	char st[128];
 	state_text(v, st, sizeof(st));
@@ -247,6 +256,9 @@ static int details_hardware(const struct mvm *v, const struct profile *p, struct
 	y = line(g, in, y, ROLE_NORMAL, "cpu     %u x %s, %s, %s", p->smp_cpus ? p->smp_cpus : 1,
 		 p->cpu ? p->cpu : "default", p->machine ? p->machine : "pc", p->accel ? p->accel : "kvm:tcg");
 	y = line(g, in, y, ROLE_NORMAL, "memory  %u MiB", p->memory_mb);
+	if (p->autostart)
+		y = line(g, in, y, ROLE_NORMAL, "autostart order %u, then wait %u s (vmdeck autostart)", p->autostart_order,
+			 p->autostart_delay_s);
 	/* A VNC display off the UNIX socket: where; loudly when the network reaches it. */
 	if (p->vnc && strcmp(p->vnc, "unix") != 0) {
 		if (profile_vnc_public(p))

@@ -164,6 +164,28 @@ static void test_list_and_details(void **state)
 	assert_true(has(f, "terminating on signal 9"));
 }
 
+/* An autostart VM: "A" after its name in the list (dim), and its order
+ * and delay in the details; the other VM has no mark. */
+static void test_autostart_mark(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(lacks(f, "testguest1 A"));
+	f->prof[0].autostart = true;
+	f->prof[0].autostart_order = 7;
+	f->prof[0].autostart_delay_s = 30;
+	f->ui.dirty |= D_ALL;
+	render(f);
+	/* 80 columns: the name column has no room left; the name stays whole. */
+	assert_true(has(f, "testguest1 running"));
+	assert_true(has(f, "autostart order 7, then wait 30 s"));
+	grid_free(f->g);
+	f->g = grid_new(120, 30);
+	ui_layout(&f->ui, 120, 30);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "testguest1 A"));
+	assert_true(lacks(f, "web2 A"));
+}
+
 static void test_network_pane(void **state)
 {
 	struct fixture *f = *state;
@@ -805,6 +827,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list_and_details, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_cost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_autostart_mark, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flash_is_visible_in_mono, setup, teardown),
 		cmocka_unit_test(test_history_bounded),

@@ -1,0 +1,6 @@
+# Living on the host (issue 14): autostart at boot, the systemd units, the
+# Debian package and bash completion.
+vmdeck_script_test(host_autostart host/autostart.sh integration)
+set_tests_properties(host_autostart PROPERTIES TIMEOUT 400)
+# The systemd units: systemd-analyze verify, and where cmake --install puts them.
+vmdeck_script_test(host_units host/units.sh unit)
