@@ -41,6 +41,7 @@ packages=(
 	# postinst defines and starts libvirt's 'default' network on the host.
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients iptables
 	strace openssl # tests: which files the TUI opens, which sockets a verb connects; secrets for VNC tests
+	systemd bash-completion lintian # tests: systemd-analyze verify on the units, completion, the .deb
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -160,6 +160,27 @@ int nlact_link_kind(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+int nlact_bridges(struct strv *out)
+{
+	struct nl_sock *sk = sock_open(NULL);
+	struct nl_cache *cache = NULL;
+	if (!sk)
+		return -1;
+	int r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	nl_socket_free(sk);
+	if (r < 0)
+		return -1;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		/* The type, not rtnl_link_is_bridge(): that is true for ports too. */
+		const char *k = rtnl_link_get_type(l);
+		if (k && strcmp(k, "bridge") == 0 && rtnl_link_get_name(l))
+			strv_push(out, rtnl_link_get_name(l));
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
 int nlact_set_alias(const char *name, const char *alias, char **err)
 {
 	struct rtnl_link *c = rtnl_link_alloc();

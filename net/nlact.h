@@ -23,6 +23,10 @@ int nlact_delete(const char *name, char **err);
 int nlact_bridge_add(const char *name, const uint8_t *mac, char **err);
 /* The kind of a link ("bridge", "tun", …; "" none), into buf. -1 if no link. */
 int nlact_link_kind(const char *name, char *buf, size_t len);
+/* The names of this namespace's bridges (one RTM_GETLINK dump), pushed
+ * onto out in ifindex order: 0, or -1 when netlink cannot be opened. */
+struct strv;
+int nlact_bridges(struct strv *out);
 /* The link's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`): any user
  * who can see the link can read it. get: "" when none; -1 if no link. */
 int nlact_set_alias(const char *name, const char *alias, char **err);

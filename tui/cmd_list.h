@@ -4,6 +4,8 @@
 
 #include "tui/cmd.h"
 
+#include <stddef.h>
+
 /* Profiles (cmd_profile.c) */
 extern const struct cmd_entry cmd_check_entry, cmd_args_entry, cmd_list_entry;
 /* Lifecycle (cmd_vm.c) */
@@ -13,6 +15,8 @@ extern const struct cmd_entry cmd_start_entry, cmd_stop_entry, cmd_kill_entry, c
 extern const struct cmd_entry cmd_forward_entry, cmd_ssh_entry;
 /* Network (cmd_net.c) */
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
+/* net's sub-verb i (its name; its usage in *usage), NULL past the last. */
+const char *cmd_net_sub(size_t i, const char **usage);
 /* Prometheus exporter (cmd_metrics.c) */
 extern const struct cmd_entry cmd_metrics_entry;
 /* Thumbnail (cmd_screenshot.c) */
@@ -29,5 +33,9 @@ extern const struct cmd_entry cmd_autostart_entry;
 extern const struct cmd_entry cmd_tui_entry;
 
 extern const struct cmd_entry *const cmd_table[];
+
+/* `vmdeck __complete CWORD WORD...`: the shell completion's candidates for
+ * word CWORD, one a line (cmd_complete.c). Hidden: not in cmd_table. */
+int cmd_complete(int argc, char **argv);
 
 #endif

@@ -393,6 +393,14 @@ static const struct net_verb net_verbs[] = {
 	  false, o_export, 1, 1, net_export },
 };
 
+const char *cmd_net_sub(size_t i, const char **usage)
+{
+	if (i >= ARRAY_LEN(net_verbs))
+		return NULL;
+	*usage = net_verbs[i].usage;
+	return net_verbs[i].name;
+}
+
 static void net_help(FILE *out)
 {
 	fprintf(out, "usage: vmdeck net SUBVERB [ARGS...]  (vmdeck net SUBVERB --help)\n");

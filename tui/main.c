@@ -149,6 +149,8 @@ int main(int argc, char **argv)
 		return cmd_tui_entry.exec(1, tui_argv);
 	}
 	const char *verb = argv[optind];
+	if (strcmp(verb, "__complete") == 0)
+		return cmd_complete(argc - optind, argv + optind);
 	for (size_t i = 0; cmd_table[i]; i++) {
 		if (strcmp(cmd_table[i]->name, verb) == 0) {
 			int vargc = argc - optind;
