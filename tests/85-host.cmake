@@ -7,3 +7,7 @@ vmdeck_script_test(host_units host/units.sh unit)
 # Bash completion driven through complete/COMP_WORDS/COMPREPLY (root: a
 # network namespace with a bridge of its own).
 vmdeck_script_test(host_completion host/completion.sh integration)
+# The Debian package: CPack, control fields, lintian, install into a
+# throwaway root with dpkg --root, run, remove.
+vmdeck_script_test(host_package host/package.sh integration)
+set_tests_properties(host_package PROPERTIES TIMEOUT 300)

@@ -44,4 +44,10 @@ for in in "${units[@]}"; do
 	check "cmake --install put $u in lib/systemd/system" test -n "$f"
 	[[ -n $f ]] && check "$u names the installed binary ($prefix/bin/vmdeck)" grep -q "^ExecStart=$prefix/bin/vmdeck " "$f"
 done
+# The prefix given at install time (CPack's /usr, `--prefix`) is the one
+# the units name: they are configured when installed.
+DESTDIR=$T_TMP/root2 cmake --install "$VMDECK_BUILD" --prefix /opt/vmdeck >"$T_TMP/install2.log" 2>&1 ||
+	fail "cmake --install --prefix: $(tail -5 "$T_TMP/install2.log")"
+check "cmake --install --prefix /opt/vmdeck: the unit names /opt/vmdeck/bin/vmdeck" \
+	grep -qx "ExecStart=/opt/vmdeck/bin/vmdeck autostart" "$T_TMP/root2/opt/vmdeck/lib/systemd/system/vmdeck-autostart.service"
 finish
