@@ -47,7 +47,13 @@ expect() {
 	local got want
 	got=$(comp "$line" | tr '\n' ' ')
 	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-	[[ $got == "$want" ]] || { log "'$line': got [$got], want [$want]"; return 1; }
+	[[ $got == "$want" ]] && return 0
+	log "'$line': got [$got], want [$want]"
+	# What the binary itself says to that line (the script hides its errors).
+	local w=($line)
+	[[ $line == *' ' ]] && w+=("")
+	log "  vmdeck __complete ${#w[@]}-1: $(cd "$T_TMP/cwd" && ip netns exec "$ns" "$VMDECK" __complete $((${#w[@]} - 1)) "${w[@]}" 2>&1 | tr '\n' ' ') (rc ${PIPESTATUS[0]})"
+	return 1
 }
 # The verbs and each one's options, read from --help (the code's own text).
 verbs=$("$VMDECK" --help | awk '/^Verbs:/{ on = 1; next } on && /^$/{ exit } on && /^  [a-z]/ { print $1 }')
