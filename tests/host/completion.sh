@@ -52,7 +52,9 @@ expect() {
 	# What the binary itself says to that line (the script hides its errors).
 	local w=($line)
 	[[ $line == *' ' ]] && w+=("")
-	log "  vmdeck __complete ${#w[@]}-1: $(cd "$T_TMP/cwd" && ip netns exec "$ns" "$VMDECK" __complete $((${#w[@]} - 1)) "${w[@]}" 2>&1 | tr '\n' ' ') (rc ${PIPESTATUS[0]})"
+	local said rc
+	said=$(cd "$T_TMP/cwd" && ip netns exec "$ns" "$VMDECK" __complete $((${#w[@]} - 1)) "${w[@]}" 2>&1); rc=$?
+	log "  vmdeck __complete itself: rc $rc: $(tr '\n' ' ' <<<"$said")"
 	return 1
 }
 # The verbs and each one's options, read from --help (the code's own text).
