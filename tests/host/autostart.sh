@@ -80,11 +80,16 @@ check "second autostart: the same QEMUs" test "$pids_before" = "$(for g in g1 g2
 
 # --- a VM that cannot start: logged, the rest go on, exit 1 --------------------
 profile_bare bad "autostart: true" "autostart_order: 15" "nics:" "  - bridge: nosuchbr0"
-vd autostart 2>"$T_TMP/bad"; rc=$?
+# Under systemd (JOURNAL_STREAM set) each line carries its priority.
+JOURNAL_STREAM=8:12345 vd autostart 2>"$T_TMP/bad"; rc=$?
 log "$(cat "$T_TMP/bad")"
 check "with a VM that cannot start: exit 1 (got $rc)" test "$rc" -eq 1
 check "its failure is logged, naming it, and the VMs after it are still looked at" in_order "$T_TMP/bad" \
 	"g2: already running" "bad: start failed: .*nosuchbr0" "g1: already running" "g3: already running"
+check "for the journal: the failure at priority 3 (err), the rest at 6 (info)" bash -c "
+	grep -q '^<3>vmdeck autostart: bad: start failed' '$T_TMP/bad' &&
+	grep -q '^<6>vmdeck autostart: g2: already running' '$T_TMP/bad' &&
+	! grep -qv '^<[36]>vmdeck autostart: ' '$T_TMP/bad'"
 
 # --- stop -----------------------------------------------------------------------
 vd autostart --stop 2>"$T_TMP/stop"; rc=$?
