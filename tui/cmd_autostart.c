@@ -114,17 +114,30 @@ static void as_open(struct autostart *a)
 	vmm_set_on_log(a->m, on_vm_log, a);
 	const char *dir = paths_profiles_dir();
 	struct profile_set *set = profile_set_load(&dir, 1);
-	size_t errors = profile_diag_errors(set->diags, set->n_diags);
+	/* A file that does not load may be an autostart VM that will not
+	 * start: a failure. Errors that leave a profile loaded (a missing
+	 * disk) are only shown: if that VM autostarts, its start says more. */
+	struct strv bad;
+	strv_init(&bad);
 	for (size_t i = 0; i < set->n_diags; i++) {
-		if (set->diags[i].warning)
+		const struct profile_diag *d = &set->diags[i];
+		if (d->warning)
 			continue;
-		char *line = profile_diag_format(&set->diags[i]);
+		char *line = profile_diag_format(d);
 		as_log(a, PRIO_WARNING, "%s", line);
 		free(line);
+		bool loaded = false, seen = false;
+		for (size_t k = 0; k < set->n && !loaded; k++)
+			loaded = strcmp(set->items[k]->path, d->file) == 0;
+		for (size_t k = 0; k < bad.n && !seen; k++)
+			seen = strcmp(bad.v[k], d->file) == 0;
+		if (!loaded && !seen)
+			strv_push(&bad, d->file);
 	}
-	if (errors)
-		as_log(a, PRIO_ERR, "%zu profile problem%s in %s (run 'vmdeck check'): a VM whose profile does not load "
-			  "is not started", errors, errors == 1 ? "" : "s", dir);
+	if (bad.n)
+		as_log(a, PRIO_ERR, "%zu profile file%s in %s do%s not load (run 'vmdeck check'): a VM whose profile does "
+			  "not load is not started", bad.n, bad.n == 1 ? "" : "s", dir, bad.n == 1 ? "es" : "");
+	strv_clear(&bad);
 	vmm_sync_profiles(a->m, set);
 	a->plan = profile_set_autostart(vmm_profiles(a->m), &a->n);
 	loop_signal_add(a->l, SIGINT, on_quit_signal, a);

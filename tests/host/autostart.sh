@@ -91,6 +91,20 @@ check "for the journal: the failure at priority 3 (err), the rest at 6 (info)" b
 	grep -q '^<6>vmdeck autostart: g2: already running' '$T_TMP/bad' &&
 	! grep -qv '^<[36]>vmdeck autostart: ' '$T_TMP/bad'"
 
+# --- profile problems: a file that does not load fails the run, a missing
+# disk of a profile that loads (not an autostart VM) does not --------------------
+printf 'name: nodisk\nmemory: 64M\ndisks: [{file: /nonexistent/disk.img}]\n' >"$PROF/nodisk.yaml"
+rm -f "$PROF/bad.yaml"
+vd autostart 2>"$T_TMP/soft"; rc=$?
+check "a missing disk of another profile: exit 0 (got $rc), the problem shown" \
+	bash -c "(( $rc == 0 )) && grep -q 'nodisk.yaml:3:.*does not exist' '$T_TMP/soft'"
+printf 'name: broken\nmemory: lots\n' >"$PROF/broken.yaml"
+vd autostart 2>"$T_TMP/broken"; rc=$?
+log "$(grep -v already "$T_TMP/broken")"
+check "a profile that does not load: exit 1 (got $rc), named" \
+	bash -c "(( $rc == 1 )) && grep -q 'broken.yaml:2:' '$T_TMP/broken' && grep -q '1 profile file in .* does not load' '$T_TMP/broken'"
+rm -f "$PROF/broken.yaml" "$PROF/nodisk.yaml"
+
 # --- stop -----------------------------------------------------------------------
 vd autostart --stop 2>"$T_TMP/stop"; rc=$?
 log "$(cat "$T_TMP/stop")"
