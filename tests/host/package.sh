@@ -45,7 +45,8 @@ for f in /usr/bin/vmdeck /usr/bin/vmdeck-supervisor /usr/share/man/man1/vmdeck.1
 	/usr/share/doc/vmdeck/examples/networks/virbr0.yaml; do
 	check "the package has $f" grep -qxF "$f" "$T_TMP/contents"
 done
-for u in "$VMDECK_SRC"/dist/systemd/*.service.in; do
+shopt -s nullglob
+for u in "$VMDECK_SRC"/dist/systemd/*.service.in "$VMDECK_SRC"/dist/systemd/*.service; do
 	u=$(basename "$u" .in)
 	check "the package has the unit $u" grep -qE "^(/usr)?/lib/systemd/system/$u\$" "$T_TMP/contents"
 done
