@@ -32,11 +32,30 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.org/vmdeck")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Programs vmdeck runs: qemu-system-x86_64 (every VM; the profile's `qemu`
 # default), dnsmasq (lab networks with dhcp:), nft (lab networks with nat:).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-x86, dnsmasq-base, nftables")
+# Libraries vmdeck dlopen()s (CMakeLists.txt) are invisible to dpkg-shlibdeps:
+# their packages are named from their sonames (Debian's rule: libfoo.so.N is
+# in package libfooN). libvncclient draws every screen: a dependency;
+# libmicrohttpd serves only `vmdeck metrics`: recommended.
+function(vmdeck_soname_package soname out)
+  string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" pkg "${soname}")
+  string(REPLACE "_" "-" pkg "${pkg}")
+  set(${out} ${pkg} PARENT_SCOPE)
+endfunction()
+set(VMDECK_DLOPEN_DEPENDS "")
+set(VMDECK_DLOPEN_RECOMMENDS "")
+if(VNCCLIENT_SONAME)
+  vmdeck_soname_package(${VNCCLIENT_SONAME} pkg)
+  set(VMDECK_DLOPEN_DEPENDS ", ${pkg}")
+endif()
+if(MHD_SONAME)
+  vmdeck_soname_package(${MHD_SONAME} pkg)
+  set(VMDECK_DLOPEN_RECOMMENDS ", ${pkg}")
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-x86, dnsmasq-base, nftables${VMDECK_DLOPEN_DEPENDS}")
 # qemu-img (`vmdeck new` makes disks), OVMF (the UEFI firmware `new`
 # writes into profiles), console fonts (`screenshot --text`, the zoomed
 # text view), the direct-colour terminfo entries (24-bit colour).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qemu-utils, ovmf, console-data, ncurses-term")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qemu-utils, ovmf, console-data, ncurses-term${VMDECK_DLOPEN_RECOMMENDS}")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/dist/package-prebuild.cmake)
 include(CPack)

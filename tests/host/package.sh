@@ -31,7 +31,7 @@ for d in qemu-system-x86 dnsmasq-base nftables libncursesw6 libnl-3-200 libnl-ro
 	libvncclient1 libjson-c5 libpng16-16 libc6; do
 	check "Depends has $d" grep -qE "(^|, )$d( |,|\$)" <<<"$depends"
 done
-for r in qemu-utils ovmf; do
+for r in qemu-utils ovmf libmicrohttpd12; do
 	check "Recommends has $r" grep -qE "(^|, )$r( |,|\$)" <<<"$recommends"
 done
 check "Version is the binary's ($version)" test "$(field Version)" = "$version"
@@ -46,7 +46,7 @@ for f in /usr/bin/vmdeck /usr/bin/vmdeck-supervisor /usr/share/man/man1/vmdeck.1
 	check "the package has $f" grep -qxF "$f" "$T_TMP/contents"
 done
 shopt -s nullglob
-for u in "$VMDECK_SRC"/dist/systemd/*.service.in "$VMDECK_SRC"/dist/systemd/*.service; do
+for u in "$VMDECK_SRC"/dist/systemd/*.service.in "$VMDECK_SRC"/dist/systemd/*.service "$VMDECK_SRC"/dist/*.service.in; do
 	u=$(basename "$u" .in)
 	check "the package has the unit $u" grep -qE "^(/usr)?/lib/systemd/system/$u\$" "$T_TMP/contents"
 done

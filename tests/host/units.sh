@@ -21,11 +21,11 @@ verify_quiet() {
 # NAME.service.in (configured with the install's bin directory) or a plain
 # NAME.service; for the check, vmdeck is the one under test.
 shopt -s nullglob
-units=("$VMDECK_SRC"/dist/systemd/*.service.in "$VMDECK_SRC"/dist/systemd/*.service)
+units=("$VMDECK_SRC"/dist/systemd/*.service.in "$VMDECK_SRC"/dist/systemd/*.service "$VMDECK_SRC"/dist/*.service.in)
 check "dist/systemd has vmdeck-autostart.service.in" test -f "$VMDECK_SRC/dist/systemd/vmdeck-autostart.service.in"
 for in in "${units[@]}"; do
 	u=$(basename "$in" .in)
-	sed -E "s|@VMDECK_BINDIR@|$bindir|g; s|/usr(/local)?/bin/vmdeck|$bindir/vmdeck|g" "$in" >"$T_TMP/$u"
+	sed -E "s|@(VMDECK_BINDIR\|CMAKE_INSTALL_FULL_BINDIR)@|$bindir|g; s|/usr(/local)?/bin/vmdeck|$bindir/vmdeck|g" "$in" >"$T_TMP/$u"
 	check "$u: no @VARIABLE@ left" bash -c "! grep -q '@[A-Z_]*@' '$T_TMP/$u'"
 	check "$u: systemd-analyze verify says nothing" verify_quiet "$T_TMP/$u"
 done
