@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "net/linkwatch.h"
+#include "net/outage.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "tui/metrics.h"
@@ -25,6 +26,7 @@ struct exporter {
 	struct loop *loop;
 	struct vmm *vmm;
 	struct linkwatch *lw;
+	struct outage *ob; /* what MAC changes cost the guests (never announces: an observer) */
 	struct metrics *m;
 	struct promhttp *http;
 	bool dirty;      /* something changed: render (within METRICS_RENDER_MS) */
@@ -36,7 +38,7 @@ static void render(struct exporter *e)
 {
 	e->dirty = false;
 	struct strbuf b = { 0 };
-	metrics_collect(e->m, e->vmm, e->lw, &b);
+	metrics_collect(e->m, e->vmm, e->lw, e->ob, &b);
 	promhttp_publish(e->http, b.s ? b.s : "", b.len);
 	free(b.s);
 }
@@ -72,11 +74,19 @@ static void on_link(struct linkwatch *lw, const struct linkwatch_event *ev, void
 	(void)lw;
 	struct exporter *e = arg;
 	metrics_link_event(e->m, ev);
+	outage_link_event(e->ob, ev);
 	/* Counters move with STATS (once per interval): the sample; the set of
 	 * links and bridges and the MAC change counts with the others. */
 	if (ev->type == LINKWATCH_EV_STATS)
 		e->sample_due = true;
 	e->dirty = true;
+}
+
+static void on_outage(struct outage *o, const struct outage_event *ev, void *arg)
+{
+	(void)o;
+	(void)ev;
+	((struct exporter *)arg)->dirty = true;
 }
 
 static void on_vm(struct vm *vm, void *arg)
@@ -146,6 +156,9 @@ static void exporter_watch(struct exporter *e)
 	e->lw = linkwatch_new(e->loop, &lo, &err);
 	if (e->lw) {
 		linkwatch_set_on_change(e->lw, on_link, e);
+		e->ob = outage_new(e->loop, e->lw);
+		outage_set_heal(e->ob, false); /* heal is the TUI's and watch's to announce */
+		outage_set_on_event(e->ob, on_outage, e);
 	} else {
 		cmd_error("metrics: not watching links (vmdeck_links_watched 0): %s", err);
 		free(err);
@@ -184,6 +197,7 @@ static int cmd_metrics(int argc, char **argv)
 	loop_run(e.loop);
 	loop_timer_del(e.loop, e.render_timer);
 	promhttp_free(e.http);
+	outage_free(e.ob);
 	linkwatch_free(e.lw);
 	vmm_free(e.vmm);
 	metrics_free(e.m);

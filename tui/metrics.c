@@ -4,6 +4,7 @@
 #include "core/profile.h"
 #include "core/promtext.h"
 #include "core/util.h"
+#include "net/outage.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -101,13 +102,47 @@ static void render_bridges(const struct metrics_snap *s, struct strbuf *b)
 		struct promtext_label l[] = { { "bridge", s->bridges[i].name } };
 		promtext_sample_u64(b, "vmdeck_bridge_vm_ports", l, 1, s->bridges[i].n_vm_ports);
 	}
-	/* ---- OUTAGE METRICS GO HERE (issue 15, the outage observer's half) ----
-	 * Reserved names, labels {vm, port, bridge}:
-	 *   vmdeck_guest_stale_frames_total  counter: frames a guest sent to a former bridge MAC
-	 *   vmdeck_guest_outage_seconds_total counter: summed outage (flip -> last stale frame)
-	 *   vmdeck_bridge_heals_total{bridge} counter: gratuitous ARP / NA announcements made
-	 * Add them to struct metrics_snap / metrics_collect from the observer's
-	 * per-guest counters once it lands on main. */
+}
+
+/* What the bridge MAC changes cost each guest, measured from the frames it
+ * sent to a former MAC (net/outage.c), and heal's announcements. */
+static void render_outages(const struct metrics_snap *s, struct strbuf *b)
+{
+	static const struct {
+		const char *name, *help;
+	} fams[] = {
+		{ "vmdeck_guest_stale_frames_total", "Frames a guest sent to a former MAC of its bridge (lost)" },
+		{ "vmdeck_guest_outages_total", "Bridge MAC changes that cost the guest frames" },
+		{ "vmdeck_guest_outage_seconds_total",
+		  "The guest's outages added up: from the MAC change to its last frame to the former MAC" },
+	};
+	promtext_family(b, "vmdeck_outage_measured", PROMTEXT_GAUGE,
+			"1 when vmdeck measures guests' outages (needs root or CAP_NET_RAW), else 0");
+	promtext_sample_u64(b, "vmdeck_outage_measured", NULL, 0, s->outage_measured);
+	for (size_t f = 0; f < ARRAY_LEN(fams); f++) {
+		promtext_family(b, fams[f].name, PROMTEXT_COUNTER, fams[f].help);
+		for (size_t i = 0; i < s->n_guests; i++) {
+			const struct outage_port_total *g = &s->guests[i];
+			struct promtext_label l[] = { { "vm", g->vm }, { "port", g->port }, { "bridge", g->bridge } };
+			if (f == 0)
+				promtext_sample_u64(b, fams[f].name, l, 3, g->frames);
+			else if (f == 1)
+				promtext_sample_u64(b, fams[f].name, l, 3, g->outages);
+			else
+				promtext_sample_double(b, fams[f].name, l, 3, (double)g->outage_us / 1e6);
+		}
+	}
+	promtext_family(b, "vmdeck_bridge_heal", PROMTEXT_GAUGE, "1 while heal is on for the bridge");
+	for (size_t i = 0; i < s->n_heal_bridges; i++) {
+		struct promtext_label l[] = { { "bridge", s->heal_bridges[i].bridge } };
+		promtext_sample_u64(b, "vmdeck_bridge_heal", l, 1, s->heal_bridges[i].heal);
+	}
+	promtext_family(b, "vmdeck_bridge_healed_changes_total", PROMTEXT_COUNTER,
+			"Bridge MAC changes whose new MAC heal announced to the guests");
+	for (size_t i = 0; i < s->n_heal_bridges; i++) {
+		struct promtext_label l[] = { { "bridge", s->heal_bridges[i].bridge } };
+		promtext_sample_u64(b, "vmdeck_bridge_healed_changes_total", l, 1, s->heal_bridges[i].heals);
+	}
 }
 
 void metrics_render(const struct metrics_snap *s, struct strbuf *b)
@@ -122,6 +157,7 @@ void metrics_render(const struct metrics_snap *s, struct strbuf *b)
 	render_vms(s, b);
 	render_links(s, b);
 	render_bridges(s, b);
+	render_outages(s, b);
 }
 
 /* ---- the exporter's state ------------------------------------------------ */
@@ -398,9 +434,15 @@ static void collect_links(struct metrics *m, struct vmm *vmm, const struct linkw
 	s->links_ok = lw != NULL;
 }
 
-void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct strbuf *out)
+void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, const struct outage *ob,
+		     struct strbuf *out)
 {
 	struct metrics_snap s = { .version = VMDECK_VERSION, .snapshots = ++m->snapshots };
+	if (ob) {
+		s.outage_measured = outage_unavailable(ob) == NULL;
+		s.guests = outage_port_totals(ob, &s.n_guests);
+		s.heal_bridges = outage_bridge_totals(ob, &s.n_heal_bridges);
+	}
 	collect_vms(m, vmm, &s);
 	collect_links(m, vmm, lw, &s);
 	metrics_render(&s, out);

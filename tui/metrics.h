@@ -60,6 +60,13 @@ struct metrics_snap {
 	size_t n_bridges;
 	bool links_ok;         /* false: the link watcher is down (vmdeck_links_watched 0) */
 	uint64_t snapshots;    /* snapshots published so far, this one included */
+	/* What bridge MAC changes cost the guests (net/outage.h): per port and
+	 * per bridge, monotonic; none when no observer runs. */
+	bool outage_measured;  /* the observer can measure (root or CAP_NET_RAW) */
+	const struct outage_port_total *guests;
+	size_t n_guests;
+	const struct outage_bridge_total *heal_bridges;
+	size_t n_heal_bridges;
 };
 
 /* Append the whole exposition for s to out. */
@@ -78,6 +85,8 @@ void metrics_link_event(struct metrics *m, const struct linkwatch_event *ev);
 void metrics_sample(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw);
 /* Render the models and the last sample into out; reads no file. vmm and
  * lw may be NULL (not watched: no VM, or no link families). */
-void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, struct strbuf *out);
+struct outage;
+void metrics_collect(struct metrics *m, struct vmm *vmm, const struct linkwatch *lw, const struct outage *ob,
+		     struct strbuf *out);
 
 #endif

@@ -109,6 +109,10 @@ check "the bridge took the low MAC" wait_for 5 bash -c "ip -n $NS -j link show v
 check "Prometheus: one port-joined change" wait_for 20 q_is "$CH" 1
 check "Prometheus: no change of another cause" q_is 'sum(vmdeck_bridge_mac_changes_total{bridge="virbr0"})' 1
 check "Prometheus: the bridge has 2 ports" wait_for 10 q_is 'vmdeck_bridge_ports{bridge="virbr0"}' 2
+# The exporter runs the outage observer (as root it can measure). Here the
+# guest's frames go to its own TAP's MAC, which stays local to the bridge:
+# no outage to count (net_seed_outage measures real ones).
+check "Prometheus: the outage is measured (root)" q_is 'vmdeck_outage_measured' 1
 $N link set low0 nomaster
 check "Prometheus: the port leaving is a port-left change" wait_for 20 q_is 'vmdeck_bridge_mac_changes_total{bridge="virbr0",cause="port-left"}' 1
 in_ns "$VMDECK" net pin virbr0 >/dev/null || fail "net pin"
@@ -117,7 +121,7 @@ check "Prometheus: pinned 1 after net pin" wait_for 20 q_is 'vmdeck_bridge_pinne
 # --- counters never went back across the scrapes -----------------------------
 for c in vmdeck_link_receive_bytes_total vmdeck_link_transmit_bytes_total vmdeck_link_receive_packets_total \
 	vmdeck_link_transmit_packets_total vmdeck_bridge_mac_changes_total vmdeck_vm_cpu_seconds_total \
-	vmdeck_metrics_snapshots_total; do
+	vmdeck_metrics_snapshots_total vmdeck_guest_stale_frames_total; do
 	check "$c never went back over the run (resets 0)" q_is "sum(resets($c[10m]))" 0
 done
 check "the exporter's loop kept publishing" q_gt 'vmdeck_metrics_snapshots_total' 3

@@ -8,6 +8,7 @@
 #include "core/promtext.h"
 #include "core/util.h"
 #include "tui/metrics.h"
+#include "net/outage.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,7 +100,10 @@ static void test_render(void **state)
 	};
 	struct metrics_bridge br[] = { { .name = "virbr0", .pinned_known = true, .n_ports = 1, .n_vm_ports = 1,
 					 .changes = { [BRIDGE_MAC_CAUSE_PORT_JOINED] = 2 } } };
-	struct metrics_snap s = { "9.9", vms, 2, links, 1, br, 1, true, 7 };
+	struct outage_port_total guests[] = { { .port = "tap-web1-0", .vm = "web1", .bridge = "virbr0", .frames = 13,
+						.outages = 1, .outage_us = 6400000 } };
+	struct outage_bridge_total heal[] = { { .bridge = "virbr0", .changes = 2, .heals = 1, .heal = true } };
+	struct metrics_snap s = { "9.9", vms, 2, links, 1, br, 1, true, 7, true, guests, 1, heal, 1 };
 	struct strbuf b = { 0 };
 	metrics_render(&s, &b);
 	static const char *const want[] = {
@@ -119,6 +123,13 @@ static void test_render(void **state)
 		"vmdeck_bridge_mac_changes_total{bridge=\"virbr0\",cause=\"port-joined\"} 2\n",
 		"vmdeck_bridge_mac_changes_total{bridge=\"virbr0\",cause=\"set\"} 0\n",
 		"vmdeck_bridge_pinned{bridge=\"virbr0\"} 0\n",
+		"vmdeck_outage_measured 1\n",
+		"vmdeck_guest_stale_frames_total{vm=\"web1\",port=\"tap-web1-0\",bridge=\"virbr0\"} 13\n",
+		"vmdeck_guest_outages_total{vm=\"web1\",port=\"tap-web1-0\",bridge=\"virbr0\"} 1\n",
+		"vmdeck_guest_outage_seconds_total{vm=\"web1\",port=\"tap-web1-0\",bridge=\"virbr0\"} 6.4\n",
+		"vmdeck_bridge_heal{bridge=\"virbr0\"} 1\n",
+		"vmdeck_bridge_healed_changes_total{bridge=\"virbr0\"} 1\n",
+		"# TYPE vmdeck_guest_stale_frames_total counter\n",
 		"# TYPE vmdeck_vm_cpu_seconds_total counter\n",
 		"# TYPE vmdeck_vm_state gauge\n",
 	};
@@ -133,7 +144,7 @@ static void test_render(void **state)
 	size_t types = 0;
 	while ((p = strstr(p, "# TYPE ")) != NULL)
 		types++, p++;
-	assert_int_equal(types, 15);
+	assert_int_equal(types, 21);
 	free(b.s);
 }
 
