@@ -214,6 +214,11 @@ int clone_profile_yaml(const char *yaml, size_t len, const struct profile *src, 
 	yaml_node_t *vnc = map_get(&e, map_get(&e, root, "display", NULL), "vnc", NULL);
 	if (vnc && yamldoc_scalar(vnc) && !yamldoc_is_null(vnc) && strcmp(yamldoc_scalar(vnc), "unix") != 0)
 		replace(&e, vnc, xstrdup("unix"));
+	/* Two VMs starting at boot from one disk set and one set of host ports:
+	 * the clone starts at boot only when someone says so. */
+	yaml_node_t *as = map_get(&e, root, "autostart", NULL);
+	if (as && src->autostart)
+		replace(&e, as, xstrdup("false"));
 	qsort(e.v, e.n, sizeof(*e.v), edits_cmp);
 	struct strbuf b = { 0 };
 	size_t at = 0;

@@ -319,8 +319,9 @@ static int disks_prepare(struct vm *vm, char **err)
 		const struct profile_disk *d = &vm->p->disks[i];
 		if (!disk_needs_create(d))
 			continue;
-		if (disk_create(vm->name, d, err) < 0)
-			return -1;
+		int rc = disk_create(vm->name, d, err);
+		if (rc < 0)
+			return rc; /* its kind: qemu-img missing is not found */
 		char *sz = size_text(d->size);
 		vm_logf(vm, "disk '%s': created %s (%s, %s)", d->id, d->file, d->format, sz);
 		free(sz);
@@ -387,9 +388,11 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		start_refused(vm, lock_fd, err);
 		return frc;
 	}
-	if (disks_prepare(vm, err) < 0) {
+	int drc = disks_prepare(vm, err);
+	if (drc < 0) {
 		strv_clear(&argv);
-		return start_refused(vm, lock_fd, err);
+		start_refused(vm, lock_fd, err);
+		return drc;
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	vm_net_teardown(vm);

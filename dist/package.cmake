@@ -51,6 +51,11 @@ if(MHD_SONAME)
   vmdeck_soname_package(${MHD_SONAME} pkg)
   set(VMDECK_DLOPEN_RECOMMENDS ", ${pkg}")
 endif()
+# libxml2 (export/import --libvirt, net export): Debian names the package
+# of libxml2.so.2 libxml2, not by the soname rule above.
+if(LIBXML2_SONAME)
+  set(VMDECK_DLOPEN_RECOMMENDS "${VMDECK_DLOPEN_RECOMMENDS}, libxml2")
+endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-x86, dnsmasq-base, nftables${VMDECK_DLOPEN_DEPENDS}")
 # qemu-img (`vmdeck new` makes disks), OVMF (the UEFI firmware `new`
 # writes into profiles), console fonts (`screenshot --text`, the zoomed

@@ -216,6 +216,14 @@ static int clone_run(const char *src, const char *name, const char *out_dir, con
 		if (s.p->vnc && strcmp(s.p->vnc, "unix") != 0)
 			printf("%s: its VNC display is on a UNIX socket (%s's TCP display %s would clash)\n", name, src,
 			       s.p->vnc);
+		if (s.p->autostart)
+			printf("%s: autostart is off (%s starts at boot; say autostart: true in %s when %s should too)\n",
+			       name, src, yaml, name);
+		for (size_t i = 0; i < s.p->n_nics; i++)
+			if (s.p->nics[i].n_forwards)
+				printf("%s: NIC '%s' keeps %s's %zu port forward(s): the two cannot run at the same time "
+				       "until %s's host ports change\n",
+				       name, s.p->nics[i].id, src, s.p->nics[i].n_forwards, name);
 	}
 	job_clear(&j, rc != EXIT_OK);
 	free(yaml);

@@ -31,7 +31,7 @@ for d in qemu-system-x86 dnsmasq-base nftables libncursesw6 libnl-3-200 libnl-ro
 	libvncclient1 libjson-c5 libpng16-16 libc6; do
 	check "Depends has $d" grep -qE "(^|, )$d( |,|\$)" <<<"$depends"
 done
-for r in qemu-utils ovmf libmicrohttpd12; do
+for r in qemu-utils ovmf libmicrohttpd12 libxml2; do
 	check "Recommends has $r" grep -qE "(^|, )$r( |,|\$)" <<<"$recommends"
 done
 check "Version is the binary's ($version)" test "$(field Version)" = "$version"

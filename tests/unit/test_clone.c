@@ -31,7 +31,8 @@ static const char src_yaml[] =
 	"  - { id: iso, file: x.iso, readonly: true }\n"
 	"nics:\n"
 	"  - { bridge: br0, mac: \"52:54:00:12:34:56\", tap: tweb0 }\n"
-	"  - bridge: br0\n";
+	"  - bridge: br0\n"
+	"autostart: true\n";
 
 static void test_clone_text(void **state)
 {
@@ -68,7 +69,8 @@ static void test_clone_text(void **state)
 			       "  - { id: iso, file: \"/v/x.iso\", readonly: true }\n"
 			       "nics:\n"
 			       "  - { bridge: br0, mac: \"%s\", tap: \"vd-web2-0\" }\n"
-			       "  - bridge: br0\n",
+			       "  - bridge: br0\n"
+			       "autostart: false\n",
 			       ms);
 	assert_string_equal(out, want);
 	/* The new text loads, and is the clone it should be. */
