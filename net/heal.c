@@ -4,6 +4,7 @@
  * address, to broadcast), unsolicited NA through a raw ICMPv6 socket (as
  * ndisc_notify sends it: to all nodes, override set, router as forwarding). */
 #include "net/heal.h"
+#include "core/closer.h"
 #include "net/machist.h"
 #include "net/nlact.h"
 #include "core/paths.h"
@@ -111,8 +112,7 @@ int heal_set(const char *dir, const char *bridge, bool on, char **err)
 		int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 && (errno == EPERM || errno == EACCES))
 			return error_kind_set(err, ERR_PERM, "heal %s: announcing its MAC needs root or CAP_NET_RAW", bridge);
-		if (fd >= 0)
-			close(fd);
+		closer_close(fd);
 	}
 	int ifindex = (int)if_nametoindex(bridge);
 	struct machist_netns ns;
@@ -236,8 +236,7 @@ int heal_announce(const char *bridge, int ifindex, const uint8_t mac[6], unsigne
 			 unsol_na(bridge, ifindex, mac, (struct sockaddr_in6 *)i->ifa_addr) == 0)
 			(*sent)++;
 	}
-	if (fd >= 0)
-		close(fd);
+	closer_close(fd); /* a packet socket's close waits for a grace period */
 	freeifaddrs(ifs);
 	return rc;
 }

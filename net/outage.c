@@ -7,6 +7,7 @@
 #include "net/outage.h"
 #include "net/heal.h"
 #include "net/linkwatch.h"
+#include "core/closer.h"
 #include "core/loop.h"
 #include "core/util.h"
 
@@ -155,7 +156,7 @@ static int sock_open(struct outage *o, int ifindex, char **err)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex };
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		int e = errno;
-		close(fd);
+		closer_close(fd);
 		return error_set(err, "packet socket on ifindex %d: %s", ifindex, strerror(e));
 	}
 	o->n_sockets++;
@@ -193,7 +194,12 @@ static void port_free(struct outage *o, struct ob_port *p)
 	if (p->fd >= 0) {
 		if (o->loop)
 			loop_fd_del(o->loop, p->fd);
-		close(p->fd);
+		/* Deaf again (nothing queues while it waits), then closed off the
+		 * loop: closing a packet socket waits for an RCU grace period. */
+		struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct sock_fprog prog = { .len = 1, .filter = &drop };
+		setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+		closer_close(p->fd);
 		o->n_sockets--;
 	}
 	free(p);
@@ -551,7 +557,7 @@ struct outage *outage_new(struct loop *loop, struct linkwatch *lw)
 		o->why = xasprintf("cannot measure guest outages: %s (packet sockets need root or CAP_NET_RAW)",
 				   strerror(errno));
 	else
-		close(fd);
+		closer_close(fd);
 	if (lw)
 		linkwatch_set_on_bridge_mac(lw, on_bridge_mac, o);
 	return o;

@@ -8,6 +8,7 @@ vmdeck_script_test(net_labnet net/labnet.sh integration)
 vmdeck_script_test(net_model_eq net/model_eq.sh integration)
 vmdeck_script_test(net_watch net/watch.sh integration)
 vmdeck_script_test(net_seed_outage net/seed_outage.sh integration)
+vmdeck_script_test(net_outage_close net/outage_close.sh integration)
 # The seed's experiment is the acceptance of the per-guest outage measure
 # (issue 15: "run three times in CI without a failure"): the two repeats are
 # labelled soak, so they run in the plain pass only; one at a time.

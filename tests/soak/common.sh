@@ -15,7 +15,9 @@ soak_spawn() {
 	local pre=()
 	if [[ ${SOAK_VALGRIND:-0} == 1 ]]; then
 		need valgrind
-		pre=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,possible
+		# --child-silent-after-fork: the fork()ed closer (core/closer.h) ends
+		# with _exit() holding a copy of the watcher's heap, which is no leak.
+		pre=(valgrind -q --child-silent-after-fork=yes --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,possible
 			--errors-for-leak-kinds=definite,possible --log-file="$T_TMP/valgrind.log")
 	elif [[ -n ${SOAK_WATCHER_WRAP:-} ]]; then
 		read -ra pre <<<"$SOAK_WATCHER_WRAP" # a profiler (heaptrack -o FILE): diagnostics only
@@ -99,6 +101,20 @@ soak_rss_flat() {
 	check "$what" test "$late" -le $((early + slack))
 }
 
+# soak_diag PID : what a process that stopped answering is doing — its
+# state, the kernel function it sleeps in, its syscall, its kernel stack and
+# (with gdb) its own stack — so that a hang seen once in CI can be read.
+soak_diag() {
+	local pid=$1
+	[[ -d /proc/$pid ]] || { log "diag: pid $pid is gone"; return; }
+	log "diag: pid $pid state $(awk '{print $3}' "/proc/$pid/stat") wchan $(cat "/proc/$pid/wchan" 2>/dev/null)" \
+		"syscall $(cat "/proc/$pid/syscall" 2>/dev/null | cut -d' ' -f1-4)"
+	sed 's/^/[diag] kernel: /' "/proc/$pid/stack" >&2 2>/dev/null || true
+	if command -v gdb >/dev/null; then
+		timeout 60 gdb -q -batch -p "$pid" -ex 'thread apply all bt' 2>&1 | grep -E '^#|^Thread' | sed 's/^/[diag] /' >&2 || true
+	fi
+}
+
 # soak_stop PID : SIGTERM the long-lived process, wait; under valgrind its
 # exit status carries the verdict, and the report is shown.
 soak_stop() {
@@ -110,7 +126,11 @@ soak_stop() {
 	else
 		kill -TERM "$pid" 2>/dev/null
 	fi
-	wait_for 120 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
+	if ! wait_for 120 bash -c "! kill -0 $pid 2>/dev/null"; then
+		log "NOT OK: pid $pid still runs 120 s after SIGTERM"
+		soak_diag "$pid"
+		kill -KILL "$pid" 2>/dev/null
+	fi
 	wait "$pid"
 	rc=$?
 	if [[ ${SOAK_VALGRIND:-0} == 1 ]]; then

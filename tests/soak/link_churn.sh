@@ -28,7 +28,12 @@ model_eq() { # model_eq WHAT : poll until equal (events may still be in flight)
 		log "ok: model equals ip -j -d link $1 ($(jq length "$T_TMP/model.ip.json") links)"
 	else
 		diff "$T_TMP/model.vd.json" "$T_TMP/model.ip.json" | head -30 >&2
-		log "NOT OK: model differs from ip -j -d link $1"
+		if [[ -s $T_TMP/model.json ]]; then
+			log "NOT OK: model differs from ip -j -d link $1"
+		else
+			log "NOT OK: the watcher wrote no model within 30 s of SIGUSR1 $1"
+			soak_diag "$W"
+		fi
 		T_FAILS=$((T_FAILS + 1))
 	fi
 }
