@@ -56,7 +56,8 @@ struct ob_bridge {
 	struct outage_change *change; /* the latest (in the ring), or NULL */
 	struct ob_port **ports;
 	size_t n_ports;
-	bool armed; /* its ports are watched */
+	bool armed;   /* its ports are watched */
+	bool arm_due; /* changed: arm (and heal) once the change's line is out */
 };
 
 struct outage {
@@ -68,6 +69,7 @@ struct outage {
 	struct outage_change *ring[OUTAGE_CHANGES_MAX];
 	size_t ring_start, ring_n;
 	struct loop_timer *tick;
+	struct loop_timer *arm_timer; /* 0 ms: after this loop pass's fds */
 	outage_event_cb cb;
 	void *cb_arg;
 	outage_namer namer;
@@ -470,8 +472,35 @@ static void heal_now(struct outage *o, struct ob_bridge *br, struct outage_chang
 		emit(o, OUTAGE_EV_HEALED, c, NULL);
 }
 
-/* linkwatch's hook, at once on a bridge MAC change: filters first (the
- * guests' next frames count), then heal. */
+/* Filters first (the guests' next frames count), then heal. */
+static void bridge_arm(struct outage *o, struct ob_bridge *br)
+{
+	br->arm_due = false;
+	br->armed = true;
+	ports_sync(o, br);
+	for (size_t i = 0; i < br->n_ports; i++) {
+		br->ports[i]->awaiting = true;
+		filter_apply(br->ports[i]);
+	}
+	tick_arm(o);
+	if (br->change)
+		heal_now(o, br, br->change);
+}
+
+static void arm_cb(struct loop_timer *t, void *arg)
+{
+	struct outage *o = arg;
+	if (o->arm_timer == t)
+		o->arm_timer = NULL; /* one-shot: the loop frees it */
+	for (size_t i = 0; i < o->n_bridges; i++)
+		if (o->bridges[i]->arm_due)
+			bridge_arm(o, o->bridges[i]);
+}
+
+/* linkwatch's hook, at once on a bridge MAC change, before the change's
+ * line is written: only the bookkeeping here; the sockets (a syscall or
+ * three per port) and the heal follow in the same loop pass, after the
+ * netlink messages at hand are read and the line is out. */
 static void on_bridge_mac(struct linkwatch *lw, const struct link_info *b, const uint8_t old[6], uint64_t wall_us,
 			  uint64_t mono_us, void *arg)
 {
@@ -499,14 +528,11 @@ static void on_bridge_mac(struct linkwatch *lw, const struct link_info *b, const
 	br->last_change_mono = mono_us;
 	btot_get(o, br)->changes++;
 	if (!o->why && o->loop) {
-		br->armed = true;
-		ports_sync(o, br);
-		for (size_t i = 0; i < br->n_ports; i++) {
-			br->ports[i]->awaiting = true;
-			filter_apply(br->ports[i]);
-		}
 		c->measured = true;
-		tick_arm(o);
+		br->arm_due = true;
+		if (!o->arm_timer)
+			o->arm_timer = loop_timer_add(o->loop, 0, false, arm_cb, o);
+		return;
 	}
 	heal_now(o, br, c);
 }
@@ -577,8 +603,10 @@ void outage_free(struct outage *o)
 	free(o->bridges);
 	for (size_t i = 0; i < o->ring_n; i++)
 		change_free(o->ring[(o->ring_start + i) % OUTAGE_CHANGES_MAX]);
-	if (o->loop)
+	if (o->loop) {
 		loop_timer_del(o->loop, o->tick);
+		loop_timer_del(o->loop, o->arm_timer);
+	}
 	free(o->ptot);
 	free(o->btot);
 	free(o->why);
