@@ -4,7 +4,6 @@
 #include "core/util.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -37,15 +36,7 @@ static int load_library(char **err)
 {
 	if (mhd.start_daemon)
 		return 0;
-	void *h = dlopen(VMDECK_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		return error_set(err, "cannot load the HTTP server library: %s", e ? e : VMDECK_MHD_SONAME);
-	}
-	struct {
-		const char *name;
-		void **to;
-	} syms[] = {
+	const struct dl_sym syms[] = {
 		{ "MHD_start_daemon", (void **)&mhd.start_daemon },
 		{ "MHD_stop_daemon", (void **)&mhd.stop_daemon },
 		{ "MHD_create_response_from_buffer", (void **)&mhd.from_buffer },
@@ -54,13 +45,7 @@ static int load_library(char **err)
 		{ "MHD_queue_response", (void **)&mhd.queue_response },
 		{ "MHD_destroy_response", (void **)&mhd.destroy_response },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(syms); i++)
-		if (!(*syms[i].to = dlsym(h, syms[i].name))) {
-			mhd.start_daemon = NULL;
-			return error_set(err, "cannot load the HTTP server library: %s has no %s", VMDECK_MHD_SONAME,
-					 syms[i].name);
-		}
-	return 0; /* h stays open for the life of the process */
+	return dl_load(VMDECK_MHD_SONAME, "the HTTP server library", syms, ARRAY_LEN(syms), err);
 }
 
 /* ---- addresses ----------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "core/util.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -640,4 +641,29 @@ char *size_text(uint64_t b)
 	if (b % unit == 0)
 		return xasprintf("%llu %s", (unsigned long long)(b / unit), u[i]);
 	return xasprintf("%.1f %s", (double)b / (double)unit, u[i]);
+}
+
+void time_iso_us(uint64_t wall_us, char out[40])
+{
+	time_t t = (time_t)(wall_us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
+}
+
+int dl_load(const char *soname, const char *what, const struct dl_sym *syms, size_t n, char **err)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		return error_set(err, "cannot load %s: %s", what, e ? e : soname);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(*syms[i].to = dlsym(h, syms[i].name))) {
+			for (size_t j = 0; j < n; j++)
+				*syms[j].to = NULL;
+			return error_set(err, "cannot load %s: %s has no %s", what, soname, syms[i].name);
+		}
+	return 0;
 }

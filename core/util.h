@@ -109,6 +109,17 @@ size_t utf8_prefix_len(const char *s, size_t len, size_t max);
 /* Monotonic and wall clocks. */
 uint64_t now_mono_us(void);
 uint64_t now_wall_us(void);
+/* wall_us as ISO 8601 UTC with microseconds: 2026-12-07T19:40:01.123456Z. */
+void time_iso_us(uint64_t wall_us, char out[40]);
+
+/* A library vmdeck loads only when it is needed (dlopen() by soname, the
+ * handle kept for the life of the process): resolve each name into *to.
+ * 0; or -1 with *err "cannot load WHAT: ..." and every *to NULL again. */
+struct dl_sym {
+	const char *name;
+	void **to;
+};
+int dl_load(const char *soname, const char *what, const struct dl_sym *syms, size_t n, char **err);
 
 /* Files. */
 int mkdir_p(const char *path, unsigned mode, char **err);

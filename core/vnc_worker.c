@@ -8,7 +8,6 @@
 #include "core/vnc_priv.h"
 #include "core/util.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -56,17 +55,7 @@ static void log_cb(const char *fmt, ...);
 
 static void load_library_once(void)
 {
-	void *h = dlopen(VMDECK_VNCCLIENT_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		snprintf(rfb_load_error, sizeof(rfb_load_error), "cannot load the VNC client library: %s",
-			 e ? e : VMDECK_VNCCLIENT_SONAME);
-		return;
-	}
-	struct {
-		const char *name;
-		void **to;
-	} syms[] = {
+	const struct dl_sym syms[] = {
 		{ "rfbGetClient", (void **)&rfb.get_client },
 		{ "rfbInitClient", (void **)&rfb.init_client },
 		{ "rfbClientCleanup", (void **)&rfb.cleanup },
@@ -77,13 +66,11 @@ static void load_library_once(void)
 		{ "rfbClientLog", (void **)&rfb.log },
 		{ "rfbClientErr", (void **)&rfb.err },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(syms); i++) {
-		if (!(*syms[i].to = dlsym(h, syms[i].name))) {
-			snprintf(rfb_load_error, sizeof(rfb_load_error), "cannot load the VNC client library: %s has no %s",
-				 VMDECK_VNCCLIENT_SONAME, syms[i].name);
-			rfb.get_client = NULL;
-			return;
-		}
+	char *err = NULL;
+	if (dl_load(VMDECK_VNCCLIENT_SONAME, "the VNC client library", syms, ARRAY_LEN(syms), &err) < 0) {
+		snprintf(rfb_load_error, sizeof(rfb_load_error), "%s", err);
+		free(err);
+		return;
 	}
 	*rfb.log = log_cb;
 	*rfb.err = log_cb;

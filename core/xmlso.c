@@ -4,7 +4,6 @@
 
 #include "core/util.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -13,16 +12,9 @@ static char load_error[256];
 
 static void load_once(void)
 {
-	void *h = dlopen(VMDECK_LIBXML2_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		snprintf(load_error, sizeof load_error, "cannot load libxml2: %s", e ? e : VMDECK_LIBXML2_SONAME);
-		return;
-	}
-	struct {
-		const char *name;
-		void **to;
-	} syms[] = {
+	void (*check)(int) = NULL; /* the check libxml2 asks of its users */
+	const struct dl_sym syms[] = {
+		{ "xmlCheckVersion", (void **)&check },
 		{ "xmlBufferCreate", (void **)&xmlso.BufferCreate },
 		{ "xmlBufferFree", (void **)&xmlso.BufferFree },
 		{ "xmlBufferContent", (void **)&xmlso.BufferContent },
@@ -47,17 +39,13 @@ static void load_once(void)
 		{ "xmlGetLastError", (void **)&xmlso.GetLastError },
 		{ "xmlFree", (void **)&xmlso.Free },
 	};
-	for (size_t i = 0; i < ARRAY_LEN(syms); i++)
-		if (!(*syms[i].to = dlsym(h, syms[i].name))) {
-			snprintf(load_error, sizeof load_error, "cannot load libxml2: %s has no %s", VMDECK_LIBXML2_SONAME,
-				 syms[i].name);
-			xmlso.Free = NULL;
-			return;
-		}
-	/* The check libxml2 asks of its users, against the headers built with. */
-	void (*check)(int) = (void (*)(int))dlsym(h, "xmlCheckVersion");
-	if (check)
-		check(LIBXML_VERSION);
+	char *err = NULL;
+	if (dl_load(VMDECK_LIBXML2_SONAME, "libxml2", syms, ARRAY_LEN(syms), &err) < 0) {
+		snprintf(load_error, sizeof load_error, "%s", err);
+		free(err);
+		return;
+	}
+	check(LIBXML_VERSION); /* against the headers vmdeck was built with */
 }
 
 int xmlso_load(char **err)

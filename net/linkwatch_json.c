@@ -16,15 +16,6 @@ static json_object *json_mac(const uint8_t mac[6])
 	return json_object_new_string(s);
 }
 
-static void time_iso(uint64_t wall_us, char out[40])
-{
-	time_t t = (time_t)(wall_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
-}
-
 /* The members of "stats" (counters) and "rates" (reals), in output order. */
 struct json_member {
 	const char *key;
@@ -110,7 +101,7 @@ char *linkwatch_event_json(const struct linkwatch_event *ev)
 {
 	json_object *o = json_object_new_object();
 	char ts[40];
-	time_iso(ev->wall_us, ts);
+	time_iso_us(ev->wall_us, ts);
 	json_object_object_add(o, "time", json_object_new_string(ts));
 	json_object_object_add(o, "ts_us", json_object_new_uint64(ev->wall_us));
 	json_object_object_add(o, "event", json_object_new_string(linkwatch_event_name(ev->type)));
@@ -163,7 +154,7 @@ char *linkwatch_event_json(const struct linkwatch_event *ev)
 char *linkwatch_event_text(const struct linkwatch_event *ev)
 {
 	char ts[40], mac[18] = "", old[18];
-	time_iso(ev->wall_us, ts);
+	time_iso_us(ev->wall_us, ts);
 	const struct link_info *l = ev->link;
 	const char *name = l ? l->name : "-";
 	if (l && l->has_mac)

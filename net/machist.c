@@ -162,12 +162,8 @@ static json_object *outage_json(const struct machist_outage *g)
 char *machist_record_json(const struct machist_record *r)
 {
 	json_object *o = json_object_new_object();
-	time_t t = (time_t)(r->wall_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
 	char ts[40];
-	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06uZ", (unsigned)(r->wall_us % 1000000));
+	time_iso_us(r->wall_us, ts);
 	json_object_object_add(o, "time", json_object_new_string(ts));
 	json_object_object_add(o, "ts_us", json_object_new_uint64(r->wall_us));
 	json_object_object_add(o, "event", json_object_new_string("bridge-mac-changed"));

@@ -132,6 +132,10 @@ const struct outage_bridge_total *outage_bridge_totals(const struct outage *o, s
 /* How many packet sockets are open now (tests, bench). */
 size_t outage_sockets(const struct outage *o);
 
+/* An ended outage (OUTAGE_EV_ENDED) appended to mh's MAC history, under its
+ * change; other events record nothing. 0, or -1 with *err. */
+struct machist;
+int outage_record(struct machist *mh, const struct outage_event *ev, char **err);
 /* "testguest2: 13 frames lost, 6.4 s" (the VM, else the port). Caller frees. */
 char *outage_guest_text(const struct outage_guest *g);
 /* Every guest of a change, "; "-separated; NULL when none lost a frame. */

@@ -2,6 +2,7 @@
  * packet socket gets, and an outage as text and as JSON. */
 #include "net/outage.h"
 #include "core/util.h"
+#include "net/machist.h"
 
 #include <json-c/json.h>
 #include <linux/if_packet.h>
@@ -83,22 +84,13 @@ static json_object *json_mac(const uint8_t mac[6])
 	return json_object_new_string(s);
 }
 
-static void time_iso(uint64_t wall_us, char out[40])
-{
-	time_t t = (time_t)(wall_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(wall_us % 1000000));
-}
-
 char *outage_event_json(const struct outage_event *ev)
 {
 	const struct outage_change *c = ev->change;
 	const struct outage_guest *g = ev->guest;
 	uint64_t ts = !g ? c->wall_us : ev->type == OUTAGE_EV_STARTED ? g->first_us : g->new_us ? g->new_us : g->last_us;
 	char iso[40];
-	time_iso(ts, iso);
+	time_iso_us(ts, iso);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ts_us", json_object_new_uint64(ts));
 	json_object_object_add(o, "time", json_object_new_string(iso));
@@ -139,4 +131,17 @@ char *outage_event_text(const struct outage_event *ev)
 	char *s = xasprintf("%s %s %s", outage_event_name(ev->type), c->bridge, t);
 	free(t);
 	return s;
+}
+
+int outage_record(struct machist *mh, const struct outage_event *ev, char **err)
+{
+	if (ev->type != OUTAGE_EV_ENDED)
+		return 0;
+	const struct outage_guest *g = ev->guest;
+	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
+				     .duration_us = g->duration_us };
+	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
+	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
+	return machist_append_outage(mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
+				     ev->change->wall_us, &mo, err);
 }

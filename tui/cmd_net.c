@@ -505,16 +505,10 @@ static void watch_outage(struct outage *o, const struct outage_event *ev, void *
 	puts(s);
 	fflush(stdout);
 	free(s);
-	if (ev->type != OUTAGE_EV_ENDED || !w->mh)
+	if (!w->mh)
 		return;
-	const struct outage_guest *g = ev->guest;
-	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
-				     .duration_us = g->duration_us };
-	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
-	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
 	char *err = NULL;
-	if (machist_append_outage(w->mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
-				  ev->change->wall_us, &mo, &err) < 0 && !w->mh_failed) {
+	if (outage_record(w->mh, ev, &err) < 0 && !w->mh_failed) {
 		cmd_error("watch: not recording MAC history: %s", err);
 		w->mh_failed = true;
 	}

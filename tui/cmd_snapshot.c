@@ -217,6 +217,22 @@ static struct json_object *devices_json(struct snapv *v, const bool *pick, int v
 	return a;
 }
 
+/* The arguments of a snapshot job: {tag, vmstate (the vmstate disk's node,
+ * when vmstate >= 0), devices (the picked disks' nodes)}; NULL with err. */
+static struct json_object *job_args(struct snapv *v, const char *tag, const bool *pick, int vmstate, char **err)
+{
+	const char *vm_node = NULL;
+	struct json_object *devs = devices_json(v, pick, vmstate, &vm_node, err);
+	if (!devs)
+		return NULL;
+	struct json_object *args = json_object_new_object();
+	json_object_object_add(args, "tag", json_object_new_string(tag));
+	if (vm_node)
+		json_object_object_add(args, "vmstate", json_object_new_string(vm_node));
+	json_object_object_add(args, "devices", devs);
+	return args;
+}
+
 /* ---- create ---------------------------------------------------------------- */
 
 /* Which disks a snapshot covers; refused (-1, *err) when one cannot keep
@@ -305,14 +321,9 @@ static int create_live(struct snapv *v, const char *tag, const bool *pick, bool 
 	int first = 0;
 	while (!pick[first])
 		first++;
-	const char *vm_node = NULL;
-	struct json_object *devs = devices_json(v, pick, first, &vm_node, err);
-	if (!devs)
+	struct json_object *args = job_args(v, tag, pick, first, err);
+	if (!args)
 		return -1;
-	struct json_object *args = json_object_new_object();
-	json_object_object_add(args, "tag", json_object_new_string(tag));
-	json_object_object_add(args, "vmstate", json_object_new_string(vm_node));
-	json_object_object_add(args, "devices", devs);
 	/* The VM state goes to the first disk: a full file system shows there. */
 	char *what = xasprintf("snapshot-save (VM state to disk '%s', %s)", p->disks[first].id, p->disks[first].file);
 	int rc = run_job(v, "snapshot-save", args, what, err);
@@ -414,14 +425,9 @@ static int snap_revert(struct snapv *v, const char *tag, bool yes, char **err)
 	if (!ok)
 		return error_set(err, "VM %s: revert of a running VM not confirmed (answer y, or pass --yes)",
 				 vm_name(v->s.vm));
-	const char *vm_node = NULL;
-	struct json_object *devs = devices_json(v, pick, vmstate, &vm_node, err);
-	if (!devs)
+	struct json_object *args = job_args(v, tag, pick, vmstate, err);
+	if (!args)
 		return -1;
-	struct json_object *args = json_object_new_object();
-	json_object_object_add(args, "tag", json_object_new_string(tag));
-	json_object_object_add(args, "vmstate", json_object_new_string(vm_node));
-	json_object_object_add(args, "devices", devs);
 	if (run_job(v, "snapshot-load", args, "snapshot-load", err) < 0)
 		return -1;
 	printf("%s: reverted to snapshot '%s' (memory and disks)\n", vm_name(v->s.vm), tag);
@@ -436,13 +442,9 @@ static int snap_delete(struct snapv *v, const char *tag, char **err)
 		return rc;
 	const struct profile *p = v->s.p;
 	if (stor_live(&v->s)) {
-		const char *unused = NULL;
-		struct json_object *devs = devices_json(v, pick, -1, &unused, err);
-		if (!devs)
+		struct json_object *args = job_args(v, tag, pick, -1, err);
+		if (!args)
 			return -1;
-		struct json_object *args = json_object_new_object();
-		json_object_object_add(args, "tag", json_object_new_string(tag));
-		json_object_object_add(args, "devices", devs);
 		rc = run_job(v, "snapshot-delete", args, "snapshot-delete", err);
 	} else {
 		for (size_t i = 0; rc == 0 && i < p->n_disks && i < MAX_DISKS; i++)

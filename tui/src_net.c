@@ -157,16 +157,10 @@ static void past_record(struct src_net *s, const struct linkwatch_event *ev)
 /* An outage that ended goes to the history file after its change. */
 static void past_record_outage(struct src_net *s, const struct outage_event *ev)
 {
-	if (!s->mh || ev->type != OUTAGE_EV_ENDED)
+	if (!s->mh)
 		return;
-	const struct outage_guest *g = ev->guest;
-	struct machist_outage mo = { .frames = g->frames, .first_us = g->first_us, .last_us = g->last_us,
-				     .duration_us = g->duration_us };
-	snprintf(mo.port, sizeof(mo.port), "%s", g->port);
-	snprintf(mo.vm, sizeof(mo.vm), "%s", g->vm);
 	char *err = NULL;
-	if (machist_append_outage(s->mh, ev->change->bridge, ev->change->old_mac, ev->change->new_mac,
-				  ev->change->wall_us, &mo, &err) < 0 && !s->mh_failed) {
+	if (outage_record(s->mh, ev, &err) < 0 && !s->mh_failed) {
 		ui_message(s->ui, true, "not recording MAC history: %s", err);
 		s->mh_failed = true;
 	}
