@@ -32,14 +32,9 @@ W=$!
 on_exit "kill_pid $W"
 wait_for 60 grep -q watching "$T_TMP/watch.err" || fail "watch did not start: $(cat "$T_TMP/watch.err")"
 
-# packet sockets of the watcher (inodes in its namespace's /proc/net/packet)
-socks() {
-	local inodes
-	inodes=$(awk 'NR > 1 { print $9 }' "/proc/$W/net/packet" 2>/dev/null | sort -u)
-	[[ -z $inodes ]] && { echo 0; return; }
-	find "/proc/$W/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' |
-		sort -u | comm -12 - <(echo "$inodes") | wc -l
-}
+# packet sockets of the watcher (tests/soak/common.sh counts them)
+. "$VMDECK_TESTS/soak/common.sh"
+socks() { soak_packet_socks "$W"; }
 
 # A bridge MAC change arms a socket on every port.
 $N link set br0 address 02:00:00:00:fe:00
