@@ -104,12 +104,21 @@ static void usage_free(struct usage *u)
 struct comp {
 	const char *cur;  /* the word being completed (a prefix) */
 	bool in_net;      /* a net sub-verb: NAME is a lab network */
+	struct strv *out; /* the candidates, each once, in order */
 };
+
+static void emit(const struct comp *c, const char *s)
+{
+	for (size_t i = 0; i < c->out->n; i++)
+		if (strcmp(c->out->v[i], s) == 0)
+			return;
+	strv_push(c->out, s);
+}
 
 static void put(const struct comp *c, const char *s)
 {
 	if (strncmp(s, c->cur, strlen(c->cur)) == 0)
-		puts(s);
+		emit(c, s);
 }
 
 /* The alternatives of a usage word, for each call fn(c, alt). */
@@ -158,14 +167,16 @@ static void put_alt(const struct comp *c, const char *a)
 {
 	if (strcmp(a, "NAME") == 0)
 		c->in_net ? put_networks(c) : put_vms(c);
+	else if (strcmp(a, "SRC") == 0)
+		put_vms(c);
 	else if (strcmp(a, "LAB") == 0)
 		put_networks(c);
 	else if (strcmp(a, "BRIDGE") == 0)
 		put_bridges(c);
 	else if (strcmp(a, "DIR") == 0)
-		puts("@dirs");
+		emit(c, "@dirs");
 	else if (!strcmp(a, "PATH") || !strcmp(a, "SCRIPT") || !strncmp(a, "FILE", 4) || !strcmp(a, "F"))
-		puts("@files");
+		emit(c, "@files");
 	else if (a[0] >= 'a' && a[0] <= 'z')
 		put(c, a); /* a word ("install"); options ("--pid") are not arguments */
 }
@@ -201,12 +212,115 @@ static const struct uword *option_value(const struct usage *u, const char *o)
 	return NULL;
 }
 
+/* ---- usages with alternatives ------------------------------------------ */
+
+/* Split s at " | " outside brackets: "NAME [--json] | resize NAME DISK". */
+static void split_top(const char *s, size_t len, struct strv *out)
+{
+	int depth = 0;
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || (depth == 0 && len - i >= 3 && strncmp(s + i, " | ", 3) == 0)) {
+			strv_push_owned(out, xstrndup(s + start, i - start));
+			start = i + 3;
+			i += 2;
+		} else if (s[i] == '[')
+			depth++;
+		else if (s[i] == ']' && depth > 0)
+			depth--;
+	}
+}
+
+/* Each way through a usage as a usage of its own: its top-level
+ * alternatives, and in each a bracketed group of alternatives ("NAME [list
+ * | add RULE | remove RULE]") taken as each of them or left out. */
+static void usage_expand(const char *u, struct strv *out)
+{
+	if (out->n >= 32)
+		return;
+	struct strv top;
+	strv_init(&top);
+	split_top(u, strlen(u), &top);
+	if (top.n > 1) {
+		for (size_t i = 0; i < top.n; i++)
+			usage_expand(top.v[i], out);
+		strv_clear(&top);
+		return;
+	}
+	strv_clear(&top);
+	int depth = 0;
+	for (const char *p = u; *p; p++) {
+		if (*p == ']' && depth > 0)
+			depth--;
+		if (*p != '[' || depth++ > 0)
+			continue;
+		const char *q = p + 1;
+		for (int d = 1; *q && d > 0; q++)
+			d += *q == '[' ? 1 : *q == ']' ? -1 : 0;
+		size_t inner = (size_t)(q - p) - (q[-1] == ']' ? 2 : 1);
+		struct strv alts;
+		strv_init(&alts);
+		split_top(p + 1, inner, &alts);
+		if (alts.n > 1) {
+			char *absent = xasprintf("%.*s%s", (int)(p - u), u, q);
+			usage_expand(absent, out);
+			free(absent);
+			for (size_t i = 0; i < alts.n; i++) {
+				char *one = xasprintf("%.*s%s%s", (int)(p - u), u, alts.v[i], q);
+				usage_expand(one, out);
+				free(one);
+			}
+			strv_clear(&alts);
+			return;
+		}
+		strv_clear(&alts);
+	}
+	strv_push(out, u);
+}
+
+/* Could the positional words typed so far be this way through the usage?
+ * A word where it has only literal words ("create") must be one of them. */
+static bool usage_fits(const struct usage *u, char **pos, int npos)
+{
+	int k = 0;
+	const struct uword *last = NULL;
+	for (size_t i = 0; i < u->n && k < npos; i++) {
+		if (!u->w[i].arg)
+			continue;
+		last = &u->w[i];
+		bool placeholder = false, hit = false;
+		char *t = xstrdup(u->w[i].text), *save = NULL;
+		for (char *a = strtok_r(t, "|", &save); a; a = strtok_r(NULL, "|", &save)) {
+			placeholder |= !(a[0] >= 'a' && a[0] <= 'z');
+			hit |= strcmp(a, pos[k]) == 0;
+		}
+		free(t);
+		if (!placeholder && !hit)
+			return false;
+		k++;
+	}
+	return k == npos || (last && last->repeats);
+}
+
 /* Complete word cword of a verb (or net sub-verb) whose arguments are
- * words[first..]; its usage text is usage. */
+ * words[first..]; its usage text is usage, perhaps of several ways. */
+static void complete_way(struct comp *c, const char *usage, char **words, int first, int cword);
+
 static void complete_args(struct comp *c, const char *usage, char **words, int first, int cword)
+{
+	struct strv ways;
+	strv_init(&ways);
+	usage_expand(usage, &ways);
+	for (size_t i = 0; i < ways.n; i++)
+		complete_way(c, ways.v[i], words, first, cword);
+	strv_clear(&ways);
+}
+
+static void complete_way(struct comp *c, const char *usage, char **words, int first, int cword)
 {
 	struct usage u;
 	usage_parse(usage, &u);
+	char *pos[64];
 	int npos = 0;
 	bool ended = false; /* after "--" no more options */
 	for (int i = first; i < cword; i++) {
@@ -215,8 +329,12 @@ static void complete_args(struct comp *c, const char *usage, char **words, int f
 			ended = true;
 		else if (!ended && w[0] == '-' && w[1])
 			i += option_value(&u, w) && !strchr(w, '=') ? 1 : 0;
-		else
-			npos++;
+		else if (npos < 64)
+			pos[npos++] = words[i];
+	}
+	if (!usage_fits(&u, pos, npos)) {
+		usage_free(&u);
+		return;
 	}
 	const struct uword *val = cword > first ? option_value(&u, words[cword - 1]) : NULL;
 	if (val && !ended) {
@@ -281,6 +399,39 @@ static void complete_global(const struct comp *c, const char *prev)
 		put(c, cmd_table[i]->name);
 }
 
+/* The candidates for words[cword], into c->out. */
+static void complete_word(struct comp *c_, char **words, int n, int cword)
+{
+	struct comp c = *c_;
+	int v = skip_globals(words, n, cword);
+	if (v >= cword) {
+		complete_global(&c, cword > 1 ? words[cword - 1] : NULL);
+		return;
+	}
+	const struct cmd_entry *e = NULL;
+	for (size_t i = 0; cmd_table[i] && !e; i++)
+		if (strcmp(cmd_table[i]->name, words[v]) == 0)
+			e = cmd_table[i];
+	if (!e)
+		return;
+	if (e != &cmd_net_entry) {
+		complete_args(&c, e->usage, words, v + 1, cword);
+		return;
+	}
+	const char *name, *usage;
+	if (cword == v + 1) {
+		for (size_t i = 0; (name = cmd_net_sub(i, &usage)); i++)
+			put(&c, name);
+		if (c.cur[0] == '-')
+			put(&c, "--help");
+		return;
+	}
+	c.in_net = true;
+	for (size_t i = 0; (name = cmd_net_sub(i, &usage)); i++)
+		if (strcmp(name, words[v + 1]) == 0)
+			complete_args(&c, usage, words, v + 2, cword);
+}
+
 int cmd_complete(int argc, char **argv)
 {
 	/* argv: "__complete" CWORD WORD0 WORD1 ... (WORD0 is the program). */
@@ -291,33 +442,12 @@ int cmd_complete(int argc, char **argv)
 	int n = argc - 2, cword = (int)cw;
 	if (cword < 1 || cword > n)
 		return EXIT_OK;
-	struct comp c = { cword < n ? words[cword] : "", false };
-	int v = skip_globals(words, n, cword);
-	if (v >= cword) {
-		complete_global(&c, cword > 1 ? words[cword - 1] : NULL);
-		return EXIT_OK;
-	}
-	const struct cmd_entry *e = NULL;
-	for (size_t i = 0; cmd_table[i] && !e; i++)
-		if (strcmp(cmd_table[i]->name, words[v]) == 0)
-			e = cmd_table[i];
-	if (!e)
-		return EXIT_OK;
-	if (e != &cmd_net_entry) {
-		complete_args(&c, e->usage, words, v + 1, cword);
-		return EXIT_OK;
-	}
-	const char *name, *usage;
-	if (cword == v + 1) {
-		for (size_t i = 0; (name = cmd_net_sub(i, &usage)); i++)
-			put(&c, name);
-		if (c.cur[0] == '-')
-			put(&c, "--help");
-		return EXIT_OK;
-	}
-	c.in_net = true;
-	for (size_t i = 0; (name = cmd_net_sub(i, &usage)); i++)
-		if (strcmp(name, words[v + 1]) == 0)
-			complete_args(&c, usage, words, v + 2, cword);
+	struct strv out;
+	strv_init(&out);
+	struct comp c = { cword < n ? words[cword] : "", false, &out };
+	complete_word(&c, words, n, cword);
+	for (size_t i = 0; i < out.n; i++)
+		puts(out.v[i]);
+	strv_clear(&out);
 	return EXIT_OK;
 }

@@ -98,5 +98,14 @@ for WITH_BC in 0 1; do
 	check "[$WITH_BC] directories only for --out" expect "vmdeck new x --out " subdir
 	check "[$WITH_BC] nothing for a value it cannot know (--memory SIZE)" expect "vmdeck new x --memory "
 	check "[$WITH_BC] nothing after an unknown verb" expect "vmdeck frobnicate "
+	# Usages with ways through them ("NAME [--json] | resize NAME DISK SIZE",
+	# "NAME [list | add RULE | remove RULE]"): each way's words.
+	check "[$WITH_BC] snapshot NAME: its actions" expect "vmdeck snapshot alpha " create revert delete
+	check "[$WITH_BC] snapshot NAME create: a new TAG, nothing to offer" expect "vmdeck snapshot alpha create "
+	check "[$WITH_BC] disk: VM names or resize" expect "vmdeck disk " alpha beta resize
+	check "[$WITH_BC] disk resize: VM names" expect "vmdeck disk resize " alpha beta
+	check "[$WITH_BC] forward NAME: its actions" expect "vmdeck forward alpha " list add remove
+	check "[$WITH_BC] forward NAME add RULE: that way's options" expect "vmdeck forward alpha add tcp:2222:22 --" --nic --help
+	check "[$WITH_BC] clone SRC: VM names" expect "vmdeck clone " alpha beta
 done
 finish
