@@ -70,6 +70,7 @@ struct outage {
 	size_t ring_start, ring_n;
 	struct loop_timer *tick;
 	struct loop_timer *arm_timer; /* 0 ms: after this loop pass's fds */
+	bool sync_due;                /* ports came or went: resync armed bridges */
 	outage_event_cb cb;
 	void *cb_arg;
 	outage_namer namer;
@@ -492,9 +493,21 @@ static void arm_cb(struct loop_timer *t, void *arg)
 	struct outage *o = arg;
 	if (o->arm_timer == t)
 		o->arm_timer = NULL; /* one-shot: the loop frees it */
+	bool sync = o->sync_due;
+	o->sync_due = false;
 	for (size_t i = 0; i < o->n_bridges; i++)
 		if (o->bridges[i]->arm_due)
 			bridge_arm(o, o->bridges[i]);
+		else if (sync && o->bridges[i]->armed)
+			ports_sync(o, o->bridges[i]);
+}
+
+/* The sockets' work after the lines: in this loop pass, once the netlink
+ * messages at hand are read and their lines written. */
+static void soon(struct outage *o)
+{
+	if (!o->arm_timer)
+		o->arm_timer = loop_timer_add(o->loop, 0, false, arm_cb, o);
 }
 
 /* linkwatch's hook, at once on a bridge MAC change, before the change's
@@ -530,8 +543,7 @@ static void on_bridge_mac(struct linkwatch *lw, const struct link_info *b, const
 	if (!o->why && o->loop) {
 		c->measured = true;
 		br->arm_due = true;
-		if (!o->arm_timer)
-			o->arm_timer = loop_timer_add(o->loop, 0, false, arm_cb, o);
+		soon(o);
 		return;
 	}
 	heal_now(o, br, c);
@@ -565,9 +577,16 @@ void outage_link_event(struct outage *o, const struct linkwatch_event *ev)
 	default:
 		return;
 	}
-	for (size_t i = 0; i < o->n_bridges; i++)
-		if (o->bridges[i]->armed)
-			ports_sync(o, o->bridges[i]);
+	if (!o->loop) {
+		for (size_t i = 0; i < o->n_bridges; i++)
+			if (o->bridges[i]->armed)
+				ports_sync(o, o->bridges[i]);
+		return;
+	}
+	for (size_t i = 0; i < o->n_bridges && !o->sync_due; i++)
+		o->sync_due = o->bridges[i]->armed;
+	if (o->sync_due)
+		soon(o);
 }
 
 /* ---- lifetime and access ------------------------------------------------- */

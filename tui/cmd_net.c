@@ -546,12 +546,13 @@ static void watch_event(struct linkwatch *lw, const struct linkwatch_event *ev, 
 		fflush(stdout);
 		return;
 	}
-	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED)
-		watch_record(w, ev);
+	/* The line first: the history file (a lock, a write) comes after it. */
 	char *s = w->json ? linkwatch_event_json(ev) : linkwatch_event_text(ev);
 	puts(s);
 	fflush(stdout);
 	free(s);
+	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED)
+		watch_record(w, ev);
 }
 
 static void watch_dump(struct watch *w)
