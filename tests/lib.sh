@@ -141,9 +141,15 @@ T_SAN_ENV=()
 [[ -n ${UBSAN_OPTIONS:-} ]] && T_SAN_ENV+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
 
 # tmux: a private server per test.
+# Each call a server of its own name: a new server under the name of one
+# just killed can be reached by that one while it still exits ("server
+# exited unexpectedly": tui_spark, now and then).
+T_TMUX_N=0
 tmux_start() { # tmux_start COLS ROWS CMD... ; session "t"
-	local cols=$1 rows=$2; shift 2
-	T_TMUX="tmux -L $T_ID -f /dev/null"
+	local cols=$1 rows=$2 sock=$T_ID; shift 2
+	T_TMUX_N=$((T_TMUX_N + 1))
+	((T_TMUX_N > 1)) && sock+="-$T_TMUX_N"
+	T_TMUX="tmux -L $sock -f /dev/null"
 	$T_TMUX new-session -d -s t -x "$cols" -y "$rows" "$@" || fail "tmux did not start"
 	on_exit "$T_TMUX kill-server"
 }

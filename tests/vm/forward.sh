@@ -137,7 +137,7 @@ check "TUI: the status bar says it is done" tmux_wait 30 "fw1: forward remove do
 check "TUI: … and it is gone from the details pane" bash -c "! $T_TMUX capture-pane -p -t t | grep -q ':$P5 '"
 tmux_keys Down Down Down # fw2, fw3, fw4
 check "TUI: a forward on every address says so" tmux_wait 30 "fwd tcp 0\.0\.0\.0:$P6 .+ guest 7 +reachable from the network"
-check "TUI: … in red (colour 196)" bash -c "tmux -L $T_ID capture-pane -e -p -t t | grep 'reachable from the network' | grep -q '38;5;196'"
+check "TUI: … in red (colour 196)" bash -c "$T_TMUX capture-pane -e -p -t t | grep 'reachable from the network' | grep -q '38;5;196'"
 $T_TMUX kill-server
 
 # vmdeck ssh, with a fake ssh first on PATH.
