@@ -101,6 +101,9 @@ asan_tests() {
 	configure_build "$dir" -DVMDECK_SANITIZE=ON
 	rm -rf "$reports"
 	mkdir -p "$reports"
+	# Tests run some vmdecks as an unprivileged user (nobody): their reports
+	# must land here too, not be lost to a permission error.
+	chmod 1777 "$reports"
 	# LeakSanitizer needs ptrace on its own threads; some containers forbid it.
 	if ASAN_OPTIONS=detect_leaks=1 "$dir/tests/test_util" 2>&1 | grep -q 'LeakSanitizer has encountered a fatal error'; then
 		if [[ ${CI:-} == true && ${VMDECK_ASAN_LEAKS:-} != 0 ]]; then
