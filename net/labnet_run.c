@@ -168,21 +168,11 @@ static bool bridge_marked(const struct labnet *n)
 	return r;
 }
 
-/* CAP_NET_ADMIN in the effective set (capability 12 of CapEff). */
-static bool have_net_admin(void)
-{
-	char *s = file_read_all("/proc/self/status", NULL);
-	char *c = s ? strstr(s, "\nCapEff:") : NULL;
-	bool r = c && (strtoull(c + 8, NULL, 16) >> 12 & 1);
-	free(s);
-	return r;
-}
-
 /* The network is up, but not by us (no record here): someone else's to
  * change. Without CAP_NET_ADMIN that is a permission error (-ERR_PERM). */
 static int refuse_not_ours(const struct labnet *n, const char *verb, char **err)
 {
-	if (!have_net_admin())
+	if (!nlact_have_net_admin())
 		return error_kind_set(err, ERR_PERM,
 				      "net %s %s: it is up, brought up by another user (who has the record of what "
 				      "was done); changing it needs root or CAP_NET_ADMIN",

@@ -22,3 +22,4 @@ vmdeck_script_test(net_labnet_cli net/labnet_cli.sh integration)
 # net up killed while nft runs and while dnsmasq starts: down still removes both.
 vmdeck_script_test(net_labnet_interrupt net/labnet_interrupt.sh integration)
 vmdeck_script_test(net_labnet_users net/labnet_users.sh integration)
+vmdeck_script_test(net_grant net/grant.sh integration)
