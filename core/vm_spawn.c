@@ -412,8 +412,14 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	if (granted) {
 		strv_clear(&argv);
 		rt.taps = &taps;
-		qemu_args_build(vm->p, mode, &rt, &argv, NULL); /* built once already: cannot fail now */
+		int arc = qemu_args_build(vm->p, mode, &rt, &argv, err); /* built once already */
 		rt.taps = NULL;
+		if (arc < 0) {
+			strv_clear(&taps);
+			strv_clear(&argv);
+			vm_net_teardown(vm);
+			return start_refused(vm, lock_fd, err);
+		}
 	}
 	strv_clear(&taps);
 	/* Own the persistent connection before QEMU can be reached by anyone. */

@@ -316,12 +316,21 @@ int grant_add(const char *dir, const char *bridge, const char *user, unsigned n,
 	struct record r;
 	int rc = record_open(dir, true, &r, err);
 	size_t have = 0;
+	/* Records of TAPs that are gone (or whose name is another
+	 * interface's now) are dropped: nothing of them is left to revoke. */
+	json_object *live = json_object_new_array();
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(r.list); i++) {
+		json_object *e = json_object_array_get_idx(r.list, i);
 		struct grant_tap t;
-		entry_to_tap(json_object_array_get_idx(r.list, i), &t);
-		if (t.present && t.uid == pwc.pw_uid && strcmp(t.bridge, bridge) == 0)
+		entry_to_tap(e, &t);
+		if (!t.present)
+			continue;
+		json_object_array_add(live, json_object_get(e));
+		if (t.uid == pwc.pw_uid && strcmp(t.bridge, bridge) == 0)
 			have++;
 	}
+	json_object_put(r.list);
+	r.list = live;
 	enum mac_policy pol = bridge_policy(bridge);
 	while (rc == 0 && have < n) {
 		rc = grant_one(&r, bridge, &pwc, pol, made, err);
@@ -338,8 +347,10 @@ int grant_revoke(const char *dir, const char *bridge, const char *user, struct s
 	if (!nlact_have_net_admin())
 		return error_kind_set(err, ERR_PERM, "revoke: deleting granted TAPs needs root (or CAP_NET_ADMIN)");
 	struct record r;
-	if (record_open(dir, true, &r, err) < 0)
+	if (record_open(dir, true, &r, err) < 0) {
+		record_close(&r);
 		return -1;
+	}
 	json_object *left = json_object_new_array();
 	int rc = 0;
 	for (size_t i = 0; i < json_object_array_length(r.list); i++) {
