@@ -111,6 +111,32 @@ static bool live_fill(struct grant_tap *t)
 	return true;
 }
 
+const char *grant_tap_state(const struct grant_tap *t)
+{
+	if (!t->present)
+		return "gone";
+	if (!t->enslaved)
+		return "not enslaved";
+	if (!t->up)
+		return "down";
+	return t->in_use ? "in use" : "free";
+}
+
+json_object *grant_tap_json(const struct grant_tap *t)
+{
+	char ms[18];
+	mac_format(t->mac, ms);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "bridge", json_object_new_string(t->bridge));
+	json_object_object_add(o, "tap", json_object_new_string(t->tap));
+	json_object_object_add(o, "user", json_object_new_string(t->user));
+	json_object_object_add(o, "uid", json_object_new_int64((int64_t)t->uid));
+	json_object_object_add(o, "mac", json_object_new_string(ms));
+	json_object_object_add(o, "state", json_object_new_string(grant_tap_state(t)));
+	json_object_object_add(o, "recorded", json_object_new_boolean(t->recorded));
+	return o;
+}
+
 /* ---- the record ------------------------------------------------------------ */
 
 struct record {

@@ -44,6 +44,11 @@ struct grant_tap {
 	bool up, in_use;   /* in use: a process (QEMU) has it open (carrier) */
 };
 
+/* "free", "in use", "down", "not enslaved" or "gone". */
+const char *grant_tap_state(const struct grant_tap *t);
+/* {bridge, tap, user, uid, mac, state, recorded} (json-c; caller puts). */
+struct json_object *grant_tap_json(const struct grant_tap *t);
+
 /* Root: make sure USER has n (1..GRANT_TAPS_MAX) granted TAPs on bridge,
  * making the missing ones (their names appended to made) and recording each
  * as it is made. The MAC policy is bridge's lab network's, else derived.

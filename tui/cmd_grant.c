@@ -65,17 +65,6 @@ int cmd_net_revoke(const char *bridge, const char *user)
 	return cmd_exit_code(rc);
 }
 
-static const char *grant_state(const struct grant_tap *t)
-{
-	if (!t->present)
-		return "gone";
-	if (!t->enslaved)
-		return "not enslaved";
-	if (!t->up)
-		return "down";
-	return t->in_use ? "in use" : "free";
-}
-
 int cmd_net_grants(const char *bridge, bool json)
 {
 	struct grant_tap *v;
@@ -84,20 +73,11 @@ int cmd_net_grants(const char *bridge, bool json)
 	for (size_t i = 0; i < n; i++) {
 		char ms[18];
 		mac_format(v[i].mac, ms);
-		if (!all) {
-			printf("%-15s %-15s %-12s %s %s%s\n", v[i].bridge, v[i].tap, v[i].user, ms, grant_state(&v[i]),
+		if (all)
+			json_object_array_add(all, grant_tap_json(&v[i]));
+		else
+			printf("%-15s %-15s %-12s %s %s%s\n", v[i].bridge, v[i].tap, v[i].user, ms, grant_tap_state(&v[i]),
 			       v[i].recorded ? "" : " (not in this user's record)");
-			continue;
-		}
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "bridge", json_object_new_string(v[i].bridge));
-		json_object_object_add(o, "tap", json_object_new_string(v[i].tap));
-		json_object_object_add(o, "user", json_object_new_string(v[i].user));
-		json_object_object_add(o, "uid", json_object_new_int64((int64_t)v[i].uid));
-		json_object_object_add(o, "mac", json_object_new_string(ms));
-		json_object_object_add(o, "state", json_object_new_string(grant_state(&v[i])));
-		json_object_object_add(o, "recorded", json_object_new_boolean(v[i].recorded));
-		json_object_array_add(all, o);
 	}
 	if (all) {
 		puts(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -54,6 +54,11 @@ $N addr add 172.16.9.1/24 dev br0
 $N link set br0 up
 bmac() { ip netns exec "$NS" cat /sys/class/net/br0/address; }
 
+# A lab network file for br0 (not brought up: the bridge is the test's), so
+# that `net status` shows br0's grants; its policy is the grants' MAC policy.
+printf 'bridge: br0\naddress: 172.16.9.1/24\ntap_mac_policy: derived\n' >"$PROF/networks/lab.yaml"
+chmod 644 "$PROF/networks/lab.yaml"
+
 # The guest (pings the bridge address) and two bare VMs, all on br0.
 cat >"$PROF/ga.yaml" <<EOF
 name: ga
@@ -121,6 +126,10 @@ check "grant again: nothing to do" grep -q "already has 2" <<<"$out"
 check "still two granted TAPs" test "$($N -j link show type tun | jq length)" -eq 2
 check "net grants --json (as root): two, recorded, free" \
 	bash -c "ip netns exec $NS '$VMDECK' net grants br0 --json | jq -e 'length == 2 and all(.[]; .recorded and .state == \"free\" and .user == \"nobody\")'" 
+out=$(vd net status lab)
+check "net status shows the bridge's grants" has "$out" "grant    vdg-nobody-0 to nobody" "grant    vdg-nobody-1 to nobody"
+check "net status --json as nobody: the two grants, free" \
+	bash -c "$VU net status lab --json | jq -e '[.grants[] | select(.user == \"nobody\" and .state == \"free\")] | length == 2'"
 check "net grants as nobody: sees its two TAPs" bash -c "[ \$($VU net grants --json | jq length) -eq 2 ]"
 
 # --- /dev/net/tun closed to users: said before QEMU would fail --------------
