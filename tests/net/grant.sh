@@ -103,6 +103,10 @@ for n in 0 65 x; do
 	out=$(vd net grant br0 nobody --taps "$n" 2>&1); rc=$?
 	check "grant --taps $n: usage error (got $rc: $out)" bash -c "[ $rc -eq 2 ] && grep -q 'taps' <<<'$out'"
 done
+for sub in "grant br0 nobody" "revoke br0"; do
+	out=$(vd --read-only net $sub 2>&1); rc=$?
+	check "read-only net $sub: refused, exit 4 (got $rc)" has "$rc:$out" "4:" "read-only"
+done
 out=$(vu net grant br0 nobody 2>&1); rc=$?
 check "grant as a user: exit 4, needs root (got $rc: $out)" bash -c "[ $rc -eq 4 ] && grep -q 'needs root' <<<'$out'"
 check "no TAP made by the failed grants" bash -c "[ -z \"\$(ip -n $NS -j link show type tun | jq -r '.[].ifname')\" ]"
