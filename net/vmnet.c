@@ -154,14 +154,43 @@ fail:
 
 const struct vm_net_hooks vmnet_hooks = { setup, teardown };
 
+/* Whether this process may make TAPs (its capabilities do not change). */
+static bool privileged_cached(void)
+{
+	static int v = -1;
+	if (v < 0)
+		v = nlact_have_net_admin();
+	return v == 1;
+}
+
+/* Unprivileged, a start takes a granted TAP — a port of the bridge since
+ * the grant — or fails: either way the bridge's MAC stays. */
+static void predict_granted(const struct linkwatch *lw, const char *bridge, const char *vm,
+			    struct bridge_prediction *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->bridge, sizeof(out->bridge), "%s", bridge);
+	const struct link_info *br = lw ? linkwatch_find_name(lw, bridge) : NULL;
+	if (br) {
+		memcpy(out->current, br->mac, 6);
+		memcpy(out->after, br->mac, 6);
+	}
+	snprintf(out->text, sizeof(out->text),
+		 "starting VM %s takes a TAP granted on %s (a port since 'net grant'): %s's MAC stays", vm, bridge,
+		 bridge);
+}
+
 size_t vmnet_predict(const struct linkwatch *lw, const struct labnet_set *nets, const struct profile *p,
 		     struct bridge_prediction *out, size_t max)
 {
 	size_t n = 0;
+	bool privileged = privileged_cached();
 	for (size_t i = 0; i < p->n_nics; i++) {
 		if (p->nics[i].user_net || !p->nics[i].bridge)
 			continue;
-		if (n < max) {
+		if (n < max && !privileged) {
+			predict_granted(lw, p->nics[i].bridge, p->name, &out[n]);
+		} else if (n < max) {
 			struct vmnet_nic_plan plan;
 			if (vmnet_nic_plan(p, i, nets, &plan, NULL) < 0)
 				continue;
