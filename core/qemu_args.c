@@ -172,7 +172,7 @@ static int push_disks(struct strv *a, const struct profile *p, enum vm_mode mode
 	return 0;
 }
 
-static void push_nics(struct strv *a, const struct profile *p)
+static void push_nics(struct strv *a, const struct profile *p, const struct strv *taps)
 {
 	for (size_t i = 0; i < p->n_nics; i++) {
 		const struct profile_nic *n = &p->nics[i];
@@ -186,7 +186,8 @@ static void push_nics(struct strv *a, const struct profile *p)
 			}
 			push_opt(a, "-netdev", b.s);
 		} else {
-			char *tap = profile_nic_tap_name(p, i);
+			char *tap = taps && i < taps->n && taps->v[i][0] ? xstrdup(taps->v[i])
+								       : profile_nic_tap_name(p, i);
 			push_opt(a, "-netdev", xasprintf("tap,id=%s,ifname=%s,script=no,downscript=no", n->id, tap));
 			free(tap);
 		}
@@ -280,7 +281,7 @@ int qemu_args_build(const struct profile *p, enum vm_mode mode, const struct qem
 
 	if (push_disks(a, p, mode, err) < 0)
 		return -1;
-	push_nics(a, p);
+	push_nics(a, p, rt->taps);
 	push_display(a, p, rt->dir);
 	push_runtime(a, p, rt->dir);
 

@@ -41,6 +41,8 @@ struct qemu_runtime {
 	 * commands), vnc.sock, qemu.pid, serial.sock, serial.log. */
 	const char *accel; /* NULL: the profile's; else "kvm", "tcg" or "kvm:tcg"
 			    * (tests force "tcg"; `vmdeck args --accel`) */
+	const struct strv *taps; /* NULL, or per NIC the TAP to open ("": the
+				  * profile's): a granted TAP (net/grant.h) */
 };
 
 /* Fill argv (initialised by the caller or empty). Returns 0 / -1; on error

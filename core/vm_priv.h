@@ -205,7 +205,8 @@ void vm_exit_log_keep(struct vm *vm);
 void vm_write_record(struct vm *vm, const char *name, const char *text);
 void vm_record_write(struct vm *vm);
 bool vm_record_read(struct vm *vm);
-int vm_net_setup(struct vm *vm, char **err);
+/* The hooks' setup, its TAPs recorded; taps: as the hook's (vmnet.h). */
+int vm_net_setup(struct vm *vm, struct strv *taps, char **err);
 void vm_net_teardown(struct vm *vm);
 void vm_scan(struct vm *vm);
 /* Does vm need vm_scan every second (a poll, a start by another vmdeck, a

@@ -344,16 +344,17 @@ static char *netns_id(void)
 	return xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
 }
 
-int vm_net_setup(struct vm *vm, char **err)
+int vm_net_setup(struct vm *vm, struct strv *taps, char **err)
 {
 	const struct vm_net_hooks *h = vm->m->hooks;
 	if (!h || !h->setup)
 		return 0;
 	struct strv made;
 	strv_init(&made);
-	int rc = h->setup(vm->p, &made, err);
+	int rc = h->setup(vm->p, &made, taps, err);
 	if (rc < 0) {
 		strv_clear(&made);
+		strv_clear(taps);
 		error_prefix(err, "VM %s", vm->name);
 		return rc; /* its kind: -ERR_PERM without CAP_NET_ADMIN */
 	}

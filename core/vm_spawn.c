@@ -396,12 +396,32 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 	}
 	/* What a previous run made and nobody removed (its QEMU is gone). */
 	vm_net_teardown(vm);
-	int nrc = vm_net_setup(vm, err);
+	struct strv taps;
+	strv_init(&taps);
+	int nrc = vm_net_setup(vm, &taps, err);
 	if (nrc < 0) {
+		strv_clear(&taps);
 		strv_clear(&argv);
 		start_refused(vm, lock_fd, err);
 		return nrc;
 	}
+	/* Granted TAPs (rootless): the same command line with their names. */
+	bool granted = false;
+	for (size_t i = 0; i < taps.n; i++)
+		granted |= taps.v[i][0] != 0;
+	if (granted) {
+		strv_clear(&argv);
+		rt.taps = &taps;
+		int arc = qemu_args_build(vm->p, mode, &rt, &argv, err); /* built once already */
+		rt.taps = NULL;
+		if (arc < 0) {
+			strv_clear(&taps);
+			strv_clear(&argv);
+			vm_net_teardown(vm);
+			return start_refused(vm, lock_fd, err);
+		}
+	}
+	strv_clear(&taps);
 	/* Own the persistent connection before QEMU can be reached by anyone. */
 	char *qf = vm_file(vm, "qmp.lock");
 	vm->qmp_lock_fd = vm_lock_acquire(qf);

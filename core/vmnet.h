@@ -18,8 +18,12 @@ struct vm_net_hooks {
 	 * again (never one of that name another process holds), nothing is
 	 * appended, err names the NIC / TAP / bridge, and the negative return
 	 * is the failure's kind (core/util.h: -ERR_PERM for a missing
-	 * privilege), which vm_start returns. */
-	int (*setup)(const struct profile *p, struct strv *made, char **err);
+	 * privilege), which vm_start returns. taps gets one entry per NIC of p:
+	 * the TAP QEMU is to open instead of the profile's ("" for the
+	 * profile's own, and for user_net NICs) — a TAP root granted the user
+	 * (net/grant.h) when vmdeck runs without CAP_NET_ADMIN; such a TAP is
+	 * never in made (it outlives the VM). */
+	int (*setup)(const struct profile *p, struct strv *made, struct strv *taps, char **err);
 	/* After QEMU is gone (or its start failed): delete one TAP that setup
 	 * made, as recorded then (the profile may have changed or gone since).
 	 * Never fails loudly: a TAP already gone is fine, and one that another

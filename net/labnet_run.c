@@ -7,6 +7,7 @@
 #include "net/bridge.h"
 #include "net/labnet.h"
 #include "net/labnet_conf.h"
+#include "net/grant.h"
 #include "net/nlact.h"
 #include "core/paths.h"
 #include "core/proc.h"
@@ -168,21 +169,11 @@ static bool bridge_marked(const struct labnet *n)
 	return r;
 }
 
-/* CAP_NET_ADMIN in the effective set (capability 12 of CapEff). */
-static bool have_net_admin(void)
-{
-	char *s = file_read_all("/proc/self/status", NULL);
-	char *c = s ? strstr(s, "\nCapEff:") : NULL;
-	bool r = c && (strtoull(c + 8, NULL, 16) >> 12 & 1);
-	free(s);
-	return r;
-}
-
 /* The network is up, but not by us (no record here): someone else's to
  * change. Without CAP_NET_ADMIN that is a permission error (-ERR_PERM). */
 static int refuse_not_ours(const struct labnet *n, const char *verb, char **err)
 {
-	if (!have_net_admin())
+	if (!nlact_have_net_admin())
 		return error_kind_set(err, ERR_PERM,
 				      "net %s %s: it is up, brought up by another user (who has the record of what "
 				      "was done); changing it needs root or CAP_NET_ADMIN",
@@ -610,6 +601,14 @@ json_object *labnet_status_object(const struct labnet *n)
 		if (pin >= 0)
 			json_object_object_add(o, "pinned", json_object_new_boolean(pin == 1));
 		json_object_object_add(o, "healed", json_object_new_boolean(heal_get(NULL, n->bridge, idx)));
+		/* TAPs root granted users on this bridge (net grant). */
+		struct grant_tap *g;
+		size_t ng = grant_list(NULL, n->bridge, &g);
+		json_object *ga = json_object_new_array();
+		for (size_t i = 0; i < ng; i++)
+			json_object_array_add(ga, grant_tap_json(&g[i]));
+		free(g);
+		json_object_object_add(o, "grants", ga);
 	}
 	json_object_object_add(o, "forwarding", json_object_new_boolean(sysctl_read(ip_forward) == 1));
 	if (st) {
@@ -656,6 +655,16 @@ char *labnet_status_text(const struct labnet *n)
 				    ? (B("dnsmasq_running") ? "running" : "NOT running")
 				    : "-",
 			    S("tap_mac_policy"));
+	json_object *grants;
+	for (size_t i = 0; json_object_object_get_ex(o, "grants", &grants) && i < json_object_array_length(grants); i++) {
+		json_object *g = json_object_array_get_idx(grants, i), *x;
+		const char *f[4] = { "tap", "user", "mac", "state" }, *val[4];
+		for (int k = 0; k < 4; k++)
+			val[k] = json_object_object_get_ex(g, f[k], &x) ? json_object_get_string(x) : "";
+		char *t = xasprintf("%s  grant    %s to %s, MAC %s, %s\n", s, val[0], val[1], val[2], val[3]);
+		free(s);
+		s = t;
+	}
 	json_object *leases;
 	if (json_object_object_get_ex(o, "leases", &leases)) {
 		for (size_t i = 0; i < json_object_array_length(leases); i++) {

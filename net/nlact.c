@@ -242,3 +242,12 @@ int nlact_addr4(const char *name, uint32_t addr_be, unsigned prefix, bool add, c
 	nl_socket_free(sk);
 	return r < 0 ? nl_fail(err, r, add ? "add address on" : "delete address on", name) : 0;
 }
+
+bool nlact_have_net_admin(void)
+{
+	char *s = file_read_all("/proc/self/status", NULL);
+	char *c = s ? strstr(s, "\nCapEff:") : NULL;
+	bool r = c && (strtoull(c + 8, NULL, 16) >> 12 & 1);
+	free(s);
+	return r;
+}

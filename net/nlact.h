@@ -35,5 +35,7 @@ int nlact_get_alias(const char *name, char *buf, size_t len);
 int nlact_get_mac(const char *name, uint8_t mac[6], char **err);
 /* Add / delete an IPv4 address with prefix on a link. */
 int nlact_addr4(const char *name, uint32_t addr_be, unsigned prefix, bool add, char **err);
+/* CAP_NET_ADMIN in this process's effective set (capability 12 of CapEff). */
+bool nlact_have_net_admin(void);
 
 #endif

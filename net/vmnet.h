@@ -45,7 +45,8 @@ int vmnet_nic_plan(const struct profile *p, size_t nic_index, const struct labne
 void vmnet_nic_plan_clear(struct vmnet_nic_plan *plan);
 
 /* Predict, for each TAP NIC of p with a bridge, what starting p does to that
- * bridge. Fills up to max entries, returns how many NICs had a bridge. The
+ * bridge. Without CAP_NET_ADMIN a start takes a granted TAP, already a port
+ * (net/grant.h), or fails: no change. Fills up to max entries, returns how many NICs had a bridge. The
  * lab networks come from nets (loaded with the profiles; NULL: none): a
  * prediction reads no file, however often the links change. */
 size_t vmnet_predict(const struct linkwatch *lw, const struct labnet_set *nets, const struct profile *p,

@@ -22,3 +22,6 @@ vmdeck_script_test(net_labnet_cli net/labnet_cli.sh integration)
 # net up killed while nft runs and while dnsmasq starts: down still removes both.
 vmdeck_script_test(net_labnet_interrupt net/labnet_interrupt.sh integration)
 vmdeck_script_test(net_labnet_users net/labnet_users.sh integration)
+vmdeck_unit_test(test_grant unit/test_grant.c)
+# Rootless use (issue 14): net grant, a start as nobody on a granted TAP, revoke.
+vmdeck_script_test(net_grant net/grant.sh integration)

@@ -8,6 +8,8 @@ vmdeck_script_test(tui_lab tui/lab.sh integration)
 vmdeck_script_test(tui_demo tui/demo.sh integration)
 vmdeck_script_test(tui_keys tui/keys.sh integration)
 vmdeck_script_test(tui_predict tui/predict.sh integration)
+# ... and for a vmdeck without CAP_NET_ADMIN (granted TAPs: no change).
+vmdeck_script_test(tui_predict_rootless tui/predict_rootless.sh integration)
 vmdeck_script_test(tui_latency tui/latency.sh integration)
 set_tests_properties(tui_latency PROPERTIES TIMEOUT 180)
 vmdeck_script_test(tui_link_reads tui/link_reads.sh integration)

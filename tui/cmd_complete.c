@@ -16,6 +16,7 @@
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,15 @@ static void put_bridges(const struct comp *c)
 	strv_clear(&b);
 }
 
+/* The users of this host (net grant BRIDGE USER). */
+static void put_users(const struct comp *c)
+{
+	setpwent();
+	for (struct passwd *pw; (pw = getpwent());)
+		put(c, pw->pw_name);
+	endpwent();
+}
+
 /* One alternative of an argument or value: a placeholder names a kind of
  * thing, a lowercase word is itself. */
 static void put_alt(const struct comp *c, const char *a)
@@ -173,6 +183,8 @@ static void put_alt(const struct comp *c, const char *a)
 		put_networks(c);
 	else if (strcmp(a, "BRIDGE") == 0)
 		put_bridges(c);
+	else if (strcmp(a, "USER") == 0)
+		put_users(c);
 	else if (strcmp(a, "DIR") == 0)
 		emit(c, "@dirs");
 	else if (!strcmp(a, "PATH") || !strcmp(a, "SCRIPT") || !strncmp(a, "FILE", 4) || !strcmp(a, "F"))

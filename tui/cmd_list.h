@@ -4,6 +4,7 @@
 
 #include "tui/cmd.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Profiles (cmd_profile.c) */
@@ -17,6 +18,10 @@ extern const struct cmd_entry cmd_forward_entry, cmd_ssh_entry;
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
 /* net's sub-verb i (its name; its usage in *usage), NULL past the last. */
 const char *cmd_net_sub(size_t i, const char **usage);
+/* net grant|revoke|grants, parsed by cmd_net.c (cmd_grant.c); exit codes. */
+int cmd_net_grant(const char *bridge, const char *user, unsigned taps);
+int cmd_net_revoke(const char *bridge, const char *user);
+int cmd_net_grants(const char *bridge, bool json);
 /* Prometheus exporter (cmd_metrics.c) */
 extern const struct cmd_entry cmd_metrics_entry;
 /* Thumbnail (cmd_screenshot.c) */

@@ -1,7 +1,9 @@
-/* cmd_net: `vmdeck net up|down|status|pin|list|history` and `vmdeck watch`. */
+/* cmd_net: `vmdeck net up|down|status|pin|list|history|grant|revoke|grants`
+ * and `vmdeck watch`. */
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
 #include "net/bridge.h"
+#include "net/grant.h"
 #include "net/heal.h"
 #include "net/labnet.h"
 #include "net/labnet_libvirt.h"
@@ -50,6 +52,7 @@ struct net_args {
 	int n_args;
 	bool json, arp_notify, libvirt;
 	const char *since, *out;
+	unsigned taps; /* net grant --taps N; 0: not given */
 };
 
 struct net_verb {
@@ -364,6 +367,28 @@ static int net_export(const struct net_verb *v, const struct net_args *a)
 	return rc;
 }
 
+/* net grant BRIDGE USER [--taps N] (root): N TAPs USER's vmdeck may use. */
+static int net_grant(const struct net_verb *v, const struct net_args *a)
+{
+	if (!net_bridge_ok(v, a->arg[0]))
+		return EXIT_USAGE;
+	return cmd_net_grant(a->arg[0], a->arg[1], a->taps ? a->taps : 1);
+}
+
+static int net_revoke(const struct net_verb *v, const struct net_args *a)
+{
+	if (!net_bridge_ok(v, a->arg[0]))
+		return EXIT_USAGE;
+	return cmd_net_revoke(a->arg[0], a->n_args > 1 ? a->arg[1] : NULL);
+}
+
+static int net_grants(const struct net_verb *v, const struct net_args *a)
+{
+	if (a->n_args && !net_bridge_ok(v, a->arg[0]))
+		return EXIT_USAGE;
+	return cmd_net_grants(a->n_args ? a->arg[0] : NULL, a->json);
+}
+
 #define NET_HELP { "help", no_argument, NULL, 'h' }
 static const struct option o_plain[] = { NET_HELP, { 0 } };
 static const struct option o_json[] = { { "json", no_argument, NULL, 'j' }, NET_HELP, { 0 } };
@@ -371,6 +396,7 @@ static const struct option o_pin[] = { { "arp-notify", no_argument, NULL, 'a' },
 static const struct option o_export[] = {
 	{ "libvirt", no_argument, NULL, 'l' }, { "out", required_argument, NULL, 'o' }, NET_HELP, { 0 },
 };
+static const struct option o_grant[] = { { "taps", required_argument, NULL, 't' }, NET_HELP, { 0 } };
 static const struct option o_history[] = {
 	{ "json", no_argument, NULL, 'j' }, { "since", required_argument, NULL, 's' }, NET_HELP, { 0 },
 };
@@ -391,6 +417,13 @@ static const struct net_verb net_verbs[] = {
 	  1, net_history },
 	{ "export", "NAME --libvirt [--out FILE]", "write lab network NAME as a libvirt network XML (pinned MAC, NAT, DHCP)",
 	  false, o_export, 1, 1, net_export },
+	{ "grant", "BRIDGE USER [--taps N]",
+	  "(root) make N (default 1) TAPs on BRIDGE owned by USER: USER's vmdeck starts VMs there without privilege",
+	  true, o_grant, 2, 2, net_grant },
+	{ "revoke", "BRIDGE [USER]", "delete exactly the TAPs 'net grant' made on BRIDGE (for USER)", true, o_plain, 1,
+	  2, net_revoke },
+	{ "grants", "[BRIDGE] [--json]", "the granted TAPs: user, MAC, free or in use", false, o_json, 0, 1,
+	  net_grants },
 };
 
 const char *cmd_net_sub(size_t i, const char **usage)
@@ -427,6 +460,13 @@ static int net_parse(const struct net_verb *v, int argc, char **argv, struct net
 		case 's': a->since = optarg; break;
 		case 'l': a->libvirt = true; break;
 		case 'o': a->out = optarg; break;
+		case 't': {
+			unsigned long long num;
+			if (!cmd_uint_opt("net grant", "--taps", optarg, 1, GRANT_TAPS_MAX, &num))
+				return EXIT_USAGE;
+			a->taps = (unsigned)num;
+			break;
+		}
 		default: return net_usage_error(v);
 		}
 	}
@@ -669,7 +709,7 @@ static int cmd_watch(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_net_entry = {
-	"net", "up|down|status|pin|heal|list|history|export ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages; export to libvirt", cmd_net,
+	"net", "up|down|status|pin|heal|list|history|export|grant|revoke|grants ...", "lab networks: bring up/down, status; pin or heal a bridge's MAC; MAC history and outages; export to libvirt; grant TAPs to a user", cmd_net,
 };
 const struct cmd_entry cmd_watch_entry = {
 	"watch", "[--json] [--stats] [--interval MS] [--dump-json FILE] [--dump] [--rcvbuf BYTES]", "print link, port and bridge MAC events as they happen", cmd_watch,

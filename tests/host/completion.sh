@@ -92,6 +92,8 @@ for WITH_BC in 0 1; do
 	check "[$WITH_BC] mode's second argument" expect "vmdeck mode alpha " install boot
 	check "[$WITH_BC] lab networks" expect "vmdeck net up " labnet
 	check "[$WITH_BC] bridges of this namespace (not the veth pair)" expect "vmdeck net pin " vdcbr0
+	check "[$WITH_BC] net grant: a bridge" expect "vmdeck net grant vdc" vdcbr0
+	check "[$WITH_BC] net grant: then a user of the host" expect "vmdeck net grant vdcbr0 nobo" nobody
 	check "[$WITH_BC] --network: user, bridges, lab networks" expect "vmdeck new x --network " user vdcbr0 labnet
 	check "[$WITH_BC] files" expect "vmdeck check " file1.yaml file2.iso subdir
 	check "[$WITH_BC] files by prefix" expect "vmdeck check file1" file1.yaml

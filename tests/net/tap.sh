@@ -92,6 +92,6 @@ rc=$?
 log "unprivileged start: rc=$rc: $out"
 check "no CAP_NET_ADMIN: start exits 4 (not permitted; got $rc)" test "$rc" -eq 4
 check "no CAP_NET_ADMIN: start says what is needed" \
-	bash -c "grep -q 'CAP_NET_ADMIN' <<<'$out' && grep -q 'vd-vmb-0' <<<'$out'"
+	bash -c 'grep -q CAP_NET_ADMIN <<<"$1" && grep -q vd-vmb-0 <<<"$1"' _ "$out"
 
 finish
