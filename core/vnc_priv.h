@@ -11,6 +11,17 @@
 #include <stdint.h>
 
 #define MAX_RECTS 16          /* more pending rectangles collapse into their union */
+#define MAX_INPUT 256         /* key and pointer events waiting for the worker */
+
+/* A key or pointer event on its way to the server (RFB KeyEvent,
+ * PointerEvent), queued by the loop, sent by the worker. */
+struct vnc_input {
+	bool pointer;
+	bool down;                 /* key: pressed */
+	uint8_t buttons;           /* pointer: RFB button mask */
+	uint16_t x, y;             /* pointer: framebuffer pixel */
+	uint32_t keysym;           /* key: X11 keysym */
+};
 
 /* How far a worker got, for the reason when the loop gives up on it. */
 enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
@@ -38,6 +49,8 @@ struct link {
 	char *reason;
 	int conn_w, conn_h;
 	uint64_t updates;
+	struct vnc_input input[MAX_INPUT]; /* loop -> worker, sent in order */
+	size_t ninput;
 	/* Worker-only, except while frame (the loop copies them then). */
 	uint8_t *lfb;
 	int lfbw, lfbh;
@@ -64,6 +77,9 @@ void vnc_worker_cancel(struct link *l);
 void vnc_worker_unref(struct link *l);
 /* The loop took the published frame: the worker reads on. */
 void vnc_worker_go(struct link *l);
+/* Queue events for the worker to send (all or none). -1: the queue is
+ * full (a server that stopped reading). */
+int vnc_worker_input(struct link *l, const struct vnc_input *ev, size_t n);
 /* Reset an eventfd after it woke us. */
 void vnc_worker_drain(int efd);
 

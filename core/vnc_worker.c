@@ -47,6 +47,8 @@ static struct {
 	__typeof__(&rfbClientSetClientData) set_data;
 	__typeof__(&HandleRFBServerMessage) handle_message;
 	__typeof__(&WriteToRFBServer) write_server;
+	__typeof__(&SendKeyEvent) send_key;
+	__typeof__(&SendPointerEvent) send_pointer;
 	rfbClientLogProc *log, *err;
 } rfb;
 static char rfb_load_error[256];
@@ -63,6 +65,8 @@ static void load_library_once(void)
 		{ "rfbClientSetClientData", (void **)&rfb.set_data },
 		{ "HandleRFBServerMessage", (void **)&rfb.handle_message },
 		{ "WriteToRFBServer", (void **)&rfb.write_server },
+		{ "SendKeyEvent", (void **)&rfb.send_key },
+		{ "SendPointerEvent", (void **)&rfb.send_pointer },
 		{ "rfbClientLog", (void **)&rfb.log },
 		{ "rfbClientErr", (void **)&rfb.err },
 	};
@@ -193,9 +197,29 @@ static bool cancelled(struct link *l)
 	return c;
 }
 
+/* Send what the loop queued (keys, pointer), in order. c: the session's
+ * client, NULL before the handshake (nothing is queued then). */
+static void send_input(struct link *l, rfbClient *c)
+{
+	struct vnc_input ev[MAX_INPUT];
+	pthread_mutex_lock(&l->mu);
+	size_t n = l->ninput;
+	memcpy(ev, l->input, n * sizeof(*ev));
+	l->ninput = 0;
+	pthread_mutex_unlock(&l->mu);
+	for (size_t i = 0; c && i < n; i++) {
+		/* A failed write shows at the next read, which ends the session. */
+		if (ev[i].pointer)
+			rfb.send_pointer(c, ev[i].x, ev[i].y, ev[i].buttons);
+		else
+			rfb.send_key(c, ev[i].keysym, ev[i].down ? TRUE : FALSE);
+	}
+}
+
 /* Wait until fd has events (true) or the loop pokes ctl with cancel set
- * (false). No timeout: the loop's connect timer cancels a silent peer. */
-static bool wait_fd(struct link *l, int fd, short events)
+ * (false); queued input is sent meanwhile. No timeout: the loop's connect
+ * timer cancels a silent peer. */
+static bool wait_fd(struct link *l, rfbClient *c, int fd, short events)
 {
 	for (;;) {
 		struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = l->ctl, .events = POLLIN } };
@@ -205,6 +229,7 @@ static bool wait_fd(struct link *l, int fd, short events)
 			vnc_worker_drain(l->ctl);
 			if (cancelled(l))
 				return false;
+			send_input(l, c);
 		}
 		if (p[0].revents)
 			return true;
@@ -240,7 +265,7 @@ static int connect_one(struct link *l, int family, const struct sockaddr *sa, so
 		return 0;
 	if (errno != EINPROGRESS && errno != EAGAIN)
 		return -1;
-	if (!wait_fd(l, fd, POLLOUT)) {
+	if (!wait_fd(l, NULL, fd, POLLOUT)) {
 		errno = ECANCELED;
 		return -1;
 	}
@@ -414,9 +439,10 @@ static rfbClient *link_handshake(struct link *l, char **why)
 	return c;
 }
 
-/* Hand a complete update to the loop and wait until it took it. False:
+/* Hand a complete update to the loop and wait until it took it (sending
+ * input meanwhile: a key must not wait for the next frame slot). False:
  * cancelled. */
-static bool publish_frame(struct link *l)
+static bool publish_frame(struct link *l, rfbClient *c)
 {
 	pthread_mutex_lock(&l->mu);
 	l->frame = true;
@@ -432,8 +458,10 @@ static bool publish_frame(struct link *l)
 		if (go)
 			return true;
 		struct pollfd p = { .fd = l->ctl, .events = POLLIN };
-		if (poll(&p, 1, -1) > 0)
+		if (poll(&p, 1, -1) > 0) {
 			vnc_worker_drain(l->ctl);
+			send_input(l, c);
+		}
 	}
 }
 
@@ -443,7 +471,7 @@ static bool publish_frame(struct link *l)
 static void link_run(struct link *l, rfbClient *c, char **why)
 {
 	for (;;) {
-		if (c->buffered == 0 && !wait_fd(l, c->sock, POLLIN))
+		if (c->buffered == 0 && !wait_fd(l, c, c->sock, POLLIN))
 			return;
 		last_log[0] = 0;
 		if (!rfb.handle_message(c)) {
@@ -453,7 +481,7 @@ static void link_run(struct link *l, rfbClient *c, char **why)
 		}
 		if (l->finished) {
 			l->finished = false;
-			if (!publish_frame(l))
+			if (!publish_frame(l, c))
 				return;
 		}
 	}
@@ -473,7 +501,7 @@ static void *link_main(void *arg)
 		pthread_mutex_unlock(&l->mu);
 		char byte;
 		set_stage(l, ST_GREETING);
-		if (wait_fd(l, fd, POLLIN) && !cancelled(l)) {
+		if (wait_fd(l, NULL, fd, POLLIN) && !cancelled(l)) {
 			if (recv(fd, &byte, 1, MSG_PEEK) == 0)
 				error_set(&why, "%s: the server closed the connection before greeting", l->target);
 			else
@@ -501,6 +529,21 @@ static void *link_main(void *arg)
 }
 
 /* --- the link: the loop's calls ------------------------------------------ */
+
+int vnc_worker_input(struct link *l, const struct vnc_input *ev, size_t n)
+{
+	pthread_mutex_lock(&l->mu);
+	bool room = l->ninput + n <= MAX_INPUT;
+	if (room) {
+		memcpy(l->input + l->ninput, ev, n * sizeof(*ev));
+		l->ninput += n;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (!room)
+		return -1;
+	poke(l->ctl);
+	return 0;
+}
 
 void vnc_worker_go(struct link *l)
 {
