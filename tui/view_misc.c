@@ -68,6 +68,13 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 	int x = r.x + 1;
 	bool message = ui->message && ui->now_us < ui->message_until_us;
+	if (ui->typing) {
+		/* Every key is the guest's: only the way out is shown. */
+		x += grid_print(g, x, r.y, r.x + r.w - x, k, "Ctrl-]");
+		x += grid_print(g, x, r.y, r.x + r.w - x, p, " leave  - keys");
+		grid_print(g, x, r.y, r.x + r.w - x, p, ui->mouse ? " and clicks go to the guest" : " go to the guest");
+		return;
+	}
 	if (ui->focus == PANE_MONITOR) {
 		/* The monitor's own refusals (read-only, too long) show here. */
 		if (message) {
@@ -236,8 +243,14 @@ static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
 	char title[256];
 	/* Zoomed, the title says how the screen is drawn (text or pixels). */
 	const char *mode = ui->zoom && v && ui->thumb.vm && strcmp(ui->thumb.vm, v->name) == 0 ? ui->thumb.mode : NULL;
-	snprintf(title, sizeof(title), "screen%s%s%s%s%s", v ? " " : "", v ? v->name : "", ui->zoom ? " (z: back)" : "",
-		 mode ? " - " : "", mode ? mode : "");
+	/* Typing: the input mode and the way out; else how to get in. */
+	const char *input = !ui->zoom ? ""
+			    : ui->typing ? (ui->mouse ? " [input: keyboard and mouse - Ctrl-] leaves]"
+						      : " [input: keyboard - Ctrl-] leaves]")
+			    : ui->read_only ? " [read-only: no input]"
+					    : " [Enter: type]";
+	snprintf(title, sizeof(title), "screen%s%s%s%s%s%s", v ? " " : "", v ? v->name : "",
+		 ui->zoom && !ui->typing ? " (z: back)" : "", mode ? " - " : "", mode ? mode : "", input);
 	ui_box(g, r, title, ui->zoom);
 	struct rect in = ui_inner(r);
 	if (in.w < 1 || in.h < 1)
@@ -266,4 +279,20 @@ const struct view_ops view_header_ops = { "header", D_HEADER, header_draw, NULL,
 const struct view_ops view_status_ops = { "status", D_STATUS, status_draw, status_key, NULL };
 const struct view_ops view_help_ops = { "help", D_ALL, help_draw, help_key, NULL };
 const struct view_ops view_small_ops = { "small", D_ALL, small_draw, small_key, NULL };
-const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, NULL, NULL };
+/* Typing into the guest's screen: every key is the guest's but Ctrl-]. */
+static int thumb_key(struct ui *ui, int key)
+{
+	if (!ui->typing)
+		return KEY_UNHANDLED;
+	if (key == K_CTRL_RBRACKET) {
+		ui_typing_end(ui, "left the guest's screen (Enter types again; z: back)");
+		return KEY_HANDLED;
+	}
+	if (key == K_RESIZE || key == K_BASE)
+		return KEY_HANDLED;
+	if (ui->guest.key && !ui->read_only)
+		ui->guest.key(ui, key, ui->guest.arg);
+	return KEY_HANDLED;
+}
+
+const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, thumb_key, NULL };
