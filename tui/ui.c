@@ -380,6 +380,8 @@ static int key_table(struct ui *ui, int key)
 			ui_message(ui, true, "%s: wait, the storage view is busy (%s)", b->label, ui->storage.busy);
 		else if ((b->when & W_STORAGE) && !ui->storage.on)
 			ui_message(ui, true, "%s: open the storage view first (D)", b->label);
+		else if ((b->when & W_ZOOM) && !ui->zoom)
+			ui_message(ui, true, "%s: zoom the screen first (z), then %s", b->label, b->keyname);
 		else if (b->when & W_BRIDGE)
 			ui_message(ui, true, "%s: select %s bridge in the network pane first (Tab)", b->label,
 				   b->when & W_UNPINNED ? "an unpinned" : "a");
