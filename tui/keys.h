@@ -15,7 +15,7 @@ enum key_code {
 	K_F1, K_ENTER, K_BACKSPACE, K_DELETE, K_ESC, K_TAB, K_BTAB, K_RESIZE,
 	K_MOUSE, /* a click or wheel notch: term_last_mouse() says which */
 	K_F2, K_F3, K_F4, K_F5, K_F6, K_F7, K_F8, K_F9, K_F10, K_F11, K_F12, K_INSERT,
-	K_CTRL_RBRACKET = 0x1d, /* Ctrl-]: leaves the guest's screen (as `vmdeck console` detaches) */
+	K_CTRL_RBRACKET = 0x1d, /* Ctrl-]: leaves the guest's screen (virsh console's escape) */
 };
 
 enum action {

@@ -69,7 +69,12 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 	int x = r.x + 1;
 	bool message = ui->message && ui->now_us < ui->message_until_us;
 	if (ui->typing) {
-		/* Every key is the guest's: only the way out is shown. */
+		/* Every key is the guest's: only the way out is shown, or what
+		 * went wrong (not connected). */
+		if (message) {
+			grid_print(g, x, r.y, r.w - 2, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
+			return;
+		}
 		x += grid_print(g, x, r.y, r.x + r.w - x, k, "Ctrl-]");
 		x += grid_print(g, x, r.y, r.x + r.w - x, p, " leave  - keys");
 		grid_print(g, x, r.y, r.x + r.w - x, p, ui->mouse ? " and clicks go to the guest" : " go to the guest");
@@ -176,6 +181,8 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
 		"Mouse: a click selects a VM, a bridge or a pane; the wheel scrolls;",
 		"  a click on the screen zooms. It never starts or stops a VM.",
+		"Zoomed screen: Enter (or a click) types into the guest - keys and clicks",
+		"  go to the VM over VNC; Ctrl-] leaves. Never with --read-only.",
 		"  Shift+drag selects text; --no-mouse or VMDECK_MOUSE=0 turn it off.",
 		"Quitting leaves every VM running; start vmdeck again to re-attach.",
 	};
