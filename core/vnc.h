@@ -110,8 +110,8 @@ void vnc_set_thumb(struct vnc *v, struct thumb *t);
 
 /* Input to the guest (RFB KeyEvent / PointerEvent), queued for the worker
  * thread, which sends it: never waits. Both are all or nothing; -1 when
- * not connected or when too much is waiting (a server that stopped
- * reading).
+ * not connected or when too much is waiting (65536 events: a server
+ * that stopped reading).
  * vnc_send_chord: press keysyms[0..n-1] in order, release them in reverse
  * (one key: n = 1; Ctrl-c: XK_Control_L, XK_c).
  * vnc_send_click: move to pixel x,y of the framebuffer (clamped to it),

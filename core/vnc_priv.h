@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #define MAX_RECTS 16          /* more pending rectangles collapse into their union */
-#define MAX_INPUT 256         /* key and pointer events waiting for the worker */
+#define VNC_MAX_INPUT 65536   /* key and pointer events waiting for the worker (a paste is
+                              * many); not MAX_INPUT: <limits.h> has one */
 
 /* A key or pointer event on its way to the server (RFB KeyEvent,
  * PointerEvent), queued by the loop, sent by the worker. */
@@ -49,13 +50,17 @@ struct link {
 	char *reason;
 	int conn_w, conn_h;
 	uint64_t updates;
-	struct vnc_input input[MAX_INPUT]; /* loop -> worker, sent in order */
-	size_t ninput;
+	struct vnc_input *input;   /* loop -> worker, sent in order; the worker takes the array */
+	size_t ninput, input_cap;
 	/* Worker-only, except while frame (the loop copies them then). */
 	uint8_t *lfb;
 	int lfbw, lfbh;
 	bool resized;              /* lfb was (re)allocated since the last frame */
 	bool finished;             /* FinishedFrameBufferUpdate seen */
+	struct vnc_input *wq;      /* taken from input, being sent (paced: vnc_worker.c) */
+	size_t wn, wi;
+	double tokens;             /* key events that may go out now */
+	uint64_t tokens_us;
 	struct vnc_rect rects[MAX_RECTS];
 	size_t nrects;
 };

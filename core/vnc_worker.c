@@ -156,6 +156,8 @@ void vnc_worker_unref(struct link *l)
 	free(l->password);
 	free(l->reason);
 	free(l->lfb);
+	free(l->input);
+	free(l->wq);
 	free(l);
 }
 
@@ -197,22 +199,47 @@ static bool cancelled(struct link *l)
 	return c;
 }
 
-/* Send what the loop queued (keys, pointer), in order. c: the session's
- * client, NULL before the handshake (nothing is queued then). */
-static void send_input(struct link *l, rfbClient *c)
+/* Key events are paced: QEMU hands keys to the guest one per key-delay-ms
+ * (10) and drops input beyond a queue of 1024 entries, so a paste sent at
+ * once loses keys (and can leave Shift held). A burst of KEY_BURST goes at
+ * once (typing never waits), then one every KEY_GAP_US. */
+#define KEY_BURST 64
+#define KEY_GAP_US 11000
+
+/* Send what the loop queued (keys, pointer), in order, as far as the pace
+ * allows. c: the session's client, NULL before the handshake (nothing is
+ * queued then). Returns the ms to wait before sending more, or -1 when
+ * everything went. */
+static int send_input(struct link *l, rfbClient *c)
 {
-	struct vnc_input ev[MAX_INPUT];
-	pthread_mutex_lock(&l->mu);
-	size_t n = l->ninput;
-	memcpy(ev, l->input, n * sizeof(*ev));
-	l->ninput = 0;
-	pthread_mutex_unlock(&l->mu);
-	for (size_t i = 0; c && i < n; i++) {
+	uint64_t now = now_mono_us();
+	l->tokens += (double)(now - l->tokens_us) / KEY_GAP_US;
+	l->tokens = l->tokens > KEY_BURST ? KEY_BURST : l->tokens;
+	l->tokens_us = now;
+	for (;;) {
+		if (l->wi == l->wn) {
+			free(l->wq);
+			pthread_mutex_lock(&l->mu);
+			l->wq = l->input;
+			l->wn = l->ninput;
+			l->wi = 0;
+			l->input = NULL;
+			l->ninput = l->input_cap = 0;
+			pthread_mutex_unlock(&l->mu);
+			if (!l->wn || !c)
+				return -1;
+		}
+		const struct vnc_input *ev = &l->wq[l->wi];
 		/* A failed write shows at the next read, which ends the session. */
-		if (ev[i].pointer)
-			rfb.send_pointer(c, ev[i].x, ev[i].y, ev[i].buttons);
-		else
-			rfb.send_key(c, ev[i].keysym, ev[i].down ? TRUE : FALSE);
+		if (ev->pointer)
+			rfb.send_pointer(c, ev->x, ev->y, ev->buttons);
+		else if (l->tokens < 1)
+			return (int)((1 - l->tokens) * KEY_GAP_US / 1000) + 1;
+		else {
+			l->tokens -= 1;
+			rfb.send_key(c, ev->keysym, ev->down ? TRUE : FALSE);
+		}
+		l->wi++;
 	}
 }
 
@@ -221,16 +248,19 @@ static void send_input(struct link *l, rfbClient *c)
  * timer cancels a silent peer. */
 static bool wait_fd(struct link *l, rfbClient *c, int fd, short events)
 {
+	int pace = c ? send_input(l, c) : -1;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = l->ctl, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		int r = poll(p, 2, pace);
+		if (r < 0 && errno != EINTR)
 			return false;
 		if (p[1].revents) {
 			vnc_worker_drain(l->ctl);
 			if (cancelled(l))
 				return false;
-			send_input(l, c);
 		}
+		if (c && (p[1].revents || r == 0))
+			pace = send_input(l, c);
 		if (p[0].revents)
 			return true;
 	}
@@ -444,6 +474,7 @@ static rfbClient *link_handshake(struct link *l, char **why)
  * cancelled. */
 static bool publish_frame(struct link *l, rfbClient *c)
 {
+	int pace = send_input(l, c);
 	pthread_mutex_lock(&l->mu);
 	l->frame = true;
 	l->go = false;
@@ -458,10 +489,11 @@ static bool publish_frame(struct link *l, rfbClient *c)
 		if (go)
 			return true;
 		struct pollfd p = { .fd = l->ctl, .events = POLLIN };
-		if (poll(&p, 1, -1) > 0) {
+		int r = poll(&p, 1, pace);
+		if (r > 0)
 			vnc_worker_drain(l->ctl);
-			send_input(l, c);
-		}
+		if (r >= 0)
+			pace = send_input(l, c);
 	}
 }
 
@@ -533,8 +565,14 @@ static void *link_main(void *arg)
 int vnc_worker_input(struct link *l, const struct vnc_input *ev, size_t n)
 {
 	pthread_mutex_lock(&l->mu);
-	bool room = l->ninput + n <= MAX_INPUT;
+	bool room = l->ninput + n <= VNC_MAX_INPUT;
 	if (room) {
+		if (l->ninput + n > l->input_cap) {
+			l->input_cap = l->input_cap ? l->input_cap * 2 : 64;
+			while (l->input_cap < l->ninput + n)
+				l->input_cap *= 2;
+			l->input = xrealloc(l->input, l->input_cap * sizeof(*l->input));
+		}
 		memcpy(l->input + l->ninput, ev, n * sizeof(*ev));
 		l->ninput += n;
 	}

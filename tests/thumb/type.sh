@@ -64,6 +64,12 @@ check "... and on the guest's own screen (screenshot --text)" bash -c "$(declare
 screen_text >"$T_TMP/after-echo.txt"
 check "... the command line, with \$ ( * ) typed with Shift" grep -q 'echo hi\$((6\*7))' "$T_TMP/after-echo.txt"
 
+# A paste: 240 capitals (Shift each: 960 key events) in one burst from
+# the terminal reach the guest whole.
+tmux_keys -l "x=$(printf 'VMDECK%.0s' $(seq 40)); echo len\${#x}"
+tmux_keys Enter
+tui_expect 60 "│ +len240 +│" "a pasted line of 240 capitals reached the guest whole"
+
 # Ctrl-C is the guest's (raw terminal): it interrupts sleep; vmdeck stays.
 # (Pressed once zz9 shows: the sleep runs by then. In a child sh: busybox
 # ash runs sleep inside itself, where SIGINT only ends a nanosleep that

@@ -588,6 +588,30 @@ static void test_input(void **state)
 			fclose(fp);
 	}
 	assert_string_equal(got, want);
+	/* A paste: 80 chords at once (320 events; <limits.h>'s MAX_INPUT is
+	 * 255) are queued, none lost, and paced: a burst of 64 key events,
+	 * then one every 11 ms (QEMU takes one every 10 and drops what
+	 * overflows its queue) — so they take at least 2.8 s. */
+	const uint32_t shift_a[] = { 0xffe1, 'A' };
+	uint64_t t_paste = now_mono_us();
+	for (int i = 0; i < 80; i++)
+		if (vnc_send_chord(v, shift_a, 2) < 0)
+			fail_msg("chord %d: %s (%s)", i, vnc_state_name(vnc_state(v)), vnc_reason(v));
+	size_t lines = 0;
+	t0 = now_mono_us();
+	while (lines < 10 + 320 && now_mono_us() - t0 < 30000000) {
+		loop_run_once(l, 20);
+		FILE *fp = fopen(log, "r");
+		lines = 0;
+		for (int ch; fp && (ch = fgetc(fp)) != EOF;)
+			lines += ch == '\n';
+		if (fp)
+			fclose(fp);
+	}
+	assert_int_equal(lines, 10 + 320);
+	assert_int_equal(vnc_inputs(v), 10 + 320);
+	if (now_mono_us() - t_paste < (320 - 64) * 11000u)
+		fail_msg("320 key events in %.2f s: not paced", (double)(now_mono_us() - t_paste) / 1e6);
 	vnc_free(v);
 	assert_true(workers_end(10000));
 	loop_free(l);
