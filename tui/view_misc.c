@@ -181,9 +181,9 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 		"Monitor pane: Enter sends, Up/Down history, PgUp/PgDn scroll back, Esc leaves.",
 		"Mouse: a click selects a VM, a bridge or a pane; the wheel scrolls;",
 		"  a click on the screen zooms. It never starts or stops a VM.",
+		"  Shift+drag selects text; --no-mouse or VMDECK_MOUSE=0 turn it off.",
 		"Zoomed screen: Enter (or a click) types into the guest - keys and clicks",
 		"  go to the VM over VNC; Ctrl-] leaves. Never with --read-only.",
-		"  Shift+drag selects text; --no-mouse or VMDECK_MOUSE=0 turn it off.",
 		"Quitting leaves every VM running; start vmdeck again to re-attach.",
 	};
 	int total = (int)keys_count + (int)ARRAY_LEN(extra);
@@ -250,8 +250,10 @@ static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
 	char title[256];
 	/* Zoomed, the title says how the screen is drawn (text or pixels). */
 	const char *mode = ui->zoom && v && ui->thumb.vm && strcmp(ui->thumb.vm, v->name) == 0 ? ui->thumb.mode : NULL;
-	/* Typing: the input mode and the way out; else how to get in. */
-	const char *input = !ui->zoom ? ""
+	/* Typing: the input mode and the way out; else how to get in (a
+	 * screen there is only while QEMU runs). */
+	bool live = v && v->state != MVM_STOPPED && v->state != MVM_EXITED;
+	const char *input = !ui->zoom || !live ? ""
 			    : ui->typing ? (ui->mouse ? " [input: keyboard and mouse - Ctrl-] leaves]"
 						      : " [input: keyboard - Ctrl-] leaves]")
 			    : ui->read_only ? " [read-only: no input]"
