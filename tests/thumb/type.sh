@@ -83,6 +83,12 @@ tmux_keys Enter
 tui_expect 30 "│ +done2 +│" "Ctrl-C interrupted the guest's sleep; the next command ran"
 check "vmdeck is still running" kill -0 "$TUI_PID"
 
+# Up (a special key, an X11 keysym of its own) recalls the shell's last
+# line; Enter runs it again: done2 twice.
+tmux_keys Up Enter
+twice() { (($(screen_text | grep -cx 'done2') == 2)); }
+check "Up recalled the last command in the guest's shell, Enter ran it again" wait_for 30 twice
+
 # A click: cell (x, y) of the 160x50 window. The pane's inside is 158x46 at
 # (1, 2); the 80x25 text is centred in it at (39, 10): cell (1+39+10, 2+10+5)
 # is character (10, 5), whose 9x16 cell's centre is pixel (94, 88) of the
