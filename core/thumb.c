@@ -677,6 +677,18 @@ void thumb_picture(const struct thumb *t, int *col, int *row, int *cols, int *ro
 		*rows = have ? t->prows : 0;
 }
 
+bool thumb_cell_point(const struct thumb *t, int col, int row, int *x, int *y)
+{
+	int c = col - t->pc, r = row - t->pr;
+	if (t->fw <= 0 || c < 0 || r < 0 || c >= t->pcols || r >= t->prows)
+		return false;
+	/* Target pixel j covers source [j*src/n, (j+1)*src/n) (make_spans):
+	 * the cell's gx (gy) target pixels cover [c*fw/pcols, (c+1)*fw/pcols). */
+	*x = (int)(((2 * (int64_t)c + 1) * t->fw) / (2 * (int64_t)t->pcols));
+	*y = (int)(((2 * (int64_t)r + 1) * t->fh) / (2 * (int64_t)t->prows));
+	return true;
+}
+
 /* --- terminal output ---------------------------------------------------- */
 
 static void buf_utf8(struct strbuf *b, uint32_t c)

@@ -107,6 +107,12 @@ size_t thumb_dirty_count(const struct thumb *t);
 void thumb_clear_dirty(struct thumb *t);
 /* The picture's place in the grid (the rest is blank). */
 void thumb_picture(const struct thumb *t, int *col, int *row, int *cols, int *rows);
+/* The framebuffer pixel under cell col,row of the last frame shown: the
+ * centre of the source area the cell averages (a half-block cell shows two
+ * pixel rows, a quadrant cell 2x2; either way a cell covers frame width /
+ * picture columns by frame height / picture rows). False outside the
+ * picture (the letterbox) or before any frame. For clicks. */
+bool thumb_cell_point(const struct thumb *t, int col, int row, int *x, int *y);
 
 /* The cells as terminal output (SGR colours, UTF-8 glyphs), for the
  * headless renderer, golden files and the byte-rate estimate. all: every

@@ -45,7 +45,7 @@ struct vnc {
 	uint64_t last_push_us;
 
 	struct thumb *thumb;
-	uint64_t updates, frames;
+	uint64_t updates, frames, inputs;
 	unsigned connections;
 };
 
@@ -424,6 +424,44 @@ const char *vnc_reason(const struct vnc *v) { return v->reason; }
 uint64_t vnc_updates(const struct vnc *v) { return v->updates; }
 uint64_t vnc_frames(const struct vnc *v) { return v->frames; }
 unsigned vnc_connections(const struct vnc *v) { return v->connections; }
+
+uint64_t vnc_inputs(const struct vnc *v) { return v->inputs; }
+
+static int send_input(struct vnc *v, const struct vnc_input *ev, size_t n)
+{
+	if (v->state != VNC_CONNECTED || !v->link || vnc_worker_input(v->link, ev, n) < 0)
+		return -1;
+	v->inputs += n;
+	return 0;
+}
+
+int vnc_send_chord(struct vnc *v, const uint32_t *keysyms, size_t n)
+{
+	struct vnc_input ev[16];
+	if (n == 0 || n > ARRAY_LEN(ev) / 2)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		ev[i] = (struct vnc_input){ .keysym = keysyms[i], .down = true };
+		ev[2 * n - 1 - i] = (struct vnc_input){ .keysym = keysyms[i], .down = false };
+	}
+	return send_input(v, ev, 2 * n);
+}
+
+int vnc_send_click(struct vnc *v, int x, int y, unsigned buttons)
+{
+	if (!v->fb)
+		return -1;
+	x = x < 0 ? 0 : x >= v->fbw ? v->fbw - 1 : x;
+	y = y < 0 ? 0 : y >= v->fbh ? v->fbh - 1 : y;
+	/* Move first: a server (QEMU in relative mode) takes the position from
+	 * the motion, then the press and the release there. */
+	struct vnc_input ev[3] = {
+		{ .pointer = true, .x = (uint16_t)x, .y = (uint16_t)y },
+		{ .pointer = true, .x = (uint16_t)x, .y = (uint16_t)y, .buttons = (uint8_t)buttons },
+		{ .pointer = true, .x = (uint16_t)x, .y = (uint16_t)y },
+	};
+	return send_input(v, ev, 3);
+}
 
 void vnc_set_thumb(struct vnc *v, struct thumb *t)
 {

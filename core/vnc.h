@@ -108,6 +108,20 @@ int vnc_frame(const struct vnc *v, struct thumb_frame *out);
  * goes away the thumbnail keeps the last picture. */
 void vnc_set_thumb(struct vnc *v, struct thumb *t);
 
+/* Input to the guest (RFB KeyEvent / PointerEvent), queued for the worker
+ * thread, which sends it: never waits. Both are all or nothing; -1 when
+ * not connected or when too much is waiting (65536 events: a server
+ * that stopped reading).
+ * vnc_send_chord: press keysyms[0..n-1] in order, release them in reverse
+ * (one key: n = 1; Ctrl-c: XK_Control_L, XK_c).
+ * vnc_send_click: move to pixel x,y of the framebuffer (clamped to it),
+ * press the RFB buttons (1 left, 2 middle, 4 right, 8/16 wheel up/down),
+ * release them. */
+int vnc_send_chord(struct vnc *v, const uint32_t *keysyms, size_t n);
+int vnc_send_click(struct vnc *v, int x, int y, unsigned buttons);
+/* Input events queued since vnc_new (each key press, release, pointer
+ * message). For tests. */
+uint64_t vnc_inputs(const struct vnc *v);
 
 /* Worker threads alive (all VNC clients). A cancelled one ends on its own:
  * at once, or when a pending name lookup returns. For tests. */

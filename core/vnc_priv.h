@@ -11,6 +11,18 @@
 #include <stdint.h>
 
 #define MAX_RECTS 16          /* more pending rectangles collapse into their union */
+#define VNC_MAX_INPUT 65536   /* key and pointer events waiting for the worker (a paste is
+                              * many); not MAX_INPUT: <limits.h> has one */
+
+/* A key or pointer event on its way to the server (RFB KeyEvent,
+ * PointerEvent), queued by the loop, sent by the worker. */
+struct vnc_input {
+	bool pointer;
+	bool down;                 /* key: pressed */
+	uint8_t buttons;           /* pointer: RFB button mask */
+	uint16_t x, y;             /* pointer: framebuffer pixel */
+	uint32_t keysym;           /* key: X11 keysym */
+};
 
 /* How far a worker got, for the reason when the loop gives up on it. */
 enum stage { ST_LOOKUP, ST_CONNECT, ST_GREETING, ST_HANDSHAKE };
@@ -38,11 +50,17 @@ struct link {
 	char *reason;
 	int conn_w, conn_h;
 	uint64_t updates;
+	struct vnc_input *input;   /* loop -> worker, sent in order; the worker takes the array */
+	size_t ninput, input_cap;
 	/* Worker-only, except while frame (the loop copies them then). */
 	uint8_t *lfb;
 	int lfbw, lfbh;
 	bool resized;              /* lfb was (re)allocated since the last frame */
 	bool finished;             /* FinishedFrameBufferUpdate seen */
+	struct vnc_input *wq;      /* taken from input, being sent (paced: vnc_worker.c) */
+	size_t wn, wi;
+	double tokens;             /* key events that may go out now */
+	uint64_t tokens_us;
 	struct vnc_rect rects[MAX_RECTS];
 	size_t nrects;
 };
@@ -64,6 +82,9 @@ void vnc_worker_cancel(struct link *l);
 void vnc_worker_unref(struct link *l);
 /* The loop took the published frame: the worker reads on. */
 void vnc_worker_go(struct link *l);
+/* Queue events for the worker to send (all or none). -1: the queue is
+ * full (a server that stopped reading). */
+int vnc_worker_input(struct link *l, const struct vnc_input *ev, size_t n);
 /* Reset an eventfd after it woke us. */
 void vnc_worker_drain(int efd);
 

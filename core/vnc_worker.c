@@ -47,6 +47,8 @@ static struct {
 	__typeof__(&rfbClientSetClientData) set_data;
 	__typeof__(&HandleRFBServerMessage) handle_message;
 	__typeof__(&WriteToRFBServer) write_server;
+	__typeof__(&SendKeyEvent) send_key;
+	__typeof__(&SendPointerEvent) send_pointer;
 	rfbClientLogProc *log, *err;
 } rfb;
 static char rfb_load_error[256];
@@ -63,6 +65,8 @@ static void load_library_once(void)
 		{ "rfbClientSetClientData", (void **)&rfb.set_data },
 		{ "HandleRFBServerMessage", (void **)&rfb.handle_message },
 		{ "WriteToRFBServer", (void **)&rfb.write_server },
+		{ "SendKeyEvent", (void **)&rfb.send_key },
+		{ "SendPointerEvent", (void **)&rfb.send_pointer },
 		{ "rfbClientLog", (void **)&rfb.log },
 		{ "rfbClientErr", (void **)&rfb.err },
 	};
@@ -152,6 +156,8 @@ void vnc_worker_unref(struct link *l)
 	free(l->password);
 	free(l->reason);
 	free(l->lfb);
+	free(l->input);
+	free(l->wq);
 	free(l);
 }
 
@@ -193,19 +199,68 @@ static bool cancelled(struct link *l)
 	return c;
 }
 
-/* Wait until fd has events (true) or the loop pokes ctl with cancel set
- * (false). No timeout: the loop's connect timer cancels a silent peer. */
-static bool wait_fd(struct link *l, int fd, short events)
+/* Key events are paced: QEMU hands VNC keys to the guest one per
+ * key-delay-ms (10) from a bounded queue, and a 240-character paste sent
+ * at once lost keys and left Shift held (measured, QEMU 7.2 under TCG). A burst of KEY_BURST goes at
+ * once (typing never waits), then one every KEY_GAP_US. */
+#define KEY_BURST 64
+#define KEY_GAP_US 11000
+
+/* Send what the loop queued (keys, pointer), in order, as far as the pace
+ * allows. c: the session's client, NULL before the handshake (nothing is
+ * queued then). Returns the ms to wait before sending more, or -1 when
+ * everything went. */
+static int send_input(struct link *l, rfbClient *c)
 {
+	uint64_t now = now_mono_us();
+	l->tokens += (double)(now - l->tokens_us) / KEY_GAP_US;
+	l->tokens = l->tokens > KEY_BURST ? KEY_BURST : l->tokens;
+	l->tokens_us = now;
+	for (;;) {
+		if (l->wi == l->wn) {
+			free(l->wq);
+			pthread_mutex_lock(&l->mu);
+			l->wq = l->input;
+			l->wn = l->ninput;
+			l->wi = 0;
+			l->input = NULL;
+			l->ninput = l->input_cap = 0;
+			pthread_mutex_unlock(&l->mu);
+			if (!l->wn || !c)
+				return -1;
+		}
+		const struct vnc_input *ev = &l->wq[l->wi];
+		/* A failed write shows at the next read, which ends the session. */
+		if (ev->pointer)
+			rfb.send_pointer(c, ev->x, ev->y, ev->buttons);
+		else if (l->tokens < 1)
+			return (int)((1 - l->tokens) * KEY_GAP_US / 1000) + 1;
+		else {
+			l->tokens -= 1;
+			rfb.send_key(c, ev->keysym, ev->down ? TRUE : FALSE);
+		}
+		l->wi++;
+	}
+}
+
+/* Wait until fd has events (true) or the loop pokes ctl with cancel set
+ * (false); queued input is sent meanwhile. No timeout: the loop's connect
+ * timer cancels a silent peer. */
+static bool wait_fd(struct link *l, rfbClient *c, int fd, short events)
+{
+	int pace = c ? send_input(l, c) : -1;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = l->ctl, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		int r = poll(p, 2, pace);
+		if (r < 0 && errno != EINTR)
 			return false;
 		if (p[1].revents) {
 			vnc_worker_drain(l->ctl);
 			if (cancelled(l))
 				return false;
 		}
+		if (c && (p[1].revents || r == 0))
+			pace = send_input(l, c);
 		if (p[0].revents)
 			return true;
 	}
@@ -240,7 +295,7 @@ static int connect_one(struct link *l, int family, const struct sockaddr *sa, so
 		return 0;
 	if (errno != EINPROGRESS && errno != EAGAIN)
 		return -1;
-	if (!wait_fd(l, fd, POLLOUT)) {
+	if (!wait_fd(l, NULL, fd, POLLOUT)) {
 		errno = ECANCELED;
 		return -1;
 	}
@@ -414,10 +469,12 @@ static rfbClient *link_handshake(struct link *l, char **why)
 	return c;
 }
 
-/* Hand a complete update to the loop and wait until it took it. False:
+/* Hand a complete update to the loop and wait until it took it (sending
+ * input meanwhile: a key must not wait for the next frame slot). False:
  * cancelled. */
-static bool publish_frame(struct link *l)
+static bool publish_frame(struct link *l, rfbClient *c)
 {
+	int pace = send_input(l, c);
 	pthread_mutex_lock(&l->mu);
 	l->frame = true;
 	l->go = false;
@@ -432,8 +489,11 @@ static bool publish_frame(struct link *l)
 		if (go)
 			return true;
 		struct pollfd p = { .fd = l->ctl, .events = POLLIN };
-		if (poll(&p, 1, -1) > 0)
+		int r = poll(&p, 1, pace);
+		if (r > 0)
 			vnc_worker_drain(l->ctl);
+		if (r >= 0)
+			pace = send_input(l, c);
 	}
 }
 
@@ -443,7 +503,7 @@ static bool publish_frame(struct link *l)
 static void link_run(struct link *l, rfbClient *c, char **why)
 {
 	for (;;) {
-		if (c->buffered == 0 && !wait_fd(l, c->sock, POLLIN))
+		if (c->buffered == 0 && !wait_fd(l, c, c->sock, POLLIN))
 			return;
 		last_log[0] = 0;
 		if (!rfb.handle_message(c)) {
@@ -453,7 +513,7 @@ static void link_run(struct link *l, rfbClient *c, char **why)
 		}
 		if (l->finished) {
 			l->finished = false;
-			if (!publish_frame(l))
+			if (!publish_frame(l, c))
 				return;
 		}
 	}
@@ -473,7 +533,7 @@ static void *link_main(void *arg)
 		pthread_mutex_unlock(&l->mu);
 		char byte;
 		set_stage(l, ST_GREETING);
-		if (wait_fd(l, fd, POLLIN) && !cancelled(l)) {
+		if (wait_fd(l, NULL, fd, POLLIN) && !cancelled(l)) {
 			if (recv(fd, &byte, 1, MSG_PEEK) == 0)
 				error_set(&why, "%s: the server closed the connection before greeting", l->target);
 			else
@@ -501,6 +561,27 @@ static void *link_main(void *arg)
 }
 
 /* --- the link: the loop's calls ------------------------------------------ */
+
+int vnc_worker_input(struct link *l, const struct vnc_input *ev, size_t n)
+{
+	pthread_mutex_lock(&l->mu);
+	bool room = l->ninput + n <= VNC_MAX_INPUT;
+	if (room) {
+		if (l->ninput + n > l->input_cap) {
+			l->input_cap = l->input_cap ? l->input_cap * 2 : 64;
+			while (l->input_cap < l->ninput + n)
+				l->input_cap *= 2;
+			l->input = xrealloc(l->input, l->input_cap * sizeof(*l->input));
+		}
+		memcpy(l->input + l->ninput, ev, n * sizeof(*ev));
+		l->ninput += n;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (!room)
+		return -1;
+	poke(l->ctl);
+	return 0;
+}
 
 void vnc_worker_go(struct link *l)
 {

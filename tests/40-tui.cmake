@@ -1,6 +1,8 @@
 # TUI: the cell grid, views and key table (unit), the real binary in tmux (integration).
 vmdeck_unit_test(test_grid unit/test_grid.c)
 vmdeck_unit_test(test_tui unit/test_tui.c)
+# Typing into a guest's screen: key codes as X11 keysym chords (tui/keysym.c).
+vmdeck_unit_test(test_keysym unit/test_keysym.c)
 vmdeck_unit_test(test_cmd unit/test_cmd.c)
 vmdeck_script_test(tui_basic tui/basic.sh integration)
 vmdeck_script_test(tui_terminals tui/terminals.sh integration)

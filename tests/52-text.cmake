@@ -11,3 +11,7 @@ target_link_libraries(bench_textscr PRIVATE vmdeck_core)
 # font the bytes make (tests/fuzz/run.sh is generic).
 vmdeck_script_test(fuzz_textscr fuzz/run.sh fuzz textscr 20 core/textscr.c core/util.c tests/fuzz/fuzz_textscr.c)
 set_tests_properties(fuzz_textscr PROPERTIES TIMEOUT 240 ENVIRONMENT "FUZZ_PKGS=zlib;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
+# Typing into the guest's screen (zoomed, Enter): keys and a click reach the
+# real test guest through VNC; read back with the text view; --read-only
+# sends nothing.
+vmdeck_script_test(thumb_type thumb/type.sh integration)

@@ -54,6 +54,7 @@ struct app {
 		int out_fd;
 	} nw;
 	char fwd_vm[33];    /* f: the VM the forward prompt is about */
+	bool raw;           /* the terminal is raw: typing into a guest's screen */
 };
 
 static void set_now(struct app *a)
@@ -491,6 +492,28 @@ static void on_key(struct app *a, int key)
 	}
 }
 
+static void guest_key(struct ui *ui, int key, void *arg)
+{
+	(void)ui;
+	src_thumb_key(((struct app *)arg)->thumb, key);
+}
+
+static void guest_click(struct ui *ui, int x, int y, unsigned buttons, void *arg)
+{
+	(void)ui;
+	src_thumb_click(((struct app *)arg)->thumb, x, y, buttons);
+}
+
+/* While typing into a guest's screen, Ctrl-C and friends are the guest's
+ * keys, not signals to vmdeck. */
+static void sync_raw(struct app *a)
+{
+	if (a->ui.typing != a->raw) {
+		a->raw = a->ui.typing;
+		term_raw(a->term, a->raw);
+	}
+}
+
 static void on_stdin(int fd, short revents, void *arg)
 {
 	struct app *a = arg;
@@ -515,6 +538,11 @@ static void on_stdin(int fd, short revents, void *arg)
 		if (loop_quitting(a->loop))
 			break;
 	}
+	/* All the terminal sent at once is read: an ESC still held back was
+	 * a lone Esc, not the start of Alt-key. */
+	if (a->ui.typing)
+		src_thumb_key_end(a->thumb);
+	sync_raw(a);
 }
 
 static void on_signal(int signo, void *arg)
@@ -569,6 +597,7 @@ static void after(void *arg)
 	 * prediction, with the lab networks loaded alongside the profiles),
 	 * and a rebuild may move the selection (a VM gone). */
 	a->passes++;
+	sync_raw(a); /* typing may have ended without a key (the VM went away) */
 	if (src_vm_after(a->vms)) {
 		a->vm_rebuilds++;
 		src_net_refresh(a->net);
@@ -612,10 +641,11 @@ int app_run(const struct app_options *o)
 		free(err);
 		return EXIT_FAIL;
 	}
-	term_mouse(a.term, mouse && !o->no_mouse);
+	bool mouse_on = term_mouse(a.term, mouse && !o->no_mouse);
 	theme_init(term_utf8(a.term), term_colors(a.term));
 	ui_init(&a.ui);
 	a.ui.read_only = o->read_only;
+	a.ui.mouse = mouse_on;
 	a.loop = loop_new();
 	set_now(&a);
 	static const int sigs[] = { SIGWINCH, SIGHUP, SIGTERM, SIGINT, SIGCHLD };
@@ -630,6 +660,7 @@ int app_run(const struct app_options *o)
 	a.ui.monitor_arg = a.vms;
 	a.ui.act = on_act;
 	a.ui.act_arg = &a;
+	a.ui.guest = (struct ui_guest){ guest_key, guest_click, &a };
 	src_net_refresh(a.net);
 	a.grid = grid_new(1, 1);
 	relayout(&a);

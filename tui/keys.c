@@ -24,6 +24,7 @@ const struct key_binding keys_table[] = {
 	{ 'm', ':', "m/:", "monitor", "type into the selected VM's QEMU monitor (Esc leaves)", ACT_MONITOR, W_VM | W_VM_LIVE, NULL, true },
 	{ 'f', 0, "f", "forward", "add/remove a port forward live (asks: add|remove RULE, e.g. add tcp:8080:80)", ACT_FORWARD, W_VM | W_VM_LIVE | W_WRITE, NULL, false },
 	{ 'z', 0, "z", "zoom", "zoom the screen thumbnail to the whole window (z again: back)", ACT_ZOOM, W_VM, NULL, true },
+	{ K_ENTER, 0, "Enter", "type", "zoomed: type into the guest's screen - keys and clicks go to the VM (Ctrl-] leaves)", ACT_TYPE, W_VM | W_THUMB | W_ZOOM | W_WRITE, NULL, true },
 	{ 'H', 0, "H", "history", "bridge MAC change history (H again: back)", ACT_HISTORY, 0, NULL, true },
 	{ 'I', 0, "I", "import", "import a QEMU launch script as a new VM (asks for its path; Tab completes)", ACT_IMPORT, W_WRITE, NULL, false },
 	{ 'N', 0, "N", "new", "new VM: asks its name, installer ISO (Tab completes), disk size and OS", ACT_NEW, W_WRITE, NULL, false },

@@ -159,10 +159,14 @@ static int click(struct ui *ui, struct mouse_hit h, int x)
 		/* As m would: the key table decides whether it applies. */
 		focus(ui, PANE_VMS);
 		return key_of(ACT_MONITOR);
-	case V_THUMB:
-		/* The thumbnail is the selected VM's: z, in or out. */
+	case V_THUMB: {
+		/* The thumbnail is the selected VM's: z zooms in; zoomed, a
+		 * click gives it the keyboard (Enter) where that applies (a
+		 * live screen, not --read-only), else z again zooms out. */
 		focus(ui, PANE_VMS);
-		return key_of(ACT_ZOOM);
+		const struct key_binding *b = keys_for_action(ACT_TYPE);
+		return ui->zoom && b && ui_binding_applies(ui, b) ? b->key : key_of(ACT_ZOOM);
+	}
 	case V_STATUS:
 		return click_hint(ui, x);
 	default:
@@ -180,6 +184,16 @@ int mouse_apply(struct ui *ui, const struct mouse_event *ev)
 	struct mouse_hit h = mouse_hit(ui, ev->x, ev->y);
 	if (h.view == V__N)
 		return K_NONE;
+	if (ui->typing) {
+		/* The guest's: presses and notches on its screen; the rest of
+		 * the window does nothing until Ctrl-]. */
+		static const unsigned wheel_mask[] = { [MOUSE_WHEEL_UP] = 8, [MOUSE_WHEEL_DOWN] = 16 };
+		unsigned b = ev->kind == MOUSE_PRESS ? 1u << (ev->button - 1)
+			     : ev->kind == MOUSE_RELEASE ? 0 : wheel_mask[ev->kind];
+		if (h.view == V_THUMB && b && ev->button <= 3 && ui->guest.click && !ui->read_only)
+			ui->guest.click(ui, ev->x, ev->y, b, ui->guest.arg);
+		return K_NONE;
+	}
 	if (ev->kind == MOUSE_WHEEL_UP || ev->kind == MOUSE_WHEEL_DOWN) {
 		wheel(ui, h.view, ev->kind == MOUSE_WHEEL_UP ? -MOUSE_WHEEL_LINES : MOUSE_WHEEL_LINES);
 		return K_NONE;

@@ -3,6 +3,7 @@
  * copies the cells that changed into ui->thumb.cells for the view. Only the
  * selected, live VM is connected. */
 #include "tui/src_thumb.h"
+#include "tui/keysym.h"
 #include "tui/theme.h"
 #include "core/profile.h"
 #include "core/textscr.h"
@@ -26,6 +27,7 @@ struct src_thumb {
 	char *font_err;            /* why there is none */
 	bool texting;              /* ui->thumb.cells hold text, not pixels */
 	unsigned fps;              /* frame cap (app_run checked $VMDECK_THUMB_FPS) */
+	bool esc;                  /* typing: an ESC waits for the next key (Alt) */
 };
 
 static void set_message(struct src_thumb *s, const char *msg)
@@ -224,6 +226,8 @@ static void on_frame(struct vnc *v, const struct vnc_rect *rects, size_t n, void
 
 static void disconnect(struct src_thumb *s)
 {
+	if (s->vm)
+		ui_typing_end(s->ui, "the guest's screen went away: keys are vmdeck's again");
 	vnc_free(s->vnc);
 	s->vnc = NULL;
 	free(s->vm);
@@ -235,6 +239,7 @@ static void disconnect(struct src_thumb *s)
 	grid_free(s->ui->thumb.cells);
 	s->ui->thumb.cells = NULL;
 	s->texting = false;
+	s->esc = false;
 	set_mode(s, NULL);
 	s->ui->dirty |= D_THUMB;
 }
@@ -344,4 +349,76 @@ void src_thumb_resize(struct src_thumb *s)
 	vnc_set_thumb(s->vnc, s->thumb); /* recomputes from the last frame at once */
 	copy_cells(s, true);
 	text_view(s);
+}
+
+/* --- typing into the screen --------------------------------------------- */
+
+static void send_key(struct src_thumb *s, int key, bool alt)
+{
+	uint32_t chord[KEYSYM_CHORD_MAX];
+	size_t n = keysym_chord(key, alt, chord);
+	if (!n)
+		return;
+	if (!s->vnc || vnc_send_chord(s->vnc, chord, n) < 0)
+		ui_message(s->ui, true, "the guest's screen is not connected: key not sent");
+}
+
+void src_thumb_key(struct src_thumb *s, int key)
+{
+	if (s->esc) {
+		s->esc = false;
+		if (key == K_ESC) { /* Esc Esc: the first is a plain Esc */
+			send_key(s, K_ESC, false);
+			s->esc = true;
+		} else
+			send_key(s, key, true);
+		return;
+	}
+	if (key == K_ESC)
+		s->esc = true;
+	else
+		send_key(s, key, false);
+}
+
+void src_thumb_key_end(struct src_thumb *s)
+{
+	if (!s->esc)
+		return;
+	s->esc = false;
+	send_key(s, K_ESC, false);
+}
+
+/* Screen cell x,y -> framebuffer pixel: through the text grid when the
+ * pane shows characters (the centre of that character cell), else through
+ * the thumbnail's scaling (thumb_cell_point). */
+static bool cell_point(struct src_thumb *s, int x, int y, int *px, int *py)
+{
+	const struct grid *cells = s->ui->thumb.cells;
+	if (!cells || !s->thumb)
+		return false;
+	struct rect in = ui_inner(s->ui->rects[V_THUMB]);
+	int col = x - (in.x + (in.w > cells->w ? (in.w - cells->w) / 2 : 0));
+	int row = y - (in.y + (in.h > cells->h ? (in.h - cells->h) / 2 : 0));
+	if (col < 0 || row < 0 || col >= cells->w || row >= cells->h)
+		return false;
+	if (!s->texting)
+		return thumb_cell_point(s->thumb, col, row, px, py);
+	int tc = textscr_cols(s->text), tr = textscr_rows(s->text), cw, ch;
+	textscr_cell_size(s->text, &cw, &ch);
+	col -= (cells->w - tc) / 2;
+	row -= (cells->h - tr) / 2;
+	if (col < 0 || row < 0 || col >= tc || row >= tr)
+		return false;
+	*px = col * cw + cw / 2;
+	*py = row * ch + ch / 2;
+	return true;
+}
+
+void src_thumb_click(struct src_thumb *s, int x, int y, unsigned buttons)
+{
+	int px, py;
+	if (!s->vnc || !cell_point(s, x, y, &px, &py))
+		return; /* the letterbox, or no picture: nothing under the click */
+	if (vnc_send_click(s->vnc, px, py, buttons) < 0)
+		ui_message(s->ui, true, "the guest's screen is not connected: click not sent");
 }

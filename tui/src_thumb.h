@@ -18,5 +18,13 @@ void src_thumb_free(struct src_thumb *s);
 void src_thumb_select(struct src_thumb *s);
 /* The pane changed size (layout, zoom). */
 void src_thumb_resize(struct src_thumb *s);
+/* Typing into the screen (ui->typing): a key as read (an ESC is held back
+ * until the next key, with which it makes Alt-key, or until
+ * src_thumb_key_end() at the end of what the terminal sent at once: a lone
+ * Esc), and a click on screen cell x,y (buttons: RFB mask), mapped to the
+ * framebuffer pixel under it. Sent without waiting (core/vnc.h). */
+void src_thumb_key(struct src_thumb *s, int key);
+void src_thumb_key_end(struct src_thumb *s);
+void src_thumb_click(struct src_thumb *s, int x, int y, unsigned buttons);
 
 #endif

@@ -30,6 +30,10 @@ void term_resize(struct term *t);
 /* Copy changed cells and update the screen; full repaints everything (^L).
  * Returns the number of cells written. */
 int term_flush(struct term *t, const struct grid *g, bool full);
+/* Raw input (on): Ctrl-C, Ctrl-Z, Ctrl-\\, Ctrl-S and Ctrl-Q arrive as keys
+ * instead of signals and flow control — for typing into a guest's screen.
+ * Off: back to cbreak. */
+void term_raw(struct term *t, bool on);
 /* Next key (keys.h code), K_NONE when no more input is waiting. */
 int term_read_key(struct term *t);
 /* Ask the terminal for clicks and the wheel (on), or leave the mouse to it

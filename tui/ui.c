@@ -141,6 +141,8 @@ static unsigned context(struct ui *ui)
 			c |= W_VM_LIVE;
 		if (v->state != MVM_STOPPED && v->state != MVM_EXITED)
 			c |= W_THUMB;
+		if (ui->zoom)
+			c |= W_ZOOM;
 		const struct ui_storage *st = &ui->storage;
 		if (st->on && !st->busy && st->vm && !strcmp(st->vm, v->name)) {
 			c |= W_STORAGE;
@@ -280,7 +282,28 @@ static int act_monitor(struct ui *ui)
 static int act_zoom(struct ui *ui)
 {
 	ui->zoom = !ui->zoom;
+	ui_typing_end(ui, NULL);
 	return KEY_HANDLED | KEY_RELAYOUT;
+}
+
+void ui_typing_end(struct ui *ui, const char *why)
+{
+	if (!ui->typing)
+		return;
+	ui->typing = false;
+	ui->dirty |= D_THUMB | D_STATUS;
+	if (why)
+		ui_message(ui, false, "%s", why);
+}
+
+/* Keys (and clicks) go to the guest until Ctrl-] (view_thumb_ops.key). */
+static int act_type(struct ui *ui)
+{
+	if (ui->read_only) /* the table checks W_WRITE; a click comes here too */
+		return KEY_HANDLED;
+	ui->typing = true;
+	ui->dirty |= D_THUMB | D_STATUS;
+	return KEY_HANDLED;
 }
 
 static int act_history(struct ui *ui)
@@ -312,7 +335,7 @@ static int act_quit(struct ui *ui)
 /* What changes only the screen is done here; NULL: the app's (ui->act). */
 static int (*const actions[ACT__N])(struct ui *ui) = {
 	[ACT_MONITOR] = act_monitor, [ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history,
-	[ACT_HELP] = act_help, [ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit,
+	[ACT_HELP] = act_help, [ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit, [ACT_TYPE] = act_type,
 };
 
 int ui_act(struct ui *ui, enum action a)
@@ -335,6 +358,8 @@ static enum view_id key_view(const struct ui *ui)
 		return V_STATUS;
 	if (ui->help)
 		return V_HELP;
+	if (ui->typing)
+		return V_THUMB;
 	switch (ui->focus) {
 	case PANE_MONITOR: return V_MONITOR;
 	case PANE_NET: return V_NET;
@@ -355,6 +380,8 @@ static int key_table(struct ui *ui, int key)
 			ui_message(ui, true, "%s: wait, the storage view is busy (%s)", b->label, ui->storage.busy);
 		else if ((b->when & W_STORAGE) && !ui->storage.on)
 			ui_message(ui, true, "%s: open the storage view first (D)", b->label);
+		else if ((b->when & W_ZOOM) && !ui->zoom)
+			ui_message(ui, true, "%s: zoom the screen first (z), then %s", b->label, b->keyname);
 		else if (b->when & W_BRIDGE)
 			ui_message(ui, true, "%s: select %s bridge in the network pane first (Tab)", b->label,
 				   b->when & W_UNPINNED ? "an unpinned" : "a");

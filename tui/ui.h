@@ -91,6 +91,16 @@ void ui_storage_clear_rows(struct ui_storage *s);
 
 /* Monitor requests go out through this hook (set by the app; tests record). */
 typedef void (*ui_monitor_send_fn)(struct ui *ui, struct mvm *vm, const char *cmd, void *arg);
+/* Typing into the guest's screen (ui->typing): keys and clicks go out
+ * through these hooks (set by the app: tui/src_thumb.c; tests record).
+ * click: x,y the screen cell; buttons the RFB mask (1 left, 2 middle,
+ * 4 right, 8/16 wheel up/down). */
+struct ui_guest {
+	void (*key)(struct ui *ui, int key, void *arg);
+	void (*click)(struct ui *ui, int x, int y, unsigned buttons, void *arg);
+	void *arg;
+};
+
 /* Actions beyond the screen (start, stop, pin, reload...) go out through
  * this hook, after the table's checks and any y/n (set by the app; tests record). */
 typedef void (*ui_act_fn)(struct ui *ui, enum action a, void *arg);
@@ -105,6 +115,11 @@ struct ui {
 	size_t hist_top;
 	int mon_scroll;            /* lines scrolled back from the end */
 	bool help, history, zoom;
+	/* Zoomed, Enter (or a click) gave the guest's screen the keyboard (and
+	 * the mouse): every key goes to the guest but Ctrl-], which leaves. */
+	bool typing;
+	bool mouse;                /* the terminal reports clicks (for the title) */
+	struct ui_guest guest;
 	int help_top;              /* help screen scroll */
 	char input[512];
 	size_t input_len;
@@ -164,6 +179,9 @@ void ui_clamp(struct ui *ui);
  * table: a binding that does not apply says why, one with a confirm question
  * asks it, the rest act (ui_act). Returns KEY_* bits for the loop. */
 int ui_key(struct ui *ui, int key);
+/* Stop typing into the guest's screen (Ctrl-], zoom off, the VM gone);
+ * why: the status bar's note, or NULL. */
+void ui_typing_end(struct ui *ui, const char *why);
 /* Do an action now, without the table's checks or a question: navigation
  * and what only changes the screen here, the rest through ui->act. */
 int ui_act(struct ui *ui, enum action a);

@@ -68,6 +68,18 @@ static void status_draw(struct ui *ui, struct grid *g, struct rect r)
 	}
 	int x = r.x + 1;
 	bool message = ui->message && ui->now_us < ui->message_until_us;
+	if (ui->typing) {
+		/* Every key is the guest's: only the way out is shown, or what
+		 * went wrong (not connected). */
+		if (message) {
+			grid_print(g, x, r.y, r.w - 2, theme_pen(ui->message_error ? ROLE_ERROR : ROLE_STATUS), ui->message);
+			return;
+		}
+		x += grid_print(g, x, r.y, r.x + r.w - x, k, "Ctrl-]");
+		x += grid_print(g, x, r.y, r.x + r.w - x, p, " leave  - keys");
+		grid_print(g, x, r.y, r.x + r.w - x, p, ui->mouse ? " and clicks go to the guest" : " go to the guest");
+		return;
+	}
 	if (ui->focus == PANE_MONITOR) {
 		/* The monitor's own refusals (read-only, too long) show here. */
 		if (message) {
@@ -170,6 +182,8 @@ static void help_draw(struct ui *ui, struct grid *g, struct rect r)
 		"Mouse: a click selects a VM, a bridge or a pane; the wheel scrolls;",
 		"  a click on the screen zooms. It never starts or stops a VM.",
 		"  Shift+drag selects text; --no-mouse or VMDECK_MOUSE=0 turn it off.",
+		"Zoomed screen: Enter (or a click) types into the guest - keys and clicks",
+		"  go to the VM over VNC; Ctrl-] leaves. Never with --read-only.",
 		"Quitting leaves every VM running; start vmdeck again to re-attach.",
 	};
 	int total = (int)keys_count + (int)ARRAY_LEN(extra);
@@ -236,8 +250,16 @@ static void thumb_draw(struct ui *ui, struct grid *g, struct rect r)
 	char title[256];
 	/* Zoomed, the title says how the screen is drawn (text or pixels). */
 	const char *mode = ui->zoom && v && ui->thumb.vm && strcmp(ui->thumb.vm, v->name) == 0 ? ui->thumb.mode : NULL;
-	snprintf(title, sizeof(title), "screen%s%s%s%s%s", v ? " " : "", v ? v->name : "", ui->zoom ? " (z: back)" : "",
-		 mode ? " - " : "", mode ? mode : "");
+	/* Typing: the input mode and the way out; else how to get in (a
+	 * screen there is only while QEMU runs). */
+	bool live = v && v->state != MVM_STOPPED && v->state != MVM_EXITED;
+	const char *input = !ui->zoom || !live ? ""
+			    : ui->typing ? (ui->mouse ? " [input: keyboard and mouse - Ctrl-] leaves]"
+						      : " [input: keyboard - Ctrl-] leaves]")
+			    : ui->read_only ? " [read-only: no input]"
+					    : " [Enter: type]";
+	snprintf(title, sizeof(title), "screen%s%s%s%s%s%s", v ? " " : "", v ? v->name : "",
+		 ui->zoom && !ui->typing ? " (z: back)" : "", mode ? " - " : "", mode ? mode : "", input);
 	ui_box(g, r, title, ui->zoom);
 	struct rect in = ui_inner(r);
 	if (in.w < 1 || in.h < 1)
@@ -266,4 +288,20 @@ const struct view_ops view_header_ops = { "header", D_HEADER, header_draw, NULL,
 const struct view_ops view_status_ops = { "status", D_STATUS, status_draw, status_key, NULL };
 const struct view_ops view_help_ops = { "help", D_ALL, help_draw, help_key, NULL };
 const struct view_ops view_small_ops = { "small", D_ALL, small_draw, small_key, NULL };
-const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, NULL, NULL };
+/* Typing into the guest's screen: every key is the guest's but Ctrl-]. */
+static int thumb_key(struct ui *ui, int key)
+{
+	if (!ui->typing)
+		return KEY_UNHANDLED;
+	if (key == K_CTRL_RBRACKET) {
+		ui_typing_end(ui, "left the guest's screen (Enter types again; z: back)");
+		return KEY_HANDLED;
+	}
+	if (key == K_RESIZE || key == K_BASE)
+		return KEY_HANDLED;
+	if (ui->guest.key && !ui->read_only)
+		ui->guest.key(ui, key, ui->guest.arg);
+	return KEY_HANDLED;
+}
+
+const struct view_ops view_thumb_ops = { "thumb", D_THUMB, thumb_draw, thumb_key, NULL };

@@ -12,9 +12,11 @@ cache=$here/cache
 out=$here/out
 kpkg_meta=${VMDECK_GUEST_KERNEL_PKG:-linux-image-cloud-amd64}
 # virtio-net and its chain (order matters: insmod has no dependency logic),
-# virtio-blk (the storage tests' data disks), then the power button.
+# virtio-blk (the storage tests' data disks), virtio-input (an absolute
+# pointer: virtio-tablet-pci, for the click test; the cloud kernel has no
+# USB), then the power button.
 modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	failover net_failover virtio_net virtio_blk e1000 button evdev)
+	failover net_failover virtio_net virtio_blk virtio_input e1000 button evdev)
 
 say() { printf '[guest] %s\n' "$*" >&2; }
 

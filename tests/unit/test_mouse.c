@@ -172,6 +172,75 @@ static void test_thumb_monitor_are_keys(void **state)
 	assert_int_equal(ui->focus, PANE_MONITOR);
 }
 
+struct clicks {
+	int n, x, y;
+	unsigned buttons;
+};
+
+static void fake_click(struct ui *ui, int x, int y, unsigned buttons, void *arg)
+{
+	struct clicks *c = arg;
+	(void)ui;
+	c->n++;
+	c->x = x;
+	c->y = y;
+	c->buttons = buttons;
+}
+
+/* Zoomed on a running VM a click gives the screen the keyboard (Enter);
+ * while typing, presses and notches on it go to the guest with their RFB
+ * button, releases and the rest of the window do nothing. Read-only (or
+ * no screen): the click zooms back, as before. */
+static void test_click_types_into_the_screen(void **state)
+{
+	struct fixture *f = *state;
+	struct ui *ui = &f->ui;
+	struct clicks c = { 0 };
+	ui->guest = (struct ui_guest){ NULL, fake_click, &c };
+	ui->m.vms[0].state = MVM_RUNNING;
+	ui->zoom = true;
+	ui_layout(ui, 100, 30);
+	struct rect t = ui->rects[V_THUMB];
+	assert_int_equal(press(f, t.x + 5, t.y + 5), K_ENTER);
+	assert_int_equal(c.n, 0); /* that click only takes the keyboard */
+	ui_key(ui, K_ENTER);
+	assert_true(ui->typing);
+	assert_int_equal(press(f, t.x + 7, t.y + 4), K_NONE);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.x, t.x + 7);
+	assert_int_equal(c.y, t.y + 4);
+	assert_int_equal(c.buttons, 1);
+	struct mouse_event right = { t.x + 2, t.y + 2, MOUSE_PRESS, 3, 0 };
+	mouse_apply(ui, &right);
+	assert_int_equal(c.buttons, 4);
+	struct mouse_event middle = { t.x + 2, t.y + 2, MOUSE_PRESS, 2, 0 };
+	mouse_apply(ui, &middle);
+	assert_int_equal(c.buttons, 2);
+	notch(f, t.x + 2, t.y + 2, true);
+	assert_int_equal(c.buttons, 8);
+	notch(f, t.x + 2, t.y + 2, false);
+	assert_int_equal(c.buttons, 16);
+	assert_int_equal(c.n, 5);
+	struct mouse_event rel = { t.x + 2, t.y + 2, MOUSE_RELEASE, 1, 0 };
+	mouse_apply(ui, &rel);
+	struct rect st = ui->rects[V_STATUS];
+	assert_int_equal(press(f, st.x + 2, st.y), K_NONE); /* the status line: nothing */
+	assert_int_equal(c.n, 5);
+	assert_true(ui->typing);
+	/* Read-only: never sent; the click on the zoomed screen zooms back. */
+	ui_typing_end(ui, NULL);
+	ui->read_only = true;
+	assert_int_equal(press(f, t.x + 5, t.y + 5), 'z');
+	ui->typing = true; /* even if it were typing */
+	press(f, t.x + 5, t.y + 5);
+	assert_int_equal(c.n, 5);
+	ui->typing = false;
+	ui->read_only = false;
+	/* No screen (a stopped VM): back, as before. */
+	ui->m.vms[0].state = MVM_STOPPED;
+	assert_int_equal(press(f, t.x + 5, t.y + 5), 'z');
+}
+
 static void test_wheel(void **state)
 {
 	struct fixture *f = *state;
@@ -329,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_click_selects_and_focuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thumb_monitor_are_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_click_types_into_the_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wheel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_hints, setup, teardown),

@@ -256,6 +256,101 @@ static void test_keep_aspect(void **state)
 	free(g.px);
 }
 
+static bool cell_lit(const struct thumb *t, int c, int r)
+{
+	const struct thumb_cell *x = thumb_cell(t, c, r);
+	return !(x->flags & THUMB_CELL_BLANK) && (x->fg[0] || x->fg[1] || x->fg[2] || x->bg[0] || x->bg[1] || x->bg[2]);
+}
+
+/* A click maps a cell to the framebuffer pixel under it: one white pixel
+ * painted there into a black frame lights that cell and no neighbour, in
+ * half-block (1x2 pixels a cell) and quadrant (2x2) cells alike, filled or
+ * letterboxed; the letterbox has no pixel. */
+static void check_points(enum thumb_glyph g, int fw, int fh, int cols, int rows)
+{
+	struct thumb_opts o = { .color = THUMB_COLOR_24BIT, .glyph = g, .keep_aspect = true };
+	struct tframe f = tframe_new(fw, fh);
+	struct thumb_frame fr = tf(&f);
+	struct thumb *t = thumb_new(cols, rows, &o);
+	int x, y, pc, pr, pw, ph;
+	assert_false(thumb_cell_point(t, 0, 0, &x, &y)); /* no frame yet */
+	thumb_update_full(t, &fr);
+	thumb_picture(t, &pc, &pr, &pw, &ph);
+	static const int picks[][2] = { { 0, 0 }, { 1, 1 }, { 7, 3 }, { 50, 20 }, { 999, 999 }, { 998, 0 } };
+	for (size_t i = 0; i < ARRAY_LEN(picks); i++) {
+		/* 998, 999: the last and the one before it; else clamped. */
+		int c = pc + (picks[i][0] >= 998 ? pw - 1 - (999 - picks[i][0]) : picks[i][0] < pw ? picks[i][0] : pw - 1);
+		int r = pr + (picks[i][1] >= 998 ? ph - 1 - (999 - picks[i][1]) : picks[i][1] < ph ? picks[i][1] : ph - 1);
+		assert_true(thumb_cell_point(t, c, r, &x, &y));
+		assert_in_range(x, 0, fw - 1);
+		assert_in_range(y, 0, fh - 1);
+		memset(f.px, 0, (size_t)fh * f.stride);
+		tframe_set(&f, x, y, 255, 255, 255);
+		thumb_update_full(t, &fr);
+		for (int dr = -1; dr <= 1; dr++)
+			for (int dc = -1; dc <= 1; dc++) {
+				int cc = c + dc, rr = r + dr;
+				if (cc < 0 || rr < 0 || cc >= cols || rr >= rows)
+					continue;
+				if (cell_lit(t, cc, rr) != (dc == 0 && dr == 0))
+					fail_msg("%s %dx%d in %dx%d: cell %d,%d -> pixel %d,%d lights cell %d,%d",
+						 thumb_glyph_name(g), fw, fh, cols, rows, c, r, x, y, cc, rr);
+			}
+	}
+	if (pc > 0)
+		assert_false(thumb_cell_point(t, pc - 1, pr, &x, &y));
+	if (pr > 0)
+		assert_false(thumb_cell_point(t, pc, pr - 1, &x, &y));
+	assert_false(thumb_cell_point(t, pc + pw, pr, &x, &y));
+	assert_false(thumb_cell_point(t, pc, pr + ph, &x, &y));
+	thumb_free(t);
+	free(f.px);
+}
+
+static void test_cell_point(void **state)
+{
+	(void)state;
+	check_points(THUMB_GLYPH_HALF, 720, 400, 160, 50); /* VGA text, filled */
+	check_points(THUMB_GLYPH_QUAD, 720, 400, 158, 46); /* zoomed at 160x50 */
+	check_points(THUMB_GLYPH_QUAD, 640, 480, 160, 50); /* letterboxed left and right */
+	check_points(THUMB_GLYPH_HALF, 1024, 768, 78, 14); /* the thumbnail pane */
+	check_points(THUMB_GLYPH_HALF, 1600, 200, 160, 50); /* bars above and below */
+	/* The numbers: a cell covers W/cols x H/rows pixels; the click goes to
+	 * the centre. 720x400 in 160x50: 4.5 x 8 pixels a cell. */
+	struct thumb_opts o = { .color = THUMB_COLOR_24BIT, .glyph = THUMB_GLYPH_HALF, .keep_aspect = true };
+	struct tframe f = tframe_new(720, 400);
+	struct thumb_frame fr = tf(&f);
+	struct thumb *t = thumb_new(160, 50, &o);
+	thumb_update_full(t, &fr);
+	int x, y;
+	assert_true(thumb_cell_point(t, 0, 0, &x, &y));
+	assert_int_equal(x, 2);
+	assert_int_equal(y, 4);
+	assert_true(thumb_cell_point(t, 21, 11, &x, &y));
+	assert_int_equal(x, 96); /* (2*21+1) * 720 / 320 = 96.75 */
+	assert_int_equal(y, 92);
+	assert_true(thumb_cell_point(t, 159, 49, &x, &y));
+	assert_int_equal(x, 717);
+	assert_int_equal(y, 396);
+	/* 640x480 quadrant in 160x50: 133 columns from column 13. */
+	o.glyph = THUMB_GLYPH_QUAD;
+	thumb_set_opts(t, &o);
+	struct tframe q = tframe_new(640, 480);
+	struct thumb_frame qr = tf(&q);
+	thumb_update_full(t, &qr);
+	assert_false(thumb_cell_point(t, 12, 0, &x, &y));
+	assert_true(thumb_cell_point(t, 13, 0, &x, &y));
+	assert_int_equal(x, 2); /* 640 / 266 */
+	assert_int_equal(y, 4); /* 480 / 100 */
+	assert_true(thumb_cell_point(t, 145, 49, &x, &y));
+	assert_int_equal(x, 637);
+	assert_int_equal(y, 475);
+	assert_false(thumb_cell_point(t, 146, 49, &x, &y));
+	thumb_free(t);
+	free(f.px);
+	free(q.px);
+}
+
 static void test_quad_glyphs(void **state)
 {
 	(void)state;
@@ -380,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_dirty_tracking),
 		cmocka_unit_test(test_keep_aspect),
 		cmocka_unit_test(test_quad_glyphs),
+		cmocka_unit_test(test_cell_point),
 		cmocka_unit_test(test_golden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,7 +240,50 @@ enum fake_mode {
 	FAKE_GREET,   /* "RFB 003.008", then nothing */
 	FAKE_INIT,    /* the whole handshake, then nothing */
 	FAKE_UPDATES, /* the handshake, then a raw update every 10 ms, each one filled with its number */
+	FAKE_INPUT,   /* the handshake, then every key and pointer event the client sends, logged to PATH.log */
 };
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* The client's messages (RFB 3.8, 7.5): key and pointer events as lines
+ * "key KEYSYM DOWN" / "ptr X Y BUTTONS"; the rest is skipped. */
+static void fake_log_input(int fd, const char *path)
+{
+	char *log = xasprintf("%s.log", path);
+	FILE *lf = fopen(log, "w");
+	if (!lf)
+		_exit(1);
+	setvbuf(lf, NULL, _IONBF, 0);
+	unsigned char t, b[4096];
+	while (read_full(fd, &t, 1)) {
+		bool ok = true;
+		if (t == 0) /* SetPixelFormat */
+			ok = read_full(fd, b, 19);
+		else if (t == 2 && (ok = read_full(fd, b, 3))) /* SetEncodings */
+			ok = read_full(fd, b, 4u * (unsigned)(b[1] << 8 | b[2]));
+		else if (t == 3) /* FramebufferUpdateRequest */
+			ok = read_full(fd, b, 9);
+		else if (t == 4 && (ok = read_full(fd, b, 7)))
+			fprintf(lf, "key %x %d\n", (unsigned)b[3] << 24 | b[4] << 16 | b[5] << 8 | b[6], b[0]);
+		else if (t == 5 && (ok = read_full(fd, b, 5)))
+			fprintf(lf, "ptr %d %d %d\n", b[1] << 8 | b[2], b[3] << 8 | b[4], b[0]);
+		else if (t != 4 && t != 5)
+			_exit(2);
+		if (!ok)
+			break;
+	}
+	fclose(lf);
+	_exit(0);
+}
 
 /* Read and drop what the client sent, without waiting. */
 static void fake_drain(int fd)
@@ -288,6 +331,8 @@ static pid_t fake_server(const char *path, unsigned w, unsigned h, enum fake_mod
 				       0, 0, 0, 4, 'h', 'u', 'g', 'e' };
 	if (write(fd, init, sizeof(init)) != (ssize_t)sizeof(init))
 		_exit(1);
+	if (mode == FAKE_INPUT)
+		fake_log_input(fd, path);
 	if (mode == FAKE_UPDATES) {
 		size_t n = (size_t)w * h * 4;
 		unsigned char *msg = malloc(16 + n);
@@ -505,6 +550,79 @@ static void test_frames_and_cancel(void **state)
 	free(sock);
 }
 
+/* Input: a chord (Ctrl-C) and clicks reach the server as RFB KeyEvent and
+ * PointerEvent messages in order — presses, then releases in reverse; a
+ * click is a move, the press and the release, clamped to the screen —
+ * queued by the loop without waiting, sent by the worker. Nothing can be
+ * queued before the connection is up. */
+static void test_input(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vmdeck-unit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sock = path_join(dir, "vnc.sock"), *log = xasprintf("%s.log", sock);
+	pid_t pid = fake_server(sock, 64, 48, FAKE_INPUT);
+	struct loop *l = loop_new();
+	struct vnc_config cfg = { .target = sock, .once = true };
+	char *err = NULL;
+	struct vnc *v = vnc_new(l, &cfg, NULL, NULL, &err);
+	assert_non_null(v);
+	const uint32_t ctrl_c[] = { 0xffe3, 'c' };
+	assert_int_equal(vnc_send_chord(v, ctrl_c, 2), -1); /* not connected yet */
+	run_while_connecting(l, v, 5);
+	assert_int_equal(vnc_state(v), VNC_CONNECTED);
+	assert_int_equal(vnc_send_chord(v, ctrl_c, 2), 0);
+	assert_int_equal(vnc_send_click(v, 10, 20, 1), 0);
+	assert_int_equal(vnc_send_click(v, 1000, -5, 4), 0);
+	assert_int_equal(vnc_inputs(v), 10);
+	static const char want[] = "key ffe3 1\nkey 63 1\nkey 63 0\nkey ffe3 0\n"
+				   "ptr 10 20 0\nptr 10 20 1\nptr 10 20 0\nptr 63 0 0\nptr 63 0 4\nptr 63 0 0\n";
+	char got[512] = "";
+	uint64_t t0 = now_mono_us();
+	while (strcmp(got, want) != 0 && now_mono_us() - t0 < 20000000) {
+		loop_run_once(l, 20);
+		FILE *fp = fopen(log, "r");
+		size_t n = fp ? fread(got, 1, sizeof(got) - 1, fp) : 0;
+		got[n] = 0;
+		if (fp)
+			fclose(fp);
+	}
+	assert_string_equal(got, want);
+	/* A paste: 80 chords at once (320 events; <limits.h>'s MAX_INPUT is
+	 * 255) are queued, none lost, and paced: a burst of 64 key events,
+	 * then one every 11 ms (QEMU takes one every 10 and drops what
+	 * overflows its queue) — so they take at least 2.8 s. */
+	const uint32_t shift_a[] = { 0xffe1, 'A' };
+	uint64_t t_paste = now_mono_us();
+	for (int i = 0; i < 80; i++)
+		if (vnc_send_chord(v, shift_a, 2) < 0)
+			fail_msg("chord %d: %s (%s)", i, vnc_state_name(vnc_state(v)), vnc_reason(v));
+	size_t lines = 0;
+	t0 = now_mono_us();
+	while (lines < 10 + 320 && now_mono_us() - t0 < 30000000) {
+		loop_run_once(l, 20);
+		FILE *fp = fopen(log, "r");
+		lines = 0;
+		for (int ch; fp && (ch = fgetc(fp)) != EOF;)
+			lines += ch == '\n';
+		if (fp)
+			fclose(fp);
+	}
+	assert_int_equal(lines, 10 + 320);
+	assert_int_equal(vnc_inputs(v), 10 + 320);
+	if (now_mono_us() - t_paste < (320 - 64) * 11000u)
+		fail_msg("320 key events in %.2f s: not paced", (double)(now_mono_us() - t_paste) / 1e6);
+	vnc_free(v);
+	assert_true(workers_end(10000));
+	loop_free(l);
+	reap(pid);
+	unlink(log);
+	unlink(sock);
+	rmdir(dir);
+	free(log);
+	free(sock);
+}
+
 /* A server may announce any size up to 65535x65535; more than
  * VNC_MAX_FB_SIDE a side is refused with a reason, never allocated. */
 static void test_huge_screen(void **state)
@@ -612,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_stalled_tcp),
 		cmocka_unit_test(test_cancel_pending),
 		cmocka_unit_test(test_frames_and_cancel),
+		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_fd_beyond_select),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -796,6 +796,91 @@ static void test_keys_help_toggles(void **state)
 	assert_true(ui_key(&f->ui, 'q') & KEY_QUIT);
 }
 
+struct typed {
+	int keys[16];
+	int n;
+	int cx, cy;
+	unsigned buttons;
+};
+
+static void fake_guest_key(struct ui *ui, int key, void *arg)
+{
+	struct typed *t = arg;
+	(void)ui;
+	assert_true(t->n < 16);
+	t->keys[t->n++] = key;
+}
+
+static void fake_guest_click(struct ui *ui, int x, int y, unsigned buttons, void *arg)
+{
+	struct typed *t = arg;
+	(void)ui;
+	t->cx = x;
+	t->cy = y;
+	t->buttons = buttons;
+}
+
+/* Zoomed, Enter hands every key to the guest (even q, x and Ctrl-C) until
+ * Ctrl-]; the title and the status line say so; not zoomed or read-only,
+ * Enter says why not and nothing is sent. */
+static void test_typing_into_the_screen(void **state)
+{
+	struct fixture *f = *state;
+	struct typed t = { 0 };
+	f->ui.guest = (struct ui_guest){ fake_guest_key, fake_guest_click, &t };
+	f->ui.mouse = true;
+	ui_key(&f->ui, K_ENTER);
+	assert_false(f->ui.typing);
+	assert_non_null(strstr(f->ui.message, "zoom the screen first (z)"));
+	ui_key(&f->ui, 'z');
+	ui_layout(&f->ui, 80, 24);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "[Enter: type]"));
+	assert_int_equal(ui_key(&f->ui, K_ENTER), KEY_HANDLED);
+	assert_true(f->ui.typing);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "[input: keyboard and mouse - Ctrl-] leaves]"));
+	assert_true(has(f, "Ctrl-] leave"));
+	assert_false(has(f, "(z: back)"));
+	const int keys[] = { 'q', 'x', 3, 'z', K_ESC, K_F1, '?', K_ENTER };
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		assert_int_equal(ui_key(&f->ui, keys[i]), KEY_HANDLED); /* no quit, no relayout */
+	assert_int_equal(t.n, (int)ARRAY_LEN(keys));
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		assert_int_equal(t.keys[i], keys[i]);
+	assert_int_equal(f->n_acts, 0);
+	assert_true(f->ui.zoom);
+	assert_false(f->ui.help);
+	/* Ctrl-] leaves: keys are vmdeck's again. */
+	ui_key(&f->ui, K_CTRL_RBRACKET);
+	assert_false(f->ui.typing);
+	assert_int_equal(t.n, (int)ARRAY_LEN(keys));
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "[Enter: type]"));
+	/* Leaving the zoom ends typing too. */
+	ui_key(&f->ui, K_ENTER);
+	assert_true(f->ui.typing);
+	ui_act(&f->ui, ACT_ZOOM);
+	assert_false(f->ui.typing);
+	/* Read-only: Enter is off, nothing is sent. */
+	ui_act(&f->ui, ACT_ZOOM);
+	f->ui.read_only = true;
+	t.n = 0;
+	ui_key(&f->ui, K_ENTER);
+	assert_false(f->ui.typing);
+	assert_non_null(strstr(f->ui.message, "read-only: type is off"));
+	ui_act(&f->ui, ACT_TYPE); /* even asked directly */
+	assert_false(f->ui.typing);
+	ui_render(&f->ui, f->g, true);
+	assert_true(has(f, "[read-only: no input]"));
+	assert_int_equal(t.n, 0);
+	/* A stopped VM has no screen to type into. */
+	f->ui.read_only = false;
+	f->ui.m.vms[0].state = MVM_STOPPED;
+	ui_key(&f->ui, K_ENTER);
+	assert_false(f->ui.typing);
+}
+
 static void test_degraded_and_diags(void **state)
 {
 	struct fixture *f = *state;
@@ -846,6 +931,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_too_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_help_toggles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_degraded_and_diags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_typing_into_the_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ascii_only_in_c_locale, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
