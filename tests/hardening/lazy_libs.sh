@@ -34,8 +34,11 @@ kill_pid "$mpid"
 
 "$VMDECK" start lz1 >/dev/null || fail "start lz1"
 on_exit "'$VMDECK' stop --force lz1 >/dev/null 2>&1"
-libs=$(LD_DEBUG=files "$VMDECK" screenshot --timeout 120 lz1 "$T_TMP/shot.png" 2>&1 >/dev/null | grep -o 'file=[^ ]*libvncclient[^ ]*' | head -n1)
-[[ -s $T_TMP/shot.png ]] || fail "screenshot of a running VM wrote no picture ($(LD_DEBUG= "$VMDECK" status lz1 2>&1 | head -n2 | tr "\n" " "))"
+LD_DEBUG=files "$VMDECK" screenshot --timeout 120 lz1 "$T_TMP/shot.png" 2>"$T_TMP/shot.err" >/dev/null
+libs=$(grep -o 'file=[^ ]*libvncclient[^ ]*' "$T_TMP/shot.err" | head -n1)
+# What screenshot itself said (the loader's lines left out), should it fail.
+said=$(grep -Ev '^ *[0-9]+:' "$T_TMP/shot.err" | tr "\n" " ")
+[[ -s $T_TMP/shot.png ]] || fail "screenshot of a running VM wrote no picture (it said: $said; status: $(LD_DEBUG= "$VMDECK" status lz1 2>&1 | head -n2 | tr "\n" " "))"
 check "screenshot loads libvncclient when it needs it ($libs)" test -n "$libs"
 "$VMDECK" stop --force lz1 >/dev/null
 finish
