@@ -9,6 +9,8 @@ extern const struct cmd_entry cmd_check_entry, cmd_args_entry, cmd_list_entry;
 /* Lifecycle (cmd_vm.c) */
 extern const struct cmd_entry cmd_start_entry, cmd_stop_entry, cmd_kill_entry, cmd_pause_entry,
 	cmd_resume_entry, cmd_reset_entry, cmd_status_entry, cmd_mode_entry, cmd_monitor_entry;
+/* The serial console (cmd_console.c) */
+extern const struct cmd_entry cmd_console_entry;
 /* Network (cmd_net.c) */
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
 /* Thumbnail (cmd_screenshot.c) */
