@@ -240,7 +240,7 @@ static int exec_console(int argc, char **argv)
 			printf("usage: vmdeck console " CONSOLE_USAGE "\n"
 			       "  attach this terminal to the VM's serial console; Ctrl-] detaches\n"
 			       "  --force   take the console over from whoever holds it\n"
-			       "  (with --read-only: watch only, nothing is sent)\n");
+			       "  (a read-only vmdeck only watches: nothing is sent)\n");
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
 			r.force = true;
