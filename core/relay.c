@@ -21,11 +21,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* What a client has not taken yet: framed messages (2-byte length, the
+ * message), output coalesced into the last one. A client whose backlog
+ * passes this is dropped (it may reconnect and ask for a replay). */
+#define CLIENT_BACKLOG (64 * 1024)
+
 struct client {
 	int fd;
 	pid_t pid;
 	bool hello;
 	char who[CONPROTO_WHO_MAX];
+	size_t q_len, q_last; /* q_last: offset of the last framed message */
+	char q[CLIENT_BACKLOG];
 };
 
 static struct relay {
@@ -52,16 +59,59 @@ static void drop(int i)
 		R.holder = -1;
 }
 
-/* One message, or the client goes: a full socket means it is not reading. */
+/* Send what waits, oldest first, until the socket is full. */
+static void flush_client(int i)
+{
+	struct client *c = &R.cl[i];
+	size_t off = 0;
+	while (off < c->q_len) {
+		size_t n = (size_t)(unsigned char)c->q[off] << 8 | (unsigned char)c->q[off + 1];
+		ssize_t w = send(c->fd, c->q + off + 2, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (w != (ssize_t)n) {
+			drop(i);
+			return;
+		}
+		off += n + 2;
+	}
+	memmove(c->q, c->q + off, c->q_len - off);
+	c->q_len -= off;
+	c->q_last = c->q_last >= off ? c->q_last - off : 0;
+}
+
+/* Queue one message and send what the socket takes. Output joins the last
+ * queued output message while it has room: a guest writes its serial port
+ * a byte at a time, and a client that fell behind catches up in big reads. */
 static void send_msg(int i, char type, const void *data, size_t n)
 {
-	char buf[CONPROTO_MSG_MAX];
+	struct client *c = &R.cl[i];
 	if (n > CONPROTO_DATA_MAX)
 		n = CONPROTO_DATA_MAX;
-	buf[0] = type;
-	memcpy(buf + 1, data, n);
-	if (send(R.cl[i].fd, buf, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(n + 1))
-		drop(i);
+	if (type == CON_OUTPUT && c->q_len) {
+		size_t m = (size_t)(unsigned char)c->q[c->q_last] << 8 | (unsigned char)c->q[c->q_last + 1];
+		if (c->q[c->q_last + 2] == CON_OUTPUT && m + n <= CONPROTO_MSG_MAX &&
+		    c->q_len + n <= sizeof(c->q)) {
+			memcpy(c->q + c->q_len, data, n);
+			c->q_len += n;
+			m += n;
+			c->q[c->q_last] = (char)(m >> 8);
+			c->q[c->q_last + 1] = (char)m;
+			flush_client(i);
+			return;
+		}
+	}
+	if (c->q_len + n + 3 > sizeof(c->q)) {
+		drop(i); /* it has not read for a long time */
+		return;
+	}
+	c->q_last = c->q_len;
+	c->q[c->q_len++] = (char)((n + 1) >> 8);
+	c->q[c->q_len++] = (char)(n + 1);
+	c->q[c->q_len++] = type;
+	memcpy(c->q + c->q_len, data, n);
+	c->q_len += n;
+	flush_client(i);
 }
 
 static void log_open(int trunc)
@@ -225,7 +275,11 @@ static void accept_client(void)
 	for (int i = 0; i < CONPROTO_CLIENTS_MAX; i++) {
 		if (R.cl[i].fd >= 0)
 			continue;
-		R.cl[i] = (struct client){ .fd = fd, .pid = 0 };
+		R.cl[i].fd = fd;
+		R.cl[i].pid = 0;
+		R.cl[i].hello = false;
+		R.cl[i].who[0] = '\0';
+		R.cl[i].q_len = R.cl[i].q_last = 0;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
 			R.cl[i].pid = cr.pid;
 		return;
@@ -256,7 +310,8 @@ static int listen_console(void)
 
 static void setup(const char *dir, int qfd, pid_t pid, long long log_max)
 {
-	memset(&R, 0, sizeof(R));
+	/* R is static, so zero: no memset, which would make every client's
+	 * backlog buffer resident in each VM's supervisor. */
 	R.qfd = qfd;
 	R.qpid = pid;
 	R.holder = -1;
@@ -324,6 +379,8 @@ int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 				continue;
 			/* The holder waits while QEMU has not taken its last keys. */
 			short ev = i == R.holder && R.pend_len > CONPROTO_DATA_MAX ? 0 : POLLIN;
+			if (R.cl[i].q_len)
+				ev |= POLLOUT;
 			idx[n - 3] = i;
 			p[n++] = (struct pollfd){ .fd = R.cl[i].fd, .events = ev };
 		}
@@ -336,9 +393,13 @@ int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 			read_guest();
 		if (p[1].revents & POLLIN)
 			accept_client();
-		for (int k = 3; k < n; k++)
-			if (p[k].revents)
-				read_client(idx[k - 3]);
+		for (int k = 3; k < n; k++) {
+			int i = idx[k - 3];
+			if ((p[k].revents & POLLOUT) && R.cl[i].fd >= 0)
+				flush_client(i);
+			if ((p[k].revents & ~POLLOUT) && R.cl[i].fd >= 0)
+				read_client(i);
+		}
 		if (R.pidfd >= 0 ? (p[2].revents & POLLIN) != 0 : qemu_gone())
 			break;
 	}

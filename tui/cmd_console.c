@@ -90,12 +90,16 @@ static void write_out(const char *p, size_t n)
 	}
 }
 
+static void on_stdin(int fd, short rev, void *arg);
+
 static void begin(struct con_run *r)
 {
 	fprintf(stderr, "vmdeck: %s VM %s's serial console; Ctrl-] detaches\n",
 		r->watching ? "read-only: watching" : "connected to", r->name);
 	raw_enter();
-	loop_fd_events(r->l, STDIN_FILENO, POLLIN);
+	/* Only now: poll reports a pipe's hang-up whatever events are asked
+	 * for, and what is read before the console is ours would be lost. */
+	loop_fd_add(r->l, STDIN_FILENO, POLLIN, on_stdin, r);
 }
 
 static void on_event(struct console *c, enum console_event ev, const char *data, size_t n, void *arg)
@@ -137,7 +141,7 @@ static void on_console_fd(int fd, short rev, void *arg)
 		if (!console_wants_write(r->c)) {
 			loop_fd_events(r->l, console_fd(r->c), POLLIN);
 			if (r->held)
-				loop_fd_events(r->l, STDIN_FILENO, POLLIN);
+				loop_fd_add(r->l, STDIN_FILENO, POLLIN, on_stdin, r);
 		}
 	}
 	if (rev & (POLLIN | POLLHUP | POLLERR))
@@ -167,7 +171,7 @@ static void on_stdin(int fd, short rev, void *arg)
 		return;
 	}
 	if (console_wants_write(r->c)) {
-		loop_fd_events(r->l, STDIN_FILENO, 0);
+		loop_fd_del(r->l, STDIN_FILENO); /* not events 0: poll reports a hang-up regardless */
 		loop_fd_events(r->l, console_fd(r->c), POLLIN | POLLOUT);
 	}
 }
@@ -216,7 +220,6 @@ static int console_loop(struct con_run *r)
 {
 	r->l = loop_new();
 	loop_fd_add(r->l, console_fd(r->c), POLLIN, on_console_fd, r);
-	loop_fd_add(r->l, STDIN_FILENO, 0, on_stdin, r); /* read once the console is ours */
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		loop_signal_add(r->l, sigs[i], on_signal, r);
