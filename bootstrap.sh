@@ -25,7 +25,7 @@ packages=(
 	# build
 	build-essential cmake pkg-config git
 	libncurses-dev libnl-3-dev libnl-route-3-dev libyaml-dev libvncserver-dev
-	libjson-c-dev libcmocka-dev libpng-dev clang libclang-rt-14-dev
+	libjson-c-dev libcmocka-dev libpng-dev libvterm-dev clang libclang-rt-14-dev
 	# run
 	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
 	ncurses-term # xterm-direct, tmux-direct...: 24-bit colour in the TUI

@@ -21,6 +21,7 @@ const struct key_binding keys_table[] = {
 	{ 'i', 0, "i", "install/boot", "toggle install/boot mode (live on a running VM: inserts/ejects the installer)", ACT_MODE, W_VM | W_WRITE, NULL, true },
 	{ 'P', 0, "P", "pin MAC", "pin the selected bridge's MAC (set it explicitly: it stops flipping)", ACT_PIN, W_BRIDGE | W_UNPINNED | W_WRITE, NULL, true },
 	{ 'm', ':', "m/:", "monitor", "type into the selected VM's QEMU monitor (Esc leaves)", ACT_MONITOR, W_VM | W_VM_LIVE, NULL, true },
+	{ 'c', 0, "c", "console", "type into the selected VM's serial console (Esc Esc leaves)", ACT_CONSOLE, W_VM, NULL, true },
 	{ 'z', 0, "z", "zoom", "zoom the screen thumbnail to the whole window (z again: back)", ACT_ZOOM, W_VM, NULL, true },
 	{ 'H', 0, "H", "history", "bridge MAC change history (H again: back)", ACT_HISTORY, 0, NULL, true },
 	{ 'I', 0, "I", "import", "import a QEMU launch script as a new VM (asks for its path; Tab completes)", ACT_IMPORT, W_WRITE, NULL, false },
