@@ -287,21 +287,27 @@ static void accept_client(void)
 	close(fd); /* full */
 }
 
+/* console.sock appears only once it listens (bound under another name and
+ * renamed): a client that finds the file can connect. */
 static int listen_console(void)
 {
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (fd < 0 || strlen(R.sock) >= sizeof(a.sun_path)) {
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.new", R.sock);
+	if (fd < 0 || strlen(tmp) >= sizeof(a.sun_path)) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	strcpy(a.sun_path, R.sock);
+	strcpy(a.sun_path, tmp);
+	unlink(tmp);
 	unlink(R.sock);
 	mode_t old = umask(077); /* the socket file: the owner only */
 	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
 	umask(old);
-	if (r < 0 || listen(fd, 8) < 0) {
+	if (r < 0 || listen(fd, 8) < 0 || rename(tmp, R.sock) < 0) {
+		unlink(tmp);
 		close(fd);
 		return -1;
 	}

@@ -26,14 +26,20 @@ struct src_console {
 static void set_note(struct src_console *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_note(struct src_console *s, const char *fmt, ...)
 {
-	free(s->ui->con.note);
-	s->ui->con.note = NULL;
+	char *n = NULL;
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		s->ui->con.note = xvasprintf(fmt, ap);
+		n = xvasprintf(fmt, ap);
 		va_end(ap);
 	}
+	char *old = s->ui->con.note;
+	if (!n == !old && (!n || strcmp(n, old) == 0)) {
+		free(n); /* the same: nothing to redraw (select runs every second) */
+		return;
+	}
+	free(old);
+	s->ui->con.note = n;
 	s->ui->dirty |= D_CONSOLE;
 }
 
@@ -123,13 +129,15 @@ static bool live(const struct mvm *v)
 static void connect_vm(struct src_console *s)
 {
 	char *dir = paths_vm_dir(s->vm), *err = NULL;
-	/* The relay replays its newest output: start from a blank screen. */
-	vtscreen_reset(s->ui->con.vt);
-	s->ui->con.scroll = 0;
 	if (console_open(dir, "vmdeck (TUI)", true, &s->c, &err) < 0) {
+		/* Starting (the relay is not up yet), or started by a vmdeck
+		 * without one: the tick tries again. */
 		set_note(s, "no console yet");
 		free(err);
 	} else {
+		/* The relay replays its newest output: start from a blank screen. */
+		vtscreen_reset(s->ui->con.vt);
+		s->ui->con.scroll = 0;
 		loop_fd_add(s->loop, console_fd(s->c), POLLIN, on_fd, s);
 		s->ui->con.connected = true;
 		set_note(s, NULL);
