@@ -196,6 +196,16 @@ static bool vm_known(const char *name)
 	return known;
 }
 
+/* A VM an older vmdeck started: QEMU serves serial.sock itself. */
+static bool old_style(const char *name)
+{
+	char *vd = paths_vm_dir(name), *f = path_join(vd, "serial.sock");
+	bool old = path_exists(f);
+	free(f);
+	free(vd);
+	return old;
+}
+
 static int console_connect(struct con_run *r)
 {
 	char *dir = paths_vm_dir(r->name), *err = NULL;
@@ -205,6 +215,11 @@ static int console_connect(struct con_run *r)
 		if (error_kind(rc) == ERR_NOTFOUND && !vm_known(r->name)) {
 			cmd_error("console: no VM named '%s' in %s (and none running under %s)", r->name,
 				  paths_profiles_dir(), paths_runtime_dir());
+		} else if (error_kind(rc) == ERR_NOTFOUND && old_style(r->name)) {
+			cmd_error("console: VM %s was started by a vmdeck without the console relay: its serial port is "
+				  "QEMU's %s/%s/serial.sock (one client at a time); restart the VM to use vmdeck console",
+				  r->name, paths_runtime_dir(), r->name);
+			rc = -ERR_FAILED;
 		} else if (error_kind(rc) == ERR_NOTFOUND) {
 			cmd_error("console: VM %s is not running (%s)", r->name, err);
 			rc = -ERR_FAILED;

@@ -80,11 +80,19 @@ static void on_event(struct console *c, enum console_event ev, const char *data,
 			s->ui->dirty |= D_CONSOLE;
 		break;
 	case CONSOLE_HELD:
-		uc->held = true;
 		s->asked = false;
+		if (s->ui->focus != PANE_CONSOLE || s->ui->read_only) {
+			console_release(s->c); /* the pane was left before the answer came */
+			break;
+		}
+		uc->held = true;
 		set_note(s, NULL);
+		s->ui->dirty |= D_CONSOLE; /* the title says so */
 		break;
 	case CONSOLE_BUSY:
+		s->asked = false;
+		if (s->ui->focus != PANE_CONSOLE)
+			break; /* left before the answer came: the next c asks again */
 		h = console_holder_text(data, n);
 		set_note(s, "held by %s: keys are not sent", h);
 		free(s->busy);
@@ -93,6 +101,7 @@ static void on_event(struct console *c, enum console_event ev, const char *data,
 	case CONSOLE_TAKEN:
 		h = console_holder_text(data, n);
 		uc->held = false;
+		s->ui->dirty |= D_CONSOLE;
 		set_note(s, "taken over by %s", h);
 		ui_note(s->ui, "console of %s taken over by %s", s->vm, h);
 		free(s->busy);
@@ -103,6 +112,7 @@ static void on_event(struct console *c, enum console_event ev, const char *data,
 		 * reconnects when it runs again. */
 		set_note(s, "the VM stopped");
 		s->ui->con.connected = s->ui->con.held = false;
+		s->ui->dirty |= D_CONSOLE;
 		break;
 	}
 }
@@ -171,10 +181,11 @@ void src_console_select(struct src_console *s)
 		return;
 	if (want && !uc->held && !s->asked && !s->busy) {
 		s->asked = console_attach(s->c, false) == 0;
-	} else if (!want && (uc->held || s->busy)) {
+	} else if (!want && (uc->held || s->busy || s->asked)) {
 		if (uc->held)
 			console_release(s->c);
-		uc->held = false;
+		uc->held = s->asked = false;
+		s->ui->dirty |= D_CONSOLE;
 		free(s->busy); /* a new c asks again */
 		s->busy = NULL;
 		set_note(s, NULL);
