@@ -10,7 +10,7 @@ guest_build
 GUEST_APPEND_EXTRA="vmdeck.serial=shell" profile_guest c1
 
 out=$("$VMDECK" start c1 2>&1) || fail "start: $out"
-check "the serial shell's prompt is in serial.log" wait_for 90 grep -q "guest# " "$VMDECK_RUNTIME_DIR/c1/serial.log"
+check "the serial shell's prompt is in serial.log" wait_for 240 grep -q "guest# " "$VMDECK_RUNTIME_DIR/c1/serial.log"
 check "console.sock is there" test -S "$VMDECK_RUNTIME_DIR/c1/console.sock"
 check "a console on a VM nobody knows: exit 3" bash -c "'$VMDECK' console nosuchvm </dev/null; test \$? -eq 3"
 check "console with no name: usage, exit 2" bash -c "'$VMDECK' console </dev/null 2>/dev/null; test \$? -eq 2"

@@ -13,10 +13,10 @@ run=$VMDECK_RUNTIME_DIR/r1
 max=8192
 
 out=$(VMDECK_SERIAL_LOG_MAX=$max "$VMDECK" start r1 2>&1) || fail "start: $out"
-check "serial.log.1 appears (a rotation)" wait_for 120 test -s "$run/serial.log.1"
+check "serial.log.1 appears (a rotation)" wait_for 300 test -s "$run/serial.log.1"
 first=$(head -c 200 "$run/serial.log.1" | md5sum)
 changed() { [[ -s $run/serial.log.1 && $(head -c 200 "$run/serial.log.1" | md5sum) != "$first" ]]; }
-check "it rotates again" wait_for 120 changed
+check "it rotates again" wait_for 300 changed
 size() { stat -c %s "$1"; }
 check "serial.log stays within $max bytes" test "$(size "$run/serial.log")" -le $max
 check "serial.log.1 stays within $max bytes" test "$(size "$run/serial.log.1")" -le $max
@@ -30,12 +30,12 @@ if [[ -n $last1 && -n $firstlog ]]; then
 else
 	check "ping lines on both sides of a rotation" false
 fi
-check "the newest pings go on in serial.log" wait_for 30 bash -c "test \$(grep -ao 'seq=[0-9]*' '$run/serial.log' | tail -n1 | cut -d= -f2) -gt $((last1 + 2))"
+check "the newest pings go on in serial.log" wait_for 120 bash -c "test \$(grep -ao 'seq=[0-9]*' '$run/serial.log' | tail -n1 | cut -d= -f2) -gt $((last1 + 2))"
 
 "$VMDECK" kill r1 >/dev/null 2>&1
 check "the VM is gone" wait_for 30 bash -c "! '$VMDECK' status --json r1 | grep -q '\"running\"'"
 out=$("$VMDECK" start r1 2>&1) || fail "second start: $out"
 check "a new start has no old serial.log.1" test ! -e "$run/serial.log.1"
-check "and a fresh serial.log" wait_for 60 grep -q "ping .* ok" "$run/serial.log"
+check "and a fresh serial.log" wait_for 180 grep -q "ping .* ok" "$run/serial.log"
 "$VMDECK" kill r1 >/dev/null 2>&1
 finish

@@ -13,7 +13,7 @@ need tmux python3
 guest_build
 GUEST_APPEND_EXTRA="vmdeck.serial=shell" profile_guest cp1
 out=$("$VMDECK" start cp1 2>&1) || fail "start: $out"
-wait_for 90 grep -q "guest# " "$VMDECK_RUNTIME_DIR/cp1/serial.log" || fail "no shell prompt on the serial console"
+wait_for 240 grep -q "guest# " "$VMDECK_RUNTIME_DIR/cp1/serial.log" || fail "no shell prompt on the serial console"
 
 tui_shell 120 40
 tui_run_in_pane "'$VMDECK' --profiles '$PROF'"
@@ -84,10 +84,10 @@ tui_expect 30 "the VM stopped|cp1 is not running" "the pane says the VM stopped"
 "$VMDECK" start cp1 >/dev/null 2>&1 || fail "restart"
 tmux_keys c
 tui_expect 60 "console cp1 \(typing" "after a restart c holds the new console"
-tui_expect 90 "^│guest# +│" "the restarted guest's prompt shows in the pane"
+tui_expect 240 "^│guest# +│" "the restarted guest's prompt shows in the pane"
 tmux_keys -l 'echo again-$((5+5))'
 tmux_keys Enter
-tui_expect 90 "again-10" "the reconnected pane types into the restarted guest"
+tui_expect 120 "again-10" "the reconnected pane types into the restarted guest"
 tmux_keys Escape
 tmux_keys Escape
 tmux_keys q
