@@ -26,6 +26,7 @@ packages=(
 	build-essential cmake pkg-config git
 	libncurses-dev libnl-3-dev libnl-route-3-dev libyaml-dev libvncserver-dev
 	libjson-c-dev libcmocka-dev libpng-dev libvterm-dev clang libclang-rt-14-dev
+	libmicrohttpd-dev # vmdeck metrics: the Prometheus exporter's HTTP server
 	# run
 	qemu-system-x86 qemu-utils ovmf dnsmasq-base nftables iproute2 procps
 	ncurses-term # xterm-direct, tmux-direct...: 24-bit colour in the TUI
@@ -33,6 +34,7 @@ packages=(
 	tmux busybox-static iputils-ping jq xvfb x11vnc tk chafa bmon ca-certificates
 	console-data # console fonts: the zoomed text view and screenshot --text (default8x16 = the VGA ROM font)
 	python3 valgrind util-linux
+	prometheus prometheus-node-exporter # tests: a real Prometheus scrapes vmdeck metrics; the bench compares node_exporter
 	strace openssl # tests: which files the TUI opens, which sockets a verb connects; secrets for VNC tests
 )
 

@@ -48,3 +48,40 @@ bool proc_alive(pid_t pid)
 	char *p = stat_fields(pid, buf, sizeof(buf));
 	return !p || (p[0] != ' ' || (p[1] != 'Z' && p[1] != 'X'));
 }
+
+int proc_usage_parse(const char *after_comm, struct proc_usage *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* " S ppid ...": the state is field 3. */
+	int field = 2, got = 0;
+	const char *p = after_comm;
+	while (*p && field < 24) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		field++;
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (field == 14 || field == 15)
+			out->cpu_ticks += v, got++;
+		else if (field == 22)
+			out->start_ticks = v, got++;
+		else if (field == 24)
+			out->rss_pages = v, got++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return got == 4 ? 0 : -1;
+}
+
+int proc_usage_read(pid_t pid, struct proc_usage *out)
+{
+	char buf[1024];
+	char *p = pid > 0 ? stat_fields(pid, buf, sizeof(buf)) : NULL;
+	if (!p) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return proc_usage_parse(p, out);
+}

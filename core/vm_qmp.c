@@ -352,9 +352,12 @@ static void connect_attempt(struct loop_timer *t, void *arg)
 		}
 		return;
 	}
-	/* QEMU opens its sockets within tens of ms: poll fast at first. */
+	/* QEMU opens its sockets within tens of ms of its exec: poll every
+	 * millisecond then (a failed connect costs microseconds, and `start`
+	 * answers as soon as QMP does), less often after. */
 	uint64_t started = vm->connect_deadline - (uint64_t)START_TIMEOUT_MS * 1000;
-	uint64_t retry = now_mono_us() - started < 1000000 ? 5 : CONNECT_RETRY_MS;
+	uint64_t since = now_mono_us() - started;
+	uint64_t retry = since < 250000 ? 1 : since < 1000000 ? 5 : CONNECT_RETRY_MS;
 	vm->connect_timer = loop_timer_add(vm->m->l, retry, false, connect_attempt, vm);
 }
 

@@ -376,7 +376,7 @@ struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct v
 	int port;
 	if (vnc_target_parse(cfg->target, &unix_path, &host, &port, err) < 0)
 		return NULL;
-	vnc_worker_redirect_log();
+	vnc_worker_init();
 	struct vnc *v = xcalloc(1, sizeof(*v));
 	v->loop = l;
 	v->cfg = *cfg;

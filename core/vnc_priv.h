@@ -49,8 +49,9 @@ struct link {
 
 /* --- core/vnc_worker.c --- */
 
-/* Route libvncclient's log through ours and ignore SIGPIPE; once. */
-void vnc_worker_redirect_log(void);
+/* Ignore SIGPIPE (libvncclient write()s to sockets that may be gone); once,
+ * on the loop. The library itself and its log are the first worker's. */
+void vnc_worker_init(void);
 /* A link for one connection attempt (target as the user wrote it; either
  * unix_path or host and port), its worker already running and holding one
  * reference, the caller the other. NULL with *why when no eventfd or thread

@@ -3,10 +3,12 @@
  * whole), so each connection attempt runs in a worker thread of its own — a
  * "link" — that does all of that and talks to the loop through two eventfds:
  * it posts flags under the link's mutex and pokes "note"; the loop pokes
- * "ctl" to cancel or to let it read on. Also libvncclient's log. */
+ * "ctl" to cancel or to let it read on. Also libvncclient's log, and the
+ * library itself: it is loaded by the first worker that needs it (below). */
 #include "core/vnc_priv.h"
 #include "core/util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -30,6 +32,72 @@
 
 static int client_tag; /* its address tags our link in rfbClientData */
 static atomic_uint workers; /* worker threads alive */
+
+/* --- the library, loaded when a screen is first wanted -------------------- *
+ * libvncclient brings GnuTLS, libgcrypt, nettle, p11-kit and more: linked in,
+ * their relocations were two thirds of the start-up of every vmdeck command
+ * (4.8 M of the 7.6 M instructions `vmdeck --version` ran), paid by `start`,
+ * `status` and scripts that never look at a screen. So the first worker
+ * dlopen()s it, off the loop, and takes what vmdeck calls. */
+
+static struct {
+	__typeof__(&rfbGetClient) get_client;
+	__typeof__(&rfbInitClient) init_client;
+	__typeof__(&rfbClientCleanup) cleanup;
+	__typeof__(&rfbClientGetClientData) get_data;
+	__typeof__(&rfbClientSetClientData) set_data;
+	__typeof__(&HandleRFBServerMessage) handle_message;
+	__typeof__(&WriteToRFBServer) write_server;
+	rfbClientLogProc *log, *err;
+} rfb;
+static char rfb_load_error[256];
+
+static void log_cb(const char *fmt, ...);
+
+static void load_library_once(void)
+{
+	void *h = dlopen(VMDECK_VNCCLIENT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(rfb_load_error, sizeof(rfb_load_error), "cannot load the VNC client library: %s",
+			 e ? e : VMDECK_VNCCLIENT_SONAME);
+		return;
+	}
+	struct {
+		const char *name;
+		void **to;
+	} syms[] = {
+		{ "rfbGetClient", (void **)&rfb.get_client },
+		{ "rfbInitClient", (void **)&rfb.init_client },
+		{ "rfbClientCleanup", (void **)&rfb.cleanup },
+		{ "rfbClientGetClientData", (void **)&rfb.get_data },
+		{ "rfbClientSetClientData", (void **)&rfb.set_data },
+		{ "HandleRFBServerMessage", (void **)&rfb.handle_message },
+		{ "WriteToRFBServer", (void **)&rfb.write_server },
+		{ "rfbClientLog", (void **)&rfb.log },
+		{ "rfbClientErr", (void **)&rfb.err },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(syms); i++) {
+		if (!(*syms[i].to = dlsym(h, syms[i].name))) {
+			snprintf(rfb_load_error, sizeof(rfb_load_error), "cannot load the VNC client library: %s has no %s",
+				 VMDECK_VNCCLIENT_SONAME, syms[i].name);
+			rfb.get_client = NULL;
+			return;
+		}
+	}
+	*rfb.log = log_cb;
+	*rfb.err = log_cb;
+}
+
+/* 0, or -1 with *why naming what is missing. In the worker. */
+static int load_library(char **why)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_library_once);
+	if (rfb.get_client)
+		return 0;
+	return error_set(why, "%s", rfb_load_error);
+}
 
 /* --- libvncclient's log ------------------------------------------------- */
 
@@ -60,10 +128,8 @@ static void log_cb(const char *fmt, ...)
 
 void vnc_set_log(FILE *fp) { log_fp = fp; }
 
-static void redirect_log_once(void)
+static void init_once(void)
 {
-	rfbClientLog = log_cb;
-	rfbClientErr = log_cb;
 	/* libvncclient write()s to the socket: a server that just went away
 	 * must be an error return, not a SIGPIPE that kills the program. */
 	struct sigaction sa;
@@ -71,10 +137,10 @@ static void redirect_log_once(void)
 		signal(SIGPIPE, SIG_IGN);
 }
 
-void vnc_worker_redirect_log(void)
+void vnc_worker_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, redirect_log_once);
+	pthread_once(&once, init_once);
 }
 
 unsigned vnc_workers(void) { return atomic_load(&workers); }
@@ -235,7 +301,7 @@ static int link_connect(struct link *l, char **why)
 
 static rfbBool malloc_fb(rfbClient *c)
 {
-	struct link *l = rfbClientGetClientData(c, &client_tag);
+	struct link *l = rfb.get_data(c, &client_tag);
 	if (c->width <= 0 || c->height <= 0 || c->width > VNC_MAX_FB_SIDE || c->height > VNC_MAX_FB_SIDE) {
 		/* libvncclient drops the connection; this is the reason shown. */
 		snprintf(last_log, sizeof(last_log), "the server's screen is %dx%d, more than vmdeck takes (%dx%d at most)",
@@ -258,7 +324,7 @@ static rfbBool malloc_fb(rfbClient *c)
 
 static void got_update(rfbClient *c, int x, int y, int w, int h)
 {
-	struct link *l = rfbClientGetClientData(c, &client_tag);
+	struct link *l = rfb.get_data(c, &client_tag);
 	pthread_mutex_lock(&l->mu);
 	l->updates++;
 	pthread_mutex_unlock(&l->mu);
@@ -267,13 +333,13 @@ static void got_update(rfbClient *c, int x, int y, int w, int h)
 
 static void finished_update(rfbClient *c)
 {
-	struct link *l = rfbClientGetClientData(c, &client_tag);
+	struct link *l = rfb.get_data(c, &client_tag);
 	l->finished = true;
 }
 
 static char *get_password(rfbClient *c)
 {
-	struct link *l = rfbClientGetClientData(c, &client_tag);
+	struct link *l = rfb.get_data(c, &client_tag);
 	/* libvncclient frees it. */
 	return strdup(l->password ? l->password : "");
 }
@@ -300,7 +366,7 @@ static bool send_encodings(rfbClient *client)
 		uint32_t e = rfbClientSwap32IfLE(encodings[i]);
 		memcpy(msg + sz_rfbSetEncodingsMsg + i * 4, &e, 4);
 	}
-	return WriteToRFBServer(client, msg, sizeof(msg));
+	return rfb.write_server(client, msg, sizeof(msg));
 }
 
 /* The server spoke: libvncclient does the handshake on (a dup of) our
@@ -308,19 +374,21 @@ static bool send_encodings(rfbClient *client)
  * the socket down under it. NULL with *why on failure. */
 static rfbClient *link_handshake(struct link *l, char **why)
 {
-	rfbClient *c = rfbGetClient(8, 3, 4);
+	if (load_library(why) < 0)
+		return NULL;
+	rfbClient *c = rfb.get_client(8, 3, 4);
 	if (!c) {
 		error_set(why, "%s: out of memory", l->target);
 		return NULL;
 	}
-	rfbClientSetClientData(c, &client_tag, l);
+	rfb.set_data(c, &client_tag, l);
 	pthread_mutex_lock(&l->mu);
 	c->sock = fcntl(l->sock, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&l->mu);
 	if (c->sock < 0) {
 		error_set(why, "%s: %s", l->target, strerror(errno));
 		c->sock = RFB_INVALID_SOCKET;
-		rfbClientCleanup(c);
+		rfb.cleanup(c);
 		return NULL;
 	}
 	/* libvncclient waits with select(): a descriptor at or past FD_SETSIZE
@@ -331,7 +399,7 @@ static rfbClient *link_handshake(struct link *l, char **why)
 			  l->target, (int)c->sock, FD_SETSIZE);
 		close(c->sock);
 		c->sock = RFB_INVALID_SOCKET;
-		rfbClientCleanup(c);
+		rfb.cleanup(c);
 		return NULL;
 	}
 	c->listenSpecified = TRUE;
@@ -346,14 +414,14 @@ static rfbClient *link_handshake(struct link *l, char **why)
 	c->GetPassword = get_password;
 	last_log[0] = 0;
 	set_stage(l, ST_HANDSHAKE);
-	if (!rfbInitClient(c, NULL, NULL)) {
+	if (!rfb.init_client(c, NULL, NULL)) {
 		/* rfbInitClient freed the client and closed its socket. */
 		error_set(why, "%s: VNC handshake failed%s%s", l->target, last_log[0] ? ": " : "", last_log);
 		return NULL;
 	}
 	if (!send_encodings(c)) {
 		error_set(why, "%s: %s", l->target, last_log[0] ? last_log : "write failed");
-		rfbClientCleanup(c);
+		rfb.cleanup(c);
 		return NULL;
 	}
 	return c;
@@ -391,7 +459,7 @@ static void link_run(struct link *l, rfbClient *c, char **why)
 		if (c->buffered == 0 && !wait_fd(l, c->sock, POLLIN))
 			return;
 		last_log[0] = 0;
-		if (!HandleRFBServerMessage(c)) {
+		if (!rfb.handle_message(c)) {
 			if (!cancelled(l))
 				error_set(why, "%s", last_log[0] ? last_log : "VNC server closed the connection");
 			return;
@@ -433,7 +501,7 @@ static void *link_main(void *arg)
 		pthread_mutex_unlock(&l->mu);
 		poke(l->note);
 		link_run(l, c, &why);
-		rfbClientCleanup(c);
+		rfb.cleanup(c);
 	}
 	pthread_mutex_lock(&l->mu);
 	l->done = true;

@@ -42,3 +42,5 @@ vmdeck_script_test(fuzz_shscript fuzz/run.sh fuzz shscript 15
 # Seeds: its own corpus plus the import round trip's scripts (not copied).
 set_tests_properties(fuzz_shscript PROPERTIES TIMEOUT 240)
 set_property(TEST fuzz_shscript APPEND PROPERTY ENVIRONMENT "FUZZ_SEEDS=tests/import/scripts")
+# Commands without a screen never load libvncclient (it is dlopen()ed).
+vmdeck_script_test(hardening_lazy_libs hardening/lazy_libs.sh integration)

@@ -393,6 +393,7 @@ static void on_tick(struct loop_timer *t, void *arg)
 	struct app *a = arg;
 	(void)t;
 	set_now(a);
+	src_vm_sample(a->vms);
 	src_vm_refresh(a->vms);
 	src_thumb_select(a->thumb); /* the selected VM may have started or stopped */
 	src_console_select(a->con);

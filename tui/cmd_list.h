@@ -13,6 +13,8 @@ extern const struct cmd_entry cmd_start_entry, cmd_stop_entry, cmd_kill_entry, c
 extern const struct cmd_entry cmd_console_entry;
 /* Network (cmd_net.c) */
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
+/* Prometheus exporter (cmd_metrics.c) */
+extern const struct cmd_entry cmd_metrics_entry;
 /* Thumbnail (cmd_screenshot.c) */
 extern const struct cmd_entry cmd_screenshot_entry;
 /* Import a launch script, or a new VM from an ISO (cmd_import.c) */

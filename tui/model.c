@@ -206,3 +206,19 @@ const char *model_rate(double bps, char *buf, size_t n)
 		snprintf(buf, n, "%.0f%c", bps, units[u]);
 	return buf;
 }
+
+const char *model_bytes(uint64_t bytes, char *buf, size_t n)
+{
+	static const char units[] = "BKMGT";
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 999.5 && u < 4) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u > 0 && v < 9.95)
+		snprintf(buf, n, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, n, "%.0f%c", v, units[u]);
+	return buf;
+}

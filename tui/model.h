@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tui/spark.h"
+
 struct profile;
 struct monitor;
 
@@ -47,6 +49,11 @@ struct mvm {
 	 * the VM manager, NULL when there is none). */
 	struct monitor *mon;
 	bool mon_busy;        /* a command is in flight */
+	/* QEMU's CPU and memory, sampled once a second (src_vm_sample). */
+	bool has_usage;
+	double cpu_pct;       /* of one CPU, over the last second */
+	uint64_t rss_bytes;
+	struct spark cpu_hist;
 };
 
 struct mport {
@@ -56,6 +63,7 @@ struct mport {
 	char state[12];       /* "up", "down", "no-carrier" */
 	double rx_bps, tx_bps;
 	char vm[33];          /* the VM the TAP belongs to, "" if none */
+	struct spark rx_hist, tx_hist; /* rates of the last SPARK_MAX intervals */
 };
 
 struct mbridge {
@@ -111,5 +119,7 @@ void model_history_finish(struct model *m);
 const char *model_uptime(int64_t secs, char *buf, size_t n);
 /* Rate "1.2M" bits per second style, 5 columns max. */
 const char *model_rate(double bps, char *buf, size_t n);
+/* Memory "512K", "256M", "1.5G" (1024-based), 5 columns max. */
+const char *model_bytes(uint64_t bytes, char *buf, size_t n);
 
 #endif

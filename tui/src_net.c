@@ -29,7 +29,67 @@ struct src_net {
 	size_t n_past;
 	bool mh_failed;
 	bool stale;          /* the model's network half is out of date: src_net_after rebuilds it */
+	/* Each port's sparklines, by ifindex (sorted): one sample per stats
+	 * interval, kept across rebuilds (the model is made afresh each time). */
+	struct port_hist *hist;
+	size_t n_hist, cap_hist;
 };
+
+struct port_hist {
+	int ifindex;
+	bool seen;
+	struct spark rx, tx;
+};
+
+static struct port_hist *hist_find(const struct src_net *s, int ifindex, size_t *pos)
+{
+	size_t lo = 0, hi = s->n_hist;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->hist[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pos)
+		*pos = lo;
+	return lo < s->n_hist && s->hist[lo].ifindex == ifindex ? &s->hist[lo] : NULL;
+}
+
+/* One sample per port per stats interval (LINKWATCH_EV_STATS), then the
+ * ports that are gone are forgotten (mark and sweep). */
+static void hist_sample(struct src_net *s)
+{
+	for (size_t i = 0; i < linkwatch_bridge_count(s->lw); i++) {
+		int br = linkwatch_bridge(s->lw, i)->ifindex;
+		for (size_t j = 0; j < linkwatch_port_count(s->lw, br); j++) {
+			const struct link_info *pl = linkwatch_port(s->lw, br, j);
+			size_t pos;
+			struct port_hist *h = hist_find(s, pl->ifindex, &pos);
+			if (!h) {
+				if (s->n_hist == s->cap_hist) {
+					s->cap_hist = s->cap_hist ? s->cap_hist * 2 : 16;
+					s->hist = xrealloc(s->hist, s->cap_hist * sizeof(*s->hist));
+				}
+				memmove(&s->hist[pos + 1], &s->hist[pos], (s->n_hist - pos) * sizeof(*s->hist));
+				h = &s->hist[pos];
+				memset(h, 0, sizeof(*h));
+				h->ifindex = pl->ifindex;
+				s->n_hist++;
+			}
+			h->seen = true;
+			spark_push(&h->rx, pl->has_rates ? (float)pl->rates.rx_bps : 0);
+			spark_push(&h->tx, pl->has_rates ? (float)pl->rates.tx_bps : 0);
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < s->n_hist; i++)
+		if (s->hist[i].seen) {
+			s->hist[i].seen = false;
+			s->hist[k++] = s->hist[i];
+		}
+	s->n_hist = k;
+}
 
 /* The TUI shows at most this many changes from before it started (the file
  * keeps more: `vmdeck net history`); the model is rebuilt on every refresh. */
@@ -237,6 +297,11 @@ static void rebuild(struct src_net *s, const struct labnet_set *nets)
 				p->rx_bps = pl->rates.rx_bps;
 				p->tx_bps = pl->rates.tx_bps;
 			}
+			const struct port_hist *h = hist_find(s, pl->ifindex, NULL);
+			if (h) {
+				p->rx_hist = h->rx;
+				p->tx_hist = h->tx;
+			}
 			const char *owner = tap_owner(m, pl->name);
 			if (owner)
 				snprintf(p->vm, sizeof(p->vm), "%s", owner);
@@ -303,6 +368,8 @@ static void on_change(struct linkwatch *lw, const struct linkwatch_event *ev, vo
 		ui_message(s->ui, true, "%s MAC changed %s -> %s: %s", ev->bridge->name, o, n, ev->change->text);
 		past_record(s, ev);
 	}
+	if (ev->type == LINKWATCH_EV_STATS)
+		hist_sample(s);
 	bool of_bridge = ev->link && ev->link->type == LINK_TYPE_BRIDGE;
 	if (ev->type == LINKWATCH_EV_BRIDGE_MAC_CHANGED || ev->type == LINKWATCH_EV_RESYNC ||
 	    (of_bridge && (ev->type == LINKWATCH_EV_ADDED || ev->type == LINKWATCH_EV_REMOVED ||
@@ -340,6 +407,7 @@ void src_net_free(struct src_net *s)
 	linkwatch_free(s->lw);
 	machist_free(s->mh);
 	free(s->past);
+	free(s->hist);
 	free(s);
 }
 

@@ -1,5 +1,6 @@
 /* src_vm: core/vm.h -> struct model, profile reloads via inotify, actions. */
 #include "tui/src_vm.h"
+#include "tui/vmuse.h"
 #include "core/loop.h"
 #include "core/monitor.h"
 #include "core/paths.h"
@@ -38,6 +39,7 @@ struct src_vm {
 	bool closing;       /* vmm_free is cancelling pending actions: touch nothing */
 	bool stale;         /* the model's VM half is out of date: src_vm_after rebuilds it */
 	struct labnet_set *nets; /* the lab networks, loaded with the profiles */
+	struct vmuse *use;  /* CPU and memory of live VMs, sampled once a second */
 };
 
 static const char *note_for(struct src_vm *s, const char *name)
@@ -180,6 +182,7 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 		v->note = xstrdup(note); /* a step in progress (stop escalation) */
 	v->mon = vm_monitor(vm);
 	v->mon_busy = vm_monitor_busy(vm);
+	vmuse_apply(s->use, v);
 	lines_init(&v->log, MVM_LOG_MAX);
 	if (v->failed && v->state != MVM_UNKNOWN) {
 		struct strv out;
@@ -363,6 +366,7 @@ struct src_vm *src_vm_new(struct loop *l, struct ui *ui)
 	s->ui = ui;
 	lines_init(&s->console, CONSOLE_LINES);
 	lines_init(&s->notes, MVM_LOG_MAX);
+	s->use = vmuse_new();
 	s->vmm = vmm_new(l, &vmnet_hooks);
 	vmm_set_read_only(s->vmm, ui->read_only);
 	vmm_set_on_change(s->vmm, on_change, s);
@@ -398,7 +402,18 @@ void src_vm_free(struct src_vm *s)
 	lines_clear(&s->notes);
 	free(s->console_vm);
 	labnet_set_free(s->nets);
+	vmuse_free(s->use);
 	free(s);
+}
+
+void src_vm_sample(struct src_vm *s)
+{
+	if (!vmuse_sample(s->use, s->vmm, now_mono_us()))
+		return;
+	/* In place: the rows stay, only what they show of CPU and memory moves. */
+	for (size_t i = 0; i < s->ui->m.n_vms; i++)
+		vmuse_apply(s->use, &s->ui->m.vms[i]);
+	s->ui->dirty |= D_VMS;
 }
 
 /* One row again from vmm (the rows' order is vmm's). */

@@ -26,6 +26,9 @@ bool src_vm_after(struct src_vm *s);
 /* The lab networks loaded with the profiles (borrowed: valid until the next
  * reload; never NULL after src_vm_new). */
 const struct labnet_set *src_vm_networks(const struct src_vm *s);
+/* Read each live VM's CPU and memory (one /proc/PID/stat each): the app's
+ * one-second tick calls it, never a key or an event. */
+void src_vm_sample(struct src_vm *s);
 /* The selection moved, or a second passed: mark stale what depends on it. */
 void src_vm_refresh(struct src_vm *s);
 /* Start, stop, force, pause/resume, reset, mode toggle on v. Returns -1 with

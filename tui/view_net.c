@@ -47,6 +47,23 @@ static int bridge_rows(const struct mbridge *b, int w)
 	return rows;
 }
 
+/* The rx and tx sparklines right of the rates, each as wide as half the room
+ * left (at most SPARK_MAX). Where they start depends only on the pane's
+ * width and the VM's name, never on the rates: a changing rate never moves
+ * them, and an unchanged line draws no new cell. */
+static void port_sparks(struct grid *g, int x, int y, int right, const struct mport *p)
+{
+	/* "rx 99.9M tx 99.9M" (model_rate: 5 columns at most), "  VM name", 2 apart. */
+	int start = x + 17 + (p->vm[0] ? 5 + grid_strwidth(p->vm) : 0) + 2;
+	int sw = (right - start - 1) / 2;
+	if (sw < 4)
+		return;
+	if (sw > SPARK_MAX)
+		sw = SPARK_MAX;
+	spark_draw(g, start, y, sw, 0, theme_pen(ROLE_OK), &p->rx_hist);
+	spark_draw(g, start + sw + 1, y, sw, 0, theme_pen(ROLE_WARN), &p->tx_hist);
+}
+
 static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 {
 	if (ui->m.net_degraded) {
@@ -127,6 +144,7 @@ static void net_draw_bridges(struct ui *ui, struct grid *g, struct rect in)
 				x = in.x + 5;
 			}
 			grid_print(g, x, y, in.x + in.w - x, theme_pen(ROLE_DIM), rates);
+			port_sparks(g, x, y, in.x + in.w, p);
 			y++;
 		}
 	}

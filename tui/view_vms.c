@@ -53,11 +53,15 @@ static void keep_visible(size_t sel, size_t *top, int rows)
  * live VM: one never has both), mode. The state gets what is left. */
 struct cols {
 	int namew, statew, modew;
+	int usew; /* CPU %, memory and a CPU sparkline; 0: no live VM, or no room */
 };
+
+/* "100% 1.5G " before the sparkline. */
+#define USE_TEXT_W 11
 
 static struct cols vms_cols(const struct ui *ui, struct rect in)
 {
-	struct cols c = { 0, 0, 7 };
+	struct cols c = { 0, 0, 7, 0 };
 	int need = 8;
 	for (size_t i = 0; i < ui->m.n_vms; i++) {
 		const struct mvm *v = &ui->m.vms[i];
@@ -77,6 +81,17 @@ static struct cols vms_cols(const struct ui *ui, struct rect in)
 	if (c.namew < 6)
 		c.namew = 6;
 	c.statew = in.w - 2 - c.namew - 1 - c.modew - 1;
+	/* Live VMs: their CPU and memory take what the state does not need, when
+	 * that fits the text and a sparkline of 4 or more. It depends on the
+	 * state texts and the width only: a moving CPU never moves a column. */
+	bool live = false;
+	for (size_t i = 0; i < ui->m.n_vms; i++)
+		live |= ui->m.vms[i].has_usage;
+	int spare = c.statew - need - 1;
+	if (live && spare >= USE_TEXT_W + 4) {
+		c.usew = spare < USE_TEXT_W + SPARK_MAX ? spare : USE_TEXT_W + SPARK_MAX;
+		c.statew -= c.usew + 1;
+	}
 	return c;
 }
 
@@ -104,6 +119,14 @@ static void vms_row(struct ui *ui, struct grid *g, struct rect in, struct cols c
 	}
 	grid_print(g, x, y, c.statew, ps, st);
 	x += c.statew + 1;
+	if (c.usew && v->has_usage) {
+		char mem[16];
+		grid_printf(g, x, y, USE_TEXT_W, sel ? pb : theme_pen(ROLE_DIM), "%3.0f%% %s", v->cpu_pct,
+			    model_bytes(v->rss_bytes, mem, sizeof(mem)));
+		spark_draw(g, x + USE_TEXT_W, y, c.usew - USE_TEXT_W, 100, sel ? pb : theme_pen(ROLE_OK), &v->cpu_hist);
+	}
+	if (c.usew)
+		x += c.usew + 1;
 	grid_print(g, x, y, c.modew, sel ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
 		   v->install ? "install" : "boot");
 }

@@ -30,7 +30,10 @@ $N link set plo address 02:00:00:00:00:10
 ip netns exec "$NS" "$VMDECK" watch --json 2>"$T_TMP/vd.err" > >(python3 -u -c 'import sys, time
 for l in sys.stdin: print(time.time_ns() // 1000, l, end="", flush=True)' >"$T_TMP/vd") &
 on_exit "kill $!"
-ip netns exec "$NS" ip -ts monitor link >"$T_TMP/mon" 2>&1 &
+# ip monitor's lines are stamped by the same reader (and ip -ts stamps each
+# message itself when it reads it): line against line, stamp against stamp.
+ip netns exec "$NS" ip -ts monitor link 2>&1 > >(python3 -u -c 'import sys, time
+for l in sys.stdin: print(time.time_ns() // 1000, l, end="", flush=True)' >"$T_TMP/mon") &
 on_exit "kill $!"
 ip netns exec "$NS" bash -c 'last=; while :; do m=$(cat /sys/class/net/br0/address); \
 	[[ $m != "$last" ]] && echo "$(date +%s%N) $m"; last=$m; sleep 1; done' >"$T_TMP/poll" &
@@ -59,13 +62,15 @@ for line in open(f"{d}/vd"):
     if e.get("event") == "bridge-mac-changed":
         vd.append((int(arrived), e["new_mac"]))
         vd_ts.append((e["ts_us"], e["new_mac"]))
-mon, cur = [], None
+mon, mon_ts, cur = [], [], None
 for line in open(f"{d}/mon"):
+    arrived, line = line.split(" ", 1)
     if line.startswith("[") and " br0:" in line:
         ts = datetime.datetime.fromisoformat(line[1:line.index("]")])
         cur = int(ts.timestamp() * 1e6)
     elif cur and "link/ether" in line:
-        mon.append((cur, line.split()[1])); cur = None
+        mac = line.split()[1]
+        mon.append((int(arrived), mac)); mon_ts.append((cur, mac)); cur = None
 poll = [(int(a) // 1000, b) for a, b in (l.split() for l in open(f"{d}/poll"))]
 def lat(obs):
     out = []
@@ -76,8 +81,9 @@ def lat(obs):
 def p99(v):
     v = sorted(v); return v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))]
 print(f"bridge MAC change detection latency after `ip link set` ({len(causes)} changes), ms:")
-for name, obs in (("ip monitor link (kernel floor)", mon), ("vmdeck watch --json, line read", vd),
-                  ("vmdeck, the event's ts_us", vd_ts), ("1 s poller (bmon default)", poll)):
+for name, obs in (("ip monitor link, line read", mon), ("vmdeck watch --json, line read", vd),
+                  ("ip monitor link, its -ts stamp", mon_ts), ("vmdeck, the event's ts_us", vd_ts),
+                  ("1 s poller (bmon default)", poll)):
     v = lat(obs)
     if v: print(f"  {name:32s} median {statistics.median(v):8.2f}   p99 {p99(v):8.2f}   (n={len(v)})")
     else: print(f"  {name:32s} no observations")

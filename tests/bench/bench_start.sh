@@ -2,7 +2,7 @@
 # bench_start.sh : vmdeck's own overhead from `vmdeck start` to QMP
 # "running", next to starting the same argv by hand (background QEMU +
 # qmp_probe polling its QMP socket for query-status). A no-OS VM under TCG,
-# median of 11 runs each. Prints figures; asserts nothing.
+# median of 21 runs each ($RUNS), the two alternating. Prints figures; asserts nothing.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${VMDECK_BUILD:-$(ls -td "$src"/build*/ | head -n1)}
@@ -19,27 +19,24 @@ cleanup() {
 }
 trap cleanup EXIT
 printf 'name: b1\naccel: tcg\nmachine: q35\nmemory: 64M\nstop_timeout: 3\n' >"$tmp/prof/b1.yaml"
-runs=11
+runs=${RUNS:-21}
 
 median() { sort -n | sed -n "$(((runs + 1) / 2))p"; }
 
-# vmdeck: start returns once QMP says running.
-v=()
+# vmdeck: start returns once QMP says running. By hand: the same argv
+# (runtime dir $tmp/hand), QEMU in the background, then poll its QMP socket
+# every 1 ms (as vmdeck does for its first 250 ms) until query-status
+# answers, with the same QMP client code. The two alternate, run by run, so
+# that whatever else the machine does weighs on both alike.
+mapfile -t argv < <("$vmdeck" --runtime-dir "$tmp/hand" args b1 --lines)
+v=() h=()
 for i in $(seq $runs); do
 	t0=$(date +%s%N)
 	"$vmdeck" start b1 >/dev/null 2>&1
 	t1=$(date +%s%N)
 	v+=($(((t1 - t0) / 1000)))
 	"$vmdeck" stop --force b1 >/dev/null 2>&1
-done
-vm_us=$(printf '%s\n' "${v[@]}" | median)
 
-# By hand: the same argv (runtime dir $tmp/hand), QEMU in the background,
-# then poll its QMP socket every 2 ms (vmdeck polls every 20 ms) until
-# query-status answers, with the same QMP client code.
-mapfile -t argv < <("$vmdeck" --runtime-dir "$tmp/hand" args b1 --lines)
-h=()
-for i in $(seq $runs); do
 	rm -rf "$tmp/hand"; mkdir -p "$tmp/hand/b1"
 	t0=$(date +%s%N)
 	# fd 3: the serial port the supervisor would give it (a socket pair).
@@ -53,6 +50,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' "${argv[@]}" </dev/null >/dev/null 2>&1 &
 	h+=($(((t1 - t0) / 1000)))
 	kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null || true
 done
+vm_us=$(printf '%s\n' "${v[@]}" | median)
 hand_us=$(printf '%s\n' "${h[@]}" | median)
 
 awk -v v="$vm_us" -v h="$hand_us" -v n=$runs 'BEGIN {

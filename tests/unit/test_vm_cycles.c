@@ -59,7 +59,7 @@ static int wait_done(struct loop *l)
 }
 
 /* --wait-qmp SOCKET: the "by hand" side of tests/bench/bench_start.sh —
- * connect (retrying every 2 ms), negotiate, query-status, exit 0 once QEMU
+ * connect (retrying every 1 ms, as vmdeck does at first), negotiate, query-status, exit 0 once QEMU
  * answers. The same QMP client vmdeck uses, so only vmdeck's own work
  * differs between the two measurements. */
 static bool probe_done;
@@ -84,7 +84,7 @@ static int wait_qmp(const char *sock)
 		}
 		qmp_free(q);
 		if (!probe_done)
-			usleep(2000);
+			usleep(1000);
 	}
 	loop_free(l);
 	return probe_done ? 0 : 1;
