@@ -40,10 +40,7 @@ for i in $(seq $runs); do
 	rm -rf "$tmp/hand"; mkdir -p "$tmp/hand/b1"
 	t0=$(date +%s%N)
 	# fd 3: the serial port the supervisor would give it (a socket pair).
-	python3 -c 'import os, socket, sys
-a, b = socket.socketpair()
-os.dup2(b.fileno(), 3)
-os.execvp(sys.argv[1], sys.argv[1:])' "${argv[@]}" </dev/null >/dev/null 2>&1 &
+	python3 "$src/tests/console/serial_fd3.py" "${argv[@]}" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	"$probe" --wait-qmp "$tmp/hand/b1/qmp.sock"
 	t1=$(date +%s%N)
