@@ -11,7 +11,7 @@ profile_disk() {
 	{
 		printf 'name: %s\naccel: tcg\nmachine: q35\nmemory: 256M\n' "$name"
 		printf 'boot:\n  kernel: %s/vmlinuz\n  initrd: %s/initrd.img\n' "$GUEST_OUT" "$GUEST_OUT"
-		printf '  append: "console=ttyS0 quiet vmdeck.name=%s vmdeck.serial=shell vmdeck.interval=3600"\n' "$name"
+		printf '  append: "console=ttyS0 quiet vmdeck.name=%s vmdeck.interval=3600"\n' "$name"
 		printf 'nics:\n  - model: virtio-net-pci\n    network: user\nstop_timeout: 30\ndisks:\n'
 		local l
 		for l in "$@"; do printf '%s\n' "$l"; done
