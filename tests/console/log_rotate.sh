@@ -23,9 +23,18 @@ check "serial.log.1 stays within $max bytes" test "$(size "$run/serial.log.1")" 
 check "no serial.log.2" test ! -e "$run/serial.log.2"
 # Sequence numbers: the last in .1 and the first in the log follow on.
 seqs() { grep -ao 'seq=[0-9]*' "$1" | cut -d= -f2; }
-last1=$(seqs "$run/serial.log.1" | tail -n1)
-firstlog=$(seqs "$run/serial.log" | head -n1)
-if [[ -n $last1 && -n $firstlog ]]; then
+# Both sides of one rotation: the two files read between two looks at .1's
+# inode (a rotation renames the log onto .1), once the log holds a whole
+# ping line (just after a rotation it may hold none yet).
+both_sides() {
+	local i1 i2
+	i1=$(stat -c %i "$run/serial.log.1") || return 1
+	last1=$(seqs "$run/serial.log.1" | tail -n1)
+	firstlog=$(seqs "$run/serial.log" | head -n1)
+	i2=$(stat -c %i "$run/serial.log.1") || return 1
+	[[ $i1 == "$i2" && -n $last1 && -n $firstlog ]]
+}
+if wait_for 60 both_sides; then
 	check "no ping lost at the rotation ($last1 then $firstlog)" test "$firstlog" -le $((last1 + 1))
 else
 	check "ping lines on both sides of a rotation" false
