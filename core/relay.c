@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -46,6 +47,11 @@ static struct relay {
 	size_t pend_len;
 	int logfd;
 	long long log_size, log_max;
+	/* The log's last line so far (after its last '\n'): a rotation moves it
+	 * into the new log, so neither file starts or ends mid-line. A line
+	 * longer than the buffer (line_len SIZE_MAX) is split as it comes. */
+	char line[CONPROTO_DATA_MAX];
+	size_t line_len;
 	char log[PATH_MAX], log1[PATH_MAX], sock[PATH_MAX];
 } R;
 
@@ -120,19 +126,8 @@ static void log_open(int trunc)
 	R.log_size = 0;
 }
 
-/* serial.log -> serial.log.1 before a write would take it past log_max. */
-static void log_write(const char *p, size_t n)
+static void log_append(const char *p, size_t n)
 {
-	if (!R.log_max)
-		return;
-	if (R.log_size > 0 && R.log_size + (long long)n > R.log_max) {
-		if (R.logfd >= 0)
-			close(R.logfd);
-		rename(R.log, R.log1);
-		log_open(1);
-	}
-	if (R.logfd < 0)
-		return;
 	while (n) {
 		ssize_t w = write(R.logfd, p, n);
 		if (w < 0 && errno == EINTR)
@@ -143,6 +138,55 @@ static void log_write(const char *p, size_t n)
 		n -= (size_t)w;
 		R.log_size += w;
 	}
+}
+
+/* serial.log -> serial.log.1 before a write would take it past log_max, at
+ * a line's end: the unfinished last line is cut from the old log and goes
+ * on in the new one (when it is short enough to carry). */
+static void log_rotate(size_t n)
+{
+	size_t carry = R.line_len != SIZE_MAX && (long long)R.line_len < R.log_size &&
+				       (long long)(R.line_len + n) <= R.log_max / 2
+			       ? R.line_len
+			       : 0;
+	if (R.logfd >= 0) {
+		if (carry && ftruncate(R.logfd, (off_t)(R.log_size - (long long)carry)) < 0)
+			carry = 0;
+		close(R.logfd);
+	}
+	rename(R.log, R.log1);
+	log_open(1);
+	if (carry && R.logfd >= 0)
+		log_append(R.line, carry);
+}
+
+/* The log's last line after P[0..N) was written to it. */
+static void line_track(const char *p, size_t n)
+{
+	const char *nl = memrchr(p, '\n', n);
+	if (nl) {
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+		R.line_len = 0;
+	}
+	if (R.line_len == SIZE_MAX || R.line_len + n > sizeof(R.line)) {
+		R.line_len = SIZE_MAX;
+		return;
+	}
+	memcpy(R.line + R.line_len, p, n);
+	R.line_len += n;
+}
+
+static void log_write(const char *p, size_t n)
+{
+	if (!R.log_max)
+		return;
+	if (R.log_size > 0 && R.log_size + (long long)n > R.log_max)
+		log_rotate(n);
+	if (R.logfd < 0)
+		return;
+	log_append(p, n);
+	line_track(p, n);
 }
 
 static void ring_add(const char *p, size_t n)

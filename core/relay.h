@@ -1,7 +1,8 @@
 /* relay: the supervisor's half of a VM's serial console. QEMU's serial port
  * is one end of a socketpair the supervisor made; the relay reads the guest's
  * output, appends it to DIR/serial.log (rotated to serial.log.1 at log_max
- * bytes, so the two files never pass 2 x log_max), keeps the newest
+ * bytes, so the two files never pass 2 x log_max; at a line's end: a short
+ * unfinished line moves on into the new log), keeps the newest
  * CONPROTO_REPLAY_MAX bytes, and serves DIR/console.sock (core/conproto.h):
  * every client sees the output, the one holder may type. Plain libc, static
  * buffers: it runs inside the small vmdeck-supervisor program. */
