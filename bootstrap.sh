@@ -25,7 +25,7 @@ packages=(
 	# build
 	build-essential cmake pkg-config git
 	libncurses-dev libnl-3-dev libnl-route-3-dev libyaml-dev libvncserver-dev
-	libjson-c-dev libcmocka-dev libpng-dev clang libclang-rt-14-dev
+	libjson-c-dev libcmocka-dev libpng-dev libvterm-dev clang libclang-rt-14-dev
 	libmicrohttpd-dev # vmdeck metrics: the Prometheus exporter's HTTP server
 	libxml2-dev # libvirt domain/network XML: export and import --libvirt
 	# run

@@ -432,7 +432,7 @@ static const struct {
 	{ "mon", "vmdeck has the monitor: 'vmdeck monitor NAME', or m in the TUI" },
 	{ "daemonize", "vmdeck supervises QEMU itself (it would lose sight of a forking QEMU)" },
 	{ "pidfile", "vmdeck writes RUN/qemu.pid itself" },
-	{ "nographic", "vmdeck shows the screen through VNC on RUN/vnc.sock; the serial console is RUN/serial.sock" },
+	{ "nographic", "vmdeck shows the screen through VNC on RUN/vnc.sock; the serial console is 'vmdeck console NAME' (RUN/console.sock)" },
 	{ "display", "vmdeck shows the screen through VNC (display.vnc)" },
 	{ "sdl", "vmdeck shows the screen through VNC (display.vnc)" },
 	{ "curses", "vmdeck shows the screen through VNC (display.vnc)" },
@@ -457,24 +457,24 @@ static void o_replaced(struct imp *c, struct qopt *q)
 static void o_serial(struct imp *c, struct qopt *q)
 {
 	if (!strcmp(q->val, "none"))
-		return imp_drop(c, q, "vmdeck's serial console is RUN/serial.sock");
+		return imp_drop(c, q, "vmdeck's serial console is 'vmdeck console NAME' (RUN/console.sock)");
 	if (strstr(q->val, "stdio") || !strncmp(q->val, "mon:", 4) || !strcmp(q->val, "vc"))
-		return imp_drop(c, q, "the serial console is RUN/serial.sock, logged to RUN/serial.log");
+		return imp_drop(c, q, "the serial console is 'vmdeck console NAME', logged to RUN/serial.log");
 	if (!strncmp(q->val, "chardev:", 8) && imp_chardev_is_vmdeck_console(c, q->val + 8))
-		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own on RUN/serial.sock");
-	imp_extra(c, q, "another serial port (vmdeck's console is the first, on RUN/serial.sock)");
+		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own (RUN/console.sock)");
+	imp_extra(c, q, "another serial port (vmdeck's console is the first: 'vmdeck console NAME')");
 }
 
 static void o_chardev(struct imp *c, struct qopt *q)
 {
 	if (!strncmp(q->val, "stdio", 5) || strstr(q->val, "mux=on") || imp_chardev_is_monitor(c, q))
-		return imp_drop(c, q, "the monitor and console are vmdeck's (RUN/ctl.sock, RUN/serial.sock)");
+		return imp_drop(c, q, "the monitor and console are vmdeck's (RUN/ctl.sock, RUN/console.sock)");
 	struct kvs o;
 	kvs_parse(&o, q->val, "backend");
 	bool mine = imp_chardev_is_vmdeck_console(c, kvs_peek(&o, "id"));
 	kvs_free(&o);
 	if (mine)
-		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own on RUN/serial.sock");
+		return imp_drop(c, q, "vmdeck's own serial console: the new VM gets its own (RUN/console.sock)");
 	imp_extra(c, q, "no profile key for character devices");
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/profile.h"
 #include "core/qemu_args.h"
+#include "core/supervisor.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -613,8 +614,10 @@ bool imp_chardev_is_monitor(const struct imp *c, const struct qopt *q)
 }
 
 /* The chardev ID is the serial console a vmdeck gave a QEMU it started
- * (socket,id=serial0,path=…/serial.sock): the argv of `import --pid` of a
- * vmdeck VM. The new VM gets its own; a copy would be a duplicate id. */
+ * (socket,id=serial0,fd=3 — the supervisor's socketpair — or, from vmdeck
+ * before the console relay, socket,id=serial0,path=…/serial.sock): the argv
+ * of `import --pid` of a vmdeck VM. The new VM gets its own; a copy would be
+ * a duplicate id. */
 bool imp_chardev_is_vmdeck_console(const struct imp *c, const char *id)
 {
 	if (!id || !qemu_args_reserved_id(id))
@@ -627,9 +630,11 @@ bool imp_chardev_is_vmdeck_console(const struct imp *c, const char *id)
 		struct kvs o;
 		kvs_parse(&o, q->val, "backend");
 		const char *cid = kvs_peek(&o, "id"), *be = kvs_peek(&o, "backend"), *path = kvs_peek(&o, "path");
+		const char *fd = kvs_peek(&o, "fd");
 		size_t pl = path ? strlen(path) : 0;
-		console = cid && !strcmp(cid, id) && be && !strcmp(be, "socket") && pl >= 12 &&
-			  !strcmp(path + pl - 12, "/serial.sock");
+		bool ours = (pl >= 12 && !strcmp(path + pl - 12, "/serial.sock")) ||
+			    (fd && atoi(fd) == SUPERVISOR_SERIAL_FD);
+		console = cid && !strcmp(cid, id) && be && !strcmp(be, "socket") && ours;
 		kvs_free(&o);
 	}
 	return console;

@@ -327,8 +327,8 @@ static const struct {
 	const char *el, *why;
 	bool quiet;
 } dropped[] = {
-	{ "serial", "vmdeck's serial console is RUN/serial.sock, logged to RUN/serial.log", false },
-	{ "console", "vmdeck's serial console is RUN/serial.sock ('vmdeck console', c in the TUI)", true },
+	{ "serial", "vmdeck's serial console is relayed on RUN/console.sock and logged to RUN/serial.log", false },
+	{ "console", "vmdeck's serial console is RUN/console.sock ('vmdeck console', c in the TUI)", true },
 	{ "memballoon", "vmdeck adds no balloon", true },
 	{ "audio", "vmdeck gives sound a silent backend (-audiodev none)", true },
 	{ "emulator", NULL, true },

@@ -214,7 +214,7 @@ static void f_extra_args(struct schema *s, yaml_node_t *v, void *target, const s
 			schema_error(s, e,
 				     "'%s': '%s %s' would put a device on QEMU's stdin/stdout, which vmdeck sets to "
 				     "/dev/null and RUN/qemu.log (where it reads why a start failed); the serial console "
-				     "is RUN/serial.sock, the monitor 'vmdeck monitor NAME'",
+				     "is 'vmdeck console NAME', the monitor 'vmdeck monitor NAME'",
 				     f->key, scalar(e), next);
 			continue;
 		}

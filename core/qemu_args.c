@@ -2,6 +2,7 @@
  * pasted into a QEMU option string goes through qemu_args_escape; nothing is
  * ever joined into a shell string here. */
 #include "core/qemu_args.h"
+#include "core/supervisor.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ const char *qemu_args_reserved_id(const char *id)
 	static const struct {
 		const char *id, *what;
 	} ids[] = {
-		{ SERIAL_ID, "the serial console's chardev (RUN/serial.sock)" },
+		{ SERIAL_ID, "the serial console's chardev (relayed on RUN/console.sock)" },
 		{ SCSI_CONTROLLER_ID, "the SCSI controller of scsi disks" },
 		{ AUDIODEV_ID, "the audio backend" },
 		{ VNC_SECRET_ID, "the VNC password's secret" },
@@ -83,19 +84,17 @@ static void push_opt(struct strv *a, const char *opt, char *value_owned)
 	strv_push_owned(a, value_owned);
 }
 
-static void push_runtime(struct strv *a, const struct profile *p, const char *dir)
+static void push_runtime(struct strv *a, const char *dir)
 {
 	char *d = qemu_args_escape(dir);
 	push_opt(a, "-qmp", xasprintf("unix:%s/qmp.sock,server=on,wait=off", d));
 	push_opt(a, "-qmp", xasprintf("unix:%s/ctl.sock,server=on,wait=off", d));
 	strv_push(a, "-pidfile");
 	strv_pushf(a, "%s/qemu.pid", dir);
-	if (p->serial_log)
-		push_opt(a, "-chardev",
-			 xasprintf("socket,id=%s,path=%s/serial.sock,server=on,wait=off,logfile=%s/serial.log", SERIAL_ID,
-				   d, d));
-	else
-		push_opt(a, "-chardev", xasprintf("socket,id=%s,path=%s/serial.sock,server=on,wait=off", SERIAL_ID, d));
+	/* The serial port is a socketpair the supervisor holds the other end
+	 * of: it writes serial.log (rotated; serial_log: false, none) and
+	 * relays the console on RUN/console.sock (core/relay.h). */
+	push_opt(a, "-chardev", xasprintf("socket,id=%s,fd=%d", SERIAL_ID, SUPERVISOR_SERIAL_FD));
 	push_opt(a, "-serial", xasprintf("chardev:%s", SERIAL_ID));
 	free(d);
 }
@@ -283,7 +282,7 @@ int qemu_args_build(const struct profile *p, enum vm_mode mode, const struct qem
 		return -1;
 	push_nics(a, p, rt->taps);
 	push_display(a, p, rt->dir);
-	push_runtime(a, p, rt->dir);
+	push_runtime(a, rt->dir);
 
 	for (size_t i = 0; i < p->n_extra_args; i++)
 		strv_push(a, p->extra_args[i]);

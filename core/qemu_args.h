@@ -8,9 +8,9 @@
  *                                                one client per monitor socket
  *   -pidfile DIR/qemu.pid
  *   -vnc unix:DIR/vnc.sock (default) or the profile's HOST:DISPLAY
- *   -chardev socket,id=serial0,path=DIR/serial.sock,server=on,wait=off,
- *            logfile=DIR/serial.log -serial chardev:serial0
- *            (the guest never blocks: with no client the output is only logged)
+ *   -chardev socket,id=serial0,fd=3 -serial chardev:serial0
+ *            (fd 3: a socketpair whose other end the supervisor relays:
+ *            DIR/serial.log, rotated, and DIR/console.sock; core/relay.h)
  *   -display none, -nodefaults; never -daemonize, never -monitor stdio.
  *
  * Installer CD: when the profile has an `install:` section the CD drive is
@@ -38,7 +38,8 @@
 struct qemu_runtime {
 	const char *dir;   /* per-VM runtime dir; files below are inside it */
 	/* Files: qmp.sock (vmdeck's persistent connection), ctl.sock (one-shot
-	 * commands), vnc.sock, qemu.pid, serial.sock, serial.log. */
+	 * commands), vnc.sock, qemu.pid; the supervisor's console.sock and
+	 * serial.log. */
 	const char *accel; /* NULL: the profile's; else "kvm", "tcg" or "kvm:tcg"
 			    * (tests force "tcg"; `vmdeck args --accel`) */
 	const struct strv *taps; /* NULL, or per NIC the TAP to open ("": the

@@ -3,6 +3,7 @@
  * vmdeck-supervisor program: plain libc, no allocation after start-up. */
 #include "core/supervisor.h"
 #include "core/proc.h"
+#include "core/relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,7 +49,7 @@ static void write_record(const char *dir, const char *name, const char *text)
 		unlink(tmp);
 }
 
-void supervisor_run(const char *dir, char *const *argv)
+void supervisor_run(const char *dir, long long serial_log_max, char *const *argv)
 {
 	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
 	/* What vmdeck's loop blocked for its signalfd stays blocked across
@@ -58,8 +60,8 @@ void supervisor_run(const char *dir, char *const *argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0)
+	int ep[2], sp[2];
+	if (pipe2(ep, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		_exit(120);
 	char log[PATH_MAX];
 	snprintf(log, sizeof(log), "%s/qemu.log", dir);
@@ -74,9 +76,12 @@ void supervisor_run(const char *dir, char *const *argv)
 			dup2(logfd, 1);
 			dup2(logfd, 2);
 		}
-		/* Everything else closes on exec — the error pipe too, which is
-		 * how the supervisor learns the exec worked. */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		/* QEMU's serial port (-chardev socket,fd=3): over the copy of
+		 * vm.lock, which the supervisor keeps. Everything else closes on
+		 * exec — the error pipe too, which is how the supervisor learns
+		 * the exec worked. */
+		dup2(sp[1], SUPERVISOR_SERIAL_FD);
+		syscall(SYS_close_range, SUPERVISOR_SERIAL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 		execvp(argv[0], argv);
 		int e = errno;
 		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
@@ -85,6 +90,7 @@ void supervisor_run(const char *dir, char *const *argv)
 	}
 	int fork_errno = errno;
 	close(ep[1]);
+	close(sp[1]);
 	if (logfd >= 0)
 		close(logfd);
 	if (pid > 0) {
@@ -116,8 +122,7 @@ void supervisor_run(const char *dir, char *const *argv)
 				;
 		_exit(1);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	st = relay_run(dir, sp[0], pid, serial_log_max);
 	char text[32];
 	if (WIFSIGNALED(st))
 		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
@@ -128,12 +133,16 @@ void supervisor_run(const char *dir, char *const *argv)
 }
 
 #ifdef VMDECK_SUPERVISOR_MAIN
-/* vmdeck-supervisor DIR — started only by vmdeck (vm.c's spawn), with fds 3
- * and 4 as supervisor.h says and QEMU's argv on fd 5 (NUL-terminated). */
+/* vmdeck-supervisor DIR SERIAL_LOG_MAX — started only by vmdeck (vm.c's
+ * spawn), with fds 3 and 4 as supervisor.h says and QEMU's argv on fd 5
+ * (NUL-terminated). */
 int main(int argc, char **argv)
 {
-	if (argc != 2 || fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 || fcntl(5, F_GETFD) < 0) {
-		fprintf(stderr, "vmdeck-supervisor: started by vmdeck only (DIR; fds 3, 4 and 5)\n");
+	char *end;
+	long long log_max = argc == 3 ? strtoll(argv[2], &end, 10) : -1;
+	if (argc != 3 || *end || log_max < 0 || fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 ||
+	    fcntl(5, F_GETFD) < 0) {
+		fprintf(stderr, "vmdeck-supervisor: started by vmdeck only (DIR SERIAL_LOG_MAX; fds 3, 4 and 5)\n");
 		return 2;
 	}
 	size_t len = 0, cap = 4096;
@@ -159,6 +168,6 @@ int main(int argc, char **argv)
 		return 2;
 	for (size_t i = 0, k = 0; i < len; i += strlen(buf + i) + 1)
 		qargv[k++] = buf + i;
-	supervisor_run(argv[1], qargv);
+	supervisor_run(argv[1], log_max, qargv);
 }
 #endif

@@ -8,8 +8,9 @@
  * (an OFD lock, kept by holding the fd), fd 4 is the report pipe; 0-2 are
  * /dev/null. The supervisor forks QEMU (argv[0] looked up in PATH, stdout +
  * stderr to DIR/qemu.log), writes DIR/qemu.start ("PID TICKS"), reports
- * {pid, errno of exec} on fd 4 and closes it, waits for QEMU and writes
- * DIR/exit-status ("exit N" / "signal N"). Plain libc only. */
+ * {pid, errno of exec} on fd 4 and closes it, relays QEMU's serial port
+ * (core/relay.h) until QEMU exits and writes DIR/exit-status ("exit N" /
+ * "signal N"). Plain libc only. */
 #ifndef VMDECK_SUPERVISOR_H
 #define VMDECK_SUPERVISOR_H
 
@@ -19,7 +20,12 @@
  * error (the reader then sees a short message). Shared with vm.c's spawn. */
 void supervisor_write_all(int fd, const void *buf, size_t len);
 
-/* Never returns. */
-void supervisor_run(const char *dir, char *const *argv) __attribute__((noreturn));
+/* The fd QEMU finds its serial port on (qemu_args: -chardev
+ * socket,id=serial0,fd=3): one end of a socketpair whose other end the
+ * supervisor relays (core/relay.h: serial.log, console.sock). */
+#define SUPERVISOR_SERIAL_FD 3
+
+/* Never returns. serial_log_max: serial.log's rotation size, 0: no log. */
+void supervisor_run(const char *dir, long long serial_log_max, char *const *argv) __attribute__((noreturn));
 
 #endif

@@ -11,7 +11,10 @@
  *   qmp.lock       OFD lock held by the vmdeck that owns the persistent QMP
  *                  connection on qmp.sock (events). Other vmdecks send
  *                  one-shot commands on ctl.sock and poll the state.
- *   qmp.sock, ctl.sock, vnc.sock, qemu.pid, serial.log (from qemu_args)
+ *   qmp.sock, ctl.sock, vnc.sock, qemu.pid (from qemu_args)
+ *   console.sock, serial.log, serial.log.1
+ *                  the serial console, relayed and logged (rotated) by the
+ *                  supervisor (core/relay.h)
  *   qemu.start     "PID TICKS": QEMU's pid and start time, by the supervisor
  *   created        "tap NAME" lines: what the start made; teardown removes these
  *   qemu.log       QEMU's stdout+stderr (kept after exit; after a failed

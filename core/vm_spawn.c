@@ -14,6 +14,7 @@
 #include "core/modes.h"
 #include "core/paths.h"
 #include "core/qemu_args.h"
+#include "core/relay.h"
 #include "core/supervisor.h"
 #include "core/util.h"
 
@@ -216,6 +217,19 @@ static const char *supervisor_path(void)
 	return state > 0 ? path : NULL;
 }
 
+/* serial.log's rotation size (core/relay.h): VMDECK_SERIAL_LOG_MAX bytes
+ * when set and sane, else the default; 0 when the profile wants no log. */
+static long long serial_log_max(const struct vm *vm)
+{
+	if (vm->p && !vm->p->serial_log)
+		return 0;
+	const char *e = getenv("VMDECK_SERIAL_LOG_MAX");
+	unsigned long long v;
+	if (e && *e && parse_uint(e, RELAY_LOG_MAX_MIN, 1ull << 40, &v) == 0)
+		return (long long)v;
+	return RELAY_LOG_MAX_DEFAULT;
+}
+
 /* Spawn QEMU detached; returns the pipe on which the supervisor reports
  * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
  * with err. lock_fd is shared with the supervisor. */
@@ -228,7 +242,10 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 	 * argv reaches it on fd 5 (a memfd, NUL-terminated strings), so ps and
 	 * pgrep -f see QEMU's command line on QEMU alone. */
 	const char *sup_path = supervisor_path();
-	char *const sav[] = { (char *)sup_path, vm->dir, NULL };
+	long long log_max = serial_log_max(vm);
+	char log_max_s[24];
+	snprintf(log_max_s, sizeof(log_max_s), "%lld", log_max);
+	char *const sav[] = { (char *)sup_path, vm->dir, log_max_s, NULL };
 	pid_t helper = fork();
 	if (helper < 0) {
 		close(rp[0]);
@@ -264,7 +281,7 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 			if (lseek(afd, 0, SEEK_SET) == 0 && dup2(afd, 5) == 5)
 				execv(sup_path, sav);
 		}
-		supervisor_run(vm->dir, argv);
+		supervisor_run(vm->dir, log_max, argv);
 	}
 	close(rp[1]);
 	int st;

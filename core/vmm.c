@@ -256,10 +256,12 @@ static void mark_due(struct vmm *m, struct vm *vm)
 		m->due_timer = loop_timer_add(m->l, 0, false, scan_due, m);
 }
 
-/* Files whose changes say nothing about the VM's state. */
+/* Files whose changes say nothing about the VM's state (serial.log.1: the
+ * supervisor's rotation of the serial log). */
 static bool name_ignored(const char *name)
 {
-	return strcmp(name, "qemu.log") == 0 || strcmp(name, "serial.log") == 0 || strstr(name, ".tmp.") != NULL;
+	return strcmp(name, "qemu.log") == 0 || strcmp(name, "serial.log") == 0 || strcmp(name, "serial.log.1") == 0 ||
+	       strstr(name, ".tmp.") != NULL;
 }
 
 static void on_run_dir_event(struct vmm *m, const struct inotify_event *ev)

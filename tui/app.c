@@ -7,6 +7,7 @@
 #include "tui/cmd_import.h"
 #include "tui/grid.h"
 #include "tui/mouse.h"
+#include "tui/src_console.h"
 #include "tui/src_net.h"
 #include "tui/src_storage.h"
 #include "tui/src_thumb.h"
@@ -37,6 +38,7 @@ struct app {
 	struct src_net *net;
 	struct src_thumb *thumb;
 	struct src_storage *storage;
+	struct src_console *con;
 	struct loop_timer *tick;
 	bool full;          /* repaint everything (^L, resize) */
 	const char *why;    /* why we left */
@@ -70,6 +72,7 @@ static void relayout(struct app *a)
 	grid_resize(a->grid, w, h);
 	ui_layout(&a->ui, w, h);
 	src_thumb_resize(a->thumb);
+	src_console_resize(a->con);
 	a->full = true;
 }
 
@@ -574,6 +577,7 @@ static void on_tick(struct loop_timer *t, void *arg)
 	src_vm_sample(a->vms);
 	src_vm_refresh(a->vms);
 	src_thumb_select(a->thumb); /* the selected VM may have started or stopped */
+	src_console_select(a->con);
 	/* Expire the status message and the "MAC just changed" highlight. */
 	if (a->ui.message && a->ui.now_us >= a->ui.message_until_us) {
 		free(a->ui.message);
@@ -601,14 +605,21 @@ static void after(void *arg)
 	if (src_vm_after(a->vms)) {
 		a->vm_rebuilds++;
 		src_net_refresh(a->net);
+		src_console_select(a->con); /* the selected VM may have started or stopped */
 	}
 	/* The selection or focus moved: the sources refresh what depends on it. */
 	if (a->ui.vm_sel != a->last_sel_idx || a->ui.focus != a->last_focus) {
+		/* On a short screen the console takes the details' place while
+		 * it has the keyboard (ui_layout): a click elsewhere gives it back. */
+		bool console_moved = (a->ui.focus == PANE_CONSOLE) != (a->last_focus == PANE_CONSOLE);
+		if (console_moved && a->ui.visible[V_DETAILS] != a->ui.visible[V_CONSOLE])
+			relayout(a);
 		a->last_sel_idx = a->ui.vm_sel;
 		a->last_focus = a->ui.focus;
 		src_vm_refresh(a->vms);
 		src_net_refresh(a->net);
 		src_thumb_select(a->thumb);
+		src_console_select(a->con);
 	}
 	if (src_net_after(a->net, src_vm_networks(a->vms)))
 		a->net_rebuilds++;
@@ -656,6 +667,7 @@ int app_run(const struct app_options *o)
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
 	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
+	a.con = src_console_new(a.loop, &a.ui);
 	a.ui.monitor_send = src_vm_monitor_send;
 	a.ui.monitor_arg = a.vms;
 	a.ui.act = on_act;
@@ -671,6 +683,7 @@ int app_run(const struct app_options *o)
 	after(&a); /* the first frame, before anything happens */
 	loop_run(a.loop);
 
+	src_console_free(a.con);
 	src_thumb_free(a.thumb);
 	src_storage_free(a.storage);
 	src_net_free(a.net);

@@ -14,6 +14,8 @@ extern const struct cmd_entry cmd_start_entry, cmd_stop_entry, cmd_kill_entry, c
 	cmd_resume_entry, cmd_reset_entry, cmd_status_entry, cmd_mode_entry, cmd_monitor_entry;
 /* Port forwards and ssh (cmd_forward.c) */
 extern const struct cmd_entry cmd_forward_entry, cmd_ssh_entry;
+/* The serial console (cmd_console.c) */
+extern const struct cmd_entry cmd_console_entry;
 /* Network (cmd_net.c) */
 extern const struct cmd_entry cmd_net_entry, cmd_watch_entry;
 /* net's sub-verb i (its name; its usage in *usage), NULL past the last. */

@@ -14,6 +14,8 @@ enum key_code {
 	K_UP, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN, K_HOME, K_END,
 	K_F1, K_ENTER, K_BACKSPACE, K_DELETE, K_ESC, K_TAB, K_BTAB, K_RESIZE,
 	K_MOUSE, /* a click or wheel notch: term_last_mouse() says which */
+	/* Only the console pane and typing into the guest's screen use these
+	 * (they reach the guest). */
 	K_F2, K_F3, K_F4, K_F5, K_F6, K_F7, K_F8, K_F9, K_F10, K_F11, K_F12, K_INSERT,
 	K_CTRL_RBRACKET = 0x1d, /* Ctrl-]: leaves the guest's screen (virsh console's escape) */
 };
@@ -23,7 +25,7 @@ enum action {
 	ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_TOP, ACT_BOTTOM, ACT_FOCUS_NEXT, ACT_FOCUS_PREV,
 	ACT_START, ACT_STOP, ACT_FORCE, ACT_PAUSE, ACT_RESET, ACT_MODE,
 	ACT_PIN, ACT_MONITOR, ACT_ZOOM, ACT_HISTORY, ACT_RELOAD, ACT_HELP, ACT_REDRAW, ACT_QUIT, ACT_IMPORT,
-	ACT_NEW, ACT_HEAL, ACT_FORWARD, ACT_TYPE,
+	ACT_NEW, ACT_HEAL, ACT_FORWARD, ACT_TYPE, ACT_CONSOLE,
 	ACT_STORAGE, ACT_SNAP_CREATE, ACT_SNAP_REVERT, ACT_SNAP_DELETE, ACT_DISK_RESIZE, ACT_CLONE,
 	ACT__N
 };

@@ -1,5 +1,6 @@
 /* mouse: hit test and the effect of a click or a wheel notch on the UI. */
 #include "tui/mouse.h"
+#include "tui/vtscreen.h"
 #include "core/util.h"
 
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static void focus(struct ui *ui, enum pane p)
 	if (ui->focus == p)
 		return;
 	ui->focus = p;
-	ui->dirty |= D_VMS | D_NET | D_STATUS | D_MONITOR;
+	ui->dirty |= D_VMS | D_NET | D_STATUS | D_MONITOR | D_CONSOLE;
 }
 
 /* The same dirty bits as moving the selection with a key (navigate in tui/ui.c). */
@@ -77,7 +78,7 @@ static void wheel(struct ui *ui, enum view_id v, int lines)
 	case V_VMS:
 		/* While typing into a VM's monitor, a stray notch must not
 		 * move the selection to another VM (a click leaves the monitor). */
-		if (ui->focus != PANE_MONITOR)
+		if (ui->focus != PANE_MONITOR && ui->focus != PANE_CONSOLE)
 			wheel_vms(ui, lines);
 		break;
 	case V_NET:
@@ -89,6 +90,13 @@ static void wheel(struct ui *ui, enum view_id v, int lines)
 			ui->net_sel = (size_t)clampl((long)ui->net_sel + (lines > 0 ? 1 : -1), 0, (long)ui->m.n_bridges - 1);
 		}
 		ui->dirty |= D_NET | D_STATUS;
+		break;
+	case V_CONSOLE:
+		if (ui->con.vt) {
+			long sb = (long)vtscreen_scrollback(ui->con.vt);
+			ui->con.scroll = (int)clampl(ui->con.scroll - lines, 0, sb);
+			ui->dirty |= D_CONSOLE;
+		}
 		break;
 	case V_MONITOR:
 		/* Up goes back in time; the view clamps the far end. */
@@ -114,7 +122,7 @@ static int key_of(enum action a)
  * quit, which leaves every VM running). Starting, stopping, pausing,
  * resetting, the install/boot mode and pinning a MAC stay on the keys. */
 static const enum action click_safe[] = {
-	ACT_FOCUS_NEXT, ACT_FOCUS_PREV, ACT_MONITOR, ACT_ZOOM, ACT_HISTORY, ACT_HELP, ACT_REDRAW, ACT_QUIT,
+	ACT_FOCUS_NEXT, ACT_FOCUS_PREV, ACT_MONITOR, ACT_CONSOLE, ACT_ZOOM, ACT_HISTORY, ACT_HELP, ACT_REDRAW, ACT_QUIT,
 };
 
 static int click_hint(struct ui *ui, int x)
@@ -159,6 +167,12 @@ static int click(struct ui *ui, struct mouse_hit h, int x)
 		/* As m would: the key table decides whether it applies. */
 		focus(ui, PANE_VMS);
 		return key_of(ACT_MONITOR);
+	case V_CONSOLE:
+		if (ui->focus == PANE_CONSOLE)
+			return K_NONE;
+		/* As c would: the selected VM's console gets the keyboard. */
+		focus(ui, PANE_VMS);
+		return key_of(ACT_CONSOLE);
 	case V_THUMB: {
 		/* The thumbnail is the selected VM's: z zooms in; zoomed, a
 		 * click gives it the keyboard (Enter) where that applies (a

@@ -10,7 +10,7 @@
 static const struct view_ops *const views[V__N] = {
 	[V_HEADER] = &view_header_ops, [V_VMS] = &view_vms_ops, [V_DETAILS] = &view_details_ops,
 	[V_NET] = &view_net_ops, [V_MONITOR] = &view_monitor_ops, [V_THUMB] = &view_thumb_ops,
-	[V_STATUS] = &view_status_ops, [V_HELP] = &view_help_ops, [V_SMALL] = &view_small_ops,
+	[V_CONSOLE] = &view_console_ops, [V_STATUS] = &view_status_ops, [V_HELP] = &view_help_ops, [V_SMALL] = &view_small_ops,
 };
 
 void ui_init(struct ui *ui)
@@ -37,6 +37,8 @@ void ui_free(struct ui *ui)
 	free(ui->thumb.message);
 	free(ui->thumb.vm);
 	free(ui->thumb.mode);
+	free(ui->con.vm);
+	free(ui->con.note);
 }
 
 void ui_layout(struct ui *ui, int w, int h)
@@ -63,8 +65,10 @@ void ui_layout(struct ui *ui, int w, int h)
 		return;
 	}
 	if (ui->zoom) {
-		ui->rects[V_THUMB] = body;
-		ui->visible[V_THUMB] = true;
+		/* z zooms the screen; with the console focused, the console. */
+		enum view_id z = ui->focus == PANE_CONSOLE ? V_CONSOLE : V_THUMB;
+		ui->rects[z] = body;
+		ui->visible[z] = true;
 		return;
 	}
 	int lw = w / 2;
@@ -72,8 +76,14 @@ void ui_layout(struct ui *ui, int w, int h)
 	int vms_h = bh * 2 / 5;
 	if (vms_h < 5)
 		vms_h = 5;
+	/* Below the list: the details, then the serial console; on a short
+	 * screen one of them, the console while it has the keyboard. */
+	int rest = bh - vms_h;
+	int con_h = rest >= UI_CONSOLE_SPLIT_MIN ? rest * 2 / 5 : ui->focus == PANE_CONSOLE ? rest : 0;
+	int det_h = rest - con_h;
 	ui->rects[V_VMS] = (struct rect){ 0, 1, lw, vms_h };
-	ui->rects[V_DETAILS] = (struct rect){ 0, 1 + vms_h, lw, bh - vms_h };
+	ui->rects[V_DETAILS] = (struct rect){ 0, 1 + vms_h, lw, det_h };
+	ui->rects[V_CONSOLE] = (struct rect){ 0, 1 + vms_h + det_h, lw, con_h };
 	int net_h = bh * 9 / 20, mon_h = bh * 6 / 20;
 	if (net_h < 5)
 		net_h = 5;
@@ -83,8 +93,9 @@ void ui_layout(struct ui *ui, int w, int h)
 	ui->rects[V_NET] = (struct rect){ lw, 1, rw, net_h };
 	ui->rects[V_MONITOR] = (struct rect){ lw, 1 + net_h, rw, mon_h };
 	ui->rects[V_THUMB] = (struct rect){ lw, 1 + net_h + mon_h, rw, thumb_h };
-	ui->visible[V_VMS] = ui->visible[V_DETAILS] = ui->visible[V_NET] = ui->visible[V_MONITOR] =
-		ui->visible[V_THUMB] = true;
+	ui->visible[V_VMS] = ui->visible[V_NET] = ui->visible[V_MONITOR] = ui->visible[V_THUMB] = true;
+	ui->visible[V_DETAILS] = det_h > 0;
+	ui->visible[V_CONSOLE] = con_h > 0;
 	for (int i = 0; i < V__N; i++)
 		if (ui->visible[i] && views[i]->resize)
 			views[i]->resize(ui, ui->rects[i]);
@@ -279,6 +290,16 @@ static int act_monitor(struct ui *ui)
 	return KEY_HANDLED;
 }
 
+/* The console pane takes the keyboard (src_console holds the console for
+ * it); zoomed, it fills the window. */
+static int act_console(struct ui *ui)
+{
+	ui->focus = PANE_CONSOLE;
+	ui->con.scroll = 0;
+	ui->dirty |= D_CONSOLE | D_VMS | D_NET | D_STATUS;
+	return KEY_HANDLED | (ui->zoom || !ui->visible[V_CONSOLE] ? KEY_RELAYOUT : 0);
+}
+
 static int act_zoom(struct ui *ui)
 {
 	ui->zoom = !ui->zoom;
@@ -334,7 +355,7 @@ static int act_quit(struct ui *ui)
 
 /* What changes only the screen is done here; NULL: the app's (ui->act). */
 static int (*const actions[ACT__N])(struct ui *ui) = {
-	[ACT_MONITOR] = act_monitor, [ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history,
+	[ACT_MONITOR] = act_monitor, [ACT_CONSOLE] = act_console, [ACT_ZOOM] = act_zoom, [ACT_HISTORY] = act_history,
 	[ACT_HELP] = act_help, [ACT_REDRAW] = act_redraw, [ACT_QUIT] = act_quit, [ACT_TYPE] = act_type,
 };
 
@@ -362,6 +383,7 @@ static enum view_id key_view(const struct ui *ui)
 		return V_THUMB;
 	switch (ui->focus) {
 	case PANE_MONITOR: return V_MONITOR;
+	case PANE_CONSOLE: return V_CONSOLE;
 	case PANE_NET: return V_NET;
 	default: return V_VMS;
 	}

@@ -14,16 +14,20 @@
 
 #define UI_MIN_W 60
 #define UI_MIN_H 16
+/* Rows under the VM list from which the details and the console pane
+ * share them; fewer: the console takes the details' place while it has
+ * the keyboard. */
+#define UI_CONSOLE_SPLIT_MIN 18
 
-enum pane { PANE_VMS, PANE_NET, PANE_MONITOR, PANE__N };
+enum pane { PANE_VMS, PANE_NET, PANE_MONITOR, PANE_CONSOLE, PANE__N };
 
 /* Dirty bits: which views must be drawn again on this loop pass.
  * D_VMS_SEL: only the VM selection moved (two rows of the list). */
 enum {
 	D_HEADER = 1 << 0, D_VMS = 1 << 1, D_DETAILS = 1 << 2, D_NET = 1 << 3, D_MONITOR = 1 << 4,
-	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_VMS_SEL = 1 << 7, D_ALL = 0xff,
+	D_THUMB = 1 << 5, D_STATUS = 1 << 6, D_VMS_SEL = 1 << 7, D_CONSOLE = 1 << 8, D_ALL = 0x1ff,
 	/* What shows the selected VM: redrawn when the selection moves. */
-	D_SELECTED_VM = D_VMS_SEL | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS,
+	D_SELECTED_VM = D_VMS_SEL | D_DETAILS | D_MONITOR | D_THUMB | D_STATUS | D_CONSOLE,
 };
 
 /* Results of a key handler (htop's bitmask): the loop decides what to do.
@@ -31,7 +35,7 @@ enum {
  * KEY_REDRAW: repaint every cell (^L). */
 enum { KEY_UNHANDLED = 0, KEY_HANDLED = 1, KEY_QUIT = 2, KEY_RELAYOUT = 4, KEY_REDRAW = 8 };
 
-enum view_id { V_HEADER, V_VMS, V_DETAILS, V_NET, V_MONITOR, V_THUMB, V_STATUS, V_HELP, V_SMALL, V__N };
+enum view_id { V_HEADER, V_VMS, V_DETAILS, V_NET, V_MONITOR, V_THUMB, V_CONSOLE, V_STATUS, V_HELP, V_SMALL, V__N };
 
 struct ui;
 struct view_ops {
@@ -45,7 +49,18 @@ struct view_ops {
 	void (*resize)(struct ui *ui, struct rect r);
 };
 extern const struct view_ops view_header_ops, view_vms_ops, view_details_ops, view_net_ops, view_monitor_ops,
-	view_thumb_ops, view_status_ops, view_help_ops, view_small_ops;
+	view_thumb_ops, view_console_ops, view_status_ops, view_help_ops, view_small_ops;
+
+struct vtscreen;
+/* The console pane (tui/src_console.c fills it, tui/view_console.c draws). */
+struct ui_console {
+	struct vtscreen *vt;  /* the selected VM's serial console as a screen; NULL: none */
+	char *vm;             /* whose */
+	char *note;           /* "not running", "held by vmdeck console (pid 12)"; NULL: connected */
+	bool connected;
+	bool held;            /* this vmdeck's keys reach the guest */
+	int scroll;           /* lines scrolled back */
+};
 
 /* The thumbnail as the pixel module delivers it: cells with glyph and colours. */
 struct ui_thumb {
@@ -146,6 +161,10 @@ struct ui {
 	void *monitor_arg;
 	ui_act_fn act;
 	void *act_arg;
+	struct ui_console con;
+	/* Keys while the console pane has the keyboard (set by the app; NULL: dropped). */
+	int (*console_key)(struct ui *ui, int key, void *arg);
+	void *console_arg;
 	int w, h;
 };
 

@@ -214,12 +214,13 @@ stop_all=$(ms "$t0")
 hand_one() {
 	local n=$1 argv
 	mapfile -t argv <"$tmp/hand/$n/argv"
-	"${argv[@]}" </dev/null >/dev/null 2>&1 &
+	# fd 3: the serial port the supervisor would give it (a socket pair).
+	python3 "$here/../console/serial_fd3.py" "${argv[@]}" </dev/null >/dev/null 2>&1 &
 	echo $! >"$tmp/hand/$n/pid"
 	"$probe" --wait-qmp "$tmp/hand/$n/qmp.sock"
 }
 export -f hand_one
-export tmp probe
+export tmp probe here
 for n in "${names[@]}"; do # argvs made before the clock starts
 	mkdir -p "$tmp/hand/$n"
 	"$vmdeck" --runtime-dir "$tmp/hand" args "$n" --lines >"$tmp/hand/$n/argv"

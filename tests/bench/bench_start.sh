@@ -39,7 +39,8 @@ for i in $(seq $runs); do
 
 	rm -rf "$tmp/hand"; mkdir -p "$tmp/hand/b1"
 	t0=$(date +%s%N)
-	"${argv[@]}" </dev/null >/dev/null 2>&1 &
+	# fd 3: the serial port the supervisor would give it (a socket pair).
+	python3 "$src/tests/console/serial_fd3.py" "${argv[@]}" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	"$probe" --wait-qmp "$tmp/hand/b1/qmp.sock"
 	t1=$(date +%s%N)

@@ -210,9 +210,14 @@ def walk_all(q):
     return out
 
 
+# vmdeck's argv has its serial port on fd 3 (-chardev socket,id=serial0,fd=3,
+# the supervisor's socket pair): serial_fd3.py gives QEMU one (and execs it).
+SERIAL_FD3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "console", "serial_fd3.py")
+
+
 def run(argv, cwd, netns, sock, extra):
     env = dict(os.environ)
-    cmd = ["ip", "netns", "exec", netns] + argv + extra + ["-S"]
+    cmd = ["ip", "netns", "exec", netns, sys.executable, SERIAL_FD3] + argv + extra + ["-S"]
     log = open(os.path.join(cwd, "qemu-%d.log" % os.getpid()), "ab")
     p = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
     try:

@@ -1,7 +1,11 @@
 # tests/profiles/run_qemu.sh — sourced: run_qemu starts a profile's command
 # line (`vmdeck args --accel tcg`) paused (-S) inside the namespace $NS and
 # asks QMP for its status ($probe: qmp_probe); vm() is the caller's vmdeck.
+# The serial port is fd 3 (-chardev socket,id=serial0,fd=3), which the
+# supervisor gives QEMU: a socket pair's end stands in for it here
+# (tests/console/serial_fd3.py, which execs QEMU: the pid stays QEMU's).
 # run_qemu NAME MODE [EXPECT]: EXPECT "ok" (default) or "fail".
+
 run_qemu() {
 	local name=$1 mode=$2 expect=${3:-ok} line rundir pid status rc
 	line=$(vm args "$name" --mode "$mode" --accel tcg) || { log "args $name $mode failed"; return 1; }
@@ -10,7 +14,7 @@ run_qemu() {
 	rundir=$VMDECK_RUNTIME_DIR/$name
 	mkdir -p "$rundir"
 	rm -f "$rundir"/*.sock
-	ip netns exec "$NS" "${argv[@]}" -S 2>"$rundir/stderr" &
+	ip netns exec "$NS" python3 "$VMDECK_TESTS/console/serial_fd3.py" "${argv[@]}" -S 2>"$rundir/stderr" &
 	pid=$!
 	on_exit "kill -9 $pid"
 	# Up when QMP answers; failed when QEMU exits first.

@@ -11,17 +11,19 @@ profile_disk() {
 	{
 		printf 'name: %s\naccel: tcg\nmachine: q35\nmemory: 256M\n' "$name"
 		printf 'boot:\n  kernel: %s/vmlinuz\n  initrd: %s/initrd.img\n' "$GUEST_OUT" "$GUEST_OUT"
-		printf '  append: "console=ttyS0 quiet vmdeck.name=%s vmdeck.shell=1 vmdeck.interval=3600"\n' "$name"
+		printf '  append: "console=ttyS0 quiet vmdeck.name=%s vmdeck.interval=3600"\n' "$name"
 		printf 'nics:\n  - model: virtio-net-pci\n    network: user\nstop_timeout: 30\ndisks:\n'
 		local l
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} >"$PROF/$name.yaml"
 }
 
-# guest_ready NAME : wait until the guest's shell reads its serial console.
+# guest_ready NAME : wait until the guest's drivers are in and its shell
+# reads the serial console.
 guest_ready() { wait_for 90 grep -aq "shell on ttyS0" "$VMDECK_RUNTIME_DIR/$1/serial.log"; }
-# gsh NAME 'COMMAND' : run COMMAND in the guest, print its output.
-gsh() { python3 "$VMDECK_TESTS/storage/guest_sh.py" "$VMDECK_RUNTIME_DIR/$1/serial.sock" 60 "$2"; }
+# gsh NAME 'COMMAND' : run COMMAND in the guest (typed into its serial
+# console through the supervisor's relay, console.sock), print its output.
+gsh() { python3 "$VMDECK_TESTS/console/console_sh.py" "$VMDECK_RUNTIME_DIR/$1" 60 "$2"; }
 # guest_sectors_are NAME N : /sys/block/vda/size in the guest is N.
 guest_sectors_are() { [[ $(gsh "$1" 'cat /sys/block/vda/size') == "$2" ]]; }
 # start_guest NAME : start it, wait for its shell.

@@ -22,12 +22,12 @@ tmux_keys D
 tui_expect 10 "storage: g1" "D opens the storage view"
 tui_expect 10 "data  qcow2  64 MiB, .* on the host" "it shows the disk with its sizes"
 tui_expect 10 "file $img" "... and its file"
-tmux_keys c
-tui_expect 5 "snapshot tag \\(empty: the time now\\): _" "c asks for a tag"
+tmux_keys S
+tui_expect 5 "snapshot tag \\(empty: the time now\\): _" "S asks for a tag"
 tmux_keys Enter
 tui_expect 20 "snapshot [0-9]{8}-[0-9]{6} .* disk only" "empty: a snapshot named by the time, disk only (stopped)"
 check "qemu-img sees it" bash -c "qemu-img snapshot -l '$img' | grep -Eq '[0-9]{8}-[0-9]{6}'"
-tmux_keys c
+tmux_keys S
 tmux_keys -l "keep1"
 tmux_keys Enter
 tui_expect 20 "snapshot keep1 " "a named snapshot"
@@ -69,7 +69,7 @@ tmux_keys D
 tui_expect 10 "storage: g1" "D on the running VM"
 # Keys wait while the view reads (they say so): wait for its rows.
 tui_expect 20 "data  qcow2  128 MiB" "it has read the running VM's disk (query-block)"
-tmux_keys c
+tmux_keys S
 tmux_keys -l "live1"
 tmux_keys Enter
 tui_expect 30 "snapshot live1 .*VM state" "a live snapshot carries the VM state"

@@ -415,7 +415,7 @@ static void test_moving_selection_repaints_little(void **state)
 	render(f);
 	struct rect list = ui_inner(f->ui.rects[V_VMS]);
 	struct rect rows = { list.x, list.y, list.w, 2 }; /* testguest1 (left), web2 (reached) */
-	const enum view_id follow[] = { V_DETAILS, V_MONITOR, V_THUMB, V_STATUS };
+	const enum view_id follow[] = { V_DETAILS, V_CONSOLE, V_MONITOR, V_THUMB, V_STATUS };
 	int drawn = 0, wrong = 0;
 	for (int y = 0; y < 24; y++)
 		for (int x = 0; x < 80; x++) {

@@ -12,13 +12,13 @@ guest_build() {
 	bash "$VMDECK_SRC/tests/guest/build.sh" || skip "cannot build the test guest (tests/guest/build.sh)"
 }
 
-# profile_guest NAME [EXTRA YAML LINES...]
+# profile_guest NAME [EXTRA YAML LINES...]; GUEST_APPEND_EXTRA: more kernel arguments
 profile_guest() {
 	local name=$1; shift
 	{
 		printf 'name: %s\naccel: tcg\nmachine: q35\nmemory: 256M\n' "$name"
 		printf 'boot:\n  kernel: %s/vmlinuz\n  initrd: %s/initrd.img\n' "$GUEST_OUT" "$GUEST_OUT"
-		printf '  append: "console=ttyS0 quiet vmdeck.name=%s"\n' "$name"
+		printf '  append: "console=ttyS0 quiet vmdeck.name=%s%s"\n' "$name" "${GUEST_APPEND_EXTRA:+ $GUEST_APPEND_EXTRA}"
 		printf 'nics:\n  - model: virtio-net-pci\n    network: user\nstop_timeout: 30\n'
 		local l
 		for l in "$@"; do printf '%s\n' "$l"; done
