@@ -146,16 +146,6 @@ struct record {
 	int lock_fd;
 };
 
-static json_object *ns_json(const struct machist_netns *ns)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "dev", json_object_new_uint64(ns->dev));
-	json_object_object_add(o, "ino", json_object_new_uint64(ns->ino));
-	json_object_object_add(o, "cookie", json_object_new_uint64(ns->cookie));
-	json_object_object_add(o, "boot_id", json_object_new_string(ns->boot_id));
-	return o;
-}
-
 static uint64_t jget_u64(json_object *o, const char *key)
 {
 	json_object *v;
@@ -221,7 +211,7 @@ static int record_open(const char *dir, bool lock, struct record *r, char **err)
 static int record_save(struct record *r, char **err)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "netns", ns_json(&r->ns));
+	json_object_object_add(o, "netns", machist_netns_json(&r->ns));
 	json_object_object_add(o, "grants", json_object_get(r->list));
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = file_write_atomic(r->path, s, strlen(s), 0600, err);

@@ -38,16 +38,6 @@ static char *state_path(const char *dir, struct machist_netns *ns, char **err)
 	return p;
 }
 
-static json_object *ns_json(const struct machist_netns *ns)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "dev", json_object_new_uint64(ns->dev));
-	json_object_object_add(o, "ino", json_object_new_uint64(ns->ino));
-	json_object_object_add(o, "cookie", json_object_new_uint64(ns->cookie));
-	json_object_object_add(o, "boot_id", json_object_new_string(ns->boot_id));
-	return o;
-}
-
 /* The file's bridge list when it is this namespace's; else NULL. *doc is
  * the document to put. */
 static json_object *state_bridges(const char *path, const struct machist_netns *ns, json_object **doc)
@@ -139,7 +129,7 @@ int heal_set(const char *dir, const char *bridge, bool on, char **err)
 		json_object_array_add(list, e);
 	}
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "netns", ns_json(&ns));
+	json_object_object_add(o, "netns", machist_netns_json(&ns));
 	json_object_object_add(o, "bridges", list);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	char *d = xstrndup(path, (size_t)(strrchr(path, '/') - path));

@@ -67,6 +67,16 @@ int machist_netns_self(struct machist_netns *out, char **err)
 	return 0;
 }
 
+json_object *machist_netns_json(const struct machist_netns *n)
+{
+	json_object *ns = json_object_new_object();
+	json_object_object_add(ns, "dev", json_object_new_uint64(n->dev));
+	json_object_object_add(ns, "ino", json_object_new_uint64(n->ino));
+	json_object_object_add(ns, "cookie", json_object_new_uint64(n->cookie));
+	json_object_object_add(ns, "boot_id", json_object_new_string(n->boot_id));
+	return ns;
+}
+
 bool machist_netns_same(const struct machist_netns *self, const struct machist_netns *rec)
 {
 	if (self->dev != rec->dev || self->ino != rec->ino)
@@ -179,12 +189,7 @@ char *machist_record_json(const struct machist_record *r)
 	}
 	json_object_object_add(o, "text", json_object_new_string(r->text));
 	json_object_object_add(o, "pid", json_object_new_int64(r->pid));
-	json_object *ns = json_object_new_object();
-	json_object_object_add(ns, "dev", json_object_new_uint64(r->netns.dev));
-	json_object_object_add(ns, "ino", json_object_new_uint64(r->netns.ino));
-	json_object_object_add(ns, "cookie", json_object_new_uint64(r->netns.cookie));
-	json_object_object_add(ns, "boot_id", json_object_new_string(r->netns.boot_id));
-	json_object_object_add(o, "netns", ns);
+	json_object_object_add(o, "netns", machist_netns_json(&r->netns));
 	if (r->n_outages) {
 		json_object *a = json_object_new_array();
 		for (size_t i = 0; i < r->n_outages; i++)
@@ -489,15 +494,6 @@ struct outage_line {
 	struct machist_netns netns;
 };
 
-static json_object *ns_json(const struct machist_netns *n)
-{
-	json_object *ns = json_object_new_object();
-	json_object_object_add(ns, "dev", json_object_new_uint64(n->dev));
-	json_object_object_add(ns, "ino", json_object_new_uint64(n->ino));
-	json_object_object_add(ns, "cookie", json_object_new_uint64(n->cookie));
-	json_object_object_add(ns, "boot_id", json_object_new_string(n->boot_id));
-	return ns;
-}
 
 static int outage_line_parse(const char *line, struct outage_line *l)
 {
@@ -556,7 +552,7 @@ int machist_append_outage(struct machist *h, const char *bridge, const uint8_t o
 	json_object_object_foreach(go, k, v) json_object_object_add(o, k, json_object_get(v));
 	json_object_put(go);
 	json_object_object_add(o, "pid", json_object_new_int64((int64_t)getpid()));
-	json_object_object_add(o, "netns", ns_json(&h->ns));
+	json_object_object_add(o, "netns", machist_netns_json(&h->ns));
 	char *line = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	int rc = append_line(h, line, dup_outage, &l, NULL, err);

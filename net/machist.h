@@ -73,6 +73,8 @@ struct machist_options {
 
 /* The current namespace's identity; -1 when /proc/self/ns/net is unreadable. */
 int machist_netns_self(struct machist_netns *out, char **err);
+/* The namespace's identity as the files keep it: {dev, ino, cookie, boot_id}. */
+struct json_object *machist_netns_json(const struct machist_netns *ns);
 /* Whether a record written in namespace `rec` belongs to namespace `self`. */
 bool machist_netns_same(const struct machist_netns *self, const struct machist_netns *rec);
 
