@@ -5,6 +5,7 @@
  * and typed input waits in a small buffer while QEMU's side is full. */
 #include "core/relay.h"
 #include "core/conproto.h"
+#include "core/supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,16 +129,7 @@ static void log_open(int trunc)
 
 static void log_append(const char *p, size_t n)
 {
-	while (n) {
-		ssize_t w = write(R.logfd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-		R.log_size += w;
-	}
+	R.log_size += supervisor_write_all(R.logfd, p, n);
 }
 
 /* serial.log -> serial.log.1 before a write would take it past log_max, at

@@ -18,18 +18,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void supervisor_write_all(int fd, const void *buf, size_t len)
+size_t supervisor_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, p + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
+			break;
+		done += (size_t)w;
 	}
+	return done;
 }
 
 /* DIR/name, written whole or not at all (like util.c's file_write_atomic:

@@ -17,8 +17,9 @@
 #include <stddef.h>
 
 /* Writes all of buf to fd, retrying on EINTR; gives up silently on an
- * error (the reader then sees a short message). Shared with vm.c's spawn. */
-void supervisor_write_all(int fd, const void *buf, size_t len);
+ * error (the reader then sees a short message) and returns what it wrote.
+ * Shared with vm.c's spawn, the relay's log and `vmdeck console`. */
+size_t supervisor_write_all(int fd, const void *buf, size_t len);
 
 /* The fd QEMU finds its serial port on (qemu_args: -chardev
  * socket,id=serial0,fd=3): one end of a socketpair whose other end the

@@ -6,6 +6,7 @@
 #include "core/console.h"
 #include "core/loop.h"
 #include "core/paths.h"
+#include "core/supervisor.h"
 #include "core/profile.h"
 #include "core/util.h"
 #include "tui/cmd.h"
@@ -79,15 +80,7 @@ static void finish(struct con_run *r, int rc, char *why)
 
 static void write_out(const char *p, size_t n)
 {
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	supervisor_write_all(STDOUT_FILENO, p, n);
 }
 
 static void on_stdin(int fd, short rev, void *arg);
