@@ -8,6 +8,7 @@
  * own table; VM names from the profiles, lab networks from networks/, bridges
  * from this namespace's /sys/class/net. Two lines are instructions, not
  * candidates: "@files" and "@dirs" (the shell completes paths itself). */
+#include "core/disk.h"
 #include "core/paths.h"
 #include "core/profile.h"
 #include "core/util.h"
@@ -106,6 +107,8 @@ struct comp {
 	const char *cur;  /* the word being completed (a prefix) */
 	bool in_net;      /* a net sub-verb: NAME is a lab network */
 	struct strv *out; /* the candidates, each once, in order */
+	const char *vm;   /* the VM named on the line (NAME, SRC), or NULL */
+	bool new_tag;     /* TAG names a snapshot to make: nothing to offer */
 };
 
 static void emit(const struct comp *c, const char *s)
@@ -171,6 +174,35 @@ static void put_users(const struct comp *c)
 	endpwent();
 }
 
+/* The snapshot tags of the VM on the line: those of its first disk that
+ * snapshots cover (every snapshot spans them all). qemu-img info -U reads
+ * an image a running QEMU has open. */
+static void put_tags(const struct comp *c)
+{
+	if (!c->vm || c->new_tag)
+		return;
+	const char *dir = paths_profiles_dir();
+	struct profile_set *set = profile_set_load(&dir, 1);
+	const struct profile *p = profile_set_find(set, c->vm);
+	for (size_t i = 0; p && i < p->n_disks; i++) {
+		const struct profile_disk *d = &p->disks[i];
+		if (!disk_snap_covers(d) || !path_exists(d->file))
+			continue;
+		const char *args[] = { "info", "--output=json", "-U", "-f", d->format, d->file };
+		char *o = NULL, *err = NULL;
+		struct disk_image img;
+		memset(&img, 0, sizeof(img));
+		if (disk_qemu_img_run(args, ARRAY_LEN(args), &o, &err) == 0 && disk_image_parse(o, &img, &err) == 0)
+			for (size_t k = 0; k < img.n_snaps; k++)
+				put(c, img.snaps[k].tag);
+		disk_image_clear(&img);
+		free(o);
+		free(err);
+		break;
+	}
+	profile_set_free(set);
+}
+
 /* One alternative of an argument or value: a placeholder names a kind of
  * thing, a lowercase word is itself. */
 static void put_alt(const struct comp *c, const char *a)
@@ -181,6 +213,8 @@ static void put_alt(const struct comp *c, const char *a)
 		put_vms(c);
 	else if (strcmp(a, "LAB") == 0)
 		put_networks(c);
+	else if (strcmp(a, "TAG") == 0)
+		put_tags(c);
 	else if (strcmp(a, "BRIDGE") == 0)
 		put_bridges(c);
 	else if (strcmp(a, "USER") == 0)
@@ -314,6 +348,25 @@ static bool usage_fits(const struct usage *u, char **pos, int npos)
 	return k == npos || (last && last->repeats);
 }
 
+/* What this way says about the words typed: the VM its NAME or SRC names
+ * (not in net: NAME is a lab network there), and whether a TAG here is a
+ * new one ("create TAG"). */
+static void way_context(struct comp *c, const struct usage *u, char **pos, int npos)
+{
+	c->vm = NULL;
+	c->new_tag = false;
+	int k = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		if (!u->w[i].arg)
+			continue;
+		if (k < npos && !c->in_net && (!strcmp(u->w[i].text, "NAME") || !strcmp(u->w[i].text, "SRC")) && !c->vm)
+			c->vm = pos[k];
+		if (k > 0 && k <= npos && !strcmp(u->w[i].text, "TAG") && !strcmp(pos[k - 1], "create"))
+			c->new_tag = true;
+		k++;
+	}
+}
+
 /* Complete word cword of a verb (or net sub-verb) whose arguments are
  * words[first..]; its usage text is usage, perhaps of several ways. */
 static void complete_way(struct comp *c, const char *usage, char **words, int first, int cword);
@@ -348,6 +401,7 @@ static void complete_way(struct comp *c, const char *usage, char **words, int fi
 		usage_free(&u);
 		return;
 	}
+	way_context(c, &u, pos, npos);
 	const struct uword *val = cword > first ? option_value(&u, words[cword - 1]) : NULL;
 	if (val && !ended) {
 		each_alt(val->text, c, put_alt);
@@ -456,7 +510,7 @@ int cmd_complete(int argc, char **argv)
 		return EXIT_OK;
 	struct strv out;
 	strv_init(&out);
-	struct comp c = { cword < n ? words[cword] : "", false, &out };
+	struct comp c = { .cur = cword < n ? words[cword] : "", .out = &out };
 	complete_word(&c, words, n, cword);
 	for (size_t i = 0; i < out.n; i++)
 		puts(out.v[i]);

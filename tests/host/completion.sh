@@ -4,7 +4,8 @@
 # read back — once with bash-completion's helpers loaded, once without.
 # Verbs, every verb's options (compared with its own --help, so completion
 # cannot drift from the code), option values, VM names (from --profiles on
-# the line too), lab network names, this namespace's bridges, paths.
+# the line too), lab network names, this namespace's bridges, snapshot tags
+# (qemu-img info -U of the VM's first disk), paths.
 . "$VMDECK_TESTS/lib.sh"
 need_root
 need ip
@@ -16,6 +17,11 @@ ip -n "$ns" link add vdcveth0 type veth peer name vdcveth1 || fail "veth pair"
 prof=$T_TMP/prof
 mkdir -p "$prof/networks" "$T_TMP/other" "$T_TMP/cwd/subdir"
 for n in alpha beta; do printf 'name: %s\nmemory: 64M\n' "$n" >"$prof/$n.yaml"; done
+# alpha has a disk with two snapshots (their tags are completed)
+need qemu-img
+qemu-img create -q -f qcow2 "$T_TMP/alpha.qcow2" 16M || fail "qemu-img create"
+for t in before-upgrade t2; do qemu-img snapshot -c "$t" "$T_TMP/alpha.qcow2" || fail "qemu-img snapshot $t"; done
+printf 'disks:\n  - file: %s\n    format: qcow2\n' "$T_TMP/alpha.qcow2" >>"$prof/alpha.yaml"
 printf 'name: gamma\nmemory: 64M\n' >"$T_TMP/other/gamma.yaml"
 printf 'bridge: vdlab0\naddress: 172.16.95.1/24\nnat: false\n' >"$prof/networks/labnet.yaml"
 touch "$T_TMP/cwd/file1.yaml" "$T_TMP/cwd/file2.iso"
@@ -109,5 +115,9 @@ for WITH_BC in 0 1; do
 	check "[$WITH_BC] forward NAME: its actions" expect "vmdeck forward alpha " list add remove
 	check "[$WITH_BC] forward NAME add RULE: that way's options" expect "vmdeck forward alpha add tcp:2222:22 --" --nic --help
 	check "[$WITH_BC] clone SRC: VM names" expect "vmdeck clone " alpha beta
+	check "[$WITH_BC] snapshot tags to revert to" expect "vmdeck snapshot alpha revert " before-upgrade t2
+	check "[$WITH_BC] snapshot tags to delete, by prefix" expect "vmdeck snapshot alpha delete b" before-upgrade
+	check "[$WITH_BC] a VM without snapshots: none" expect "vmdeck snapshot beta revert "
+	check "[$WITH_BC] clone --from-snapshot: the source's tags" expect "vmdeck clone alpha new --from-snapshot " before-upgrade t2
 done
 finish
