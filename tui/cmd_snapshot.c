@@ -22,12 +22,14 @@
 	"NAME [--json] | NAME create TAG [--disk-only] | NAME revert TAG [--yes] | NAME delete TAG  [--timeout SECONDS]"
 #define JOB_POLL_MS 100
 #define MAX_DISKS 64
+#define LOST_WAIT_MS 3000
 
 struct snapv {
 	struct stor s;
 	struct disk_image img[MAX_DISKS];
 	bool have[MAX_DISKS]; /* img[i] was read (a disk not made yet has none) */
 	unsigned timeout_s;
+	bool lost; /* a job's QEMU stopped answering (killed, crashed) */
 };
 
 static void snapv_close(struct snapv *v)
@@ -131,8 +133,10 @@ static struct json_object *job_of(struct json_object *jobs, const char *id)
 static int job_poll(struct snapv *v, const char *id, const char *what, char **last, char **err)
 {
 	struct json_object *jobs = NULL, *st, *e;
-	if (stor_qmp(&v->s, "query-jobs", NULL, &jobs, err) < 0)
+	if (stor_qmp(&v->s, "query-jobs", NULL, &jobs, err) < 0) {
+		v->lost = true;
 		return error_prefix(err, "QEMU went away during %s", what);
+	}
 	struct json_object *j = job_of(jobs, id);
 	int rc = 0;
 	if (!j) {
@@ -162,6 +166,10 @@ static int run_job(struct snapv *v, const char *cmd, struct json_object *args, c
 	char *id = xasprintf("vmdeck-%s-%ld", cmd, (long)getpid());
 	json_object_object_add(args, "job-id", json_object_new_string(id));
 	int rc = stor_qmp(&v->s, cmd, args, NULL, err);
+	/* QEMU 7.2 saves holding its big lock: the command's own reply may
+	 * never come. Did QEMU fail it, or go away? */
+	if (rc < 0 && stor_qmp(&v->s, "query-status", NULL, NULL, NULL) < 0)
+		v->lost = true;
 	uint64_t until = now_mono_us() + (uint64_t)v->timeout_s * 1000000u;
 	char *last = NULL, *jerr = NULL;
 	while (rc == 0) {
@@ -290,6 +298,67 @@ static int live_blockers(struct snapv *v, char **err)
 	return rc;
 }
 
+/* The disks of pick that hold tag after QEMU died (qemu-img info: QEMU's
+ * image locks go with the process, retried for LOST_WAIT_MS while the
+ * kernel closes its files), as "'id' (file)" items; *unread the ones not
+ * read. */
+static void lost_scan(struct snapv *v, const char *tag, const bool *pick, struct strbuf *left, struct strbuf *unread)
+{
+	const struct profile *p = v->s.p;
+	for (size_t i = 0; i < p->n_disks && i < MAX_DISKS; i++) {
+		if (!pick[i])
+			continue;
+		const struct profile_disk *d = &p->disks[i];
+		struct disk_image im;
+		char *e = NULL;
+		uint64_t until = now_mono_us() + LOST_WAIT_MS * 1000ull;
+		int r;
+		while ((r = disk_info_read(vm_name(v->s.vm), d, &im, &e)) < 0 && now_mono_us() < until) {
+			free(e);
+			e = NULL;
+			loop_run_once(v->s.l, 50);
+		}
+		struct strbuf *b = r < 0 ? unread : disk_snap_find(&im, tag) ? left : NULL;
+		if (b)
+			strbuf_addf(b, "%s'%s' (%s)", b->s ? ", " : "", d->id, d->file);
+		if (r == 0)
+			disk_image_clear(&im);
+		free(e);
+	}
+}
+
+/* QEMU went away in the middle of snapshot-save: say so, naming the VM and
+ * the tag, and what it left on the disks — no snapshot, or one that may lack
+ * part of its VM state (QEMU writes the state first, then the disks'
+ * snapshot entries). */
+static void after_lost(struct snapv *v, const char *tag, const bool *pick, char **err)
+{
+	struct strbuf left = { 0 }, unread = { 0 };
+	lost_scan(v, tag, pick, &left, &unread);
+	const char *vm = vm_name(v->s.vm);
+	char *why = *err;
+	*err = NULL;
+	if (left.s)
+		error_set(err,
+			  "VM %s: QEMU exited during snapshot '%s' (%s); the VM is not running (vmdeck start %s). It "
+			  "left a snapshot '%s' on disk %s that may be incomplete: delete it (vmdeck snapshot %s delete "
+			  "%s)",
+			  vm, tag, why, vm, tag, left.s, vm, tag);
+	else if (unread.s)
+		error_set(err,
+			  "VM %s: QEMU exited during snapshot '%s' (%s); the VM is not running (vmdeck start %s). Disk "
+			  "%s could not be read: look for a snapshot '%s' there (vmdeck snapshot %s)",
+			  vm, tag, why, vm, unread.s, tag, vm);
+	else
+		error_set(err,
+			  "VM %s: QEMU exited during snapshot '%s' (%s); the VM is not running (vmdeck start %s). No "
+			  "snapshot '%s' was made",
+			  vm, tag, why, vm, tag);
+	free(why);
+	free(left.s);
+	free(unread.s);
+}
+
 static int create_live(struct snapv *v, const char *tag, const bool *pick, bool disk_only, char **err)
 {
 	const struct profile *p = v->s.p;
@@ -328,6 +397,8 @@ static int create_live(struct snapv *v, const char *tag, const bool *pick, bool 
 	char *what = xasprintf("snapshot-save (VM state to disk '%s', %s)", p->disks[first].id, p->disks[first].file);
 	int rc = run_job(v, "snapshot-save", args, what, err);
 	free(what);
+	if (rc < 0 && v->lost)
+		after_lost(v, tag, pick, err);
 	return rc;
 }
 

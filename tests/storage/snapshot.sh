@@ -7,8 +7,9 @@
 #   - stopped: disk-only snapshot, overwrite, revert, qemu-img check, content;
 #   - refused before trying, with the reason and the --disk-only way: a raw
 #     disk, raw UEFI vars, a migration blocker (+invtsc, under KVM);
-#   - a bad tag, a duplicate tag, an unknown tag, QEMU killed mid-job,
-#     qemu-img missing: clear messages, images left consistent.
+#   - a bad tag, a duplicate tag, an unknown tag, qemu-img missing, a full
+#     file system: clear messages, images left consistent (QEMU killed
+#     mid-job: snapshot_kill.sh).
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/vm/common.sh"
 . "$VMDECK_TESTS/storage/common.sh"
@@ -59,19 +60,8 @@ check "live delete: $out" grep -q "snapshot 's1' deleted" <<<"$out"
 out=$("$VMDECK" snapshot g1 delete nope 2>&1)
 check "an unknown tag: exit 3" test $? -eq 3
 
-# QEMU killed in the middle of a job: a clear message, the image consistent.
-qpid=$(qemu_pid g1)
-("$VMDECK" snapshot g1 create k1 >"$T_TMP/k1.out" 2>&1; echo $? >"$T_TMP/k1.rc") &
-jobpid=$!
-wait_for 20 grep -q "snapshot-save" "$T_TMP/k1.out" || true
-kill -9 "$qpid"
-wait "$jobpid"
-out=$(cat "$T_TMP/k1.out")
-# A tiny guest saves in well under a second: the job may have finished
-# before the kill. Either way the verb ends and the image stays sound.
-check "the snapshot verb ended after QEMU was killed: $out" test -s "$T_TMP/k1.rc"
-check "a killed QEMU's image passes qemu-img check (no corruption)" wait_for 10 img_sound
-"$VMDECK" status g1 >/dev/null 2>&1
+# (QEMU killed in the middle of a job: storage/snapshot_kill.sh.)
+"$VMDECK" stop --force g1 >/dev/null 2>&1 || fail "stop"
 
 # Stopped: disk-only snapshot and revert through qemu-img.
 start_guest g1 >/dev/null
