@@ -138,8 +138,9 @@ lv_up() {
 	return 0
 }
 
-# lv_down [DIR]: destroy what runs, stop the daemons and the subreaper (by
-# their PIDs), kill any QEMU left (its pid file), remove the namespace.
+# lv_down [DIR]: destroy what runs (domains, and networks with their
+# dnsmasq), stop the daemons and the subreaper (by their PIDs), kill any
+# QEMU left (its pid file), remove the namespace.
 lv_down() {
 	local d=${1:-${LV_DIR:-}} p f uri
 	[[ -n $d && -d $d ]] || return 0
@@ -148,7 +149,14 @@ lv_down() {
 		for p in $(virsh -c "$uri" list --name 2>/dev/null); do
 			virsh -c "$uri" destroy "$p" >/dev/null 2>&1
 		done
+		# A started network's dnsmasq daemonizes away from the subreaper:
+		# stopping the network stops it.
+		for p in $(virsh -c "$uri" net-list --name 2>/dev/null); do
+			virsh -c "$uri" net-destroy "$p" >/dev/null 2>&1
+		done
 	fi
+	# Should that have failed: the networks' dnsmasq by libvirt's pid files.
+	for f in "$d"/run/network/*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; done
 	for f in "$d"/run/qemu/*.pid; do [[ -f $f ]] && kill -9 "$(cat "$f")" 2>/dev/null; done
 	for f in "$d"/run/libvirtd.pid "$d"/run/virtlogd.pid; do
 		[[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null

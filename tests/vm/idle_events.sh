@@ -31,11 +31,18 @@ asked() { grep -c 'query-status' "$T_TMP/$1.trace" 2>/dev/null || true; }
 says() { tail -n +"$4" "$T_TMP/$1.out" | grep -q "$2 $3 "; }
 lines() { wc -l <"$T_TMP/$1.out"; }
 
+# stop_watch PID: the watcher under strace PID, then strace (a killed strace
+# leaves its tracee running: ci29 left a `status --follow` behind).
+stop_watch() {
+	local c
+	for c in $(pgrep -P "$1" -x vmdeck); do kill -9 "$c" 2>/dev/null; done
+	kill -9 "$1" 2>/dev/null
+}
 o=$(watch owner)
-on_exit "kill -9 $o 2>/dev/null"
+on_exit "stop_watch $o"
 check "the first watcher owns the VM" wait_for 20 grep -q "iv running pid=$pid owner" "$T_TMP/owner.out"
 n=$(watch other)
-on_exit "kill -9 $n 2>/dev/null"
+on_exit "stop_watch $n"
 check "the second watcher sees it running, not as owner" wait_for 20 grep -q "iv running pid=$pid\$" "$T_TMP/other.out"
 # the owner's one query-status on connect has been answered by now
 check "the owner asked query-status once, on connect" test "$(asked owner)" -eq 1
