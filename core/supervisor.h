@@ -21,6 +21,10 @@
  * Shared with vm.c's spawn, the relay's log and `vmdeck console`. */
 size_t supervisor_write_all(int fd, const void *buf, size_t len);
 
+/* DIR/name, written whole or not at all (like util.c's file_write_atomic:
+ * a fresh temporary file, never through a planted link, then rename). */
+void supervisor_write_record(const char *dir, const char *name, const char *text);
+
 /* The fd QEMU finds its serial port on (qemu_args: -chardev
  * socket,id=serial0,fd=3): one end of a socketpair whose other end the
  * supervisor relays (core/relay.h: serial.log, console.sock). */
