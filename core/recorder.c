@@ -145,6 +145,7 @@ void recorder_start(const char *dir, int fd, pid_t qpid, unsigned long long qtic
 	Rec.qpid = qpid;
 	Rec.qticks = qticks;
 	Rec.word = -1;
+	Rec.ending = false;
 	if (fd < 0)
 		return;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);

@@ -36,6 +36,7 @@ vmdeck_script_test(vm_scale vm/scale.sh integration)
 set_tests_properties(vm_scale PROPERTIES TIMEOUT 300)
 # Issue 17: status with no watcher reads the supervisors' records (no QEMU
 # asked), falls back to QEMU when a record cannot be believed.
+vmdeck_unit_test(test_recorder unit/test_recorder.c)
 vmdeck_script_test(vm_sup_record vm/sup_record.sh integration)
 set_tests_properties(vm_sup_record PROPERTIES TIMEOUT 400)
 # Benchmark: built, not a test (tests/bench/run runs it).
