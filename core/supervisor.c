@@ -1,6 +1,7 @@
 /* supervisor: hold vm.lock, run QEMU, record its exit (see supervisor.h).
  * Built into vmdeck_core and, with VMDECK_SUPERVISOR_MAIN, as the small
- * vmdeck-supervisor program: plain libc, no allocation after start-up. */
+ * vmdeck-supervisor program: plain libc, and json-c for the recorder's
+ * monitor (core/recorder.h: its parser allocates a little per message). */
 #include "core/supervisor.h"
 #include "core/proc.h"
 #include "core/recorder.h"

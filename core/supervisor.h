@@ -9,8 +9,10 @@
  * /dev/null. The supervisor forks QEMU (argv[0] looked up in PATH, stdout +
  * stderr to DIR/qemu.log), writes DIR/qemu.start ("PID TICKS"), reports
  * {pid, errno of exec} on fd 4 and closes it, relays QEMU's serial port
- * (core/relay.h) until QEMU exits and writes DIR/exit-status ("exit N" /
- * "signal N"). Plain libc only. */
+ * (core/relay.h) and records QEMU's run state from a monitor of its own on
+ * QEMU's fd 4 (core/recorder.h: DIR/qemu-state) until QEMU exits, and
+ * writes DIR/exit-status ("exit N" / "signal N"). Plain libc, and json-c
+ * for the recorder. */
 #ifndef VMDECK_SUPERVISOR_H
 #define VMDECK_SUPERVISOR_H
 
