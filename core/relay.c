@@ -440,7 +440,8 @@ int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 			read_guest();
 		if (p[1].revents & POLLIN)
 			accept_client();
-		if (p[3].fd >= 0 && p[3].revents)
+		/* QEMU gone: reap it first (finish); the record goes after. */
+		if (p[3].fd >= 0 && p[3].revents && !(p[2].revents & POLLIN))
 			recorder_ready();
 		for (int k = FIXED; k < n; k++) {
 			int i = idx[k - FIXED];
