@@ -277,24 +277,23 @@ static enum vm_state run_state_load(const struct vm *vm, long *opid, unsigned lo
 /* DIR/qemu-state, the supervisor's record (core/recorder.h), if it names
  * this QEMU (pid and start time) and a live supervisor that is not stopped
  * (it would not have recorded a change): its state word, else
- * VM_STATE_COUNT. *spid: its writer, 0 when there is no record. A stopped
- * QEMU is believed: it cannot change its run state either. */
-static enum vm_state sup_state_load(const struct vm *vm, long *spid)
+ * VM_STATE_COUNT. A stopped QEMU is believed: it cannot change its run
+ * state either. */
+static enum vm_state sup_state_load(const struct vm *vm)
 {
 	char *f = vm_file(vm, RECORDER_FILE);
 	char *text = file_read_all(f, NULL);
 	free(f);
-	long qpid = 0;
+	long qpid = 0, spid = 0;
 	unsigned long long qticks = 0, sticks = 0;
 	char word[16] = "";
-	*spid = 0;
-	bool ok = text && sscanf(text, "%ld %llu %ld %llu %15s", &qpid, &qticks, spid, &sticks, word) == 5 &&
-		  qpid == (long)vm->pid && vm->pid > 0 && qticks && *spid > 0 && sticks;
+	bool ok = text && sscanf(text, "%ld %llu %ld %llu %15s", &qpid, &qticks, &spid, &sticks, word) == 5 &&
+		  qpid == (long)vm->pid && vm->pid > 0 && qticks && spid > 0 && sticks;
 	free(text);
 	/* Alive, not only there: a killed supervisor stays a zombie (with its
 	 * start time) until it is reaped, which can take a while. */
-	if (!ok || proc_start_ticks(vm->pid) != qticks || proc_start_ticks((pid_t)*spid) != sticks ||
-	    !proc_alive((pid_t)*spid) || proc_stopped((pid_t)*spid))
+	if (!ok || proc_start_ticks(vm->pid) != qticks || proc_start_ticks((pid_t)spid) != sticks ||
+	    !proc_alive((pid_t)spid) || proc_stopped((pid_t)spid))
 		return VM_STATE_COUNT;
 	return strcmp(word, "running") == 0 ? VM_RUNNING : strcmp(word, "paused") == 0 ? VM_PAUSED : VM_STATE_COUNT;
 }
@@ -323,10 +322,9 @@ bool vm_run_state_read(struct vm *vm)
 	vm->rec_trusted = false;
 	/* The owner's record, else the supervisor's: both follow QEMU's
 	 * events; with neither to believe, QEMU is asked. */
-	long spid;
 	enum vm_state said = owner_state_read(vm);
 	if (said == VM_STATE_COUNT)
-		said = sup_state_load(vm, &spid);
+		said = sup_state_load(vm);
 	if (said == VM_STATE_COUNT)
 		return false;
 	vm->rec_trusted = true;
@@ -591,9 +589,8 @@ static void simple_finish(struct vm *vm, struct simple *s, const char *err)
  * a `status` right after it — which believes them — is right. */
 static bool records_agree(struct vm *vm, enum vm_state want)
 {
-	long spid;
 	enum vm_state o = vm->qmp_lock_fd < 0 ? owner_state_read(vm) : VM_STATE_COUNT;
-	enum vm_state sv = sup_state_load(vm, &spid);
+	enum vm_state sv = sup_state_load(vm);
 	return (o == VM_STATE_COUNT || o == want) && (sv == VM_STATE_COUNT || sv == want);
 }
 
