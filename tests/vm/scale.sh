@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Issue 17, scale: with 60 no-OS VMs running, a verb on one more VM touches
 # only that VM (no other VM's socket connected, no other runtime dir opened),
-# status --json lists all 60 right (a paused one as paused), and when the
-# open-files limit cannot hold them all, status fails loudly — state
-# "unknown" with an error, exit code non-zero — and never calls them stopped.
+# status --json lists all 60 right (a paused one as paused) from the
+# supervisors' records, connecting to no QEMU; under a small open-files
+# limit it is still right with the records, and without them (each QEMU
+# asked) it fails loudly — state "unknown" with an error, exit code
+# non-zero — and never calls them stopped.
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/vm/common.sh"
 need strace
