@@ -89,6 +89,7 @@ kill -CONT "$q3"
 # meanwhile, r2 is paused all the same (asked on ctl.sock).
 s2=$(sup_pid r2)
 kill -STOP "$s2" && stopped+=("$s2")
+wait_for 10 bash -c "awk '{print \$3}' /proc/$s2/stat | grep -q T" || fail "r2's supervisor did not stop"
 qmp r2 stop || fail "QMP stop on r2"
 check "r2's record is stale (says running)" test "$(rec_word r2)" = running
 traced_status "$T_TMP/s3.json" "$T_TMP/s3.trace"
