@@ -1,8 +1,10 @@
 /* supervisor: hold vm.lock, run QEMU, record its exit (see supervisor.h).
  * Built into vmdeck_core and, with VMDECK_SUPERVISOR_MAIN, as the small
- * vmdeck-supervisor program: plain libc, no allocation after start-up. */
+ * vmdeck-supervisor program: plain libc, and json-c for the recorder's
+ * monitor (core/recorder.h: its parser allocates a little per message). */
 #include "core/supervisor.h"
 #include "core/proc.h"
+#include "core/recorder.h"
 #include "core/relay.h"
 
 #include <errno.h>
@@ -33,9 +35,7 @@ size_t supervisor_write_all(int fd, const void *buf, size_t len)
 	return done;
 }
 
-/* DIR/name, written whole or not at all (like util.c's file_write_atomic:
- * a fresh temporary file, never through a planted link, then rename). */
-static void write_record(const char *dir, const char *name, const char *text)
+void supervisor_write_record(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
@@ -61,8 +61,9 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	int ep[2], sp[2];
-	if (pipe2(ep, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+	int ep[2], sp[2], mp[2];
+	if (pipe2(ep, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mp) < 0)
 		_exit(120);
 	char log[PATH_MAX];
 	snprintf(log, sizeof(log), "%s/qemu.log", dir);
@@ -78,11 +79,13 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 			dup2(logfd, 2);
 		}
 		/* QEMU's serial port (-chardev socket,fd=3): over the copy of
-		 * vm.lock, which the supervisor keeps. Everything else closes on
-		 * exec — the error pipe too, which is how the supervisor learns
-		 * the exec worked. */
+		 * vm.lock, which the supervisor keeps; the recorder's monitor
+		 * (fd=4) over the copy of the report pipe. Everything else closes
+		 * on exec — the error pipe too, which is how the supervisor
+		 * learns the exec worked. */
 		dup2(sp[1], SUPERVISOR_SERIAL_FD);
-		syscall(SYS_close_range, SUPERVISOR_SERIAL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+		dup2(mp[1], RECORDER_QEMU_FD);
+		syscall(SYS_close_range, RECORDER_QEMU_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 		execvp(argv[0], argv);
 		int e = errno;
 		dprintf(2, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(e));
@@ -92,14 +95,16 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 	int fork_errno = errno;
 	close(ep[1]);
 	close(sp[1]);
+	close(mp[1]);
 	if (logfd >= 0)
 		close(logfd);
+	unsigned long long qticks = pid > 0 ? proc_start_ticks(pid) : 0;
 	if (pid > 0) {
 		/* Who "this VM's QEMU" is, for every vmdeck: pid and start time
 		 * (fixed at fork), before QEMU can write its pidfile. */
 		char rec[64];
-		snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, proc_start_ticks(pid));
-		write_record(dir, "qemu.start", rec);
+		snprintf(rec, sizeof(rec), "%ld %llu\n", (long)pid, qticks);
+		supervisor_write_record(dir, "qemu.start", rec);
 	}
 	int rep[2] = { pid > 0 ? (int)pid : -1, 0 };
 	if (pid > 0) {
@@ -123,13 +128,15 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 				;
 		_exit(1);
 	}
+	recorder_start(dir, mp[0], pid, qticks);
 	st = relay_run(dir, sp[0], pid, serial_log_max);
+	recorder_finish();
 	char text[32];
 	if (WIFSIGNALED(st))
 		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(st));
 	else
 		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(st));
-	write_record(dir, "exit-status", text);
+	supervisor_write_record(dir, "exit-status", text);
 	_exit(0);
 }
 
