@@ -39,7 +39,7 @@ for i in $(seq $runs); do
 
 	rm -rf "$tmp/hand"; mkdir -p "$tmp/hand/b1"
 	t0=$(date +%s%N)
-	# fd 3: the serial port the supervisor would give it (a socket pair);
+	# fds 3 and 4: the serial port and the monitor the supervisor would give it;
 	# the probe forks and execs QEMU itself: no interpreter's start-up (a
 	# python3 wrapper here cost 8 ms, 70 ms through a pyenv shim) is counted.
 	pid=$("$probe" --run-qemu "$tmp/hand/b1/qmp.sock" "${argv[@]}" | head -n1)

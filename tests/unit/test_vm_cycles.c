@@ -93,26 +93,31 @@ static int wait_qmp(const char *sock)
 }
 
 /* --run-qemu SOCKET PROGRAM ARGS...: the whole "by hand" start, with no
- * interpreter's start-up in it: fd 3 one end of a socket pair (vmdeck's argv
- * says -chardev socket,id=serial0,fd=3; the other end closed, as
- * tests/console/serial_fd3.py does), fork, exec QEMU, then wait for QMP as
- * --wait-qmp. Prints QEMU's pid for the caller to kill. */
+ * interpreter's start-up in it: fds 3 and 4 each one end of a socket pair
+ * (vmdeck's argv says -chardev socket,id=serial0,fd=3 and
+ * socket,id=vmdeck-rec,fd=4: what the supervisor would relay and record
+ * from; the other ends closed, as tests/console/serial_fd3.py does), fork,
+ * exec QEMU, then wait for QMP as --wait-qmp. Prints QEMU's pid for the
+ * caller to kill. */
 static int run_qemu(const char *sock, char **argv)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return 1;
+	int sv[2][2];
+	for (int i = 0; i < 2; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) < 0)
+			return 1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (dup2(sv[1], 3) < 0)
+		/* Above 4 first: dup2 onto 3 must not clobber the other end. */
+		int a = fcntl(sv[0][1], F_DUPFD, 10), b = fcntl(sv[1][1], F_DUPFD, 10);
+		if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
 			_exit(127);
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	close(sv[0]);
-	close(sv[1]);
+	for (int i = 0; i < 2; i++)
+		close(sv[i][0]), close(sv[i][1]);
 	if (pid < 0)
 		return 1;
 	printf("%d\n", (int)pid);
