@@ -150,6 +150,9 @@ const char *vm_cause_text(const struct vm *vm);
 /* "running", "exited, signal 9", "stopping (quit sent)" — one line for a
  * list. Borrowed, valid until the next change. */
 const char *vm_status_text(const struct vm *vm);
+/* What a start is busy with before QEMU runs ("creating disk 'data'"),
+ * NULL otherwise (also for another vmdeck's start). Borrowed. */
+const char *vm_phase(const struct vm *vm);
 pid_t vm_pid(const struct vm *vm);              /* QEMU's pid, 0 if none */
 uint64_t vm_uptime_s(const struct vm *vm);      /* since QEMU started; 0 if not alive */
 /* The saved mode (modes_get); what the next start uses. */
