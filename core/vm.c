@@ -511,7 +511,7 @@ static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void 
 	if (vm->disk_job) {
 		/* No QEMU yet: the start is called off, its disk not made. */
 		vm_waiters_add(&vm->exit_w, done, arg);
-		vm_start_cancel(vm, "stopped");
+		vm_start_cancel(vm, "called off by a stop");
 		return 0;
 	}
 	if (vm->spawn_fd >= 0) {

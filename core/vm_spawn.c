@@ -423,8 +423,7 @@ static void start_disk_failed(struct vm *vm, const char *msg)
 	set_phase(vm, NULL);
 	char *err = xstrdup(msg);
 	start_refused(vm, lock_fd, &err);
-	vm_logf(vm, "%s", err);
-	vm_waiters_fire(vm, &vm->start_w, -1, err);
+	vm_waiters_fire(vm, &vm->start_w, -1, err); /* they say it (once) */
 	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 	free(err);
 }
@@ -481,7 +480,6 @@ static void on_disk_made(int status, const char *err, void *arg)
 	vm->spawn_lock_fd = -1;
 	if (start_spawn(vm, lock_fd, &vm->start_argv, vm->live_mode, &e) < 0) {
 		vm->starting_here = false;
-		vm_logf(vm, "%s", e);
 		vm_waiters_fire(vm, &vm->start_w, -1, e);
 		vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 	}
