@@ -154,8 +154,8 @@ static void mk_finish(struct disk_mk *j, int st)
 		if (WIFSIGNALED(st))
 			rc = error_set(&err, "qemu-img create: killed by signal %d", WTERMSIG(st));
 		else
-			rc = error_set(&err, "qemu-img create: %s",
-				       words ? words : "failed with no message");
+			rc = words ? error_set(&err, "qemu-img create: %s", words)
+				   : error_set(&err, "qemu-img create: exit status %d, no message", WEXITSTATUS(st));
 		free(words);
 	} else if (link(j->tmp, j->file) < 0 && errno != EEXIST) {
 		rc = error_set(&err, "cannot put it in place: %s", strerror(errno));
