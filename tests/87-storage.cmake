@@ -5,6 +5,7 @@
 vmdeck_unit_test(test_disk unit/test_disk.c)
 vmdeck_unit_test(test_clone unit/test_clone.c)
 vmdeck_unit_test(test_storage_rows unit/test_storage_rows.c)
+vmdeck_unit_test(test_snapjob unit/test_snapjob.c)
 vmdeck_script_test(storage_disk storage/disk.sh integration)
 set_tests_properties(storage_disk PROPERTIES TIMEOUT 300)
 vmdeck_script_test(storage_disk_slow storage/disk_slow.sh integration)

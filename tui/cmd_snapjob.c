@@ -8,7 +8,6 @@
  * the job concluded means QEMU went away. ctl.sock is held for the job:
  * other vmdecks' one-shot commands there wait for it (QEMU 7.2 answers
  * nobody during a save or load anyway: it holds its big lock). */
-#include "core/paths.h"
 #include "core/qmp.h"
 #include "core/util.h"
 #include "tui/cmd_storage.h"
@@ -171,18 +170,16 @@ static void on_tick(struct loop_timer *t, void *arg)
 		query(j);
 }
 
-int snapjob_run(struct loop *l, struct vm *vm, const char *cmd, struct json_object *args, const char *what,
-		unsigned timeout_s, bool *lost, char **err)
+int snapjob_run(struct loop *l, const char *vm, const char *sock, const char *cmd, struct json_object *args,
+		const char *what, unsigned timeout_s, bool *lost, char **err)
 {
 	char *id = xasprintf("vmdeck-%s-%ld", cmd, (long)getpid());
 	json_object_object_add(args, "job-id", json_object_new_string(id));
-	struct snapjob j = { .l = l, .vm = vm_name(vm), .what = what, .id = id, .pct = -1 };
+	struct snapjob j = { .l = l, .vm = vm, .what = what, .id = id, .pct = -1 };
 	struct qmp_callbacks cbs = { .event = on_event, .closed = on_closed, .arg = &j };
 	j.q = qmp_new(l, &cbs);
-	char *sock = path_join(vm_dir(vm), "ctl.sock");
 	char *cerr = NULL;
 	int rc = qmp_connect(j.q, sock, &cerr);
-	free(sock);
 	if (rc < 0) {
 		json_object_put(args);
 		qmp_free(j.q);

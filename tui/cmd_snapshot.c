@@ -122,7 +122,9 @@ static void list_print(struct snapv *v, bool json)
 static int run_job(struct snapv *v, const char *cmd, struct json_object *args, const char *what, char **err)
 {
 	bool lost = false;
-	int rc = snapjob_run(v->s.l, v->s.vm, cmd, args, what, v->timeout_s, &lost, err);
+	char *sock = path_join(vm_dir(v->s.vm), "ctl.sock");
+	int rc = snapjob_run(v->s.l, vm_name(v->s.vm), sock, cmd, args, what, v->timeout_s, &lost, err);
+	free(sock);
 	v->lost = lost;
 	return rc;
 }
