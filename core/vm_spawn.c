@@ -1,5 +1,7 @@
-/* vm_spawn: starting a VM — lock, network hooks, argv, then QEMU spawned
- * detached under its supervisor, whose report is read from the loop; and
+/* vm_spawn: starting a VM — lock, argv, the disks a profile gives a size:
+ * made first when missing (qemu-img from the loop: the "creating disk"
+ * phase), network hooks, then QEMU spawned detached under its supervisor,
+ * whose report is read from the loop; and
  * how a start ends: up (QMP says so), refused before QEMU ran, or failed
  * with QEMU's own words.
  *
