@@ -510,8 +510,8 @@ static int start_with_disks(struct vm *vm, int lock_fd, struct strv *argv, enum 
 		start_refused(vm, lock_fd, err);
 		return rc; /* its kind: qemu-img missing is not found */
 	}
-	vm->start_argv = *argv;
-	strv_init(argv);
+	vm->start_argv = *argv; /* moved: the caller's is left empty */
+	*argv = (struct strv){ 0 };
 	vm->spawn_lock_fd = lock_fd;
 	mark_starting(vm, mode);
 	vm_waiters_add(&vm->start_w, done, arg);

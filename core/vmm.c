@@ -47,8 +47,7 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->rec_written = VM_STATE_COUNT;
 	vm->qmp_lock_fd = -1;
 	vm->spawn_fd = -1;
-	vm->spawn_lock_fd = -1;
-	strv_init(&vm->start_argv);
+	vm->spawn_lock_fd = -1; /* start_argv: empty (zeroed) */
 	vm->mon = monitor_new(0, 0);
 	modes_get(name, &vm->mode);
 	vm->live_mode = vm->mode;
