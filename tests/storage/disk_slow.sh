@@ -34,7 +34,8 @@ cli=$!
 on_exit "kill $cli 2>/dev/null"
 check "the CLI start says it is creating the disk" \
 	wait_for 30 grep -q "g1: disk 'data': creating $img (qcow2, 64 MiB)" "$T_TMP/cli.out"
-check "... while qemu-img is still at work" bash -c "test -s '$T_TMP/slow.pid' && ! grep -q created '$T_TMP/cli.out'"
+check "... while qemu-img is at work" wait_for 30 test -s "$T_TMP/slow.pid"
+check "... and not done (it waits for the test)" bash -c "! grep -q created '$T_TMP/cli.out'"
 touch "$T_TMP/go"
 wait $cli
 check "the CLI start succeeded" test $? -eq 0
