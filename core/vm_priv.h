@@ -114,6 +114,14 @@ struct vm {
 	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
 	int spawn_fd, spawn_lock_fd;
 	char *spawn_argv0;
+	/* A start that first makes its disks (size:, file missing): the
+	 * qemu-img child at work (in the loop), QEMU's argv kept for after,
+	 * and what the start is doing ("creating disk 'data'"), else NULL.
+	 * vm.lock is held in spawn_lock_fd meanwhile. */
+	struct disk_mk *disk_job;
+	unsigned disks_made;
+	struct strv start_argv;
+	char *phase;
 	enum stop_step step_deferred; /* a stop asked for before that report */
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
@@ -185,6 +193,9 @@ void vm_start_failed(struct vm *vm, const char *msg);
 void vm_start_succeeded(struct vm *vm);
 /* QEMU died while this vmdeck started it: fail the start with its words. */
 void vm_start_died(struct vm *vm);
+/* A stop (or the vmm's end) while the start makes its disks: qemu-img
+ * stopped, nothing half-made left, the start fails as cancelled. */
+void vm_start_cancel(struct vm *vm, const char *why);
 
 /* ---- vm_rundir.c ---- */
 bool vm_pid_is_ours(const struct vm *vm, pid_t pid);

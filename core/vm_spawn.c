@@ -1,5 +1,7 @@
-/* vm_spawn: starting a VM — lock, network hooks, argv, then QEMU spawned
- * detached under its supervisor, whose report is read from the loop; and
+/* vm_spawn: starting a VM — lock, argv, the disks a profile gives a size:
+ * made first when missing (qemu-img from the loop: the "creating disk"
+ * phase), network hooks, then QEMU spawned detached under its supervisor,
+ * whose report is read from the loop; and
  * how a start ends: up (QMP says so), refused before QEMU ran, or failed
  * with QEMU's own words.
  *
@@ -311,9 +313,7 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 
 static void on_spawn_report(int fd, short rev, void *arg);
 
-/* Disks with a size: whose file does not exist yet: made now, under
- * vm.lock (two starts never race), and said. qemu-img create writes only a
- * header or a sparse file: milliseconds, like the vars copy above. */
+/* A start of a profile whose disks are the linked base of another's. */
 static void warn_linked_bases(struct vm *vm)
 {
 	const struct profile_set *set = vm->m->set;
@@ -329,20 +329,193 @@ static void warn_linked_bases(struct vm *vm)
 			}
 }
 
-static int disks_prepare(struct vm *vm, char **err)
+/* The next disk with a size: whose file does not exist yet, or NULL. */
+static const struct profile_disk *disk_to_make(const struct vm *vm)
 {
-	warn_linked_bases(vm);
-	for (size_t i = 0; i < vm->p->n_disks; i++) {
-		const struct profile_disk *d = &vm->p->disks[i];
-		if (!disk_needs_create(d))
-			continue;
-		int rc = disk_create(vm->name, d, err);
-		if (rc < 0)
-			return rc; /* its kind: qemu-img missing is not found */
+	for (size_t i = 0; vm->p && i < vm->p->n_disks; i++)
+		if (disk_needs_create(&vm->p->disks[i]))
+			return &vm->p->disks[i];
+	return NULL;
+}
+
+static void set_phase(struct vm *vm, char *phase)
+{
+	free(vm->phase);
+	vm->phase = phase;
+	free(vm->status_text); /* "starting (creating disk …)" is made again */
+	vm->status_text = NULL;
+}
+
+/* From here on the VM is starting, for this vmdeck's views and verbs. */
+static void mark_starting(struct vm *vm, enum vm_mode mode)
+{
+	vm_set_error(vm, NULL);
+	vm_exit_log_set(vm, NULL);
+	vm->exit_time = 0;
+	vm->cause = VM_CAUSE_NONE;
+	vm->code = 0;
+	vm->live_mode = mode;
+	vm->starting_here = true;
+	vm->st = VM_STARTING;
+}
+
+/* Network, then QEMU under its supervisor. On failure the start is refused
+ * (vm.lock released, the VM exited with err) and < 0 returned (err's kind). */
+static int start_spawn(struct vm *vm, int lock_fd, struct strv *argv, enum vm_mode mode, char **err)
+{
+	/* What a previous run made and nobody removed (its QEMU is gone). */
+	vm_net_teardown(vm);
+	struct strv taps;
+	strv_init(&taps);
+	int nrc = vm_net_setup(vm, &taps, err);
+	if (nrc < 0) {
+		strv_clear(&taps);
+		strv_clear(argv);
+		start_refused(vm, lock_fd, err);
+		return nrc;
+	}
+	/* Granted TAPs (rootless): the same command line with their names. */
+	bool granted = false;
+	for (size_t i = 0; i < taps.n; i++)
+		granted |= taps.v[i][0] != 0;
+	if (granted) {
+		strv_clear(argv);
+		struct qemu_runtime rt = { .dir = vm->dir, .taps = &taps };
+		if (qemu_args_build(vm->p, mode, &rt, argv, err) < 0) { /* built once already */
+			strv_clear(&taps);
+			strv_clear(argv);
+			vm_net_teardown(vm);
+			return start_refused(vm, lock_fd, err);
+		}
+	}
+	strv_clear(&taps);
+	/* Own the persistent connection before QEMU can be reached by anyone. */
+	char *qf = vm_file(vm, "qmp.lock");
+	vm->qmp_lock_fd = vm_lock_acquire(qf);
+	free(qf);
+
+	int rfd = spawn_begin(vm, lock_fd, argv->v, err);
+	if (rfd < 0) {
+		strv_clear(argv);
+		vm_qmp_release(vm);
+		vm_net_teardown(vm);
+		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
+	}
+	free(vm->spawn_argv0);
+	vm->spawn_argv0 = xstrdup(argv->v[0]);
+	strv_clear(argv);
+	vm->spawn_fd = rfd;
+	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
+	mark_starting(vm, mode);
+	/* The supervisor reports right after fork + exec of QEMU: read it from
+	 * the loop, never waiting here. */
+	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
+	vm_changed(vm);
+	return 0;
+}
+
+/* The start that made disks fails or is called off: like a refused one,
+ * said to those waiting. */
+static void start_disk_failed(struct vm *vm, const char *msg)
+{
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	vm->starting_here = false;
+	strv_clear(&vm->start_argv);
+	set_phase(vm, NULL);
+	char *err = xstrdup(msg);
+	start_refused(vm, lock_fd, &err);
+	vm_waiters_fire(vm, &vm->start_w, -1, err); /* they say it (once) */
+	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
+	free(err);
+}
+
+static void on_disk_made(int status, const char *err, void *arg);
+
+/* Begin making disk d: qemu-img from the loop. -1 with err (naming VM,
+ * disk and file; qemu-img missing is ERR_NOTFOUND) when it cannot begin. */
+static int disk_begin(struct vm *vm, const struct profile_disk *d, char **err)
+{
+	int rc = disk_mk_start(vm->m->l, vm->name, d, on_disk_made, vm, &vm->disk_job, err);
+	if (rc < 0)
+		return rc;
+	char *sz = size_text(d->size);
+	set_phase(vm, xasprintf("creating disk '%s'", d->id));
+	vm_logf(vm, "disk '%s': creating %s (%s, %s)", d->id, d->file, d->format, sz);
+	free(sz);
+	vm->disks_made++;
+	vm_changed(vm);
+	return 0;
+}
+
+/* qemu-img is done with one disk: the next one, or QEMU. */
+static void on_disk_made(int status, const char *err, void *arg)
+{
+	struct vm *vm = arg;
+	vm->disk_job = NULL;
+	if (status < 0) {
+		start_disk_failed(vm, err);
+		return;
+	}
+	const struct profile_disk *d = NULL;
+	for (size_t i = 0; vm->p && vm->phase && i < vm->p->n_disks && !d; i++) {
+		char *ph = xasprintf("creating disk '%s'", vm->p->disks[i].id);
+		if (strcmp(ph, vm->phase) == 0)
+			d = &vm->p->disks[i];
+		free(ph);
+	}
+	if (d) {
 		char *sz = size_text(d->size);
 		vm_logf(vm, "disk '%s': created %s (%s, %s)", d->id, d->file, d->format, sz);
 		free(sz);
 	}
+	char *e = NULL;
+	const struct profile_disk *next = disk_to_make(vm);
+	if (next && vm->disks_made <= vm->p->n_disks) {
+		if (disk_begin(vm, next, &e) < 0)
+			start_disk_failed(vm, e);
+		free(e);
+		return;
+	}
+	set_phase(vm, NULL);
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	if (start_spawn(vm, lock_fd, &vm->start_argv, vm->live_mode, &e) < 0) {
+		vm->starting_here = false;
+		vm_waiters_fire(vm, &vm->start_w, -1, e);
+		vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
+	}
+	free(e);
+}
+
+void vm_start_cancel(struct vm *vm, const char *why)
+{
+	char *msg = xasprintf("VM %s: start %s while %s; nothing was left half-made", vm->name, why,
+			      vm->phase ? vm->phase : "preparing");
+	disk_mk_cancel(vm->disk_job);
+	vm->disk_job = NULL;
+	start_disk_failed(vm, msg);
+	free(msg);
+}
+
+/* Disks to make first: the start waits for them in the loop (vm.lock held,
+ * argv kept), then goes on in on_disk_made. */
+static int start_with_disks(struct vm *vm, int lock_fd, struct strv *argv, enum vm_mode mode,
+			    const struct profile_disk *d, vm_done_cb done, void *arg, char **err)
+{
+	vm->disks_made = 0;
+	int rc = disk_begin(vm, d, err);
+	if (rc < 0) {
+		strv_clear(argv);
+		start_refused(vm, lock_fd, err);
+		return rc; /* its kind: qemu-img missing is not found */
+	}
+	vm->start_argv = *argv; /* moved: the caller's is left empty */
+	*argv = (struct strv){ 0 };
+	vm->spawn_lock_fd = lock_fd;
+	mark_starting(vm, mode);
+	vm_waiters_add(&vm->start_w, done, arg);
+	vm_changed(vm);
 	return 0;
 }
 
@@ -405,71 +578,17 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		start_refused(vm, lock_fd, err);
 		return frc;
 	}
-	int drc = disks_prepare(vm, err);
-	if (drc < 0) {
-		strv_clear(&argv);
-		start_refused(vm, lock_fd, err);
-		return drc;
-	}
-	/* What a previous run made and nobody removed (its QEMU is gone). */
-	vm_net_teardown(vm);
-	struct strv taps;
-	strv_init(&taps);
-	int nrc = vm_net_setup(vm, &taps, err);
-	if (nrc < 0) {
-		strv_clear(&taps);
-		strv_clear(&argv);
-		start_refused(vm, lock_fd, err);
-		return nrc;
-	}
-	/* Granted TAPs (rootless): the same command line with their names. */
-	bool granted = false;
-	for (size_t i = 0; i < taps.n; i++)
-		granted |= taps.v[i][0] != 0;
-	if (granted) {
-		strv_clear(&argv);
-		rt.taps = &taps;
-		int arc = qemu_args_build(vm->p, mode, &rt, &argv, err); /* built once already */
-		rt.taps = NULL;
-		if (arc < 0) {
-			strv_clear(&taps);
-			strv_clear(&argv);
-			vm_net_teardown(vm);
-			return start_refused(vm, lock_fd, err);
-		}
-	}
-	strv_clear(&taps);
-	/* Own the persistent connection before QEMU can be reached by anyone. */
-	char *qf = vm_file(vm, "qmp.lock");
-	vm->qmp_lock_fd = vm_lock_acquire(qf);
-	free(qf);
-
-	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
-	if (rfd < 0) {
-		strv_clear(&argv);
-		vm_qmp_release(vm);
-		vm_net_teardown(vm);
-		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
-	}
-	free(vm->spawn_argv0);
-	vm->spawn_argv0 = xstrdup(argv.v[0]);
-	strv_clear(&argv);
-	vm->spawn_fd = rfd;
-	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
-	vm_set_error(vm, NULL);
-	vm_exit_log_set(vm, NULL);
-	vm->exit_time = 0;
-	vm->cause = VM_CAUSE_NONE;
-	vm->code = 0;
-	vm->live_mode = mode;
-	vm->starting_here = true;
-	vm->st = VM_STARTING;
-	vm_waiters_add(&vm->start_w, done, arg);
-	/* The supervisor reports right after fork + exec of QEMU: read it from
-	 * the loop, never waiting here. */
-	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
-	vm_changed(vm);
-	return 0;
+	warn_linked_bases(vm);
+	/* Disks with a size: whose file does not exist yet are made first,
+	 * under vm.lock (two starts never race), from the loop: qemu-img may
+	 * be slow on a busy or network file system. */
+	const struct profile_disk *d = disk_to_make(vm);
+	if (d)
+		return start_with_disks(vm, lock_fd, &argv, mode, d, done, arg, err);
+	int rc = start_spawn(vm, lock_fd, &argv, mode, err);
+	if (rc == 0)
+		vm_waiters_add(&vm->start_w, done, arg);
+	return rc;
 }
 
 /* The supervisor's report: QEMU runs (watch it, connect QMP), or it could
