@@ -416,7 +416,7 @@ static int start_spawn(struct vm *vm, int lock_fd, struct strv *argv, enum vm_mo
 
 /* The start that made disks fails or is called off: like a refused one,
  * said to those waiting. */
-static void start_disk_failed(struct vm *vm, const char *msg)
+static void start_disk_failed(struct vm *vm, int rc, const char *msg)
 {
 	int lock_fd = vm->spawn_lock_fd;
 	vm->spawn_lock_fd = -1;
@@ -425,7 +425,7 @@ static void start_disk_failed(struct vm *vm, const char *msg)
 	set_phase(vm, NULL);
 	char *err = xstrdup(msg);
 	start_refused(vm, lock_fd, &err);
-	vm_waiters_fire(vm, &vm->start_w, -1, err); /* they say it (once) */
+	vm_waiters_fire(vm, &vm->start_w, rc < 0 ? rc : -1, err); /* they say it (once), with its kind */
 	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 	free(err);
 }
@@ -454,7 +454,7 @@ static void on_disk_made(int status, const char *err, void *arg)
 	struct vm *vm = arg;
 	vm->disk_job = NULL;
 	if (status < 0) {
-		start_disk_failed(vm, err);
+		start_disk_failed(vm, status, err);
 		return;
 	}
 	const struct profile_disk *d = NULL;
@@ -472,17 +472,19 @@ static void on_disk_made(int status, const char *err, void *arg)
 	char *e = NULL;
 	const struct profile_disk *next = disk_to_make(vm);
 	if (next && vm->disks_made <= vm->p->n_disks) {
-		if (disk_begin(vm, next, &e) < 0)
-			start_disk_failed(vm, e);
+		int rc = disk_begin(vm, next, &e);
+		if (rc < 0)
+			start_disk_failed(vm, rc, e);
 		free(e);
 		return;
 	}
 	set_phase(vm, NULL);
 	int lock_fd = vm->spawn_lock_fd;
 	vm->spawn_lock_fd = -1;
-	if (start_spawn(vm, lock_fd, &vm->start_argv, vm->live_mode, &e) < 0) {
+	int rc = start_spawn(vm, lock_fd, &vm->start_argv, vm->live_mode, &e);
+	if (rc < 0) { /* its kind kept: a TAP not permitted is still exit 4 */
 		vm->starting_here = false;
-		vm_waiters_fire(vm, &vm->start_w, -1, e);
+		vm_waiters_fire(vm, &vm->start_w, rc, e);
 		vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
 	}
 	free(e);
@@ -494,7 +496,7 @@ void vm_start_cancel(struct vm *vm, const char *why)
 			      vm->phase ? vm->phase : "preparing");
 	disk_mk_cancel(vm->disk_job);
 	vm->disk_job = NULL;
-	start_disk_failed(vm, msg);
+	start_disk_failed(vm, -1, msg);
 	free(msg);
 }
 
