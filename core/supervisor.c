@@ -11,10 +11,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +52,50 @@ void supervisor_write_record(const char *dir, const char *name, const char *text
 		unlink(tmp);
 }
 
+/* QEMU by posix_spawnp (vfork and exec: the child runs at once while the
+ * supervisor waits, where a fork's child could wait a scheduler slice for a
+ * CPU on a busy machine): signals default and unblocked, /dev/null on 0,
+ * qemu.log on 1 and 2, the serial socket on 3 (over the supervisor's
+ * vm.lock: QEMU does not get the lock), the recorder's monitor on 4,
+ * nothing else. Returns the pid, or 0: with *exec_errno set, the exec
+ * failed and no process is left; else posix_spawn could not be set up
+ * (fork instead). */
+static pid_t spawn_qemu(char *const *argv, int logfd, int serial, int monitor, int *exec_errno)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return 0;
+	if (posix_spawnattr_init(&at) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return 0;
+	}
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	/* logfd, serial and monitor were opened after 0-5 were taken: dup2
+	 * onto 1-4 clobbers nothing still to be moved. */
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (logfd >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+		posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+	}
+	posix_spawn_file_actions_adddup2(&fa, serial, SUPERVISOR_SERIAL_FD);
+	posix_spawn_file_actions_adddup2(&fa, monitor, RECORDER_QEMU_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, RECORDER_QEMU_FD + 1);
+	pid_t pid = 0;
+	int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0)
+		return pid;
+	*exec_errno = rc;
+	return 0;
+}
+
 void supervisor_run(const char *dir, long long serial_log_max, char *const *argv)
 {
 	prctl(PR_SET_NAME, "vmdeck-super"); /* recognisable in ps */
@@ -68,8 +114,11 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 	char log[PATH_MAX];
 	snprintf(log, sizeof(log), "%s/qemu.log", dir);
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	pid_t pid = fork();
-	if (pid == 0) {
+	int spawn_errno = 0;
+	pid_t pid = spawn_qemu(argv, logfd, sp[1], mp[1], &spawn_errno);
+	if (pid == 0 && !spawn_errno)
+		pid = fork();
+	if (pid == 0 && !spawn_errno) { /* fork's child */
 		for (int s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
 		int nul = open("/dev/null", O_RDONLY);
@@ -93,6 +142,13 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 		_exit(127);
 	}
 	int fork_errno = errno;
+	if (spawn_errno) { /* posix_spawnp's exec failed: no process is left */
+		if (logfd >= 0)
+			dprintf(logfd, "vmdeck: cannot run '%s': %s\n", argv[0], strerror(spawn_errno));
+		int rep[2] = { 0, spawn_errno }; /* no pid, the exec's errno (vm_spawn.c) */
+		supervisor_write_all(4, rep, sizeof(rep));
+		_exit(1);
+	}
 	close(ep[1]);
 	close(sp[1]);
 	close(mp[1]);
@@ -141,17 +197,30 @@ void supervisor_run(const char *dir, long long serial_log_max, char *const *argv
 }
 
 #ifdef VMDECK_SUPERVISOR_MAIN
-/* vmdeck-supervisor DIR SERIAL_LOG_MAX — started only by vmdeck (vm.c's
- * spawn), with fds 3 and 4 as supervisor.h says and QEMU's argv on fd 5
- * (NUL-terminated). */
+/* vmdeck-supervisor DIR SERIAL_LOG_MAX [NOFILE] — started only by vmdeck
+ * (vm_spawn.c), with fds 3 and 4 as supervisor.h says and QEMU's argv on
+ * fd 5 (NUL-terminated). NOFILE: the open-files limit QEMU gets (the one
+ * vmdeck was given before it raised its own). It detaches: the process
+ * vmdeck started exits at once (vmdeck waits for that), its child
+ * supervises, reparented to init or the nearest subreaper. */
 int main(int argc, char **argv)
 {
-	char *end;
-	long long log_max = argc == 3 ? strtoll(argv[2], &end, 10) : -1;
-	if (argc != 3 || *end || log_max < 0 || fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 ||
-	    fcntl(5, F_GETFD) < 0) {
-		fprintf(stderr, "vmdeck-supervisor: started by vmdeck only (DIR SERIAL_LOG_MAX; fds 3, 4 and 5)\n");
+	char *end, *nend = NULL;
+	long long log_max = argc == 3 || argc == 4 ? strtoll(argv[2], &end, 10) : -1;
+	unsigned long long nofile = argc == 4 ? strtoull(argv[3], &nend, 10) : 0;
+	if ((argc != 3 && argc != 4) || *end || log_max < 0 || (nend && (*nend || nend == argv[3])) ||
+	    fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 || fcntl(5, F_GETFD) < 0) {
+		fprintf(stderr, "vmdeck-supervisor: started by vmdeck only (DIR SERIAL_LOG_MAX [NOFILE]; fds 3, 4 and "
+				"5)\n");
 		return 2;
+	}
+	pid_t child = fork();
+	if (child != 0)
+		_exit(child < 0 ? 1 : 0);
+	struct rlimit rl;
+	if (argc == 4 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rlim_t)nofile < rl.rlim_cur) {
+		rl.rlim_cur = (rlim_t)nofile;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,56 @@ static long long serial_log_max(const struct vm *vm)
 	return RELAY_LOG_MAX_DEFAULT;
 }
 
+/* vmdeck-supervisor DIR LOG_MAX NOFILE by posix_spawn: vfork and exec, so
+ * no copy of vmdeck's page tables and nothing between fork and exec to wait
+ * for a CPU (on a busy machine the fork of the whole TUI, then a second fork
+ * of it, cost milliseconds each). The supervisor detaches itself (forks,
+ * and its first process exits: what vmdeck waits for). Its fds: vm.lock on
+ * 3, the report pipe on 4, QEMU's argv on 5 (a memfd of NUL-terminated
+ * strings), /dev/null on 0-2, nothing else. -1: fall back to fork. */
+static pid_t spawn_supervisor(char *const *sav, int lock_fd, int report_fd, char *const *argv)
+{
+	int afd = memfd_create("vmdeck-argv", MFD_CLOEXEC);
+	if (afd < 0)
+		return -1;
+	for (size_t i = 0; argv[i]; i++)
+		supervisor_write_all(afd, argv[i], strlen(argv[i]) + 1);
+	/* Out of the way of 0-5 first: dup2 onto 3 must not clobber an fd
+	 * still to be moved. */
+	int a = fcntl(lock_fd, F_DUPFD_CLOEXEC, 100), b = fcntl(report_fd, F_DUPFD_CLOEXEC, 100),
+	    c = fcntl(afd, F_DUPFD_CLOEXEC, 100);
+	close(afd);
+	pid_t pid = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	sigemptyset(&none);
+	if (a >= 0 && b >= 0 && c >= 0 && lseek(c, 0, SEEK_SET) == 0 && posix_spawn_file_actions_init(&fa) == 0) {
+		if (posix_spawnattr_init(&at) == 0) {
+			posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+			posix_spawnattr_setsigmask(&at, &none);
+			posix_spawn_file_actions_adddup2(&fa, a, 3);
+			posix_spawn_file_actions_adddup2(&fa, b, 4);
+			posix_spawn_file_actions_adddup2(&fa, c, 5);
+			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+			posix_spawn_file_actions_adddup2(&fa, 0, 1);
+			posix_spawn_file_actions_adddup2(&fa, 0, 2);
+			posix_spawn_file_actions_addclosefrom_np(&fa, 6);
+			if (posix_spawn(&pid, sav[0], &fa, &at, sav, environ) != 0)
+				pid = -1;
+			posix_spawnattr_destroy(&at);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
+	return pid;
+}
+
 /* Spawn QEMU detached; returns the pipe on which the supervisor reports
  * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
  * with err. lock_fd is shared with the supervisor. */
@@ -245,10 +296,16 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 	 * pgrep -f see QEMU's command line on QEMU alone. */
 	const char *sup_path = supervisor_path();
 	long long log_max = serial_log_max(vm);
-	char log_max_s[24];
+	char log_max_s[24], nofile_s[24];
 	snprintf(log_max_s, sizeof(log_max_s), "%lld", log_max);
-	char *const sav[] = { (char *)sup_path, vm->dir, log_max_s, NULL };
-	pid_t helper = fork();
+	/* QEMU gets the open-files limit vmdeck was given. */
+	snprintf(nofile_s, sizeof(nofile_s), "%llu",
+		 (unsigned long long)(nofile_raised ? nofile_given.rlim_cur : RLIM_INFINITY));
+	char *const sav[] = { (char *)sup_path, vm->dir, log_max_s, nofile_s, NULL };
+	pid_t helper = sup_path ? spawn_supervisor(sav, lock_fd, rp[1], argv) : -1;
+	if (helper > 0)
+		goto spawned;
+	helper = fork();
 	if (helper < 0) {
 		close(rp[0]);
 		close(rp[1]);
@@ -285,6 +342,7 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 		}
 		supervisor_run(vm->dir, log_max, argv);
 	}
+spawned:
 	close(rp[1]);
 	int st;
 	/* The helper exits right after its fork: this is not a wait on QEMU. */
@@ -607,7 +665,8 @@ static void spawn_finish(struct vm *vm)
 	int lock_fd = vm->spawn_lock_fd;
 	vm->spawn_lock_fd = -1;
 	char *err = NULL;
-	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
+	/* {pid, 0}; {0, exec's errno}: no QEMU binary to run; {-1, errno}: no fork. */
+	if (r != (ssize_t)sizeof(rep) || rep[0] < 0 || (rep[0] == 0 && !rep[1]))
 		error_set(&err, "VM %s: could not start the QEMU supervisor", vm->name);
 	else if (rep[1])
 		error_set(&err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, vm->spawn_argv0, strerror(rep[1]));
