@@ -38,6 +38,7 @@ struct vnc {
 
 	struct loop_timer *retry, *timeout, *pace;
 	unsigned backoff_ms;
+	unsigned resize_drops;     /* a one-shot client's reconnects after "Rect too large" */
 
 	struct vnc_rect rects[MAX_RECTS];
 	size_t nrects;
@@ -142,6 +143,19 @@ static void gone(struct vnc *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *r = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* libvncclient drops the link on a resize that came before our
+	 * encodings reached QEMU (vnc_worker.c, send_encodings: "Rect too
+	 * large"); a VM that switches video modes as it boots can do that to a
+	 * one-shot client too (a screenshot right after start): it connects
+	 * again, a few times, rather than fail. */
+	if (v->cfg.once && strstr(r, "Rect too large") && v->resize_drops < 3) {
+		v->resize_drops++;
+		loop_timer_del(v->loop, v->retry);
+		v->retry = loop_timer_add(v->loop, 1, false, on_retry, v);
+		set_state(v, VNC_CONNECTING, "%s; connecting again", r);
+		free(r);
+		return;
+	}
 	if (!v->cfg.once) {
 		loop_timer_del(v->loop, v->retry);
 		v->retry = loop_timer_add(v->loop, v->backoff_ms, false, on_retry, v);

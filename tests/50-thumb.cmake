@@ -14,3 +14,6 @@ add_executable(bench_thumb bench/bench_thumb.c)
 target_link_libraries(bench_thumb PRIVATE vmdeck_core)
 vmdeck_script_test(thumb_tui thumb/tui.sh integration)
 vmdeck_script_test(thumb_profile_tcp thumb/profile_tcp.sh integration)
+# A one-shot screenshot across libvncclient's "Rect too large" drop (a resize
+# mid-connect): it connects again (core/vnc.c).
+vmdeck_script_test(thumb_resize_race thumb/resize_race.sh integration)

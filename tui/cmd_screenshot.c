@@ -34,6 +34,8 @@ static void on_state(struct vnc *v, void *arg)
 	enum vnc_state st = vnc_state(v);
 	if (s->watch || !s->quiet)
 		fprintf(stderr, "vnc: %s%s%s\n", vnc_state_name(st), *vnc_reason(v) ? " " : "", vnc_reason(v));
+	if (st == VNC_CONNECTING) /* again, after a drop (core/vnc.c): the next frame is the first */
+		s->first_frame = false;
 	if (st == VNC_GONE && !s->watch) {
 		free(s->gone_reason);
 		s->gone_reason = xstrdup(vnc_reason(v));
