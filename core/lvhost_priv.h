@@ -1,0 +1,60 @@
+/* lvhost_priv: what core/lvhost.c (the loop's side) and
+ * core/lvhost_worker.c (the worker thread) share. */
+#ifndef VMDECK_LVHOST_PRIV_H
+#define VMDECK_LVHOST_PRIV_H
+
+#include "core/lvhost.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+/* Worker -> loop. */
+enum lvmsg_kind { LVMSG_UP, LVMSG_DOWN, LVMSG_ACTED, LVMSG_CLOSED };
+struct lvmsg {
+	enum lvmsg_kind kind;
+	char *err;              /* DOWN, CLOSED, a failed ACTED */
+	struct lvdom *doms;     /* UP: the domains at connect */
+	size_t n_doms;
+	char *dom;              /* ACTED */
+	int action, rc, state;  /* ACTED: the action, its result, the domain's state after it */
+	unsigned stop_timeout_s;
+	unsigned gen;           /* the connection it is about (a late CLOSED of an old one is dropped) */
+	struct lvmsg *next;
+};
+
+/* Loop -> worker. */
+enum lvjob_kind { LVJOB_OPEN, LVJOB_ACT, LVJOB_QUIT };
+struct lvjob {
+	enum lvjob_kind kind;
+	char *dom;
+	int action; /* LVHOST_START, …: one libvirt call (STOP is a shutdown) */
+	struct lvjob *next;
+};
+
+/* Shared by the loop's struct lvhost and the worker, counted: the worker
+ * may outlive lvhost_free while a dead host holds its last call. */
+struct lvshared {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lvjob *jobs, **jobs_tail;
+	struct lvmsg *msgs, **msgs_tail;
+	int efd;             /* eventfd: a message is waiting */
+	int refs;
+	char *uri;           /* lvhost_uri_effective */
+	struct lvhost *h;    /* the loop's side, NULL once freed (loop thread only) */
+	unsigned gen;        /* worker: the current connection's number */
+};
+
+void lvshared_post(struct lvshared *sh, struct lvmsg *m);
+void lvshared_unref(struct lvshared *sh);
+/* The worker thread's body (arg: the shared state, one reference). */
+void *lvhost_worker(void *arg);
+/* libvirt's lifecycle event, on the loop thread (core/lvhost.c): the
+ * domain's new state (enum lvdom_state), LVHOST_EV_SAME (defined: known,
+ * state unchanged) or LVHOST_EV_UNDEFINED (gone). */
+#define LVHOST_EV_SAME (-1)
+#define LVHOST_EV_UNDEFINED (-2)
+void lvhost_on_lifecycle(struct lvshared *sh, const char *dom, int state);
+void lvdoms_free(struct lvdom *d, size_t n);
+
+#endif

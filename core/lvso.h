@@ -1,0 +1,71 @@
+/* lvso: libvirt's C library, loaded with dlopen() when a libvirt connection is
+ * first opened (as core/xmlso.c does with libxml2): linked, libvirt.so.0 and
+ * what it brings (GnuTLS, libxml2, libssh, ...) would cost every command's
+ * start-up, paid by `start`, `status` and scripts that never talk to libvirt.
+ *
+ * Include it after nothing else of libvirt's, in the files that call libvirt
+ * (core/lvhost*.c, core/lvevent.c): the names below then call through the
+ * table lvso_load() fills. Thread-safe; loads once. */
+#ifndef VMDECK_LVSO_H
+#define VMDECK_LVSO_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+struct lvso {
+	__typeof__(&virEventRegisterImpl) EventRegisterImpl;
+	__typeof__(&virSetErrorFunc) SetErrorFunc;
+	__typeof__(&virGetLastErrorMessage) GetLastErrorMessage;
+	__typeof__(&virConnectOpenAuth) ConnectOpenAuth;
+	__typeof__(&virConnectClose) ConnectClose;
+	__typeof__(&virConnectRegisterCloseCallback) ConnectRegisterCloseCallback;
+	__typeof__(&virConnectUnregisterCloseCallback) ConnectUnregisterCloseCallback;
+	__typeof__(&virConnectSetKeepAlive) ConnectSetKeepAlive;
+	__typeof__(&virConnectDomainEventRegisterAny) ConnectDomainEventRegisterAny;
+	__typeof__(&virConnectDomainEventDeregisterAny) ConnectDomainEventDeregisterAny;
+	__typeof__(&virConnectListAllDomains) ConnectListAllDomains;
+	__typeof__(&virDomainGetName) DomainGetName;
+	__typeof__(&virDomainGetState) DomainGetState;
+	__typeof__(&virDomainGetMetadata) DomainGetMetadata;
+	__typeof__(&virDomainFree) DomainFree;
+	__typeof__(&virDomainLookupByName) DomainLookupByName;
+	__typeof__(&virDomainCreate) DomainCreate;
+	__typeof__(&virDomainShutdown) DomainShutdown;
+	__typeof__(&virDomainDestroy) DomainDestroy;
+	__typeof__(&virDomainSuspend) DomainSuspend;
+	__typeof__(&virDomainResume) DomainResume;
+	__typeof__(&virDomainReset) DomainReset;
+};
+extern struct lvso lvso;
+
+/* 0, or -1 with *err ("cannot load libvirt: …"). Also silences libvirt's
+ * default error printing (it would write on the TUI's screen): errors are
+ * read with virGetLastErrorMessage() where they happen. */
+int lvso_load(char **err);
+
+#ifndef LVSO_IMPL
+#define virEventRegisterImpl lvso.EventRegisterImpl
+#define virSetErrorFunc lvso.SetErrorFunc
+#define virGetLastErrorMessage lvso.GetLastErrorMessage
+#define virConnectOpenAuth lvso.ConnectOpenAuth
+#define virConnectClose lvso.ConnectClose
+#define virConnectRegisterCloseCallback lvso.ConnectRegisterCloseCallback
+#define virConnectUnregisterCloseCallback lvso.ConnectUnregisterCloseCallback
+#define virConnectSetKeepAlive lvso.ConnectSetKeepAlive
+#define virConnectDomainEventRegisterAny lvso.ConnectDomainEventRegisterAny
+#define virConnectDomainEventDeregisterAny lvso.ConnectDomainEventDeregisterAny
+#define virConnectListAllDomains lvso.ConnectListAllDomains
+#define virDomainGetName lvso.DomainGetName
+#define virDomainGetState lvso.DomainGetState
+#define virDomainGetMetadata lvso.DomainGetMetadata
+#define virDomainFree lvso.DomainFree
+#define virDomainLookupByName lvso.DomainLookupByName
+#define virDomainCreate lvso.DomainCreate
+#define virDomainShutdown lvso.DomainShutdown
+#define virDomainDestroy lvso.DomainDestroy
+#define virDomainSuspend lvso.DomainSuspend
+#define virDomainResume lvso.DomainResume
+#define virDomainReset lvso.DomainReset
+#endif
+
+#endif

@@ -1,0 +1,235 @@
+/* cmd_lv: libvirt hosts for the verbs (see the header). */
+#include "tui/cmd_lv.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "tui/cmd.h"
+
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A first connect over ssh takes a while; a verb waits this long for it. */
+#define CONNECT_WAIT_MS 30000
+
+struct conn {
+	char *uri, *name;
+};
+static struct conn *conns;
+static size_t n_conns;
+
+void cmd_lv_add(const char *uri, const char *name)
+{
+	conns = xrealloc(conns, (n_conns + 1) * sizeof(*conns));
+	conns[n_conns].uri = xstrdup(uri);
+	conns[n_conns].name = name ? xstrdup(name) : lvhost_uri_name(uri);
+	n_conns++;
+}
+
+size_t cmd_lv_count(void) { return n_conns; }
+const char *cmd_lv_uri(size_t i) { return conns[i].uri; }
+const char *cmd_lv_name(size_t i) { return conns[i].name; }
+
+void lvset_open(struct lvset *s, struct loop *l)
+{
+	s->n = cmd_lv_count();
+	s->h = xcalloc(s->n ? s->n : 1, sizeof(*s->h));
+	for (size_t i = 0; i < s->n; i++)
+		s->h[i] = lvhost_new(l, cmd_lv_uri(i), cmd_lv_name(i));
+}
+
+void lvset_close(struct lvset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		lvhost_free(s->h[i]);
+	free(s->h);
+	s->h = NULL;
+	s->n = 0;
+}
+
+bool lvset_settled(const struct lvset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!lvhost_settled(s->h[i]))
+			return false;
+	return true;
+}
+
+struct lvhost *lvset_find(const struct lvset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(lvhost_name(s->h[i]), name))
+			return s->h[i];
+	return NULL;
+}
+
+bool cmd_lv_is_remote(const char *target) { return strchr(target, '/') != NULL; }
+
+const char *cmd_lv_state_word(int st)
+{
+	switch (st) {
+	case LVDOM_RUNNING: case LVDOM_BLOCKED: return "running";
+	case LVDOM_PAUSED: case LVDOM_PMSUSPENDED: return "paused";
+	case LVDOM_SHUTDOWN: return "stopping";
+	case LVDOM_SHUTOFF: return "stopped";
+	case LVDOM_CRASHED: return "exited";
+	default: return "unknown";
+	}
+}
+
+static uint64_t uptime_s(const struct lvdom *d)
+{
+	int64_t now = (int64_t)time(NULL);
+	return d->started_wall_s && now > d->started_wall_s ? (uint64_t)(now - d->started_wall_s) : 0;
+}
+
+static struct json_object *dom_json(struct lvhost *h, const struct lvdom *d)
+{
+	struct json_object *o = json_object_new_object();
+	char *full = xasprintf("%s/%s", lvhost_name(h), d->name);
+	json_object_object_add(o, "name", json_object_new_string(full));
+	free(full);
+	json_object_object_add(o, "state", json_object_new_string(cmd_lv_state_word(d->state)));
+	json_object_object_add(o, "status", json_object_new_string(lvdom_state_name(d->state)));
+	json_object_object_add(o, "host", json_object_new_string(lvhost_name(h)));
+	json_object_object_add(o, "domain", json_object_new_string(d->name));
+	json_object_object_add(o, "uri", json_object_new_string(lvhost_uri(h)));
+	json_object_object_add(o, "libvirt_state", json_object_new_string(lvdom_state_name(d->state)));
+	json_object_object_add(o, "uptime_s", json_object_new_uint64(uptime_s(d)));
+	json_object_object_add(o, "stale", json_object_new_boolean(lvhost_stale(h)));
+	if (lvhost_error(h))
+		json_object_object_add(o, "host_error", json_object_new_string(lvhost_error(h)));
+	return o;
+}
+
+size_t cmd_lv_status(const struct lvset *s, struct json_object *arr)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct lvhost *h = s->h[i];
+		if (!lvhost_settled(h)) {
+			cmd_error("status: %s: no answer from %s yet", lvhost_name(h), lvhost_uri(h));
+			bad++;
+			continue;
+		}
+		if (lvhost_error(h)) {
+			cmd_error("status: %s: unreachable: %s", lvhost_name(h), lvhost_error(h));
+			bad++;
+		}
+		for (size_t j = 0; j < lvhost_count(h); j++) {
+			const struct lvdom *d = lvhost_at(h, j);
+			if (arr) {
+				json_object_array_add(arr, dom_json(h, d));
+				continue;
+			}
+			char *full = xasprintf("%s/%s", lvhost_name(h), d->name), up[32] = "-";
+			uint64_t u = uptime_s(d);
+			if (u >= 3600)
+				snprintf(up, sizeof up, "%uh%02um", (unsigned)(u / 3600), (unsigned)(u / 60 % 60));
+			else if (u)
+				snprintf(up, sizeof up, "%um%02us", (unsigned)(u / 60), (unsigned)(u % 60));
+			printf("%-20s %-28s %-8s %8s %9s\n", full, lvdom_state_name(d->state), "libvirt", "-", up);
+			free(full);
+		}
+	}
+	return bad;
+}
+
+/* ---- the lifecycle verbs -------------------------------------------------- */
+
+struct act {
+	bool done;
+	int rc;
+	char *err;
+	struct loop *l;
+};
+
+static void on_log(struct lvhost *h, const char *line, void *arg)
+{
+	(void)h;
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+static void on_done(struct lvhost *h, const char *dom, int rc, const char *err, void *arg)
+{
+	(void)h;
+	(void)dom;
+	struct act *a = arg;
+	a->done = true;
+	a->rc = rc;
+	a->err = err ? xstrdup(err) : NULL;
+}
+
+static void on_quit(int signo, void *arg)
+{
+	(void)signo;
+	loop_quit(((struct act *)arg)->l);
+}
+
+static int act_on(struct act *a, struct lvhost *h, const char *verb, const char *target, const char *dom,
+		  enum lvhost_action action)
+{
+	uint64_t until = now_mono_us() + CONNECT_WAIT_MS * 1000ull;
+	while (!lvhost_settled(h) && !loop_quitting(a->l) && now_mono_us() < until)
+		loop_run_once(a->l, (int)((until - now_mono_us()) / 1000) + 1);
+	char *err = NULL;
+	int rc = lvhost_act(h, dom, action, on_done, a, &err);
+	if (rc < 0) {
+		cmd_error("%s: %s", verb, err ? err : target);
+		free(err);
+		return cmd_exit_code(rc);
+	}
+	while (!a->done && !loop_quitting(a->l))
+		loop_run_once(a->l, -1);
+	if (!a->done) {
+		cmd_error("interrupted; the domain is left as it is");
+		return EXIT_FAIL;
+	}
+	if (a->rc < 0) {
+		cmd_error("%s: %s", verb, a->err ? a->err : "failed");
+		return EXIT_FAIL;
+	}
+	const struct lvdom *d = lvhost_find(h, dom);
+	printf("%s: %s\n", target, d ? lvdom_state_name(d->state) : "gone");
+	return EXIT_OK;
+}
+
+int cmd_lv_action(const char *verb, const char *target, enum lvhost_action action)
+{
+	const char *slash = strchr(target, '/');
+	char *host = xstrndup(target, (size_t)(slash - target));
+	const char *dom = slash + 1;
+	if (!*host || !*dom) {
+		cmd_error("%s: '%s': a remote domain is HOST/NAME", verb, target);
+		free(host);
+		return EXIT_USAGE;
+	}
+	size_t i = 0;
+	while (i < cmd_lv_count() && strcmp(cmd_lv_name(i), host))
+		i++;
+	if (i == cmd_lv_count()) {
+		cmd_error("%s: no libvirt host named '%s' (give it with --connect URI, or in config.yaml's connections)",
+			  verb, host);
+		free(host);
+		return EXIT_NOTFOUND;
+	}
+	if (cmd_read_only) {
+		cmd_error("%s: refused in --read-only mode", verb);
+		free(host);
+		return EXIT_PERM;
+	}
+	struct act a = { .l = loop_new() };
+	loop_signal_add(a.l, SIGINT, on_quit, &a);
+	loop_signal_add(a.l, SIGTERM, on_quit, &a);
+	struct lvhost *h = lvhost_new(a.l, cmd_lv_uri(i), cmd_lv_name(i));
+	lvhost_set_on_log(h, on_log, &a);
+	int rc = act_on(&a, h, verb, target, dom, action);
+	lvhost_free(h);
+	loop_free(a.l);
+	free(a.err);
+	free(host);
+	return rc;
+}
