@@ -1,5 +1,6 @@
 /* cmd_lv: libvirt hosts for the verbs (see the header). */
 #include "tui/cmd_lv.h"
+#include "core/config.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "tui/cmd.h"
@@ -28,7 +29,41 @@ void cmd_lv_add(const char *uri, const char *name)
 	n_conns++;
 }
 
-size_t cmd_lv_count(void) { return n_conns; }
+/* config.yaml's connections after --connect's, once. A name given twice
+ * keeps the first (--connect's over the file's), said on stderr. */
+static void load_config(void)
+{
+	static bool loaded;
+	if (loaded)
+		return;
+	loaded = true;
+	char *path = config_path(), *err = NULL;
+	struct config c;
+	if (config_load(path, &c, &err) < 0) {
+		cmd_error("%s (its connections are left out)", err);
+		free(err);
+	}
+	for (size_t i = 0; i < c.n_conns; i++) {
+		char *name = c.conns[i].name ? xstrdup(c.conns[i].name) : lvhost_uri_name(c.conns[i].uri);
+		size_t j = 0;
+		while (j < n_conns && strcmp(conns[j].name, name))
+			j++;
+		if (j < n_conns)
+			cmd_error("%s:%d:%d: a host named '%s' is already connected (%s): left out", path, c.conns[i].line,
+				  c.conns[i].col, name, conns[j].uri);
+		else
+			cmd_lv_add(c.conns[i].uri, name);
+		free(name);
+	}
+	config_clear(&c);
+	free(path);
+}
+
+size_t cmd_lv_count(void)
+{
+	load_config();
+	return n_conns;
+}
 const char *cmd_lv_uri(size_t i) { return conns[i].uri; }
 const char *cmd_lv_name(size_t i) { return conns[i].name; }
 
