@@ -11,6 +11,8 @@
 #include "tui/src_net.h"
 #include "tui/src_storage.h"
 #include "tui/src_thumb.h"
+#include "tui/src_lv.h"
+#include "tui/cmd_lv.h"
 #include "tui/src_vm.h"
 #include "tui/term.h"
 #include "tui/theme.h"
@@ -35,6 +37,7 @@ struct app {
 	struct grid *grid;
 	struct ui ui;
 	struct src_vm *vms;
+	struct src_lv *lv;  /* libvirt hosts; NULL: no connection */
 	struct src_net *net;
 	struct src_thumb *thumb;
 	struct src_storage *storage;
@@ -88,7 +91,7 @@ static void act_vm(struct app *a, enum action act)
 	char *err = NULL;
 	if (!v)
 		return;
-	if (src_vm_act(a->vms, act, v, &err) < 0) {
+	if ((v->host ? src_lv_act(a->lv, act, v, &err) : src_vm_act(a->vms, act, v, &err)) < 0) {
 		ui_message(&a->ui, true, "%s", err ? err : "failed");
 		free(err);
 	}
@@ -637,6 +640,8 @@ int app_run(const struct app_options *o)
 	struct app a;
 	memset(&a, 0, sizeof(a));
 	a.t0_us = now_mono_us();
+	/* config.yaml's problems go to stderr before the screen takes it. */
+	cmd_lv_count();
 	char *err = NULL;
 	bool mouse = false;
 	unsigned fps;
@@ -664,6 +669,7 @@ int app_run(const struct app_options *o)
 		loop_signal_add(a.loop, sigs[i], on_signal, &a);
 	signal(SIGPIPE, SIG_IGN);
 	a.vms = src_vm_new(a.loop, &a.ui);
+	a.lv = src_lv_new(a.loop, &a.ui, a.vms);
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
 	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
@@ -693,6 +699,7 @@ int app_run(const struct app_options *o)
 	if (a.nw.pid)
 		close(a.nw.out_fd); /* a disk still being made is left to qemu-img */
 	new_clear(&a);
+	src_lv_free(a.lv);
 	src_vm_free(a.vms);
 	loop_free(a.loop);
 	grid_free(a.grid);

@@ -284,6 +284,8 @@ static char *target_of(const struct mvm *v)
 void src_thumb_select(struct src_thumb *s)
 {
 	struct mvm *v = ui_selected_vm(s->ui);
+	if (v && v->host)
+		v = NULL; /* a libvirt domain: no screen yet */
 	bool alive = v && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STARTING ||
 			   v->state == MVM_STOPPING);
 	char *target = alive ? target_of(v) : NULL;

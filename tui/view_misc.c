@@ -14,16 +14,20 @@ static void header_draw(struct ui *ui, struct grid *g, struct rect r)
 {
 	struct grid_pen p = theme_pen(ROLE_HEADER);
 	grid_fill(g, r, ' ', p);
-	size_t running = 0, risk = 0;
-	for (size_t i = 0; i < ui->m.n_vms; i++)
+	size_t running = 0, risk = 0, n_vms = 0;
+	for (size_t i = 0; i < ui->m.n_vms; i++) {
+		if (ui->m.vms[i].header)
+			continue; /* a host's header row */
+		n_vms++;
 		running += ui->m.vms[i].state == MVM_RUNNING || ui->m.vms[i].state == MVM_PAUSED;
+	}
 	for (size_t i = 0; i < ui->m.n_bridges; i++)
 		risk += ui->m.bridges[i].at_risk;
 	char rs[32] = "";
 	if (risk)
 		snprintf(rs, sizeof(rs), ", %zu AT RISK", risk);
-	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s", ui->m.n_vms,
-			    ui->m.n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
+	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s", n_vms,
+			    n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
 			    ui->m.n_bridges == 1 ? "" : "s", rs, ui->read_only ? "   [read-only]" : "");
 	int n = grid_print(g, r.x, r.y, r.w, p, s);
 	free(s);
