@@ -11,3 +11,8 @@ target_link_libraries(test_lvxml PRIVATE PkgConfig::LIBXML2)
 # present the same machine over QMP (tests/import/roundtrip.py's reader).
 vmdeck_script_test(libvirt_qmp libvirt/qmp.sh integration)
 set_tests_properties(libvirt_qmp PROPERTIES TIMEOUT 900)
+# libvirt hosts next to this host's VMs (--connect, config.yaml): the verbs
+# on HOST/NAME and the TUI's host headers, unreachable and back, against a
+# private libvirtd over its UNIX socket URI.
+vmdeck_script_test(libvirt_hosts libvirt/hosts.sh integration)
+set_tests_properties(libvirt_hosts PROPERTIES TIMEOUT 300)

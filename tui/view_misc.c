@@ -167,7 +167,9 @@ static int status_key(struct ui *ui, int key)
 		 * same VM in the same run (pid, 0 for none) is what counts. */
 		const struct key_binding *b = keys_for_action(a);
 		bool any_run = b && (b->when & W_STORAGE);
-		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid || (!any_run && v->pid <= 0)))
+		/* A libvirt domain has no pid here: its name is what counts. */
+		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid ||
+			    (!any_run && v->pid <= 0 && !v->host)))
 			ui_message(ui, true, "cancelled: %s changed meanwhile (its QEMU is not the one asked about)", was);
 		else
 			r |= ui_act(ui, a);
