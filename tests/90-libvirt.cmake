@@ -16,3 +16,6 @@ set_tests_properties(libvirt_qmp PROPERTIES TIMEOUT 900)
 # private libvirtd over its UNIX socket URI.
 vmdeck_script_test(libvirt_hosts libvirt/hosts.sh integration)
 set_tests_properties(libvirt_hosts PROPERTIES TIMEOUT 300)
+# Without a daemon: URIs, config.yaml's connections, a host whose libvirtd
+# is not there (unreachable, retried with backoff, actions refused).
+vmdeck_unit_test(test_lvhost unit/test_lvhost.c)
