@@ -31,13 +31,14 @@ static enum glyph state_glyph(const struct mvm *v)
 	return v->failed ? GL_FAILED : g[v->state];
 }
 
-/* "exited (signal 9)" */
+/* "exited (signal 9)"; a libvirt domain of an unreachable host: "running?"
+ * (its last known state, drawn grey). */
 static void state_text(const struct mvm *v, char *buf, size_t n)
 {
 	if (v->cause && *v->cause)
-		snprintf(buf, n, "%s (%s)", mvm_state_name(v->state), v->cause);
+		snprintf(buf, n, "%s (%s)%s", mvm_state_name(v->state), v->cause, v->stale ? "?" : "");
 	else
-		snprintf(buf, n, "%s", mvm_state_name(v->state));
+		snprintf(buf, n, "%s%s", mvm_state_name(v->state), v->stale ? "?" : "");
 }
 
 static bool autostart(const struct mvm *v)
