@@ -5,6 +5,7 @@
 
 #include "core/loop.h"
 #include "core/lvevent.h"
+#include "core/monitor.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -33,6 +34,14 @@ struct op {
 	struct op *next;
 };
 
+/* A monitor command in flight; replies come back in order. */
+struct mon_op {
+	char *dom;
+	lvhost_monitor_cb done;
+	void *arg;
+	struct mon_op *next;
+};
+
 struct lvhost {
 	struct loop *l;
 	struct lvshared *sh;
@@ -47,6 +56,7 @@ struct lvhost {
 	struct loop_timer *retry; /* NULL: none armed */
 	unsigned backoff_s;
 	struct op *ops;
+	struct mon_op *mons, **mons_tail;
 	lvhost_change_cb on_change;
 	void *on_change_arg;
 	lvhost_log_cb on_log;
@@ -65,8 +75,10 @@ const char *lvdom_state_name(int st)
 
 void lvdoms_free(struct lvdom *d, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(d[i].name);
+		monitor_free(d[i].mon);
+	}
 	free(d);
 }
 
@@ -87,6 +99,7 @@ static void msg_free(struct lvmsg *m)
 {
 	free(m->err);
 	free(m->dom);
+	free(m->out);
 	lvdoms_free(m->doms, m->n_doms);
 	free(m);
 }
@@ -109,17 +122,23 @@ void lvshared_unref(struct lvshared *sh)
 	free(sh);
 }
 
-static void job_push(struct lvshared *sh, enum lvjob_kind k, const char *dom, int action)
+static void job_push_line(struct lvshared *sh, enum lvjob_kind k, const char *dom, int action, const char *line)
 {
 	struct lvjob *j = xcalloc(1, sizeof(*j));
 	j->kind = k;
 	j->dom = dom ? xstrdup(dom) : NULL;
+	j->line = line ? xstrdup(line) : NULL;
 	j->action = action;
 	pthread_mutex_lock(&sh->mu);
 	*sh->jobs_tail = j;
 	sh->jobs_tail = &j->next;
 	pthread_cond_signal(&sh->cv);
 	pthread_mutex_unlock(&sh->mu);
+}
+
+static void job_push(struct lvshared *sh, enum lvjob_kind k, const char *dom, int action)
+{
+	job_push_line(sh, k, dom, action, NULL);
 }
 
 /* ---- the model ------------------------------------------------------------ */
@@ -265,6 +284,60 @@ int lvhost_act(struct lvhost *h, const char *dom, enum lvhost_action a, lvhost_d
 	return 0;
 }
 
+/* ---- the monitor pane --------------------------------------------------- */
+
+static void mon_end(struct lvhost *h, const char *out, const char *err)
+{
+	struct mon_op *o = h->mons;
+	h->mons = o->next;
+	if (!h->mons)
+		h->mons_tail = &h->mons;
+	struct lvdom *d = dom_find(h, o->dom);
+	if (d && d->mon) {
+		if (err) {
+			char *e = xasprintf("error: %s", err);
+			monitor_append(d->mon, e);
+			free(e);
+		} else if (out && *out) {
+			monitor_append(d->mon, out);
+		}
+		if (d->mon_busy)
+			d->mon_busy--;
+	}
+	if (o->done)
+		o->done(h, o->dom, out ? out : "", err, o->arg);
+	free(o->dom);
+	free(o);
+}
+
+int lvhost_monitor(struct lvhost *h, const char *dom, const char *line, lvhost_monitor_cb done, void *arg, char **err)
+{
+	if (h->conn != LVHOST_UP)
+		return error_set(err, "%s/%s: host %s%s", h->name, dom,
+				 h->conn == LVHOST_CONNECTING ? "not connected yet" : "unreachable: ",
+				 h->conn == LVHOST_CONNECTING ? "" : h->error);
+	struct lvdom *d = dom_find(h, dom);
+	if (!d) {
+		error_set(err, "%s/%s: no such domain on %s", h->name, dom, h->uri);
+		return -ERR_NOTFOUND;
+	}
+	if (d->state != LVDOM_RUNNING && d->state != LVDOM_PAUSED && d->state != LVDOM_BLOCKED)
+		return error_set(err, "%s/%s is not running (%s)", h->name, dom, lvdom_state_name(d->state));
+	if (!d->mon)
+		d->mon = monitor_new(0, 0);
+	monitor_history_add(d->mon, line);
+	char *echo = xasprintf("(qemu) %s", line);
+	monitor_append(d->mon, echo);
+	free(echo);
+	d->mon_busy++;
+	struct mon_op *o = xcalloc(1, sizeof(*o));
+	*o = (struct mon_op){ .dom = xstrdup(dom), .done = done, .arg = arg };
+	*h->mons_tail = o;
+	h->mons_tail = &o->next;
+	job_push_line(h->sh, LVJOB_MONITOR, dom, 0, line);
+	return 0;
+}
+
 size_t lvhost_pending(const struct lvhost *h)
 {
 	size_t n = 0;
@@ -292,6 +365,8 @@ static void went_down(struct lvhost *h, const char *why)
 	h->settled = true;
 	while (h->ops)
 		op_end(h, h->ops, -1, why);
+	while (h->mons)
+		mon_end(h, NULL, why);
 	if (!h->retry) {
 		h->backoff_s = h->backoff_s ? h->backoff_s * 2 : 1;
 		if (h->backoff_s > BACKOFF_MAX_S)
@@ -307,6 +382,10 @@ static void went_up(struct lvhost *h, struct lvmsg *m)
 		bool on = m->doms[i].state == LVDOM_RUNNING || m->doms[i].state == LVDOM_PAUSED;
 		if (old && on && old->started_wall_s)
 			m->doms[i].started_wall_s = old->started_wall_s; /* seen starting earlier */
+		if (old) { /* the monitor pane's scrollback stays */
+			m->doms[i].mon = old->mon;
+			old->mon = NULL;
+		}
 	}
 	lvdoms_free(h->doms, h->n_doms);
 	h->doms = m->doms;
@@ -343,8 +422,11 @@ static void on_msgs(int fd, short revents, void *arg)
 			went_down(h, m->err);
 		else if (m->kind == LVMSG_CLOSED && m->gen == h->gen && h->conn == LVHOST_UP) {
 			went_down(h, m->err);
-		} else if (m->kind == LVMSG_ACTED)
+		} else if (m->kind == LVMSG_ACTED) {
 			on_acted(h, m);
+		} else if (m->kind == LVMSG_MONITOR && h->mons) {
+			mon_end(h, m->out, m->err);
+		}
 		msg_free(m);
 		m = n;
 	}
@@ -361,6 +443,7 @@ void lvhost_on_lifecycle(struct lvshared *sh, const char *name, int state)
 		if (!d)
 			return;
 		free(d->name);
+		monitor_free(d->mon);
 		*d = h->doms[--h->n_doms];
 		qsort(h->doms, h->n_doms, sizeof(*h->doms), dom_cmp);
 		changed(h);
@@ -383,6 +466,7 @@ struct lvhost *lvhost_new(struct loop *l, const char *uri, const char *name)
 	h->uri = xstrdup(uri);
 	h->name = name ? xstrdup(name) : lvhost_uri_name(uri);
 	h->conn = LVHOST_CONNECTING;
+	h->mons_tail = &h->mons;
 	struct lvshared *sh = xcalloc(1, sizeof(*sh));
 	h->sh = sh;
 	pthread_mutex_init(&sh->mu, NULL);
@@ -427,6 +511,11 @@ void lvhost_free(struct lvhost *h)
 	while (h->ops) {
 		h->ops->done = NULL;
 		op_end(h, h->ops, -1, NULL);
+	}
+	for (struct mon_op *o = h->mons, *n; o; o = n) {
+		n = o->next;
+		free(o->dom);
+		free(o);
 	}
 	loop_timer_del(h->l, h->retry);
 	h->sh->h = NULL;

@@ -36,6 +36,9 @@ struct lvdom {
 	int state;              /* enum lvdom_state */
 	int64_t started_wall_s; /* seen starting at (0: unknown, or not running) */
 	unsigned stop_timeout_s; /* graceful stop's wait: the export's vmdeck metadata, else 60 */
+	struct monitor *mon;    /* the monitor pane's scrollback and history (core/monitor.h); kept
+				 * across reconnects, NULL until the first command */
+	unsigned mon_busy;      /* monitor commands in flight */
 };
 
 enum lvhost_conn { LVHOST_CONNECTING, LVHOST_UP, LVHOST_UNREACHABLE };
@@ -69,6 +72,14 @@ bool lvhost_settled(const struct lvhost *h);
 size_t lvhost_count(const struct lvhost *h);
 const struct lvdom *lvhost_at(const struct lvhost *h, size_t i); /* sorted by name */
 const struct lvdom *lvhost_find(const struct lvhost *h, const char *name);
+/* An HMP command to a running domain's QEMU through libvirt
+ * (virDomainQemuMonitorCommand with the HMP flag, libvirt-qemu dlopen()ed),
+ * echoed "(qemu) LINE" into the domain's monitor scrollback with its reply
+ * (or "error: …"); done gets the reply. -1 with *err when it cannot begin. */
+typedef void (*lvhost_monitor_cb)(struct lvhost *h, const char *dom, const char *out, const char *err, void *arg);
+int lvhost_monitor(struct lvhost *h, const char *dom, const char *line, lvhost_monitor_cb done, void *arg,
+		   char **err);
+
 /* Actions in flight (for the CLI's wait). */
 size_t lvhost_pending(const struct lvhost *h);
 

@@ -9,13 +9,14 @@
 #include <stdbool.h>
 
 /* Worker -> loop. */
-enum lvmsg_kind { LVMSG_UP, LVMSG_DOWN, LVMSG_ACTED, LVMSG_CLOSED };
+enum lvmsg_kind { LVMSG_UP, LVMSG_DOWN, LVMSG_ACTED, LVMSG_CLOSED, LVMSG_MONITOR };
 struct lvmsg {
 	enum lvmsg_kind kind;
 	char *err;              /* DOWN, CLOSED, a failed ACTED */
 	struct lvdom *doms;     /* UP: the domains at connect */
 	size_t n_doms;
-	char *dom;              /* ACTED */
+	char *dom;              /* ACTED, MONITOR */
+	char *out;              /* MONITOR: the HMP reply (err: the call failed) */
 	int action, rc, state;  /* ACTED: the action, its result, the domain's state after it */
 	unsigned stop_timeout_s;
 	unsigned gen;           /* the connection it is about (a late CLOSED of an old one is dropped) */
@@ -23,10 +24,11 @@ struct lvmsg {
 };
 
 /* Loop -> worker. */
-enum lvjob_kind { LVJOB_OPEN, LVJOB_ACT, LVJOB_QUIT };
+enum lvjob_kind { LVJOB_OPEN, LVJOB_ACT, LVJOB_MONITOR, LVJOB_QUIT };
 struct lvjob {
 	enum lvjob_kind kind;
 	char *dom;
+	char *line; /* MONITOR: the HMP command */
 	int action; /* LVHOST_START, …: one libvirt call (STOP is a shutdown) */
 	struct lvjob *next;
 };

@@ -210,6 +210,28 @@ static void do_act(struct worker *w, struct lvjob *j)
 	post(w, m);
 }
 
+static void do_monitor(struct worker *w, struct lvjob *j)
+{
+	struct lvmsg *m = xcalloc(1, sizeof(*m));
+	m->kind = LVMSG_MONITOR;
+	m->dom = xstrdup(j->dom);
+	virDomainPtr d = w->conn ? virDomainLookupByName(w->conn, j->dom) : NULL;
+	char *out = NULL, *err = NULL;
+	if (!w->conn)
+		m->err = xstrdup("not connected");
+	else if (!d)
+		m->err = xstrdup(last_error());
+	else if (lvso_qemu_load(&err) < 0)
+		m->err = err;
+	else if (virDomainQemuMonitorCommand(d, j->line, &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+		m->err = xstrdup(last_error());
+	else
+		m->out = out ? out : xstrdup("");
+	if (d)
+		virDomainFree(d);
+	post(w, m);
+}
+
 void *lvhost_worker(void *arg)
 {
 	struct worker w = { .sh = arg, .cb_id = -1 };
@@ -228,7 +250,10 @@ void *lvhost_worker(void *arg)
 			do_open(&w);
 		else if (k == LVJOB_ACT)
 			do_act(&w, j);
+		else if (k == LVJOB_MONITOR)
+			do_monitor(&w, j);
 		free(j->dom);
+		free(j->line);
 		free(j);
 		if (k == LVJOB_QUIT)
 			break;

@@ -60,3 +60,26 @@ int lvso_load(char **err)
 		return 0;
 	return error_set(err, "%s", load_error);
 }
+
+static char qemu_error[256];
+
+static void qemu_once(void)
+{
+	const struct dl_sym syms[] = {
+		{ "virDomainQemuMonitorCommand", (void **)&lvso.DomainQemuMonitorCommand },
+	};
+	char *err = NULL;
+	if (dl_load(VMDECK_LIBVIRT_QEMU_SONAME, "libvirt-qemu", syms, ARRAY_LEN(syms), &err) < 0) {
+		snprintf(qemu_error, sizeof qemu_error, "%s", err);
+		free(err);
+	}
+}
+
+int lvso_qemu_load(char **err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, qemu_once);
+	if (lvso.DomainQemuMonitorCommand)
+		return 0;
+	return error_set(err, "%s", qemu_error);
+}

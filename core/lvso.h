@@ -10,6 +10,7 @@
 #define VMDECK_LVSO_H
 
 #include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
 struct lvso {
@@ -35,6 +36,8 @@ struct lvso {
 	__typeof__(&virDomainSuspend) DomainSuspend;
 	__typeof__(&virDomainResume) DomainResume;
 	__typeof__(&virDomainReset) DomainReset;
+	/* libvirt-qemu.so.0, loaded by lvso_qemu_load() (the monitor pane) */
+	__typeof__(&virDomainQemuMonitorCommand) DomainQemuMonitorCommand;
 };
 extern struct lvso lvso;
 
@@ -42,6 +45,9 @@ extern struct lvso lvso;
  * default error printing (it would write on the TUI's screen): errors are
  * read with virGetLastErrorMessage() where they happen. */
 int lvso_load(char **err);
+/* libvirt's QEMU library (virDomainQemuMonitorCommand), when a monitor
+ * command is first sent. 0, or -1 with *err. */
+int lvso_qemu_load(char **err);
 
 #ifndef LVSO_IMPL
 #define virEventRegisterImpl lvso.EventRegisterImpl
@@ -66,6 +72,7 @@ int lvso_load(char **err);
 #define virDomainSuspend lvso.DomainSuspend
 #define virDomainResume lvso.DomainResume
 #define virDomainReset lvso.DomainReset
+#define virDomainQemuMonitorCommand lvso.DomainQemuMonitorCommand
 #endif
 
 #endif

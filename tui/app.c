@@ -85,6 +85,17 @@ static void relayout(struct app *a)
 
 typedef void (*action_fn)(struct app *a, enum action act);
 
+/* The monitor pane's Enter: this host's VM over its QMP, a libvirt
+ * domain through libvirt. */
+static void monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg)
+{
+	struct app *a = arg;
+	if (v->host)
+		src_lv_monitor_send(a->lv, v, cmd);
+	else
+		src_vm_monitor_send(ui, v, cmd, a->vms);
+}
+
 static void act_vm(struct app *a, enum action act)
 {
 	struct mvm *v = ui_selected_vm(&a->ui);
@@ -674,8 +685,8 @@ int app_run(const struct app_options *o)
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
 	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
 	a.con = src_console_new(a.loop, &a.ui);
-	a.ui.monitor_send = src_vm_monitor_send;
-	a.ui.monitor_arg = a.vms;
+	a.ui.monitor_send = monitor_send;
+	a.ui.monitor_arg = &a;
 	a.ui.act = on_act;
 	a.ui.act_arg = &a;
 	a.ui.guest = (struct ui_guest){ guest_key, guest_click, &a };

@@ -2,6 +2,7 @@
 #include "tui/cmd_lv.h"
 #include "core/config.h"
 #include "core/loop.h"
+#include "core/monitor.h"
 #include "core/util.h"
 #include "tui/cmd.h"
 
@@ -178,6 +179,7 @@ struct act {
 	bool done;
 	int rc;
 	char *err;
+	char *out;
 	struct loop *l;
 };
 
@@ -232,39 +234,94 @@ static int act_on(struct act *a, struct lvhost *h, const char *verb, const char 
 	return EXIT_OK;
 }
 
-int cmd_lv_action(const char *verb, const char *target, enum lvhost_action action)
+/* HOST/NAME: the connection's index, or -1 after saying why (*rc: the exit code). */
+static long find_target(const char *verb, const char *target, int *rc)
 {
 	const char *slash = strchr(target, '/');
-	char *host = xstrndup(target, (size_t)(slash - target));
-	const char *dom = slash + 1;
-	if (!*host || !*dom) {
+	if (!slash || slash == target || !slash[1]) {
 		cmd_error("%s: '%s': a remote domain is HOST/NAME", verb, target);
-		free(host);
-		return EXIT_USAGE;
+		*rc = EXIT_USAGE;
+		return -1;
 	}
-	size_t i = 0;
-	while (i < cmd_lv_count() && strcmp(cmd_lv_name(i), host))
-		i++;
-	if (i == cmd_lv_count()) {
-		cmd_error("%s: no libvirt host named '%s' (give it with --connect URI, or in config.yaml's connections)",
-			  verb, host);
-		free(host);
-		return EXIT_NOTFOUND;
-	}
+	size_t n = (size_t)(slash - target);
+	for (size_t i = 0; i < cmd_lv_count(); i++)
+		if (strlen(cmd_lv_name(i)) == n && !strncmp(cmd_lv_name(i), target, n))
+			return (long)i;
+	cmd_error("%s: no libvirt host named '%.*s' (give it with --connect URI, or in config.yaml's connections)", verb,
+		  (int)n, target);
+	*rc = EXIT_NOTFOUND;
+	return -1;
+}
+
+int cmd_lv_action(const char *verb, const char *target, enum lvhost_action action)
+{
+	int rc;
+	long i = find_target(verb, target, &rc);
+	if (i < 0)
+		return rc;
 	if (cmd_read_only) {
 		cmd_error("%s: refused in --read-only mode", verb);
-		free(host);
 		return EXIT_PERM;
 	}
 	struct act a = { .l = loop_new() };
 	loop_signal_add(a.l, SIGINT, on_quit, &a);
 	loop_signal_add(a.l, SIGTERM, on_quit, &a);
-	struct lvhost *h = lvhost_new(a.l, cmd_lv_uri(i), cmd_lv_name(i));
+	struct lvhost *h = lvhost_new(a.l, cmd_lv_uri((size_t)i), cmd_lv_name((size_t)i));
 	lvhost_set_on_log(h, on_log, &a);
-	int rc = act_on(&a, h, verb, target, dom, action);
+	rc = act_on(&a, h, verb, target, strchr(target, '/') + 1, action);
 	lvhost_free(h);
 	loop_free(a.l);
 	free(a.err);
-	free(host);
+	return rc;
+}
+
+static void on_monitor(struct lvhost *h, const char *dom, const char *out, const char *err, void *arg)
+{
+	(void)h;
+	(void)dom;
+	struct act *a = arg;
+	a->done = true;
+	a->rc = err ? -1 : 0;
+	a->err = err ? xstrdup(err) : NULL;
+	a->out = xstrdup(out);
+}
+
+int cmd_lv_monitor(const char *target, const char *line)
+{
+	int rc;
+	long i = find_target("monitor", target, &rc);
+	if (i < 0)
+		return rc;
+	struct act a = { .l = loop_new() };
+	loop_signal_add(a.l, SIGINT, on_quit, &a);
+	loop_signal_add(a.l, SIGTERM, on_quit, &a);
+	struct lvhost *h = lvhost_new(a.l, cmd_lv_uri((size_t)i), cmd_lv_name((size_t)i));
+	uint64_t until = now_mono_us() + CONNECT_WAIT_MS * 1000ull;
+	while (!lvhost_settled(h) && !loop_quitting(a.l) && now_mono_us() < until)
+		loop_run_once(a.l, (int)((until - now_mono_us()) / 1000) + 1);
+	char *err = NULL;
+	rc = lvhost_monitor(h, strchr(target, '/') + 1, line, on_monitor, &a, &err);
+	if (rc < 0) {
+		cmd_error("monitor: %s", err);
+		free(err);
+		rc = cmd_exit_code(rc);
+	} else {
+		while (!a.done && !loop_quitting(a.l))
+			loop_run_once(a.l, -1);
+		rc = !a.done ? EXIT_FAIL : a.rc < 0 ? (cmd_error("monitor: %s: %s", target, a.err), EXIT_FAIL) : EXIT_OK;
+		/* HMP says its errors as text: such a reply is a failure too. */
+		if (rc == EXIT_OK && a.out) {
+			bool failed = monitor_reply_failed(a.out);
+			FILE *o = failed ? stderr : stdout;
+			fputs(a.out, o);
+			if (*a.out && a.out[strlen(a.out) - 1] != '\n')
+				fputc('\n', o);
+			rc = failed ? EXIT_FAIL : EXIT_OK;
+		}
+	}
+	lvhost_free(h);
+	loop_free(a.l);
+	free(a.err);
+	free(a.out);
 	return rc;
 }

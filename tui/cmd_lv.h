@@ -39,6 +39,9 @@ bool cmd_lv_is_remote(const char *target);
 size_t cmd_lv_status(const struct lvset *s, struct json_object *json_array);
 /* The lifecycle verbs on HOST/NAME; the exit code. */
 int cmd_lv_action(const char *verb, const char *target, enum lvhost_action a);
+/* monitor HOST/NAME 'HMP COMMAND': the reply on stdout, an HMP error on
+ * stderr (exit 1), as for a local VM; the exit code. */
+int cmd_lv_monitor(const char *target, const char *line);
 /* vmdeck's state words for a domain ("running", "stopped", …: status's). */
 const char *cmd_lv_state_word(int lvdom_state);
 

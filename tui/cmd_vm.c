@@ -442,7 +442,7 @@ static int exec_monitor(int argc, char **argv)
 		cmd_error("usage: vmdeck monitor NAME 'HMP COMMAND'");
 		return EXIT_USAGE;
 	}
-	if (!cmd_vm_name_ok("monitor", argv[1]))
+	if (!cmd_lv_is_remote(argv[1]) && !cmd_vm_name_ok("monitor", argv[1]))
 		return EXIT_USAGE;
 	if (cmd_read_only) {
 		cmd_error("monitor: refused in --read-only mode");
@@ -454,6 +454,11 @@ static int exec_monitor(int argc, char **argv)
 		char *n = xasprintf("%s %s", line, argv[i]);
 		free(line);
 		line = n;
+	}
+	if (cmd_lv_is_remote(argv[1])) { /* HOST/NAME: through libvirt */
+		int lrc = cmd_lv_monitor(argv[1], line);
+		free(line);
+		return lrc;
 	}
 	struct run r;
 	run_open(&r, argv[1], false);

@@ -21,7 +21,7 @@ const struct key_binding keys_table[] = {
 	{ 'i', 0, "i", "install/boot", "toggle install/boot mode (live on a running VM: inserts/ejects the installer)", ACT_MODE, W_VM | W_LOCAL | W_WRITE, NULL, true },
 	{ 'P', 0, "P", "pin MAC", "pin the selected bridge's MAC (set it explicitly: it stops flipping)", ACT_PIN, W_BRIDGE | W_UNPINNED | W_WRITE, NULL, true },
 	{ 'A', 0, "A", "heal", "heal on/off: after each MAC change announce the new MAC to the guests", ACT_HEAL, W_BRIDGE | W_WRITE, NULL, true },
-	{ 'm', ':', "m/:", "monitor", "type into the selected VM's QEMU monitor (Esc leaves)", ACT_MONITOR, W_VM | W_LOCAL | W_VM_LIVE, NULL, true },
+	{ 'm', ':', "m/:", "monitor", "type into the selected VM's QEMU monitor (Esc leaves)", ACT_MONITOR, W_VM | W_VM_LIVE, NULL, true },
 	{ 'f', 0, "f", "forward", "add/remove a port forward live (asks: add|remove RULE, e.g. add tcp:8080:80)", ACT_FORWARD, W_VM | W_LOCAL | W_VM_LIVE | W_WRITE, NULL, false },
 	{ 'c', 0, "c", "console", "type into the selected VM's serial console (Esc Esc leaves)", ACT_CONSOLE, W_VM | W_LOCAL, NULL, true },
 	{ 'z', 0, "z", "zoom", "zoom the screen thumbnail to the whole window (z again: back)", ACT_ZOOM, W_VM | W_LOCAL, NULL, true },

@@ -18,10 +18,20 @@ struct src_lv {
 	char local[72]; /* this host's header */
 };
 
+/* The host's domains may have been replaced (a reconnect) or gone: point
+ * the rows at the scrollbacks it holds now, at once, so that nothing read
+ * before the rebuild (a key in this same pass) is dangling. */
 static void on_change(struct lvhost *h, void *arg)
 {
-	(void)h;
 	struct src_lv *s = arg;
+	struct model *m = &s->ui->m;
+	for (size_t i = 0; i < m->n_vms; i++) {
+		struct mvm *v = &m->vms[i];
+		if (v->header || !v->host || strcmp(v->host, lvhost_name(h)) != 0)
+			continue;
+		const struct lvdom *d = lvhost_find(h, strchr(v->name, '/') + 1);
+		v->mon = d ? d->mon : NULL;
+	}
 	src_vm_mark_stale(s->vms);
 }
 
@@ -66,6 +76,8 @@ static void dom_row(struct mvm *v, struct lvhost *h, const struct lvdom *d)
 	v->failed = d->state == LVDOM_CRASHED;
 	v->stale = lvhost_stale(h);
 	v->started_wall_s = d->started_wall_s;
+	v->mon = d->mon; /* borrowed from the host, like a local VM's from vmm */
+	v->mon_busy = d->mon_busy > 0;
 	if (d->state != LVDOM_RUNNING && d->state != LVDOM_SHUTOFF && d->state != LVDOM_PAUSED)
 		v->cause = xstrdup(lvdom_state_name(d->state));
 	v->note = v->stale ? xasprintf("last known state: %s is unreachable (%s)", lvhost_name(h), lvhost_error(h))
@@ -127,6 +139,33 @@ void src_lv_free(struct src_lv *s)
 	src_vm_set_extra(s->vms, NULL, NULL);
 	lvset_close(&s->set);
 	free(s);
+}
+
+static void on_monitor(struct lvhost *h, const char *dom, const char *out, const char *err, void *arg)
+{
+	(void)h;
+	(void)dom;
+	(void)out; /* lvhost put it in the scrollback */
+	struct src_lv *s = arg;
+	if (err)
+		ui_message(s->ui, true, "monitor: %s", err);
+	src_vm_mark_stale(s->vms);
+	s->ui->dirty |= D_MONITOR;
+}
+
+void src_lv_monitor_send(struct src_lv *s, struct mvm *v, const char *cmd)
+{
+	struct lvhost *h = s && v->host ? lvset_find(&s->set, v->host) : NULL;
+	const char *slash = strchr(v->name, '/');
+	char *err = NULL;
+	if (!h || !slash || lvhost_monitor(h, slash + 1, cmd, on_monitor, s, &err) < 0) {
+		ui_message(s->ui, true, "monitor: %s", err ? err : "no such libvirt domain");
+		free(err);
+		return;
+	}
+	/* The row borrows the scrollback the first command made. */
+	src_vm_mark_stale(s->vms);
+	s->ui->dirty |= D_MONITOR;
 }
 
 struct done_ctx {

@@ -21,4 +21,8 @@ void src_lv_free(struct src_lv *s);
  * with err when it cannot begin. The outcome arrives as a ui message. */
 int src_lv_act(struct src_lv *s, enum action a, struct mvm *v, char **err);
 
+/* The monitor pane's command for a libvirt domain's row: HMP through
+ * libvirt, off the loop; the reply lands in the row's scrollback. */
+void src_lv_monitor_send(struct src_lv *s, struct mvm *v, const char *cmd);
+
 #endif

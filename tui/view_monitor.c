@@ -21,9 +21,8 @@ static void monitor_draw(struct ui *ui, struct grid *g, struct rect r)
 	if (in.w < 4 || in.h < 1)
 		return;
 	int out_rows = in.h - 1;
-	if (!v || v->host) {
-		grid_print(g, in.x + 1, in.y, in.w - 1, theme_pen(ROLE_DIM),
-			   v ? "a libvirt domain: no monitor here yet (virsh qemu-monitor-command)" : "no VM selected");
+	if (!v) {
+		grid_print(g, in.x + 1, in.y, in.w - 1, theme_pen(ROLE_DIM), "no VM selected");
 		return;
 	}
 	size_t nlines = v->mon ? monitor_line_count(v->mon) : 0;

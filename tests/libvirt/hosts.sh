@@ -12,7 +12,8 @@
 #         from a client namespace over a veth pair; vmdeck runs in the client
 #         namespace; ssh is told the test's key and known_hosts through the
 #         URI's command= (a wrapper): root's ~/.ssh is never read or written.
-#   1. CLI: status [--json] lists HOST/NAME (config.yaml's `name:` and
+#   1. CLI: status [--json] lists HOST/NAME, monitor HOST/NAME (HMP through
+#      libvirt) (config.yaml's `name:` and
 #      --connect's URI host part); start, pause, resume, reset, stop (shutdown,
 #      then destroy after the timeout, printed like a local stop's escalation),
 #      stop --force act through libvirt and virsh agrees; unknown host or
@@ -20,7 +21,7 @@
 #      config.yaml is named by file:line:col; nothing of libvirt is loaded by
 #      a verb without connections (hardening_lazy_libs checks the rest).
 #   2. TUI (tmux): the domain under its host's header; s starts it, x stops
-#      it; libvirtd (unix) or sshd (ssh) killed -> "lab: unreachable: …"
+#      it, the monitor pane answers `info status`; libvirtd (unix) or sshd (ssh) killed -> "lab: unreachable: …"
 #      within 5 s, the domain greyed with its last known state ("running?"),
 #      keys still answer; the daemon back -> the header and the live state
 #      come back by themselves; libvirtd hung (SIGSTOP) with a stop in
@@ -127,6 +128,10 @@ vd start lab/lvh1 >"$T_TMP/start.out" 2>"$T_TMP/start.err"
 check "start lab/lvh1 exits 0 and says running ($(cat "$T_TMP/start.err"))" grep -qx "lab/lvh1: running" "$T_TMP/start.out"
 check "virsh: running" test "$(domstate lvh1)" = running
 check "status --json: running" test "$(jstate lab/lvh1)" = "running lab running"
+vd monitor lab/lvh1 info status >"$T_TMP/mon.out" 2>&1
+check "monitor lab/lvh1 'info status': HMP through libvirt" grep -q "^VM status: running" "$T_TMP/mon.out"
+vd monitor lab/lvh1 info bogus >/dev/null 2>"$T_TMP/mon.err"
+check "monitor: an HMP error is a failure on stderr" bash -c "test $? = 1 && grep -q \"unknown command: 'info bogus'\" '$T_TMP/mon.err'"
 vd pause lab/lvh1 >/dev/null 2>&1
 check "pause lab/lvh1: virsh says paused" test "$(domstate lvh1)" = paused
 vd resume lab/lvh1 >/dev/null 2>&1
@@ -181,6 +186,10 @@ tui_expect 30 "lab/lvh1 +stopped" "x stops it (shutdown, destroy after 3 s)"
 check "virsh: shut off" test "$(domstate lvh1)" = "shut off"
 tmux_keys s
 tui_expect 20 "lab/lvh1 +running" "s starts it again"
+tmux_keys m
+tmux_keys "info status" Enter
+tui_expect 10 "│ VM status: running" "the monitor pane asks the domain's QEMU through libvirt (HMP)"
+tmux_keys Escape
 
 # libvirtd (or the sshd in front of it) goes away: the header says so
 # within 5 s, the domain keeps its last known state (greyed), keys answer.
