@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,17 @@ static void job_push_line(struct lvshared *sh, enum lvjob_kind k, const char *do
 	j->dom = dom ? xstrdup(dom) : NULL;
 	j->line = line ? xstrdup(line) : NULL;
 	j->action = action;
+	lvshared_push(sh, j);
+}
+
+void lvshared_push(struct lvshared *sh, struct lvjob *j)
+{
 	pthread_mutex_lock(&sh->mu);
+	if (sh->quit) {
+		pthread_mutex_unlock(&sh->mu);
+		lvjob_drop(sh, j);
+		return;
+	}
 	*sh->jobs_tail = j;
 	sh->jobs_tail = &j->next;
 	pthread_cond_signal(&sh->cv);
@@ -488,7 +499,12 @@ struct lvhost *lvhost_new(struct loop *l, const char *uri, const char *name)
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 		pthread_t t;
 		sh->refs++;
+		/* The worker takes no signals: the loop's signalfd gets them all. */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		int rc = pthread_create(&t, &a, lvhost_worker, sh);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&a);
 		if (rc == 0) {
 			job_push(sh, LVJOB_OPEN, NULL, 0);
@@ -533,6 +549,7 @@ void lvhost_free(struct lvhost *h)
 }
 
 const char *lvhost_name(const struct lvhost *h) { return h->name; }
+struct lvshared *lvhost_shared(struct lvhost *h) { return h->sh; }
 const char *lvhost_uri(const struct lvhost *h) { return h->uri; }
 enum lvhost_conn lvhost_conn(const struct lvhost *h) { return h->conn; }
 const char *lvhost_error(const struct lvhost *h) { return h->conn == LVHOST_UNREACHABLE ? h->error : NULL; }

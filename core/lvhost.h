@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct loop;
+struct lvgfx;
 struct lvhost;
 
 /* libvirt's virDomainState values. */
@@ -79,6 +80,18 @@ const struct lvdom *lvhost_find(const struct lvhost *h, const char *name);
 typedef void (*lvhost_monitor_cb)(struct lvhost *h, const char *dom, const char *out, const char *err, void *arg);
 int lvhost_monitor(struct lvhost *h, const char *dom, const char *line, lvhost_monitor_cb done, void *arg,
 		   char **err);
+
+/* A domain's screen for core/vnc (vnc_config's open_fd, fd_ref, fd_unref,
+ * fd_arg): each connection attempt takes the host's connection of the
+ * moment and opens the domain's first graphics device with
+ * virDomainOpenGraphicsFD (libvirt passes the socket over its own
+ * connection: a local UNIX-socket URI only — over ssh or TCP the descriptor
+ * cannot cross, and NULL says so), on the VNC worker's thread. Counted
+ * (any thread). */
+struct lvgfx *lvhost_gfx_new(struct lvhost *h, const char *dom, char **err);
+int lvhost_gfx_fd(void *gfx, char **why);
+void lvhost_gfx_ref(void *gfx);
+void lvhost_gfx_unref(void *gfx);
 
 /* Actions in flight (for the CLI's wait). */
 size_t lvhost_pending(const struct lvhost *h);

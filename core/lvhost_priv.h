@@ -24,11 +24,21 @@ struct lvmsg {
 };
 
 /* Loop -> worker. */
-enum lvjob_kind { LVJOB_OPEN, LVJOB_ACT, LVJOB_MONITOR, LVJOB_QUIT };
+enum lvjob_kind { LVJOB_OPEN, LVJOB_ACT, LVJOB_MONITOR, LVJOB_GFX, LVJOB_QUIT };
+/* A screen's socket asked for by a VNC worker (core/lvhost_worker.c): the
+ * host's worker opens it; the asker waits. Under the shared mutex. */
+struct lvgfx_req {
+	int refs;           /* the asker's and the job's */
+	bool done;
+	int fd;             /* the socket, until taken; -1 */
+	char *err;
+	pthread_cond_t cv;
+};
 struct lvjob {
 	enum lvjob_kind kind;
 	char *dom;
 	char *line; /* MONITOR: the HMP command */
+	struct lvgfx_req *req; /* GFX */
 	int action; /* LVHOST_START, …: one libvirt call (STOP is a shutdown) */
 	struct lvjob *next;
 };
@@ -45,9 +55,17 @@ struct lvshared {
 	char *uri;           /* lvhost_uri_effective */
 	struct lvhost *h;    /* the loop's side, NULL once freed (loop thread only) */
 	unsigned gen;        /* worker: the current connection's number */
+	void *conn;          /* the open virConnectPtr (the worker's; under mu), NULL: none */
+	bool quit;           /* the worker is gone: a job pushed now is dropped (its asker told) */
 };
 
+struct lvshared *lvhost_shared(struct lvhost *h);
+
 void lvshared_post(struct lvshared *sh, struct lvmsg *m);
+/* Queue a job for the worker (any thread). */
+void lvshared_push(struct lvshared *sh, struct lvjob *j);
+/* Free a job not done (a screen's asker is told). */
+void lvjob_drop(struct lvshared *sh, struct lvjob *j);
 void lvshared_unref(struct lvshared *sh);
 /* The worker thread's body (arg: the shared state, one reference). */
 void *lvhost_worker(void *arg);

@@ -10,7 +10,11 @@
 #include "core/lvhost_priv.h"
 #include "core/util.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <errno.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +102,9 @@ static void disconnect(struct worker *w)
 {
 	if (!w->conn)
 		return;
+	pthread_mutex_lock(&w->sh->mu);
+	w->sh->conn = NULL; /* screens hold their own references */
+	pthread_mutex_unlock(&w->sh->mu);
 	virConnectUnregisterCloseCallback(w->conn, on_close);
 	if (w->cb_id >= 0)
 		virConnectDomainEventDeregisterAny(w->conn, w->cb_id);
@@ -166,6 +173,9 @@ static void do_open(struct worker *w)
 		return;
 	}
 	m->kind = LVMSG_UP;
+	pthread_mutex_lock(&w->sh->mu);
+	w->sh->conn = w->conn;
+	pthread_mutex_unlock(&w->sh->mu);
 	list(w, m);
 	post(w, m);
 }
@@ -232,6 +242,8 @@ static void do_monitor(struct worker *w, struct lvjob *j)
 	post(w, m);
 }
 
+static void do_gfx(struct worker *w, struct lvjob *j);
+
 void *lvhost_worker(void *arg)
 {
 	struct worker w = { .sh = arg, .cb_id = -1 };
@@ -252,13 +264,169 @@ void *lvhost_worker(void *arg)
 			do_act(&w, j);
 		else if (k == LVJOB_MONITOR)
 			do_monitor(&w, j);
-		free(j->dom);
-		free(j->line);
-		free(j);
+		else if (k == LVJOB_GFX) {
+			do_gfx(&w, j);
+			j->req = NULL;
+		}
+		lvjob_drop(sh, j);
 		if (k == LVJOB_QUIT)
 			break;
+	}
+	/* Jobs queued after QUIT (a screen asking late): their askers are told. */
+	pthread_mutex_lock(&sh->mu);
+	sh->quit = true;
+	struct lvjob *left = sh->jobs;
+	sh->jobs = NULL;
+	sh->jobs_tail = &sh->jobs;
+	pthread_mutex_unlock(&sh->mu);
+	while (left) {
+		struct lvjob *n = left->next;
+		lvjob_drop(sh, left);
+		left = n;
 	}
 	disconnect(&w);
 	lvshared_unref(sh);
 	return NULL;
+}
+
+/* ---- a domain's screen (core/vnc's open_fd) ------------------------------ */
+
+/* libvirt passes descriptors only over a UNIX socket connection: a URI
+ * with no host and no transport but unix. Asked over ssh, the reply's
+ * descriptor is lost and the connection's stream goes wrong (seen: every
+ * later call on it failed). */
+static bool passes_fds(const char *uri)
+{
+	const char *sep = strstr(uri, "://");
+	if (!sep || (sep[3] != '/' && sep[3] != '\0'))
+		return false; /* a host part */
+	const char *plus = memchr(uri, '+', (size_t)(sep - uri));
+	return !plus || ((size_t)(sep - plus) == 5 && !strncmp(plus, "+unix", 5));
+}
+
+/* A screen holds the host's shared half, not a connection: each attempt
+ * takes the connection of the moment (after a reconnect, the new one). */
+struct lvgfx {
+	atomic_int refs;
+	struct lvshared *sh;
+	char *dom, *name;   /* the domain; "HOST/DOM" for messages */
+};
+
+struct lvgfx *lvhost_gfx_new(struct lvhost *h, const char *dom, char **err)
+{
+	if (!passes_fds(lvhost_uri(h))) {
+		error_set(err, "%s/%s: no screen: libvirt hands over the screen's socket only on a local UNIX-socket connection, not over %s",
+			  lvhost_name(h), dom, lvhost_uri(h));
+		return NULL;
+	}
+	struct lvshared *sh = lvhost_shared(h);
+	pthread_mutex_lock(&sh->mu);
+	sh->refs++;
+	pthread_mutex_unlock(&sh->mu);
+	struct lvgfx *g = xcalloc(1, sizeof(*g));
+	atomic_init(&g->refs, 1);
+	g->sh = sh;
+	g->dom = xstrdup(dom);
+	g->name = xasprintf("%s/%s", lvhost_name(h), dom);
+	return g;
+}
+
+/* Under the shared mutex: drop one reference to a screen request. */
+static void req_put(struct lvgfx_req *r)
+{
+	if (--r->refs)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->err);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
+
+/* The host's worker answers a screen request: every call on the host's
+ * connection is made here (a call on another thread that hung with the
+ * host was seen to keep libvirt's keepalive from ever dropping it). */
+static void do_gfx(struct worker *w, struct lvjob *j)
+{
+	virDomainPtr d = w->conn ? virDomainLookupByName(w->conn, j->dom) : NULL;
+	int fd = d ? virDomainOpenGraphicsFD(d, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH) : -1;
+	char *err = fd >= 0 ? NULL : xstrdup(w->conn ? last_error() : "host not connected");
+	if (d)
+		virDomainFree(d);
+	pthread_mutex_lock(&w->sh->mu);
+	j->req->fd = fd;
+	j->req->err = err;
+	j->req->done = true;
+	pthread_cond_signal(&j->req->cv);
+	req_put(j->req);
+	pthread_mutex_unlock(&w->sh->mu);
+}
+
+/* A job the worker will never do (it quit): its asker is told. */
+void lvjob_drop(struct lvshared *sh, struct lvjob *j)
+{
+	if (j->req) {
+		pthread_mutex_lock(&sh->mu);
+		j->req->done = true;
+		j->req->err = xstrdup("the host was closed");
+		pthread_cond_signal(&j->req->cv);
+		req_put(j->req);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	free(j->dom);
+	free(j->line);
+	free(j);
+}
+
+#define GFX_WAIT_S 30 /* a VNC worker waits this long for the host's worker */
+
+/* On the VNC worker's thread: it waits here for the host's worker. */
+int lvhost_gfx_fd(void *arg, char **why)
+{
+	struct lvgfx *g = arg;
+	struct lvgfx_req *r = xcalloc(1, sizeof(*r));
+	r->refs = 2;
+	r->fd = -1;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	struct lvjob *j = xcalloc(1, sizeof(*j));
+	j->kind = LVJOB_GFX;
+	j->dom = xstrdup(g->dom);
+	j->req = r;
+	lvshared_push(g->sh, j);
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += GFX_WAIT_S;
+	int fd = -1;
+	pthread_mutex_lock(&g->sh->mu);
+	while (!r->done && pthread_cond_timedwait(&r->cv, &g->sh->mu, &until) != ETIMEDOUT)
+		;
+	if (r->done && r->fd >= 0) {
+		fd = r->fd;
+		r->fd = -1;
+	} else {
+		error_set(why, "%s: %s", g->name, r->done ? r->err : "no answer from the host");
+	}
+	req_put(r);
+	pthread_mutex_unlock(&g->sh->mu);
+	return fd;
+}
+
+void lvhost_gfx_ref(void *arg)
+{
+	atomic_fetch_add(&((struct lvgfx *)arg)->refs, 1);
+}
+
+void lvhost_gfx_unref(void *arg)
+{
+	struct lvgfx *g = arg;
+	if (!g || atomic_fetch_sub(&g->refs, 1) != 1)
+		return;
+	lvshared_unref(g->sh);
+	free(g->dom);
+	free(g->name);
+	free(g);
 }

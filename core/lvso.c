@@ -25,6 +25,8 @@ static void load_once(void)
 		{ "virGetLastErrorMessage", (void **)&lvso.GetLastErrorMessage },
 		{ "virConnectOpenAuth", (void **)&lvso.ConnectOpenAuth },
 		{ "virConnectClose", (void **)&lvso.ConnectClose },
+		{ "virConnectRef", (void **)&lvso.ConnectRef },
+		{ "virDomainOpenGraphicsFD", (void **)&lvso.DomainOpenGraphicsFD },
 		{ "virConnectRegisterCloseCallback", (void **)&lvso.ConnectRegisterCloseCallback },
 		{ "virConnectUnregisterCloseCallback", (void **)&lvso.ConnectUnregisterCloseCallback },
 		{ "virConnectSetKeepAlive", (void **)&lvso.ConnectSetKeepAlive },

@@ -19,6 +19,8 @@ struct lvso {
 	__typeof__(&virGetLastErrorMessage) GetLastErrorMessage;
 	__typeof__(&virConnectOpenAuth) ConnectOpenAuth;
 	__typeof__(&virConnectClose) ConnectClose;
+	__typeof__(&virConnectRef) ConnectRef;
+	__typeof__(&virDomainOpenGraphicsFD) DomainOpenGraphicsFD;
 	__typeof__(&virConnectRegisterCloseCallback) ConnectRegisterCloseCallback;
 	__typeof__(&virConnectUnregisterCloseCallback) ConnectUnregisterCloseCallback;
 	__typeof__(&virConnectSetKeepAlive) ConnectSetKeepAlive;
@@ -55,6 +57,8 @@ int lvso_qemu_load(char **err);
 #define virGetLastErrorMessage lvso.GetLastErrorMessage
 #define virConnectOpenAuth lvso.ConnectOpenAuth
 #define virConnectClose lvso.ConnectClose
+#define virConnectRef lvso.ConnectRef
+#define virDomainOpenGraphicsFD lvso.DomainOpenGraphicsFD
 #define virConnectRegisterCloseCallback lvso.ConnectRegisterCloseCallback
 #define virConnectUnregisterCloseCallback lvso.ConnectUnregisterCloseCallback
 #define virConnectSetKeepAlive lvso.ConnectSetKeepAlive

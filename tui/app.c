@@ -683,6 +683,8 @@ int app_run(const struct app_options *o)
 	a.lv = src_lv_new(a.loop, &a.ui, a.vms);
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
+	if (a.lv)
+		src_thumb_set_remote(a.thumb, src_lv_screen, a.lv);
 	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
 	a.con = src_console_new(a.loop, &a.ui);
 	a.ui.monitor_send = monitor_send;

@@ -5,6 +5,7 @@
 #include "tui/src_vm.h"
 #include "tui/ui.h"
 #include "core/util.h"
+#include "core/vnc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,23 @@ void src_lv_monitor_send(struct src_lv *s, struct mvm *v, const char *cmd)
 	/* The row borrows the scrollback the first command made. */
 	src_vm_mark_stale(s->vms);
 	s->ui->dirty |= D_MONITOR;
+}
+
+int src_lv_screen(void *arg, const struct mvm *v, struct vnc_config *cfg, char **err)
+{
+	struct src_lv *s = arg;
+	struct lvhost *h = v->host ? lvset_find(&s->set, v->host) : NULL;
+	const char *slash = strchr(v->name, '/');
+	if (!h || !slash)
+		return error_set(err, "no such libvirt domain");
+	struct lvgfx *g = lvhost_gfx_new(h, slash + 1, err);
+	if (!g)
+		return -1;
+	cfg->open_fd = lvhost_gfx_fd;
+	cfg->fd_ref = lvhost_gfx_ref;
+	cfg->fd_unref = lvhost_gfx_unref;
+	cfg->fd_arg = g;
+	return 0;
 }
 
 struct done_ctx {

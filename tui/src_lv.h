@@ -21,6 +21,12 @@ void src_lv_free(struct src_lv *s);
  * with err when it cannot begin. The outcome arrives as a ui message. */
 int src_lv_act(struct src_lv *s, enum action a, struct mvm *v, char **err);
 
+/* A libvirt domain's screen for src_thumb (a src_thumb_remote_fn; arg: the
+ * src_lv): virDomainOpenGraphicsFD through core/lvhost, on the VNC
+ * worker's thread. */
+struct vnc_config;
+int src_lv_screen(void *arg, const struct mvm *v, struct vnc_config *cfg, char **err);
+
 /* The monitor pane's command for a libvirt domain's row: HMP through
  * libvirt, off the loop; the reply lands in the row's scrollback. */
 void src_lv_monitor_send(struct src_lv *s, struct mvm *v, const char *cmd);

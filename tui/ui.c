@@ -153,7 +153,7 @@ static unsigned context(struct ui *ui)
 			c |= W_VM_LIVE;
 		if (!v->host)
 			c |= W_LOCAL;
-		if (v->state != MVM_STOPPED && v->state != MVM_EXITED && !v->host)
+		if (v->state != MVM_STOPPED && v->state != MVM_EXITED)
 			c |= W_THUMB;
 		if (ui->zoom)
 			c |= W_ZOOM;

@@ -190,6 +190,18 @@ tmux_keys m
 tmux_keys "info status" Enter
 tui_expect 10 "│ VM status: running" "the monitor pane asks the domain's QEMU through libvirt (HMP)"
 tmux_keys Escape
+# The screen: virDomainOpenGraphicsFD hands libvirt's VNC socket to the VNC
+# worker; zoomed, SeaBIOS's text is read back from the pixels.
+if [[ $TRANSPORT == ssh ]]; then
+	# libvirt passes the socket only over a UNIX socket connection: the
+	# pane says libvirt's reason.
+	tui_expect 20 "│ .*lab/lvh1: no screen: libvirt hands" "the screen pane says why libvirt gives no screen over ssh"
+else
+	tmux_keys z
+	tui_expect 60 "SeaBIOS \\(version" "the screen through virDomainOpenGraphicsFD: SeaBIOS's text, zoomed"
+	tmux_keys z
+	tui_expect 5 "┌ VMs " "z again: back"
+fi
 
 # libvirtd (or the sshd in front of it) goes away: the header says so
 # within 5 s, the domain keeps its last known state (greyed), keys answer.
