@@ -491,6 +491,8 @@ struct lvhost *lvhost_new(struct loop *l, const char *uri, const char *name)
 	char *err = NULL;
 	if (sh->efd < 0) {
 		err = xasprintf("cannot make an eventfd: %s", strerror(errno));
+	} else if (lvso_load(&err) < 0) {
+		/* (shown as the host's error) */
 	} else if (lvevent_attach(l, &err) == 0) {
 		h->attached = true;
 		loop_fd_add(l, sh->efd, POLLIN, on_msgs, h);

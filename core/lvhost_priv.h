@@ -76,5 +76,8 @@ void *lvhost_worker(void *arg);
 #define LVHOST_EV_UNDEFINED (-2)
 void lvhost_on_lifecycle(struct lvshared *sh, const char *dom, int state);
 void lvdoms_free(struct lvdom *d, size_t n);
+/* core/lvso.h's, for core/lvhost.c, which calls no libvirt function itself
+ * (lvso.h would pull in libvirt's headers and their names). */
+int lvso_load(char **err);
 
 #endif

@@ -21,6 +21,7 @@ static void load_once(void)
 {
 	const struct dl_sym syms[] = {
 		{ "virEventRegisterImpl", (void **)&lvso.EventRegisterImpl },
+		{ "virInitialize", (void **)&lvso.Initialize },
 		{ "virSetErrorFunc", (void **)&lvso.SetErrorFunc },
 		{ "virGetLastErrorMessage", (void **)&lvso.GetLastErrorMessage },
 		{ "virConnectOpenAuth", (void **)&lvso.ConnectOpenAuth },
@@ -52,6 +53,10 @@ static void load_once(void)
 		return;
 	}
 	lvso.SetErrorFunc(NULL, quiet);
+	if (lvso.Initialize() < 0) {
+		snprintf(load_error, sizeof load_error, "cannot initialize libvirt");
+		lvso.DomainReset = NULL; /* lvso_load fails */
+	}
 }
 
 int lvso_load(char **err)

@@ -15,6 +15,7 @@
 
 struct lvso {
 	__typeof__(&virEventRegisterImpl) EventRegisterImpl;
+	__typeof__(&virInitialize) Initialize;
 	__typeof__(&virSetErrorFunc) SetErrorFunc;
 	__typeof__(&virGetLastErrorMessage) GetLastErrorMessage;
 	__typeof__(&virConnectOpenAuth) ConnectOpenAuth;
@@ -45,7 +46,11 @@ extern struct lvso lvso;
 
 /* 0, or -1 with *err ("cannot load libvirt: …"). Also silences libvirt's
  * default error printing (it would write on the TUI's screen): errors are
- * read with virGetLastErrorMessage() where they happen. */
+ * read with virGetLastErrorMessage() where they happen; and initializes
+ * libvirt (virInitialize: CPU work only, no peer) on the calling thread —
+ * core/lvhost.c calls it on the loop's, which lives to the end: libvirt's
+ * init leaves per-thread state of OpenSSL's (via curl and libssh2) that a
+ * worker thread's exit would leak. */
 int lvso_load(char **err);
 /* libvirt's QEMU library (virDomainQemuMonitorCommand), when a monitor
  * command is first sent. 0, or -1 with *err. */
@@ -53,6 +58,7 @@ int lvso_qemu_load(char **err);
 
 #ifndef LVSO_IMPL
 #define virEventRegisterImpl lvso.EventRegisterImpl
+#define virInitialize lvso.Initialize
 #define virSetErrorFunc lvso.SetErrorFunc
 #define virGetLastErrorMessage lvso.GetLastErrorMessage
 #define virConnectOpenAuth lvso.ConnectOpenAuth
