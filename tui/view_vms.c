@@ -373,7 +373,7 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 	const struct profile *p = v->prof;
 	y = details_state(v, g, in, y);
 	if (v->host) {
-		line(g, in, y, ROLE_DIM, "keys s x X p R and the monitor (m) act through libvirt; console, screen: not yet");
+		line(g, in, y, ROLE_DIM, "keys s x X p R, the monitor (m) and the screen (z) go through libvirt; console: not yet");
 		return;
 	}
 	if (p) {
