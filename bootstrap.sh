@@ -65,7 +65,25 @@ deps() {
 	say "installing ${#missing[@]} packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# The packages' own services (sshd, libvirtd, dnsmasq…) are not started
+	# on the host by their install: the tests start private ones in
+	# namespaces of their own. policy-rc.d says so to invoke-rc.d and
+	# deb-systemd-invoke, and only for this install (one already there is
+	# left alone).
+	local prc=/usr/sbin/policy-rc.d ours=0
+	if [[ ! -e $prc ]]; then
+		printf '#!/bin/sh\n# vmdeck bootstrap.sh: no service starts during its package install\nexit 101\n' >"$prc"
+		chmod 755 "$prc"
+		ours=1
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM # even if the install is cut short
+	fi
+	local rc=0
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	if ((ours)); then
+		rm -f "$prc"
+		trap - EXIT INT TERM
+	fi
+	((rc == 0)) || exit "$rc"
 }
 
 configure_build() {

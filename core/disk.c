@@ -1,14 +1,24 @@
 /* disk: a VM's disk images through qemu-img (see disk.h). */
 #include "core/disk.h"
+#include "core/loop.h"
 #include "core/util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 char *disk_qemu_img(char **err)
 {
@@ -72,25 +82,163 @@ int disk_qemu_img_run(const char *const *args, size_t n, char **out, char **err)
 
 bool disk_needs_create(const struct profile_disk *d) { return d->size && d->file && !path_exists(d->file); }
 
-int disk_create(const char *vm, const struct profile_disk *d, char **err)
+/* ---- creating a disk from its size: from the loop ----------------------
+ * qemu-img create runs as a child; its exit is seen through a pidfd in the
+ * loop (a 20 ms look when the kernel has no pidfd_open), its words read from
+ * its pipe as they come, so a slow file system never holds the loop. */
+struct disk_mk {
+	struct loop *l;
+	char *vm, *id, *file, *tmp;
+	pid_t pid;
+	int pidfd, out_fd;
+	struct loop_timer *poll_timer;
+	struct strbuf out;
+	disk_mk_cb cb;
+	void *arg;
+};
+
+static void mk_free(struct disk_mk *j)
 {
-	char *size = xasprintf("%llu", (unsigned long long)d->size);
-	char *tmp = xasprintf("%s.vmdeck-new.%ld", d->file, (long)getpid());
-	unlink(tmp); /* our own leftover of a killed run, if any */
-	const char *args[] = { "create", "-q", "-f", d->format, tmp, size };
-	char *out = NULL;
-	int rc = disk_qemu_img_run(args, ARRAY_LEN(args), &out, err);
-	if (rc == 0 && link(tmp, d->file) < 0 && errno != EEXIST)
-		rc = error_set(err, "cannot put it in place: %s", strerror(errno));
-	else if (rc == -1 && out)
-		error_set(err, "qemu-img create: %s", out);
-	unlink(tmp);
-	free(out);
-	free(tmp);
-	free(size);
+	if (j->out_fd >= 0) {
+		loop_fd_del(j->l, j->out_fd);
+		close(j->out_fd);
+	}
+	if (j->pidfd >= 0) {
+		loop_fd_del(j->l, j->pidfd);
+		close(j->pidfd);
+	}
+	loop_timer_del(j->l, j->poll_timer);
+	unlink(j->tmp); /* linked into place already, or never to be */
+	free(j->out.s);
+	free(j->vm);
+	free(j->id);
+	free(j->file);
+	free(j->tmp);
+	free(j);
+}
+
+static void mk_read(struct disk_mk *j)
+{
+	char buf[1024];
+	ssize_t r;
+	while (j->out_fd >= 0 && ((r = read(j->out_fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0 && j->out.len < 16384)
+			strbuf_add(&j->out, buf, (size_t)r);
+}
+
+static void on_mk_out(int fd, short rev, void *arg)
+{
+	(void)rev;
+	struct disk_mk *j = arg;
+	char buf[1024];
+	ssize_t r = read(fd, buf, sizeof(buf));
+	if (r > 0 && j->out.len < 16384)
+		strbuf_add(&j->out, buf, (size_t)r);
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		loop_fd_del(j->l, fd); /* the end of its output; the pidfd says when it exited */
+		close(fd);
+		j->out_fd = -1;
+	}
+}
+
+/* qemu-img has exited (status st from waitpid): put the image in place,
+ * or say why not; then report and go. */
+static void mk_finish(struct disk_mk *j, int st)
+{
+	mk_read(j);
+	char *err = NULL;
+	int rc = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *words = j->out.len ? one_line(j->out.s, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st))
+					 : NULL;
+		if (WIFSIGNALED(st))
+			rc = error_set(&err, "qemu-img create: killed by signal %d", WTERMSIG(st));
+		else
+			rc = words ? error_set(&err, "qemu-img create: %s", words)
+				   : error_set(&err, "qemu-img create: exit status %d, no message", WEXITSTATUS(st));
+		free(words);
+	} else if (link(j->tmp, j->file) < 0 && errno != EEXIST) {
+		rc = error_set(&err, "cannot put it in place: %s", strerror(errno));
+	}
 	if (rc < 0)
-		return error_prefix(err, "VM %s: disk '%s' (%s)", vm, d->id, d->file), rc;
+		error_prefix(&err, "VM %s: disk '%s' (%s)", j->vm, j->id, j->file);
+	disk_mk_cb cb = j->cb;
+	void *arg = j->arg;
+	mk_free(j);
+	cb(rc, err, arg);
+	free(err);
+}
+
+static void mk_check(struct disk_mk *j)
+{
+	int st;
+	pid_t r = waitpid(j->pid, &st, WNOHANG); /* by its pid only: other children are others' */
+	if (r == j->pid || (r < 0 && errno == ECHILD)) {
+		if (r < 0)
+			st = 0x7f00; /* reaped by someone else: exit 127, unknown */
+		mk_finish(j, st);
+	}
+}
+
+static void on_mk_pidfd(int fd, short rev, void *arg)
+{
+	(void)fd;
+	(void)rev;
+	mk_check(arg);
+}
+
+static void on_mk_tick(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	mk_check(arg);
+}
+
+int disk_mk_start(struct loop *l, const char *vm, const struct profile_disk *d, disk_mk_cb cb, void *arg,
+		  struct disk_mk **out, char **err)
+{
+	*out = NULL;
+	char *bin = disk_qemu_img(err);
+	if (!bin) {
+		error_prefix(err, "VM %s: disk '%s' (%s)", vm, d->id, d->file);
+		return -ERR_NOTFOUND;
+	}
+	struct disk_mk *j = xcalloc(1, sizeof(*j));
+	*j = (struct disk_mk){ .l = l, .vm = xstrdup(vm), .id = xstrdup(d->id), .file = xstrdup(d->file),
+			       .pidfd = -1, .out_fd = -1, .cb = cb, .arg = arg };
+	j->tmp = xasprintf("%s.vmdeck-new.%ld", d->file, (long)getpid());
+	unlink(j->tmp); /* our own leftover of a killed run, if any */
+	char size[24];
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)d->size);
+	char *argv[] = { bin, "create", "-q", "-f", (char *)d->format, j->tmp, size, NULL };
+	j->pid = prog_spawn(argv, &j->out_fd);
+	free(bin);
+	if (j->pid < 0) {
+		int e = errno;
+		j->out_fd = -1;
+		mk_free(j);
+		return error_set(err, "VM %s: disk '%s' (%s): cannot run qemu-img: %s", vm, d->id, d->file,
+				 strerror(e));
+	}
+	loop_fd_add(l, j->out_fd, POLLIN, on_mk_out, j);
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	if (j->pidfd >= 0) {
+		fcntl(j->pidfd, F_SETFD, FD_CLOEXEC);
+		loop_fd_add(l, j->pidfd, POLLIN, on_mk_pidfd, j);
+	} else {
+		j->poll_timer = loop_timer_add(l, 20, true, on_mk_tick, j);
+	}
+	*out = j;
 	return 0;
+}
+
+void disk_mk_cancel(struct disk_mk *j)
+{
+	if (!j)
+		return;
+	kill(j->pid, SIGKILL); /* our own child, by its pid */
+	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	mk_free(j); /* and its temporary file with it */
 }
 
 /* ---- ImageInfo --------------------------------------------------------- */

@@ -2,9 +2,9 @@
  * profile gives a size: for, reading what an image is (format, sizes,
  * backing chain, internal snapshots) from qemu-img's or QMP's JSON, growing
  * one. Every message names the VM, the disk id and the file. The qemu-img
- * calls block (prog_run): for verbs and for the short metadata-only work at
- * a start (qemu-img create writes a header or a sparse file, never data);
- * the TUI runs longer work through prog_spawn on its loop. QEMU's image
+ * calls block (prog_run), for verbs, except the creation at a start, which
+ * runs from the loop (disk_mk_*); the TUI runs longer work through
+ * prog_spawn on its loop. QEMU's image
  * locking decides whether an image is in use: its message is passed on. */
 #ifndef VMDECK_DISK_H
 #define VMDECK_DISK_H
@@ -23,11 +23,23 @@ char *disk_qemu_img(char **err);
 
 /* The disk has a size: and its file does not exist yet. */
 bool disk_needs_create(const struct profile_disk *d);
-/* Create it (qemu-img create -f FORMAT) under a temporary name in the same
- * directory, then link it into place (never over an existing file) — a
- * full disk or a failing qemu-img leaves nothing behind. vm names the VM in
- * messages. */
-int disk_create(const char *vm, const struct profile_disk *d, char **err);
+/* Create it (qemu-img create -f FORMAT) from the loop: qemu-img runs as a
+ * child, watched through a pidfd, never waited for. It writes under a
+ * temporary name in the same directory (FILE.vmdeck-new.PID), which is
+ * linked into place (never over an existing file) when qemu-img succeeded
+ * and removed in any case — a full disk or a failing qemu-img leaves
+ * nothing behind. cb gets 0, or -1 with err naming the VM (vm), the disk and
+ * the file and giving qemu-img's words; the job is gone after cb. < 0 with
+ * err (qemu-img missing: -ERR_NOTFOUND) when it cannot begin; else 0 and
+ * the job in *out (for disk_mk_cancel). */
+struct loop;
+struct disk_mk;
+typedef void (*disk_mk_cb)(int status, const char *err, void *arg);
+int disk_mk_start(struct loop *l, const char *vm, const struct profile_disk *d, disk_mk_cb cb, void *arg,
+		  struct disk_mk **out, char **err);
+/* Stop it: qemu-img killed (by its pid) and reaped, the temporary file
+ * removed, cb never called. NULL is a no-op. */
+void disk_mk_cancel(struct disk_mk *j);
 
 /* One internal snapshot of an image (qemu-img / QMP SnapshotInfo). */
 struct disk_snap {

@@ -5,9 +5,11 @@
 
 #include "core/qemu_args.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- CPU --------------------------------------------------------------- */
 
@@ -177,6 +179,14 @@ static void write_disk(struct lvw *w, const struct profile *p, struct disk_ctx *
 	if (d->interface && !strcmp(d->interface, "ide") && !strcmp(b.bus, "sata"))
 		lvw_note(w, "disk '%s': interface ide on %s is its AHCI controller: libvirt's bus='sata'", d->id,
 			 p->machine ? p->machine : "q35");
+	if (d->size && access(d->file, F_OK) != 0)
+		lvw_note(w, "disk '%s': %s does not exist yet and libvirt will not make it (size: is vmdeck's): "
+			    "'qemu-img create -f %s %s %" PRIu64 "' first",
+			 d->id, d->file, d->format ? d->format : "qcow2", d->file, d->size);
+	if (d->linked_base)
+		lvw_note(w, "disk '%s': a linked clone over %s: libvirt follows the image's backing chain; the base "
+			    "must stay where it is",
+			 d->id, d->linked_base);
 }
 
 static void write_cd(struct lvw *w, const struct profile *p, struct disk_ctx *dc, enum vm_mode mode)
@@ -368,6 +378,17 @@ static void write_nic(struct lvw *w, const struct profile *p, size_t i)
 			 mac_policy_name(n->tap_mac_policy));
 }
 
+/* What only vmdeck does with a profile: said, so nobody expects it of libvirt. */
+static void write_vmdeck_only(struct lvw *w, const struct profile *p)
+{
+	if (p->autostart)
+		lvw_note(w, "autostart: vmdeck's own (vmdeck-autostart.service); libvirt's is 'virsh autostart %s', "
+			    "with no order or delay (autostart_order %u, autostart_delay %us not exported)",
+			 p->name, p->autostart_order, p->autostart_delay_s);
+	if (p->ssh_user)
+		lvw_note(w, "ssh_user '%s': vmdeck ssh's login; libvirt has no such setting", p->ssh_user);
+}
+
 int lvexport_devices(struct lvw *w, const struct profile *p, const struct lvexport_opts *o, char **err)
 {
 	(void)err;
@@ -396,5 +417,6 @@ int lvexport_devices(struct lvw *w, const struct profile *p, const struct lvexpo
 	write_sound(w, p);
 	lvw_empty(w, "memballoon", "model", "none", NULL);
 	lvw_end(w);
+	write_vmdeck_only(w, p);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * pasted into a QEMU option string goes through qemu_args_escape; nothing is
  * ever joined into a shell string here. */
 #include "core/qemu_args.h"
+#include "core/recorder.h"
 #include "core/supervisor.h"
 
 #include <stdlib.h>
@@ -43,6 +44,7 @@ const char *qemu_args_reserved_id(const char *id)
 		const char *id, *what;
 	} ids[] = {
 		{ SERIAL_ID, "the serial console's chardev (relayed on RUN/console.sock)" },
+		{ RECORDER_CHARDEV_ID, "the supervisor's monitor (it records the run state in RUN/qemu-state)" },
 		{ SCSI_CONTROLLER_ID, "the SCSI controller of scsi disks" },
 		{ AUDIODEV_ID, "the audio backend" },
 		{ VNC_SECRET_ID, "the VNC password's secret" },
@@ -96,6 +98,10 @@ static void push_runtime(struct strv *a, const char *dir)
 	 * relays the console on RUN/console.sock (core/relay.h). */
 	push_opt(a, "-chardev", xasprintf("socket,id=%s,fd=%d", SERIAL_ID, SUPERVISOR_SERIAL_FD));
 	push_opt(a, "-serial", xasprintf("chardev:%s", SERIAL_ID));
+	/* The supervisor's own monitor, another socketpair: it records the
+	 * run state from QEMU's events (core/recorder.h: RUN/qemu-state). */
+	push_opt(a, "-chardev", xasprintf("socket,id=%s,fd=%d", RECORDER_CHARDEV_ID, RECORDER_QEMU_FD));
+	push_opt(a, "-mon", xasprintf("chardev=%s,mode=control", RECORDER_CHARDEV_ID));
 	free(d);
 }
 

@@ -11,6 +11,9 @@
  *   -chardev socket,id=serial0,fd=3 -serial chardev:serial0
  *            (fd 3: a socketpair whose other end the supervisor relays:
  *            DIR/serial.log, rotated, and DIR/console.sock; core/relay.h)
+ *   -chardev socket,id=vmdeck-rec,fd=4 -mon chardev=vmdeck-rec,mode=control
+ *            (fd 4: another socketpair, the supervisor's own QMP monitor:
+ *            it records the run state in DIR/qemu-state; core/recorder.h)
  *   -display none, -nodefaults; never -daemonize, never -monitor stdio.
  *
  * Installer CD: when the profile has an `install:` section the CD drive is

@@ -5,6 +5,7 @@
  * and typed input waits in a small buffer while QEMU's side is full. */
 #include "core/relay.h"
 #include "core/conproto.h"
+#include "core/recorder.h"
 #include "core/supervisor.h"
 
 #include <errno.h>
@@ -410,12 +411,16 @@ static bool qemu_gone(void)
 int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 {
 	setup(dir, qfd, pid, log_max);
+	/* p: QEMU's serial port, console.sock, the pidfd, the recorder's
+	 * monitor (core/recorder.h; -1 once gone: poll skips it), clients. */
+	enum { FIXED = 4 };
 	for (;;) {
-		struct pollfd p[3 + CONPROTO_CLIENTS_MAX];
-		int idx[CONPROTO_CLIENTS_MAX], n = 3;
+		struct pollfd p[FIXED + CONPROTO_CLIENTS_MAX];
+		int idx[CONPROTO_CLIENTS_MAX], n = FIXED;
 		p[0] = (struct pollfd){ .fd = R.qfd, .events = POLLIN | (R.pend_len ? POLLOUT : 0) };
 		p[1] = (struct pollfd){ .fd = R.lfd, .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = R.pidfd, .events = POLLIN };
+		p[3] = (struct pollfd){ .fd = recorder_fd(), .events = POLLIN };
 		for (int i = 0; i < CONPROTO_CLIENTS_MAX; i++) {
 			if (R.cl[i].fd < 0)
 				continue;
@@ -423,7 +428,7 @@ int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 			short ev = i == R.holder && R.pend_len > CONPROTO_DATA_MAX ? 0 : POLLIN;
 			if (R.cl[i].q_len)
 				ev |= POLLOUT;
-			idx[n - 3] = i;
+			idx[n - FIXED] = i;
 			p[n++] = (struct pollfd){ .fd = R.cl[i].fd, .events = ev };
 		}
 		/* Without a pidfd, look for QEMU's exit twice a second. */
@@ -435,8 +440,11 @@ int relay_run(const char *dir, int qfd, pid_t pid, long long log_max)
 			read_guest();
 		if (p[1].revents & POLLIN)
 			accept_client();
-		for (int k = 3; k < n; k++) {
-			int i = idx[k - 3];
+		/* QEMU gone: reap it first (finish); the record goes after. */
+		if (p[3].fd >= 0 && p[3].revents && !(p[2].revents & POLLIN))
+			recorder_ready();
+		for (int k = FIXED; k < n; k++) {
+			int i = idx[k - FIXED];
 			if ((p[k].revents & POLLOUT) && R.cl[i].fd >= 0)
 				flush_client(i);
 			if ((p[k].revents & ~POLLOUT) && R.cl[i].fd >= 0)

@@ -9,8 +9,10 @@
  * /dev/null. The supervisor forks QEMU (argv[0] looked up in PATH, stdout +
  * stderr to DIR/qemu.log), writes DIR/qemu.start ("PID TICKS"), reports
  * {pid, errno of exec} on fd 4 and closes it, relays QEMU's serial port
- * (core/relay.h) until QEMU exits and writes DIR/exit-status ("exit N" /
- * "signal N"). Plain libc only. */
+ * (core/relay.h) and records QEMU's run state from a monitor of its own on
+ * QEMU's fd 4 (core/recorder.h: DIR/qemu-state) until QEMU exits, and
+ * writes DIR/exit-status ("exit N" / "signal N"). Plain libc, and json-c
+ * for the recorder. */
 #ifndef VMDECK_SUPERVISOR_H
 #define VMDECK_SUPERVISOR_H
 
@@ -20,6 +22,10 @@
  * error (the reader then sees a short message) and returns what it wrote.
  * Shared with vm.c's spawn, the relay's log and `vmdeck console`. */
 size_t supervisor_write_all(int fd, const void *buf, size_t len);
+
+/* DIR/name, written whole or not at all (like util.c's file_write_atomic:
+ * a fresh temporary file, never through a planted link, then rename). */
+void supervisor_write_record(const char *dir, const char *name, const char *text);
 
 /* The fd QEMU finds its serial port on (qemu_args: -chardev
  * socket,id=serial0,fd=3): one end of a socketpair whose other end the

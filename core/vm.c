@@ -508,6 +508,12 @@ static bool alive(const struct vm *vm)
 
 static int begin_stop(struct vm *vm, enum stop_step step, vm_done_cb done, void *arg, char **err)
 {
+	if (vm->disk_job) {
+		/* No QEMU yet: the start is called off, its disk not made. */
+		vm_waiters_add(&vm->exit_w, done, arg);
+		vm_start_cancel(vm, "called off by a stop");
+		return 0;
+	}
 	if (vm->spawn_fd >= 0) {
 		/* QEMU's pid is not known yet: stop as soon as it is. */
 		vm_waiters_add(&vm->exit_w, done, arg);
@@ -547,6 +553,7 @@ enum vm_state vm_state(const struct vm *vm) { return vm->st; }
 enum vm_cause vm_cause(const struct vm *vm) { return vm->cause; }
 int vm_exit_code(const struct vm *vm) { return vm->code; }
 pid_t vm_pid(const struct vm *vm) { return vm->pid; }
+const char *vm_phase(const struct vm *vm) { return vm->phase; }
 bool vm_is_owner(const struct vm *vm) { return vm->qmp_lock_fd >= 0; }
 const char *vm_dir(const struct vm *vm) { return vm->dir; }
 const char *vm_error(const struct vm *vm) { return vm->error; }
@@ -589,7 +596,9 @@ const char *vm_status_text(const struct vm *vm)
 		w->status_key.cause = vm->cause;
 		w->status_key.code = vm->code;
 		w->status_key.step = (int)vm->step;
-		if (vm->st == VM_EXITED && vm->cause != VM_CAUSE_NONE)
+		if (vm->st == VM_STARTING && vm->phase)
+			w->status_text = xasprintf("starting (%s)", vm->phase);
+		else if (vm->st == VM_EXITED && vm->cause != VM_CAUSE_NONE)
 			w->status_text = xasprintf("exited, %s", vm_cause_text(vm));
 		else if (vm->st == VM_STOPPING && vm->step != STEP_NONE)
 			w->status_text = xasprintf("stopping (%s)", step_words[vm->step]);

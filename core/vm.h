@@ -150,6 +150,9 @@ const char *vm_cause_text(const struct vm *vm);
 /* "running", "exited, signal 9", "stopping (quit sent)" — one line for a
  * list. Borrowed, valid until the next change. */
 const char *vm_status_text(const struct vm *vm);
+/* What a start is busy with before QEMU runs ("creating disk 'data'"),
+ * NULL otherwise (also for another vmdeck's start). Borrowed. */
+const char *vm_phase(const struct vm *vm);
 pid_t vm_pid(const struct vm *vm);              /* QEMU's pid, 0 if none */
 uint64_t vm_uptime_s(const struct vm *vm);      /* since QEMU started; 0 if not alive */
 /* The saved mode (modes_get); what the next start uses. */
@@ -182,15 +185,21 @@ bool vm_monitor_busy(const struct vm *vm);
  * called exactly once later — also when the vmm is freed first (status -1,
  * "cancelled"). */
 
-/* Start in the saved mode: lock, network hooks, argv, spawn detached, QMP.
- * Returns without waiting for the supervisor (its report is read from the
- * loop). done fires when QMP reports the VM running (or paused), or with
- * QEMU's own error text when it died during start-up, or when its binary
- * cannot be run ("cannot run QEMU binary '…': …"). A start that fails once
- * it holds vm.lock but before spawning (argv, firmware vars, TAPs) returns
- * < 0 with err (the TAPs' kind: -ERR_PERM without CAP_NET_ADMIN); either way the VM is left exited / start failed with that
- * error (DIR/last-exit) until the next start. A stop asked for before QEMU's
- * pid is known is carried out as soon as it is. */
+/* Start in the saved mode: lock, argv, missing size: disks, network hooks,
+ * spawn detached, QMP. Returns without waiting for qemu-img or the
+ * supervisor (both are watched from the loop). done fires when QMP reports
+ * the VM running (or paused), or with QEMU's own error text when it died
+ * during start-up, or when its binary cannot be run ("cannot run QEMU
+ * binary '…': …"). A start that fails once it holds vm.lock but before
+ * spawning (argv, firmware vars, TAPs) returns < 0 with err (the TAPs'
+ * kind: -ERR_PERM without CAP_NET_ADMIN) — except when it first makes
+ * disks: the VM is then VM_STARTING with vm_phase() set ("creating disk
+ * 'ID'"), and a failure from there on (qemu-img's, or the TAPs' after it)
+ * comes through done; a stop then calls the start off (qemu-img killed,
+ * nothing half-made left, done gets the reason). Either way the VM is left
+ * exited / start failed with that error (DIR/last-exit) until the next
+ * start. A stop asked for before QEMU's pid is known is carried out as
+ * soon as it is. */
 int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err);
 /* Graceful: system_powerdown, wait stop_timeout_s (profile, default 60),
  * then quit, then SIGTERM, then SIGKILL; each step reported via on_log.

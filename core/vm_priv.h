@@ -91,13 +91,14 @@ struct vm {
 	struct call *calls;  /* outstanding commands (for cancel on free) */
 	bool polling;        /* a status poll is in flight (non-owner) */
 	/* DIR/run-state (vm_qmp.c): the owner writes its state there on each
-	 * change; a non-owner that can trust it (rec_trusted) does not poll. */
+	 * change (and the supervisor in DIR/qemu-state, core/recorder.h); a
+	 * non-owner that can trust one of them (rec_trusted) does not poll. */
 	enum vm_state rec_written; /* owner: what it holds (VM_STATE_COUNT: none of ours) */
 	bool q_known;        /* owner: query-status answered on this connection */
-	bool rec_trusted;    /* non-owner: the live owner's record is our state */
+	bool rec_trusted;    /* non-owner: the live owner's (or supervisor's) record is our state */
 	unsigned rec_gen;    /* non-owner: records taken in; a poll sent before one is stale */
-	/* non-owner: a pause/resume done on ctl.sock, reported once the
-	 * owner's record says so too (vm_qmp.c) */
+	/* a pause/resume, reported once the owner's record (another vmdeck's)
+	 * and the supervisor's say so too (vm_qmp.c) */
 	struct simple *rec_wait;
 	struct loop_timer *rec_wait_timer;
 	int wd;              /* the inotify watch on dir (-1: none) */
@@ -113,6 +114,14 @@ struct vm {
 	 * loop), vm.lock (held until then), QEMU's binary (for the error). */
 	int spawn_fd, spawn_lock_fd;
 	char *spawn_argv0;
+	/* A start that first makes its disks (size:, file missing): the
+	 * qemu-img child at work (in the loop), QEMU's argv kept for after,
+	 * and what the start is doing ("creating disk 'data'"), else NULL.
+	 * vm.lock is held in spawn_lock_fd meanwhile. */
+	struct disk_mk *disk_job;
+	unsigned disks_made;
+	struct strv start_argv;
+	char *phase;
 	enum stop_step step_deferred; /* a stop asked for before that report */
 	struct loop_timer *tidy_timer;
 	int tidy_tries;
@@ -184,6 +193,9 @@ void vm_start_failed(struct vm *vm, const char *msg);
 void vm_start_succeeded(struct vm *vm);
 /* QEMU died while this vmdeck started it: fail the start with its words. */
 void vm_start_died(struct vm *vm);
+/* A stop (or the vmm's end) while the start makes its disks: qemu-img
+ * stopped, nothing half-made left, the start fails as cancelled. */
+void vm_start_cancel(struct vm *vm, const char *why);
 
 /* ---- vm_rundir.c ---- */
 bool vm_pid_is_ours(const struct vm *vm, pid_t pid);
@@ -238,7 +250,9 @@ void vmm_tick_need(struct vmm *m, struct vm *vm);
 /* Owner: DIR/run-state follows its state (from vm_changed). */
 void vm_run_state_sync(struct vm *vm);
 /* Non-owner: take the state from DIR/run-state when its writer is the live
- * owner of this QEMU; false (and rec_trusted false) when it is not. */
+ * owner of this QEMU, else from DIR/qemu-state when its writer is this
+ * QEMU's live, running supervisor; false (and rec_trusted false) when
+ * neither is. */
 bool vm_run_state_read(struct vm *vm);
 /* The wait for the owner's record after a change made here (vm_free runs
  * it once more to report it cancelled). */

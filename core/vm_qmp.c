@@ -8,6 +8,7 @@
 #include "core/proc.h"
 #include "core/qemu_args.h"
 #include "core/qmp.h"
+#include "core/recorder.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -273,9 +274,33 @@ static enum vm_state run_state_load(const struct vm *vm, long *opid, unsigned lo
 	return strcmp(word, "running") == 0 ? VM_RUNNING : strcmp(word, "paused") == 0 ? VM_PAUSED : VM_STATE_COUNT;
 }
 
-bool vm_run_state_read(struct vm *vm)
+/* DIR/qemu-state, the supervisor's record (core/recorder.h), if it names
+ * this QEMU (pid and start time) and a live supervisor that is not stopped
+ * (it would not have recorded a change): its state word, else
+ * VM_STATE_COUNT. A stopped QEMU is believed: it cannot change its run
+ * state either. */
+static enum vm_state sup_state_load(const struct vm *vm)
 {
-	vm->rec_trusted = false;
+	char *f = vm_file(vm, RECORDER_FILE);
+	char *text = file_read_all(f, NULL);
+	free(f);
+	long qpid = 0, spid = 0;
+	unsigned long long qticks = 0, sticks = 0;
+	char word[16] = "";
+	bool ok = text && sscanf(text, "%ld %llu %ld %llu %15s", &qpid, &qticks, &spid, &sticks, word) == 5 &&
+		  qpid == (long)vm->pid && vm->pid > 0 && qticks && spid > 0 && sticks;
+	free(text);
+	/* Alive, not only there: a killed supervisor stays a zombie (with its
+	 * start time) until it is reaped, which can take a while. */
+	if (!ok || proc_start_ticks(vm->pid) != qticks || proc_start_ticks((pid_t)spid) != sticks ||
+	    !proc_alive((pid_t)spid) || proc_stopped((pid_t)spid))
+		return VM_STATE_COUNT;
+	return strcmp(word, "running") == 0 ? VM_RUNNING : strcmp(word, "paused") == 0 ? VM_PAUSED : VM_STATE_COUNT;
+}
+
+/* The owner's record, on the terms above; VM_STATE_COUNT if not believed. */
+static enum vm_state owner_state_read(struct vm *vm)
+{
 	long opid;
 	unsigned long long ticks;
 	enum vm_state said = run_state_load(vm, &opid, &ticks);
@@ -289,7 +314,18 @@ bool vm_run_state_read(struct vm *vm)
 		ok = vm_lock_look(lf) > 0;
 		free(lf);
 	}
-	if (!ok)
+	return ok ? said : VM_STATE_COUNT;
+}
+
+bool vm_run_state_read(struct vm *vm)
+{
+	vm->rec_trusted = false;
+	/* The owner's record, else the supervisor's: both follow QEMU's
+	 * events; with neither to believe, QEMU is asked. */
+	enum vm_state said = owner_state_read(vm);
+	if (said == VM_STATE_COUNT)
+		said = sup_state_load(vm);
+	if (said == VM_STATE_COUNT)
 		return false;
 	vm->rec_trusted = true;
 	vm->rec_gen++; /* a poll in flight is older than this */
@@ -547,10 +583,18 @@ static void simple_finish(struct vm *vm, struct simple *s, const char *err)
 	free(s);
 }
 
-/* A change made here on ctl.sock while another vmdeck owns the VM: done
- * once the owner's record says so too (its event comes a moment after our
- * reply), so that a `status` right after a `pause` — which believes the
- * record — says paused. Every 5 ms from the loop, up to 1 s. */
+/* A pause or resume is done once the records the others believe say so
+ * too: the owner's, when another vmdeck owns the VM (its event comes a
+ * moment after our reply), and the supervisor's (core/recorder.h), so that
+ * a `status` right after it — which believes them — is right. */
+static bool records_agree(struct vm *vm, enum vm_state want)
+{
+	enum vm_state o = vm->qmp_lock_fd < 0 ? owner_state_read(vm) : VM_STATE_COUNT;
+	enum vm_state sv = sup_state_load(vm);
+	return (o == VM_STATE_COUNT || o == want) && (sv == VM_STATE_COUNT || sv == want);
+}
+
+/* Every 5 ms from the loop, up to 1 s. */
 #define RECORD_WAIT_TRIES 200
 void vm_record_wait_tick(struct loop_timer *t, void *arg)
 {
@@ -558,10 +602,7 @@ void vm_record_wait_tick(struct loop_timer *t, void *arg)
 	struct vm *vm = arg;
 	struct simple *s = vm->rec_wait;
 	vm->rec_wait_timer = NULL;
-	long opid;
-	unsigned long long ticks;
-	enum vm_state said = run_state_load(vm, &opid, &ticks);
-	if (!vm->freeing && said != VM_STATE_COUNT && said != s->ok_state && ++s->tries < RECORD_WAIT_TRIES) {
+	if (!vm->freeing && !records_agree(vm, s->ok_state) && ++s->tries < RECORD_WAIT_TRIES) {
 		vm->rec_wait_timer = loop_timer_add(vm->m->l, 5, false, vm_record_wait_tick, vm);
 		return;
 	}
@@ -575,8 +616,7 @@ static void simple_reply(struct vm *vm, struct json_object *ret, const char *err
 	struct simple *s = arg;
 	if (!err && s->ok_state != VM_STATE_COUNT && (vm->st == VM_RUNNING || vm->st == VM_PAUSED))
 		vm_set_state(vm, s->ok_state);
-	if (!err && s->ok_state != VM_STATE_COUNT && vm->qmp_lock_fd < 0 && vm->rec_trusted && !vm->rec_wait &&
-	    !vm->freeing) {
+	if (!err && s->ok_state != VM_STATE_COUNT && !vm->rec_wait && !vm->freeing) {
 		vm->rec_wait = s;
 		vm_record_wait_tick(NULL, vm);
 		return;

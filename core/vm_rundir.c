@@ -129,7 +129,7 @@ bool vm_vmlock_held(const struct vm *vm)
 /* Files QEMU/vmdeck leave while a VM lives; their presence without a live VM
  * means a leftover. Logs and exit records are kept. */
 static const char *const stale_files[] = { "qmp.sock", "ctl.sock", "vnc.sock", "serial.sock", "console.sock", "console.sock.new",
-					    "qemu.pid", "qemu.start", "qmp.lock", "forwards", "run-state" };
+					    "qemu.pid", "qemu.start", "qmp.lock", "forwards", "run-state", "qemu-state" };
 static const char *const record_files[] = { "exit-status", "shutdown-reason", "last-exit" };
 /* Kept across starts, but QEMU and the supervisor open them for writing:
  * anything but a plain file there (a planted symlink) is removed first. */

@@ -1,5 +1,7 @@
-/* vm_spawn: starting a VM — lock, network hooks, argv, then QEMU spawned
- * detached under its supervisor, whose report is read from the loop; and
+/* vm_spawn: starting a VM — lock, argv, the disks a profile gives a size:
+ * made first when missing (qemu-img from the loop: the "creating disk"
+ * phase), network hooks, then QEMU spawned detached under its supervisor,
+ * whose report is read from the loop; and
  * how a start ends: up (QMP says so), refused before QEMU ran, or failed
  * with QEMU's own words.
  *
@@ -23,6 +25,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +233,56 @@ static long long serial_log_max(const struct vm *vm)
 	return RELAY_LOG_MAX_DEFAULT;
 }
 
+/* vmdeck-supervisor DIR LOG_MAX NOFILE by posix_spawn: vfork and exec, so
+ * no copy of vmdeck's page tables and nothing between fork and exec to wait
+ * for a CPU (on a busy machine the fork of the whole TUI, then a second fork
+ * of it, cost milliseconds each). The supervisor detaches itself (forks,
+ * and its first process exits: what vmdeck waits for). Its fds: vm.lock on
+ * 3, the report pipe on 4, QEMU's argv on 5 (a memfd of NUL-terminated
+ * strings), /dev/null on 0-2, nothing else. -1: fall back to fork. */
+static pid_t spawn_supervisor(char *const *sav, int lock_fd, int report_fd, char *const *argv)
+{
+	int afd = memfd_create("vmdeck-argv", MFD_CLOEXEC);
+	if (afd < 0)
+		return -1;
+	for (size_t i = 0; argv[i]; i++)
+		supervisor_write_all(afd, argv[i], strlen(argv[i]) + 1);
+	/* Out of the way of 0-5 first: dup2 onto 3 must not clobber an fd
+	 * still to be moved. */
+	int a = fcntl(lock_fd, F_DUPFD_CLOEXEC, 100), b = fcntl(report_fd, F_DUPFD_CLOEXEC, 100),
+	    c = fcntl(afd, F_DUPFD_CLOEXEC, 100);
+	close(afd);
+	pid_t pid = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	sigemptyset(&none);
+	if (a >= 0 && b >= 0 && c >= 0 && lseek(c, 0, SEEK_SET) == 0 && posix_spawn_file_actions_init(&fa) == 0) {
+		if (posix_spawnattr_init(&at) == 0) {
+			posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+			posix_spawnattr_setsigmask(&at, &none);
+			posix_spawn_file_actions_adddup2(&fa, a, 3);
+			posix_spawn_file_actions_adddup2(&fa, b, 4);
+			posix_spawn_file_actions_adddup2(&fa, c, 5);
+			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+			posix_spawn_file_actions_adddup2(&fa, 0, 1);
+			posix_spawn_file_actions_adddup2(&fa, 0, 2);
+			posix_spawn_file_actions_addclosefrom_np(&fa, 6);
+			if (posix_spawn(&pid, sav[0], &fa, &at, sav, environ) != 0)
+				pid = -1;
+			posix_spawnattr_destroy(&at);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
+	return pid;
+}
+
 /* Spawn QEMU detached; returns the pipe on which the supervisor reports
  * {QEMU's pid, exec's errno} (read from the loop: on_spawn_report), or -1
  * with err. lock_fd is shared with the supervisor. */
@@ -243,10 +296,16 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 	 * pgrep -f see QEMU's command line on QEMU alone. */
 	const char *sup_path = supervisor_path();
 	long long log_max = serial_log_max(vm);
-	char log_max_s[24];
+	char log_max_s[24], nofile_s[24];
 	snprintf(log_max_s, sizeof(log_max_s), "%lld", log_max);
-	char *const sav[] = { (char *)sup_path, vm->dir, log_max_s, NULL };
-	pid_t helper = fork();
+	/* QEMU gets the open-files limit vmdeck was given. */
+	snprintf(nofile_s, sizeof(nofile_s), "%llu",
+		 (unsigned long long)(nofile_raised ? nofile_given.rlim_cur : RLIM_INFINITY));
+	char *const sav[] = { (char *)sup_path, vm->dir, log_max_s, nofile_s, NULL };
+	pid_t helper = sup_path ? spawn_supervisor(sav, lock_fd, rp[1], argv) : -1;
+	if (helper > 0)
+		goto spawned;
+	helper = fork();
 	if (helper < 0) {
 		close(rp[0]);
 		close(rp[1]);
@@ -283,6 +342,7 @@ static int spawn_begin(struct vm *vm, int lock_fd, char *const *argv, char **err
 		}
 		supervisor_run(vm->dir, log_max, argv);
 	}
+spawned:
 	close(rp[1]);
 	int st;
 	/* The helper exits right after its fork: this is not a wait on QEMU. */
@@ -311,9 +371,7 @@ static int start_refused(struct vm *vm, int lock_fd, char **err)
 
 static void on_spawn_report(int fd, short rev, void *arg);
 
-/* Disks with a size: whose file does not exist yet: made now, under
- * vm.lock (two starts never race), and said. qemu-img create writes only a
- * header or a sparse file: milliseconds, like the vars copy above. */
+/* A start of a profile whose disks are the linked base of another's. */
 static void warn_linked_bases(struct vm *vm)
 {
 	const struct profile_set *set = vm->m->set;
@@ -329,20 +387,195 @@ static void warn_linked_bases(struct vm *vm)
 			}
 }
 
-static int disks_prepare(struct vm *vm, char **err)
+/* The next disk with a size: whose file does not exist yet, or NULL. */
+static const struct profile_disk *disk_to_make(const struct vm *vm)
 {
-	warn_linked_bases(vm);
-	for (size_t i = 0; i < vm->p->n_disks; i++) {
-		const struct profile_disk *d = &vm->p->disks[i];
-		if (!disk_needs_create(d))
-			continue;
-		int rc = disk_create(vm->name, d, err);
-		if (rc < 0)
-			return rc; /* its kind: qemu-img missing is not found */
+	for (size_t i = 0; vm->p && i < vm->p->n_disks; i++)
+		if (disk_needs_create(&vm->p->disks[i]))
+			return &vm->p->disks[i];
+	return NULL;
+}
+
+static void set_phase(struct vm *vm, char *phase)
+{
+	free(vm->phase);
+	vm->phase = phase;
+	free(vm->status_text); /* "starting (creating disk …)" is made again */
+	vm->status_text = NULL;
+}
+
+/* From here on the VM is starting, for this vmdeck's views and verbs. */
+static void mark_starting(struct vm *vm, enum vm_mode mode)
+{
+	vm_set_error(vm, NULL);
+	vm_exit_log_set(vm, NULL);
+	vm->exit_time = 0;
+	vm->cause = VM_CAUSE_NONE;
+	vm->code = 0;
+	vm->live_mode = mode;
+	vm->starting_here = true;
+	vm->st = VM_STARTING;
+}
+
+/* Network, then QEMU under its supervisor. On failure the start is refused
+ * (vm.lock released, the VM exited with err) and < 0 returned (err's kind). */
+static int start_spawn(struct vm *vm, int lock_fd, struct strv *argv, enum vm_mode mode, char **err)
+{
+	/* What a previous run made and nobody removed (its QEMU is gone). */
+	vm_net_teardown(vm);
+	struct strv taps;
+	strv_init(&taps);
+	int nrc = vm_net_setup(vm, &taps, err);
+	if (nrc < 0) {
+		strv_clear(&taps);
+		strv_clear(argv);
+		start_refused(vm, lock_fd, err);
+		return nrc;
+	}
+	/* Granted TAPs (rootless): the same command line with their names. */
+	bool granted = false;
+	for (size_t i = 0; i < taps.n; i++)
+		granted |= taps.v[i][0] != 0;
+	if (granted) {
+		strv_clear(argv);
+		struct qemu_runtime rt = { .dir = vm->dir, .taps = &taps };
+		if (qemu_args_build(vm->p, mode, &rt, argv, err) < 0) { /* built once already */
+			strv_clear(&taps);
+			strv_clear(argv);
+			vm_net_teardown(vm);
+			return start_refused(vm, lock_fd, err);
+		}
+	}
+	strv_clear(&taps);
+	/* Own the persistent connection before QEMU can be reached by anyone. */
+	char *qf = vm_file(vm, "qmp.lock");
+	vm->qmp_lock_fd = vm_lock_acquire(qf);
+	free(qf);
+
+	int rfd = spawn_begin(vm, lock_fd, argv->v, err);
+	if (rfd < 0) {
+		strv_clear(argv);
+		vm_qmp_release(vm);
+		vm_net_teardown(vm);
+		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
+	}
+	free(vm->spawn_argv0);
+	vm->spawn_argv0 = xstrdup(argv->v[0]);
+	strv_clear(argv);
+	vm->spawn_fd = rfd;
+	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
+	mark_starting(vm, mode);
+	/* The supervisor reports right after fork + exec of QEMU: read it from
+	 * the loop, never waiting here. */
+	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
+	vm_changed(vm);
+	return 0;
+}
+
+/* The start that made disks fails or is called off: like a refused one,
+ * said to those waiting. */
+static void start_disk_failed(struct vm *vm, int rc, const char *msg)
+{
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	vm->starting_here = false;
+	strv_clear(&vm->start_argv);
+	set_phase(vm, NULL);
+	char *err = xstrdup(msg);
+	start_refused(vm, lock_fd, &err);
+	vm_waiters_fire(vm, &vm->start_w, rc < 0 ? rc : -1, err); /* they say it (once), with its kind */
+	vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
+	free(err);
+}
+
+static void on_disk_made(int status, const char *err, void *arg);
+
+/* Begin making disk d: qemu-img from the loop. -1 with err (naming VM,
+ * disk and file; qemu-img missing is ERR_NOTFOUND) when it cannot begin. */
+static int disk_begin(struct vm *vm, const struct profile_disk *d, char **err)
+{
+	int rc = disk_mk_start(vm->m->l, vm->name, d, on_disk_made, vm, &vm->disk_job, err);
+	if (rc < 0)
+		return rc;
+	char *sz = size_text(d->size);
+	set_phase(vm, xasprintf("creating disk '%s'", d->id));
+	vm_logf(vm, "disk '%s': creating %s (%s, %s)", d->id, d->file, d->format, sz);
+	free(sz);
+	vm->disks_made++;
+	vm_changed(vm);
+	return 0;
+}
+
+/* qemu-img is done with one disk: the next one, or QEMU. */
+static void on_disk_made(int status, const char *err, void *arg)
+{
+	struct vm *vm = arg;
+	vm->disk_job = NULL;
+	if (status < 0) {
+		start_disk_failed(vm, status, err);
+		return;
+	}
+	const struct profile_disk *d = NULL;
+	for (size_t i = 0; vm->p && vm->phase && i < vm->p->n_disks && !d; i++) {
+		char *ph = xasprintf("creating disk '%s'", vm->p->disks[i].id);
+		if (strcmp(ph, vm->phase) == 0)
+			d = &vm->p->disks[i];
+		free(ph);
+	}
+	if (d) {
 		char *sz = size_text(d->size);
 		vm_logf(vm, "disk '%s': created %s (%s, %s)", d->id, d->file, d->format, sz);
 		free(sz);
 	}
+	char *e = NULL;
+	const struct profile_disk *next = disk_to_make(vm);
+	if (next && vm->disks_made <= vm->p->n_disks) {
+		int rc = disk_begin(vm, next, &e);
+		if (rc < 0)
+			start_disk_failed(vm, rc, e);
+		free(e);
+		return;
+	}
+	set_phase(vm, NULL);
+	int lock_fd = vm->spawn_lock_fd;
+	vm->spawn_lock_fd = -1;
+	int rc = start_spawn(vm, lock_fd, &vm->start_argv, vm->live_mode, &e);
+	if (rc < 0) { /* its kind kept: a TAP not permitted is still exit 4 */
+		vm->starting_here = false;
+		vm_waiters_fire(vm, &vm->start_w, rc, e);
+		vm_waiters_fire(vm, &vm->exit_w, 0, NULL);
+	}
+	free(e);
+}
+
+void vm_start_cancel(struct vm *vm, const char *why)
+{
+	char *msg = xasprintf("VM %s: start %s while %s; nothing was left half-made", vm->name, why,
+			      vm->phase ? vm->phase : "preparing");
+	disk_mk_cancel(vm->disk_job);
+	vm->disk_job = NULL;
+	start_disk_failed(vm, -1, msg);
+	free(msg);
+}
+
+/* Disks to make first: the start waits for them in the loop (vm.lock held,
+ * argv kept), then goes on in on_disk_made. */
+static int start_with_disks(struct vm *vm, int lock_fd, struct strv *argv, enum vm_mode mode,
+			    const struct profile_disk *d, vm_done_cb done, void *arg, char **err)
+{
+	vm->disks_made = 0;
+	int rc = disk_begin(vm, d, err);
+	if (rc < 0) {
+		strv_clear(argv);
+		start_refused(vm, lock_fd, err);
+		return rc; /* its kind: qemu-img missing is not found */
+	}
+	vm->start_argv = *argv; /* moved: the caller's is left empty */
+	*argv = (struct strv){ 0 };
+	vm->spawn_lock_fd = lock_fd;
+	mark_starting(vm, mode);
+	vm_waiters_add(&vm->start_w, done, arg);
+	vm_changed(vm);
 	return 0;
 }
 
@@ -405,71 +638,17 @@ int vm_start(struct vm *vm, vm_done_cb done, void *arg, char **err)
 		start_refused(vm, lock_fd, err);
 		return frc;
 	}
-	int drc = disks_prepare(vm, err);
-	if (drc < 0) {
-		strv_clear(&argv);
-		start_refused(vm, lock_fd, err);
-		return drc;
-	}
-	/* What a previous run made and nobody removed (its QEMU is gone). */
-	vm_net_teardown(vm);
-	struct strv taps;
-	strv_init(&taps);
-	int nrc = vm_net_setup(vm, &taps, err);
-	if (nrc < 0) {
-		strv_clear(&taps);
-		strv_clear(&argv);
-		start_refused(vm, lock_fd, err);
-		return nrc;
-	}
-	/* Granted TAPs (rootless): the same command line with their names. */
-	bool granted = false;
-	for (size_t i = 0; i < taps.n; i++)
-		granted |= taps.v[i][0] != 0;
-	if (granted) {
-		strv_clear(&argv);
-		rt.taps = &taps;
-		int arc = qemu_args_build(vm->p, mode, &rt, &argv, err); /* built once already */
-		rt.taps = NULL;
-		if (arc < 0) {
-			strv_clear(&taps);
-			strv_clear(&argv);
-			vm_net_teardown(vm);
-			return start_refused(vm, lock_fd, err);
-		}
-	}
-	strv_clear(&taps);
-	/* Own the persistent connection before QEMU can be reached by anyone. */
-	char *qf = vm_file(vm, "qmp.lock");
-	vm->qmp_lock_fd = vm_lock_acquire(qf);
-	free(qf);
-
-	int rfd = spawn_begin(vm, lock_fd, argv.v, err);
-	if (rfd < 0) {
-		strv_clear(&argv);
-		vm_qmp_release(vm);
-		vm_net_teardown(vm);
-		return start_refused(vm, lock_fd, err); /* the supervisor wrote nothing */
-	}
-	free(vm->spawn_argv0);
-	vm->spawn_argv0 = xstrdup(argv.v[0]);
-	strv_clear(&argv);
-	vm->spawn_fd = rfd;
-	vm->spawn_lock_fd = lock_fd; /* until the supervisor reported */
-	vm_set_error(vm, NULL);
-	vm_exit_log_set(vm, NULL);
-	vm->exit_time = 0;
-	vm->cause = VM_CAUSE_NONE;
-	vm->code = 0;
-	vm->live_mode = mode;
-	vm->starting_here = true;
-	vm->st = VM_STARTING;
-	vm_waiters_add(&vm->start_w, done, arg);
-	/* The supervisor reports right after fork + exec of QEMU: read it from
-	 * the loop, never waiting here. */
-	loop_fd_add(vm->m->l, rfd, POLLIN, on_spawn_report, vm);
-	vm_changed(vm);
-	return 0;
+	warn_linked_bases(vm);
+	/* Disks with a size: whose file does not exist yet are made first,
+	 * under vm.lock (two starts never race), from the loop: qemu-img may
+	 * be slow on a busy or network file system. */
+	const struct profile_disk *d = disk_to_make(vm);
+	if (d)
+		return start_with_disks(vm, lock_fd, &argv, mode, d, done, arg, err);
+	int rc = start_spawn(vm, lock_fd, &argv, mode, err);
+	if (rc == 0)
+		vm_waiters_add(&vm->start_w, done, arg);
+	return rc;
 }
 
 /* The supervisor's report: QEMU runs (watch it, connect QMP), or it could
@@ -486,7 +665,8 @@ static void spawn_finish(struct vm *vm)
 	int lock_fd = vm->spawn_lock_fd;
 	vm->spawn_lock_fd = -1;
 	char *err = NULL;
-	if (r != (ssize_t)sizeof(rep) || rep[0] <= 0)
+	/* {pid, 0}; {0, exec's errno}: no QEMU binary to run; {-1, errno}: no fork. */
+	if (r != (ssize_t)sizeof(rep) || rep[0] < 0 || (rep[0] == 0 && !rep[1]))
 		error_set(&err, "VM %s: could not start the QEMU supervisor", vm->name);
 	else if (rep[1])
 		error_set(&err, "VM %s: cannot run QEMU binary '%s': %s", vm->name, vm->spawn_argv0, strerror(rep[1]));

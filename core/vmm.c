@@ -3,6 +3,7 @@
  * reloads, the watch on the runtime directory (inotify, with a slow full
  * rescan behind it), and the change and log callbacks. */
 #include "core/vm_priv.h"
+#include "core/disk.h"
 #include "core/modes.h"
 #include "core/monitor.h"
 #include "core/paths.h"
@@ -46,7 +47,7 @@ static struct vm *vm_new(struct vmm *m, const char *name)
 	vm->rec_written = VM_STATE_COUNT;
 	vm->qmp_lock_fd = -1;
 	vm->spawn_fd = -1;
-	vm->spawn_lock_fd = -1;
+	vm->spawn_lock_fd = -1; /* start_argv: empty (zeroed) */
 	vm->mon = monitor_new(0, 0);
 	modes_get(name, &vm->mode);
 	vm->live_mode = vm->mode;
@@ -77,6 +78,9 @@ static void vm_free(struct vm *vm)
 		loop_fd_del(l, vm->spawn_fd);
 		close(vm->spawn_fd);
 	}
+	disk_mk_cancel(vm->disk_job); /* qemu-img stopped, its temporary file removed */
+	strv_clear(&vm->start_argv);
+	free(vm->phase);
 	if (vm->spawn_lock_fd >= 0)
 		close(vm->spawn_lock_fd);
 	free(vm->spawn_argv0);

@@ -34,6 +34,11 @@ vmdeck_script_test(vm_forward vm/forward.sh integration)
 # and loud failure when the open-files limit cannot hold them.
 vmdeck_script_test(vm_scale vm/scale.sh integration)
 set_tests_properties(vm_scale PROPERTIES TIMEOUT 300)
+# Issue 17: status with no watcher reads the supervisors' records (no QEMU
+# asked), falls back to QEMU when a record cannot be believed.
+vmdeck_unit_test(test_recorder unit/test_recorder.c)
+vmdeck_script_test(vm_sup_record vm/sup_record.sh integration)
+set_tests_properties(vm_sup_record PROPERTIES TIMEOUT 400)
 # Benchmark: built, not a test (tests/bench/run runs it).
 add_executable(bench_vmm bench/bench_vmm.c)
 target_link_libraries(bench_vmm PRIVATE vmdeck_core)

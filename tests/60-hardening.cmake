@@ -10,7 +10,7 @@ set_tests_properties(fuzz_qmp PROPERTIES TIMEOUT 240)
 vmdeck_script_test(fuzz_vm fuzz/run.sh fuzz vm 15
   core/vm.c core/vm_rundir.c core/vm_qmp.c core/vm_spawn.c core/vmm.c
   core/qmp.c core/loop.c core/util.c core/paths.c ${VMDECK_PROFILE_SRC}
-  core/modes.c core/monitor.c core/supervisor.c core/relay.c core/proc.c core/vm_forward.c core/forward_port.c core/disk.c tests/fuzz/fuzz_vm.c)
+  core/modes.c core/monitor.c core/supervisor.c core/relay.c core/recorder.c core/proc.c core/vm_forward.c core/forward_port.c core/disk.c tests/fuzz/fuzz_vm.c)
 set_tests_properties(fuzz_vm PROPERTIES TIMEOUT 240
   ENVIRONMENT "FUZZ_CFLAGS=-Wl,--wrap=now_mono_us;VMDECK_SRC=${PROJECT_SOURCE_DIR}")
 vmdeck_script_test(fuzz_labnet fuzz/run.sh fuzz labnet 15

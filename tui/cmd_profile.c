@@ -121,8 +121,9 @@ static int cmd_args(int argc, char **argv)
 			printf("usage: vmdeck args NAME [--mode install|boot] [--accel kvm|tcg|kvm:tcg] [--lines]\n"
 			       "Print the exact QEMU command line of VM NAME, shell-quoted on one line\n"
 			       "(--lines: one argument per line, unquoted). Default mode: the VM's saved mode.\n"
-			       "Its serial port is fd 3 (-chardev socket,id=serial0,fd=3), the socket pair\n"
-			       "vmdeck's supervisor gives QEMU: run by hand, QEMU needs a socket as fd 3.\n"
+			       "Its serial port is fd 3 (-chardev socket,id=serial0,fd=3) and the supervisor's\n"
+			       "own monitor fd 4 (-chardev socket,id=vmdeck-rec,fd=4), the socket pairs\n"
+			       "vmdeck's supervisor gives QEMU: run by hand, QEMU needs sockets as fds 3 and 4.\n"
 			       "Exit: 0 ok, 1 failed (e.g. install mode without an install section), 2 usage,\n"
 			       "3 no such VM.\n");
 			return EXIT_OK;

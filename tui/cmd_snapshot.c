@@ -20,7 +20,6 @@
 
 #define SNAP_USAGE                                                                                                     \
 	"NAME [--json] | NAME create TAG [--disk-only] | NAME revert TAG [--yes] | NAME delete TAG  [--timeout SECONDS]"
-#define JOB_POLL_MS 100
 #define MAX_DISKS 64
 #define LOST_WAIT_MS 3000
 
@@ -119,83 +118,14 @@ static void list_print(struct snapv *v, bool json)
 
 /* ---- jobs ------------------------------------------------------------------ */
 
-static struct json_object *job_of(struct json_object *jobs, const char *id)
-{
-	for (size_t i = 0; jobs && i < json_object_array_length(jobs); i++) {
-		struct json_object *j = json_object_array_get_idx(jobs, i), *jid;
-		if (json_object_object_get_ex(j, "id", &jid) && strcmp(json_object_get_string(jid), id) == 0)
-			return j;
-	}
-	return NULL;
-}
-
-/* One poll: 1 concluded (error in *err if it failed), 0 still going, -1 lost. */
-static int job_poll(struct snapv *v, const char *id, const char *what, char **last, char **err)
-{
-	struct json_object *jobs = NULL, *st, *e;
-	if (stor_qmp(&v->s, "query-jobs", NULL, &jobs, err) < 0) {
-		v->lost = true;
-		return error_prefix(err, "QEMU went away during %s", what);
-	}
-	struct json_object *j = job_of(jobs, id);
-	int rc = 0;
-	if (!j) {
-		rc = error_set(err, "VM %s: %s: job %s vanished", vm_name(v->s.vm), what, id);
-	} else if (json_object_object_get_ex(j, "status", &st)) {
-		const char *s = json_object_get_string(st);
-		if (!*last || strcmp(*last, s) != 0) {
-			fprintf(stderr, "%s: %s: %s\n", vm_name(v->s.vm), what, s);
-			free(*last);
-			*last = xstrdup(s);
-		}
-		if (strcmp(s, "concluded") == 0) {
-			rc = 1;
-			if (json_object_object_get_ex(j, "error", &e))
-				error_set(err, "VM %s: %s: %s", vm_name(v->s.vm), what, json_object_get_string(e));
-		}
-	}
-	json_object_put(jobs);
-	return rc;
-}
-
-/* Run a snapshot-* job to its end: started, polled (query-jobs, every
- * JOB_POLL_MS: the verb holds no QMP connection, so it sees no events),
- * dismissed. Bounded by v->timeout_s. */
+/* Run a snapshot-* job to its end, by its events (cmd_snapjob.c). */
 static int run_job(struct snapv *v, const char *cmd, struct json_object *args, const char *what, char **err)
 {
-	char *id = xasprintf("vmdeck-%s-%ld", cmd, (long)getpid());
-	json_object_object_add(args, "job-id", json_object_new_string(id));
-	int rc = stor_qmp(&v->s, cmd, args, NULL, err);
-	/* QEMU 7.2 saves holding its big lock: the command's own reply may
-	 * never come. Did QEMU fail it, or go away? */
-	if (rc < 0 && stor_qmp(&v->s, "query-status", NULL, NULL, NULL) < 0)
-		v->lost = true;
-	uint64_t until = now_mono_us() + (uint64_t)v->timeout_s * 1000000u;
-	char *last = NULL, *jerr = NULL;
-	while (rc == 0) {
-		int r = job_poll(v, id, what, &last, &jerr);
-		if (r != 0) {
-			rc = r < 0 || jerr ? -1 : 0;
-			if (r > 0) {
-				struct json_object *a = json_object_new_object();
-				json_object_object_add(a, "id", json_object_new_string(id));
-				stor_qmp(&v->s, "job-dismiss", a, NULL, NULL);
-			}
-			if (jerr)
-				error_set(err, "%s", jerr);
-			break;
-		}
-		if (now_mono_us() > until) {
-			rc = error_set(err, "VM %s: %s did not finish within %u s (QEMU job %s goes on; see 'vmdeck monitor "
-					    "%s \"info jobs\"')",
-				       vm_name(v->s.vm), what, v->timeout_s, id, vm_name(v->s.vm));
-			break;
-		}
-		loop_run_once(v->s.l, JOB_POLL_MS);
-	}
-	free(jerr);
-	free(last);
-	free(id);
+	bool lost = false;
+	char *sock = path_join(vm_dir(v->s.vm), "ctl.sock");
+	int rc = snapjob_run(v->s.l, vm_name(v->s.vm), sock, cmd, args, what, v->timeout_s, &lost, err);
+	free(sock);
+	v->lost = lost;
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* cmd_storage: what the storage verbs (disk, snapshot) share — one VM
  * looked at once (its state from QEMU, no QMP connection kept), QMP
  * commands waited for on the verb's own loop, a disk's images read from
- * qemu-img (stopped) or query-block (running). */
+ * qemu-img (stopped) or query-block (running), a snapshot job followed by
+ * its events. */
 #ifndef VMDECK_CMD_STORAGE_H
 #define VMDECK_CMD_STORAGE_H
 
@@ -38,5 +39,16 @@ int stor_image(struct stor *s, const struct profile_disk *d, struct disk_image *
  * not drives: -drive id=X names the drive only); NULL when unknown.
  * Borrowed, valid until the next query-block. */
 const char *stor_node(struct stor *s, const char *id);
+
+/* Run a snapshot-save / -load / -delete job (cmd with args, consumed; a
+ * job-id is added) on the verb's own QMP connection to sock (the VM's
+ * ctl.sock; vm is its name, for messages) and follow it to its end by its JOB_STATUS_CHANGE events (each status
+ * said on stderr as "NAME: what: status", progress figures from query-jobs
+ * when there are any), then dismiss it. Bounded by timeout_s (the job is
+ * then left to QEMU, and the message says how to look at it) and SIGINT.
+ * 0, or -1 with err naming the VM; *lost when QEMU went away before the job
+ * concluded (cmd_snapjob.c). */
+int snapjob_run(struct loop *l, const char *vm, const char *sock, const char *cmd, struct json_object *args,
+		const char *what, unsigned timeout_s, bool *lost, char **err);
 
 #endif

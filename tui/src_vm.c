@@ -161,6 +161,8 @@ static void fill_vm(struct src_vm *s, struct mvm *v, struct vm *vm, bool selecte
 	const char *cause = vm_cause_text(vm);
 	if (cause && *cause && (v->state == MVM_EXITED || v->state == MVM_STOPPING))
 		v->cause = xstrdup(cause);
+	else if (v->state == MVM_STARTING && vm_phase(vm)) /* "starting (creating disk 'data')" */
+		v->cause = xstrdup(vm_phase(vm));
 	/* Not watched is a failure to show (its note says why), not a stop. */
 	v->failed = (v->state == MVM_EXITED && cause_is_failure(vm)) || v->state == MVM_UNKNOWN;
 	v->install = vm_mode(vm) == VM_MODE_INSTALL;

@@ -101,6 +101,7 @@ check "a vmdeck VM starts" vm start own
 ownpid=$(cat "$VMDECK_RUNTIME_DIR/own/qemu.pid")
 check "import --pid of a vmdeck VM" vm import --pid "$ownpid" --name owncopy --out "$P"
 check "… without vmdeck's own console" bash -c '! grep -Eq "^ *- .*(serial\.sock|chardev:serial0)" "$1"' _ "$P/owncopy.yaml"
+check "… nor the supervisor's monitor" bash -c '! grep -v "^ *#" "$1" | grep -Eq "vmdeck-rec|fd=4"' _ "$P/owncopy.yaml"
 check "… that passes check" vm check "$P/owncopy.yaml"
 check "… and starts beside it" vm start owncopy
 { vm stop --force own; vm stop --force owncopy; } >/dev/null 2>&1

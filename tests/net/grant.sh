@@ -89,6 +89,19 @@ check "no grant: names the grant to ask root for" grep -q "vmdeck net grant br0 
 check "no grant: names the other way (root / CAP_NET_ADMIN)" \
 	has "$out" "run vmdeck as root" "CAP_NET_ADMIN"
 check "no grant: no TAP made" bash -c "[ -z \"\$(ip -n $NS -j link show type tun | jq -r '.[].ifname')\" ]"
+# The same with a disk to make first (size:): the start goes on from the
+# loop once qemu-img is done, and its refusal keeps its kind (exit 4).
+printf 'name: gd\naccel: tcg\nmemory: 64M\ndisks:\n  - { file: %s/gd.qcow2, size: 16M }\nnics:\n  - { bridge: br0 }\n' \
+	"$T_TMP/gdisk" >"$PROF/gd.yaml"
+mkdir -p "$T_TMP/gdisk"
+chown nobody "$T_TMP/gdisk"
+chmod 644 "$PROF/gd.yaml"
+out=$(vu start gd 2>&1)
+rc=$?
+log "rootless start of a VM with a disk to make, without a grant: rc=$rc: $out"
+check "no grant, disk made first: exit 4 (got $rc)" test "$rc" -eq 4
+check "no grant, disk made first: names the grant" grep -q "vmdeck net grant br0 nobody" <<<"$out"
+rm -f "$PROF/gd.yaml"
 
 # --- grant: clear errors ----------------------------------------------------
 out=$(vd net grant br0 no-such-user-x 2>&1); rc=$?

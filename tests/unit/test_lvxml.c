@@ -196,6 +196,32 @@ static void test_export_user_net_tcg(void **state)
 	profile_free(p);
 }
 
+/* What only vmdeck does (a disk to be made, autostart, ssh_user, a linked
+ * clone's base) is said, not silently dropped. */
+static void test_export_vmdeck_only(void **state)
+{
+	(void)state;
+	struct profile *p = parse("name: g\naccel: tcg\nautostart: true\nautostart_order: 3\nssh_user: alice\n"
+				  "disks:\n  - { file: /nonexistent/g.qcow2, size: 1G }\n");
+	struct lvexport e;
+	char *err = NULL;
+	struct lvexport_opts o = { .mode = VM_MODE_BOOT };
+	assert_int_equal(lvexport_domain(p, &o, &e, &err), 0);
+	assert_true(has(&e.notes, "qemu-img create -f qcow2 /nonexistent/g.qcow2 1073741824"));
+	assert_true(has(&e.notes, "virsh autostart g"));
+	assert_true(has(&e.notes, "autostart_order 3"));
+	assert_true(has(&e.notes, "ssh_user 'alice'"));
+	lvexport_clear(&e);
+	profile_free(p);
+	p = parse("name: g\naccel: tcg\ndisks:\n  - { file: /nonexistent/g.qcow2 }\n");
+	assert_int_equal(lvexport_domain(p, &o, &e, &err), 0);
+	assert_false(has(&e.notes, "qemu-img create"));
+	assert_false(has(&e.notes, "autostart"));
+	assert_false(has(&e.notes, "ssh_user"));
+	lvexport_clear(&e);
+	profile_free(p);
+}
+
 static char *fixture(size_t *len)
 {
 	const char *dir = getenv("VMDECK_TESTS");
@@ -301,7 +327,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),	   cmocka_unit_test(test_export_macos),
-		cmocka_unit_test(test_export_user_net_tcg), cmocka_unit_test(test_import_virt_manager),
+		cmocka_unit_test(test_export_user_net_tcg), cmocka_unit_test(test_export_vmdeck_only), cmocka_unit_test(test_import_virt_manager),
 		cmocka_unit_test(test_import_refuses),	   cmocka_unit_test(test_network),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

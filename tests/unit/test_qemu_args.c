@@ -132,6 +132,9 @@ static void test_runtime_contract(void **state)
 	assert_true(find_pair(&a, "-vnc", "unix:/RUN/x/vnc.sock") >= 0);
 	assert_true(find_pair(&a, "-chardev", "socket,id=serial0,fd=3") >= 0); /* the supervisor relays it */
 	assert_true(find_pair(&a, "-serial", "chardev:serial0") >= 0);
+	/* the supervisor's own monitor: it records the run state (qemu-state) */
+	assert_true(find_pair(&a, "-chardev", "socket,id=vmdeck-rec,fd=4") >= 0);
+	assert_true(find_pair(&a, "-mon", "chardev=vmdeck-rec,mode=control") >= 0);
 	assert_true(find_pair(&a, "-display", "none") >= 0);
 	assert_true(find_pair(&a, "-accel", "tcg") >= 0);
 	assert_false(has_arg(&a, "-daemonize"));

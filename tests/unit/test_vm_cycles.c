@@ -2,6 +2,8 @@
  * (the way the TUI lives): open fds and RSS must not grow. Prints figures.
  * Exit 77 (skip) without qemu-system-x86_64; integration label. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,10 +92,45 @@ static int wait_qmp(const char *sock)
 	return probe_done ? 0 : 1;
 }
 
+/* --run-qemu SOCKET PROGRAM ARGS...: the whole "by hand" start, with no
+ * interpreter's start-up in it: fds 3 and 4 each one end of a socket pair
+ * (vmdeck's argv says -chardev socket,id=serial0,fd=3 and
+ * socket,id=vmdeck-rec,fd=4: what the supervisor would relay and record
+ * from; the other ends closed, as tests/console/serial_fd3.py does), fork,
+ * exec QEMU, then wait for QMP as --wait-qmp. Prints QEMU's pid for the
+ * caller to kill. */
+static int run_qemu(const char *sock, char **argv)
+{
+	int sv[2][2];
+	for (int i = 0; i < 2; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) < 0)
+			return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Above 4 first: dup2 onto 3 must not clobber the other end. */
+		int a = fcntl(sv[0][1], F_DUPFD, 10), b = fcntl(sv[1][1], F_DUPFD, 10);
+		if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+			_exit(127);
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 2; i++)
+		close(sv[i][0]), close(sv[i][1]);
+	if (pid < 0)
+		return 1;
+	printf("%d\n", (int)pid);
+	fflush(stdout);
+	return wait_qmp(sock);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--wait-qmp") == 0)
 		return wait_qmp(argv[2]);
+	if (argc > 3 && strcmp(argv[1], "--run-qemu") == 0)
+		return run_qemu(argv[2], argv + 3);
 	int cycles = argc > 1 ? atoi(argv[1]) : 50;
 	if (system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "SKIP: no qemu-system-x86_64\n");

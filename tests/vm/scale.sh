@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Issue 17, scale: with 60 no-OS VMs running, a verb on one more VM touches
 # only that VM (no other VM's socket connected, no other runtime dir opened),
-# status --json lists all 60 right (a paused one as paused), and when the
-# open-files limit cannot hold them all, status fails loudly — state
-# "unknown" with an error, exit code non-zero — and never calls them stopped.
+# status --json lists all 60 right (a paused one as paused) from the
+# supervisors' records, connecting to no QEMU; under a small open-files
+# limit it is still right with the records, and without them (each QEMU
+# asked) it fails loudly — state "unknown" with an error, exit code
+# non-zero — and never calls them stopped.
 . "$VMDECK_TESTS/lib.sh"
 . "$VMDECK_TESTS/vm/common.sh"
 need strace
@@ -68,6 +70,10 @@ for n in "${names[@]}" sx; do
 	[[ $st == "running $(qemu_pid "$n")" ]] || { log "$n: '$st', qemu.pid $(qemu_pid "$n")"; bad=$((bad + 1)); }
 done
 check "the other $N VMs running, each with its QEMU's pid" test $bad -eq 0
+# No watcher runs: the supervisors' records (qemu-state) say it, no QEMU is asked.
+traced -f -o "$T_TMP/status.trace" "$VMDECK" status --json >/dev/null 2>&1 || fail "status --json under strace"
+n_conn=$(grep -F "$VMDECK_RUNTIME_DIR/" "$T_TMP/status.trace" | grep -c "connect(" || true)
+check "status --json connected to no QEMU ($n_conn connects)" test "$n_conn" -eq 0
 
 # The TUI over all of them: moving the selection reads no VM's mode file
 # and opens nothing of the VMs it moves over (before: every VM's mode file
@@ -114,8 +120,18 @@ o=$(others "$T_TMP/stop.trace")
 check "stop --force sx touched no other VM" test -z "$o"
 check "sx stopped" vm_state_is sx exited
 
-# Too few descriptors to watch them all, and no way to raise the limit
-# (ulimit -n sets the hard limit too): status must fail loudly.
+# Too few descriptors to ask them all, and no way to raise the limit
+# (ulimit -n sets the hard limit too). With the supervisors' records
+# (qemu-state) status asks no QEMU and needs no descriptor per VM: right.
+bash -c 'ulimit -n 64 && exec "$VMDECK" status --json' >"$T_TMP/rec.json" 2>"$T_TMP/rec.err"
+rc=$?
+check "with the records, status under ulimit -n 64 exits 0 ($(head -n 1 "$T_TMP/rec.err"))" test $rc -eq 0
+check "… with every running VM running" \
+	test "$(jq '[.[] | select(.name != "sx" and .name != "s01" and .state == "running")] | length' "$T_TMP/rec.json")" -eq $((N - 1))
+check "… and s01 paused" test "$(jq -r '.[] | select(.name == "s01") | .state' "$T_TMP/rec.json")" = paused
+# Without them (removed: the supervisors write again only on a change)
+# status asks each QEMU, and cannot ask them all: it must fail loudly.
+rm -f "$VMDECK_RUNTIME_DIR"/*/qemu-state
 bash -c 'ulimit -n 64 && exec "$VMDECK" status --json' >"$T_TMP/low.json" 2>"$T_TMP/low.err"
 rc=$?
 log "ulimit -n 64: exit $rc, stderr: $(head -n 2 "$T_TMP/low.err")"
