@@ -40,6 +40,8 @@ packages=(
 	# (libvirt-clients), iptables for a libvirt NAT network. Never libvirt-daemon-system: its
 	# postinst defines and starts libvirt's 'default' network on the host.
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients iptables
+	libvirt-dev # libvirt hosts in the TUI and the verbs (--connect): headers for core/lvso.c (dlopen)
+	openssh-server # tests: qemu+ssh:// to an sshd of the test's own (private config, -D; never the host's)
 	strace openssl # tests: which files the TUI opens, which sockets a verb connects; secrets for VNC tests
 	systemd bash-completion lintian # tests: systemd-analyze verify on the units, completion, the .deb
 )

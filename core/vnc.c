@@ -361,12 +361,13 @@ static void on_timeout(struct loop_timer *t, void *arg)
 static void start_connect(struct vnc *v)
 {
 	teardown(v);
-	if (v->unix_path && !path_exists(v->unix_path)) {
+	if (!v->cfg.open_fd && v->unix_path && !path_exists(v->unix_path)) {
 		gone(v, "no VNC socket at %s (is the VM running?)", v->unix_path);
 		return;
 	}
 	char *why = NULL;
-	struct link *l = vnc_worker_start(v->cfg.target, v->unix_path, v->host, v->port, v->cfg.password, &why);
+	struct link *l = v->cfg.open_fd ? vnc_worker_start_fd(&v->cfg, &why)
+				       : vnc_worker_start(v->cfg.target, v->unix_path, v->host, v->port, v->cfg.password, &why);
 	if (!l) {
 		gone(v, "%s", why);
 		free(why);
@@ -374,7 +375,7 @@ static void start_connect(struct vnc *v)
 	}
 	v->link = l;
 	v->gen++;
-	v->looked_up = v->unix_path != NULL;
+	v->looked_up = v->unix_path != NULL || v->cfg.open_fd;
 	v->phase = PH_CONNECT;
 	loop_fd_add(v->loop, l->note, POLLIN, on_note, v);
 	v->timeout = loop_timer_add(v->loop, v->cfg.connect_timeout_ms, false, on_timeout, v);
@@ -386,9 +387,9 @@ static void start_connect(struct vnc *v)
 struct vnc *vnc_new(struct loop *l, const struct vnc_config *cfg, const struct vnc_callbacks *cb, void *arg,
 		    char **err)
 {
-	char *unix_path, *host;
-	int port;
-	if (vnc_target_parse(cfg->target, &unix_path, &host, &port, err) < 0)
+	char *unix_path = NULL, *host = NULL;
+	int port = 0;
+	if (!cfg->open_fd && vnc_target_parse(cfg->target, &unix_path, &host, &port, err) < 0)
 		return NULL;
 	vnc_worker_init();
 	struct vnc *v = xcalloc(1, sizeof(*v));
@@ -427,6 +428,8 @@ void vnc_free(struct vnc *v)
 	loop_timer_del(v->loop, v->retry);
 	free((char *)v->cfg.target);
 	free((char *)v->cfg.password);
+	if (v->cfg.fd_unref)
+		v->cfg.fd_unref(v->cfg.fd_arg); /* the caller's reference, taken by vnc_new */
 	free(v->unix_path);
 	free(v->host);
 	free(v->reason);

@@ -53,6 +53,16 @@ struct vnc_config {
 	unsigned backoff_max_ms;   /* retry delay cap; 0 = 2000 */
 	unsigned connect_timeout_ms; /* connect + greeting + handshake, after the name lookup; 0 = 5000 */
 	bool once;                 /* no reconnection: stay VNC_GONE */
+	/* Instead of target's socket: a socket the caller connects (a libvirt
+	 * domain's virDomainOpenGraphicsFD, core/lvhost.h), asked for on the
+	 * worker thread at each attempt (it may block there; the link owns the
+	 * fd; -1 with *why). target is then only the name in messages. vnc_new
+	 * takes the caller's reference to fd_arg; each attempt holds one more
+	 * (fd_ref), dropped with fd_unref (from any thread). */
+	int (*open_fd)(void *fd_arg, char **why);
+	void (*fd_ref)(void *fd_arg);
+	void (*fd_unref)(void *fd_arg);
+	void *fd_arg;
 };
 #define VNC_DEFAULT_FPS 4
 /* The frame cap from $VMDECK_THUMB_FPS (value): a whole number from 1 to

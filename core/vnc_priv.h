@@ -39,6 +39,9 @@ struct link {
 	/* Set before the worker starts, then read-only. */
 	char *target, *unix_path, *host, *password;
 	int port;
+	int (*open_fd)(void *fd_arg, char **why); /* the caller connects (vnc_config) */
+	void (*fd_unref)(void *fd_arg);
+	void *fd_arg;
 	/* Under mu. */
 	int sock;                  /* the connected socket (the client has a dup); -1 */
 	bool cancel;               /* loop: give up (freed, timed out, reconnecting) */
@@ -76,6 +79,8 @@ void vnc_worker_init(void);
  * could be had. */
 struct link *vnc_worker_start(const char *target, const char *unix_path, const char *host, int port,
 			      const char *password, char **why);
+/* The same with a socket cfg->open_fd makes (takes one fd_ref). */
+struct link *vnc_worker_start_fd(const struct vnc_config *cfg, char **why);
 /* The loop lets go: the worker stops at its next step. */
 void vnc_worker_cancel(struct link *l);
 /* Drop one reference; the last frees the link. */

@@ -158,6 +158,8 @@ void vnc_worker_unref(struct link *l)
 	free(l->lfb);
 	free(l->input);
 	free(l->wq);
+	if (l->fd_unref)
+		l->fd_unref(l->fd_arg);
 	free(l);
 }
 
@@ -309,6 +311,20 @@ static int connect_one(struct link *l, int family, const struct sockaddr *sa, so
 
 static int link_connect(struct link *l, char **why)
 {
+	if (l->open_fd) { /* the caller's socket (libvirt's virDomainOpenGraphicsFD) */
+		set_stage(l, ST_CONNECT);
+		poke(l->note); /* the connect timeout starts now */
+		int fd = l->open_fd(l->fd_arg, why);
+		if (fd < 0)
+			return -1;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			close(fd);
+			return error_set(why, "%s: %s", l->target, strerror(errno));
+		}
+		set_sock(l, fd);
+		return cancelled(l) ? error_set(why, "cancelled") : 0;
+	}
 	if (l->unix_path) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", l->unix_path);
@@ -610,15 +626,32 @@ static struct link *link_new(const char *target, const char *unix_path, const ch
 	return l;
 }
 
+static struct link *link_start(struct link *l, char **why);
+
 struct link *vnc_worker_start(const char *target, const char *unix_path, const char *host, int port,
 			      const char *password, char **why)
 {
-	struct link *l = link_new(target, unix_path, host, port, password);
+	return link_start(link_new(target, unix_path, host, port, password), why);
+}
+
+struct link *vnc_worker_start_fd(const struct vnc_config *cfg, char **why)
+{
+	struct link *l = link_new(cfg->target, NULL, NULL, 0, cfg->password);
+	l->open_fd = cfg->open_fd;
+	l->fd_unref = cfg->fd_unref;
+	l->fd_arg = cfg->fd_arg;
+	if (cfg->fd_ref)
+		cfg->fd_ref(cfg->fd_arg);
+	l->stage = ST_CONNECT;
+	return link_start(l, why);
+}
+
+static struct link *link_start(struct link *l, char **why)
+{
 	if (l->note < 0 || l->ctl < 0) {
-		int e = errno;
+		error_set(why, "%s: eventfd: %s", l->target, strerror(errno));
 		l->refs = 1;
 		vnc_worker_unref(l);
-		error_set(why, "%s: eventfd: %s", target, strerror(e));
 		return NULL;
 	}
 	/* The worker takes no signals: the loop's signalfd gets them all. */
@@ -635,9 +668,9 @@ struct link *vnc_worker_start(const char *target, const char *unix_path, const c
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
 		atomic_fetch_sub(&workers, 1);
+		error_set(why, "%s: cannot start a thread: %s", l->target, strerror(e));
 		l->refs = 1;
 		vnc_worker_unref(l);
-		error_set(why, "%s: cannot start a thread: %s", target, strerror(e));
 		return NULL;
 	}
 	return l;

@@ -56,6 +56,12 @@ endif()
 if(LIBXML2_SONAME)
   set(VMDECK_DLOPEN_RECOMMENDS "${VMDECK_DLOPEN_RECOMMENDS}, libxml2")
 endif()
+# libvirt hosts (--connect): libvirt.so.0 is in libvirt0 (the soname rule).
+if(LIBVIRT_SONAME)
+  vmdeck_soname_package(${LIBVIRT_SONAME} pkg)
+  set(VMDECK_DLOPEN_RECOMMENDS "${VMDECK_DLOPEN_RECOMMENDS}, ${pkg}")
+endif()
+# Their monitor pane: libvirt-qemu.so.0 is in libvirt0 too.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-x86, dnsmasq-base, nftables${VMDECK_DLOPEN_DEPENDS}")
 # qemu-img (`vmdeck new` makes disks), OVMF (the UEFI firmware `new`
 # writes into profiles), console fonts (`screenshot --text`, the zoomed

@@ -11,6 +11,8 @@
 #include "tui/src_net.h"
 #include "tui/src_storage.h"
 #include "tui/src_thumb.h"
+#include "tui/src_lv.h"
+#include "tui/cmd_lv.h"
 #include "tui/src_vm.h"
 #include "tui/term.h"
 #include "tui/theme.h"
@@ -35,6 +37,7 @@ struct app {
 	struct grid *grid;
 	struct ui ui;
 	struct src_vm *vms;
+	struct src_lv *lv;  /* libvirt hosts; NULL: no connection */
 	struct src_net *net;
 	struct src_thumb *thumb;
 	struct src_storage *storage;
@@ -82,13 +85,24 @@ static void relayout(struct app *a)
 
 typedef void (*action_fn)(struct app *a, enum action act);
 
+/* The monitor pane's Enter: this host's VM over its QMP, a libvirt
+ * domain through libvirt. */
+static void monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg)
+{
+	struct app *a = arg;
+	if (v->host)
+		src_lv_monitor_send(a->lv, v, cmd);
+	else
+		src_vm_monitor_send(ui, v, cmd, a->vms);
+}
+
 static void act_vm(struct app *a, enum action act)
 {
 	struct mvm *v = ui_selected_vm(&a->ui);
 	char *err = NULL;
 	if (!v)
 		return;
-	if (src_vm_act(a->vms, act, v, &err) < 0) {
+	if ((v->host ? src_lv_act(a->lv, act, v, &err) : src_vm_act(a->vms, act, v, &err)) < 0) {
 		ui_message(&a->ui, true, "%s", err ? err : "failed");
 		free(err);
 	}
@@ -637,6 +651,8 @@ int app_run(const struct app_options *o)
 	struct app a;
 	memset(&a, 0, sizeof(a));
 	a.t0_us = now_mono_us();
+	/* config.yaml's problems go to stderr before the screen takes it. */
+	cmd_lv_count();
 	char *err = NULL;
 	bool mouse = false;
 	unsigned fps;
@@ -664,12 +680,15 @@ int app_run(const struct app_options *o)
 		loop_signal_add(a.loop, sigs[i], on_signal, &a);
 	signal(SIGPIPE, SIG_IGN);
 	a.vms = src_vm_new(a.loop, &a.ui);
+	a.lv = src_lv_new(a.loop, &a.ui, a.vms);
 	a.net = src_net_new(a.loop, &a.ui, o->interval_ms);
 	a.thumb = src_thumb_new(a.loop, &a.ui, fps);
+	if (a.lv)
+		src_thumb_set_remote(a.thumb, src_lv_screen, a.lv);
 	a.storage = src_storage_new(a.loop, &a.ui, storage_done, &a);
 	a.con = src_console_new(a.loop, &a.ui);
-	a.ui.monitor_send = src_vm_monitor_send;
-	a.ui.monitor_arg = a.vms;
+	a.ui.monitor_send = monitor_send;
+	a.ui.monitor_arg = &a;
 	a.ui.act = on_act;
 	a.ui.act_arg = &a;
 	a.ui.guest = (struct ui_guest){ guest_key, guest_click, &a };
@@ -693,6 +712,7 @@ int app_run(const struct app_options *o)
 	if (a.nw.pid)
 		close(a.nw.out_fd); /* a disk still being made is left to qemu-img */
 	new_clear(&a);
+	src_lv_free(a.lv);
 	src_vm_free(a.vms);
 	loop_free(a.loop);
 	grid_free(a.grid);

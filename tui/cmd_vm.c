@@ -10,6 +10,7 @@
 #include "core/vm.h"
 #include "net/vmnet.h"
 #include "tui/cmd.h"
+#include "tui/cmd_lv.h"
 #include "tui/cmd_list.h"
 #include "tui/cmd_run.h"
 
@@ -24,6 +25,8 @@
 /* How long status waits for QEMUs' answers (each is a one-shot query-status
  * on ctl.sock, all at once; QEMU answers in milliseconds unless it hangs). */
 #define STATUS_WAIT_MS 5000
+/* And libvirt hosts' first connect and listing (ssh included). */
+#define STATUS_LV_WAIT_MS 20000
 
 static void on_log(struct vm *vm, const char *line, void *arg)
 {
@@ -117,6 +120,24 @@ static const char *one_name(int argc, char **argv, const char *usage)
 	return argv[optind];
 }
 
+/* HOST/NAME: the same verb through libvirt (tui/cmd_lv.c). */
+static int remote_action(const char *verb, const char *target, action_fn fn)
+{
+	static const struct {
+		action_fn fn;
+		enum lvhost_action a;
+	} map[] = {
+		{ vm_start, LVHOST_START }, { vm_stop, LVHOST_STOP }, { vm_force_stop, LVHOST_FORCE_STOP },
+		{ vm_kill, LVHOST_FORCE_STOP }, { vm_pause, LVHOST_PAUSE }, { vm_resume, LVHOST_RESUME },
+		{ vm_reset, LVHOST_RESET },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(map); i++)
+		if (map[i].fn == fn)
+			return cmd_lv_action(verb, target, map[i].a);
+	cmd_error("%s: not available for a libvirt domain ('%s')", verb, target);
+	return EXIT_USAGE;
+}
+
 static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
@@ -132,6 +153,8 @@ static int do_action(int argc, char **argv, action_fn fn, const char *usage)
 	const char *name = one_name(argc, argv, usage);
 	if (!name)
 		return EXIT_USAGE;
+	if (cmd_lv_is_remote(name))
+		return remote_action(argv[0], name, fn);
 	if (!cmd_vm_name_ok(argv[0], name))
 		return EXIT_USAGE;
 	if (cmd_read_only) {
@@ -284,10 +307,18 @@ static int exec_status(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *only = optind < argc ? argv[optind] : NULL;
+	if (only && cmd_lv_is_remote(only)) {
+		cmd_error("status: give no NAME for libvirt domains: plain status lists them all");
+		return EXIT_USAGE;
+	}
 	if (only && !cmd_vm_name_ok("status", only))
 		return EXIT_USAGE;
 	struct run r;
 	run_open(&r, only, !follow);
+	/* libvirt hosts (--connect, config.yaml) connect meanwhile, off the loop. */
+	struct lvset lv = { 0 };
+	if (!only && !follow)
+		lvset_open(&lv, r.l);
 	r.quiet = !follow;
 	if (only && !find_vm(&r, only)) {
 		run_close(&r);
@@ -297,6 +328,9 @@ static int exec_status(int argc, char **argv)
 	 * query-status (all in flight at once), bounded. */
 	uint64_t until = now_mono_us() + STATUS_WAIT_MS * 1000ull;
 	while (vmm_pending(r.m) && !loop_quitting(r.l) && now_mono_us() < until)
+		loop_run_once(r.l, (int)((until - now_mono_us()) / 1000) + 1);
+	until = now_mono_us() + STATUS_LV_WAIT_MS * 1000ull;
+	while (!lvset_settled(&lv) && !loop_quitting(r.l) && now_mono_us() < until)
 		loop_run_once(r.l, (int)((until - now_mono_us()) / 1000) + 1);
 	size_t late = vmm_pending(r.m), unknown = 0;
 	for (size_t i = 0; i < vmm_count(r.m); i++) {
@@ -316,6 +350,7 @@ static int exec_status(int argc, char **argv)
 			if (!only || strcmp(only, vm_name(vm)) == 0)
 				json_object_array_add(a, vm_json(vm));
 		}
+		unknown += cmd_lv_status(&lv, a);
 		printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(a);
 	} else if (!follow) {
@@ -325,7 +360,9 @@ static int exec_status(int argc, char **argv)
 			if (!only || strcmp(only, vm_name(vm)) == 0)
 				print_row(vm);
 		}
+		unknown += cmd_lv_status(&lv, NULL);
 	}
+	lvset_close(&lv);
 	if (follow) {
 		/* Headless watcher: owns the QMP connections of the VMs it sees,
 		 * prints every change, until SIGINT/SIGTERM. */
@@ -405,7 +442,7 @@ static int exec_monitor(int argc, char **argv)
 		cmd_error("usage: vmdeck monitor NAME 'HMP COMMAND'");
 		return EXIT_USAGE;
 	}
-	if (!cmd_vm_name_ok("monitor", argv[1]))
+	if (!cmd_lv_is_remote(argv[1]) && !cmd_vm_name_ok("monitor", argv[1]))
 		return EXIT_USAGE;
 	if (cmd_read_only) {
 		cmd_error("monitor: refused in --read-only mode");
@@ -417,6 +454,11 @@ static int exec_monitor(int argc, char **argv)
 		char *n = xasprintf("%s %s", line, argv[i]);
 		free(line);
 		line = n;
+	}
+	if (cmd_lv_is_remote(argv[1])) { /* HOST/NAME: through libvirt */
+		int lrc = cmd_lv_monitor(argv[1], line);
+		free(line);
+		return lrc;
 	}
 	struct run r;
 	run_open(&r, argv[1], false);
@@ -450,9 +492,9 @@ static int exec_monitor(int argc, char **argv)
 	return rc;
 }
 
-const struct cmd_entry cmd_start_entry = { "start", "NAME", "start a VM (detached; it outlives vmdeck)", exec_start };
+const struct cmd_entry cmd_start_entry = { "start", "NAME", "start a VM (detached; it outlives vmdeck); HOST/NAME: libvirt's", exec_start };
 const struct cmd_entry cmd_stop_entry = { "stop", "[--force] NAME",
-					  "graceful stop: powerdown, then quit, SIGTERM, SIGKILL", exec_stop };
+					  "graceful stop: powerdown, then quit, SIGTERM, SIGKILL (HOST/NAME: shutdown, then destroy)", exec_stop };
 const struct cmd_entry cmd_kill_entry = { "kill", "NAME", "SIGKILL the VM's QEMU", exec_kill };
 const struct cmd_entry cmd_pause_entry = { "pause", "NAME", "pause the VM's CPUs", exec_pause };
 const struct cmd_entry cmd_resume_entry = { "resume", "NAME", "resume a paused VM", exec_resume };

@@ -44,6 +44,7 @@ enum {
 	W_SNAP = 1 << 9,     /* ... on a snapshot row */
 	W_DISK = 1 << 10,    /* ... on a disk row */
 	W_ZOOM = 1 << 11,    /* the screen is zoomed (z) */
+	W_LOCAL = 1 << 12,   /* the selected VM is this host's (not a libvirt domain) */
 };
 
 struct key_binding {

@@ -5,6 +5,7 @@
 #include "core/vm.h"
 #include "tui/cmd.h"
 #include "tui/cmd_list.h"
+#include "tui/cmd_lv.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -74,7 +75,7 @@ static void usage_verb(FILE *out, const struct cmd_entry *e)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: vmdeck [--profiles DIR] [--runtime-dir DIR] [--read-only] [--no-mouse] [--interval MS]\n"
-		     "              [VERB [ARGS...]]\n\n"
+		     "              [--connect URI]... [VERB [ARGS...]]\n\n"
 		     "With no verb, vmdeck opens the full-screen interface.\n\nVerbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		usage_verb(out, cmd_table[i]);
@@ -88,6 +89,9 @@ static void usage(FILE *out)
 		     "                         also VMDECK_MOUSE=0\n"
 		     "  -i, --interval MS      traffic statistics (rx/tx rates) every MS ms, 100-3600000\n"
 		     "                         (default 1000; for the TUI, and watch's default)\n"
+		     "  -c, --connect URI      a libvirt host too (repeatable; qemu+ssh://user@host/system):\n"
+		     "                         its domains in the TUI and status, HOST/NAME for the verbs;\n"
+		     "                         also 'connections:' in $XDG_CONFIG_HOME/vmdeck/config.yaml\n"
 		     "  -h, --help             this help\n"
 		     "  -V, --version          print the version\n"
 		     "\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 not permitted.\n"
@@ -120,6 +124,7 @@ int main(int argc, char **argv)
 		{ "read-only", no_argument, NULL, 'R' },
 		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -127,7 +132,7 @@ int main(int argc, char **argv)
 	int c;
 	/* '+': stop at the first non-option, which is the verb. */
 	unsigned long long num;
-	while ((c = getopt_long(argc, argv, "+p:r:i:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:r:i:c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': paths_set_profiles_dir(optarg); break;
 		case 'r': paths_set_runtime_dir(optarg); break;
@@ -138,6 +143,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			cmd_interval_ms = (unsigned)num;
 			break;
+		case 'c': cmd_lv_add(optarg, NULL); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("vmdeck %s\n", VMDECK_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

@@ -72,6 +72,7 @@ void model_init(struct model *m)
 void mvm_clear(struct mvm *v)
 {
 	free(v->name);
+	free(v->host);
 	free(v->cause);
 	free(v->runtime_dir);
 	free(v->note);

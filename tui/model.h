@@ -34,7 +34,10 @@ void lines_push_text(struct lines *l, const char *text);
 #define MODEL_DIAGS_MAX 200 /* profile problems */
 
 struct mvm {
-	char *name;
+	char *name;           /* a libvirt domain: "HOST/NAME"; a header: "HOST/" */
+	char *host;           /* the libvirt host (tui/src_lv.c); NULL: this host's VM */
+	bool header;          /* a host's header row (name: its text), no VM: shown when connections exist */
+	bool stale;           /* a libvirt domain's last known state: its host is unreachable */
 	const struct profile *prof; /* borrowed from the source's profile set; NULL: no profile (found running) */
 	enum mvm_state state;
 	char *cause;          /* "guest shutdown", "signal 9", "exit code 1"...; NULL: none */

@@ -159,7 +159,7 @@ void src_console_select(struct src_console *s)
 {
 	struct ui_console *uc = &s->ui->con;
 	struct mvm *v = ui_selected_vm(s->ui);
-	const char *name = v ? v->name : NULL;
+	const char *name = v && !v->host ? v->name : NULL; /* a libvirt domain: no console yet */
 	if (!name || !s->vm || strcmp(name, s->vm) != 0) {
 		disconnect(s);
 		free(s->vm);

@@ -21,6 +21,8 @@ struct src_thumb {
 	struct thumb *thumb;
 	char *vm;      /* whose screen vnc shows */
 	char *target;
+	src_thumb_remote_fn remote; /* a libvirt domain's screen (tui/src_lv.c) */
+	void *remote_arg;
 	/* The zoomed text view (text_view()). */
 	struct textscr *text;
 	struct textscr_font *font; /* loaded at the first zoom */
@@ -281,12 +283,21 @@ static char *target_of(const struct mvm *v)
 	return vnc_profile_target(v->prof, v->name);
 }
 
+void src_thumb_set_remote(struct src_thumb *s, src_thumb_remote_fn fn, void *arg)
+{
+	s->remote = fn;
+	s->remote_arg = arg;
+}
+
 void src_thumb_select(struct src_thumb *s)
 {
 	struct mvm *v = ui_selected_vm(s->ui);
+	if (v && v->host && (!s->remote || v->stale))
+		v = NULL; /* a libvirt domain without a way to its screen */
 	bool alive = v && (v->state == MVM_RUNNING || v->state == MVM_PAUSED || v->state == MVM_STARTING ||
 			   v->state == MVM_STOPPING);
-	char *target = alive ? target_of(v) : NULL;
+	/* A libvirt domain's screen is libvirt's socket (no path): named by the row. */
+	char *target = !alive ? NULL : v->host ? xasprintf("libvirt %s", v->name) : target_of(v);
 	if (s->vnc && target && s->vm && strcmp(s->vm, v->name) == 0 && strcmp(s->target, target) == 0) {
 		free(target);
 		return; /* already showing it */
@@ -314,9 +325,17 @@ void src_thumb_select(struct src_thumb *s)
 		return;
 	}
 	struct vnc_config cfg = { .target = target, .password = password, .fps = s->fps };
+	if (v->host && s->remote(s->remote_arg, v, &cfg, &err) < 0) {
+		set_message(s, err ? err : "VNC: cannot reach the domain's screen");
+		free(err);
+		free(target);
+		return;
+	}
 	struct vnc_callbacks cb = { on_state, on_frame };
 	s->vnc = vnc_new(s->loop, &cfg, &cb, s, &err);
 	free(password);
+	if (!s->vnc && cfg.fd_unref)
+		cfg.fd_unref(cfg.fd_arg);
 	if (!s->vnc) {
 		set_message(s, err ? err : "VNC: cannot connect");
 		free(err);

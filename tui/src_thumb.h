@@ -16,6 +16,13 @@ struct src_thumb *src_thumb_new(struct loop *l, struct ui *ui, unsigned fps);
 void src_thumb_free(struct src_thumb *s);
 /* The selected VM changed: connect to its screen (or say why there is none). */
 void src_thumb_select(struct src_thumb *s);
+/* A libvirt domain's row (v->host): fn fills cfg's open_fd, fd_ref,
+ * fd_unref and fd_arg (one reference, given to the VNC connection), or says
+ * why not (-1, *err). Without it such rows show no screen. */
+struct mvm;
+struct vnc_config;
+typedef int (*src_thumb_remote_fn)(void *arg, const struct mvm *v, struct vnc_config *cfg, char **err);
+void src_thumb_set_remote(struct src_thumb *s, src_thumb_remote_fn fn, void *arg);
 /* The pane changed size (layout, zoom). */
 void src_thumb_resize(struct src_thumb *s);
 /* Typing into the screen (ui->typing): a key as read (an ESC is held back

@@ -41,6 +41,8 @@ struct src_vm {
 	bool stale;         /* the model's VM half is out of date: src_vm_after rebuilds it */
 	struct labnet_set *nets; /* the lab networks, loaded with the profiles */
 	struct vmuse *use;  /* CPU and memory of live VMs, sampled once a second */
+	src_vm_extra_fn extra; /* adds the libvirt hosts' rows (tui/src_lv.c) */
+	void *extra_arg;
 };
 
 static const char *note_for(struct src_vm *s, const char *name)
@@ -207,7 +209,7 @@ static void sync_model(struct src_vm *s)
 {
 	struct ui *ui = s->ui;
 	struct model *m = &ui->m;
-	struct mvm *old_sel = ui_selected_vm(ui);
+	struct mvm *old_sel = ui->vm_sel < m->n_vms ? &m->vms[ui->vm_sel] : NULL; /* a header too */
 	char *sel_name = old_sel ? xstrdup(old_sel->name) : NULL;
 	/* Everything a row shows comes from vmm, a monitor command in flight
 	 * too (vm_monitor_busy): nothing is lost by a rebuild. */
@@ -220,13 +222,22 @@ static void sync_model(struct src_vm *s)
 	for (size_t i = 0; i < m->n_vms; i++)
 		if (sel_name && strcmp(vm_name(vmm_at(s->vmm, i)), sel_name) == 0)
 			sel = i;
-	ui->vm_sel = sel;
-	ui_clamp(ui);
 	size_t unknown = 0;
 	for (size_t i = 0; i < m->n_vms; i++) {
-		fill_vm(s, &m->vms[i], vmm_at(s->vmm, i), i == ui->vm_sel);
+		struct vm *vm = vmm_at(s->vmm, i);
+		fill_vm(s, &m->vms[i], vm, sel_name ? !strcmp(vm_name(vm), sel_name) : i == sel);
 		unknown += m->vms[i].state == MVM_UNKNOWN;
 	}
+	/* The libvirt hosts' rows (and the headers) follow; the selection stays
+	 * on the same name wherever its row went. */
+	if (s->extra) {
+		s->extra(m, s->extra_arg);
+		for (size_t i = 0; i < m->n_vms; i++)
+			if (sel_name && strcmp(m->vms[i].name, sel_name) == 0)
+				sel = i;
+	}
+	ui->vm_sel = sel;
+	ui_clamp(ui);
 	free(m->vm_degraded);
 	m->vm_degraded = unknown ? xasprintf("%zu VM%s not watched (out of file descriptors): state unknown; raise ulimit -n",
 					     unknown, unknown == 1 ? "" : "s")
@@ -305,6 +316,15 @@ bool src_vm_after(struct src_vm *s)
 }
 
 const struct labnet_set *src_vm_networks(const struct src_vm *s) { return s->nets; }
+
+void src_vm_set_extra(struct src_vm *s, src_vm_extra_fn fn, void *arg)
+{
+	s->extra = fn;
+	s->extra_arg = arg;
+	s->stale = true;
+}
+
+void src_vm_mark_stale(struct src_vm *s) { s->stale = true; }
 
 /* The profile problems as one text, to tell whether a reload changed them. */
 static char *diags_text(const struct lines *l)

@@ -39,6 +39,14 @@ int src_vm_act(struct src_vm *s, enum action a, struct mvm *v, char **err);
 int src_vm_forward(struct src_vm *s, const char *name, const char *text, char **err);
 /* The monitor pane's relay (a ui_monitor_send_fn; arg is the src_vm). */
 void src_vm_monitor_send(struct ui *ui, struct mvm *v, const char *cmd, void *arg);
+/* Rows beyond this host's VMs (the libvirt hosts, tui/src_lv.c): fn is
+ * called at each rebuild with this host's rows in m and may insert and
+ * append rows (the selection follows its name). */
+struct model;
+typedef void (*src_vm_extra_fn)(struct model *m, void *arg);
+void src_vm_set_extra(struct src_vm *s, src_vm_extra_fn fn, void *arg);
+/* Something the rows show changed elsewhere: rebuild in src_vm_after. */
+void src_vm_mark_stale(struct src_vm *s);
 /* "a, b" of VMs that are alive (caller frees; NULL when none). */
 char *src_vm_alive_names(struct src_vm *s, size_t *n);
 

@@ -116,7 +116,8 @@ void ui_render(struct ui *ui, struct grid *g, bool force)
 
 struct mvm *ui_selected_vm(struct ui *ui)
 {
-	return ui->vm_sel < ui->m.n_vms ? &ui->m.vms[ui->vm_sel] : NULL;
+	/* A host's header row is no VM. */
+	return ui->vm_sel < ui->m.n_vms && !ui->m.vms[ui->vm_sel].header ? &ui->m.vms[ui->vm_sel] : NULL;
 }
 
 struct mbridge *ui_selected_bridge(struct ui *ui)
@@ -150,6 +151,8 @@ static unsigned context(struct ui *ui)
 			c |= W_VM_ON;
 		if (v->state == MVM_RUNNING || v->state == MVM_PAUSED)
 			c |= W_VM_LIVE;
+		if (!v->host)
+			c |= W_LOCAL;
 		if (v->state != MVM_STOPPED && v->state != MVM_EXITED)
 			c |= W_THUMB;
 		if (ui->zoom)
@@ -396,7 +399,10 @@ static int key_table(struct ui *ui, int key)
 	if (!b)
 		return KEY_UNHANDLED;
 	if (!ui_binding_applies(ui, b)) {
-		if ((b->when & W_WRITE) && ui->read_only)
+		struct mvm *sv = ui_selected_vm(ui);
+		if ((b->when & W_LOCAL) && sv && sv->host && ui->focus != PANE_NET)
+			ui_message(ui, true, "%s: not for a libvirt domain yet (%s)", b->label, sv->name);
+		else if ((b->when & W_WRITE) && ui->read_only)
 			ui_message(ui, true, "read-only: %s is off (started with --read-only)", b->label);
 		else if ((b->when & W_STORAGE) && ui->storage.on && ui->storage.busy)
 			ui_message(ui, true, "%s: wait, the storage view is busy (%s)", b->label, ui->storage.busy);

@@ -14,16 +14,20 @@ static void header_draw(struct ui *ui, struct grid *g, struct rect r)
 {
 	struct grid_pen p = theme_pen(ROLE_HEADER);
 	grid_fill(g, r, ' ', p);
-	size_t running = 0, risk = 0;
-	for (size_t i = 0; i < ui->m.n_vms; i++)
+	size_t running = 0, risk = 0, n_vms = 0;
+	for (size_t i = 0; i < ui->m.n_vms; i++) {
+		if (ui->m.vms[i].header)
+			continue; /* a host's header row */
+		n_vms++;
 		running += ui->m.vms[i].state == MVM_RUNNING || ui->m.vms[i].state == MVM_PAUSED;
+	}
 	for (size_t i = 0; i < ui->m.n_bridges; i++)
 		risk += ui->m.bridges[i].at_risk;
 	char rs[32] = "";
 	if (risk)
 		snprintf(rs, sizeof(rs), ", %zu AT RISK", risk);
-	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s", ui->m.n_vms,
-			    ui->m.n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
+	char *s = xasprintf(" vmdeck  %zu VM%s, %zu running  %s %zu bridge%s%s%s", n_vms,
+			    n_vms == 1 ? "" : "s", running, theme_glyph_str(GL_VLINE), ui->m.n_bridges,
 			    ui->m.n_bridges == 1 ? "" : "s", rs, ui->read_only ? "   [read-only]" : "");
 	int n = grid_print(g, r.x, r.y, r.w, p, s);
 	free(s);
@@ -163,7 +167,9 @@ static int status_key(struct ui *ui, int key)
 		 * same VM in the same run (pid, 0 for none) is what counts. */
 		const struct key_binding *b = keys_for_action(a);
 		bool any_run = b && (b->when & W_STORAGE);
-		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid || (!any_run && v->pid <= 0)))
+		/* A libvirt domain has no pid here: its name is what counts. */
+		if (was && (!v || strcmp(v->name, was) != 0 || v->pid != ui->confirm.pid ||
+			    (!any_run && v->pid <= 0 && !v->host)))
 			ui_message(ui, true, "cancelled: %s changed meanwhile (its QEMU is not the one asked about)", was);
 		else
 			r |= ui_act(ui, a);

@@ -31,13 +31,14 @@ static enum glyph state_glyph(const struct mvm *v)
 	return v->failed ? GL_FAILED : g[v->state];
 }
 
-/* "exited (signal 9)" */
+/* "exited (signal 9)"; a libvirt domain of an unreachable host: "running?"
+ * (its last known state, drawn grey). */
 static void state_text(const struct mvm *v, char *buf, size_t n)
 {
 	if (v->cause && *v->cause)
-		snprintf(buf, n, "%s (%s)", mvm_state_name(v->state), v->cause);
+		snprintf(buf, n, "%s (%s)%s", mvm_state_name(v->state), v->cause, v->stale ? "?" : "");
 	else
-		snprintf(buf, n, "%s", mvm_state_name(v->state));
+		snprintf(buf, n, "%s%s", mvm_state_name(v->state), v->stale ? "?" : "");
 }
 
 static bool autostart(const struct mvm *v)
@@ -71,6 +72,8 @@ static struct cols vms_cols(const struct ui *ui, struct rect in)
 	int need = 8;
 	for (size_t i = 0; i < ui->m.n_vms; i++) {
 		const struct mvm *v = &ui->m.vms[i];
+		if (v->header)
+			continue; /* drawn across the row */
 		int l = grid_strwidth(v->name) + (autostart(v) ? 2 : 0);
 		if (l > c.namew)
 			c.namew = l;
@@ -107,11 +110,17 @@ static void vms_row(struct ui *ui, struct grid *g, struct rect in, struct cols c
 		return;
 	const struct mvm *v = &ui->m.vms[i];
 	bool sel = i == ui->vm_sel;
-	enum role base = sel ? (ui->focus == PANE_VMS ? ROLE_SELECTED : ROLE_SELECTED_DIM) : ROLE_NORMAL;
+	enum role base = sel ? (ui->focus == PANE_VMS ? ROLE_SELECTED : ROLE_SELECTED_DIM)
+			     : v->stale ? ROLE_DIM : ROLE_NORMAL;
 	struct grid_pen pb = theme_pen(base);
 	int y = in.y + (int)(i - ui->vm_top), x = in.x;
 	grid_fill(g, (struct rect){ in.x, y, in.w, 1 }, ' ', pb);
-	struct grid_pen ps = sel ? pb : theme_pen(state_role(v));
+	if (v->header) { /* a host: "lab2: unreachable: …" */
+		grid_print(g, x, y, in.w, sel ? pb : theme_pen(v->failed ? ROLE_BAD : ROLE_TITLE), v->cause ? v->cause : v->name);
+		return;
+	}
+	/* A stale row (its host unreachable) is grey, its last known state too. */
+	struct grid_pen ps = sel || v->stale ? pb : theme_pen(state_role(v));
 	grid_set(g, x, y, theme_glyph(state_glyph(v)), ps);
 	x += 2;
 	int nl = grid_print(g, x, y, c.namew, pb, v->name);
@@ -137,8 +146,8 @@ static void vms_row(struct ui *ui, struct grid *g, struct rect in, struct cols c
 	}
 	if (c.usew)
 		x += c.usew + 1;
-	grid_print(g, x, y, c.modew, sel ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
-		   v->install ? "install" : "boot");
+	grid_print(g, x, y, c.modew, sel || v->stale ? pb : theme_pen(v->install ? ROLE_MODE_INSTALL : ROLE_NORMAL),
+		   v->host ? "libvirt" : v->install ? "install" : "boot");
 }
 
 /* D_VMS draws the pane; D_VMS_SEL alone (the selection moved, nothing else
@@ -363,6 +372,10 @@ static void details_draw(struct ui *ui, struct grid *g, struct rect r)
 		return;
 	const struct profile *p = v->prof;
 	y = details_state(v, g, in, y);
+	if (v->host) {
+		line(g, in, y, ROLE_DIM, "keys s x X p R, the monitor (m) and the screen (z) go through libvirt; console: not yet");
+		return;
+	}
 	if (p) {
 		y = details_hardware(v, p, g, in, y);
 		y = details_nics(v, p, g, in, y);

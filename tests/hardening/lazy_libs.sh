@@ -8,7 +8,7 @@
 need qemu-system-x86_64
 P=$T_TMP/prof
 mkdir -p "$P"
-export VMDECK_PROFILES=$P VMDECK_RUNTIME_DIR=$T_TMP/run VMDECK_STATE_DIR=$T_TMP/state
+export VMDECK_PROFILES=$P VMDECK_RUNTIME_DIR=$T_TMP/run VMDECK_STATE_DIR=$T_TMP/state XDG_CONFIG_HOME=$T_TMP/cfg # no config.yaml: no connection
 printf 'name: lz1\naccel: tcg\nmachine: q35\nmemory: 32M\nstop_timeout: 3\n' >"$P/lz1.yaml"
 
 loaded() { # loaded ARGS... : the libraries the dynamic loader opened, one a line
@@ -20,8 +20,13 @@ for args in "--version" "status --json" "list" "check lz1" "args lz1"; do
 	grep -q 'libvncclient\|libgnutls\|libgcrypt\|libmicrohttpd' <<<"$libs" &&
 		fail "'vmdeck $args' loaded $(grep 'vnc\|gnutls\|gcrypt\|microhttpd' <<<"$libs" | tr '\n' ' ')"
 	grep -q 'libxml2\|libicu' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'xml\|icu' <<<"$libs" | tr '\n' ' ')"
+	grep -q 'libvirt' <<<"$libs" && fail "'vmdeck $args' loaded $(grep 'libvirt' <<<"$libs" | tr '\n' ' ')"
 done
-check "commands without a screen load no VNC library, no HTTP server library, and commands without XML no libxml2 (core/xmlso.c)" true
+check "commands without a screen load no VNC library, no HTTP server library, commands without XML no libxml2 (core/xmlso.c), and without a libvirt connection no libvirt (core/lvso.c)" true
+# A libvirt connection loads libvirt (dlopen, core/lvso.c) when it opens:
+# even one that fails (no daemon at that socket) has tried.
+libs=$(loaded --connect "qemu+unix:///system?socket=$T_TMP/no-libvirtd" status)
+check "status with --connect loads libvirt when it connects" grep -q 'libvirt\.so' <<<"$libs"
 libs=$(loaded export lz1 --libvirt)
 check "export --libvirt loads libxml2 when it needs it" grep -q libxml2 <<<"$libs"
 # `vmdeck metrics` loads libmicrohttpd when it starts serving, and serves.
