@@ -31,26 +31,6 @@ static const struct schema_field root_fields[] = {
 	{ 0 },
 };
 
-struct sink {
-	const char *file;
-	char *err;
-};
-
-static void sink_add(void *ud, enum schema_level level, int line, int col, char *msg)
-{
-	(void)level;
-	struct sink *k = ud;
-	char *one = line > 0 ? xasprintf("%s:%d:%d: %s", k->file, line, col, msg) : xasprintf("%s: %s", k->file, msg);
-	free(msg);
-	if (k->err) {
-		char *both = xasprintf("%s\n%s", k->err, one);
-		free(k->err);
-		free(one);
-		one = both;
-	}
-	k->err = one;
-}
-
 char *config_path(void)
 {
 	const char *v = getenv("VMDECK_CONFIG");
@@ -63,7 +43,7 @@ char *config_path(void)
 	return xstrdup("/etc/vmdeck/config.yaml");
 }
 
-static int give(struct sink *k, struct config *c, char **err)
+static int give(struct schema_text *k, struct config *c, char **err)
 {
 	config_clear(c);
 	if (err)
@@ -76,9 +56,9 @@ static int give(struct sink *k, struct config *c, char **err)
 int config_parse(const char *path, const char *buf, size_t len, struct config *c, char **err)
 {
 	memset(c, 0, sizeof(*c));
-	struct sink k = { path, NULL };
+	struct schema_text k = { path, NULL };
 	struct schema s;
-	schema_init(&s, sink_add, &k);
+	schema_init(&s, schema_text_add, &k);
 	struct yamldoc *d = yamldoc_new(buf, len, CONFIG_MAX_SIZE, "vmdeck's configuration", schema_yamldoc_report, &s);
 	if (d) {
 		s.doc = yamldoc_document(d);
@@ -106,9 +86,9 @@ int config_load(const char *path, struct config *c, char **err)
 	memset(c, 0, sizeof(*c));
 	if (access(path, F_OK) != 0 && errno == ENOENT)
 		return 0;
-	struct sink k = { path, NULL };
+	struct schema_text k = { path, NULL };
 	struct schema s;
-	schema_init(&s, sink_add, &k);
+	schema_init(&s, schema_text_add, &k);
 	size_t len;
 	char *buf = yamldoc_read(path, CONFIG_MAX_SIZE, "vmdeck's configuration", &len, schema_yamldoc_report, &s);
 	schema_clear(&s);

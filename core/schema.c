@@ -24,6 +24,21 @@ void schema_init(struct schema *s, schema_sink_fn sink, void *ud)
 	*s = (struct schema){ .sink = sink, .ud = ud };
 }
 
+void schema_text_add(void *ud, enum schema_level level, int line, int col, char *msg)
+{
+	(void)level;
+	struct schema_text *k = ud;
+	char *one = line > 0 ? xasprintf("%s:%d:%d: %s", k->file, line, col, msg) : xasprintf("%s: %s", k->file, msg);
+	free(msg);
+	if (k->err) {
+		char *both = xasprintf("%s\n%s", k->err, one);
+		free(k->err);
+		free(one);
+		one = both;
+	}
+	k->err = one;
+}
+
 void schema_clear(struct schema *s)
 {
 	free(s->seen);

@@ -88,6 +88,15 @@ struct schema_field {
 };
 
 void schema_init(struct schema *s, schema_sink_fn sink, void *ud);
+/* A sink gathering every problem as one message, a "FILE:LINE:COL: message"
+ * line each (line 0: "FILE: message", the file as a whole), like a
+ * profile's, so that one 'vmdeck check' shows them all: ud is a struct
+ * schema_text. The caller frees err. */
+struct schema_text {
+	const char *file;
+	char *err;
+};
+void schema_text_add(void *ud, enum schema_level level, int line, int col, char *msg);
 /* Frees what the walk keeps (not doc, dir or ud). */
 void schema_clear(struct schema *s);
 

@@ -232,28 +232,8 @@ static void check(struct schema *s, struct labnet *n, yaml_node_t *root)
 
 /* ---- loading ----------------------------------------------------------- */
 
-/* Every problem, one "FILE:LINE:COL: message" line each (line 0: the file
- * as a whole), like a profile's, so one 'vmdeck check' shows them all. */
-struct sink {
-	const char *file;
-	char *err;
-};
-
-static void sink_add(void *ud, enum schema_level level, int line, int col, char *msg)
-{
-	struct sink *k = ud;
-	char *one = line > 0 ? xasprintf("%s:%d:%d: %s", k->file, line, col, msg) : xasprintf("%s: %s", k->file, msg);
-	free(msg);
-	if (k->err) {
-		char *both = xasprintf("%s\n%s", k->err, one);
-		free(k->err);
-		free(one);
-		one = both;
-	}
-	k->err = one;
-}
-
-static void sink_give(struct sink *k, char **err)
+/* Every problem, one "FILE:LINE:COL: message" line each (schema_text). */
+static void sink_give(struct schema_text *k, char **err)
 {
 	if (err) {
 		free(*err);
@@ -265,9 +245,9 @@ static void sink_give(struct sink *k, char **err)
 
 struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char **err)
 {
-	struct sink k = { path, NULL };
+	struct schema_text k = { path, NULL };
 	struct schema s;
-	schema_init(&s, sink_add, &k);
+	schema_init(&s, schema_text_add, &k);
 	struct labnet *n = xcalloc(1, sizeof(*n));
 	n->path = xstrdup(path);
 	n->pin = true;
@@ -304,9 +284,9 @@ struct labnet *labnet_parse(const char *path, const char *buf, size_t len, char 
 
 struct labnet *labnet_load(const char *path, char **err)
 {
-	struct sink k = { path, NULL };
+	struct schema_text k = { path, NULL };
 	struct schema s;
-	schema_init(&s, sink_add, &k);
+	schema_init(&s, schema_text_add, &k);
 	size_t len;
 	char *buf = yamldoc_read(path, LABNET_MAX_SIZE, "a lab network", &len, schema_yamldoc_report, &s);
 	if (!buf) {
