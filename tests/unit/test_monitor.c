@@ -68,8 +68,12 @@ static void test_long_line_cut(void **state)
 static void test_modes(void **state)
 {
 	(void)state;
-	char tmpl[] = "/tmp/vmdeck-modes.XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
+	/* The state dir two levels down in a dir of the test's own: the
+	 * "../../x" below then names base/state/x, never a shared /tmp/x. */
+	char base[] = "/tmp/vmdeck-modes.XXXXXX";
+	assert_non_null(mkdtemp(base));
+	char *tmpl = xasprintf("%s/state/s", base);
+	assert_int_equal(mkdir_p(tmpl, 0700, NULL), 0);
 	setenv("VMDECK_STATE_DIR", tmpl, 1);
 	enum vm_mode m = VM_MODE_INSTALL;
 	assert_int_equal(modes_get("vm1", &m), 0);
@@ -113,9 +117,10 @@ static void test_modes(void **state)
 	assert_string_equal(d, f = xasprintf("%s/modes/vm1", tmpl));
 	free(d);
 	free(f);
-	f = xasprintf("rm -rf %s", tmpl);
+	f = xasprintf("rm -rf %s", base);
 	assert_int_equal(system(f), 0);
 	free(f);
+	free(tmpl);
 }
 
 /* HMP has no error channel in human-monitor-command: its errors are text.
